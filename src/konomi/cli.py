@@ -1,0 +1,405 @@
+"""The `konomi` command: parse, call `workflow`, print. No logic of its own."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from . import __version__, workflow
+from .errors import ExitCode, KonomiError
+from .images import Skipped
+
+app = typer.Typer(
+    name="konomi",
+    help="konomi (好み) learns how much you like an image, asking you as little as possible.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+RootOpt = Annotated[
+    Path | None,
+    typer.Option("--root", help="Workspace folder (default: $KONOMI_ROOT or the current one)."),
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Hugging Face repo id, model folder, or .onnx file "
+        "(default: $KONOMI_MODEL, konomi.toml, immich-app/ViT-B-32__openai).",
+    ),
+]
+DeviceOpt = Annotated[
+    str | None,
+    typer.Option("--device", help="auto, cpu, cuda, coreml, directml or openvino."),
+]
+DebugOpt = Annotated[
+    bool, typer.Option("--debug", help="Show the full traceback of an error (or KONOMI_DEBUG=1).")
+]
+LikeOpt = Annotated[
+    float | None, typer.Option("--like-threshold", help="Score ≥ this is a like proposal (0.7).")
+]
+DislikeOpt = Annotated[
+    float | None,
+    typer.Option("--dislike-threshold", help="Score ≤ this is a dislike proposal (0.3)."),
+]
+
+
+# -- rendering helpers -------------------------------------------------------------------------
+class RichProgress:
+    """Renders `workflow` progress callbacks as rich progress bars on stderr."""
+
+    def __init__(self, console: Console) -> None:
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(stage, total=total)
+        self.bar.update(self.tasks[stage], completed=done, total=total)
+
+    def __enter__(self) -> RichProgress:
+        if err.is_terminal or os.environ.get("KONOMI_PROGRESS"):
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _errors(debug: bool) -> Iterator[None]:
+    """Turn expected failures into one or two plain lines and an exit code."""
+    debug = debug or os.environ.get("KONOMI_DEBUG", "") not in ("", "0")
+    try:
+        yield
+    except KonomiError as exc:
+        if debug:
+            raise
+        err.print(f"[bold red]error:[/] {exc.message}")
+        if exc.hint:
+            err.print(f"  {exc.hint}")
+        raise typer.Exit(exc.code) from None
+    except KeyboardInterrupt:
+        err.print("Interrupted. Nothing is left half-done: the next command repairs the journal.")
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+
+
+def _context(root: Path | None, model: str | None, **overrides: object) -> workflow.Context:
+    return workflow.Context.open(root, model=model, **overrides)
+
+
+def _run(ctx: workflow.Context, step: Callable[[workflow.Context], T]) -> T:
+    with RichProgress(err) as progress:
+        ctx.progress = progress
+        try:
+            return step(ctx)
+        finally:
+            ctx.progress = None
+            for warning in ctx.warnings:
+                err.print(f"[yellow]warning:[/] {warning}")
+            ctx.warnings.clear()
+
+
+def _print_skipped(skipped: list[Skipped], ws_rel: Callable[[Path], str]) -> None:
+    if not skipped:
+        return
+    out.print(f"\n[yellow]{len(skipped)} file(s) left where they are:[/]")
+    for item in skipped[:50]:
+        out.print(f"  {ws_rel(item.path)}: {item.reason}")
+    if len(skipped) > 50:
+        out.print(f"  … and {len(skipped) - 50} more")
+
+
+# -- commands ----------------------------------------------------------------------------------
+@app.command("check-env")
+def check_env(
+    root: RootOpt = None, model: ModelOpt = None, device: DeviceOpt = None, debug: DebugOpt = False
+) -> None:
+    """Check Python, packages, ONNX Runtime, the model and the data folders.
+
+    Exits non-zero when something required is missing, and says what to do.
+
+    Example: [cyan]uv run konomi check-env --model ./models/ViT-B-32__openai[/]
+    """
+    from .checks import run_checks
+
+    with _errors(debug):
+        ctx = _context(root, model, device=device)
+        checks = run_checks(ctx.ws, ctx.settings)
+        table = Table(title=f"konomi {__version__} — {ctx.ws.root}", show_lines=False)
+        for col in ("", "check", "status", "what to do"):
+            table.add_column(col)
+        for c in checks:
+            mark = "[green]✓[/]" if c.ok else ("[red]✗[/]" if c.required else "[yellow]–[/]")
+            table.add_row(mark, c.name, c.detail, c.fix)
+        out.print(table)
+        failed = [c for c in checks if c.required and not c.ok]
+        if failed:
+            out.print(f"[red]{len(failed)} required check(s) failed.[/] See 'what to do' above.")
+            raise typer.Exit(ExitCode.ERROR)
+        out.print("[green]All required checks passed.[/]")
+
+
+@app.command()
+def embed(
+    root: RootOpt = None, model: ModelOpt = None, device: DeviceOpt = None, debug: DebugOpt = False
+) -> None:
+    """Embed every image of the workspace into the cache (moves nothing).
+
+    Example: [cyan]uv run konomi embed --root ~/photos-workspace[/]
+    """
+    with _errors(debug):
+        ctx = _context(root, model, device=device)
+        result = _run(ctx, workflow.embed)
+        e = result.embedded
+        out.print(
+            f"Embedded {e.new} new, {e.cached} cached, {len(result.skipped)} unreadable "
+            f"in {e.seconds:.1f} s" + (f" ({e.images_per_second:.1f} images/s)" if e.new else "")
+        )
+        _print_skipped(result.skipped, ctx.ws.rel)
+
+
+@app.command()
+def train(
+    root: RootOpt = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    like_threshold: LikeOpt = None,
+    dislike_threshold: DislikeOpt = None,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+    debug: DebugOpt = False,
+) -> None:
+    """Train the preference head on data/train/like (1) and data/train/dislike (0).
+
+    Example: [cyan]uv run konomi train[/]
+    """
+    with _errors(debug):
+        ctx = _context(
+            root,
+            model,
+            device=device,
+            like_threshold=like_threshold,
+            dislike_threshold=dislike_threshold,
+        )
+        result = _run(ctx, lambda c: workflow.train(c, folds=folds))
+        _print_train(result)
+        _print_skipped(result.skipped, ctx.ws.rel)
+
+
+def _print_train(result: workflow.TrainOutcome) -> None:
+    m = result.metrics
+    out.print(
+        f"Trained head [bold]{result.head_id}[/] on {m.n_like} like / {m.n_dislike} dislike "
+        f"({result.embedded.new} newly embedded)."
+    )
+    out.print(
+        f"  {m.folds}-fold cross-validation: AUC {m.auc:.3f}, accuracy {m.accuracy:.1%}, "
+        f"Brier {m.brier:.3f} (0 is perfect, 0.25 is a coin toss)"
+    )
+    dislike, like = result.thresholds
+    out.print(f"  Thresholds: like ≥ {like:.2f}, dislike ≤ {dislike:.2f}")
+    for note in result.advice:
+        out.print(f"[yellow]  note:[/] {note}")
+
+
+@app.command()
+def classify(
+    root: RootOpt = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    like_threshold: LikeOpt = None,
+    dislike_threshold: DislikeOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan only.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Score data/unlabeled and sort it into data/classified/{like,dislike,unsure}.
+
+    Every move is journaled and collision-safe; [cyan]konomi undo[/] puts them all back.
+
+    Example: [cyan]uv run konomi classify --like-threshold 0.8 --dry-run[/]
+    """
+    with _errors(debug):
+        ctx = _context(
+            root,
+            model,
+            device=device,
+            like_threshold=like_threshold,
+            dislike_threshold=dislike_threshold,
+        )
+        result = _run(ctx, lambda c: workflow.classify(c, dry_run=dry_run))
+        _print_classify(ctx, result, dry_run)
+
+
+def _print_repair(repaired: object) -> None:
+    if repaired:
+        r = repaired
+        out.print(
+            f"[yellow]Repaired an interrupted run:[/] {r.finished} move(s) finished, "  # type: ignore[attr-defined]
+            f"{r.rolled_back} rolled back."  # type: ignore[attr-defined]
+        )
+
+
+def _print_classify(ctx: workflow.Context, result: workflow.ClassifyOutcome, dry_run: bool) -> None:
+    _print_repair(result.repaired)
+    counts = result.counts()
+    dislike, like = result.thresholds
+    e = result.scored.embedded
+    if dry_run:
+        for move, label, s in result.plan[:200]:
+            out.print(f"  {s:6.1%}  {label:7}  {ctx.ws.rel(move.src)}")
+        out.print(f"Dry run: nothing moved. {len(result.plan)} image(s) would be sorted.")
+    else:
+        moved = len(result.report.moved) if result.report else 0
+        out.print(f"Sorted {moved} image(s) with head {result.scored.record.id}:")
+        if result.report and result.report.skipped:
+            result.skipped += [Skipped(p, r) for p, r in result.report.skipped]
+    out.print(
+        f"  like {counts['like']} (≥ {like:.2f}) · unsure {counts['unsure']} · "
+        f"dislike {counts['dislike']} (≤ {dislike:.2f})"
+    )
+    if e.new:
+        out.print(f"  embedded {e.new} new image(s) at {e.images_per_second:.1f} images/s")
+    _print_skipped(result.skipped, ctx.ws.rel)
+    if not dry_run and result.plan:
+        out.print(
+            "Next: check data/classified/like and data/classified/dislike, move mistakes into "
+            "data/train/ (or run [cyan]uv run konomi review[/]), then train again."
+        )
+
+
+@app.command()
+def score(
+    root: RootOpt = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    like_threshold: LikeOpt = None,
+    dislike_threshold: DislikeOpt = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="CSV path (default: reports/scores.csv).")
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Score every image under data/ and write the CSV report (UTF-8 with BOM).
+
+    Example: [cyan]uv run konomi score --out reports/today.csv[/]
+    """
+    with _errors(debug):
+        ctx = _context(
+            root,
+            model,
+            device=device,
+            like_threshold=like_threshold,
+            dislike_threshold=dislike_threshold,
+        )
+        result = _run(ctx, lambda c: workflow.score(c, out_path))
+        _print_score(ctx, result)
+
+
+def _print_score(ctx: workflow.Context, result: workflow.ScoreOutcome) -> None:
+    rows = sorted(result.rows, key=lambda r: -r.score)
+    counts = {k: sum(r.label == k for r in rows) for k in ("like", "unsure", "dislike")}
+    out.print(
+        f"Wrote {ctx.ws.rel(result.out)}: {len(rows)} image(s) scored by head {result.head_id} — "
+        f"like {counts['like']}, unsure {counts['unsure']}, dislike {counts['dislike']}"
+    )
+    if rows:
+        out.print("  top:    " + ", ".join(f"{r.path} {r.score:.0%}" for r in rows[:3]))
+        out.print("  bottom: " + ", ".join(f"{r.path} {r.score:.0%}" for r in rows[-3:]))
+    _print_skipped(result.skipped, ctx.ws.rel)
+
+
+@app.command()
+def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) -> None:
+    """Revert the most recent operation: a whole classify run, or one review decision.
+
+    Repeatable: each call reverts the next older one.
+
+    Example: [cyan]uv run konomi undo[/]
+    """
+    with _errors(debug):
+        ctx = _context(root, model)
+        result = _run(ctx, workflow.undo)
+        _print_repair(result.repaired)
+        if result.op is None or result.report is None:
+            out.print("Nothing to undo.")
+            return
+        r = result.report
+        out.print(
+            f"Undid {result.kind} (operation {result.op}): {len(r.moved)} file(s) moved back."
+        )
+        _print_skipped([Skipped(p, why) for p, why in r.skipped], ctx.ws.rel)
+
+
+@app.command("round")
+def round_(
+    root: RootOpt = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    like_threshold: LikeOpt = None,
+    dislike_threshold: DislikeOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """One turn of the loop: train → classify → score, then what to review next.
+
+    Example: [cyan]uv run konomi round[/]
+    """
+    with _errors(debug):
+        ctx = _context(
+            root,
+            model,
+            device=device,
+            like_threshold=like_threshold,
+            dislike_threshold=dislike_threshold,
+        )
+        started = time.perf_counter()
+        trained = _run(ctx, workflow.train)
+        _print_train(trained)
+        classified = _run(ctx, workflow.classify)
+        _print_classify(ctx, classified, False)
+        scored = _run(ctx, workflow.score)
+        _print_score(ctx, scored)
+        out.print(f"Round done in {time.perf_counter() - started:.1f} s.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    app(args=argv, prog_name="konomi")
+
+
+def run_script(command: str) -> None:
+    """Entry point of `scripts/<command>.py`: the same as `konomi <command> ARGS`."""
+    main([command, *sys.argv[1:]])

@@ -1,0 +1,62 @@
+"""The score report: `reports/scores.csv`, UTF-8 with a BOM so Excel opens Japanese names.
+
+One row per readable image, sorted by score, highest first. Columns: `path` (relative to the
+workspace root, forward slashes), `score` (0–1), `label` (like / dislike / unsure by the
+thresholds in force), `folder` (where the file lives now), then extras.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+COLUMNS = ("path", "score", "label", "folder", "train_label", "informativeness", "head")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One image's line in the report."""
+
+    path: str
+    score: float
+    label: str
+    folder: str
+    train_label: str  # like / dislike for training images, empty otherwise
+    informativeness: float
+    head: str
+
+
+def proposal(score: float, dislike: float, like: float) -> str:
+    """like (score ≥ like), dislike (score ≤ dislike), or unsure (between)."""
+    if score >= like:
+        return "like"
+    if score <= dislike:
+        return "dislike"
+    return "unsure"
+
+
+def write_csv(rows: Sequence[Row], out: Path) -> Path:
+    """Write rows sorted by score (descending, then path), atomically."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    ordered = sorted(rows, key=lambda r: (-r.score, r.path))
+    with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for r in ordered:
+            writer.writerow(
+                [
+                    r.path,
+                    f"{r.score:.6f}",
+                    r.label,
+                    r.folder,
+                    r.train_label,
+                    f"{r.informativeness:.6f}",
+                    r.head,
+                ]
+            )
+    os.replace(tmp, out)
+    return out

@@ -1,0 +1,325 @@
+"""The loop's steps — embed, train, classify, score, undo — as functions that return results.
+
+The CLI calls these and prints what they return; nothing here prints or exits. Every step that
+moves files holds the workspace lock and repairs the journal first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from .active import informativeness
+from .cache import EmbeddingCache
+from .encoder import Encoder, ModelFiles, resolve_model
+from .errors import KonomiError, WorkspaceBusy
+from .head import Metrics, advice, train_head
+from .images import Skipped, find_images
+from .ingest import Embedded, embed_files
+from .models import HeadRecord, load_head, save_head
+from .moves import Journal, MoveReport, PlannedMove, RepairReport
+from .progress import Progress
+from .report import Row, proposal, write_csv
+from .workspace import LABELS, Settings, Workspace, check_thresholds, workspace_lock
+
+
+@dataclass
+class Context:
+    """One command's view of the workspace: settings, model, cache — each opened on first use."""
+
+    ws: Workspace
+    settings: Settings
+    progress: Progress | None = None
+    warnings: list[str] = field(default_factory=list)
+    threads: int | None = None
+
+    @classmethod
+    def open(
+        cls, root: Path | str | None = None, progress: Progress | None = None, **overrides: object
+    ) -> Context:
+        ws = Workspace.resolve(root)
+        settings = ws.settings()
+        if overrides.get("model") is None and os.environ.get("KONOMI_MODEL"):
+            overrides["model"] = os.environ["KONOMI_MODEL"]
+        return cls(ws, settings.with_overrides(**overrides), progress)
+
+    @cached_property
+    def model(self) -> ModelFiles:
+        return resolve_model(self.settings.model, self.progress)
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        if self.progress:
+            self.progress("loading model", 0, None)
+        return Encoder(self.model, device=self.settings.device, threads=self.threads)
+
+    @cached_property
+    def cache(self) -> EmbeddingCache:
+        self.ws.ensure_state()
+        cache = EmbeddingCache(self.ws.cache_path)
+        self.warnings.extend(cache.warnings)
+        return cache
+
+    def embed(self, paths: list[Path]) -> Embedded:
+        return embed_files(
+            paths,
+            self.cache,
+            self.model.model_id,
+            lambda: self.encoder,
+            progress=self.progress,
+            batch_size=self.settings.batch_size or None,
+        )
+
+    def thresholds(self, record: HeadRecord | None = None) -> tuple[float, float]:
+        """(dislike, like): flags and konomi.toml first, then the head's own, then 0.3 / 0.7."""
+        s = self.settings
+        dislike, like = record.thresholds if record else (0.3, 0.7)
+        if "dislike_threshold" in s.explicit:
+            dislike = s.dislike_threshold
+        if "like_threshold" in s.explicit:
+            like = s.like_threshold
+        check_thresholds(dislike, like)
+        return dislike, like
+
+    def close(self) -> None:
+        if "cache" in self.__dict__:
+            self.cache.close()
+
+
+@contextlib.contextmanager
+def moving(ctx: Context, purpose: str) -> Iterator[tuple[Journal, RepairReport]]:
+    """Hold the lock and an up-to-date journal (repaired first) while files move."""
+    with workspace_lock(ctx.ws, purpose=purpose), Journal(ctx.ws) as journal:
+        yield journal, journal.repair()
+
+
+def repair_if_idle(ws: Workspace) -> RepairReport | None:
+    """Before a read-only command: repair a crashed run's journal, unless one is running now."""
+    if not ws.journal_path.exists():
+        return None
+    try:
+        with workspace_lock(ws, purpose="repair"), Journal(ws) as journal:
+            return journal.repair()
+    except WorkspaceBusy:
+        return None
+
+
+# -- folders ------------------------------------------------------------------------------------
+def labelled_images(ws: Workspace, skipped: list[Skipped]) -> tuple[list[Path], np.ndarray]:
+    """Training images and their labels (1 = like, 0 = dislike)."""
+    paths: list[Path] = []
+    labels: list[int] = []
+    for label in LABELS:
+        found = list(find_images(ws.train_dir(label), skipped))
+        paths += found
+        labels += [1 if label == "like" else 0] * len(found)
+    return paths, np.asarray(labels, dtype=int)
+
+
+def all_images(ws: Workspace, skipped: list[Skipped]) -> list[Path]:
+    """Every image under data/ (train, unlabeled, classified)."""
+    return list(find_images(ws.data, skipped))
+
+
+# -- steps --------------------------------------------------------------------------------------
+@dataclass
+class EmbedOutcome:
+    embedded: Embedded
+    skipped: list[Skipped]
+
+
+def embed(ctx: Context) -> EmbedOutcome:
+    """Embed every image of the workspace into the cache (no moves)."""
+    skipped: list[Skipped] = []
+    paths = all_images(ctx.ws, skipped)
+    embedded = ctx.embed(paths)
+    return EmbedOutcome(embedded, skipped + embedded.unreadable)
+
+
+@dataclass
+class TrainOutcome:
+    head_id: str
+    metrics: Metrics
+    advice: list[str]
+    thresholds: tuple[float, float]
+    skipped: list[Skipped]
+    embedded: Embedded
+
+
+def train(ctx: Context, *, folds: int = 5, seed: int = 0) -> TrainOutcome:
+    """Train a head on data/train/{like,dislike} and make it current."""
+    ws = ctx.ws
+    missing = [ws.rel(ws.train_dir(lb)) for lb in LABELS if not ws.train_dir(lb).is_dir()]
+    if missing:
+        raise KonomiError(
+            f"Training folder(s) missing: {', '.join(missing)}",
+            "Create them and put images in: data/train/like/ (liked) and data/train/dislike/ "
+            f"(not liked), under {ws.root}",
+        )
+    skipped: list[Skipped] = []
+    paths, labels = labelled_images(ws, skipped)
+    embedded = ctx.embed(paths)
+    label_of = dict(zip(paths, labels))
+    y = np.asarray([label_of[p] for p in embedded.paths], dtype=int)
+    kind = ctx.settings.head if ctx.settings.head != "auto" else None
+    trained = train_head(
+        embedded.vectors, y, folds=folds, seed=seed, **({"kind": kind} if kind else {})
+    )
+    dislike, like = ctx.thresholds()
+    info = {
+        "model_id": ctx.model.model_id,
+        "model": ctx.settings.model,
+        "dim": int(embedded.vectors.shape[1]),
+        "counts": {"like": int(y.sum()), "dislike": int(len(y) - y.sum())},
+        "metrics": trained.metrics.as_dict(),
+        "thresholds": {"dislike": dislike, "like": like},
+    }
+    extra = {
+        "train_paths": np.asarray([ws.rel(p) for p in embedded.paths], dtype=str),
+        "train_labels": y,
+        "train_oof": trained.oof.astype(np.float32),
+    }
+    head_id = save_head(ws, trained.head, info, extra)
+    return TrainOutcome(
+        head_id,
+        trained.metrics,
+        advice(trained.metrics),
+        (dislike, like),
+        skipped + embedded.unreadable,
+        embedded,
+    )
+
+
+@dataclass
+class Scored:
+    """Images scored by the current head."""
+
+    record: HeadRecord
+    embedded: Embedded
+    scores: np.ndarray
+    info: np.ndarray
+
+
+def score_paths(ctx: Context, paths: list[Path]) -> Scored:
+    record = load_head(ctx.ws, ctx.model.model_id)
+    embedded = ctx.embed(paths)
+    dim = record.info.get("dim")
+    if len(embedded.vectors) and dim and embedded.vectors.shape[1] != dim:
+        raise KonomiError(
+            f"The head expects {dim}-d embeddings, the model gives {embedded.vectors.shape[1]}.",
+            "Retrain: uv run konomi train",
+        )
+    scores = record.head.predict(embedded.vectors)
+    info = informativeness(scores)
+    ctx.cache.put_scores(zip(embedded.digests, scores, info), record.id)
+    return Scored(record, embedded, scores, info)
+
+
+@dataclass
+class ClassifyOutcome:
+    scored: Scored
+    thresholds: tuple[float, float]
+    plan: list[tuple[PlannedMove, str, float]]
+    report: MoveReport | None
+    repaired: RepairReport
+    skipped: list[Skipped]
+
+    def counts(self) -> dict[str, int]:
+        out = {"like": 0, "dislike": 0, "unsure": 0}
+        for _, label, _ in self.plan:
+            out[label] += 1
+        return out
+
+
+def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
+    """Score data/unlabeled and move each image into data/classified/<proposal>/ (journaled)."""
+    ws = ctx.ws
+    with moving(ctx, "classify") as (journal, repaired):
+        skipped: list[Skipped] = []
+        paths = list(find_images(ws.unlabeled, skipped))
+        scored = score_paths(ctx, paths)
+        dislike, like = ctx.thresholds(scored.record)
+        plan: list[tuple[PlannedMove, str, float]] = []
+        emb = scored.embedded
+        order = np.argsort(-scored.info, kind="stable")  # most informative first
+        for i in order:
+            path = emb.paths[i]
+            label = proposal(float(scored.scores[i]), dislike, like)
+            sub = path.parent.relative_to(ws.unlabeled)
+            st = path.stat()
+            move = PlannedMove(
+                path, ws.classified_dir(label) / sub, (st.st_size, st.st_mtime_ns), emb.digests[i]
+            )
+            plan.append((move, label, float(scored.scores[i])))
+        report = None
+        if not dry_run and plan:
+            report = journal.run(
+                "classify",
+                [m for m, _, _ in plan],
+                note=f"head {scored.record.id}",
+                progress=ctx.progress,
+            )
+    return ClassifyOutcome(
+        scored, (dislike, like), plan, report, repaired, skipped + emb.unreadable
+    )
+
+
+@dataclass
+class ScoreOutcome:
+    out: Path
+    rows: list[Row]
+    head_id: str
+    thresholds: tuple[float, float]
+    skipped: list[Skipped]
+
+
+def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
+    """Score every image under data/ and write the CSV report."""
+    ws = ctx.ws
+    repair_if_idle(ws)
+    skipped: list[Skipped] = []
+    paths = all_images(ws, skipped)
+    scored = score_paths(ctx, paths)
+    dislike, like = ctx.thresholds(scored.record)
+    rows = []
+    for path, s, inf in zip(scored.embedded.paths, scored.scores, scored.info):
+        rows.append(
+            Row(
+                ws.rel(path),
+                float(s),
+                proposal(float(s), dislike, like),
+                ws.folder_of(path),
+                ws.label_of(path) or "",
+                float(inf),
+                scored.record.id,
+            )
+        )
+    target = out or ws.reports / "scores.csv"
+    write_csv(rows, target)
+    return ScoreOutcome(
+        target, rows, scored.record.id, (dislike, like), skipped + scored.embedded.unreadable
+    )
+
+
+@dataclass
+class UndoOutcome:
+    op: int | None
+    kind: str = ""
+    report: MoveReport | None = None
+    repaired: RepairReport | None = None
+
+
+def undo(ctx: Context) -> UndoOutcome:
+    """Revert the most recent operation (a classify run or a review decision)."""
+    with moving(ctx, "undo") as (journal, repaired):
+        op = journal.last_undoable()
+        if op is None:
+            return UndoOutcome(None, repaired=repaired)
+        kind, _, _ = journal.describe(op)
+        return UndoOutcome(op, kind, journal.undo(op, progress=ctx.progress), repaired)

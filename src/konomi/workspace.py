@@ -1,0 +1,260 @@
+"""The workspace: folder layout, settings from `konomi.toml`, and the lock.
+
+The root is `--root DIR`, else `KONOMI_ROOT`, else the current directory. Every path konomi shows
+a person or writes to a report is relative to that root, with forward slashes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import KonomiError, WorkspaceBusy
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+DEFAULT_MODEL = "immich-app/ViT-B-32__openai"
+LABELS = ("like", "dislike")
+PROPOSALS = ("like", "dislike", "unsure")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings of one workspace; `konomi.toml` may set any of them, flags override."""
+
+    model: str = DEFAULT_MODEL
+    like_threshold: float = 0.7
+    dislike_threshold: float = 0.3
+    head: str = "auto"
+    device: str = "auto"
+    precision: str = "fp32"
+    batch_size: int = 0  # 0: chosen from the model
+    extra: dict = field(default_factory=dict)
+    explicit: frozenset[str] = frozenset()  # keys konomi.toml set itself
+
+    def with_overrides(self, **values: object) -> Settings:
+        """A copy with every non-None value replaced (and marked explicit)."""
+        given = {k: v for k, v in values.items() if v is not None}
+        return replace(self, **given, explicit=self.explicit | frozenset(given))
+
+
+def _parse_settings(path: Path) -> Settings:
+    """Read `konomi.toml`, naming the line and key at fault when it is malformed."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise KonomiError(
+            f"{path.name} is not valid TOML: {exc}",
+            "Fix that line, or delete konomi.toml to use the defaults.",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KonomiError(f"Cannot read {path}: {exc}") from None
+    known = {f.name for f in fields(Settings)} - {"extra", "explicit"}
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        if key not in known:
+            values.setdefault("extra", {})[key] = value  # type: ignore[index]
+            continue
+        default = getattr(Settings, key)
+        expected = type(default)
+        ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
+        if not ok or isinstance(value, bool):
+            raise KonomiError(
+                f"{path.name}: key '{key}' should be a {expected.__name__}, got {value!r}",
+                f"Example: {key} = {default!r}",
+            )
+        values[key] = float(value) if expected is float else value
+    values["explicit"] = frozenset(k for k in data if k in known)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    check_thresholds(settings.dislike_threshold, settings.like_threshold)
+    return settings
+
+
+def check_thresholds(dislike: float, like: float) -> None:
+    """Thresholds must satisfy 0 ≤ dislike ≤ like ≤ 1, or proposals make no sense."""
+    if not (0.0 <= dislike <= like <= 1.0):
+        raise KonomiError(
+            f"Thresholds must satisfy 0 <= dislike ({dislike}) <= like ({like}) <= 1.",
+            "Example: --like-threshold 0.7 --dislike-threshold 0.3",
+        )
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Paths of one konomi workspace (see DESIGN.md, "Workspace")."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, root: Path | str | None = None) -> Workspace:
+        """The workspace at `root`, else `KONOMI_ROOT`, else the current directory."""
+        chosen = root or os.environ.get("KONOMI_ROOT") or os.getcwd()
+        path = Path(chosen).expanduser()
+        if not path.is_dir():
+            raise KonomiError(
+                f"Workspace folder not found: {path}",
+                "Pass an existing folder with --root, or cd into your workspace.",
+            )
+        return cls(path.resolve())
+
+    # -- folders -------------------------------------------------------------------------
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    def train_dir(self, label: str) -> Path:
+        """`data/train/like` or `data/train/dislike`."""
+        return self.data / "train" / label
+
+    @property
+    def unlabeled(self) -> Path:
+        return self.data / "unlabeled"
+
+    def classified_dir(self, proposal: str) -> Path:
+        """`data/classified/{like,dislike,unsure}`."""
+        return self.data / "classified" / proposal
+
+    @property
+    def models(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def state(self) -> Path:
+        """`.konomi/`: cache, journal, lock. Created on first use."""
+        return self.root / ".konomi"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.state / "cache.sqlite"
+
+    @property
+    def journal_path(self) -> Path:
+        return self.state / "journal.sqlite"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.state / "lock"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.root / "konomi.toml"
+
+    def ensure_state(self) -> Path:
+        self.state.mkdir(parents=True, exist_ok=True)
+        return self.state
+
+    # -- settings and names ----------------------------------------------------------------
+    def settings(self) -> Settings:
+        """Settings from `konomi.toml` (defaults when absent)."""
+        if self.settings_path.is_file():
+            return _parse_settings(self.settings_path)
+        return Settings()
+
+    def rel(self, path: Path) -> str:
+        """`path` relative to the root with forward slashes (absolute when outside the root)."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def abs(self, rel: str) -> Path:
+        """Inverse of `rel`."""
+        return self.root / Path(rel)
+
+    def folder_of(self, path: Path) -> str:
+        """The workspace folder a file lives in, e.g. `data/train/like` or `data/unlabeled`."""
+        rel = self.rel(path)
+        parts = rel.split("/")
+        if parts[:2] == ["data", "train"] or parts[:2] == ["data", "classified"]:
+            return "/".join(parts[:3])
+        if parts[:2] == ["data", "unlabeled"]:
+            return "data/unlabeled"
+        return "/".join(parts[:-1])
+
+    def label_of(self, path: Path) -> str | None:
+        """The label a file's folder gives it: `like`, `dislike`, or None when unlabelled."""
+        parts = self.rel(path).split("/")
+        if parts[:2] == ["data", "train"] and len(parts) > 3 and parts[2] in LABELS:
+            return parts[2]
+        return None
+
+
+# -- the lock ---------------------------------------------------------------------------------
+@contextlib.contextmanager
+def workspace_lock(ws: Workspace, *, wait: float = 0.0, purpose: str = "") -> Iterator[None]:
+    """Hold the workspace lock: one konomi command that moves files at a time.
+
+    The lock is an OS advisory lock (`flock`) on `.konomi/lock`, so the kernel frees it the moment
+    its holder dies, even under kill -9: a stale lock of a dead process is simply free again. The
+    file also records the holder's pid and purpose, so a refused command can say who holds it.
+    """
+    ws.ensure_state()
+    fd = os.open(ws.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                holder = _read_holder(fd)
+                raise WorkspaceBusy(
+                    f"Another konomi command is working in this workspace ({holder}).",
+                    "Wait for it to finish (or stop it), then run this command again.",
+                )
+            time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} {purpose}".strip().encode(), 0)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        text = os.pread(fd, 200, 0).decode(errors="replace").strip()
+    except OSError:
+        text = ""
+    return text or "unknown process"
+
+
+if os.name == "nt":  # pragma: no cover - Windows
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(fd: int) -> None:
+        with contextlib.suppress(OSError):
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
