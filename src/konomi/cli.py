@@ -101,7 +101,7 @@ T = TypeVar("T")
 
 
 @contextmanager
-def _errors(debug: bool) -> Iterator[None]:
+def errors(debug: bool) -> Iterator[None]:
     """Turn expected failures into one or two plain lines and an exit code."""
     debug = debug or os.environ.get("KONOMI_DEBUG", "") not in ("", "0")
     try:
@@ -118,11 +118,11 @@ def _errors(debug: bool) -> Iterator[None]:
         raise typer.Exit(ExitCode.INTERRUPTED) from None
 
 
-def _context(root: Path | None, model: str | None, **overrides: object) -> workflow.Context:
+def context(root: Path | None, model: str | None, **overrides: object) -> workflow.Context:
     return workflow.Context.open(root, model=model, **overrides)
 
 
-def _run(ctx: workflow.Context, step: Callable[[workflow.Context], T]) -> T:
+def run(ctx: workflow.Context, step: Callable[[workflow.Context], T]) -> T:
     with RichProgress(err) as progress:
         ctx.progress = progress
         try:
@@ -134,7 +134,7 @@ def _run(ctx: workflow.Context, step: Callable[[workflow.Context], T]) -> T:
             ctx.warnings.clear()
 
 
-def _print_skipped(skipped: list[Skipped], ws_rel: Callable[[Path], str]) -> None:
+def print_skipped(skipped: list[Skipped], ws_rel: Callable[[Path], str]) -> None:
     if not skipped:
         return
     out.print(f"\n[yellow]{len(skipped)} file(s) left where they are:[/]")
@@ -157,8 +157,8 @@ def check_env(
     """
     from .checks import run_checks
 
-    with _errors(debug):
-        ctx = _context(root, model, device=device)
+    with errors(debug):
+        ctx = context(root, model, device=device)
         checks = run_checks(ctx.ws, ctx.settings)
         table = Table(title=f"konomi {__version__} — {ctx.ws.root}", show_lines=False)
         for col in ("", "check", "status", "what to do"):
@@ -182,15 +182,15 @@ def embed(
 
     Example: [cyan]uv run konomi embed --root ~/photos-workspace[/]
     """
-    with _errors(debug):
-        ctx = _context(root, model, device=device)
-        result = _run(ctx, workflow.embed)
+    with errors(debug):
+        ctx = context(root, model, device=device)
+        result = run(ctx, workflow.embed)
         e = result.embedded
         out.print(
             f"Embedded {e.new} new, {e.cached} cached, {len(result.skipped)} unreadable "
             f"in {e.seconds:.1f} s" + (f" ({e.images_per_second:.1f} images/s)" if e.new else "")
         )
-        _print_skipped(result.skipped, ctx.ws.rel)
+        print_skipped(result.skipped, ctx.ws.rel)
 
 
 @app.command()
@@ -207,17 +207,17 @@ def train(
 
     Example: [cyan]uv run konomi train[/]
     """
-    with _errors(debug):
-        ctx = _context(
+    with errors(debug):
+        ctx = context(
             root,
             model,
             device=device,
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
         )
-        result = _run(ctx, lambda c: workflow.train(c, folds=folds))
+        result = run(ctx, lambda c: workflow.train(c, folds=folds))
         _print_train(result)
-        _print_skipped(result.skipped, ctx.ws.rel)
+        print_skipped(result.skipped, ctx.ws.rel)
 
 
 def _print_train(result: workflow.TrainOutcome) -> None:
@@ -252,15 +252,15 @@ def classify(
 
     Example: [cyan]uv run konomi classify --like-threshold 0.8 --dry-run[/]
     """
-    with _errors(debug):
-        ctx = _context(
+    with errors(debug):
+        ctx = context(
             root,
             model,
             device=device,
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
         )
-        result = _run(ctx, lambda c: workflow.classify(c, dry_run=dry_run))
+        result = run(ctx, lambda c: workflow.classify(c, dry_run=dry_run))
         _print_classify(ctx, result, dry_run)
 
 
@@ -293,7 +293,7 @@ def _print_classify(ctx: workflow.Context, result: workflow.ClassifyOutcome, dry
     )
     if e.new:
         out.print(f"  embedded {e.new} new image(s) at {e.images_per_second:.1f} images/s")
-    _print_skipped(result.skipped, ctx.ws.rel)
+    print_skipped(result.skipped, ctx.ws.rel)
     if not dry_run and result.plan:
         out.print(
             "Next: check data/classified/like and data/classified/dislike, move mistakes into "
@@ -317,15 +317,15 @@ def score(
 
     Example: [cyan]uv run konomi score --out reports/today.csv[/]
     """
-    with _errors(debug):
-        ctx = _context(
+    with errors(debug):
+        ctx = context(
             root,
             model,
             device=device,
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
         )
-        result = _run(ctx, lambda c: workflow.score(c, out_path))
+        result = run(ctx, lambda c: workflow.score(c, out_path))
         _print_score(ctx, result)
 
 
@@ -339,7 +339,7 @@ def _print_score(ctx: workflow.Context, result: workflow.ScoreOutcome) -> None:
     if rows:
         out.print("  top:    " + ", ".join(f"{r.path} {r.score:.0%}" for r in rows[:3]))
         out.print("  bottom: " + ", ".join(f"{r.path} {r.score:.0%}" for r in rows[-3:]))
-    _print_skipped(result.skipped, ctx.ws.rel)
+    print_skipped(result.skipped, ctx.ws.rel)
 
 
 @app.command()
@@ -350,9 +350,9 @@ def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) 
 
     Example: [cyan]uv run konomi undo[/]
     """
-    with _errors(debug):
-        ctx = _context(root, model)
-        result = _run(ctx, workflow.undo)
+    with errors(debug):
+        ctx = context(root, model)
+        result = run(ctx, workflow.undo)
         _print_repair(result.repaired)
         if result.op is None or result.report is None:
             out.print("Nothing to undo.")
@@ -361,7 +361,7 @@ def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) 
         out.print(
             f"Undid {result.kind} (operation {result.op}): {len(r.moved)} file(s) moved back."
         )
-        _print_skipped([Skipped(p, why) for p, why in r.skipped], ctx.ws.rel)
+        print_skipped([Skipped(p, why) for p, why in r.skipped], ctx.ws.rel)
 
 
 @app.command("round")
@@ -377,8 +377,8 @@ def round_(
 
     Example: [cyan]uv run konomi round[/]
     """
-    with _errors(debug):
-        ctx = _context(
+    with errors(debug):
+        ctx = context(
             root,
             model,
             device=device,
@@ -386,17 +386,20 @@ def round_(
             dislike_threshold=dislike_threshold,
         )
         started = time.perf_counter()
-        trained = _run(ctx, workflow.train)
+        trained = run(ctx, workflow.train)
         _print_train(trained)
-        classified = _run(ctx, workflow.classify)
+        classified = run(ctx, workflow.classify)
         _print_classify(ctx, classified, False)
-        scored = _run(ctx, workflow.score)
+        scored = run(ctx, workflow.score)
         _print_score(ctx, scored)
         out.print(f"Round done in {time.perf_counter() - started:.1f} s.")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    from .commands import load_all
+
+    load_all()
     app(args=argv, prog_name="konomi")
 
 

@@ -1,0 +1,116 @@
+"""Shared fixtures: a tiny real ONNX encoder, generated workspaces, and the real CLI.
+
+Everything runs the product's real code path: ONNX Runtime sessions on a model the tests build
+with the `onnx` package, real SQLite, real files on disk, the CLI as a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from factories.images import make_taste_set, make_unlabeled_set  # noqa: E402
+from factories.models import build_model_dir  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny CLIP-like image encoder in the Immich layout (visual/model.onnx + preprocess)."""
+    return build_model_dir(tmp_path_factory.mktemp("model") / "tiny-clip")
+
+
+@dataclass
+class Result:
+    """A finished CLI run."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture
+def cli_env(tiny_model: Path, tmp_path: Path) -> dict[str, str]:
+    """Environment of a CLI run: the tiny model, no hub access, an empty HF cache."""
+    env = dict(os.environ)
+    env.update(
+        KONOMI_MODEL=str(tiny_model),
+        HF_HUB_OFFLINE="1",
+        HF_HOME=str(tmp_path / "hf-home"),
+        NO_COLOR="1",
+        COLUMNS="200",
+    )
+    env.pop("KONOMI_ROOT", None)
+    env.pop("KONOMI_DEBUG", None)
+    return env
+
+
+@pytest.fixture
+def konomi(cli_env: dict[str, str]) -> Callable[..., Result]:
+    """Run `python -m konomi ARGS` as a user would; returns code, stdout, stderr."""
+
+    def run(
+        *args: str | Path,
+        root: Path | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 120,
+        check: bool = False,
+    ) -> Result:
+        argv = [sys.executable, "-m", "konomi", *map(str, args)]
+        if root is not None:
+            argv += ["--root", str(root)]
+        proc = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, env={**cli_env, **(env or {})}
+        )
+        result = Result(proc.returncode, proc.stdout, proc.stderr)
+        if check:
+            assert proc.returncode == 0, result.text
+        return result
+
+    return run
+
+
+@dataclass
+class Generated:
+    """A generated workspace and the hidden truth of its unlabeled images (1 like, 0 dislike)."""
+
+    root: Path
+    truth: dict[Path, int | None]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Callable[..., Generated]:
+    """Make a workspace: warm-coloured likes, cool-coloured dislikes, and unlabeled images."""
+
+    def make(
+        n_like: int = 30,
+        n_dislike: int = 30,
+        n_unlabeled: int = 20,
+        seed: int = 0,
+        n_ambiguous: int = 0,
+        name: str = "ws",
+    ) -> Generated:
+        root = tmp_path / name
+        make_taste_set(root / "data" / "train", n_like, n_dislike, seed=seed)
+        (root / "data" / "unlabeled").mkdir(parents=True, exist_ok=True)
+        truth = make_unlabeled_set(
+            root / "data" / "unlabeled",
+            n_unlabeled // 2,
+            n_unlabeled - n_unlabeled // 2,
+            seed + 1,
+            n_ambiguous=n_ambiguous,
+        )
+        return Generated(root, truth)
+
+    return make
