@@ -128,7 +128,7 @@ def embed_files(
 
     new = 0
     if todo:
-        new = _embed_todo(
+        new, hits = _embed_todo(
             todo,
             cache,
             model_id,
@@ -140,6 +140,7 @@ def embed_files(
             workers=workers or default_workers(),
             batch_size=batch_size,
         )
+        cached += hits
 
     ordered = [p for p in paths if p in digest_of]
     digests = [digest_of[p] for p in ordered]
@@ -163,8 +164,12 @@ def _embed_todo(
     progress: Progress | None,
     workers: int,
     batch_size: int | None,
-) -> int:
-    """Hash, decode and encode the files the cache could not answer. Returns how many encoded."""
+) -> tuple[int, int]:
+    """Hash, decode and encode the files the cache could not answer.
+
+    Returns (encoded, hits): files encoded now, and files whose content was already embedded
+    (renamed, moved or copied files).
+    """
     known = {
         d for (d,) in cache.db.execute("SELECT digest FROM embeddings WHERE model = ?", (model_id,))
     }
@@ -176,7 +181,7 @@ def _embed_todo(
     def preprocess(data: bytes) -> np.ndarray:
         return pre.apply(decode(data, min_side=encoder.size))
 
-    total, done, encoded = len(todo), 0, 0
+    total, done, encoded, hits = len(todo), 0, 0, 0
     pending_batch: list[_Work] = []
     file_rows: list[tuple[str, int, int, str]] = []
     new_failures: list[tuple[str, str]] = []
@@ -222,8 +227,9 @@ def _embed_todo(
                 assert work.digest is not None
                 digest_of[work.path] = work.digest
                 if work.pixels is not None:
-                    work.pixels = work.pixels
                     pending_batch.append(work)
+                else:
+                    hits += 1
             if work.digest and work.stamp:
                 file_rows.append((str(work.path), *work.stamp, work.digest))
             if len(pending_batch) >= batch:
@@ -235,4 +241,4 @@ def _embed_todo(
     missing = [d for d in set(digest_of.values()) if d not in vectors]
     if missing:
         vectors.update(cache.get_embeddings(missing, model_id))
-    return encoded
+    return encoded, hits

@@ -1,0 +1,209 @@
+"""The seed's loop end to end, through the real CLI, on a real (tiny) ONNX encoder."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from factories.images import assert_conserved, file_hashes, make_image
+from factories.models import build_hub_cache, offline_hub_env
+
+from konomi.workspace import Workspace, workspace_lock
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+def read_report(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "the CSV must start with a UTF-8 BOM"
+    return list(csv.DictReader(raw[3:].decode("utf-8").splitlines()))
+
+
+def test_four_seed_commands_sort_a_separable_set(workspace, konomi, cli_env):
+    ws = workspace(n_like=30, n_dislike=30, n_unlabeled=40, n_ambiguous=4)
+    before = file_hashes(ws.root / "data")
+
+    def run(name: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [sys.executable, str(SCRIPTS / f"{name}.py")],
+            cwd=ws.root,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env=cli_env,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stderr
+        return proc
+
+    env_check = run("check_env")
+    assert "model loads" in env_check.stdout and "16-d" in env_check.stdout
+    trained = run("train")
+    assert "AUC" in trained.stdout and "30 like / 30 dislike" in trained.stdout
+    run("classify")
+    scored = run("score")
+    assert "reports/scores.csv" in scored.stdout
+
+    # Every unlabeled image was decided or left unsure; proposals are right.
+    decided = right = 0
+    for path, truth in ws.truth.items():
+        rel = path.relative_to(ws.root / "data" / "unlabeled")
+        homes = [
+            p
+            for p in ("like", "dislike", "unsure")
+            if (ws.root / "data" / "classified" / p / rel).exists()
+        ]
+        assert len(homes) == 1, f"{rel} should be in exactly one proposal folder: {homes}"
+        assert not path.exists()
+        if truth is None or homes[0] == "unsure":
+            continue
+        decided += 1
+        right += homes[0] == ("like" if truth == 1 else "dislike")
+    assert decided >= 0.7 * sum(t is not None for t in ws.truth.values())
+    assert right / decided >= 0.9
+
+    # The report contract.
+    rows = read_report(ws.root / "reports" / "scores.csv")
+    assert list(rows[0])[:4] == ["path", "score", "label", "folder"]
+    assert len(rows) == 60 + 44
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    for r in rows:
+        assert "\\" not in r["path"] and (ws.root / r["path"]).is_file()
+        assert r["label"] in ("like", "dislike", "unsure")
+        assert r["path"].startswith(r["folder"] + "/")
+        assert 0.0 <= float(r["score"]) <= 1.0
+
+    # A versioned head, no pickle.
+    current = json.loads((ws.root / "models" / "current.json").read_text())
+    assert (ws.root / "models" / f"{current['id']}.npz").is_file()
+    info = json.loads((ws.root / "models" / f"{current['id']}.json").read_text())
+    assert info["counts"] == {"like": 30, "dislike": 30}
+
+    assert_conserved(before, file_hashes(ws.root / "data"))
+
+    # Undo puts every classified image back where it was.
+    undone = subprocess.run(
+        [sys.executable, "-m", "konomi", "undo"],
+        cwd=ws.root,
+        capture_output=True,
+        text=True,
+        env=cli_env,
+        timeout=60,
+    )
+    assert undone.returncode == 0, undone.stderr
+    for path in ws.truth:
+        assert path.is_file(), f"{path.name} not restored"
+    assert not any((ws.root / "data" / "classified").rglob("*.*"))
+    assert_conserved(before, file_hashes(ws.root / "data"))
+
+
+def test_round_and_unreadable_files_are_left_alone(workspace, konomi):
+    ws = workspace(n_like=20, n_dislike=20, n_unlabeled=10)
+    broken = ws.root / "data" / "unlabeled" / "broken.jpg"
+    broken.write_bytes(b"<html>not a jpeg</html>")
+    empty = ws.root / "data" / "unlabeled" / "empty.png"
+    empty.write_bytes(b"")
+    result = konomi("round", root=ws.root, check=True)
+    assert "broken.jpg" in result.out and "empty.png" in result.out
+    assert broken.exists() and empty.exists(), "unreadable files must never be moved"
+    assert "Round done" in result.out
+
+
+def test_collisions_get_a_new_name_never_a_replace(workspace, konomi):
+    ws = workspace(n_like=20, n_dislike=20, n_unlabeled=6)
+    konomi("train", root=ws.root, check=True)
+    dry = konomi("classify", "--dry-run", root=ws.root, check=True)
+    assert "nothing moved" in dry.out
+    # Put a different file under every name the classify run will want.
+    for path in ws.truth:
+        for proposal in ("like", "dislike", "unsure"):
+            make_image(ws.root / "data" / "classified" / proposal / path.name, color=(1, 2, 3))
+    before = file_hashes(ws.root / "data")
+    konomi("classify", root=ws.root, check=True)
+    assert_conserved(before, file_hashes(ws.root / "data"))
+    renamed = list((ws.root / "data" / "classified").rglob("* (1).*"))
+    assert len(renamed) == len(ws.truth)
+
+
+def test_a_second_command_is_refused_while_the_workspace_is_locked(workspace, konomi):
+    ws = workspace(n_like=10, n_dislike=10, n_unlabeled=4)
+    konomi("train", root=ws.root, check=True)
+    with workspace_lock(Workspace.resolve(ws.root), purpose="test"):
+        result = konomi("classify", root=ws.root)
+    assert result.code == 4
+    assert "Another konomi command" in result.err and "Traceback" not in result.text
+    assert all(p.exists() for p in ws.truth)
+
+
+def test_crash_mid_batch_is_repaired_by_the_next_run(workspace, konomi):
+    ws = workspace(n_like=15, n_dislike=15, n_unlabeled=12)
+    konomi("train", root=ws.root, check=True)
+    before = file_hashes(ws.root / "data")
+    crashed = konomi("classify", root=ws.root, env={"KONOMI_TEST_CRASH_AT": "after_link:5"})
+    assert crashed.code == -9
+    # Right after the crash one file has two names (the same inode); the next run repairs it.
+    result = konomi("classify", root=ws.root, check=True)
+    assert "Repaired an interrupted run" in result.out
+    assert_conserved(before, file_hashes(ws.root / "data"))
+    assert not any(p.exists() for p in ws.truth)
+    for _ in range(3):
+        konomi("undo", root=ws.root, check=True)
+    assert all(p.exists() for p in ws.truth)
+    assert_conserved(before, file_hashes(ws.root / "data"))
+
+
+def test_cache_skips_unchanged_and_renamed_files(workspace, konomi):
+    ws = workspace(n_like=10, n_dislike=10, n_unlabeled=6)
+    first = konomi("embed", root=ws.root, check=True)
+    assert "Embedded 26 new, 0 cached" in first.out
+    some = next(iter(ws.truth))
+    some.rename(some.with_name("renamed-" + some.name))
+    second = konomi("embed", root=ws.root, check=True)
+    assert "Embedded 0 new, 26 cached" in second.out
+
+
+def test_clear_errors_without_tracebacks(tmp_path, konomi):
+    root = tmp_path / "empty"
+    root.mkdir()
+    missing = konomi("train", root=root)
+    assert missing.code == 1 and "data/train/like" in missing.err
+    (root / "data" / "train" / "like").mkdir(parents=True)
+    (root / "data" / "train" / "dislike").mkdir(parents=True)
+    make_image(root / "data" / "train" / "like" / "a.jpg")
+    one_class = konomi("train", root=root)
+    assert one_class.code == 1 and "dislike" in one_class.err
+    no_head = konomi("classify", root=root)
+    assert no_head.code == 1 and "konomi train" in no_head.err
+    nowhere = konomi("score", root=tmp_path / "nope")
+    assert nowhere.code == 1 and "not found" in nowhere.err
+    for r in (missing, one_class, no_head, nowhere):
+        assert "Traceback" not in r.text
+
+
+def test_hub_model_from_the_offline_cache(tmp_path, workspace, konomi):
+    cache = tmp_path / "hub"
+    build_hub_cache(cache)
+    ws = workspace(n_like=8, n_dislike=8, n_unlabeled=0)
+    env = {**offline_hub_env(cache), "KONOMI_MODEL": ""}
+    ok = konomi("check-env", "--model", "immich-app/ViT-B-32__openai", root=ws.root, env=env)
+    assert ok.code == 0, ok.text
+    assert "models--immich-app--ViT-B-32__openai" in ok.out
+    trained = konomi("train", "--model", "immich-app/ViT-B-32__openai", root=ws.root, env=env)
+    assert trained.code == 0, trained.text
+
+    empty = {**offline_hub_env(tmp_path / "empty-hub"), "KONOMI_MODEL": ""}
+    missing = konomi("train", root=ws.root, env=empty)
+    assert missing.code == 3
+    assert "immich-app/ViT-B-32__openai" in missing.err
+    assert "connect to the internet once" in missing.err and "--model /path/to" in missing.err
+    assert "Traceback" not in missing.text
+
+
+def test_help_has_an_example_for_every_command(konomi):
+    for command in ("check-env", "train", "classify", "score", "embed", "undo", "round"):
+        result = konomi(command, "--help", check=True)
+        assert "Example" in result.out and "--root" in result.out and "--model" in result.out
