@@ -5,8 +5,11 @@ Two tables: `embeddings` maps (digest, model) → vector, and `files` maps a pat
 and a moved or renamed file is still a hit once it is hashed. Unreadable files are remembered by
 digest, so a broken photo is not decoded again on every run.
 
-A cache that SQLite cannot open is set aside as `cache.sqlite.corrupt-<time>` and rebuilt: the
-cache holds nothing that cannot be computed again.
+The cache holds nothing that cannot be computed again, so damage never stops a command: a cache
+that SQLite finds corrupt — when it is opened, or by any later statement in the middle of a run —
+is set aside as `cache.sqlite.corrupt-<time>`, an empty one takes its place, the statement is
+retried on it, and a warning says so. A cache that cannot be *written* (a full disk, a read-only
+folder) is a different matter and is reported as such.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
+
+from .errors import KonomiError, is_sqlite_corruption
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -40,6 +46,7 @@ CREATE TABLE IF NOT EXISTS scores (
     PRIMARY KEY (digest, head)
 ) WITHOUT ROWID;
 """
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,22 +64,64 @@ def stamp_of(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-class EmbeddingCache:
-    """The SQLite store under `.konomi/` (WAL mode: readers never block the writer)."""
+class _Rows:
+    """Rows of a finished query: iterable like a cursor, read to the end while still guarded."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rows)
+
+    def fetchall(self) -> list[Any]:
+        return self.rows
+
+    def fetchone(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+
+class _GuardedConnection:
+    """`cache.db`: the SQLite connection, behind the cache's corruption guard.
+
+    Queries are read to the end inside the guard, since SQLite may meet a bad page on any row.
+    """
+
+    def __init__(self, cache: EmbeddingCache) -> None:
+        self._cache = cache
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> _Rows:
+        params = tuple(params)
+        return _Rows(self._cache._guard(lambda db: db.execute(sql, params).fetchall()))
+
+    def executemany(self, sql: str, rows: Iterable[Any]) -> None:
+        rows = list(rows)
+        self._cache._guard(lambda db: db.executemany(sql, rows))
+
+    def close(self) -> None:
+        self._cache.close()
+
+
+class EmbeddingCache:
+    """The SQLite store under `.konomi/` (WAL mode: readers never block the writer).
+
+    `warnings` collects what a person should hear (a cache rebuilt); pass the command's own
+    list to have them shown even when the damage is found half-way through a run.
+    """
+
+    def __init__(self, path: Path, warnings: list[str] | None = None) -> None:
         self.path = path
-        self.warnings: list[str] = []
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.warnings: list[str] = warnings if warnings is not None else []
+        self.generation = 0  # +1 each time the database is replaced by a fresh one
         try:
-            self.db = self._open()
-        except sqlite3.DatabaseError as exc:
-            aside = self._set_aside()
-            self.warnings.append(
-                f"The embedding cache was corrupt ({exc}); it was moved to {aside.name} and is "
-                "being rebuilt (images are embedded again)."
-            )
-            self.db = self._open()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = self._open()
+        except sqlite3.Error as exc:
+            if not is_sqlite_corruption(exc):
+                raise _unwritable(path, exc) from None
+            self._db = self._rebuild(exc)
+        except OSError as exc:
+            raise _unwritable(path, exc) from None
+        self.db = _GuardedConnection(self)
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -84,24 +133,57 @@ class EmbeddingCache:
             if not row or row[0] != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else '?'}")
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        except sqlite3.DatabaseError:
+        except sqlite3.Error:
             db.close()
             raise
         return db
 
+    def _rebuild(self, exc: sqlite3.Error) -> sqlite3.Connection:
+        """Set the damaged database aside and open a fresh one in its place."""
+        aside = self._set_aside()
+        self.generation += 1
+        self.warnings.append(
+            f"The embedding cache was corrupt ({exc}); it was moved to .konomi/{aside.name} and "
+            "is being rebuilt (images are embedded again)."
+        )
+        try:
+            return self._open()
+        except (sqlite3.Error, OSError) as again:
+            raise _unwritable(self.path, again) from None
+
     def _set_aside(self) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        os.replace(self.path, aside)
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+        if self.path.exists():
+            os.replace(self.path, aside)
         for suffix in ("-wal", "-shm"):
             side = self.path.with_name(self.path.name + suffix)
             if side.exists():
                 os.replace(side, aside.with_name(aside.name + suffix))
         return aside
 
+    def _guard(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `action` on the database; on corruption, rebuild it and run `action` once more."""
+        try:
+            return action(self._db)
+        except sqlite3.Error as exc:
+            if not is_sqlite_corruption(exc):
+                raise _unwritable(self.path, exc) from None
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = self._rebuild(exc)
+        try:
+            return action(self._db)
+        except sqlite3.Error as exc:
+            raise _unwritable(self.path, exc) from None
+
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
-            self.db.close()
+            self._db.close()
 
     def __enter__(self) -> EmbeddingCache:
         return self
@@ -117,12 +199,10 @@ class EmbeddingCache:
 
     def put_files(self, rows: Iterable[tuple[str, int, int, str]]) -> None:
         """Remember (path, size, mtime_ns, digest) rows."""
-        with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
+        self._write("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
 
     def forget_files(self, paths: Iterable[str]) -> None:
-        with self.transaction():
-            self.db.executemany("DELETE FROM files WHERE path = ?", ((p,) for p in paths))
+        self._write("DELETE FROM files WHERE path = ?", ((p,) for p in paths))
 
     # -- embeddings ------------------------------------------------------------------------
     def get_embeddings(self, digests: Iterable[str], model: str) -> dict[str, np.ndarray]:
@@ -142,8 +222,7 @@ class EmbeddingCache:
 
     def put_embeddings(self, items: Iterable[tuple[str, np.ndarray]], model: str) -> None:
         rows = ((d, model, np.asarray(v, np.float32).tobytes()) for d, v in items)
-        with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
+        self._write("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
 
     # -- unreadable files ------------------------------------------------------------------
     def get_failures(self, digests: Iterable[str]) -> dict[str, str]:
@@ -159,26 +238,56 @@ class EmbeddingCache:
         return found
 
     def put_failures(self, items: Iterable[tuple[str, str]]) -> None:
-        with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO failures VALUES (?, ?)", items)
+        self._write("INSERT OR REPLACE INTO failures VALUES (?, ?)", items)
 
     # -- scores of a head ------------------------------------------------------------------
     def put_scores(self, items: Iterable[tuple[str, float, float | None]], head: str) -> None:
         """Remember each image's score (and informativeness) under a head id."""
         rows = ((d, head, float(s), None if i is None else float(i)) for d, s, i in items)
-        with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?)", rows)
+        self._write("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?)", rows)
 
     def get_scores(self, head: str) -> dict[str, tuple[float, float | None]]:
         rows = self.db.execute("SELECT digest, score, info FROM scores WHERE head = ?", (head,))
         return {d: (s, i) for d, s, i in rows}
 
+    def _write(self, sql: str, rows: Iterable[Any]) -> None:
+        """One statement over many rows, in one transaction (retried whole after a rebuild)."""
+        rows = list(rows)
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(sql, rows)
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+        self._guard(write)
+
     @contextlib.contextmanager
-    def transaction(self):  # noqa: ANN201 - a context manager
-        self.db.execute("BEGIN IMMEDIATE")
+    def transaction(self) -> Iterator[None]:
+        """Group statements of `db` in one transaction (dropped if the cache is rebuilt mid-way:
+        what it held is only a cache)."""
+        self._guard(lambda db: db.execute("BEGIN IMMEDIATE"))
+        generation = self.generation
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if generation == self.generation:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        if generation == self.generation:
+            self._guard(lambda db: db.execute("COMMIT"))
+
+
+def _unwritable(path: Path, exc: BaseException) -> KonomiError:
+    """The cache exists but cannot be used: disk full, read-only, or held by another program."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    return KonomiError(
+        f"The embedding cache {path.parent.name}/{path.name} cannot be used ({text}).",
+        "Free some disk space or make the workspace writable, then run again; deleting the "
+        f"cache file is always safe ({path}): it is rebuilt.",
+    )

@@ -7,6 +7,9 @@ prints or exits. Exit codes are documented in README.
 
 from __future__ import annotations
 
+import errno
+import sqlite3
+
 
 class ExitCode:
     """Process exit codes (see README, "Exit codes")."""
@@ -55,3 +58,44 @@ class UnreadableImage(KonomiError):
 
 class JournalError(KonomiError):
     """The move journal is unreadable: nothing is moved until a person looks at it."""
+
+
+def is_sqlite_corruption(exc: sqlite3.Error) -> bool:
+    """A damaged database file, as opposed to a full disk, a busy lock or a read-only folder.
+
+    The cache answers corruption by rebuilding itself, the journal by refusing to move anything;
+    both report the other failures as what they are.
+    """
+    name = getattr(exc, "sqlite_errorname", "")
+    if name:
+        return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+    if type(exc) is sqlite3.DatabaseError:  # our own integrity-check failures, and Python 3.10
+        return True
+    text = str(exc).lower()
+    return any(w in text for w in ("malformed", "not a database", "corrupt"))
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "Free some disk space and run again; no image is lost (the next konomi command "
+    "finishes or rolls back any half-done move).",
+    getattr(errno, "EDQUOT", -1): "Your disk quota is full: free some space and run again.",
+    errno.EACCES: "Check the permissions of that file or folder (konomi needs to read and write "
+    "the workspace).",
+    errno.EPERM: "Check the permissions of that file or folder (konomi needs to read and write "
+    "the workspace).",
+    errno.EROFS: "The workspace is on a read-only disk: copy it somewhere writable.",
+    errno.ENOENT: "It may have been moved or deleted while konomi ran; run the command again.",
+    errno.ENOTDIR: "A path konomi expects to be a folder is a file: move that file away.",
+    errno.EISDIR: "A path konomi expects to be a file is a folder: move that folder away.",
+    errno.EFBIG: "A file grew beyond the size this system allows: free space or raise the limit.",
+}
+
+
+def from_os_error(exc: OSError) -> KonomiError:
+    """A file-system failure (permission, full disk, missing folder) as one line and a hint."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    where = f": {exc.filename}" if exc.filename else ""
+    if exc.filename2:
+        where += f" → {exc.filename2}"
+    hint = _OS_HINTS.get(exc.errno or 0, "Run again with --debug to see where it happened.")
+    return KonomiError(f"{what}{where}", hint)

@@ -8,9 +8,11 @@ reason a person understands; nothing here ever moves or changes a file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
+import stat
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +30,13 @@ OPTIONAL_EXTENSIONS = frozenset({".heic", ".heif", ".avif"})
 MAX_PIXELS = 100_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+# A longer side more than this many times the shorter one is a strip, not a picture: scaling its
+# short side to the model's input would blow the long side up to gigapixels (a 60000x1 PNG
+# takes minutes and 12 GB). Panoramas (~10:1) and long comic strips (~30:1) stay well inside.
+MAX_ASPECT = 100
+# No photo is bigger than this; reading a larger file whole would only exhaust memory.
+MAX_FILE_BYTES = 1 << 30
 
 NEUTRAL_BACKGROUND = (128, 128, 128)
 
@@ -71,28 +80,52 @@ def find_images(folder: Path, skipped: list[Skipped] | None = None) -> Iterator[
 
     Hidden files and folders (a leading dot) are skipped. Symbolic links are never followed —
     neither folders (no loops, no escaping the workspace) nor files (moving a link would move
-    the link, not the photo the person cares about); image-named links are reported in `skipped`.
+    the link, not the photo the person cares about); image-named links are reported in
+    `skipped`, and so are image-named folders, pipes, sockets and devices, and folders that
+    cannot be read. `folder` itself may be a link the person made on purpose.
     """
     if not folder.is_dir():
         return
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        base = Path(dirpath)
-        for link in (d for d in dirnames if (base / d).is_symlink()):
-            dirnames.remove(link)
-        for name in sorted(filenames):
-            if name.startswith(".") or not is_image_name(name):
+    stack = [folder]
+    while stack:
+        here = stack.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            _note(skipped, here, f"cannot read the folder ({exc.strerror or exc})")
+            continue
+        subfolders: list[Path] = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
                 continue
-            path = base / name
-            if path.is_symlink():
-                if skipped is not None:
-                    skipped.append(Skipped(path, "symbolic link (not followed)"))
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink():
+                    if is_image_name(name):
+                        _note(skipped, path, "symbolic link (not followed)")
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    subfolders.append(path)
+                    if is_image_name(name):
+                        _note(skipped, path, "a folder with an image name")
+                    continue
+                if not is_image_name(name):
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    _note(skipped, path, "not a regular file (a pipe, socket or device)")
+                    continue
+            except OSError as exc:
+                _note(skipped, path, f"cannot read it ({exc.strerror or exc})")
                 continue
             yield path
-        if skipped is not None:
-            for name in dirnames:
-                if is_image_name(name):
-                    skipped.append(Skipped(base / name, "a folder with an image name"))
+        stack.extend(reversed(subfolders))
+
+
+def _note(skipped: list[Skipped] | None, path: Path, reason: str) -> None:
+    if skipped is not None:
+        skipped.append(Skipped(path, reason))
 
 
 def content_hash(data: bytes) -> str:
@@ -101,16 +134,40 @@ def content_hash(data: bytes) -> str:
 
 
 def read_file(path: Path) -> bytes:
-    """Read a whole file once, so one read serves both hashing and decoding."""
+    """Read a whole file once, so one read serves both hashing and decoding.
+
+    Never through a symbolic link, never from a pipe or device (which could block or never
+    end), never more than `MAX_FILE_BYTES`.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags |= getattr(os, "O_BINARY", 0)
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        fd = os.open(path, flags)
     except IsADirectoryError:
         raise UnreadableImage("a folder, not a file") from None
     except FileNotFoundError:
         raise UnreadableImage("the file disappeared") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnreadableImage("symbolic link (not followed)") from None
         raise UnreadableImage(f"cannot read the file ({exc.strerror or exc})") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise UnreadableImage("a folder, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise UnreadableImage("not a regular file (a pipe, socket or device)")
+        if st.st_size > MAX_FILE_BYTES:
+            raise UnreadableImage(
+                f"too large for an image ({st.st_size / 2**30:.1f} GiB; "
+                f"limit {MAX_FILE_BYTES // 2**30} GiB)"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise UnreadableImage(f"cannot read the file ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
 
 
 def decode(data: bytes, *, min_side: int | None = None) -> Image.Image:
@@ -131,6 +188,11 @@ def decode(data: bytes, *, min_side: int | None = None) -> Image.Image:
                 raise UnreadableImage(
                     f"too large to decode safely ({width}x{height} px; limit {MAX_PIXELS:,} px)"
                 )
+            if max(width, height) > MAX_ASPECT * min(width, height):
+                raise UnreadableImage(
+                    f"too long and thin to score ({width}x{height} px; "
+                    f"sides may differ {MAX_ASPECT}-fold at most)"
+                )
             if min_side and image.format == "JPEG":
                 _draft(image, min_side)
             image.load()
@@ -141,11 +203,13 @@ def decode(data: bytes, *, min_side: int | None = None) -> Image.Image:
         raise UnreadableImage(f"decompression bomb refused ({exc})") from None
     except UnidentifiedImageError:
         raise UnreadableImage("not an image (or a format Pillow cannot read)") from None
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+    except MemoryError:
+        raise UnreadableImage("not enough memory to decode it") from None
+    except Exception as exc:  # noqa: BLE001 - hostile bytes make decoders raise anything
         text = str(exc) or type(exc).__name__
         if "truncated" in text or "end of file" in text.lower() or isinstance(exc, EOFError):
             raise UnreadableImage(f"truncated or corrupt image ({text})") from None
-        raise UnreadableImage(f"corrupt image ({text})") from None
+        raise UnreadableImage(f"corrupt image ({text[:200]})") from None
 
 
 def _draft(image: Image.Image, min_side: int) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -46,17 +47,24 @@ class Settings:
         return replace(self, **given, explicit=self.explicit | frozenset(given))
 
 
+_TYPE_WORDS = {float: "a number", int: "a whole number", str: "text in quotes"}
+
+
 def _parse_settings(path: Path) -> Settings:
     """Read `konomi.toml`, naming the line and key at fault when it is malformed."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
         raise KonomiError(
-            f"{path.name} is not valid TOML: {exc}",
-            "Fix that line, or delete konomi.toml to use the defaults.",
+            f"{path.name} is not UTF-8 text (byte {exc.start}).",
+            "Save it as UTF-8, or delete konomi.toml to use the defaults.",
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KonomiError(f"Cannot read {path}: {exc}") from None
+    except OSError as exc:
+        raise KonomiError(f"Cannot read {path} ({exc.strerror or exc}).") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(path, text, exc) from None
     known = {f.name for f in fields(Settings)} - {"extra", "explicit"}
     values: dict[str, object] = {}
     for key, value in data.items():
@@ -68,14 +76,53 @@ def _parse_settings(path: Path) -> Settings:
         ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
         if not ok or isinstance(value, bool):
             raise KonomiError(
-                f"{path.name}: key '{key}' should be a {expected.__name__}, got {value!r}",
+                f"{path.name}, line {_line_of_key(text, key)}: key '{key}' should be "
+                f"{_TYPE_WORDS.get(expected, expected.__name__)}, got {value!r}.",
                 f"Example: {key} = {default!r}",
             )
         values[key] = float(value) if expected is float else value
     values["explicit"] = frozenset(k for k in data if k in known)
     settings = Settings(**values)  # type: ignore[arg-type]
-    check_thresholds(settings.dislike_threshold, settings.like_threshold)
+    try:
+        check_thresholds(settings.dislike_threshold, settings.like_threshold)
+    except KonomiError as exc:
+        key = "like_threshold" if "like_threshold" in data else "dislike_threshold"
+        raise KonomiError(
+            f"{path.name}, line {_line_of_key(text, key)}: {exc.message}", exc.hint
+        ) from None
     return settings
+
+
+def _line_of_key(text: str, key: str) -> str:
+    """The line number where `key = …` is set (as text; '?' when it cannot be found)."""
+    pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return str(number)
+    return "?"
+
+
+def _toml_error(path: Path, text: str, exc: Exception) -> KonomiError:
+    """A TOML syntax error as 'line N (`the line`): what is wrong', with the key it sets."""
+    message = str(exc)
+    found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    what = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "syntax error"
+    if not found:
+        return KonomiError(
+            f"{path.name} is not valid TOML: {message}",
+            "Fix it, or delete konomi.toml to use the defaults.",
+        )
+    number = int(found.group(1))
+    lines = text.splitlines()
+    line = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    key = line.split("=", 1)[0].strip().strip("\"'") if "=" in line else ""
+    where = f"line {number}" + (f" (key '{key}')" if key else "")
+    shown = f": {line}" if line else ""
+    return KonomiError(
+        f"{path.name}, {where} is not valid TOML — {what}{shown}",
+        'Fix that line (text needs quotes: model = "owner/name"), or delete konomi.toml to '
+        "use the defaults.",
+    )
 
 
 def check_thresholds(dislike: float, like: float) -> None:
@@ -152,7 +199,19 @@ class Workspace:
         return self.root / "konomi.toml"
 
     def ensure_state(self) -> Path:
-        self.state.mkdir(parents=True, exist_ok=True)
+        """Create `.konomi/`, explaining why when it cannot be."""
+        try:
+            self.state.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise KonomiError(
+                f"{self.state} is a file, but konomi keeps its state in a folder there.",
+                "Move that file away (konomi recreates the folder), then run again.",
+            ) from None
+        except OSError as exc:
+            raise KonomiError(
+                f"Cannot create {self.state} ({exc.strerror or exc}).",
+                "konomi needs a writable workspace for its cache, journal and lock.",
+            ) from None
         return self.state
 
     # -- settings and names ----------------------------------------------------------------
@@ -192,28 +251,60 @@ class Workspace:
 
 
 # -- the lock ---------------------------------------------------------------------------------
+def lock_wait() -> float:
+    """How long a command that moves files waits for another one (`KONOMI_LOCK_WAIT`, seconds).
+
+    Waiting, rather than refusing at once, lets a command started just after another (or
+    after one whose launcher was killed while it went on) simply run next.
+    """
+    try:
+        return max(0.0, float(os.environ.get("KONOMI_LOCK_WAIT", "120")))
+    except ValueError:
+        return 120.0
+
+
 @contextlib.contextmanager
-def workspace_lock(ws: Workspace, *, wait: float = 0.0, purpose: str = "") -> Iterator[None]:
+def workspace_lock(
+    ws: Workspace,
+    *,
+    wait: float = 0.0,
+    purpose: str = "",
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
     """Hold the workspace lock: one konomi command that moves files at a time.
 
     The lock is an OS advisory lock (`flock`) on `.konomi/lock`, so the kernel frees it the moment
     its holder dies, even under kill -9: a stale lock of a dead process is simply free again. The
     file also records the holder's pid and purpose, so a refused command can say who holds it.
+    While waiting (up to `wait` seconds), `on_wait` hears who holds it; a waiter whose parent
+    process has gone (its terminal or launcher was killed) gives up instead of running later.
     """
     ws.ensure_state()
-    fd = os.open(ws.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(ws.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise KonomiError(
+            f"Cannot open the workspace lock {ws.rel(ws.lock_path)} ({exc.strerror or exc}).",
+            "konomi needs a writable .konomi/ folder in the workspace.",
+        ) from None
     try:
         deadline = time.monotonic() + wait
+        parent = os.getppid()
+        told = False
         while not _try_lock(fd):
-            if time.monotonic() >= deadline:
-                holder = _read_holder(fd)
+            holder = _read_holder(fd)
+            if time.monotonic() >= deadline or os.getppid() != parent:
                 raise WorkspaceBusy(
                     f"Another konomi command is working in this workspace ({holder}).",
                     "Wait for it to finish (or stop it), then run this command again.",
                 )
+            if on_wait and not told:
+                on_wait(f"another konomi command ({holder})")
+                told = True
             time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} {purpose}".strip().encode(), 0)
+        with contextlib.suppress(OSError):  # a full disk must not stop the lock itself
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} {purpose}".strip().encode(), 0)
         try:
             yield
         finally:
