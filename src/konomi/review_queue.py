@@ -1,0 +1,410 @@
+"""The review queue: which image a person sees next, and each decision as one journaled move.
+
+The queue holds the model's proposals (`data/classified/*`) and the images still in
+`data/unlabeled/`, scored by the current head and ordered by `active.informativeness`, most
+informative first — the images where one label teaches the model the most.
+
+A decision is one journal operation of kind "review": like → `data/train/like/`, dislike →
+`data/train/dislike/`, through the same `moves.Journal` as `classify`, under the workspace lock
+taken for that one decision. So `classify` and review never interleave, a crash in the middle is
+repaired like any other, and `konomi undo` reverts a decision like any other operation.
+
+Every item has a server-side state (pending, like, dislike, skip, gone). Decisions are taken one
+at a time under `ReviewQueue.lock`, so two browser tabs deciding on the same image move it once:
+the second is told it was already decided. A file that moved or vanished behind our back is
+refused by the journal (its size and mtime no longer match), reported, and dropped from the queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import workflow
+from .active import informativeness
+from .errors import KonomiError, NoHeadError
+from .images import Skipped, find_images
+from .moves import Journal, PlannedMove
+from .report import proposal
+from .workspace import LABELS, PROPOSALS, Workspace, workspace_lock
+
+LOCK_WAIT = 1.5  # seconds a decision waits for another konomi command before giving up
+DECISIONS = (*LABELS, "skip")
+PAST = {"like": "liked", "dislike": "disliked", "skip": "skipped", "gone": "taken out"}
+
+
+class DecisionRefused(KonomiError):
+    """A decision that cannot be carried out now; the page shows the message."""
+
+
+@dataclass
+class Item:
+    """One image of the queue and what has been decided about it."""
+
+    id: int
+    path: Path
+    digest: str
+    stamp: tuple[int, int]  # (size, mtime_ns) when listed: a changed file is not moved
+    identity: tuple[int, int]  # (device, inode): the preview is of this very file, no other
+    score: float | None
+    info: float
+    proposal: str | None
+    origin: str  # the workspace folder it was found in, e.g. "data/classified/unsure"
+    state: str = "pending"  # pending | like | dislike | skip | gone
+    round: int = 0  # the round it was decided in
+    op: int | None = None  # the journal operation that moved it
+
+    def public(self, ws: Workspace) -> dict[str, Any]:
+        """What the page may know: no absolute path, only the id it fetches the preview by."""
+        return {
+            "id": self.id,
+            "name": self.path.name,
+            "path": ws.rel(self.path),
+            "folder": self.origin,
+            "score": self.score,
+            "proposal": self.proposal,
+            "preview": f"/api/preview/{self.id}",
+        }
+
+
+@dataclass
+class Retraining:
+    """The state of a "retrain now" run, as the page polls it."""
+
+    running: bool = False
+    stage: str = ""
+    done: int = 0
+    total: int | None = None
+    message: str = ""
+    error: str = ""
+
+
+@dataclass
+class _Scan:
+    """Images found on disk with their scores under one head."""
+
+    paths: list[Path]
+    digests: list[str]
+    scores: np.ndarray | None
+    head_id: str | None
+    thresholds: tuple[float, float]
+    note: str = ""
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def source_folders(ws: Workspace) -> list[Path]:
+    """Where images waiting for a person's eye live."""
+    return [ws.classified_dir(p) for p in PROPOSALS] + [ws.unlabeled]
+
+
+def scan(ctx: workflow.Context, paths: list[Path] | None = None) -> _Scan:
+    """Find (or take) images, embed them through the cache, and score them with the current head.
+
+    Without a usable head (none trained yet, or made with another encoder) the images come
+    unscored, in folder order, and `note` says why: a person can still label them.
+    """
+    ws = ctx.ws
+    skipped: list[Skipped] = []
+    if paths is None:
+        paths = [p for folder in source_folders(ws) for p in find_images(folder, skipped)]
+    try:
+        scored = workflow.score_paths(ctx, paths)
+    except NoHeadError as exc:
+        embedded = ctx.embed(paths)
+        return _Scan(
+            embedded.paths,
+            embedded.digests,
+            None,
+            None,
+            ctx.thresholds(),
+            f"{exc.message} Label a few images, then retrain.",
+            skipped + embedded.unreadable,
+        )
+    e = scored.embedded
+    return _Scan(
+        e.paths,
+        e.digests,
+        np.asarray(scored.scores, dtype=np.float64),
+        scored.record.id,
+        ctx.thresholds(scored.record),
+        "",
+        skipped + e.unreadable,
+    )
+
+
+class ReviewQueue:
+    """The images to review, their order, and the decisions taken on them (thread-safe)."""
+
+    def __init__(self, ctx: workflow.Context) -> None:
+        self.ctx = ctx
+        self.ws = ctx.ws
+        self.lock = threading.RLock()
+        self.items: dict[int, Item] = {}
+        self.order: list[int] = []  # item ids, most informative first
+        self.history: list[int] = []  # item ids decided this session, newest last
+        self.round = 0  # each load starts a round: 1 at start-up, +1 per retrain
+        self.head_id: str | None = None
+        self.thresholds = (0.3, 0.7)
+        self.note = ""
+        self.unreadable = 0
+        self.new_labels = 0  # labels added since the head was trained
+        self.retraining = Retraining()
+        self._next_id = 1
+
+    # -- filling ---------------------------------------------------------------------------
+    def load(self, ctx: workflow.Context | None = None) -> None:
+        """Scan the folders, score with the current head, and merge into the queue.
+
+        Pending and skipped images get their new score and order (a new round starts);
+        decided ones keep their state; images no longer on disk leave the queue.
+        """
+        found = scan(ctx or self.ctx)
+        with self.lock:
+            self._merge(found)
+
+    def _merge(self, found: _Scan) -> None:
+        if found.head_id != self.head_id:
+            self.new_labels = 0
+        self.head_id, self.thresholds, self.note = found.head_id, found.thresholds, found.note
+        self.unreadable = len(found.skipped)
+        by_path = {it.path: it for it in self.items.values() if it.state in ("pending", "skip")}
+        fresh: list[Item] = []
+        for i, (path, digest) in enumerate(zip(found.paths, found.digests)):
+            score = None if found.scores is None else float(found.scores[i])
+            item = by_path.pop(path, None)
+            if item is None:
+                item = self._new_item(path, digest, score)
+                if item is None:
+                    continue  # moved (decided, perhaps) while we were scanning
+            else:
+                item.digest, item.state = digest, "pending"
+                item.score, item.proposal = score, self._proposal(score)
+            fresh.append(item)
+        for gone in by_path.values():
+            gone.state = "gone"
+        if found.scores is not None and fresh:
+            infos = informativeness(np.asarray([it.score for it in fresh], dtype=np.float64))
+        else:
+            infos = np.zeros(len(fresh))  # unscored: folder order
+        for item, value in zip(fresh, infos):
+            item.info = float(value)
+        ranked = np.argsort(-infos, kind="stable") if len(fresh) else []
+        self.order = [fresh[int(k)].id for k in ranked]
+        self.history = [i for i in self.history if self.items[i].state in LABELS]
+        self.round += 1
+
+    def _new_item(self, path: Path, digest: str, score: float | None) -> Item | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        item = Item(
+            self._next_id,
+            path,
+            digest,
+            (st.st_size, st.st_mtime_ns),
+            (st.st_dev, st.st_ino),
+            score,
+            0.0,
+            self._proposal(score),
+            self.ws.folder_of(path),
+        )
+        self._next_id += 1
+        self.items[item.id] = item
+        return item
+
+    def _proposal(self, score: float | None) -> str | None:
+        if score is None:
+            return None
+        dislike, like = self.thresholds
+        return proposal(score, dislike, like)
+
+    # -- reading ---------------------------------------------------------------------------
+    def pending(self) -> list[Item]:
+        with self.lock:
+            return [self.items[i] for i in self.order if self.items[i].state == "pending"]
+
+    def get(self, item_id: int) -> Item | None:
+        with self.lock:
+            return self.items.get(item_id)
+
+    def snapshot(self, ahead: int = 6) -> dict[str, Any]:
+        """The page's view: the next images, progress this round, the head, retraining."""
+        with self.lock:
+            pending = self.pending()
+            this_round = [it for it in self.items.values() if it.round == self.round]
+            counts = {PAST[s]: sum(it.state == s for it in this_round) for s in DECISIONS}
+            r = self.retraining
+            return {
+                "head": self.head_id,
+                "note": self.note,
+                "thresholds": {"dislike": self.thresholds[0], "like": self.thresholds[1]},
+                "done": sum(counts.values()),
+                "left": len(pending),
+                "counts": counts,
+                "new_labels": self.new_labels,
+                "unreadable": self.unreadable,
+                "items": [it.public(self.ws) for it in pending[:ahead]],
+                "retrain": {
+                    "running": r.running,
+                    "stage": r.stage,
+                    "done": r.done,
+                    "total": r.total,
+                    "message": r.message,
+                    "error": r.error,
+                },
+            }
+
+    # -- deciding --------------------------------------------------------------------------
+    def decide(self, item_id: int, decision: str) -> str:
+        """Like, dislike (a journaled move into data/train) or skip one image; returns a message."""
+        if decision not in DECISIONS:
+            raise DecisionRefused(f"Unknown decision {decision!r}.", "Use like, dislike or skip.")
+        with self.lock:
+            item = self.items.get(item_id)
+            if item is None:
+                raise DecisionRefused(
+                    "That image is not part of this review.", "Reload the page to get the queue."
+                )
+            if item.state != "pending":
+                raise DecisionRefused(
+                    f"{item.path.name} was already {PAST[item.state]} (in another tab?).",
+                    "Nothing was moved twice; the page now shows the next image.",
+                )
+            if decision == "skip":
+                item.state, item.round = "skip", self.round
+                self.history.append(item.id)
+                return f"Skipped {item.path.name}."
+            return self._move(item, decision)
+
+    def _move(self, item: Item, label: str) -> str:
+        ws = self.ws
+        sub = _sub_folder(ws, item.path)
+        move = PlannedMove(item.path, ws.train_dir(label) / sub, item.stamp, item.digest)
+        with workspace_lock(ws, wait=LOCK_WAIT, purpose="review"), Journal(ws) as journal:
+            journal.repair()
+            report = journal.run("review", [move], note=f"{label}: {ws.rel(item.path)}")
+        if report.skipped:
+            _, reason = report.skipped[0]
+            item.state = "gone"
+            raise DecisionRefused(
+                f"{item.path.name} was not moved: {reason}.",
+                "It is out of the queue now; retrain (or restart the review) to scan again.",
+            )
+        item.path = report.moved[0][1]
+        item.state, item.round, item.op = label, self.round, report.op
+        with contextlib.suppress(OSError):  # the same inode, unless it was copied across disks
+            st = os.stat(item.path)
+            item.identity = (st.st_dev, st.st_ino)
+        self.history.append(item.id)
+        self.new_labels += 1
+        return f"{PAST[label].capitalize()} {item.path.name} → {ws.rel(item.path.parent)}/"
+
+    def undo(self) -> str:
+        """Take back the last decision: a skip of this session, else the latest review move.
+
+        The latest review move is the journal's, not only this page's: `konomi undo` and this
+        button walk the same history, and a decision of an earlier session can be undone too.
+        """
+        with self.lock:
+            if self.history and self.items[self.history[-1]].state == "skip":
+                item = self.items[self.history.pop()]
+                item.state = "pending"
+                self._to_front(item)
+                return f"Back to {item.path.name}."
+            ws = self.ws
+            with workspace_lock(ws, wait=LOCK_WAIT, purpose="review undo"), Journal(ws) as journal:
+                journal.repair()
+                op = journal.last_undoable(kinds=["review"])
+                if op is None:
+                    return "Nothing to undo."
+                report = journal.undo(op)
+            if not report.moved:
+                why = report.skipped[0][1] if report.skipped else "nothing left to move back"
+                raise DecisionRefused(f"Could not undo that decision: {why}.")
+            for _, back in report.moved:
+                self._restore(op, back)
+            self.new_labels = max(0, self.new_labels - 1)
+            names = ", ".join(back.name for _, back in report.moved)
+            return f"Undone: {names} is back in {ws.rel(report.moved[0][1].parent)}/."
+
+    def _restore(self, op: int, back: Path) -> None:
+        """A file an undo moved back becomes the next image to look at."""
+        item = next((it for it in self.items.values() if it.op == op), None)
+        if item is None:  # a decision of an earlier session: score it now
+            found = scan(self.ctx, [back])
+            if not found.paths:
+                return
+            score = None if found.scores is None else float(found.scores[0])
+            item = self._new_item(back, found.digests[0], score)
+            if item is None:
+                return
+        st = os.stat(back)
+        item.path, item.stamp = back, (st.st_size, st.st_mtime_ns)
+        item.identity = (st.st_dev, st.st_ino)
+        item.state, item.op, item.origin = "pending", None, self.ws.folder_of(back)
+        if item.id in self.history:
+            self.history.remove(item.id)
+        self._to_front(item)
+
+    def _to_front(self, item: Item) -> None:
+        if item.id in self.order:
+            self.order.remove(item.id)
+        self.order.insert(0, item.id)
+
+    # -- retraining ------------------------------------------------------------------------
+    def retrain(self, make_context: Callable[[], workflow.Context]) -> bool:
+        """Train a new head in the background, then rescore the queue; False if one runs."""
+        with self.lock:
+            if self.retraining.running:
+                return False
+            self.retraining = Retraining(running=True, stage="starting")
+        thread = threading.Thread(
+            target=self._retrain, args=(make_context,), name="konomi-retrain", daemon=True
+        )
+        thread.start()
+        return True
+
+    def _retrain(self, make_context: Callable[[], workflow.Context]) -> None:
+        state = self.retraining
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            state.stage, state.done, state.total = stage, done, total
+
+        ctx: workflow.Context | None = None
+        try:
+            ctx = make_context()
+            ctx.progress = progress
+            trained = workflow.train(ctx)
+            progress("rescoring", 0, None)
+            self.load(ctx)
+            m = trained.metrics
+            state.message = (
+                f"Trained {trained.head_id} on {m.n_like} like / {m.n_dislike} dislike "
+                f"(AUC {m.auc:.2f}); scores refreshed."
+            )
+        except KonomiError as exc:
+            state.error = exc.message + (f" {exc.hint}" if exc.hint else "")
+        except Exception as exc:  # noqa: BLE001 - a failed retrain must not take the page down
+            state.error = f"Retraining failed ({type(exc).__name__}: {exc})."
+        finally:
+            state.running = False
+            if ctx is not None:
+                ctx.close()
+
+
+def _sub_folder(ws: Workspace, path: Path) -> Path:
+    """The sub-folder of `path` under the source folder it sits in (kept when it moves)."""
+    for folder in source_folders(ws):
+        try:
+            return path.parent.relative_to(folder)
+        except ValueError:
+            continue
+    return Path()

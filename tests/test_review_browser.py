@@ -1,0 +1,182 @@
+"""The review page in a real headless Chromium (Debian's `chromium`), driven by Playwright.
+
+The server is started the way a person starts it — `python -m konomi review --no-browser` — and
+the page is driven with the keys a person presses. Every assertion is about files on disk: the
+right file in the right folder, back again after undo, every byte conserved.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from factories.images import assert_conserved, file_hashes
+from test_review_server import CliServer, prepare, where
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Iterator[CliServer]:
+    root = prepare(tmp_path_factory.mktemp("browser") / "ws", tiny_model, size=(640, 480))
+    env = dict(os.environ)
+    env.update(KONOMI_MODEL=str(tiny_model), HF_HUB_OFFLINE="1", NO_COLOR="1", COLUMNS="200")
+    env.pop("KONOMI_ROOT", None)
+    server = CliServer(root, env)
+    server.root = root
+    try:
+        yield server
+    finally:
+        assert server.stop() == 0, server.out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, served):
+    context = browser.new_context(viewport={"width": 1360, "height": 860})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    expected = "the server responded with a status of 409"  # a refusal the test provokes
+    page.on(
+        "console",
+        lambda msg: msg.type == "error" and expected not in msg.text and errors.append(msg.text),
+    )
+    page.goto(served.url)
+    page.wait_for_function(
+        "() => { const p = document.getElementById('photo');"
+        " return p.src.startsWith('blob:') && p.complete && p.naturalWidth > 0; }"
+    )
+    yield page
+    context.close()
+    assert not errors, errors  # no CSP violation, no script error
+
+
+def shown(page) -> str:
+    return page.inner_text("#name")
+
+
+def wait_shown(page, name: str) -> None:
+    """Wait until `name` is the image on screen, its preview loaded."""
+    page.wait_for_function(
+        "name => document.getElementById('name').textContent === name"
+        " && !document.getElementById('photo').classList.contains('loading')",
+        arg=name,
+    )
+
+
+def press(page, key: str, endpoint: str):
+    """Press a key and wait for the server's answer to it."""
+    with page.expect_response(lambda r: r.url.endswith(endpoint)) as answer:
+        page.keyboard.press(key)
+    return answer.value
+
+
+def test_keys_move_exactly_the_right_files_and_back(page, served, tmp_path):
+    root = served.root
+    before = file_hashes(root / "data")
+    port = served.port
+
+    # The link's token became an HttpOnly, SameSite=Strict cookie and left the address bar.
+    assert page.url == f"http://127.0.0.1:{port}/"
+    cookie = next(c for c in page.context.cookies() if c["name"] == f"konomi_token_{port}")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+
+    state = page.evaluate("() => fetch('/api/state').then(r => r.json())")
+    a, b, c, d = state["items"][:4]
+    assert shown(page) == a["name"]
+    assert page.inner_text("#score") == f"{a['score']:.2f}"
+    assert page.inner_text("#proposal") == a["proposal"]
+    assert page.inner_text("#progress-text") == f"0 done · {state['left']} left"
+    page.screenshot(path=str(tmp_path / "review.png"))
+
+    assert press(page, "l", "/api/decide").ok
+    assert where(root, a["name"]) == [f"data/train/like/{a['name']}"]
+    wait_shown(page, b["name"])
+    assert press(page, "d", "/api/decide").ok
+    assert where(root, b["name"]) == [f"data/train/dislike/{b['name']}"]
+    assert press(page, "s", "/api/decide").ok
+    assert where(root, c["name"]) == [c["path"]]
+    wait_shown(page, d["name"])
+    assert page.inner_text("#progress-text") == f"3 done · {state['left'] - 3} left"
+
+    assert press(page, "u", "/api/undo").ok  # the skip
+    wait_shown(page, c["name"])
+    assert press(page, "u", "/api/undo").ok  # the dislike
+    assert where(root, b["name"]) == [b["path"]]
+    wait_shown(page, b["name"])
+    assert press(page, "Backspace", "/api/undo").ok  # the like
+    assert where(root, a["name"]) == [a["path"]]
+    wait_shown(page, a["name"])
+
+    assert press(page, "ArrowRight", "/api/decide").ok
+    assert where(root, a["name"]) == [f"data/train/like/{a['name']}"]
+    assert press(page, "ArrowLeft", "/api/decide").ok
+    assert where(root, b["name"]) == [f"data/train/dislike/{b['name']}"]
+    assert press(page, "ArrowDown", "/api/decide").ok
+    for _ in range(3):
+        assert press(page, "u", "/api/undo").ok
+    assert where(root, a["name"]) == [a["path"]] and where(root, b["name"]) == [b["path"]]
+    assert_conserved(before, file_hashes(root / "data"))
+
+
+def test_buttons_help_and_a_refusal_shown_on_the_page(page, served, tmp_path):
+    root = served.root
+    before = file_hashes(root / "data")
+    page.keyboard.press("?")
+    assert page.is_visible("#help")
+    page.keyboard.press("Escape")
+    assert page.is_hidden("#help")
+
+    current = page.evaluate("() => fetch('/api/state').then(r => r.json())")["items"][0]
+    with page.expect_response(lambda r: r.url.endswith("/api/decide")):
+        page.click("#btn-like")  # a touch screen has no keyboard
+    assert where(root, current["name"]) == [f"data/train/like/{current['name']}"]
+    with page.expect_response(lambda r: r.url.endswith("/api/undo")):
+        page.click("#btn-undo")
+    assert where(root, current["name"]) == [current["path"]]
+    wait_shown(page, current["name"])
+
+    # The person moves the shown file away in a file manager, then presses `l`.
+    src = root / current["path"]
+    aside = tmp_path / current["name"]
+    os.rename(src, aside)
+    try:
+        refused = press(page, "l", "/api/decide")
+        assert refused.status == 409
+        page.wait_for_selector("#toast.error")
+        assert "gone" in page.inner_text("#toast")
+        assert shown(page) != current["name"]  # and the page goes on with the next image
+        assert not (root / "data" / "train" / "like" / current["name"]).exists()
+    finally:
+        os.rename(aside, src)
+    assert_conserved(before, file_hashes(root / "data"))
