@@ -8,6 +8,7 @@ right file in the right folder, back again after undo, every byte conserved.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -179,4 +180,22 @@ def test_buttons_help_and_a_refusal_shown_on_the_page(page, served, tmp_path):
         assert not (root / "data" / "train" / "like" / current["name"]).exists()
     finally:
         os.rename(aside, src)
+    assert_conserved(before, file_hashes(root / "data"))
+
+
+def test_a_key_pressed_as_soon_as_the_page_loads_is_not_lost(browser, served):
+    root = served.root
+    before = file_hashes(root / "data")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(served.url)  # returns at the load event, before the queue has arrived
+        liked = press(page, "l", "/api/decide").json()
+        name = re.match(r"Liked (.+) → ", liked["message"])[1]
+        assert where(root, name) == [f"data/train/like/{name}"]
+        undone = press(page, "u", "/api/undo").json()
+        assert name in undone["message"] and len(where(root, name)) == 1
+        assert not where(root, name)[0].startswith("data/train/")
+    finally:
+        context.close()
     assert_conserved(before, file_hashes(root / "data"))

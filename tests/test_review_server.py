@@ -12,6 +12,7 @@ import io
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -160,9 +161,15 @@ class CliServer:
         return self.proc.returncode
 
 
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Path:
+    return prepare(tmp_path_factory.mktemp("template") / "ws", tiny_model)
+
+
 @pytest.fixture
-def ws(tmp_path: Path, tiny_model: Path) -> Path:
-    return prepare(tmp_path / "ws", tiny_model)
+def ws(prepared: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the trained and classified workspace for each test."""
+    return Path(shutil.copytree(prepared, tmp_path / "ws", symlinks=True))
 
 
 # -- starting and stopping ----------------------------------------------------------------------

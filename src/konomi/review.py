@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 from dataclasses import dataclass
 from importlib import resources
@@ -121,7 +122,8 @@ def bind(port: int) -> socket.socket:
     """A listening socket on 127.0.0.1:`port` (0: a free port the system picks)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if os.name != "nt":  # on Windows the same flag would let two servers share a port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((HOST, port))
         sock.listen(128)
     except OSError as exc:
@@ -175,7 +177,7 @@ class ReviewServer:
         """Answer requests until interrupted (Ctrl-C); decisions in flight finish first."""
         config = uvicorn.Config(
             self.app,
-            log_level="warning",
+            log_level="error",  # malformed probes are answered, not logged
             access_log=False,  # the first request's URL carries the token
             lifespan="off",
             server_header=False,

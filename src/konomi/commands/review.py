@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 import webbrowser
 from typing import Annotated
 
@@ -21,6 +23,20 @@ from konomi.cli import (
     out,
     run,
 )
+
+
+def _open_browser(url: str) -> bool:
+    """Open `url` in the person's browser, in the background; False where there is no screen.
+
+    Without a display, Python's `webbrowser` falls back to console browsers (lynx, w3m) that
+    would take over this terminal, so we do not try.
+    """
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return False
+    threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+    return True
 
 
 @app.command()
@@ -68,8 +84,8 @@ def review(
         out.print("Open this link (it carries this session's token); Ctrl-C stops the server:")
         out.print(server.url, markup=False, highlight=False, overflow="ignore", crop=False)
         sys.stdout.flush()
-        if not no_browser:
-            webbrowser.open(server.url)
+        if not no_browser and not _open_browser(server.url):
+            out.print("(No graphical browser found here: open the link yourself.)")
         server.serve()
         snap = server.queue.snapshot()
         c = snap["counts"]

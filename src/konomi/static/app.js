@@ -332,5 +332,6 @@
     if (!document.hidden && !busy) refresh(); // another tab may have decided meanwhile
   });
 
-  refresh().then(poll);
+  // The first state is fetched through the queue too: keys pressed before it arrives wait for it.
+  enqueue(() => refresh().then(poll));
 })();
