@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -50,7 +51,9 @@ def _error(exc: KonomiError, status: int, queue: ReviewQueue) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
-def build_app(queue: ReviewQueue, ctx_factory: Any, token: str, port: int) -> Guard:
+def build_app(
+    queue: ReviewQueue, ctx_factory: Callable[[], workflow.Context], token: str, port: int
+) -> Guard:
     """The ASGI app: the routes behind the `Guard`. `ctx_factory()` opens a Context for retrain."""
     assets = _load_assets()
 

@@ -26,7 +26,12 @@
       options.headers = { 'Content-Type': 'application/json' };
       options.body = JSON.stringify(body);
     }
-    const response = await fetch(path, options);
+    let response;
+    try {
+      response = await fetch(path, options);
+    } catch (err) {
+      throw new Error('The review server does not answer (was it stopped?). Start it again: konomi review');
+    }
     let data = null;
     try {
       data = await response.json();
