@@ -133,7 +133,7 @@ def test_a_second_command_is_refused_while_the_workspace_is_locked(workspace, ko
     ws = workspace(n_like=10, n_dislike=10, n_unlabeled=4)
     konomi("train", root=ws.root, check=True)
     with workspace_lock(Workspace.resolve(ws.root), purpose="test"):
-        result = konomi("classify", root=ws.root)
+        result = konomi("classify", root=ws.root, env={"KONOMI_LOCK_WAIT": "0.5"})
     assert result.code == 4
     assert "Another konomi command" in result.err and "Traceback" not in result.text
     assert all(p.exists() for p in ws.truth)
