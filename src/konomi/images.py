@@ -30,6 +30,12 @@ OPTIONAL_EXTENSIONS = frozenset({".heic", ".heif", ".avif"})
 MAX_PIXELS = 100_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+# Odd files make Pillow warn (broken EXIF, bombs below the hard limit, which `decode` refuses
+# itself): the person hears about each file once, from konomi, not as Python warnings. Filters
+# are set here once, because `warnings.catch_warnings` is not thread-safe and decoding is
+# threaded.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
 
 # A longer side more than this many times the shorter one is a strip, not a picture: scaling its
 # short side to the model's input would blow the long side up to gigapixels (a 60000x1 PNG
@@ -180,27 +186,26 @@ def decode(data: bytes, *, min_side: int | None = None) -> Image.Image:
     if not data:
         raise UnreadableImage("empty file (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise UnreadableImage(
-                    f"too large to decode safely ({width}x{height} px; limit {MAX_PIXELS:,} px)"
-                )
-            if max(width, height) > MAX_ASPECT * min(width, height):
-                raise UnreadableImage(
-                    f"too long and thin to score ({width}x{height} px; "
-                    f"sides may differ {MAX_ASPECT}-fold at most)"
-                )
-            if min_side and image.format == "JPEG":
-                _draft(image, min_side)
-            image.load()
-            return to_rgb(image)
+        image = Image.open(io.BytesIO(data))
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise UnreadableImage(
+                f"too large to decode safely ({width}x{height} px; limit {MAX_PIXELS:,} px)"
+            )
+        if max(width, height) > MAX_ASPECT * min(width, height):
+            raise UnreadableImage(
+                f"too long and thin to score ({width}x{height} px; "
+                f"sides may differ {MAX_ASPECT}-fold at most)"
+            )
+        if min_side and image.format == "JPEG":
+            _draft(image, min_side)
+        image.load()
+        return to_rgb(image)
     except UnreadableImage:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise UnreadableImage(f"decompression bomb refused ({exc})") from None
+    except Image.DecompressionBombError as exc:
+        declared = str(exc).split(", could be")[0]
+        raise UnreadableImage(f"decompression bomb refused ({declared})") from None
     except UnidentifiedImageError:
         raise UnreadableImage("not an image (or a format Pillow cannot read)") from None
     except MemoryError:

@@ -306,9 +306,9 @@ class Journal:
         rel = self.ws.rel(self.ws.journal_path)
         return JournalError(
             f"The move journal {rel} is damaged ({why}). Nothing was moved.",
-            f"Inspect it: sqlite3 {rel} .dump (or konomi's docs/safety.md). Once your files are "
-            f"where you want them, set it aside to start afresh: mv {rel} {rel}.bad — the undo "
-            "history in it is then no longer available; no image is touched.",
+            f"Inspect it with: sqlite3 {rel} .dump — once your files are where you want them, "
+            f"set it aside (mv {rel} {rel}.bad) to start a fresh journal; only the undo history "
+            "is lost, no image is touched (docs/safety.md).",
         )
 
     def _migrate(self) -> None:
