@@ -260,6 +260,10 @@ def _fmt(x: object, digits: int = 3) -> str:
     return f"{x:.{digits}f}" if isinstance(x, (int, float)) else "–"
 
 
+def _pct(x: object) -> str:
+    return f"{x:.0%}" if isinstance(x, (int, float)) else "–"
+
+
 def _summary(record: HeadRecord, dislike: float, like: float, n_images: int) -> str:
     info = record.info
     m = info.get("metrics") or {}
@@ -267,11 +271,11 @@ def _summary(record: HeadRecord, dislike: float, like: float, n_images: int) -> 
     t = info.get("thresholds") or {}
     target = t.get("target")
     precision = ""
-    if t.get("like_precision") is not None or t.get("dislike_precision") is not None:
-        lp, dp = t.get("like_precision"), t.get("dislike_precision")
+    if (t.get("dislike"), t.get("like")) == (dislike, like) and "unsure_share" in t:
         precision = (
-            f" Expected precision (cross-validation): like {_fmt(lp, 2)}, dislike {_fmt(dp, 2)}; "
-            f"unsure {_fmt(t.get('unsure_share'), 2)}."
+            f" Expected from cross-validation: like proposals right {_pct(t.get('like_precision'))}"
+            f", dislike proposals right {_pct(t.get('dislike_precision'))}; "
+            f"{_pct(t.get('unsure_share'))} unsure."
         )
     return (
         f"{n_images} images scored by head <b>{html.escape(record.id)}</b> "

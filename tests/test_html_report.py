@@ -1,0 +1,240 @@
+"""The HTML report (self-contained, every image shown), near-duplicates, and versioned heads."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from factories.images import make_image
+from test_suspects import plant_mistakes
+
+from konomi import duplicates, html_report, workflow
+from konomi.images import find_images
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: The tiny test encoder puts every image of one colour near cosine 0.999: a burst of the same
+#: shot is at 0.99998, so the tests group at 0.9999 (CLIP photos group at the default 0.95).
+BURST_THRESHOLD = "0.9999"
+
+
+def plant_burst(root: Path, n: int = 4) -> list[str]:
+    """n frames of one shot (same scene, a little more sensor noise each) in data/unlabeled."""
+    paths = []
+    for i in range(n):
+        path = root / "data/unlabeled" / f"burst_{i}.jpg"
+        make_image(path, color=(230, 120, 40), seed=77, noise=10 + i)
+        paths.append(path.relative_to(root).as_posix())
+    return paths
+
+
+def train(root: Path, model: Path) -> str:
+    ctx = workflow.Context.open(root, model=str(model))
+    try:
+        return workflow.train(ctx).head_id
+    finally:
+        ctx.close()
+
+
+class Page(HTMLParser):
+    """Collects what the report shows: image sources, tiles, and every URL-bearing attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tiles: list[dict[str, str | None]] = []
+        self.img_src: list[str] = []
+        self.url_attrs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "figure" and "tile" in (a.get("class") or ""):
+            self.tiles.append(a)
+        if tag == "img" and "src" in a:
+            self.img_src.append(a["src"] or "")
+        for name in ("src", "href", "action", "poster", "data"):
+            if name in a and tag != "img":
+                self.url_attrs.append(f"{tag} {name}={a[name]}")
+        if tag in ("link", "iframe", "object", "embed", "base"):
+            self.url_attrs.append(tag)
+
+
+# -- near-duplicates ------------------------------------------------------------------------------
+def test_group_finds_bursts_without_chaining():
+    rng = np.random.default_rng(0)
+    d = 64
+    scenes = rng.normal(size=(5, d))
+    X = [scenes[0], scenes[0] + 0.01 * rng.normal(size=d), scenes[1], scenes[2]]
+    X += [scenes[2] + 0.02 * rng.normal(size=d) for _ in range(3)]
+    # A slow pan: each frame close to the next, the ends far apart.
+    start, end = scenes[3], scenes[4]
+    X += [start + t * (end - start) for t in np.linspace(0, 1, 12)]
+    X = np.asarray(X, np.float32)
+    groups = duplicates.group(X, 0.95)
+    assert groups[0] == [0, 1] and groups[1] == [3, 4, 5, 6]
+    for g in groups:
+        U = X[g] / np.linalg.norm(X[g], axis=1, keepdims=True)
+        assert (U @ U[0] >= 0.95 - 1e-6).all(), "every member is close to its leader"
+    pan = [g for g in groups if g[0] >= 7]
+    assert len(pan) >= 2, "a pan is not chained into one group"
+    units = duplicates.review_units(groups, len(X))
+    assert sorted(i for u in units for i in u) == list(range(len(X)))
+    assert len(units) == len(X) - sum(len(g) - 1 for g in groups)
+    assert duplicates.group_of(groups, len(X))[2] == -1
+
+
+# -- the report through the CLI -------------------------------------------------------------------
+def test_cli_report_is_self_contained_and_shows_every_image(workspace, konomi, tiny_model):
+    ws = workspace(n_like=20, n_dislike=20, n_unlabeled=10, n_ambiguous=2)
+    planted = plant_mistakes(ws.root, n=1)
+    burst = plant_burst(ws.root)
+    head = train(ws.root, tiny_model)
+
+    result = konomi("report", "--duplicate-threshold", BURST_THRESHOLD, root=ws.root, check=True)
+    assert "reports/index.html" in result.out and head in result.out
+    page_path = ws.root / "reports/index.html"
+    text = page_path.read_text(encoding="utf-8")
+
+    assert "://" not in text, "the report must name no URL at all"
+    page = Page()
+    page.feed(text)
+    assert not page.url_attrs, page.url_attrs
+    assert page.img_src and all(s.startswith("data:image/") for s in page.img_src)
+
+    images = sorted(p.relative_to(ws.root).as_posix() for p in find_images(ws.root / "data"))
+    shown = re.findall(r'<img id="im\d+" src="data:image/jpeg;base64,[^"]+" alt="([^"]+)"', text)
+    assert sorted(shown) == images, "every image under data/ has its tile"
+    assert len(page.tiles) == len(images)
+    assert f"scored by head <b>{head}</b>" in text
+
+    # Scores in descending order; suspects and the burst are marked.
+    data = json.loads(
+        re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S).group(1)
+    )
+    items = data["items"]
+    assert [it["s"] for it in items] == sorted((it["s"] for it in items), reverse=True)
+    by_path = {it["p"]: it for it in items}
+    for p in planted:
+        assert by_path[p]["x"] and by_path[p]["x"]["flag"], f"{p} is not marked as a suspect"
+    burst_groups = {by_path[p]["g"] for p in burst}
+    assert len(burst_groups) == 1 and -1 not in burst_groups
+    assert sorted(data["groups"][burst_groups.pop()]) == sorted(
+        i for i, it in enumerate(items) if it["p"] in burst
+    )
+    # Explanations point at training images, never at the image itself.
+    for i, it in enumerate(items):
+        for j, sim in it["nl"] + it["nd"]:
+            assert j != i and items[j]["t"] in ("like", "dislike") and -1 <= sim <= 1
+    assert len(re.findall(r'src="data:image/png;base64,', text)) == 3  # the three plots
+
+
+def test_models_list_roll_back_and_the_report_names_the_head(workspace, konomi, tiny_model):
+    ws = workspace(n_like=12, n_dislike=12, n_unlabeled=4)
+    first = train(ws.root, tiny_model)
+    make_image(ws.root / "data/train/like/extra.jpg", color=(220, 60, 40), seed=5)
+    second = train(ws.root, tiny_model)
+    assert first != second
+
+    rows = json.loads(konomi("models", "--json", root=ws.root, check=True).out)
+    assert [r["id"] for r in rows] == [first, second]
+    assert [r["current"] for r in rows] == [False, True]
+    assert rows[1]["n_like"] == 13 and rows[0]["n_like"] == 12
+    assert all(0 <= r["auc"] <= 1 and 0 <= r["brier"] <= 1 for r in rows)
+
+    used = konomi("models", "use", first, root=ws.root, check=True)
+    assert first in used.out
+    assert json.loads((ws.root / "models/current.json").read_text())["id"] == first
+    missing = konomi("models", "use", "no-such-head", root=ws.root)
+    assert missing.code != 0 and first in missing.err  # names the heads that exist
+
+    ctx = workflow.Context.open(ws.root, model=str(tiny_model))
+    try:
+        scored = workflow.score(ctx)
+        outcome = html_report.build(ctx)
+    finally:
+        ctx.close()
+    raw = scored.out.read_bytes()[3:].decode("utf-8")
+    assert {r["head"] for r in csv.DictReader(raw.splitlines())} == {first}
+    assert outcome.head_id == first
+    assert f"scored by head <b>{first}</b>" in outcome.out.read_text(encoding="utf-8")
+
+
+# -- in a real browser ----------------------------------------------------------------------------
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)")
+def test_report_in_headless_chromium(workspace, tiny_model, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    ws = workspace(n_like=15, n_dislike=15, n_unlabeled=8, n_ambiguous=2)
+    planted = plant_mistakes(ws.root, n=1)
+    plant_burst(ws.root, 3)
+    train(ws.root, tiny_model)
+    ctx = workflow.Context.open(ws.root, model=str(tiny_model))
+    try:
+        outcome = html_report.build(ctx, duplicate_threshold=float(BURST_THRESHOLD))
+    finally:
+        ctx.close()
+    n_images = len(list(find_images(ws.root / "data")))
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            requests: list[str] = []
+            problems: list[str] = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            url = outcome.out.resolve().as_uri()
+            page.goto(url, wait_until="load")
+            page.wait_for_function("[...document.images].every(i => i.complete)")
+
+            fetched = [u for u in requests if u != url and not u.startswith("data:")]
+            assert not fetched, f"the report fetched {fetched}"
+            assert not problems, problems
+            state = page.evaluate(
+                """() => ({
+                    tiles: document.querySelectorAll('#grid .tile').length,
+                    images: document.images.length,
+                    broken: [...document.images].filter(i => !(i.naturalWidth > 0))
+                                .map(i => i.alt || i.className),
+                })"""
+            )
+            assert state["tiles"] == n_images and not state["broken"], state
+            page.screenshot(path=str(tmp_path / "report-top.png"))
+
+            # Filters: suspects shows exactly the flagged ones, then all again.
+            page.click("button[data-filter=suspects]")
+            visible = page.eval_on_selector_all(
+                "#grid .tile:not(.hidden) .path", "els => els.map(e => e.textContent)"
+            )
+            assert set(planted) <= set(visible) and len(visible) < n_images
+            page.click("button[data-filter=bursts]")
+            assert page.locator("#grid .tile:not(.hidden)").count() >= 3
+            page.click("button[data-filter=all]")
+            assert page.locator("#grid .tile:not(.hidden)").count() == n_images
+
+            # An explanation on click: nearest liked and disliked training images, shown.
+            page.click(f"#grid .tile:has-text('{planted[0]}')")
+            panel = page.locator("#panel")
+            assert panel.is_visible()
+            assert "Nearest liked" in panel.inner_text() and "suspect #" in panel.inner_text()
+            near = panel.locator(".near img")
+            assert near.count() == 6
+            assert all(near.nth(i).evaluate("i => i.naturalWidth > 0") for i in range(6))
+            page.screenshot(path=str(tmp_path / "report-panel.png"))
+        finally:
+            browser.close()
