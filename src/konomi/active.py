@@ -10,7 +10,39 @@ from __future__ import annotations
 import numpy as np
 
 
-def informativeness(scores: np.ndarray) -> np.ndarray:
+def uncertainty(scores: np.ndarray) -> np.ndarray:
     """1 at a score of 0.5 (the model cannot tell), 0 at 0 or 1 (it is sure)."""
     p = np.asarray(scores, dtype=np.float64)
     return 1.0 - np.abs(2.0 * p - 1.0)
+
+
+def diverse_order(
+    scores: np.ndarray, X: np.ndarray, *, limit: int, pool_factor: int = 5, seed: int = 0
+) -> np.ndarray:
+    """Indices of `scores`, the first `limit` uncertain *and* spread over the embedding space.
+
+    Among the `pool_factor × limit` most uncertain images, k-means makes `limit` groups of
+    look-alikes and the most uncertain image of each group goes first; the rest follow by
+    uncertainty. Near-duplicates then cost one look, not ten.
+    """
+    u = uncertainty(scores)
+    by_uncertainty = np.argsort(-u, kind="stable")
+    limit = min(limit, len(u))
+    if limit <= 1 or len(u) <= limit:
+        return by_uncertainty
+    from sklearn.cluster import KMeans
+
+    pool = by_uncertainty[: min(len(u), pool_factor * limit)]
+    groups = KMeans(limit, n_init=1, random_state=seed).fit_predict(np.asarray(X)[pool])
+    first: list[int] = []
+    for g in np.unique(groups):
+        members = pool[groups == g]
+        first.append(int(members[np.argmax(u[members])]))
+    head = np.asarray(sorted(first, key=lambda i: (-u[i], i)), dtype=np.int64)
+    rest = by_uncertainty[~np.isin(by_uncertainty, head)]
+    return np.concatenate([head, rest])
+
+
+def informativeness(scores: np.ndarray) -> np.ndarray:
+    """1 at a score of 0.5 (the model cannot tell), 0 at 0 or 1 (it is sure)."""
+    return uncertainty(scores)

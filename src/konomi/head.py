@@ -1,7 +1,8 @@
 """The preference head: embedding → calibrated probability that the person likes the image.
 
 Fitting always goes through `train_head`, used alike by `konomi train` and the simulator:
-1. out-of-fold scores by stratified k-fold (honest metrics, and the suspects of label noise);
+1. out-of-fold scores by stratified k-fold, or exact leave-one-out where the family has it
+   (honest metrics, and the suspects of label noise);
 2. a final model fitted on every label;
 3. Platt scaling fitted on the out-of-fold scores, so that 0.7 means "liked 70 % of the time".
 
@@ -14,15 +15,41 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 
 from .errors import KonomiError
+from .head_kinds import (
+    C_GRID,
+    KernelRidgeModel,
+    KNNModel,
+    LinearModel,
+    MLPModel,
+    SVMModel,
+    choose_C,
+)
+
+__all__ = [
+    "C_GRID",
+    "DEFAULT_HEAD",
+    "MODEL_KINDS",
+    "Head",
+    "LinearModel",
+    "Metrics",
+    "Trained",
+    "advice",
+    "check_labels",
+    "choose_C",
+    "evaluate",
+    "resolve_kind",
+    "train_head",
+]
 
 
 class Model(Protocol):
-    """A raw scorer: higher means more liked; not yet calibrated."""
+    """A raw scorer: higher means more liked; not yet calibrated.
+
+    A family may also define `fit_with_oof(X, y, seed=) -> (model, oof_decisions)` when it can
+    produce honest out-of-sample scores cheaper than k-fold (kernel ridge: exact leave-one-out).
+    """
 
     kind: ClassVar[str]
 
@@ -44,63 +71,17 @@ class Model(Protocol):
     def params(self) -> dict[str, Any]: ...
 
 
-@dataclass
-class LinearModel:
-    """Logistic regression on the (L2-normalised) embedding; balanced class weights."""
-
-    kind: ClassVar[str] = "logreg"
-    coef: np.ndarray
-    intercept: float
-    C: float
-
-    @classmethod
-    def hyperparameters(cls, X: np.ndarray, y: np.ndarray, *, seed: int = 0) -> dict[str, Any]:
-        """Chosen once on all labels, then reused in every fold (nested CV costs 5x more)."""
-        return {"C": choose_C(X, y, seed=seed)}
-
-    @classmethod
-    def fit(cls, X: np.ndarray, y: np.ndarray, *, C: float = 1.0, seed: int = 0) -> LinearModel:
-        clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
-        clf.fit(X, y)
-        return cls(clf.coef_[0].astype(np.float32), float(clf.intercept_[0]), C)
-
-    def decision(self, X: np.ndarray) -> np.ndarray:
-        return X @ self.coef + self.intercept
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {"coef": self.coef}
-
-    def params(self) -> dict[str, Any]:
-        return {"intercept": self.intercept, "C": self.C}
-
-    @classmethod
-    def load(cls, arrays: dict[str, np.ndarray], params: dict[str, Any]) -> LinearModel:
-        return cls(arrays["coef"].astype(np.float32), float(params["intercept"]), params["C"])
+MODEL_KINDS: dict[str, type[Model]] = {
+    cls.kind: cls for cls in (KernelRidgeModel, LinearModel, SVMModel, MLPModel, KNNModel)
+}
+# Kernel ridge wins on held-out AUC and Brier from 400 labels up, on every pool we tried, and
+# trains fastest of the non-linear heads (docs/simulation.md, benchmarks/bench_heads.py).
+DEFAULT_HEAD = KernelRidgeModel.kind
 
 
-C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
-
-
-def choose_C(X: np.ndarray, y: np.ndarray, *, seed: int = 0, folds: int = 3) -> float:
-    """Regularisation chosen by cross-validated log-loss (cheap: 3 folds, a short grid)."""
-    k = min(folds, int(np.bincount(y).min()))
-    if k < 2:
-        return 1.0
-    splits = list(StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y))
-    best, best_loss = 1.0, np.inf
-    for C in C_GRID:
-        loss = 0.0
-        for tr, te in splits:
-            clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(X[tr], y[tr])
-            p = np.clip(clf.predict_proba(X[te])[:, 1], 1e-6, 1 - 1e-6)
-            loss -= float(np.mean(y[te] * np.log(p) + (1 - y[te]) * np.log(1 - p)))
-        if loss < best_loss:
-            best, best_loss = C, loss
-    return best
-
-
-MODEL_KINDS: dict[str, type[Model]] = {LinearModel.kind: LinearModel}
-DEFAULT_HEAD = "logreg"
+def resolve_kind(kind: str | None) -> str:
+    """The head kind to train: "auto" (or nothing) means the default."""
+    return DEFAULT_HEAD if kind in (None, "", "auto") else kind
 
 
 @dataclass
@@ -171,6 +152,8 @@ def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Fit p = sigmoid(a*z + b) on out-of-fold decision values (Platt scaling)."""
     if len(np.unique(y)) < 2:
         return 1.0, 0.0
+    from sklearn.linear_model import LogisticRegression  # lazy: keeps `konomi embed` quick
+
     lr = LogisticRegression(C=1e4, max_iter=1000).fit(z.reshape(-1, 1), y)
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
@@ -195,22 +178,35 @@ def check_labels(y: np.ndarray) -> None:
 def train_head(
     X: np.ndarray, y: np.ndarray, *, kind: str = DEFAULT_HEAD, folds: int = 5, seed: int = 0
 ) -> Trained:
-    """Cross-validate, fit and calibrate a head of `kind` on embeddings X with labels y (1=like)."""
+    """Cross-validate, fit and calibrate a head of `kind` on embeddings X with labels y (1=like).
+
+    `konomi train` and `konomi simulate` both call this, so what the simulator measures is what
+    the product ships. `metrics.folds` is the number of folds, or the number of labels when the
+    family scores out-of-sample by exact leave-one-out.
+    """
     X = np.asarray(X, np.float32)
     y = np.asarray(y).astype(int)
     check_labels(y)
+    kind = resolve_kind(kind)
     if kind not in MODEL_KINDS:
         raise KonomiError(f"Unknown head '{kind}'.", f"Choose one of: {', '.join(MODEL_KINDS)}.")
     cls = MODEL_KINDS[kind]
-    n_min = int(np.bincount(y, minlength=2).min())
-    k = max(2, min(folds, n_min))
-    params = cls.hyperparameters(X, y, seed=seed)
-    z_oof = np.zeros(len(y))
-    for tr, te in StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y):
-        z_oof[te] = cls.fit(X[tr], y[tr], seed=seed, **params).decision(X[te])
+    fit_with_oof = getattr(cls, "fit_with_oof", None)
+    if fit_with_oof is not None:
+        model, z_oof = fit_with_oof(X, y, seed=seed)
+        k = len(y)
+    else:
+        from sklearn.model_selection import StratifiedKFold  # lazy: keeps start-up quick
+
+        n_min = int(np.bincount(y, minlength=2).min())
+        k = max(2, min(folds, n_min))
+        params = cls.hyperparameters(X, y, seed=seed)
+        z_oof = np.zeros(len(y))
+        for tr, te in StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y):
+            z_oof[te] = cls.fit(X[tr], y[tr], seed=seed, **params).decision(X[te])
+        model = cls.fit(X, y, seed=seed, **params)
     a, b = fit_platt(z_oof, y)
     oof = 1.0 / (1.0 + np.exp(-(a * z_oof + b)))
-    model = cls.fit(X, y, seed=seed, **params)
     metrics = evaluate(y, oof, folds=k)
     return Trained(Head(model, a, b), metrics, oof)
 
@@ -218,10 +214,23 @@ def train_head(
 def evaluate(y: np.ndarray, p: np.ndarray, *, folds: int = 0) -> Metrics:
     """AUC, accuracy at 0.5 and Brier score of probabilities p against labels y."""
     y = np.asarray(y).astype(int)
-    auc = float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
+    p = np.asarray(p, dtype=np.float64)
+    auc = rank_auc(y, p) if len(np.unique(y)) == 2 else float("nan")
     accuracy = float(np.mean((p >= 0.5) == (y == 1)))
     brier = float(np.mean((p - y) ** 2))
     return Metrics(auc, accuracy, brier, int(y.sum()), int(len(y) - y.sum()), folds)
+
+
+def rank_auc(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC as the Mann–Whitney statistic (ties count half): the chance that a liked image
+    scores above a disliked one. Exact with saturated, tied probabilities, where summing a ROC
+    curve in floating point can fail."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(p)
+    n_pos = int(y.sum())
+    n_neg = len(y) - n_pos
+    return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def advice(metrics: Metrics) -> list[str]:
