@@ -29,6 +29,7 @@ EXPECTED = {
     "preprocess_missing_keys": "lacks the key(s) size, mean, std",
     "too_small_input": "too small to be an image model",
     "missing_onnx_file": "Model file not found",
+    "truncated_onnx_file": "The model file does not load",
 }
 
 
@@ -38,6 +39,7 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     models = build_broken_models(root)
     models["too_small_input"] = build_model_dir(root / "too_small_input", size=4)
     models["missing_onnx_file"] = root / "gone" / "model.onnx"
+    models["truncated_onnx_file"] = models["truncated_onnx"] / "visual" / "model.onnx"
     return models
 
 

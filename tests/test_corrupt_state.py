@@ -27,6 +27,7 @@ from konomi import workflow
 from konomi.cache import EmbeddingCache
 from konomi.cli import app
 from konomi.commands import load_all
+from konomi.errors import NoHeadError
 
 load_all()
 
@@ -360,3 +361,23 @@ def test_sqlite_module_sees_a_healthy_rebuilt_cache(ws, tiny_model):
         assert db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == 22
     finally:
         db.close()
+
+
+# -- errors for people --------------------------------------------------------------------------
+def test_debug_flag_or_variable_shows_the_traceback(ws, tiny_model):
+    current(ws).write_text("{")
+    quiet = invoke(ws, "score", model=tiny_model)
+    assert quiet.code == 1 and "Traceback" not in quiet.text
+    for args, env in ((["score", "--debug"], {}), (["score"], {"KONOMI_DEBUG": "1"})):
+        result = CliRunner().invoke(
+            app, [*args, "--root", str(ws)], env={"KONOMI_MODEL": str(tiny_model), **env}
+        )
+        assert isinstance(result.exception, NoHeadError), result.output
+
+
+def test_file_system_errors_are_one_line_not_a_traceback(ws, tiny_model):
+    (ws / "not-a-folder").write_text("a file")
+    run = invoke(ws, "score", "--out", str(ws / "not-a-folder" / "scores.csv"), model=tiny_model)
+    assert run.code == 1, run.text
+    lines = short(run)
+    assert len(lines) == 2 and lines[0].startswith("error: ") and "not-a-folder" in lines[0]

@@ -150,6 +150,23 @@ def test_every_command_repairs_a_killed_run_first(ws):
     assert layout(root) == original
 
 
+def test_ctrl_c_mid_move_leaves_nothing_half_done(ws):
+    """Ctrl-C between a link and its unlink: the run settles its own moves before exiting."""
+    root, env = ws
+    before = file_hashes(root / "data")
+    proc = start(root, "classify", env=env, KONOMI_TEST_PAUSE_AT="after_link:3")
+    _, status = os.waitpid(proc.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status)
+    os.kill(proc.pid, signal.SIGINT)  # delivered the moment it continues
+    os.kill(proc.pid, signal.SIGCONT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out + err
+    assert "Interrupted. Nothing is left half-done" in err and "Traceback" not in err
+    assert_settled(root, before)  # without any other command having run
+    assert len(classified(root)) == 3
+    undo_everything(root)
+
+
 def kill_while_moving(root: Path, env: dict[str, str], rng: random.Random) -> bool:
     """Start classify and SIGKILL it a random instant after its first file lands; True when
     it died with files on both sides (a kill in the middle of the moves)."""

@@ -47,6 +47,7 @@ EXTRA_CASES: dict[str, str | None] = {
     "nested_folders": SCORED,
     "name_taken_in_every_destination": SCORED,
     "newline_in_name": SCORED,
+    "shift_jis_name": "not valid UTF-8",
 }
 UNREADABLE_REASONS = {
     "zero_bytes": "empty file",
@@ -87,6 +88,8 @@ def build_extras(unlabeled: Path, outside: Path, root: Path) -> dict[str, Path]:
     for label in ("like", "dislike", "unsure"):
         make_image(root / "data" / "classified" / label / "clash.jpg", seed=6)
     extras["newline_in_name"] = make_image(unlabeled / "two\nlines.jpg", seed=7)
+    sjis = os.fsdecode(os.fsencode(unlabeled) + b"/\x83e\x83X\x83g.jpg")  # "テスト" in Shift_JIS
+    extras["shift_jis_name"] = make_image(Path(sjis), seed=8)
     (unlabeled / ".hidden.jpg").write_bytes((unlabeled / "clash.jpg").read_bytes())
     (unlabeled / "notes.txt").write_text("not an image name: ignored")
     return extras
@@ -182,7 +185,8 @@ def test_each_kind_is_scored_or_reported(zoo: Zoo, kind: str):
         assert len(homes) == 1, f"{rel} should be in exactly one proposal folder: {homes}"
         assert zoo.after_undo.get(rel) == zoo.before[rel], "undo should bring it back"
         return
-    lines = [line for line in zoo.classify_text.splitlines() if rel.split("\n")[-1] in line]
+    shown = os.fsencode(rel).decode("utf-8", "replace").split("\n")[-1]  # as printed
+    lines = [line for line in zoo.classify_text.splitlines() if shown in line]
     assert any(expected in line for line in lines), f"no '{expected}' for {rel}:\n{lines}"
     if path.is_symlink():
         assert os.path.islink(path), "the link itself must stay"

@@ -107,6 +107,11 @@ def find_images(folder: Path, skipped: list[Skipped] | None = None) -> Iterator[
             if name.startswith("."):
                 continue
             path = Path(entry.path)
+            if not _utf8(name):
+                if entry.is_dir(follow_symlinks=False) or is_image_name(name):
+                    shown = Path(os.fsencode(path).decode("utf-8", "replace"))  # printable
+                    _note(skipped, shown, "the name is not valid UTF-8 (rename it to use it)")
+                continue
             try:
                 if entry.is_symlink():
                     if is_image_name(name):
@@ -129,14 +134,26 @@ def find_images(folder: Path, skipped: list[Skipped] | None = None) -> Iterator[
         stack.extend(reversed(subfolders))
 
 
+def _utf8(name: str) -> bool:
+    """False for names stored in another encoding (say Shift_JIS from an old camera or disk),
+    which Python can only carry as undecodable bytes: they cannot go into a journal, a cache
+    or a report as text, so such files are reported instead of half-handled."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _note(skipped: list[Skipped] | None, path: Path, reason: str) -> None:
     if skipped is not None:
         skipped.append(Skipped(path, reason))
 
 
 def content_hash(data: bytes) -> str:
-    """Hex digest identifying a file's bytes (BLAKE2b, 128-bit: fast and collision-safe)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    """Hex digest identifying a file's bytes (SHA-256 cut to 128 bits: collision-safe, and
+    hardware-accelerated on current CPUs — 2.4x faster than BLAKE2b; docs/performance.md)."""
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def read_file(path: Path) -> bytes:
