@@ -35,13 +35,13 @@ import numpy as np
 from PIL import Image
 
 from . import duplicates
-from .errors import UnreadableImage
+from .errors import KonomiError, UnreadableImage
 from .explain import DEFAULT_K, TrainingSet
 from .images import Skipped, load_image
 from .models import HeadRecord, list_heads
 from .progress import Progress
 from .report import proposal
-from .suspects import in_workspace
+from .suspects import Found, in_workspace
 from .workspace import Workspace
 
 THUMB_PX = 128
@@ -328,7 +328,11 @@ def build(
     )
     near = train.neighbours(vectors, k, query_paths=rel)
 
-    found = in_workspace(ctx, top=SUSPECTS_LISTED)
+    try:
+        found = in_workspace(ctx, top=SUSPECTS_LISTED)
+    except KonomiError as exc:  # e.g. data/train emptied since the head was trained
+        ctx.warnings.append(f"No suspect labels in the report: {exc.message}")
+        found = Found([], 0, 0, record.id, False, [])
     suspect_of = {s.path: s for s in found.suspects}
 
     groups_in_file_order = duplicates.group(emb.vectors, duplicate_threshold)

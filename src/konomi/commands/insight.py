@@ -142,11 +142,7 @@ def explain(
 
 
 # -- models ---------------------------------------------------------------------------------------
-models_app = typer.Typer(
-    help="Saved heads: list them, or roll back with [cyan]konomi models use ID[/].",
-    no_args_is_help=False,
-    invoke_without_command=True,
-)
+models_app = typer.Typer(no_args_is_help=False, invoke_without_command=True)
 app.add_typer(models_app, name="models")
 
 
@@ -154,19 +150,21 @@ app.add_typer(models_app, name="models")
 def models(
     command: typer.Context,
     root: RootOpt = None,
+    model: ModelOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """List the saved heads, oldest first: date, counts, AUC, Brier; * marks the current one.
+    """Saved heads, oldest first: date, counts, AUC, Brier; * marks the current one.
 
-    Every train keeps its head. Roll back with [cyan]konomi models use ID[/].
+    Every train keeps its head with its metrics. Roll back with [cyan]konomi models use ID[/]
+    (the next classify and score use it). [cyan]--json[/] prints the list for scripts.
 
-    Example: [cyan]uv run konomi models[/]
+    Example: [cyan]uv run konomi models[/], then [cyan]uv run konomi models use 20250101-120000[/]
     """
     if command.invoked_subcommand is not None:
         return
     with errors(debug):
-        ctx = context(root, None)
+        ctx = context(root, model)
         rows = _head_rows(ctx.ws)
         if as_json:
             _print_json(rows)
