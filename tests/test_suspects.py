@@ -69,6 +69,7 @@ def test_flags_use_each_class_bar():
 def test_cli_finds_planted_mistakes(workspace, konomi):
     ws = workspace(n_like=30, n_dislike=30, n_unlabeled=0)
     planted = plant_mistakes(ws.root)
+    (ws.root / "data/train/like/broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
 
     trained = konomi("train", root=ws.root, check=True)
     assert "look mislabelled" in trained.out and "konomi suspects" in trained.out
@@ -89,6 +90,9 @@ def test_cli_finds_planted_mistakes(workspace, konomi):
     text = konomi("suspects", "--top", "3", root=ws.root, check=True).out
     assert planted[0] in text or planted[1] in text
     assert "look mislabelled" in text
+    head = json.loads((ws.root / "models/current.json").read_text())["id"]
+    assert f"From head {head}'s cross-validation" in text  # an unreadable file changes nothing
+    assert "broken.jpg" not in result.out
 
     # The person fixes one: its file moves to the right folder. The list follows the folders
     # now (the head is older than the move) and never names a path that is gone.

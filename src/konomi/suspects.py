@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import NoHeadError
 from .head import DEFAULT_HEAD, train_head
 from .images import Skipped
 from .models import load_head
@@ -118,8 +119,6 @@ class Found:
 
 def stored_training_set(ws: Workspace) -> tuple[str, list[str], np.ndarray, np.ndarray] | None:
     """(head id, paths, labels, out-of-fold scores) kept by the current head; None if none."""
-    from .errors import NoHeadError
-
     try:
         record = load_head(ws, None)
     except NoHeadError:
@@ -152,7 +151,7 @@ def in_workspace(ctx, *, top: int | None = None) -> Found:  # noqa: ANN001 - wor
     stored = stored_training_set(ws)
     if stored is not None:
         head_id, s_paths, s_labels, s_oof = stored
-        if dict(zip(s_paths, s_labels.tolist())) == current and len(s_paths) == len(current):
+        if _unchanged(ctx, dict(zip(s_paths, s_labels.tolist())), current):
             found = find(s_paths, s_labels, s_oof, top=top)
             return Found(found, len(s_paths), count_flagged(s_labels, s_oof), head_id, False, [])
     embedded = ctx.embed(paths)
@@ -167,12 +166,31 @@ def in_workspace(ctx, *, top: int | None = None) -> Found:  # noqa: ANN001 - wor
     )
 
 
+def _unchanged(ctx, stored: dict[str, int], current: dict[str, int]) -> bool:  # noqa: ANN001
+    """True when data/train holds what the head was trained on (plus files known unreadable)."""
+    if any(current.get(path) != label for path, label in stored.items()):
+        return False
+    extra = [path for path in current if path not in stored]
+    if not extra:
+        return True
+    stamps = ctx.cache.file_stamps()
+    digests = []
+    for path in extra:
+        known = stamps.get(str(ctx.ws.abs(path)))
+        try:
+            st = ctx.ws.abs(path).stat()
+        except OSError:
+            return False
+        if known is None or (known.size, known.mtime_ns) != (st.st_size, st.st_mtime_ns):
+            return False
+        digests.append(known.digest)
+    return len(ctx.cache.get_failures(digests)) == len(set(digests))
+
+
 def _head_kind(ws: Workspace, setting: str) -> str:
     """The kind of head to cross-validate: the setting, else the current head's, else default."""
     if setting and setting != "auto":
         return setting
-    from .errors import NoHeadError
-
     try:
         return load_head(ws, None).head.kind
     except NoHeadError:
