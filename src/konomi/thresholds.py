@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.stats import beta  # scikit-learn's own dependency
 
 from .errors import KonomiError
 from .workspace import Settings, check_thresholds
@@ -92,6 +91,8 @@ def _lowest_reaching(
     The pile grows from the top score down, one distinct score at a time: ties enter together,
     since a threshold cannot split them. None when no pile of `min_support` images reaches it.
     """
+    from scipy.stats import beta  # scikit-learn's own dependency; lazy: 2 s of start-up
+
     order = np.argsort(-scores, kind="stable")
     s, r = scores[order], right[order].astype(np.float64)
     hits = np.cumsum(r)
