@@ -12,6 +12,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -24,7 +25,7 @@ from rich.progress import (
 from rich.table import Table
 
 from . import __version__, workflow
-from .errors import ExitCode, KonomiError
+from .errors import ExitCode, KonomiError, from_os_error
 from .images import Skipped
 
 app = typer.Typer(
@@ -53,6 +54,14 @@ ModelOpt = Annotated[
 DeviceOpt = Annotated[
     str | None,
     typer.Option("--device", help="auto, cpu, cuda, coreml, directml or openvino."),
+]
+PrecisionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--precision",
+        help="fp32, or int8 (faster on the CPU; used only if it scores your labelled images "
+        "like fp32).",
+    ),
 ]
 DebugOpt = Annotated[
     bool, typer.Option("--debug", help="Show the full traceback of an error (or KONOMI_DEBUG=1).")
@@ -106,16 +115,28 @@ def errors(debug: bool) -> Iterator[None]:
     debug = debug or os.environ.get("KONOMI_DEBUG", "") not in ("", "0")
     try:
         yield
-    except KonomiError as exc:
+    except (KonomiError, OSError) as exc:
         if debug:
             raise
-        err.print(f"[bold red]error:[/] {exc.message}")
-        if exc.hint:
-            err.print(f"  {exc.hint}")
-        raise typer.Exit(exc.code) from None
+        known = exc if isinstance(exc, KonomiError) else from_os_error(exc)
+        err.print(f"[bold red]error:[/] {escape(known.message)}")
+        if known.hint:
+            err.print(f"  {escape(known.hint)}")
+        raise typer.Exit(known.code) from None
     except KeyboardInterrupt:
         err.print("Interrupted. Nothing is left half-done: the next command repairs the journal.")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except (typer.Exit, typer.Abort, typer.exceptions.TyperException):
+        raise  # typer's own exits and usage errors
+    except Exception as exc:
+        if debug:
+            raise
+        err.print(f"[bold red]error:[/] unexpected {type(exc).__name__}: {escape(str(exc)[:300])}")
+        err.print(
+            "  A bug in konomi: run again with --debug for the details and please report it. "
+            "No image is lost: the next command finishes or rolls back any half-done move."
+        )
+        raise typer.Exit(ExitCode.ERROR) from None
 
 
 def context(root: Path | None, model: str | None, **overrides: object) -> workflow.Context:
@@ -139,7 +160,7 @@ def print_skipped(skipped: list[Skipped], ws_rel: Callable[[Path], str]) -> None
         return
     out.print(f"\n[yellow]{len(skipped)} file(s) left where they are:[/]")
     for item in skipped[:50]:
-        out.print(f"  {ws_rel(item.path)}: {item.reason}")
+        out.print(f"  {escape(ws_rel(item.path))}: {escape(item.reason)}")
     if len(skipped) > 50:
         out.print(f"  … and {len(skipped) - 50} more")
 
@@ -176,14 +197,18 @@ def check_env(
 
 @app.command()
 def embed(
-    root: RootOpt = None, model: ModelOpt = None, device: DeviceOpt = None, debug: DebugOpt = False
+    root: RootOpt = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
+    debug: DebugOpt = False,
 ) -> None:
     """Embed every image of the workspace into the cache (moves nothing).
 
     Example: [cyan]uv run konomi embed --root ~/photos-workspace[/]
     """
     with errors(debug):
-        ctx = context(root, model, device=device)
+        ctx = context(root, model, device=device, precision=precision)
         result = run(ctx, workflow.embed)
         e = result.embedded
         out.print(
@@ -198,24 +223,48 @@ def train(
     root: RootOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
     folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+    head: Annotated[
+        str | None,
+        typer.Option(
+            "--head",
+            help="auto (= kernel), kernel, logreg, svm, mlp or knn; see docs/simulation.md.",
+        ),
+    ] = None,
+    target_precision: Annotated[
+        float | None,
+        typer.Option(
+            "--target-precision",
+            help="Choose the like / dislike thresholds from cross-validation so that this share "
+            "of proposals is right (e.g. 0.95).",
+        ),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Train the preference head on data/train/like (1) and data/train/dislike (0).
 
-    Example: [cyan]uv run konomi train[/]
+    Example: [cyan]uv run konomi train --target-precision 0.95[/]
     """
+    if target_precision is not None and (like_threshold, dislike_threshold) != (None, None):
+        err.print("[bold red]error:[/] --target-precision chooses the thresholds itself.")
+        err.print("  Pass either --target-precision or --like/--dislike-threshold, not both.")
+        raise typer.Exit(ExitCode.USAGE)
     with errors(debug):
         ctx = context(
             root,
             model,
             device=device,
+            precision=precision,
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
+            head=head,
         )
-        result = run(ctx, lambda c: workflow.train(c, folds=folds))
+        result = run(
+            ctx, lambda c: workflow.train(c, folds=folds, target_precision=target_precision)
+        )
         _print_train(result)
         print_skipped(result.skipped, ctx.ws.rel)
 
@@ -227,13 +276,24 @@ def _print_train(result: workflow.TrainOutcome) -> None:
         f"({result.embedded.new} newly embedded)."
     )
     out.print(
-        f"  {m.folds}-fold cross-validation: AUC {m.auc:.3f}, accuracy {m.accuracy:.1%}, "
+        f"  {m.validation}: AUC {m.auc:.3f}, accuracy {m.accuracy:.1%}, "
         f"Brier {m.brier:.3f} (0 is perfect, 0.25 is a coin toss)"
     )
     dislike, like = result.thresholds
     out.print(f"  Thresholds: like ≥ {like:.2f}, dislike ≤ {dislike:.2f}")
+    if result.expected is not None:
+        from .thresholds import describe
+
+        for line in describe(result.expected):
+            out.print(f"  {line}")
     for note in result.advice:
         out.print(f"[yellow]  note:[/] {note}")
+    if result.n_suspects:
+        n = result.n_suspects
+        out.print(
+            f"[yellow]  {n} training image{'s' if n != 1 else ''} look"
+            f"{'' if n != 1 else 's'} mislabelled:[/] run [cyan]uv run konomi suspects[/]"
+        )
 
 
 @app.command()
@@ -241,6 +301,7 @@ def classify(
     root: RootOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan only.")] = False,
@@ -257,6 +318,7 @@ def classify(
             root,
             model,
             device=device,
+            precision=precision,
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
         )
@@ -280,7 +342,7 @@ def _print_classify(ctx: workflow.Context, result: workflow.ClassifyOutcome, dry
     e = result.scored.embedded
     if dry_run:
         for move, label, s in result.plan[:200]:
-            out.print(f"  {s:6.1%}  {label:7}  {ctx.ws.rel(move.src)}")
+            out.print(f"  {s:6.1%}  {label:7}  {escape(ctx.ws.rel(move.src))}")
         out.print(f"Dry run: nothing moved. {len(result.plan)} image(s) would be sorted.")
     else:
         moved = len(result.report.moved) if result.report else 0
@@ -306,6 +368,7 @@ def score(
     root: RootOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
     out_path: Annotated[
@@ -322,6 +385,7 @@ def score(
             root,
             model,
             device=device,
+            precision=precision,
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
         )
@@ -337,8 +401,8 @@ def _print_score(ctx: workflow.Context, result: workflow.ScoreOutcome) -> None:
         f"like {counts['like']}, unsure {counts['unsure']}, dislike {counts['dislike']}"
     )
     if rows:
-        out.print("  top:    " + ", ".join(f"{r.path} {r.score:.0%}" for r in rows[:3]))
-        out.print("  bottom: " + ", ".join(f"{r.path} {r.score:.0%}" for r in rows[-3:]))
+        out.print("  top:    " + ", ".join(f"{escape(r.path)} {r.score:.0%}" for r in rows[:3]))
+        out.print("  bottom: " + ", ".join(f"{escape(r.path)} {r.score:.0%}" for r in rows[-3:]))
     print_skipped(result.skipped, ctx.ws.rel)
 
 
@@ -369,6 +433,7 @@ def round_(
     root: RootOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
     debug: DebugOpt = False,
@@ -382,6 +447,7 @@ def round_(
             root,
             model,
             device=device,
+            precision=precision,
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
         )

@@ -109,7 +109,15 @@ def list_heads(ws: Workspace) -> list[dict[str, Any]]:
             continue
         if isinstance(info, dict) and "id" in info:
             out.append(info)
-    return out
+    return sorted(out, key=lambda info: _id_order(str(info["id"])))
+
+
+def _id_order(head_id: str) -> tuple[str, int]:
+    """Training order of ids: "…-120000" before "…-120000-2" (file names sort the other way)."""
+    base, _, n = head_id.rpartition("-")
+    if base.count("-") == 1 and n.isdigit():
+        return base, int(n)
+    return head_id, 1
 
 
 def current_id(ws: Workspace) -> str:

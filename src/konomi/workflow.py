@@ -18,7 +18,7 @@ import numpy as np
 from .active import informativeness
 from .cache import EmbeddingCache
 from .encoder import Encoder, ModelFiles, resolve_model
-from .errors import KonomiError, WorkspaceBusy
+from .errors import JournalError, KonomiError, NoHeadError, WorkspaceBusy
 from .head import Metrics, advice, train_head
 from .images import Skipped, find_images
 from .ingest import Embedded, embed_files
@@ -26,7 +26,16 @@ from .models import HeadRecord, load_head, save_head
 from .moves import Journal, MoveReport, PlannedMove, RepairReport
 from .progress import Progress
 from .report import Row, proposal, write_csv
-from .workspace import LABELS, Settings, Workspace, check_thresholds, workspace_lock
+from .suspects import count_flagged
+from .thresholds import Thresholds, settle
+from .workspace import (
+    LABELS,
+    Settings,
+    Workspace,
+    check_thresholds,
+    lock_wait,
+    workspace_lock,
+)
 
 
 @dataclass
@@ -51,7 +60,12 @@ class Context:
 
     @cached_property
     def model(self) -> ModelFiles:
-        return resolve_model(self.settings.model, self.progress)
+        files = resolve_model(self.settings.model, self.progress)
+        if self.settings.precision != "fp32":
+            from .quantize import choose_model  # int8, once checked on the labelled images
+
+            files = choose_model(self, files)
+        return files
 
     @cached_property
     def encoder(self) -> Encoder:
@@ -62,9 +76,7 @@ class Context:
     @cached_property
     def cache(self) -> EmbeddingCache:
         self.ws.ensure_state()
-        cache = EmbeddingCache(self.ws.cache_path)
-        self.warnings.extend(cache.warnings)
-        return cache
+        return EmbeddingCache(self.ws.cache_path, warnings=self.warnings)
 
     def embed(self, paths: list[Path]) -> Embedded:
         return embed_files(
@@ -95,18 +107,34 @@ class Context:
 @contextlib.contextmanager
 def moving(ctx: Context, purpose: str) -> Iterator[tuple[Journal, RepairReport]]:
     """Hold the lock and an up-to-date journal (repaired first) while files move."""
-    with workspace_lock(ctx.ws, purpose=purpose), Journal(ctx.ws) as journal:
+    def waiting(who: str) -> None:
+        if ctx.progress:
+            ctx.progress(f"waiting for {who}", 0, None)
+
+    lock = workspace_lock(ctx.ws, wait=lock_wait(), purpose=purpose, on_wait=waiting)
+    with lock, Journal(ctx.ws) as journal:
         yield journal, journal.repair()
 
 
-def repair_if_idle(ws: Workspace) -> RepairReport | None:
-    """Before a read-only command: repair a crashed run's journal, unless one is running now."""
+def repair_if_idle(ws: Workspace, warnings: list[str] | None = None) -> RepairReport | None:
+    """Before a read-only command: repair a crashed run's journal, unless one is running now.
+
+    A damaged journal does not stop a command that moves nothing: it becomes a warning.
+    """
     if not ws.journal_path.exists():
         return None
     try:
         with workspace_lock(ws, purpose="repair"), Journal(ws) as journal:
             return journal.repair()
     except WorkspaceBusy:
+        return None
+    except JournalError as exc:
+        if warnings is None:
+            raise
+        warnings.append(
+            f"{exc.message.removesuffix(' Nothing was moved.')} Commands that move files refuse "
+            "until it is fixed (see docs/safety.md, 'Inspect or reset the journal')."
+        )
         return None
 
 
@@ -150,10 +178,18 @@ class TrainOutcome:
     thresholds: tuple[float, float]
     skipped: list[Skipped]
     embedded: Embedded
+    expected: Thresholds | None = None  # precision and unsure share the thresholds give (OOF)
+    n_suspects: int = 0  # training images whose label looks wrong (konomi suspects)
 
 
-def train(ctx: Context, *, folds: int = 5, seed: int = 0) -> TrainOutcome:
-    """Train a head on data/train/{like,dislike} and make it current."""
+def train(
+    ctx: Context, *, folds: int = 5, seed: int = 0, target_precision: float | None = None
+) -> TrainOutcome:
+    """Train a head on data/train/{like,dislike} and make it current.
+
+    With `target_precision` (or `target_precision` in konomi.toml) the head's thresholds are
+    chosen from the out-of-fold scores so that proposals reach that precision.
+    """
     ws = ctx.ws
     missing = [ws.rel(ws.train_dir(lb)) for lb in LABELS if not ws.train_dir(lb).is_dir()]
     if missing:
@@ -171,14 +207,16 @@ def train(ctx: Context, *, folds: int = 5, seed: int = 0) -> TrainOutcome:
     trained = train_head(
         embedded.vectors, y, folds=folds, seed=seed, **({"kind": kind} if kind else {})
     )
-    dislike, like = ctx.thresholds()
+    stored, in_force = settle(y, trained.oof, ctx.settings, target_precision, ctx.warnings)
+    n_suspects = count_flagged(y, trained.oof)
     info = {
         "model_id": ctx.model.model_id,
         "model": ctx.settings.model,
         "dim": int(embedded.vectors.shape[1]),
         "counts": {"like": int(y.sum()), "dislike": int(len(y) - y.sum())},
         "metrics": trained.metrics.as_dict(),
-        "thresholds": {"dislike": dislike, "like": like},
+        "thresholds": stored.as_dict(),
+        "suspects": n_suspects,
     }
     extra = {
         "train_paths": np.asarray([ws.rel(p) for p in embedded.paths], dtype=str),
@@ -190,9 +228,11 @@ def train(ctx: Context, *, folds: int = 5, seed: int = 0) -> TrainOutcome:
         head_id,
         trained.metrics,
         advice(trained.metrics),
-        (dislike, like),
+        (in_force.dislike, in_force.like),
         skipped + embedded.unreadable,
         embedded,
+        in_force,
+        n_suspects,
     )
 
 
@@ -207,7 +247,11 @@ class Scored:
 
 
 def score_paths(ctx: Context, paths: list[Path]) -> Scored:
-    record = load_head(ctx.ws, ctx.model.model_id)
+    try:
+        record = load_head(ctx.ws, ctx.model.model_id)
+    except NoHeadError:
+        ctx.encoder  # noqa: B018 - a model that does not load is the first thing to fix (exit 3)
+        raise
     embedded = ctx.embed(paths)
     dim = record.info.get("dim")
     if len(embedded.vectors) and dim and embedded.vectors.shape[1] != dim:
@@ -248,14 +292,22 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
         plan: list[tuple[PlannedMove, str, float]] = []
         emb = scored.embedded
         order = np.argsort(-scored.info, kind="stable")  # most informative first
+        stamps = ctx.cache.file_stamps()  # each file's (size, mtime) when it was hashed
         for i in order:
             path = emb.paths[i]
             label = proposal(float(scored.scores[i]), dislike, like)
             sub = path.parent.relative_to(ws.unlabeled)
-            st = path.stat()
-            move = PlannedMove(
-                path, ws.classified_dir(label) / sub, (st.st_size, st.st_mtime_ns), emb.digests[i]
-            )
+            known = stamps.get(str(path))
+            if known is not None and known.digest == emb.digests[i]:
+                stamp = (known.size, known.mtime_ns)  # a change since scoring refuses the move
+            else:
+                try:
+                    st = path.stat()
+                except OSError:
+                    skipped.append(Skipped(path, "the file disappeared after it was scored"))
+                    continue
+                stamp = (st.st_size, st.st_mtime_ns)
+            move = PlannedMove(path, ws.classified_dir(label) / sub, stamp, emb.digests[i])
             plan.append((move, label, float(scored.scores[i])))
         report = None
         if not dry_run and plan:
@@ -282,7 +334,7 @@ class ScoreOutcome:
 def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
     """Score every image under data/ and write the CSV report."""
     ws = ctx.ws
-    repair_if_idle(ws)
+    repair_if_idle(ws, ctx.warnings)
     skipped: list[Skipped] = []
     paths = all_images(ws, skipped)
     scored = score_paths(ctx, paths)
