@@ -260,7 +260,7 @@ def test_crash_during_repair_itself(tmp_path, link_error):
 def test_sigkill_at_random_instants(tmp_path, link_error):
     """Kills at moments nobody chose: the driver is killed a random time after it is ready."""
     rng = random.Random(7 if link_error else 3)
-    root, moves = prepared(tmp_path, n=200)
+    root, moves = prepared(tmp_path, n=150)
     original, before = layout(root), file_hashes(root / "data")
     env = {**os.environ, "KONOMI_TEST_LINK_ERROR": link_error}
     args = [sys.executable, "-c", DRIVER]
@@ -535,3 +535,29 @@ def test_undo_brings_back_under_a_free_name_and_forgets_deleted_files(tmp_path):
 
 def test_batches_span_more_than_one_commit():
     assert BATCH == 64  # the crash matrix above places points in the first and second batch
+
+
+@pytest.mark.parametrize(
+    ("link_error", "crash_at"), [("", "after_link:2"), ("EXDEV", "after_place:2")]
+)
+def test_repair_keeps_both_when_the_source_was_replaced_after_the_crash(
+    tmp_path, link_error, crash_at
+):
+    """A new file saved under the source's name after the crash: repair deletes neither."""
+    root, moves = prepared(tmp_path, n=5)
+    done = driver(
+        root, "move", moves, KONOMI_TEST_CRASH_AT=crash_at, KONOMI_TEST_LINK_ERROR=link_error
+    )
+    assert done.returncode == -signal.SIGKILL
+    db = sqlite3.connect(root / ".konomi" / "journal.sqlite")
+    rows = db.execute("SELECT src, dst FROM moves WHERE state IN ('planned','copying')")
+    (src, dst) = next((s, d) for s, d in rows if (root / s).exists() and (root / d).exists())
+    db.close()
+    assert (root / dst).is_file()
+    (root / src).unlink()
+    (root / src).write_bytes(b"a new picture saved under the old name")
+    expected = file_hashes(root / "data")
+    settle(root)
+    assert_settled(root, expected)
+    assert (root / src).read_bytes() == b"a new picture saved under the old name"
+    assert (root / dst).is_file()

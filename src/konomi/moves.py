@@ -410,13 +410,17 @@ class Journal:
             and not linked
             and (dst_id == copy_id or (src_there and _same_bytes_quiet(src, dst)))
         )
+        moved = dst_id is not None and not src_there
         if linked and src_there:
-            src.unlink()  # the hard link was made: finish at the commit point
-            src_there = False
+            if _same_file(src, dst):
+                src.unlink()  # the hard link was made: finish at the commit point
+            moved = True  # (a new file under the source's name since: both stay)
         elif copied and src_there:
-            dst.unlink()  # our copy, the source untouched: roll back to the source
-            dst_id = None
-        if dst_id is not None and not src_there:
+            if _same_bytes_quiet(src, dst):
+                dst.unlink()  # our copy of an untouched source: roll back to the source
+            else:
+                moved = True  # the source changed since: keep both, lose neither
+        if moved:
             self._mark_done(move_id, reverts)
             report.finished += 1
         else:
