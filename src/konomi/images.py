@@ -186,7 +186,12 @@ def read_file(path: Path) -> bytes:
                 f"limit {MAX_FILE_BYTES // 2**30} GiB)"
             )
         with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(MAX_FILE_BYTES + 1)
+            # read(n) reserves n bytes first: ask for the size fstat gave (+1 to see growth),
+            # not the 1 GiB limit, which would reserve a gigabyte per file read.
+            data = f.read(st.st_size + 1)
+            if len(data) > st.st_size:  # it grew while we read: take the rest, up to the limit
+                data += f.read(MAX_FILE_BYTES + 1 - len(data))
+            return data
     except OSError as exc:
         raise UnreadableImage(f"cannot read the file ({exc.strerror or exc})") from None
     finally:
