@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,26 +78,45 @@ class Preprocess:
     def with_size(self, size: int) -> Preprocess:
         return Preprocess(size, self.mean, self.std, self.interpolation, self.resize_mode)
 
-    def apply(self, image: Image.Image) -> np.ndarray:
-        """RGB image → CHW float32, resized, cropped and normalised."""
+    def pixels(self, image: Image.Image) -> np.ndarray:
+        """RGB image → uint8 [S, S, 3], resized and cropped (4x smaller than the float input).
+
+        The shortest-side mode resizes only the centre square (`box`), which gives the pixels
+        of "resize, then centre-crop" without resampling what the crop throws away.
+        """
         size = self.size
         assert size is not None, "size must be known (read from the ONNX session)"
         resample = _RESAMPLE[self.interpolation]
         w, h = image.size
-        if self.resize_mode == "squash":
-            image = image.resize((size, size), resample)
-        else:
-            scale = size / min(w, h)
-            nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
-            if (nw, nh) != (w, h):
-                # reducing_gap lets Pillow shrink big images in cheap integer steps first.
-                image = image.resize((nw, nh), resample, reducing_gap=3.0)
-            left, top = (nw - size) // 2, (nh - size) // 2
-            image = image.crop((left, top, left + size, top + size))
-        arr = np.asarray(image, dtype=np.float32) * np.float32(1 / 255)
-        arr -= np.asarray(self.mean, dtype=np.float32)
-        arr /= np.asarray(self.std, dtype=np.float32)
-        return np.ascontiguousarray(arr.transpose(2, 0, 1))
+        box: tuple[float, float, float, float] | None = None
+        if self.resize_mode != "squash" and w != h:
+            side = min(w, h)
+            left, top = (w - side) / 2, (h - side) / 2
+            box = (left, top, left + side, top + side)
+        if (w, h) != (size, size) or box is not None:
+            # reducing_gap lets Pillow shrink big images in cheap integer steps first.
+            image = image.resize((size, size), resample, box=box, reducing_gap=3.0)
+        return np.asarray(image, dtype=np.uint8)
+
+    def normalise(self, pixels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """uint8 [N, S, S, 3] → the model's float32 [N, 3, S, S] input, in one pass.
+
+        (x / 255 - mean) / std is computed as x * scale + offset, written channel-first
+        straight into `out` (allocated when None).
+        """
+        n, s = pixels.shape[0], pixels.shape[1]
+        if out is None:
+            out = np.empty((n, 3, s, s), np.float32)
+        std = np.asarray(self.std, np.float32)
+        scale = (1.0 / (255.0 * std)).reshape(1, 3, 1, 1)
+        offset = (-np.asarray(self.mean, np.float32) / std).reshape(1, 3, 1, 1)
+        np.multiply(pixels.transpose(0, 3, 1, 2), scale, out=out, casting="unsafe")
+        out += offset
+        return out
+
+    def apply(self, image: Image.Image) -> np.ndarray:
+        """RGB image → CHW float32, resized, cropped and normalised."""
+        return self.normalise(self.pixels(image)[None])[0]
 
 
 @dataclass(frozen=True)
@@ -232,8 +250,45 @@ def choose_providers(device: str) -> list[str]:
     return [provider] if device == "cpu" else [provider, "CPUExecutionProvider"]
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (respects CPU affinity, unlike `os.cpu_count`)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def session_options(threads: int, *, spin: bool = False) -> object:
+    """ONNX Runtime options for a session that shares the CPU with image decoding.
+
+    Chosen by measurement (docs/performance.md): full graph optimisation, the memory arena on,
+    `threads` intra-op threads, and no spin-waiting — a spinning worker burns a core that the
+    decoders need, which costs far more than the microseconds it saves.
+    """
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.enable_cpu_mem_arena = True
+    options.log_severity_level = 3
+    options.intra_op_num_threads = max(1, threads)
+    options.inter_op_num_threads = 1
+    if not spin:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return options
+
+
 class Encoder:
-    """An ONNX Runtime session over a CLIP image tower, producing L2-normalised embeddings."""
+    """An ONNX Runtime session over a CLIP image tower, producing L2-normalised embeddings.
+
+    On the CPU, each `encode` call runs on `threads` cores (1 by default) and the session is
+    meant to be called from `parallel_runs` threads at once: independent single-threaded runs
+    never wait for each other at the end of every operator, as intra-op threads must, so they
+    keep their speed when image decoding takes a core away from them for a moment. On an
+    accelerator, the provider does the parallel work and a second run overlaps the copies.
+    """
 
     def __init__(
         self,
@@ -242,19 +297,22 @@ class Encoder:
         device: str = "auto",
         threads: int | None = None,
         onnx_path: Path | None = None,
+        runs: int | None = None,
+        spin: bool = False,
     ) -> None:
         import onnxruntime as ort
 
         self.files = files
         path = onnx_path or files.onnx_path
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        if threads:
-            options.intra_op_num_threads = threads
+        providers = choose_providers(device)
+        accelerated = providers[0] != "CPUExecutionProvider"
+        cores = usable_cores()
+        if threads is None:
+            threads = cores if accelerated else 1
+        options = session_options(threads, spin=spin)
         try:
             self.session = ort.InferenceSession(
-                str(path), sess_options=options, providers=choose_providers(device)
+                str(path), sess_options=options, providers=providers
             )
         except ModelError:
             raise
@@ -265,8 +323,19 @@ class Encoder:
                 "The file may be truncated or not an ONNX model; delete it and download again, "
                 "or pass another --model.",
             ) from None
-        self.providers = self.session.get_providers()
-        self._lock = threading.Lock()
+        got = self.session.get_providers()
+        if device not in ("auto", "cpu") and providers[0] not in got:
+            raise ModelError(
+                f"Device '{device}' could not be used: ONNX Runtime fell back to {got[0]}.",
+                "Check the drivers and libraries of that device (uv run konomi check-env), "
+                "or use --device cpu.",
+            )
+        self.accelerated = got[0] != "CPUExecutionProvider"
+        self.threads = threads
+        if runs is None:
+            runs = 2 if self.accelerated else max(1, cores // max(1, threads))
+        self.parallel_runs = max(1, runs)
+        self.providers = got
         inputs = self.session.get_inputs()
         outputs = self.session.get_outputs()
         if len(inputs) != 1:
@@ -318,7 +387,14 @@ class Encoder:
                     chunk = np.concatenate([chunk, np.zeros((pad, *chunk.shape[1:]), chunk.dtype)])
                 parts.append(self.encode(chunk)[: fixed - pad])
             return np.concatenate(parts) if parts else np.zeros((0, self.dim or 0), np.float32)
-        (out,) = self.session.run(None, {self.input_name: batch.astype(np.float32, copy=False)})
+        try:
+            out = self.session.run(None, {self.input_name: batch.astype(np.float32, copy=False)})[0]
+        except Exception as exc:  # noqa: BLE001 - ORT raises many types for a model that fails
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            raise ModelError(
+                f"The model failed on a batch of images ({type(exc).__name__}: {first})",
+                "The model may be damaged or not a CLIP image encoder; pass another --model.",
+            ) from None
         out = np.asarray(out, dtype=np.float32)
         if out.ndim != 2 or out.shape[0] != len(batch):
             raise ModelError(f"The model returned shape {out.shape}; expected ({len(batch)}, d).")

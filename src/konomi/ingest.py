@@ -1,10 +1,17 @@
 """Turning image files into embeddings, as fast as the machine allows.
 
-Work is split so that the encoder never waits: worker threads read each file once, hash it and
-decode it (Pillow releases the GIL while decoding, and JPEGs decode in draft mode at the smallest
-DCT scale that still covers the model's input), while the calling thread batches the pixels
-through ONNX Runtime. A bounded window of in-flight files keeps memory flat however many
-images there are.
+Two kinds of work compete for the cores: decoding (read each file once, hash those bytes, decode
+the JPEG in draft mode at the smallest DCT scale that still covers the model's input, resize,
+crop) and inference. Both run in thread pools — Pillow, hashlib, NumPy and ONNX Runtime all
+release the GIL — linked by a bounded window of images in flight:
+
+    files ─▶ decode pool (one thread per core) ─▶ batches ─▶ encode pool (parallel runs) ─▶ cache
+
+When inference falls behind, the window fills and the decoders stop, which hands their cores to
+the encoder; when decoding falls behind, the encoders wait and the decoders get the cores. So
+no core idles while there is work, and memory stays flat however many images there are (a
+decoded image is kept as 150 kB of uint8 until its batch is normalised). See
+docs/performance.md for the measurements behind every default.
 
 Before any of that, the cache answers for every file whose (size, mtime) has not changed: those
 are neither re-read nor re-hashed, so an unchanged workspace re-runs in seconds.
@@ -12,10 +19,9 @@ are neither re-read nor re-hashed, so an unchanged workspace re-runs in seconds.
 
 from __future__ import annotations
 
-import os
+import queue
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +29,16 @@ from pathlib import Path
 import numpy as np
 
 from .cache import EmbeddingCache
-from .encoder import Encoder, Preprocess
+from .encoder import Encoder, usable_cores
 from .errors import UnreadableImage
 from .images import Skipped, content_hash, decode, read_file
 from .progress import Progress
+
+# Measured (docs/performance.md): on the CPU, single-threaded runs of 8 images cost less per
+# image than 16 or 32 (their activations stay in the cache) and keep the pipeline's start and
+# end short; an accelerator wants big batches to stay busy.
+CPU_BATCH = 8
+ACCELERATOR_BATCH = 64
 
 
 @dataclass
@@ -46,41 +58,46 @@ class Embedded:
         return self.new / self.seconds if self.seconds > 0 and self.new else 0.0
 
 
-@dataclass
-class _Work:
-    path: Path
-    stamp: tuple[int, int] | None
-    digest: str | None = None
-    pixels: np.ndarray | None = None
-    reason: str | None = None
+@dataclass(frozen=True)
+class Plan:
+    """How the pipeline uses the machine: pool sizes, batch size and the in-flight window."""
+
+    decode_workers: int
+    encode_workers: int
+    batch_size: int
+
+    @property
+    def window(self) -> int:
+        """Images read but not yet embedded: every encoder busy, one batch ready for the next
+        free one, one being filled, and one image per decoder. Bounded: memory stays flat."""
+        return (self.encode_workers + 2) * self.batch_size + self.decode_workers
+
+
+def plan_for(
+    encoder: Encoder, *, workers: int | None = None, batch_size: int | None = None
+) -> Plan:
+    """Defaults from measurement: a decoder per core, the encoder's own parallel runs."""
+    accelerated = encoder.accelerated
+    batch = batch_size or (ACCELERATOR_BATCH if accelerated else CPU_BATCH)
+    if encoder.fixed_batch:
+        batch = max(encoder.fixed_batch, batch - batch % encoder.fixed_batch)
+    return Plan(workers or usable_cores(), encoder.parallel_runs, batch)
 
 
 def default_workers() -> int:
     """Decode threads: one per core (measured: see docs/performance.md)."""
-    return max(1, os.cpu_count() or 1)
+    return usable_cores()
 
 
-def _prepare(
-    path: Path,
-    stamp: tuple[int, int] | None,
-    known: set[str],
-    failures: dict[str, str],
-    preprocess: Callable[[bytes], np.ndarray],
-) -> _Work:
-    """Worker: read once, hash, and decode unless the digest is already known."""
-    work = _Work(path, stamp)
-    try:
-        data = read_file(path)
-        work.digest = content_hash(data)
-        if work.digest in known:
-            return work
-        if work.digest in failures:
-            work.reason = failures[work.digest]
-            return work
-        work.pixels = preprocess(data)
-    except UnreadableImage as exc:
-        work.reason = exc.message
-    return work
+@dataclass
+class _Work:
+    """One file on its way through the pipeline."""
+
+    path: Path
+    stamp: tuple[int, int] | None
+    digest: str | None = None
+    pixels: np.ndarray | None = None  # uint8 [S, S, 3], only when it must be encoded
+    reason: str | None = None
 
 
 def embed_files(
@@ -113,11 +130,14 @@ def embed_files(
             digest_of[path] = known.digest
         else:
             todo.append((path, (st.st_size, st.st_mtime_ns)))
+    del stamps
 
-    vectors = cache.get_embeddings(digest_of.values(), model_id)
-    failures = cache.get_failures(d for d in digest_of.values() if d not in vectors)
+    store = _Vectors(cache, model_id)
+    store.load(digest_of.values())
+    missing = [d for d in digest_of.values() if d not in store]
+    failures = cache.get_failures(missing) if missing else {}
     for path, digest in list(digest_of.items()):
-        if digest in vectors:
+        if digest in store:
             continue
         del digest_of[path]
         if digest in failures:
@@ -131,114 +151,263 @@ def embed_files(
         new, hits = _embed_todo(
             todo,
             cache,
-            model_id,
+            store,
             encoder,
-            vectors,
             digest_of,
             unreadable,
             progress=progress,
-            workers=workers or default_workers(),
+            workers=workers,
             batch_size=batch_size,
         )
         cached += hits
 
     ordered = [p for p in paths if p in digest_of]
     digests = [digest_of[p] for p in ordered]
-    dim = next(iter(vectors.values())).shape[0] if vectors else 0
-    matrix = np.empty((len(ordered), dim), np.float32)
-    for i, digest in enumerate(digests):
-        matrix[i] = vectors[digest]
+    matrix = store.matrix(digests)
     elapsed = time.perf_counter() - start
     return Embedded(ordered, digests, matrix, unreadable, new, cached, elapsed)
+
+
+class _Vectors:
+    """The vectors of one model that this run needs, in one float32 block (no object per row).
+
+    100,000 cached embeddings are 200 MB as one array but several times that as NumPy objects
+    in a dict, so rows are copied straight from SQLite's blobs into a block sized in advance.
+    """
+
+    def __init__(self, cache: EmbeddingCache, model_id: str) -> None:
+        self.cache = cache
+        self.model_id = model_id
+        self.row: dict[str, int] = {}
+        self.block = np.zeros((0, 0), np.float32)
+
+    def __contains__(self, digest: str) -> bool:
+        return digest in self.row
+
+    def _room(self, dim: int, extra: int) -> None:
+        """Make room for `extra` more rows of `dim` floats (doubling, to add rarely)."""
+        n = len(self.row)
+        if n == 0 and self.block.shape[1] != dim:
+            self.block = np.zeros((0, dim), np.float32)
+        if n + extra > len(self.block):
+            bigger = np.empty((max(n + extra, 2 * n), dim), np.float32)
+            bigger[:n] = self.block[:n]
+            self.block = bigger
+
+    def add(self, digests: Sequence[str], vectors: np.ndarray) -> None:
+        """Vectors computed in this run."""
+        if len(vectors):
+            self._room(vectors.shape[1], len(vectors))
+            for digest, vector in zip(digests, vectors):
+                self.block[self.row.setdefault(digest, len(self.row))] = vector
+
+    def load(self, digests: Iterable[str]) -> None:
+        """Read the cached vectors of `digests` (those not loaded yet), in chunked queries."""
+        wanted = [d for d in dict.fromkeys(digests) if d not in self.row]
+        dim = 0
+        for i in range(0, len(wanted), 900):  # SQLite's variable limit
+            chunk = wanted[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = self.cache.db.execute(
+                f"SELECT digest, vector FROM embeddings WHERE model = ? AND digest IN ({marks})",
+                (self.model_id, *chunk),
+            ).fetchall()
+            if rows and not dim:
+                dim = len(rows[0][1]) // 4
+                self._room(dim, len(wanted) - i)  # room for all that is still wanted
+            for digest, blob in rows:
+                if len(blob) == 4 * dim and digest not in self.row:  # else: embedded again
+                    self.block[len(self.row)] = np.frombuffer(blob, np.float32)
+                    self.row[digest] = len(self.row)
+
+    def matrix(self, digests: list[str]) -> np.ndarray:
+        """The rows of `digests`, in that order (a view, not a copy, when already in order)."""
+        n = len(digests)
+        index = np.fromiter((self.row[d] for d in digests), np.int64, n)
+        if n and index[0] == 0 and index[-1] == n - 1 and np.all(np.diff(index) == 1):
+            return self.block[:n]
+        return self.block[index] if n else np.zeros((0, self.block.shape[1]), np.float32)
+
+
+def _prepare(
+    work: _Work,
+    known: Callable[[str], bool],
+    failures: dict[str, str],
+    pixels: Callable[[bytes], np.ndarray],
+) -> _Work:
+    """Decode worker: read once, hash those bytes, and decode unless the digest is known."""
+    try:
+        data = read_file(work.path)
+        work.digest = content_hash(data)
+        if known(work.digest):
+            return work
+        if work.digest in failures:
+            work.reason = failures[work.digest]
+            return work
+        work.pixels = pixels(data)
+    except UnreadableImage as exc:
+        work.reason = exc.message
+    return work
 
 
 def _embed_todo(
     todo: list[tuple[Path, tuple[int, int] | None]],
     cache: EmbeddingCache,
-    model_id: str,
+    store: _Vectors,
     make_encoder: Callable[[], Encoder],
-    vectors: dict[str, np.ndarray],
     digest_of: dict[Path, str],
     unreadable: list[Skipped],
     *,
     progress: Progress | None,
-    workers: int,
+    workers: int | None,
     batch_size: int | None,
 ) -> tuple[int, int]:
     """Hash, decode and encode the files the cache could not answer.
 
     Returns (encoded, hits): files encoded now, and files whose content was already embedded
-    (renamed, moved or copied files).
+    (renamed, moved or copied files, found by their digest).
     """
-    known = {
+    model_id = store.model_id
+    embedded = {
         d for (d,) in cache.db.execute("SELECT digest FROM embeddings WHERE model = ?", (model_id,))
     }
     failures = dict(cache.db.execute("SELECT digest, reason FROM failures"))
     encoder = make_encoder()
-    pre: Preprocess = encoder.preprocess
-    batch = batch_size or 16
+    plan = plan_for(encoder, workers=workers, batch_size=batch_size)
+    pre = encoder.preprocess
+    size = encoder.size
 
-    def preprocess(data: bytes) -> np.ndarray:
-        return pre.apply(decode(data, min_side=encoder.size))
+    def pixels(data: bytes) -> np.ndarray:
+        return pre.pixels(decode(data, min_side=size))
 
+    def encode(batch: list[_Work]) -> tuple[list[_Work], np.ndarray]:
+        stacked = np.stack([w.pixels for w in batch])  # type: ignore[misc]
+        return batch, encoder.encode(pre.normalise(stacked))
+
+    events: queue.SimpleQueue[tuple[str, Future]] = queue.SimpleQueue()
+    items = iter(todo)
     total, done, encoded, hits = len(todo), 0, 0, 0
-    pending_batch: list[_Work] = []
-    file_rows: list[tuple[str, int, int, str]] = []
-    new_failures: list[tuple[str, str]] = []
+    exhausted = False
+    decoding = 0  # files in the decode pool
+    waiting = 0  # decoded files in `batch` and `ready`, or being encoded
+    encoding = 0  # batches in the encode pool
+    batch: list[_Work] = []
+    ready: list[list[_Work]] = []
+    pending: set[str] = set()  # digests being encoded in this run
+    copies: list[_Work] = []  # same content as a file being encoded: resolved at the end
+    rows: list[tuple[str, int, int, str]] = []  # stamps of files answered by their digest
 
-    def flush() -> None:
-        nonlocal encoded
-        if pending_batch:
-            out = encoder.encode(np.stack([w.pixels for w in pending_batch]))
-            items = []
-            for w, vec in zip(pending_batch, out):
-                vectors[w.digest] = vec  # type: ignore[index]
-                known.add(w.digest)  # type: ignore[arg-type]
-                items.append((w.digest, vec))
-            cache.put_embeddings(items, model_id)
-            encoded += len(pending_batch)
-            pending_batch.clear()
-        if file_rows:
-            cache.put_files(file_rows)
-            file_rows.clear()
-        if new_failures:
-            cache.put_failures(new_failures)
-            new_failures.clear()
-
-    window = max(2 * batch, 4 * workers)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="konomi-decode") as pool:
-        queue: deque[Future[_Work]] = deque()
-        items = iter(todo)
-        for path, stamp in items:
-            queue.append(pool.submit(_prepare, path, stamp, known, failures, preprocess))
-            if len(queue) >= window:
+    decoders = ThreadPoolExecutor(plan.decode_workers, thread_name_prefix="konomi-decode")
+    encoders = ThreadPoolExecutor(plan.encode_workers, thread_name_prefix="konomi-encode")
+    try:
+        while True:
+            # Keep the window full: memory stays bounded, and a full window stops the decoders.
+            while not exhausted and decoding + waiting < plan.window:
+                item = next(items, None)
+                if item is None:
+                    exhausted = True
+                    break
+                future = decoders.submit(
+                    _prepare, _Work(*item), embedded.__contains__, failures, pixels
+                )
+                future.add_done_callback(lambda f: events.put(("decoded", f)))
+                decoding += 1
+            if exhausted and decoding == 0 and batch:
+                # Every file is decoded: split what is left so that no encoder stays idle.
+                ready += _split(batch, plan.encode_workers - encoding - len(ready))
+                batch = []
+            while ready and encoding < plan.encode_workers:
+                future = encoders.submit(encode, ready.pop(0))
+                future.add_done_callback(lambda f: events.put(("encoded", f)))
+                encoding += 1
+            if exhausted and decoding == 0 and waiting == 0:
                 break
-        while queue:
-            work = queue.popleft().result()
-            nxt = next(items, None)
-            if nxt is not None:
-                queue.append(pool.submit(_prepare, nxt[0], nxt[1], known, failures, preprocess))
-            done += 1
-            if work.reason is not None:
-                unreadable.append(Skipped(work.path, work.reason))
-                if work.digest:
-                    new_failures.append((work.digest, work.reason))
-            else:
-                assert work.digest is not None
-                digest_of[work.path] = work.digest
-                if work.pixels is not None:
-                    pending_batch.append(work)
-                else:
+
+            kind, future = events.get()
+            if kind == "decoded":
+                decoding -= 1
+                done += 1
+                work: _Work = future.result()
+                if work.reason is not None:
+                    unreadable.append(Skipped(work.path, work.reason))
+                    if work.digest:
+                        _remember_failure(cache, work)
+                elif work.digest in pending:
+                    copies.append(work)
                     hits += 1
-            if work.digest and work.stamp:
-                file_rows.append((str(work.path), *work.stamp, work.digest))
-            if len(pending_batch) >= batch:
-                flush()
-            if progress:
-                progress("embedding", done, total)
-        flush()
-    # Files whose digest was already embedded (renamed/moved copies) get their vector now.
-    missing = [d for d in set(digest_of.values()) if d not in vectors]
-    if missing:
-        vectors.update(cache.get_embeddings(missing, model_id))
+                elif work.pixels is None:
+                    digest_of[work.path] = work.digest  # type: ignore[assignment]
+                    if work.stamp:
+                        rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
+                    hits += 1
+                else:
+                    pending.add(work.digest)  # type: ignore[arg-type]
+                    batch.append(work)
+                    waiting += 1
+                    if len(batch) >= plan.batch_size:
+                        ready.append(batch)
+                        batch = []
+                if progress:
+                    progress("embedding", done, total)
+            else:
+                encoding -= 1
+                finished, vectors = future.result()
+                waiting -= len(finished)
+                encoded += len(finished)
+                _store(cache, store, finished, vectors, digest_of, rows)
+                rows = []
+    except BaseException:
+        decoders.shutdown(wait=True, cancel_futures=True)
+        encoders.shutdown(wait=True, cancel_futures=True)
+        raise
+    decoders.shutdown()
+    encoders.shutdown()
+    for work in copies:  # their content was encoded in this run: the vector is known now
+        digest_of[work.path] = work.digest  # type: ignore[assignment]
+        if work.stamp:
+            rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
+    if rows:
+        cache.put_files(rows)
+    # Files whose content was embedded before this run (renamed, moved or copied files).
+    store.load(d for d in set(digest_of.values()) if d not in store)
     return encoded, hits
+
+
+def _split(batch: list[_Work], parts: int) -> list[list[_Work]]:
+    """Cut the last, partial batch into `parts` near-equal pieces (at least one)."""
+    parts = max(1, min(parts, len(batch)))
+    size = -(-len(batch) // parts)
+    return [batch[i : i + size] for i in range(0, len(batch), size)]
+
+
+def _store(
+    cache: EmbeddingCache,
+    store: _Vectors,
+    batch: list[_Work],
+    vectors: np.ndarray,
+    digest_of: dict[Path, str],
+    rows: list[tuple[str, int, int, str]],
+) -> None:
+    """Write one encoded batch — its vectors, its files' stamps and `rows` — in one
+    transaction."""
+    digests = [w.digest for w in batch]
+    store.add(digests, vectors)  # type: ignore[arg-type]
+    for w in batch:
+        digest_of[w.path] = w.digest  # type: ignore[assignment]
+        w.pixels = None
+    with cache.transaction():
+        cache.db.executemany(
+            "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+            ((d, store.model_id, v.tobytes()) for d, v in zip(digests, vectors)),
+        )
+        cache.db.executemany(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+            [*rows, *((str(w.path), *w.stamp, w.digest) for w in batch if w.stamp)],
+        )
+
+
+def _remember_failure(cache: EmbeddingCache, work: _Work) -> None:
+    """An unreadable file is remembered by digest (and path), so it is not decoded again."""
+    cache.put_failures([(work.digest, work.reason)])  # type: ignore[list-item]
+    if work.stamp:
+        cache.put_files([(str(work.path), *work.stamp, work.digest)])  # type: ignore[list-item]
