@@ -46,3 +46,16 @@ def diverse_order(
 def informativeness(scores: np.ndarray) -> np.ndarray:
     """1 at a score of 0.5 (the model cannot tell), 0 at 0 or 1 (it is sure)."""
     return uncertainty(scores)
+
+
+def suggested_reviews(n_unlabeled: int, n_labeled: int) -> int:
+    """How many images to ask the person to look at this round.
+
+    About a quarter of the labels they already have, in whole hundreds, from 100 to 500, and
+    never more than are waiting. Early rounds stay small because each label still moves the
+    model a lot and it pays to retrain soon; later rounds can be bigger because each label moves
+    it less. From the brief's 400 starting labels that makes rounds of 100, 100, 100, 100, 200,
+    200, 300, … (docs/simulation.md).
+    """
+    per_round = 100 * (max(0, n_labeled) // 400)
+    return int(min(max(n_unlabeled, 0), min(max(per_round, 100), 500)))

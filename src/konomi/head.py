@@ -98,6 +98,14 @@ class Metrics:
     def as_dict(self) -> dict[str, float | int]:
         return dict(self.__dict__)
 
+    @property
+    def validation(self) -> str:
+        """How the metrics were measured, in words: "5-fold cross-validation" or
+        "leave-one-out" (a fold per label)."""
+        if self.folds >= self.n_like + self.n_dislike:
+            return "leave-one-out"
+        return f"{self.folds}-fold cross-validation"
+
 
 @dataclass
 class Head:

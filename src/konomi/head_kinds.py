@@ -61,7 +61,6 @@ def choose_C(X: np.ndarray, y: np.ndarray, *, seed: int = 0, folds: int = 3) -> 
     from sklearn.linear_model import LogisticRegression  # lazy: keeps start-up quick
     from sklearn.model_selection import StratifiedKFold
 
-
     k = min(folds, int(np.bincount(y).min()))
     if k < 2:
         return 1.0
@@ -95,7 +94,6 @@ class LinearModel:
     @classmethod
     def fit(cls, X: np.ndarray, y: np.ndarray, *, C: float = 1.0, seed: int = 0) -> LinearModel:
         from sklearn.linear_model import LogisticRegression
-
 
         clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
         clf.fit(X, y)
@@ -150,7 +148,19 @@ class KernelRidgeModel:
         cls, X: np.ndarray, y: np.ndarray, *, seed: int = 0
     ) -> tuple[KernelRidgeModel, np.ndarray]:
         """Choose width and regularisation by leave-one-out error, fit on every label; return
-        the model and the leave-one-out decision value of every training row."""
+        the model and the leave-one-out decision value of every training row.
+
+        On one BLAS thread: OpenBLAS's threaded eigendecomposition can be 20x slower than its
+        single-threaded one when the cores are busy, and these matrices are small."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            return cls._fit_with_oof(X, y, seed=seed)
+
+    @classmethod
+    def _fit_with_oof(
+        cls, X: np.ndarray, y: np.ndarray, *, seed: int = 0
+    ) -> tuple[KernelRidgeModel, np.ndarray]:
         X = np.asarray(X, np.float64)
         t = np.where(np.asarray(y) > 0, 1.0, -1.0)
         bias = float(t.mean())

@@ -21,7 +21,7 @@ import csv
 import math
 import os
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .active import suggested_reviews
 from .errors import KonomiError
 from .head import evaluate, resolve_kind, train_head
 from .progress import Progress
@@ -45,7 +46,7 @@ class Plan:
     strategies: tuple[str, ...] = DEFAULT_STRATEGIES
     rounds: int = 12
     batch: int = 0  # new images per round; 0: the stream split evenly over the rounds
-    budget: int = 100  # images a person labels per round (random, uncertainty, diverse)
+    budget: int = 0  # images labelled per round; 0: `active.suggested_reviews`, as the product
     seeds: int = 3
     seed: int = 0
     head: str = "auto"
@@ -142,9 +143,11 @@ def run_strategy(
     plan: Plan,
     strategy: str,
     seed: int,
-    report: Any = None,
+    report: Callable[[int], object] | None = None,
+    on_train: Callable[[np.ndarray], object] | None = None,
 ) -> list[RoundRow]:
-    """One strategy, one seed: every round's row. `report(1)` is called after each round."""
+    """One strategy, one seed: every round's row. `report(1)` is called after each round, and
+    `on_train(rows)` with the pool rows each head is trained on (for checks)."""
     split = split_pool(y, plan, seed)
     rng = np.random.default_rng([plan.seed, seed, zlib.crc32(strategy.encode())])
     kind = resolve_kind(plan.head)
@@ -171,7 +174,7 @@ def run_strategy(
                 p,
                 candidates,
                 new,
-                plan.budget,
+                plan.budget or suggested_reviews(len(candidates), len(labelled)),
                 (plan.dislike_threshold, plan.like_threshold),
                 rng,
                 person,
@@ -186,6 +189,8 @@ def run_strategy(
             labelled += [int(i) for i in done.labelled]
             labels += [int(v) for v in done.labels]
         idx = np.asarray(labelled)
+        if on_train is not None:
+            on_train(idx)
         trained = train_head(X[idx], np.asarray(labels), kind=kind, seed=seed)
         p = trained.head.predict(X)
         m = evaluate(y[split.test], p[split.test])
@@ -209,7 +214,7 @@ def run_strategy(
         if report is not None:
             report(1)
         stream_done = rnd > 0 and arrived >= len(split.start) + len(split.stream)
-        if stream_done and (strategy not in BUDGETED or len(candidates) <= plan.budget):
+        if stream_done and (strategy not in BUDGETED or len(candidates) <= situation.budget):
             break  # nothing left that this strategy would ever look at
     if report is not None and len(rows) < plan.rounds + 1:
         report(plan.rounds + 1 - len(rows))
@@ -243,8 +248,8 @@ def simulate(
             f"Unknown strateg{'y' if len(unknown) == 1 else 'ies'}: {', '.join(unknown)}.",
             f"Choose from: {', '.join(STRATEGIES)}.",
         )
-    if plan.rounds < 1 or plan.seeds < 1 or plan.budget < 1 or plan.start < 4:
-        raise KonomiError("rounds, seeds and budget must be at least 1, start at least 4.")
+    if plan.rounds < 1 or plan.seeds < 1 or plan.budget < 0 or plan.start < 4:
+        raise KonomiError("rounds and seeds must be at least 1, budget 0 or more, start 4 or more.")
     if not 0.05 <= plan.test_fraction <= 0.9:
         raise KonomiError("The held-out fraction must be between 0.05 and 0.9.")
     jobs = [(s, seed) for seed in range(plan.seeds) for s in plan.strategies]

@@ -29,8 +29,12 @@ def simulate(
         int, typer.Option(help="New images per round (0: the pool split evenly over the rounds).")
     ] = 0,
     budget: Annotated[
-        int, typer.Option(help="Images the person labels per round (random/uncertainty/diverse).")
-    ] = 100,
+        int,
+        typer.Option(
+            help="Images the person labels per round in the budgeted strategies (0: what "
+            "`konomi round` suggests: a quarter of the labels, in hundreds, 100 to 500)."
+        ),
+    ] = 0,
     seeds: Annotated[int, typer.Option(help="Repeats with different splits (mean and band).")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same CSV.")] = 0,
     head: Annotated[
