@@ -19,9 +19,10 @@ are neither re-read nor re-hashed, so an unchanged workspace re-runs in seconds.
 
 from __future__ import annotations
 
+import os
 import queue
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +94,7 @@ def default_workers() -> int:
 class _Work:
     """One file on its way through the pipeline."""
 
+    index: int  # position in the paths asked
     path: Path
     stamp: tuple[int, int] | None
     digest: str | None = None
@@ -109,42 +111,53 @@ def embed_files(
     progress: Progress | None = None,
     workers: int | None = None,
     batch_size: int | None = None,
+    vectors: bool = True,
 ) -> Embedded:
     """Embed `paths` through the cache; `encoder` is called only if something must be encoded.
 
     Unreadable files are returned in `unreadable` with their reason and never stop the run.
+    With `vectors=False` (`konomi embed`, which only fills the cache) the result's `vectors`
+    has no columns, and cached vectors are not even read: 100,000 of them are 200 MB.
     """
     start = time.perf_counter()
-    stamps = cache.file_stamps()
-    digest_of: dict[Path, str] = {}
-    todo: list[tuple[Path, tuple[int, int] | None]] = []
+    # One query for every known path; plain tuples, not an object per row (100k rows).
+    stamps = {
+        p: (size, mtime, digest)
+        for p, size, mtime, digest in cache.db.execute(
+            "SELECT path, size, mtime_ns, digest FROM files"
+        )
+    }
+    digest_of: list[str | None] = [None] * len(paths)
+    todo: list[tuple[int, Path, tuple[int, int] | None]] = []
     unreadable: list[Skipped] = []
-    for path in paths:
+    for i, path in enumerate(paths):
+        name = os.fspath(path)
         try:
-            st = path.stat()
+            st = os.stat(name)
         except OSError:
             unreadable.append(Skipped(path, "the file disappeared"))
             continue
-        known = stamps.get(str(path))
-        if known and known.size == st.st_size and known.mtime_ns == st.st_mtime_ns:
-            digest_of[path] = known.digest
+        known = stamps.get(name)
+        if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
+            digest_of[i] = known[2]
         else:
-            todo.append((path, (st.st_size, st.st_mtime_ns)))
+            todo.append((i, path, (st.st_size, st.st_mtime_ns)))
+    known_files = len(stamps)
     del stamps
 
-    store = _Vectors(cache, model_id)
-    store.load(digest_of.values())
-    missing = [d for d in digest_of.values() if d not in store]
+    store = _Vectors(cache, model_id, keep_vectors=vectors)
+    store.load([d for d in digest_of if d is not None], table_hint=known_files)
+    missing = [d for d in digest_of if d is not None and d not in store]
     failures = cache.get_failures(missing) if missing else {}
-    for path, digest in list(digest_of.items()):
-        if digest in store:
+    for i, digest in enumerate(digest_of):
+        if digest is None or digest in store:
             continue
-        del digest_of[path]
+        digest_of[i] = None
         if digest in failures:
-            unreadable.append(Skipped(path, failures[digest]))
+            unreadable.append(Skipped(paths[i], failures[digest]))
         else:
-            todo.append((path, None))  # hashed before but never embedded with this model
-    cached = len(digest_of)
+            todo.append((i, paths[i], None))  # hashed before but never embedded with this model
+    cached = sum(d is not None for d in digest_of)
 
     new = 0
     if todo:
@@ -161,11 +174,11 @@ def embed_files(
         )
         cached += hits
 
-    ordered = [p for p in paths if p in digest_of]
-    digests = [digest_of[p] for p in ordered]
+    keep = [i for i, d in enumerate(digest_of) if d is not None]
+    digests: list[str] = [digest_of[i] for i in keep]  # type: ignore[misc]
     matrix = store.matrix(digests)
     elapsed = time.perf_counter() - start
-    return Embedded(ordered, digests, matrix, unreadable, new, cached, elapsed)
+    return Embedded([paths[i] for i in keep], digests, matrix, unreadable, new, cached, elapsed)
 
 
 class _Vectors:
@@ -175,11 +188,14 @@ class _Vectors:
     in a dict, so rows are copied straight from SQLite's blobs into a block sized in advance.
     """
 
-    def __init__(self, cache: EmbeddingCache, model_id: str) -> None:
+    def __init__(self, cache: EmbeddingCache, model_id: str, *, keep_vectors: bool = True) -> None:
         self.cache = cache
         self.model_id = model_id
+        self.keep_vectors = keep_vectors  # False: only which digests have a vector
         self.row: dict[str, int] = {}
         self.block = np.zeros((0, 0), np.float32)
+        # length() of a blob is read from the row's header, without the blob's pages.
+        self.column = "vector" if keep_vectors else "length(vector)"
 
     def __contains__(self, digest: str) -> bool:
         return digest in self.row
@@ -196,33 +212,74 @@ class _Vectors:
 
     def add(self, digests: Sequence[str], vectors: np.ndarray) -> None:
         """Vectors computed in this run."""
-        if len(vectors):
+        if not self.keep_vectors:
+            for digest in digests:
+                self.row.setdefault(digest, len(self.row))
+        elif len(vectors):
             self._room(vectors.shape[1], len(vectors))
             for digest, vector in zip(digests, vectors):
                 self.block[self.row.setdefault(digest, len(self.row))] = vector
 
-    def load(self, digests: Iterable[str]) -> None:
-        """Read the cached vectors of `digests` (those not loaded yet), in chunked queries."""
+    def load(self, digests: Iterable[str], *, table_hint: int = 0) -> None:
+        """Read the cached vectors of `digests` (those not loaded yet).
+
+        A few are looked up by digest; many (a quarter of `table_hint`, the number of files
+        the cache knows, or more) are read in one pass over the table in key order, pages of
+        rows at a time: a lookup costs SQLite several page reads, a pass about one per row.
+        """
         wanted = [d for d in dict.fromkeys(digests) if d not in self.row]
-        dim = 0
+        if not wanted:
+            return
+        if len(wanted) >= 2000 and 4 * len(wanted) >= table_hint:
+            want = set(wanted)
+            pages = self._pass()
+            self._keep(((d, b) for rows in pages for d, b in rows if d in want), len(wanted))
+        else:
+            self._keep(self._lookup(wanted), len(wanted))
+
+    def _lookup(self, wanted: list[str]) -> Iterator[tuple[str, bytes | int]]:
         for i in range(0, len(wanted), 900):  # SQLite's variable limit
             chunk = wanted[i : i + 900]
             marks = ",".join("?" * len(chunk))
-            rows = self.cache.db.execute(
-                f"SELECT digest, vector FROM embeddings WHERE model = ? AND digest IN ({marks})",
+            yield from self.cache.db.execute(
+                f"SELECT digest, {self.column} FROM embeddings "
+                f"WHERE model = ? AND digest IN ({marks})",
                 (self.model_id, *chunk),
+            )
+
+    def _pass(self) -> Iterator[list[tuple[str, bytes | int]]]:
+        """Every row of this model in digest order, 4096 at a time (memory stays small)."""
+        last = ""
+        while True:
+            rows = self.cache.db.execute(
+                f"SELECT digest, {self.column} FROM embeddings WHERE digest > ? AND model = ? "
+                "ORDER BY digest LIMIT 4096",
+                (last, self.model_id),
             ).fetchall()
-            if rows and not dim:
-                dim = len(rows[0][1]) // 4
-                self._room(dim, len(wanted) - i)  # room for all that is still wanted
-            for digest, blob in rows:
-                if len(blob) == 4 * dim and digest not in self.row:  # else: embedded again
-                    self.block[len(self.row)] = np.frombuffer(blob, np.float32)
-                    self.row[digest] = len(self.row)
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    def _keep(self, rows: Iterable[tuple[str, bytes | int]], expected: int) -> None:
+        size = 0  # bytes of the first vector: every other must match it
+        for digest, blob in rows:
+            n = blob if isinstance(blob, int) else len(blob)
+            if not size and n and not n % 4:
+                size = n
+                if self.keep_vectors:
+                    self._room(n // 4, expected)  # room for all that is wanted, at once
+            if n != size or not n or n % 4 or digest in self.row:
+                continue  # a damaged row: embedded again
+            if self.keep_vectors:
+                self.block[len(self.row)] = np.frombuffer(blob, np.float32)  # type: ignore[arg-type]
+            self.row[digest] = len(self.row)
 
     def matrix(self, digests: list[str]) -> np.ndarray:
         """The rows of `digests`, in that order (a view, not a copy, when already in order)."""
         n = len(digests)
+        if not self.keep_vectors:
+            return np.zeros((n, 0), np.float32)
         index = np.fromiter((self.row[d] for d in digests), np.int64, n)
         if n and index[0] == 0 and index[-1] == n - 1 and np.all(np.diff(index) == 1):
             return self.block[:n]
@@ -251,11 +308,11 @@ def _prepare(
 
 
 def _embed_todo(
-    todo: list[tuple[Path, tuple[int, int] | None]],
+    todo: list[tuple[int, Path, tuple[int, int] | None]],
     cache: EmbeddingCache,
     store: _Vectors,
     make_encoder: Callable[[], Encoder],
-    digest_of: dict[Path, str],
+    digest_of: list[str | None],
     unreadable: list[Skipped],
     *,
     progress: Progress | None,
@@ -336,7 +393,7 @@ def _embed_todo(
                     copies.append(work)
                     hits += 1
                 elif work.pixels is None:
-                    digest_of[work.path] = work.digest  # type: ignore[assignment]
+                    digest_of[work.index] = work.digest
                     if work.stamp:
                         rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
                     hits += 1
@@ -363,13 +420,13 @@ def _embed_todo(
     decoders.shutdown()
     encoders.shutdown()
     for work in copies:  # their content was encoded in this run: the vector is known now
-        digest_of[work.path] = work.digest  # type: ignore[assignment]
+        digest_of[work.index] = work.digest
         if work.stamp:
             rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
     if rows:
         cache.put_files(rows)
     # Files whose content was embedded before this run (renamed, moved or copied files).
-    store.load(d for d in set(digest_of.values()) if d not in store)
+    store.load(d for d in digest_of if d is not None and d not in store)
     return encoded, hits
 
 
@@ -385,7 +442,7 @@ def _store(
     store: _Vectors,
     batch: list[_Work],
     vectors: np.ndarray,
-    digest_of: dict[Path, str],
+    digest_of: list[str | None],
     rows: list[tuple[str, int, int, str]],
 ) -> None:
     """Write one encoded batch — its vectors, its files' stamps and `rows` — in one
@@ -393,7 +450,7 @@ def _store(
     digests = [w.digest for w in batch]
     store.add(digests, vectors)  # type: ignore[arg-type]
     for w in batch:
-        digest_of[w.path] = w.digest  # type: ignore[assignment]
+        digest_of[w.index] = w.digest
         w.pixels = None
     with cache.transaction():
         cache.db.executemany(
