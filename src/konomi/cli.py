@@ -458,7 +458,25 @@ def round_(
         _print_classify(ctx, classified, False)
         scored = run(ctx, workflow.score)
         _print_score(ctx, scored)
+        _print_suggestion(trained, scored)
         out.print(f"Round done in {time.perf_counter() - started:.1f} s.")
+
+
+def _print_suggestion(trained: workflow.TrainOutcome, scored: workflow.ScoreOutcome) -> None:
+    """Say how many images to look at this round, the most informative first."""
+    from .active import suggested_reviews
+
+    waiting = sum(1 for r in scored.rows if not r.train_label)
+    labelled = trained.metrics.n_like + trained.metrics.n_dislike
+    n = suggested_reviews(waiting, labelled)
+    if n:
+        out.print(
+            f"Suggested this round: look at {n} of {waiting} image(s), most informative first — "
+            "[cyan]uv run konomi review[/] (confirmations count as labels too), then run "
+            "[cyan]uv run konomi round[/] again."
+        )
+    else:
+        out.print("Nothing waits for review: put new images in data/unlabeled/.")
 
 
 def main(argv: list[str] | None = None) -> None:
