@@ -46,6 +46,7 @@ class PoolSpec:
     label_noise: float = 0.02  # share of labels flipped at random
     anchors: int = 0  # > 0: taste is instead "near one of this many liked images", any theme
     like_share: float = 0.3  # with anchors: the share of the pool that is liked
+    bursts: float = 0.0  # share of images that are near-copies of another (burst shots, edits)
     seed: int = 0
 
 
@@ -78,6 +79,12 @@ def make_pool(spec: PoolSpec = PoolSpec()) -> tuple[np.ndarray, np.ndarray, np.n
         rows = np.flatnonzero(theme == t)
         basis = _orthonormal(rng, d, spec.private_dims)
         X[rows] += spec.private * rng.standard_normal((len(rows), spec.private_dims)) @ basis.T
+    if spec.bursts:
+        # Burst shots: runs of 2–8 near-copies of one image (same theme, same style, same taste).
+        copies = rng.random(spec.n) < spec.bursts
+        for i in np.flatnonzero(copies):
+            source = max(0, i - int(rng.integers(1, 8)))
+            X[i], theme[i], s[i] = X[source], theme[source], s[source]
     X += spec.noise * rng.standard_normal(X.shape)
     X = _unit(X).astype(np.float32)
 
@@ -143,6 +150,7 @@ VARIED: tuple[PoolSpec, ...] = (
     ),
     PoolSpec(name="mostly-mixed", liked=3, mixed=20, ambiguous=2, seed=6),
     PoolSpec(name="big-noisy-ambiguous", n=12000, ambiguous=8, label_noise=0.05, seed=7),
+    PoolSpec(name="bursts", bursts=0.4, seed=10),
     PoolSpec(name="anchors", anchors=12, label_noise=0.03, seed=8),
     PoolSpec(name="anchors-balanced", anchors=30, like_share=0.5, label_noise=0.03, seed=9),
 )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .active import diverse_order, uncertainty
+from .active import informativeness, uncertainty
 
 Person = Callable[[np.ndarray], np.ndarray]
 
@@ -85,10 +85,12 @@ def uncertainty_sampling(s: Situation) -> Judgements:
 
 
 def diverse(s: Situation) -> Judgements:
-    """The person labels `budget` images, picked uncertain first but spread over the embedding
-    space: each next image is the most uncertain one among those not too similar to the ones
-    already picked (the order the review queue shows)."""
-    order = diverse_order(s.p[s.candidates], s.X[s.candidates], limit=s.budget)
+    """The person labels the first `budget` images of the product's review queue
+    (`active.informativeness`): uncertain ones, spread over the embedding space — the most
+    uncertain image of each of `budget` groups of look-alikes among the 5 × `budget` most
+    uncertain."""
+    info = informativeness(s.p[s.candidates], s.X[s.candidates], limit=s.budget)
+    order = np.argsort(-info, kind="stable")
     return _label_all(s, s.candidates[order[: s.budget]])
 
 
