@@ -363,7 +363,7 @@ def sweep(
         (label, Encoder(files, device="cpu", **kw), {}) for label, kw in layouts
     ]
     default = variants[0][1]
-    for batch in (8, 32):
+    for batch in (4, 16, 32):
         variants.append((f"{cores} runs x 1 thread, batch {batch}", default, dict(batch=batch)))
     for workers in sorted({1, cores + 1, 2 * cores} - {cores}):
         label = f"{cores} runs x 1 thread, {workers} decode threads"

@@ -75,8 +75,12 @@ def test_an_unchanged_workspace_is_answered_by_the_cache_alone(tiny_model, tmp_p
 
     with EmbeddingCache(tmp_path / "c.sqlite") as cache:
         again = embed_files(paths, cache, encoder.model_id, no_encoder)
+        counted = embed_files(paths, cache, encoder.model_id, no_encoder, vectors=False)
     assert (again.new, again.cached) == (0, 6)
     np.testing.assert_array_equal(again.vectors, first.vectors)
+    # `konomi embed` only counts: the same answer without reading a vector.
+    assert (counted.new, counted.cached, counted.paths) == (0, 6, paths)
+    assert counted.vectors.shape == (6, 0)
 
 
 def _slow_encoder(path: Path, size: int = 224, width: int = 32) -> Path:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import queue
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -332,10 +333,10 @@ def _embed_todo(
     encoder = make_encoder()
     plan = plan_for(encoder, workers=workers, batch_size=batch_size)
     pre = encoder.preprocess
-    size = encoder.size
+    input_size = encoder.size
 
     def pixels(data: bytes) -> np.ndarray:
-        return pre.pixels(decode(data, min_side=size))
+        return pre.pixels(decode(data, min_side=input_size))
 
     def encode(batch: list[_Work]) -> tuple[list[_Work], np.ndarray]:
         stacked = np.stack([w.pixels for w in batch])  # type: ignore[misc]
@@ -348,8 +349,7 @@ def _embed_todo(
     decoding = 0  # files in the decode pool
     waiting = 0  # decoded files in `batch` and `ready`, or being encoded
     encoding = 0  # batches in the encode pool
-    batch: list[_Work] = []
-    ready: list[list[_Work]] = []
+    queued: deque[_Work] = deque()  # decoded, waiting for an encoder
     pending: set[str] = set()  # digests being encoded in this run
     copies: list[_Work] = []  # same content as a file being encoded: resolved at the end
     rows: list[tuple[str, int, int, str]] = []  # stamps of files answered by their digest
@@ -369,12 +369,18 @@ def _embed_todo(
                 )
                 future.add_done_callback(lambda f: events.put(("decoded", f)))
                 decoding += 1
-            if exhausted and decoding == 0 and batch:
-                # Every file is decoded: split what is left so that no encoder stays idle.
-                ready += _split(batch, plan.encode_workers - encoding - len(ready))
-                batch = []
-            while ready and encoding < plan.encode_workers:
-                future = encoders.submit(encode, ready.pop(0))
+            last = exhausted and decoding == 0  # every file is decoded
+            while queued and encoding < plan.encode_workers:
+                if last:
+                    # Shrinking pieces (guided scheduling): the encoders finish together,
+                    # instead of one core idling while the other encodes a whole batch.
+                    share = -(-len(queued) // (2 * plan.encode_workers))
+                    take = max(1, min(plan.batch_size, share))
+                elif len(queued) >= plan.batch_size:
+                    take = plan.batch_size
+                else:
+                    break
+                future = encoders.submit(encode, [queued.popleft() for _ in range(take)])
                 future.add_done_callback(lambda f: events.put(("encoded", f)))
                 encoding += 1
             if exhausted and decoding == 0 and waiting == 0:
@@ -399,11 +405,8 @@ def _embed_todo(
                     hits += 1
                 else:
                     pending.add(work.digest)  # type: ignore[arg-type]
-                    batch.append(work)
+                    queued.append(work)
                     waiting += 1
-                    if len(batch) >= plan.batch_size:
-                        ready.append(batch)
-                        batch = []
                 if progress:
                     progress("embedding", done, total)
             else:
@@ -428,13 +431,6 @@ def _embed_todo(
     # Files whose content was embedded before this run (renamed, moved or copied files).
     store.load(d for d in digest_of if d is not None and d not in store)
     return encoded, hits
-
-
-def _split(batch: list[_Work], parts: int) -> list[list[_Work]]:
-    """Cut the last, partial batch into `parts` near-equal pieces (at least one)."""
-    parts = max(1, min(parts, len(batch)))
-    size = -(-len(batch) // parts)
-    return [batch[i : i + size] for i in range(0, len(batch), size)]
 
 
 def _store(
