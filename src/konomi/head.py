@@ -157,13 +157,30 @@ class Trained:
 
 
 def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Fit p = sigmoid(a*z + b) on out-of-fold decision values (Platt scaling)."""
+    """Fit p = sigmoid(a*z + b) on out-of-fold decision values (Platt scaling).
+
+    Newton's method on the two parameters, with a whisper of L2 on `a` (as scikit-learn's
+    LogisticRegression(C=1e4) has) so that perfectly separated scores stay finite. Plain numpy:
+    this runs every time a head is trained, and in the simulator every round.
+    """
+    y = np.asarray(y, dtype=np.float64)
     if len(np.unique(y)) < 2:
         return 1.0, 0.0
-    from sklearn.linear_model import LogisticRegression  # lazy: keeps `konomi embed` quick
-
-    lr = LogisticRegression(C=1e4, max_iter=1000).fit(z.reshape(-1, 1), y)
-    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+    z = np.asarray(z, dtype=np.float64)
+    centre, scale = float(z.mean()), float(z.std()) or 1.0
+    Z = np.column_stack([(z - centre) / scale, np.ones_like(z)])
+    ridge = np.array([1e-4 / scale**2, 0.0])  # 1e-4 · a² / 2 on the raw scale
+    w = np.zeros(2)
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(Z @ w, -500, 500)))
+        grad = Z.T @ (p - y) + ridge * w
+        hess = (Z * (p * (1 - p))[:, None]).T @ Z + np.diag(ridge + 1e-12)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    a = w[0] / scale
+    return float(a), float(w[1] - a * centre)
 
 
 def check_labels(y: np.ndarray) -> None:
@@ -233,9 +250,8 @@ def rank_auc(y: np.ndarray, p: np.ndarray) -> float:
     """ROC AUC as the Mann–Whitney statistic (ties count half): the chance that a liked image
     scores above a disliked one. Exact with saturated, tied probabilities, where summing a ROC
     curve in floating point can fail."""
-    from scipy.stats import rankdata
-
-    ranks = rankdata(p)
+    _, where, counts = np.unique(p, return_inverse=True, return_counts=True)
+    ranks = (np.cumsum(counts) - (counts - 1) / 2.0)[where]  # 1-based, ties averaged
     n_pos = int(y.sum())
     n_neg = len(y) - n_pos
     return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
