@@ -8,9 +8,10 @@ release the GIL — linked by a bounded window of images in flight:
     files ─▶ decode pool (one thread per core) ─▶ batches ─▶ encode pool (parallel runs) ─▶ cache
 
 When inference falls behind, the window fills and the decoders stop, which hands their cores to
-the encoder; when decoding falls behind, the encoders wait and the decoders get the cores. So
+the encoders; when decoding falls behind, the encoders wait and the decoders get the cores. So
 no core idles while there is work, and memory stays flat however many images there are (a
-decoded image is kept as 150 kB of uint8 until its batch is normalised). See
+decoded image is kept as 150 kB of uint8 until its batch is normalised). Once every file is
+decoded, the last images go out in shrinking pieces so that the encoders finish together. See
 docs/performance.md for the measurements behind every default.
 
 Before any of that, the cache answers for every file whose (size, mtime) has not changed: those
@@ -84,11 +85,6 @@ def plan_for(
     if encoder.fixed_batch:
         batch = max(encoder.fixed_batch, batch - batch % encoder.fixed_batch)
     return Plan(workers or usable_cores(), encoder.parallel_runs, batch)
-
-
-def default_workers() -> int:
-    """Decode threads: one per core (measured: see docs/performance.md)."""
-    return usable_cores()
 
 
 @dataclass
@@ -347,7 +343,7 @@ def _embed_todo(
     total, done, encoded, hits = len(todo), 0, 0, 0
     exhausted = False
     decoding = 0  # files in the decode pool
-    waiting = 0  # decoded files in `batch` and `ready`, or being encoded
+    waiting = 0  # decoded files queued for an encoder or being encoded
     encoding = 0  # batches in the encode pool
     queued: deque[_Work] = deque()  # decoded, waiting for an encoder
     pending: set[str] = set()  # digests being encoded in this run
