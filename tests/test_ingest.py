@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import threading
 import time
 import tracemalloc
@@ -158,3 +160,27 @@ def test_an_encoder_failure_stops_the_run_with_its_message_and_no_thread_left(tm
     while threading.active_count() > before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert threading.active_count() <= before
+
+
+def test_the_embed_command_starts_without_heavy_imports(tmp_path, cli_env):
+    """`konomi embed` is timed from a cold start: scikit-learn, SciPy, matplotlib, the web
+    server and ONNX Runtime (when nothing needs encoding) must stay out of its imports."""
+    (tmp_path / "ws" / "data" / "unlabeled").mkdir(parents=True)
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['konomi', 'embed', '--root', sys.argv[1]]\n"
+        "try:\n"
+        "    runpy.run_module('konomi', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('sklearn', 'scipy', 'matplotlib', 'starlette', 'uvicorn', 'onnxruntime')\n"
+        "print('HEAVY', sorted({m.split('.')[0] for m in sys.modules if m.startswith(heavy)}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "ws")],
+        capture_output=True,
+        text=True,
+        env=cli_env,
+    )
+    assert "Embedded 0 new" in done.stdout, done.stdout + done.stderr
+    assert "HEAVY []" in done.stdout, done.stdout
