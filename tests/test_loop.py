@@ -189,7 +189,7 @@ def test_hub_model_from_the_offline_cache(tmp_path, workspace, konomi):
     cache = tmp_path / "hub"
     build_hub_cache(cache)
     ws = workspace(n_like=8, n_dislike=8, n_unlabeled=0)
-    env = {**offline_hub_env(cache), "KONOMI_MODEL": ""}
+    env = {**offline_hub_env(cache), "KONOMI_MODEL": "", "COLUMNS": "400"}  # path on one line
     ok = konomi("check-env", "--model", "immich-app/ViT-B-32__openai", root=ws.root, env=env)
     assert ok.code == 0, ok.text
     assert "models--immich-app--ViT-B-32__openai" in ok.out

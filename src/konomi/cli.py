@@ -183,7 +183,7 @@ def check_env(
         checks = run_checks(ctx.ws, ctx.settings)
         table = Table(title=f"konomi {__version__} — {ctx.ws.root}", show_lines=False)
         for col in ("", "check", "status", "what to do"):
-            table.add_column(col)
+            table.add_column(col, overflow="fold")  # a path is wrapped, never cut with "…"
         for c in checks:
             mark = "[green]✓[/]" if c.ok else ("[red]✗[/]" if c.required else "[yellow]–[/]")
             table.add_row(mark, c.name, c.detail, c.fix)

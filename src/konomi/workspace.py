@@ -254,6 +254,11 @@ class Workspace:
 
 
 # -- the lock ---------------------------------------------------------------------------------
+# The launcher this process started under (a shell, `uv run`), read at import: read when the lock
+# is first tried, it could already be the reaper that adopted us after the launcher was killed.
+_PARENT_AT_START = os.getppid()
+
+
 def lock_wait() -> float:
     """How long a command that moves files waits for another one (`KONOMI_LOCK_WAIT`, seconds).
 
@@ -292,18 +297,25 @@ def workspace_lock(
         ) from None
     try:
         deadline = time.monotonic() + wait
-        parent = os.getppid()
-        told = False
-        while not _try_lock(fd):
+        waited, holder = False, ""
+        while True:
+            if waited and os.getppid() != _PARENT_AT_START:  # orphaned while waiting
+                raise WorkspaceBusy(
+                    f"Another konomi command was working in this workspace ({holder}), and"
+                    " this command's terminal or launcher has gone while it waited.",
+                    "Run this command again if it is still wanted.",
+                )
+            if _try_lock(fd):
+                break
             holder = _read_holder(fd)
-            if time.monotonic() >= deadline or os.getppid() != parent:
+            if time.monotonic() >= deadline:
                 raise WorkspaceBusy(
                     f"Another konomi command is working in this workspace ({holder}).",
                     "Wait for it to finish (or stop it), then run this command again.",
                 )
-            if on_wait and not told:
+            if on_wait and not waited:
                 on_wait(f"another konomi command ({holder})")
-                told = True
+            waited = True
             time.sleep(0.05)
         with contextlib.suppress(OSError):  # a full disk must not stop the lock itself
             os.ftruncate(fd, 0)
