@@ -24,6 +24,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
+import numpy as np
 import psutil
 import pytest
 from factories.images import (
@@ -572,3 +573,24 @@ def test_without_a_trained_head_images_can_still_be_labelled(tmp_path, tiny_mode
         post(client, "/api/decide", {"id": first["id"], "decision": "dislike"}, server.port)
         assert where(root, first["name"]) == [f"data/train/dislike/{first['name']}"]
     assert_conserved(before, file_hashes(root / "data"))
+
+
+def test_the_queue_shows_images_in_the_order_score_recorded(ws, tiny_model):
+    """The review queue follows `active.informativeness` as `score_paths` computed it (the
+    diverse order the simulator chose), not an order of its own."""
+    from konomi.review_queue import ReviewQueue, scan
+
+    ctx = workflow.Context.open(ws, model=str(tiny_model))
+    try:
+        found = scan(ctx)
+        scored = workflow.score_paths(ctx, found.paths)
+        assert found.info is not None
+        assert list(found.info) == list(scored.info)
+        # An order the score alone would never give: the queue must follow the recorded one.
+        found.info = np.linspace(0.0, 1.0, len(found.paths))
+        queue_ = ReviewQueue(ctx)
+        queue_._merge(found)
+        shown = [queue_.items[i].path for i in queue_.order]
+        assert shown == list(reversed(found.paths))
+    finally:
+        ctx.close()

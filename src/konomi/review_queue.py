@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 
 from . import workflow
-from .active import informativeness
 from .errors import KonomiError, NoHeadError
 from .images import Skipped, find_images
 from .moves import Journal, PlannedMove
@@ -97,6 +96,7 @@ class _Scan:
     thresholds: tuple[float, float]
     note: str = ""
     skipped: list[Skipped] = field(default_factory=list)
+    info: np.ndarray | None = None  # `active.informativeness` of each image: the review order
 
 
 def source_folders(ws: Workspace) -> list[Path]:
@@ -136,6 +136,7 @@ def scan(ctx: workflow.Context, paths: list[Path] | None = None) -> _Scan:
         ctx.thresholds(scored.record),
         "",
         skipped + e.unreadable,
+        np.asarray(scored.info, dtype=np.float64),
     )
 
 
@@ -176,6 +177,7 @@ class ReviewQueue:
         self.unreadable = len(found.skipped)
         by_path = {it.path: it for it in self.items.values() if it.state in ("pending", "skip")}
         fresh: list[Item] = []
+        fresh_rows: list[int] = []  # each fresh item's row in `found`
         for i, (path, digest) in enumerate(zip(found.paths, found.digests)):
             score = None if found.scores is None else float(found.scores[i])
             item = by_path.pop(path, None)
@@ -187,10 +189,11 @@ class ReviewQueue:
                 item.digest, item.state = digest, "pending"
                 item.score, item.proposal = score, self._proposal(score)
             fresh.append(item)
+            fresh_rows.append(i)
         for gone in by_path.values():
             gone.state = "gone"
-        if found.scores is not None and fresh:
-            infos = informativeness(np.asarray([it.score for it in fresh], dtype=np.float64))
+        if found.info is not None and fresh:
+            infos = found.info[np.asarray(fresh_rows, dtype=np.int64)]  # the diverse order
         else:
             infos = np.zeros(len(fresh))  # unscored: folder order
         for item, value in zip(fresh, infos):

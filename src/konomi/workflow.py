@@ -78,7 +78,7 @@ class Context:
         self.ws.ensure_state()
         return EmbeddingCache(self.ws.cache_path, warnings=self.warnings)
 
-    def embed(self, paths: list[Path]) -> Embedded:
+    def embed(self, paths: list[Path], *, vectors: bool = True) -> Embedded:
         return embed_files(
             paths,
             self.cache,
@@ -86,6 +86,7 @@ class Context:
             lambda: self.encoder,
             progress=self.progress,
             batch_size=self.settings.batch_size or None,
+            vectors=vectors,
         )
 
     def thresholds(self, record: HeadRecord | None = None) -> tuple[float, float]:
@@ -107,6 +108,7 @@ class Context:
 @contextlib.contextmanager
 def moving(ctx: Context, purpose: str) -> Iterator[tuple[Journal, RepairReport]]:
     """Hold the lock and an up-to-date journal (repaired first) while files move."""
+
     def waiting(who: str) -> None:
         if ctx.progress:
             ctx.progress(f"waiting for {who}", 0, None)
@@ -166,7 +168,7 @@ def embed(ctx: Context) -> EmbedOutcome:
     """Embed every image of the workspace into the cache (no moves)."""
     skipped: list[Skipped] = []
     paths = all_images(ctx.ws, skipped)
-    embedded = ctx.embed(paths)
+    embedded = ctx.embed(paths, vectors=False)  # only the cache is wanted: no 200 MB read
     return EmbedOutcome(embedded, skipped + embedded.unreadable)
 
 
@@ -260,7 +262,8 @@ def score_paths(ctx: Context, paths: list[Path]) -> Scored:
             "Retrain: uv run konomi train",
         )
     scores = record.head.predict(embedded.vectors)
-    info = informativeness(scores)
+    n_labeled = sum(record.info.get("counts", {}).values()) or None
+    info = informativeness(scores, embedded.vectors, n_labeled=n_labeled)
     ctx.cache.put_scores(zip(embedded.digests, scores, info), record.id)
     return Scored(record, embedded, scores, info)
 

@@ -19,7 +19,9 @@ def simulate(
     embeddings: Annotated[
         Path, typer.Option("--embeddings", help=".npz with X (float32, n × d) and y (0/1, n).")
     ],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for rounds.csv and curves.png.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for rounds.csv, summary.csv and curves.png.")
+    ],
     strategies: Annotated[
         str,
         typer.Option(help="Comma-separated: seed, confirm, random, uncertainty, diverse."),
