@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from konomi.active import informativeness, suggested_reviews, uncertainty
+from konomi.active import informativeness, kmeans_groups, suggested_reviews, uncertainty
 from konomi.sim_strategies import BUDGETED, STRATEGIES
 from konomi.simulate import Plan, run_strategy, simulate, split_pool, summarise
 
@@ -222,3 +222,16 @@ def test_informativeness_spreads_a_round_over_look_alikes() -> None:
     assert set(np.argsort(-info, kind="stable")[:10]) == set(picked)
     # Default round size: what `konomi round` suggests for this many images and labels.
     assert np.sum(informativeness(scores, X, n_labeled=400) > 0.5) == suggested_reviews(160, 400)
+
+
+def test_kmeans_groups_finds_separated_look_alikes_the_same_way_every_time() -> None:
+    rng = np.random.default_rng(1)
+    centres = rng.standard_normal((6, 32)) * 5
+    truth = np.repeat(np.arange(6), 30)
+    rows = (centres[truth] + 0.1 * rng.standard_normal((180, 32))).astype(np.float32)
+    groups = kmeans_groups(rows, 6, seed=3)
+    assert sorted(np.unique(groups)) == list(range(6))
+    for g in range(6):  # every found group is exactly one true group
+        assert len(set(truth[groups == g])) == 1
+    np.testing.assert_array_equal(groups, kmeans_groups(rows, 6, seed=3))
+    assert len(np.unique(kmeans_groups(rows[:4], 10))) == 4  # never more groups than rows

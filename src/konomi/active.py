@@ -31,13 +31,50 @@ def diverse_picks(u: np.ndarray, X: np.ndarray, limit: int, *, seed: int = 0) ->
     limit = max(0, min(limit, len(u)))
     if limit <= 1 or len(u) <= limit:
         return by_uncertainty[:limit]
-    from sklearn.cluster import KMeans  # lazy: keeps start-up quick
-
     pool = by_uncertainty[: min(len(u), POOL_FACTOR * limit)]
     rows = np.asarray(X, dtype=np.float32)[pool]
-    groups = KMeans(limit, n_init=1, random_state=seed).fit_predict(rows)
+    groups = kmeans_groups(rows, limit, seed=seed)
     picks = [int(pool[groups == g][np.argmax(u[pool[groups == g]])]) for g in np.unique(groups)]
     return np.asarray(sorted(picks, key=lambda i: (-u[i], i)), dtype=np.int64)
+
+
+def kmeans_groups(rows: np.ndarray, k: int, *, seed: int = 0, iterations: int = 10) -> np.ndarray:
+    """The group (0 … k-1) of each row: k-means++ seeding, then a few Lloyd iterations.
+
+    In numpy rather than scikit-learn's KMeans because `konomi score` runs this once per call
+    on at most a few thousand rows, where importing scikit-learn (≈1.2 s) would cost more than
+    the clustering itself; a handful of iterations is plenty for grouping look-alikes.
+    """
+    rows = np.asarray(rows, dtype=np.float32)
+    n = len(rows)
+    k = max(1, min(k, n))
+    rng = np.random.default_rng(seed)
+    norms = np.einsum("ij,ij->i", rows, rows)
+
+    def to(center: np.ndarray) -> np.ndarray:  # squared distance of every row to one point
+        return np.maximum(norms - 2.0 * (rows @ center) + float(center @ center), 0.0)
+
+    chosen = [int(rng.integers(n))]
+    nearest = to(rows[chosen[0]])
+    for _ in range(1, k):  # k-means++: far rows are likelier seeds
+        total = float(nearest.sum())
+        i = int(rng.choice(n, p=nearest / total)) if total > 0 else int(rng.integers(n))
+        chosen.append(i)
+        nearest = np.minimum(nearest, to(rows[i]))
+    centers = rows[chosen].copy()
+    groups = np.full(n, -1, dtype=np.int64)
+    for _ in range(iterations):
+        dist = np.einsum("ij,ij->i", centers, centers)[None, :] - 2.0 * (rows @ centers.T)
+        new = np.argmin(dist, axis=1)
+        if np.array_equal(new, groups):
+            break
+        groups = new
+        sums = np.zeros_like(centers)
+        np.add.at(sums, groups, rows)
+        counts = np.bincount(groups, minlength=k)
+        filled = counts > 0  # an emptied group keeps its old centre
+        centers[filled] = sums[filled] / counts[filled, None]
+    return groups
 
 
 def informativeness(

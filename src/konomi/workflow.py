@@ -343,15 +343,16 @@ def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
     scored = score_paths(ctx, paths)
     dislike, like = ctx.thresholds(scored.record)
     rows = []
-    for path, s, inf in zip(scored.embedded.paths, scored.scores, scored.info):
+    for path, s, inf in zip(scored.embedded.paths, scored.scores.tolist(), scored.info.tolist()):
+        rel = ws.rel(path)
         rows.append(
             Row(
-                ws.rel(path),
-                float(s),
-                proposal(float(s), dislike, like),
-                ws.folder_of(path),
-                ws.label_of(path) or "",
-                float(inf),
+                rel,
+                s,
+                proposal(s, dislike, like),
+                ws.folder_of(rel),
+                ws.label_of(rel) or "",
+                inf,
                 scored.record.id,
             )
         )

@@ -235,19 +235,20 @@ class Workspace:
         """Inverse of `rel`."""
         return self.root / Path(rel)
 
-    def folder_of(self, path: Path) -> str:
-        """The workspace folder a file lives in, e.g. `data/train/like` or `data/unlabeled`."""
-        rel = self.rel(path)
-        parts = rel.split("/")
+    def folder_of(self, path: Path | str) -> str:
+        """The workspace folder a file lives in, e.g. `data/train/like` or `data/unlabeled`
+        (`path` may also be what `rel` gave, which saves recomputing it for 100k rows)."""
+        parts = (path if isinstance(path, str) else self.rel(path)).split("/")
         if parts[:2] == ["data", "train"] or parts[:2] == ["data", "classified"]:
             return "/".join(parts[:3])
         if parts[:2] == ["data", "unlabeled"]:
             return "data/unlabeled"
         return "/".join(parts[:-1])
 
-    def label_of(self, path: Path) -> str | None:
-        """The label a file's folder gives it: `like`, `dislike`, or None when unlabelled."""
-        parts = self.rel(path).split("/")
+    def label_of(self, path: Path | str) -> str | None:
+        """The label a file's folder gives it: `like`, `dislike`, or None when unlabelled
+        (`path` may also be what `rel` gave)."""
+        parts = (path if isinstance(path, str) else self.rel(path)).split("/")
         if parts[:2] == ["data", "train"] and len(parts) > 3 and parts[2] in LABELS:
             return parts[2]
         return None
