@@ -184,3 +184,36 @@ def test_the_embed_command_starts_without_heavy_imports(tmp_path, cli_env):
     )
     assert "Embedded 0 new" in done.stdout, done.stdout + done.stderr
     assert "HEAVY []" in done.stdout, done.stdout
+
+
+def test_files_moved_by_classify_and_undo_are_not_read_again(workspace, tiny_model, monkeypatch):
+    """classify moves thousands of photos at once; the next run must know them by their new
+    paths instead of reading and hashing every one again."""
+    from konomi import ingest, workflow
+
+    ws = workspace(n_like=6, n_dislike=6, n_unlabeled=10)
+    ctx = workflow.Context.open(ws.root, model=str(tiny_model))
+    try:
+        workflow.train(ctx, folds=2)
+        moved = workflow.classify(ctx).report.moved
+        assert len(moved) == 10
+        read: list[Path] = []
+        real_read = ingest.read_file
+
+        def counted_read(path: Path, *args, **kwargs):
+            read.append(path)
+            return real_read(path, *args, **kwargs)
+
+        monkeypatch.setattr(ingest, "read_file", counted_read)
+        assert workflow.embed(ctx).embedded.new == 0
+        assert read == []  # every moved file known at its new path
+        workflow.undo(ctx)
+        assert workflow.embed(ctx).embedded.new == 0
+        assert read == []
+        # A file changed after its move is read again: a carried stamp is only a hint.
+        changed = moved[0][0]
+        make_image(changed, seed=99)
+        workflow.embed(ctx)
+        assert read == [changed]
+    finally:
+        ctx.close()

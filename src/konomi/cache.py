@@ -204,6 +204,30 @@ class EmbeddingCache:
     def forget_files(self, paths: Iterable[str]) -> None:
         self._write("DELETE FROM files WHERE path = ?", ((p,) for p in paths))
 
+    def follow_moves(self, moved: Iterable[tuple[Path, Path]]) -> int:
+        """Carry what we knew of each moved file to its new path, so that the next run does not
+        read and hash it again (classify moves thousands of photos at a time). Only a file whose
+        size and mtime at the destination are still those recorded for its source is carried;
+        anything else is simply hashed again next time. Returns how many were carried."""
+        carried: list[tuple[str, int, int, str]] = []
+        left: list[str] = []
+        for src, dst in moved:
+            row = self.db.execute(
+                "SELECT size, mtime_ns, digest FROM files WHERE path = ?", (str(src),)
+            ).fetchone()
+            if row is None:
+                continue
+            left.append(str(src))
+            try:
+                st = os.stat(dst, follow_symlinks=False)
+            except OSError:
+                continue
+            if (st.st_size, st.st_mtime_ns) == (row[0], row[1]):
+                carried.append((str(dst), row[0], row[1], row[2]))
+        self.put_files(carried)
+        self.forget_files(left)
+        return len(carried)
+
     # -- embeddings ------------------------------------------------------------------------
     def get_embeddings(self, digests: Iterable[str], model: str) -> dict[str, np.ndarray]:
         """Cached vectors for the digests that have one under `model`."""

@@ -294,6 +294,7 @@ class ReviewQueue:
         with workspace_lock(ws, wait=LOCK_WAIT, purpose="review"), Journal(ws) as journal:
             journal.repair()
             report = journal.run("review", [move], note=f"{label}: {ws.rel(item.path)}")
+        self.ctx.cache.follow_moves(report.moved)
         if report.skipped:
             _, reason = report.skipped[0]
             item.state = "gone"
@@ -329,6 +330,7 @@ class ReviewQueue:
                 if op is None:
                     return "Nothing to undo."
                 report = journal.undo(op)
+            self.ctx.cache.follow_moves(report.moved)
             if not report.moved:
                 why = report.skipped[0][1] if report.skipped else "nothing left to move back"
                 raise DecisionRefused(f"Could not undo that decision: {why}.")

@@ -320,6 +320,7 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
                 note=f"head {scored.record.id}",
                 progress=ctx.progress,
             )
+            ctx.cache.follow_moves(report.moved)
     return ClassifyOutcome(
         scored, (dislike, like), plan, report, repaired, skipped + emb.unreadable
     )
@@ -378,4 +379,6 @@ def undo(ctx: Context) -> UndoOutcome:
         if op is None:
             return UndoOutcome(None, repaired=repaired)
         kind, _, _ = journal.describe(op)
-        return UndoOutcome(op, kind, journal.undo(op, progress=ctx.progress), repaired)
+        report = journal.undo(op, progress=ctx.progress)
+        ctx.cache.follow_moves(report.moved)
+        return UndoOutcome(op, kind, report, repaired)
