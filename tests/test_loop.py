@@ -208,3 +208,36 @@ def test_help_has_an_example_for_every_command(konomi):
     for command in ("check-env", "train", "classify", "score", "embed", "undo", "round"):
         result = konomi(command, "--help", check=True)
         assert "Example" in result.out and "--root" in result.out and "--model" in result.out
+
+
+def test_a_warm_score_reuses_the_cached_scores_of_its_head(workspace, tiny_model, monkeypatch):
+    """100,000 images re-scored by the same head must not run the head again: only new images
+    are predicted, and a new head predicts everything."""
+    from konomi import workflow
+    from konomi.head import Head
+
+    ws = workspace(n_like=8, n_dislike=8, n_unlabeled=12)
+    predicted: list[int] = []
+    real_predict = Head.predict
+
+    def counted(self, X):
+        predicted.append(len(X))
+        return real_predict(self, X)
+
+    monkeypatch.setattr(Head, "predict", counted)
+    ctx = workflow.Context.open(ws.root, model=str(tiny_model))
+    try:
+        workflow.train(ctx, folds=2)
+        first = {r.path: r.score for r in workflow.score(ctx).rows}
+        assert predicted == [28]
+        again = {r.path: r.score for r in workflow.score(ctx).rows}
+        assert predicted == [28] and again == first  # nothing predicted, the same scores
+        make_image(ws.root / "data" / "unlabeled" / "new.png", seed=123)
+        third = workflow.score(ctx).rows
+        assert predicted == [28, 1] and len(third) == 29
+        workflow.train(ctx, folds=2)  # a new head scores everything afresh
+        predicted.clear()
+        workflow.score(ctx)
+        assert predicted == [29]
+    finally:
+        ctx.close()

@@ -9,8 +9,11 @@ taste does not eat the whole round.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+Vectors = np.ndarray | Callable[[np.ndarray], np.ndarray]  # embeddings, or rows → theirs
 POOL_FACTOR = 5  # the diverse picks come from the POOL_FACTOR × limit most uncertain images
 
 
@@ -20,19 +23,21 @@ def uncertainty(scores: np.ndarray) -> np.ndarray:
     return 1.0 - np.abs(2.0 * p - 1.0)
 
 
-def diverse_picks(u: np.ndarray, X: np.ndarray, limit: int, *, seed: int = 0) -> np.ndarray:
+def diverse_picks(u: np.ndarray, X: Vectors, limit: int, *, seed: int = 0) -> np.ndarray:
     """Indices of `limit` images, uncertain and unlike each other, most uncertain first.
 
     Among the POOL_FACTOR × limit most uncertain images, k-means makes `limit` groups of
     look-alikes, and the most uncertain image of each group is picked. Near-duplicates then cost
     one look, not ten, and a region where the taste is a coin toss gets a few looks, not all.
+    `X` is the embeddings, or a function giving the embeddings of some rows (only the pool's
+    are needed, which spares `konomi score` reading 100,000 vectors).
     """
     by_uncertainty = np.argsort(-u, kind="stable")
     limit = max(0, min(limit, len(u)))
     if limit <= 1 or len(u) <= limit:
         return by_uncertainty[:limit]
     pool = by_uncertainty[: min(len(u), POOL_FACTOR * limit)]
-    rows = np.asarray(X, dtype=np.float32)[pool]
+    rows = X(pool) if callable(X) else np.asarray(X, dtype=np.float32)[pool]
     groups = kmeans_groups(rows, limit, seed=seed)
     picks = [int(pool[groups == g][np.argmax(u[pool[groups == g]])]) for g in np.unique(groups)]
     return np.asarray(sorted(picks, key=lambda i: (-u[i], i)), dtype=np.int64)
@@ -79,7 +84,7 @@ def kmeans_groups(rows: np.ndarray, k: int, *, seed: int = 0, iterations: int = 
 
 def informativeness(
     scores: np.ndarray,
-    X: np.ndarray | None = None,
+    X: Vectors | None = None,
     *,
     limit: int | None = None,
     n_labeled: int | None = None,

@@ -115,7 +115,7 @@ def scan(ctx: workflow.Context, paths: list[Path] | None = None) -> _Scan:
     if paths is None:
         paths = [p for folder in source_folders(ws) for p in find_images(folder, skipped)]
     try:
-        scored = workflow.score_paths(ctx, paths)
+        scored = workflow.score_paths(ctx, paths, vectors=False)
     except NoHeadError as exc:
         embedded = ctx.embed(paths)
         return _Scan(

@@ -248,24 +248,70 @@ class Scored:
     info: np.ndarray
 
 
-def score_paths(ctx: Context, paths: list[Path]) -> Scored:
+FEW_VECTORS = 5000  # up to this many vectors are looked up one by one, beyond it read in a pass
+
+
+def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Scored:
+    """Score `paths` with the current head and compute their informativeness (the review order).
+
+    With `vectors=False` (score, classify, the review queue: they need scores, not embeddings)
+    a score the cache already holds for this head is reused, so a warm re-run on 100,000 images
+    neither reads their vectors nor runs the head; only new images and the few hundred
+    candidates of the diverse review order are looked up. `Scored.embedded.vectors` then has
+    no columns.
+    """
     try:
         record = load_head(ctx.ws, ctx.model.model_id)
     except NoHeadError:
         ctx.encoder  # noqa: B018 - a model that does not load is the first thing to fix (exit 3)
         raise
-    embedded = ctx.embed(paths)
-    dim = record.info.get("dim")
-    if len(embedded.vectors) and dim and embedded.vectors.shape[1] != dim:
-        raise KonomiError(
-            f"The head expects {dim}-d embeddings, the model gives {embedded.vectors.shape[1]}.",
-            "Retrain: uv run konomi train",
-        )
-    scores = record.head.predict(embedded.vectors)
+    known = {} if vectors else ctx.cache.get_scores(record.id)
+    embedded = ctx.embed(paths, vectors=vectors)
+    missing = [i for i, d in enumerate(embedded.digests) if d not in known]
+    if not vectors and len(missing) > FEW_VECTORS:  # a new head: read every vector in one pass
+        embedded, known, missing = ctx.embed(paths), {}, list(range(len(embedded.digests)))
+    lookup = _VectorLookup(ctx, embedded)
+    scores = np.empty(len(embedded.digests), dtype=np.float64)
+    for i in range(len(scores)):
+        cached = known.get(embedded.digests[i])
+        if cached is not None:
+            scores[i] = cached[0]
+    if missing:
+        rows = np.asarray(missing, dtype=np.int64)
+        X = lookup(rows)
+        dim = record.info.get("dim")
+        if dim and X.shape[1] != dim:
+            raise KonomiError(
+                f"The head expects {dim}-d embeddings, the model gives {X.shape[1]}.",
+                "Retrain: uv run konomi train",
+            )
+        scores[rows] = record.head.predict(X)
     n_labeled = sum(record.info.get("counts", {}).values()) or None
-    info = informativeness(scores, embedded.vectors, n_labeled=n_labeled)
-    ctx.cache.put_scores(zip(embedded.digests, scores, info), record.id)
+    info = informativeness(scores, lookup, n_labeled=n_labeled)
+    new_rows = set(missing)
+    changed = [
+        (embedded.digests[i], scores[i], info[i])
+        for i in range(len(scores))
+        if i in new_rows or known[embedded.digests[i]][1] != info[i]
+    ]
+    ctx.cache.put_scores(changed, record.id)
     return Scored(record, embedded, scores, info)
+
+
+class _VectorLookup:
+    """The embeddings of some rows of `embedded`: from its block when it was read, else from
+    the cache by digest (the few rows that need them)."""
+
+    def __init__(self, ctx: Context, embedded: Embedded) -> None:
+        self.ctx, self.embedded = ctx, embedded
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray:
+        e = self.embedded
+        if e.vectors.shape[1] or not len(rows):
+            return np.asarray(e.vectors[rows], dtype=np.float32)
+        wanted = [e.digests[int(i)] for i in rows]
+        found = self.ctx.cache.get_embeddings(wanted, self.ctx.model.model_id)
+        return np.stack([found[d] for d in wanted]).astype(np.float32, copy=False)
 
 
 @dataclass
@@ -290,7 +336,7 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
     with moving(ctx, "classify") as (journal, repaired):
         skipped: list[Skipped] = []
         paths = list(find_images(ws.unlabeled, skipped))
-        scored = score_paths(ctx, paths)
+        scored = score_paths(ctx, paths, vectors=False)
         dislike, like = ctx.thresholds(scored.record)
         plan: list[tuple[PlannedMove, str, float]] = []
         emb = scored.embedded
@@ -341,7 +387,7 @@ def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
     repair_if_idle(ws, ctx.warnings)
     skipped: list[Skipped] = []
     paths = all_images(ws, skipped)
-    scored = score_paths(ctx, paths)
+    scored = score_paths(ctx, paths, vectors=False)
     dislike, like = ctx.thresholds(scored.record)
     rows = []
     for path, s, inf in zip(scored.embedded.paths, scored.scores.tolist(), scored.info.tolist()):
