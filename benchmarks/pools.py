@@ -61,6 +61,15 @@ def _orthonormal(rng: np.random.Generator, d: int, k: int) -> np.ndarray:
 
 def make_pool(spec: PoolSpec = PoolSpec()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return X (float32, n × d, unit rows), y (0/1 int8) and the theme of each row."""
+    X, y, theme, _ = make_pool_with_truth(spec)
+    return X, y, theme
+
+
+def make_pool_with_truth(
+    spec: PoolSpec = PoolSpec(),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`make_pool`, plus each row's true probability of "like" (label noise included): the
+    best any head could predict, which bounds the AUC a strategy can reach on the pool."""
     rng = np.random.default_rng(spec.seed)
     d = spec.d
     common = _unit(rng.standard_normal(d))
@@ -106,20 +115,25 @@ def make_pool(spec: PoolSpec = PoolSpec()) -> tuple[np.ndarray, np.ndarray, np.n
         "ambiguous": 0.0,
     }
     y = np.zeros(spec.n, dtype=np.int8)
+    p_like = np.zeros(spec.n)
     if spec.anchors:
         near = (X @ X[rng.choice(spec.n, spec.anchors, replace=False)].T).max(axis=1)
         y[near > np.quantile(near, 1.0 - spec.like_share)] = 1
+        p_like[:] = y
     for t in range(spec.themes if not spec.anchors else 0):
         rows = theme == t
         margin = along[rows] + offset[kinds[t]]
         if kinds[t] == "ambiguous":
             p = 1.0 / (1.0 + np.exp(-0.5 * margin))  # soft: 38 %–62 % over ±1 sd
             y[rows] = rng.random(rows.sum()) < p
+            p_like[rows] = p
         else:
             y[rows] = margin > 0
+            p_like[rows] = margin > 0
     flip = rng.random(spec.n) < spec.label_noise
     y[flip] = 1 - y[flip]
-    return X, y, theme
+    p_like = p_like * (1.0 - spec.label_noise) + (1.0 - p_like) * spec.label_noise
+    return X, y, theme, p_like
 
 
 def _normal_quantile(q: float) -> float:
