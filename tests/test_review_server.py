@@ -594,3 +594,33 @@ def test_the_queue_shows_images_in_the_order_score_recorded(ws, tiny_model):
         assert shown == list(reversed(found.paths))
     finally:
         ctx.close()
+
+
+def test_the_page_catches_up_with_an_undo_run_in_a_terminal(ws, tiny_model, konomi):
+    """A decision undone by `konomi undo` while the page is open: when the page looks again, the
+    image is back in the queue and the page's own undo has nothing left to take back."""
+    before = file_hashes(ws / "data")
+    with serving(ws, tiny_model) as server, session(server) as client:
+        port = server.port
+        state = client.get("/api/state").json()
+        first = state["items"][0]
+        liked = post(client, "/api/decide", {"id": first["id"], "decision": "like"}, port).json()
+        assert liked["state"]["left"] == state["left"] - 1
+        assert where(ws, first["name"]) == [f"data/train/like/{first['name']}"]
+
+        undone = konomi("undo", root=ws)  # another process, as from a terminal
+        assert undone.code == 0 and "Undid review" in undone.out, undone.text
+        assert where(ws, first["name"]) == [first["path"]]
+
+        again = client.get("/api/state").json()
+        assert again["left"] == state["left"]  # the image is waiting again
+        back = next(it for it in again["items"] if it["name"] == first["name"])
+        assert again["done"] == 0  # the undone decision no longer counts
+        nothing = post(client, "/api/undo", {}, port).json()
+        assert "Nothing to undo" in nothing["message"]
+        assert where(ws, first["name"]) == [first["path"]]
+        # The page's own decisions do not make it rescan: it keeps its order and progress.
+        decided = post(client, "/api/decide", {"id": back["id"], "decision": "skip"}, port)
+        assert decided.json()["state"]["done"] == 1
+        assert client.get("/api/state").json()["done"] == 1
+    assert_conserved(before, file_hashes(ws / "data"))

@@ -727,6 +727,27 @@ class Journal:
         return {state: n for state, n in rows}
 
 
+def latest_operation(ws: Workspace) -> int:
+    """The id of the newest journaled operation (0 when there is none yet).
+
+    A cheap read-only look, without the integrity check of opening a `Journal`: the review server
+    asks it whenever its page comes back into view, to notice that another command (`konomi
+    undo` or `classify` in a terminal) moved files meanwhile.
+    """
+    path = ws.journal_path
+    if not path.is_file():
+        return 0
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            row = db.execute("SELECT MAX(id) FROM operations").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+    return int(row[0] or 0) if row else 0
+
+
 def _is_regular(st: os.stat_result) -> bool:
     return stat.S_ISREG(st.st_mode)
 

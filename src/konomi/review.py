@@ -62,6 +62,7 @@ def build_app(
         return Response(body, media_type=media)
 
     def state(request: Request) -> JSONResponse:
+        queue.catch_up()  # a terminal command may have moved files since the last look
         return JSONResponse(queue.snapshot())
 
     def preview(request: Request) -> Response:

@@ -30,7 +30,7 @@ import numpy as np
 from . import workflow
 from .errors import KonomiError, NoHeadError
 from .images import Skipped, find_images
-from .moves import Journal, PlannedMove
+from .moves import Journal, PlannedMove, latest_operation
 from .report import proposal
 from .workspace import LABELS, PROPOSALS, Workspace, workspace_lock
 
@@ -158,6 +158,8 @@ class ReviewQueue:
         self.new_labels = 0  # labels added since the head was trained
         self.retraining = Retraining()
         self._next_id = 1
+        self.journal_seen = 0  # the newest journal operation this queue knows the effect of
+        self._rescanning = threading.Lock()
 
     # -- filling ---------------------------------------------------------------------------
     def load(self, ctx: workflow.Context | None = None) -> None:
@@ -166,11 +168,34 @@ class ReviewQueue:
         Pending and skipped images get their new score and order (a new round starts);
         decided ones keep their state; images no longer on disk leave the queue.
         """
+        seen = latest_operation(self.ws)
         found = scan(ctx or self.ctx)
         with self.lock:
             self._merge(found)
+            self.journal_seen = seen
 
-    def _merge(self, found: _Scan) -> None:
+    def catch_up(self) -> bool:
+        """Rescan when another command moved files since this queue last looked (`konomi undo`
+        or `classify` in a terminal while the page is open): images sent back reappear, and
+        decisions whose files are gone leave the page's history. True when it rescanned.
+
+        The page asks for this whenever it comes back into view; the round does not restart.
+        """
+        if latest_operation(self.ws) == self.journal_seen or self.retraining.running:
+            return False
+        if not self._rescanning.acquire(blocking=False):
+            return False  # another request is already rescanning
+        try:
+            seen = latest_operation(self.ws)
+            found = scan(self.ctx)
+            with self.lock:
+                self._merge(found, new_round=False)
+                self.journal_seen = seen
+            return True
+        finally:
+            self._rescanning.release()
+
+    def _merge(self, found: _Scan, *, new_round: bool = True) -> None:
         if found.head_id != self.head_id:
             self.new_labels = 0
         self.head_id, self.thresholds, self.note = found.head_id, found.thresholds, found.note
@@ -192,6 +217,9 @@ class ReviewQueue:
             fresh_rows.append(i)
         for gone in by_path.values():
             gone.state = "gone"
+        for item in self.items.values():  # a decision undone elsewhere: its file has moved on
+            if item.state in LABELS and not os.path.lexists(item.path):
+                item.state = "gone"
         if found.info is not None and fresh:
             infos = found.info[np.asarray(fresh_rows, dtype=np.int64)]  # the diverse order
         else:
@@ -201,7 +229,7 @@ class ReviewQueue:
         ranked = np.argsort(-infos, kind="stable") if len(fresh) else []
         self.order = [fresh[int(k)].id for k in ranked]
         self.history = [i for i in self.history if self.items[i].state in LABELS]
-        self.round += 1
+        self.round += new_round
 
     def _new_item(self, path: Path, digest: str, score: float | None) -> Item | None:
         try:
@@ -294,6 +322,7 @@ class ReviewQueue:
         with workspace_lock(ws, wait=LOCK_WAIT, purpose="review"), Journal(ws) as journal:
             journal.repair()
             report = journal.run("review", [move], note=f"{label}: {ws.rel(item.path)}")
+        self._saw_own(report.op)
         self.ctx.cache.follow_moves(report.moved)
         if report.skipped:
             _, reason = report.skipped[0]
@@ -310,6 +339,12 @@ class ReviewQueue:
         self.history.append(item.id)
         self.new_labels += 1
         return f"{PAST[label].capitalize()} {item.path.name} → {ws.rel(item.path.parent)}/"
+
+    def _saw_own(self, op: int) -> None:
+        """Our own operation `op` is known; only a gap before it (another command ran between
+        two of ours) calls for a rescan."""
+        if self.journal_seen == op - 1:
+            self.journal_seen = op
 
     def undo(self) -> str:
         """Take back the last decision: a skip of this session, else the latest review move.
@@ -330,6 +365,7 @@ class ReviewQueue:
                 if op is None:
                     return "Nothing to undo."
                 report = journal.undo(op)
+            self._saw_own(report.op)
             self.ctx.cache.follow_moves(report.moved)
             if not report.moved:
                 why = report.skipped[0][1] if report.skipped else "nothing left to move back"
