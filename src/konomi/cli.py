@@ -358,8 +358,10 @@ def _print_classify(ctx: workflow.Context, result: workflow.ClassifyOutcome, dry
     print_skipped(result.skipped, ctx.ws.rel)
     if not dry_run and result.plan:
         out.print(
-            "Next: check data/classified/like and data/classified/dislike, move mistakes into "
-            "data/train/ (or run [cyan]uv run konomi review[/]), then train again."
+            "Next: look through data/classified/like and data/classified/dislike and move every "
+            "image you judged into data/train/ — mistakes to the other label, the ones you agree "
+            "with too (each is a label) — or run [cyan]uv run konomi review[/], which does both; "
+            "then train again."
         )
 
 
