@@ -257,8 +257,8 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
     With `vectors=False` (score, classify, the review queue: they need scores, not embeddings)
     a score the cache already holds for this head is reused, so a warm re-run on 100,000 images
     neither reads their vectors nor runs the head; only new images and the few hundred
-    candidates of the diverse review order are looked up. `Scored.embedded.vectors` then has
-    no columns.
+    candidates of the diverse review order are looked up, and `Scored.embedded.vectors` may
+    have no columns: callers that need embeddings (explain, the HTML report) pass True.
     """
     try:
         record = load_head(ctx.ws, ctx.model.model_id)
@@ -266,9 +266,10 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
         ctx.encoder  # noqa: B018 - a model that does not load is the first thing to fix (exit 3)
         raise
     known = {} if vectors else ctx.cache.get_scores(record.id)
+    vectors = vectors or not known  # a head that scored nothing yet: read every vector at once
     embedded = ctx.embed(paths, vectors=vectors)
     missing = [i for i, d in enumerate(embedded.digests) if d not in known]
-    if not vectors and len(missing) > FEW_VECTORS:  # a new head: read every vector in one pass
+    if not vectors and len(missing) > FEW_VECTORS:  # many new images: read every vector in a pass
         embedded, known, missing = ctx.embed(paths), {}, list(range(len(embedded.digests)))
     lookup = _VectorLookup(ctx, embedded)
     scores = np.empty(len(embedded.digests), dtype=np.float64)
