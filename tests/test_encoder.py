@@ -60,6 +60,18 @@ def test_a_bare_onnx_file_uses_the_preprocess_config_beside_it(tmp_path):
     assert Encoder(files).size == 24
 
 
+def test_a_folder_with_just_model_onnx_is_a_model_too(tmp_path):
+    folder = build_model_dir(tmp_path / "immich")
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    shutil.copy(folder / "visual" / "model.onnx", flat / "model.onnx")
+    shutil.copy(folder / "visual" / "preprocess_cfg.json", flat / "preprocess_cfg.json")
+    files = resolve_model(str(flat))
+    assert files.onnx_path == (flat / "model.onnx").resolve()
+    assert files.preprocess == resolve_model(str(folder)).preprocess
+    assert Encoder(files).size == 32
+
+
 def test_a_fixed_batch_model_is_fed_one_image_at_a_time(tmp_path):
     broken = build_broken_models(tmp_path / "models")
     encoder = Encoder(resolve_model(str(broken["fixed_batch"])))

@@ -147,14 +147,19 @@ def _local_fingerprint(path: Path) -> str:
 
 
 def _from_layout(value: str, folder: Path, model_id: str | None = None) -> ModelFiles:
+    """The Immich layout (visual/model.onnx), or a folder holding just model.onnx, which is how
+    people often keep an exported encoder; its preprocess_cfg.json is read from beside it."""
     onnx_path = folder / "visual" / "model.onnx"
+    if not onnx_path.is_file() and (folder / "model.onnx").is_file():
+        onnx_path = folder / "model.onnx"
     if not onnx_path.is_file():
         raise ModelError(
             f"Model folder {folder} has no visual/model.onnx.",
             "Expected the Immich layout: config.json, visual/model.onnx, "
-            "visual/preprocess_cfg.json. Or pass the .onnx file itself with --model.",
+            "visual/preprocess_cfg.json (or model.onnx in the folder itself). Or pass the .onnx "
+            "file itself with --model.",
         )
-    cfg = folder / "visual" / "preprocess_cfg.json"
+    cfg = onnx_path.with_name("preprocess_cfg.json")
     pre = Preprocess.from_file(cfg) if cfg.exists() else Preprocess()
     if model_id is None:
         model_id = f"{folder.name}@{_local_fingerprint(onnx_path)}"
