@@ -172,6 +172,10 @@ def test_clear_errors_without_tracebacks(tmp_path, konomi):
     root.mkdir()
     missing = konomi("train", root=root)
     assert missing.code == 1 and "data/train/like" in missing.err
+    make_image(root / "loose.jpg")  # photos next to data/, not in it: say where they belong
+    nothing = konomi("embed", root=root)
+    assert nothing.code == 0 and "No images under data/" in nothing.err
+    assert "data/unlabeled" in nothing.err
     (root / "data" / "train" / "like").mkdir(parents=True)
     (root / "data" / "train" / "dislike").mkdir(parents=True)
     make_image(root / "data" / "train" / "like" / "a.jpg")
@@ -181,7 +185,7 @@ def test_clear_errors_without_tracebacks(tmp_path, konomi):
     assert no_head.code == 1 and "konomi train" in no_head.err
     nowhere = konomi("score", root=tmp_path / "nope")
     assert nowhere.code == 1 and "not found" in nowhere.err
-    for r in (missing, one_class, no_head, nowhere):
+    for r in (missing, nothing, one_class, no_head, nowhere):
         assert "Traceback" not in r.text
 
 

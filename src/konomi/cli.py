@@ -216,6 +216,12 @@ def embed(
             f"in {e.seconds:.1f} s" + (f" ({e.images_per_second:.1f} images/s)" if e.new else "")
         )
         print_skipped(result.skipped, ctx.ws.rel)
+        if not (e.new or e.cached or result.skipped):
+            err.print(
+                f"[yellow]No images under {ctx.ws.rel(ctx.ws.data)}/.[/] konomi reads "
+                "data/train/like, data/train/dislike, data/unlabeled and data/classified: put "
+                "new photos in data/unlabeled/ (or pass the workspace folder with --root)."
+            )
 
 
 @app.command()
