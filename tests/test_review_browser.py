@@ -199,3 +199,52 @@ def test_a_key_pressed_as_soon_as_the_page_loads_is_not_lost(browser, served):
     finally:
         context.close()
     assert_conserved(before, file_hashes(root / "data"))
+
+
+def test_shift_l_judges_a_burst_at_once_and_u_takes_it_back(browser, tiny_model, tmp_path):
+    """The page says when the image has look-alikes; Shift+L moves the whole burst, one `u`
+    brings every shot back to where it was."""
+    from factories.images import make_image
+
+    root = prepare(tmp_path / "ws", tiny_model, n_unlabeled=4)
+    burst = [
+        make_image(root / "data" / "unlabeled" / f"burst_{q}.jpg", seed=5, quality=q,
+                   color=(240, 240, 240), size=(320, 240))  # fmt: skip
+        for q in (95, 80)
+    ]
+    before = file_hashes(root / "data")
+    env = dict(os.environ)
+    env.update(KONOMI_MODEL=str(tiny_model), HF_HUB_OFFLINE="1", NO_COLOR="1", COLUMNS="200")
+    env.pop("KONOMI_ROOT", None)
+    server = CliServer(root, env)
+    context = browser.new_context(viewport={"width": 1360, "height": 860})
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        page.wait_for_function("() => document.getElementById('name').textContent !== '–'")
+        for _ in range(10):  # skip (moves nothing) until a shot of the burst is on screen
+            if shown(page).startswith("burst_"):
+                break
+            assert press(page, "s", "/api/decide").ok
+        else:
+            raise AssertionError("the burst never came up")
+        assert "1 look-alike wait too" in page.inner_text("#alike")
+        other = next(p.name for p in burst if p.name != shown(page))
+        assert page.locator("#alike-thumbs img").count() == 1  # the frame a burst decision covers
+        assert page.get_attribute("#alike-thumbs img", "alt") == other
+        page.screenshot(path=str(tmp_path / "burst.png"))
+        liked = press(page, "Shift+L", "/api/decide").json()
+        assert liked["ok"] and "1 look-alike(s)" in liked["message"]
+        for p in burst:
+            assert where(root, p.name) == [f"data/train/like/{p.name}"]
+        assert press(page, "u", "/api/undo").ok
+        for p in burst:
+            assert where(root, p.name) == [p.relative_to(root).as_posix()]
+        assert press(page, "l", "/api/decide").ok  # a plain like: one file only
+        trained = [p for p in burst if where(root, p.name)[0].startswith("data/train/like/")]
+        assert len(trained) == 1
+        assert press(page, "u", "/api/undo").ok
+    finally:
+        context.close()
+        assert server.stop() == 0, server.out
+    assert_conserved(before, file_hashes(root / "data"))

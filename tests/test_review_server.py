@@ -624,3 +624,57 @@ def test_the_page_catches_up_with_an_undo_run_in_a_terminal(ws, tiny_model, kono
         assert decided.json()["state"]["done"] == 1
         assert client.get("/api/state").json()["done"] == 1
     assert_conserved(before, file_hashes(ws / "data"))
+
+
+def test_a_burst_is_judged_with_one_decision_and_undone_with_one(tmp_path, tiny_model, konomi):
+    """Three near-identical shots (one scene saved at three JPEG qualities) form a burst: a
+    plain decision still moves one file; a `burst` decision moves all three in one journaled
+    operation, and one undo brings each back to its own place."""
+    ws = prepare(tmp_path / "ws", tiny_model, n_unlabeled=6)
+    burst = [
+        make_image(ws / "data" / "unlabeled" / f"burst_{q}.jpg", seed=77, quality=q,
+                   color=(240, 240, 240))  # fmt: skip
+        for q in (95, 85, 75)
+    ]
+    names = {p.name for p in burst}
+    before = file_hashes(ws / "data")
+    with serving(ws, tiny_model) as server, session(server) as client:
+        port = server.port
+        items = {it["name"]: it for it in everything_waiting(server)}
+        shots = [items[p.name] for p in burst]
+        assert all(shot["alike"] == 2 for shot in shots)
+        group = server.queue.get(shots[0]["id"]).burst
+        assert {it.path.name for it in server.queue.pending() if it.burst == group} == names
+
+        single = post(client, "/api/decide", {"id": shots[0]["id"], "decision": "dislike"}, port)
+        assert single.json()["ok"] and "look-alike" not in single.json()["message"]
+        assert where(ws, burst[0].name) == [f"data/train/dislike/{burst[0].name}"]
+        assert where(ws, burst[1].name) == [burst[1].relative_to(ws).as_posix()]
+        post(client, "/api/undo", {}, port)
+        assert where(ws, burst[0].name) == [burst[0].relative_to(ws).as_posix()]
+
+        body = {"id": shots[1]["id"], "decision": "like", "burst": True}
+        liked = post(client, "/api/decide", body, port).json()
+        assert liked["ok"] and "2 look-alike(s)" in liked["message"]
+        for p in burst:
+            assert where(ws, p.name) == [f"data/train/like/{p.name}"]
+        assert liked["state"]["counts"]["liked"] == 3
+        assert not {it["name"] for it in everything_waiting(server)} & names
+
+        undone = post(client, "/api/undo", {}, port).json()
+        assert undone["ok"]
+        for p in burst:
+            assert where(ws, p.name) == [p.relative_to(ws).as_posix()]
+        back = {it["name"]: it for it in everything_waiting(server)}
+        assert names <= set(back)
+        for name in names:  # each item is the file it was, with its own score
+            assert back[name]["score"] == items[name]["score"]
+            assert server.queue.get(back[name]["id"]).path.name == name
+        # Both review operations are undone: what `konomi undo` finds next is the classify.
+        assert "Undid classify" in konomi("undo", root=ws).out
+    assert_conserved(before, file_hashes(ws / "data"))
+
+
+def everything_waiting(server: ReviewServer) -> list[dict]:
+    """Every waiting image as the page would see it (the page is sent only the next few)."""
+    return server.queue.snapshot(ahead=10_000)["items"]

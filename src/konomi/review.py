@@ -97,11 +97,18 @@ def build_app(
         try:
             body = await read_json(request)
             item_id, decision = body.get("id"), body.get("decision")
-            if not isinstance(item_id, int) or not isinstance(decision, str):
-                raise KonomiError("Send {id: <number>, decision: like|dislike|skip}.")
+            burst = body.get("burst", False)
+            if (
+                not isinstance(item_id, int)
+                or not isinstance(decision, str)
+                or not isinstance(burst, bool)
+            ):
+                raise KonomiError(
+                    "Send {id: <number>, decision: like|dislike|skip, burst: true|false}."
+                )
         except KonomiError as exc:
             return _error(exc, 400, queue)
-        return await act(request, lambda: queue.decide(item_id, decision))
+        return await act(request, lambda: queue.decide(item_id, decision, burst=burst))
 
     async def undo(request: Request) -> JSONResponse:
         return await act(request, queue.undo)

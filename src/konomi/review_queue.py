@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from . import workflow
+from . import duplicates, workflow
 from .errors import KonomiError, NoHeadError
 from .images import Skipped, find_images
 from .moves import Journal, PlannedMove, latest_operation
@@ -35,6 +35,8 @@ from .report import proposal
 from .workspace import LABELS, PROPOSALS, Workspace, workspace_lock
 
 LOCK_WAIT = 1.5  # seconds a decision waits for another konomi command before giving up
+BURST_WINDOW = 2000  # bursts are looked for among this many images at the head of the queue
+ALIKE_SHOWN = 12  # look-alikes the page shows next to an image (a burst decision covers all)
 DECISIONS = (*LABELS, "skip")
 PAST = {"like": "liked", "dislike": "disliked", "skip": "skipped", "gone": "taken out"}
 
@@ -59,6 +61,7 @@ class Item:
     state: str = "pending"  # pending | like | dislike | skip | gone
     round: int = 0  # the round it was decided in
     op: int | None = None  # the journal operation that moved it
+    burst: int = -1  # its group of near-duplicates among the waiting images (-1: none)
 
     def public(self, ws: Workspace) -> dict[str, Any]:
         """What the page may know: no absolute path, only the id it fetches the preview by."""
@@ -97,6 +100,7 @@ class _Scan:
     note: str = ""
     skipped: list[Skipped] = field(default_factory=list)
     info: np.ndarray | None = None  # `active.informativeness` of each image: the review order
+    bursts: list[list[int]] = field(default_factory=list)  # rows that are near-duplicates
 
 
 def source_folders(ws: Workspace) -> list[Path]:
@@ -137,7 +141,19 @@ def scan(ctx: workflow.Context, paths: list[Path] | None = None) -> _Scan:
         "",
         skipped + e.unreadable,
         np.asarray(scored.info, dtype=np.float64),
+        _bursts(workflow.VectorLookup(ctx, e), scored.info),
     )
+
+
+def _bursts(vectors: workflow.VectorLookup, info: np.ndarray) -> list[list[int]]:
+    """Groups of near-duplicate images (burst shots) among the first BURST_WINDOW of the review
+    order, as rows of the scan: a person can then judge a burst with one key. Grouping costs
+    O(n²), so only the part of the queue a person will reach this round is grouped."""
+    rows = np.argsort(-np.asarray(info), kind="stable")[:BURST_WINDOW]
+    if len(rows) < 2:
+        return []
+    groups = duplicates.group(vectors(rows))
+    return [[int(rows[i]) for i in members] for members in groups]
 
 
 class ReviewQueue:
@@ -224,8 +240,15 @@ class ReviewQueue:
             infos = found.info[np.asarray(fresh_rows, dtype=np.int64)]  # the diverse order
         else:
             infos = np.zeros(len(fresh))  # unscored: folder order
+        for item in self.items.values():  # group ids belong to this scan only
+            item.burst = -1
         for item, value in zip(fresh, infos):
             item.info = float(value)
+        position = {row: k for k, row in enumerate(fresh_rows)}
+        for group_id, members in enumerate(found.bursts):
+            for row in members:
+                if row in position:
+                    fresh[position[row]].burst = group_id
         ranked = np.argsort(-infos, kind="stable") if len(fresh) else []
         self.order = [fresh[int(k)].id for k in ranked]
         self.history = [i for i in self.history if self.items[i].state in LABELS]
@@ -282,7 +305,7 @@ class ReviewQueue:
                 "counts": counts,
                 "new_labels": self.new_labels,
                 "unreadable": self.unreadable,
-                "items": [it.public(self.ws) for it in pending[:ahead]],
+                "items": [self._shown(it, pending) for it in pending[:ahead]],
                 "retrain": {
                     "running": r.running,
                     "stage": r.stage,
@@ -294,8 +317,28 @@ class ReviewQueue:
             }
 
     # -- deciding --------------------------------------------------------------------------
-    def decide(self, item_id: int, decision: str) -> str:
-        """Like, dislike (a journaled move into data/train) or skip one image; returns a message."""
+    def _shown(self, item: Item, pending: list[Item]) -> dict[str, Any]:
+        """An image as the page gets it, with its waiting look-alikes: a decision for the whole
+        burst must let the person see every frame it covers (the first ALIKE_SHOWN of them)."""
+        alike = self._alike(item, pending)
+        return {
+            **item.public(self.ws),
+            "alike": len(alike),
+            "alike_items": [it.public(self.ws) for it in alike[:ALIKE_SHOWN]],
+        }
+
+    def _alike(self, item: Item, pending: list[Item]) -> list[Item]:
+        """The other waiting images of `item`'s burst."""
+        if item.burst < 0:
+            return []
+        return [it for it in pending if it.burst == item.burst and it.id != item.id]
+
+    def decide(self, item_id: int, decision: str, *, burst: bool = False) -> str:
+        """Like, dislike (a journaled move into data/train) or skip one image; returns a message.
+
+        With `burst`, a like or dislike also applies to the image's waiting near-duplicates, in
+        one journaled operation (one undo takes them all back).
+        """
         if decision not in DECISIONS:
             raise DecisionRefused(f"Unknown decision {decision!r}.", "Use like, dislike or skip.")
         with self.lock:
@@ -313,32 +356,49 @@ class ReviewQueue:
                 item.state, item.round = "skip", self.round
                 self.history.append(item.id)
                 return f"Skipped {item.path.name}."
-            return self._move(item, decision)
+            group = [item, *self._alike(item, self.pending())] if burst else [item]
+            return self._move(group, decision)
 
-    def _move(self, item: Item, label: str) -> str:
+    def _move(self, items: list[Item], label: str) -> str:
         ws = self.ws
-        sub = _sub_folder(ws, item.path)
-        move = PlannedMove(item.path, ws.train_dir(label) / sub, item.stamp, item.digest)
+        target = ws.train_dir(label)
+        moves = [
+            PlannedMove(it.path, target / _sub_folder(ws, it.path), it.stamp, it.digest)
+            for it in items
+        ]
+        note = f"{label}: {ws.rel(items[0].path)}" + (
+            f" and {len(items) - 1} look-alike(s)" if len(items) > 1 else ""
+        )
         with workspace_lock(ws, wait=LOCK_WAIT, purpose="review"), Journal(ws) as journal:
             journal.repair()
-            report = journal.run("review", [move], note=f"{label}: {ws.rel(item.path)}")
+            report = journal.run("review", moves, note=note)
         self._saw_own(report.op)
         self.ctx.cache.follow_moves(report.moved)
-        if report.skipped:
+        by_path = {it.path: it for it in items}
+        for src, _why in report.skipped:
+            by_path[src].state = "gone"
+        for src, dst in report.moved:
+            moved = by_path[src]
+            moved.path, moved.state, moved.round, moved.op = dst, label, self.round, report.op
+            with contextlib.suppress(OSError):  # the same inode, unless copied across disks
+                st = os.stat(dst)
+                moved.identity = (st.st_dev, st.st_ino)
+            self.history.append(moved.id)
+        self.new_labels += len(report.moved)
+        if not report.moved:
             _, reason = report.skipped[0]
-            item.state = "gone"
             raise DecisionRefused(
-                f"{item.path.name} was not moved: {reason}.",
+                f"{items[0].path.name} was not moved: {reason}.",
                 "It is out of the queue now; retrain (or restart the review) to scan again.",
             )
-        item.path = report.moved[0][1]
-        item.state, item.round, item.op = label, self.round, report.op
-        with contextlib.suppress(OSError):  # the same inode, unless it was copied across disks
-            st = os.stat(item.path)
-            item.identity = (st.st_dev, st.st_ino)
-        self.history.append(item.id)
-        self.new_labels += 1
-        return f"{PAST[label].capitalize()} {item.path.name} → {ws.rel(item.path.parent)}/"
+        first = report.moved[0][1]
+        done = f"{PAST[label].capitalize()} {first.name}"
+        if len(report.moved) > 1:
+            done += f" and {len(report.moved) - 1} look-alike(s)"
+        done += f" → {ws.rel(first.parent)}/"
+        if report.skipped:
+            done += f" ({len(report.skipped)} not moved: changed or gone)"
+        return done
 
     def _saw_own(self, op: int) -> None:
         """Our own operation `op` is known; only a gap before it (another command ran between
@@ -370,15 +430,15 @@ class ReviewQueue:
             if not report.moved:
                 why = report.skipped[0][1] if report.skipped else "nothing left to move back"
                 raise DecisionRefused(f"Could not undo that decision: {why}.")
-            for _, back in report.moved:
-                self._restore(op, back)
-            self.new_labels = max(0, self.new_labels - 1)
+            for was, back in report.moved:
+                self._restore(op, was, back)
+            self.new_labels = max(0, self.new_labels - len(report.moved))
             names = ", ".join(back.name for _, back in report.moved)
             return f"Undone: {names} is back in {ws.rel(report.moved[0][1].parent)}/."
 
-    def _restore(self, op: int, back: Path) -> None:
-        """A file an undo moved back becomes the next image to look at."""
-        item = next((it for it in self.items.values() if it.op == op), None)
+    def _restore(self, op: int, was: Path, back: Path) -> None:
+        """A file an undo moved back (from `was`) becomes the next image to look at."""
+        item = next((it for it in self.items.values() if it.op == op and it.path == was), None)
         if item is None:  # a decision of an earlier session: score it now
             found = scan(self.ctx, [back])
             if not found.paths:

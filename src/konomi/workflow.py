@@ -271,7 +271,7 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
     missing = [i for i, d in enumerate(embedded.digests) if d not in known]
     if not vectors and len(missing) > FEW_VECTORS:  # many new images: read every vector in a pass
         embedded, known, missing = ctx.embed(paths), {}, list(range(len(embedded.digests)))
-    lookup = _VectorLookup(ctx, embedded)
+    lookup = VectorLookup(ctx, embedded)
     scores = np.empty(len(embedded.digests), dtype=np.float64)
     for i in range(len(scores)):
         cached = known.get(embedded.digests[i])
@@ -299,7 +299,7 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
     return Scored(record, embedded, scores, info)
 
 
-class _VectorLookup:
+class VectorLookup:
     """The embeddings of some rows of `embedded`: from its block when it was read, else from
     the cache by digest (the few rows that need them)."""
 

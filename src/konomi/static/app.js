@@ -92,7 +92,8 @@
     $('legend-like').textContent = `like ≥ ${thresholds.like.toFixed(2)}`;
     renderRetrain();
 
-    forgetPreviews(new Set(items.map((it) => it.id)));
+    const alike = items.length ? items[0].alike_items || [] : [];
+    forgetPreviews(new Set([...items, ...alike].map((it) => it.id)));
     items.forEach(preview); // start loading everything the page may show next
 
     const current = items[0];
@@ -129,6 +130,12 @@
     $('name').textContent = item.name;
     $('name').title = item.path;
     $('folder').textContent = item.folder;
+    $('alike').classList.toggle('hidden', !item.alike);
+    $('alike-text').textContent = item.alike
+      ? `${item.alike} look-alike${item.alike > 1 ? 's' : ''} wait too (a burst): ` +
+        `Shift+L likes all ${item.alike + 1}, Shift+D dislikes all ${item.alike + 1}.`
+      : '';
+    renderThumbs(item.alike_items || [], 'alike-thumbs');
 
     if (shownId === item.id) return;
     shownId = item.id;
@@ -147,7 +154,7 @@
     });
   }
 
-  function renderThumbs(items) {
+  function renderThumbs(items, into = 'thumbs') {
     const nodes = items.map((item) => {
       const img = document.createElement('img');
       img.alt = item.name;
@@ -157,7 +164,7 @@
       });
       return img;
     });
-    $('thumbs').replaceChildren(...nodes);
+    $(into).replaceChildren(...nodes);
   }
 
   function renderRetrain() {
@@ -241,11 +248,14 @@
     }
   }
 
-  function decide(decision) {
+  // `burst`: the decision also covers the image's waiting look-alikes (one undo reverts all).
+  function decide(decision, burst = false) {
     press({ like: 'btn-like', dislike: 'btn-dislike', skip: 'btn-skip' }[decision]);
     enqueue(() => {
       const current = state && state.items[0];
-      return current ? send('/api/decide', { id: current.id, decision }, decision) : null;
+      if (!current) return null;
+      const all = burst && current.alike > 0;
+      return send('/api/decide', { id: current.id, decision, burst: all }, decision);
     });
   }
 
@@ -326,7 +336,10 @@
       R: retrain,
       '?': () => help(true),
     };
-    const action = actions[event.key];
+    const burstKeys = { L: 'like', ArrowRight: 'like', D: 'dislike', ArrowLeft: 'dislike' };
+    const action = event.shiftKey && burstKeys[event.key]
+      ? () => decide(burstKeys[event.key], true)
+      : actions[event.key];
     if (!action) return;
     event.preventDefault();
     if (event.repeat) return; // holding a key must not decide a whole row of images
