@@ -61,6 +61,14 @@ def start(root: Path, *args: str, env: dict[str, str], **extra: str) -> subproce
     )
 
 
+def start_paused(root: Path, command: str, point: str, env: dict[str, str]) -> subprocess.Popen:
+    """Start `command` and wait until it stops itself at fault point `point` (SIGSTOP)."""
+    proc = start(root, command, env=env, KONOMI_TEST_PAUSE_AT=point)
+    _, status = os.waitpid(proc.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status), f"{command} never reached {point}"
+    return proc
+
+
 def ok(done: subprocess.CompletedProcess) -> str:
     text = done.stdout + done.stderr
     assert done.returncode == 0, text
@@ -155,9 +163,7 @@ def test_ctrl_c_mid_move_leaves_nothing_half_done(ws):
     """Ctrl-C between a link and its unlink: the run settles its own moves before exiting."""
     root, env = ws
     before = file_hashes(root / "data")
-    proc = start(root, "classify", env=env, KONOMI_TEST_PAUSE_AT="after_link:3")
-    _, status = os.waitpid(proc.pid, os.WUNTRACED)
-    assert os.WIFSTOPPED(status)
+    proc = start_paused(root, "classify", "after_link:3", env)
     os.kill(proc.pid, signal.SIGINT)  # delivered the moment it continues
     os.kill(proc.pid, signal.SIGCONT)
     out, err = proc.communicate(timeout=120)
@@ -196,9 +202,7 @@ def kill_at_a_random_move_step(root: Path, env: dict[str, str], rng: random.Rand
     """Stop classify at a random step of a random move (the hooks of `moves`), whatever the
     machine's speed, and SIGKILL it there; True when the journal shows the move still open."""
     point = f"{rng.choice(['after_link', 'after_unlink', 'after_move'])}:{rng.randint(1, 40)}"
-    proc = start(root, "classify", env=env, KONOMI_TEST_PAUSE_AT=point)
-    _, status = os.waitpid(proc.pid, os.WUNTRACED)
-    assert os.WIFSTOPPED(status), f"classify never reached {point}"
+    proc = start_paused(root, "classify", point, env)
     proc.kill()
     proc.communicate()
     return bool(open_operations(root))
@@ -224,9 +228,7 @@ def test_random_sigkills_then_rerun_and_undo_everything(ws):
 def test_second_moving_command_is_refused_or_waits_and_stale_lock_is_taken_over(ws):
     root, env = ws
     original, before = layout(root), file_hashes(root / "data")
-    first = start(root, "classify", env=env, KONOMI_TEST_PAUSE_AT="after_plan:1")
-    _, status = os.waitpid(first.pid, os.WUNTRACED)  # stopped with the lock held, mid-run
-    assert os.WIFSTOPPED(status)
+    first = start_paused(root, "classify", "after_plan:1", env)  # holding the lock, mid-run
     try:
         busy = cli(root, "classify", env=env, KONOMI_LOCK_WAIT="0")
         assert busy.returncode == 4, busy.stdout + busy.stderr
@@ -246,9 +248,7 @@ def test_second_moving_command_is_refused_or_waits_and_stale_lock_is_taken_over(
     assert layout(root) == original
 
     # A command killed while holding the lock: the lock is free again and the run repaired.
-    stale = start(root, "classify", env=env, KONOMI_TEST_PAUSE_AT="after_link:3")
-    _, status = os.waitpid(stale.pid, os.WUNTRACED)
-    assert os.WIFSTOPPED(status)
+    stale = start_paused(root, "classify", "after_link:3", env)
     os.kill(stale.pid, signal.SIGKILL)
     stale.wait()
     assert stale.returncode == -signal.SIGKILL
@@ -291,9 +291,7 @@ def has_open(pid: int, path: Path) -> bool:
 def test_a_waiting_command_whose_launcher_died_gives_up(ws):
     """`uv run konomi undo` killed while its konomi waits for the lock must not run later."""
     root, env = ws
-    holder = start(root, "classify", env=env, KONOMI_TEST_PAUSE_AT="after_plan:1")
-    _, status = os.waitpid(holder.pid, os.WUNTRACED)
-    assert os.WIFSTOPPED(status)
+    holder = start_paused(root, "classify", "after_plan:1", env)
     log = root / "orphan.txt"
     try:
         launcher = subprocess.Popen(

@@ -26,7 +26,7 @@ from factories.images import (
     make_image,
     make_taste_set,
 )
-from test_crash import base_env, cli, ok, start, train_in_process
+from test_crash import base_env, cli, ok, start_paused, train_in_process
 from test_moves import assert_settled, layout, undo_everything
 
 from konomi.errors import UnreadableImage
@@ -241,9 +241,7 @@ def test_files_changed_deleted_or_appearing_while_classify_runs(tiny_model, tmp_
     env = base_env(tiny_model, tmp_path)
 
     # 1. Between scoring and planning: p0 edited, p1 deleted; neither may be moved.
-    proc = start(root, "classify", env=env, KONOMI_TEST_PAUSE_AT="before_plan:1")
-    _, status = os.waitpid(proc.pid, os.WUNTRACED)
-    assert os.WIFSTOPPED(status)
+    proc = start_paused(root, "classify", "before_plan:1", env)
     (unlabeled / "p0.jpg").write_bytes((unlabeled / "p0.jpg").read_bytes() + b"edited")
     (unlabeled / "p1.jpg").unlink()
     before = file_hashes(root / "data")
@@ -258,9 +256,7 @@ def test_files_changed_deleted_or_appearing_while_classify_runs(tiny_model, tmp_
 
     # 2. Between planning and moving: p2 edited, p3 deleted, and a stranger's file appears
     #    under the very name p4 was promised in its destination folder.
-    proc = start(root, "classify", env=env, KONOMI_TEST_PAUSE_AT="after_plan:1")
-    _, status = os.waitpid(proc.pid, os.WUNTRACED)
-    assert os.WIFSTOPPED(status)
+    proc = start_paused(root, "classify", "after_plan:1", env)
     db = sqlite3.connect(root / ".konomi" / "journal.sqlite")
     (dst,) = db.execute(
         "SELECT dst FROM moves WHERE src='data/unlabeled/p4.jpg' AND state='planned'"
