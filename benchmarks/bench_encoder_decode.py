@@ -254,32 +254,6 @@ def encoder_rate(
     return _best(rates)
 
 
-def measure_encoder(
-    model_path: Path,
-    *,
-    batch: int,
-    n: int,
-    threads: int | None,
-    graph_opt: GraphOpt = "all",
-    mem_arena: bool = True,
-    parallel: bool = False,
-    spin: bool = True,
-    repeats: int = 1,
-) -> float:
-    """E: images/s of onnxruntime CPU inference alone on ready random tensors (warm-up first)."""
-    return encoder_rate(
-        model_path,
-        batch=batch,
-        n=n,
-        threads=threads,
-        graph_opt=graph_opt,
-        mem_arena=mem_arena,
-        parallel=parallel,
-        spin=spin,
-        repeats=repeats,
-    ).images_per_s
-
-
 @dataclass(frozen=True)
 class EncoderSetting:
     """One row of the encoder sweep: keyword arguments for :func:`encoder_rate`."""
@@ -416,11 +390,6 @@ def decode_rate(
     return w.rate(len(paths))
 
 
-def measure_decode(paths: Sequence[Path], *, workers: int, pool: Pool = "thread") -> float:
-    """D: images/s of :func:`decode_one` over all ``paths`` with ``workers`` threads/processes."""
-    return decode_rate(paths, workers=workers, pool=pool).images_per_s
-
-
 # --------------------------------------------------------------------------- naive
 
 
@@ -447,11 +416,6 @@ def naive_rate(paths: Sequence[Path], model_path: Path) -> Rate:
         for p in paths:
             sess.run(None, {name: decode_naive(p)[None]})
     return w.rate(len(paths))
-
-
-def measure_naive(paths: Sequence[Path], model_path: Path) -> float:
-    """Naive baseline, images/s: full-size decode, one image at a time, sequential."""
-    return naive_rate(paths, model_path).images_per_s
 
 
 def combined(e: float, d: float) -> float:
