@@ -11,9 +11,9 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
 from factories.images import expected_unreadable, make_format_zoo, make_hostile_zoo, make_image
+from factories.models import OPSET, save_model
 from onnx import TensorProto, helper, numpy_helper
 
 from konomi.cache import EmbeddingCache
@@ -102,11 +102,9 @@ def _slow_encoder(path: Path, size: int = 224, width: int = 32) -> Path:
     out = helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["n", width])
     inits = [w1, numpy_helper.from_array(w2, "w2")]
     graph = helper.make_graph(nodes, "slow", [image], [out], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    model.ir_version = 8
-    path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(model, str(path))
-    return path
+    return save_model(
+        helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)]), path
+    )
 
 
 def test_memory_stays_flat_however_many_images(tmp_path):
@@ -140,11 +138,9 @@ def _model_that_loses_the_batch(path: Path) -> Path:
         helper.make_node("ReduceMean", ["per_image"], ["embedding"], axes=[0], keepdims=1),
     ]
     graph = helper.make_graph(nodes, "loses_batch", [image], [out])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    model.ir_version = 8
-    path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(model, str(path))
-    return path
+    return save_model(
+        helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)]), path
+    )
 
 
 def test_an_encoder_failure_stops_the_run_with_its_message_and_no_thread_left(tmp_path):

@@ -60,7 +60,7 @@ def _batch_dim(dynamic_batch: bool) -> str | int:
     return "batch" if dynamic_batch else 1
 
 
-def _save(model: onnx.ModelProto, path: Path) -> Path:
+def save_model(model: onnx.ModelProto, path: Path) -> Path:
     """Check and write a model, creating parent folders (fixtures start from empty tmp dirs)."""
     model.ir_version = IR_VERSION
     onnx.checker.check_model(model, full_check=True)
@@ -142,7 +142,7 @@ def build_tiny_encoder(
     ]
     graph = helper.make_graph(nodes, "tiny_clip_visual", [inp], [out], inits)
     model = helper.make_model(graph, opset_imports=_opset(), producer_name="konomi-tests")
-    return _save(model, Path(path))
+    return save_model(model, Path(path))
 
 
 def build_model_dir(root: Path, **kw: Any) -> Path:
@@ -282,7 +282,7 @@ def _build_wrong_rank(path: Path, *, size: int = 32, dim: int = 16) -> Path:
         [out],
         [numpy_helper.from_array(w, "w")],
     )
-    return _save(helper.make_model(graph, opset_imports=_opset()), path)
+    return save_model(helper.make_model(graph, opset_imports=_opset()), path)
 
 
 def _build_bad_output(path: Path, *, size: int = 32, dim: int = 16) -> Path:
@@ -299,7 +299,7 @@ def _build_bad_output(path: Path, *, size: int = 32, dim: int = 16) -> Path:
     graph.output.append(
         helper.make_tensor_value_info("tokens", TensorProto.FLOAT, ["batch", 1, dim])
     )
-    return _save(model, path)
+    return save_model(model, path)
 
 
 def build_broken_models(root: Path) -> dict[str, Path]:
