@@ -208,8 +208,13 @@ def test_shift_l_judges_a_burst_at_once_and_u_takes_it_back(browser, tiny_model,
 
     root = prepare(tmp_path / "ws", tiny_model, n_unlabeled=4)
     burst = [
-        make_image(root / "data" / "unlabeled" / f"burst_{q}.jpg", seed=5, quality=q,
-                   color=(240, 240, 240), size=(320, 240))  # fmt: skip
+        make_image(
+            root / "data" / "unlabeled" / f"burst_{q}.jpg",
+            seed=5,
+            quality=q,
+            color=(240, 240, 240),
+            size=(320, 240),
+        )
         for q in (95, 80)
     ]
     before = file_hashes(root / "data")

@@ -632,8 +632,9 @@ def test_a_burst_is_judged_with_one_decision_and_undone_with_one(tmp_path, tiny_
     operation, and one undo brings each back to its own place."""
     ws = prepare(tmp_path / "ws", tiny_model, n_unlabeled=6)
     burst = [
-        make_image(ws / "data" / "unlabeled" / f"burst_{q}.jpg", seed=77, quality=q,
-                   color=(240, 240, 240))  # fmt: skip
+        make_image(
+            ws / "data" / "unlabeled" / f"burst_{q}.jpg", seed=77, quality=q, color=(240, 240, 240)
+        )
         for q in (95, 85, 75)
     ]
     names = {p.name for p in burst}
