@@ -272,11 +272,7 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
     if not vectors and len(missing) > FEW_VECTORS:  # many new images: read every vector in a pass
         embedded, known, missing = ctx.embed(paths), {}, list(range(len(embedded.digests)))
     lookup = VectorLookup(ctx, embedded)
-    scores = np.empty(len(embedded.digests), dtype=np.float64)
-    for i in range(len(scores)):
-        cached = known.get(embedded.digests[i])
-        if cached is not None:
-            scores[i] = cached[0]
+    scores = np.array([known[d][0] if d in known else np.nan for d in embedded.digests])
     if missing:
         rows = np.asarray(missing, dtype=np.int64)
         X = lookup(rows)
@@ -289,11 +285,10 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
         scores[rows] = record.head.predict(X)
     n_labeled = sum(record.info.get("counts", {}).values()) or None
     info = informativeness(scores, lookup, n_labeled=n_labeled)
-    new_rows = set(missing)
     changed = [
-        (embedded.digests[i], scores[i], info[i])
-        for i in range(len(scores))
-        if i in new_rows or known[embedded.digests[i]][1] != info[i]
+        (d, s, i)
+        for d, s, i in zip(embedded.digests, scores, info)
+        if d not in known or known[d][1] != i
     ]
     ctx.cache.put_scores(changed, record.id)
     return Scored(record, embedded, scores, info)
