@@ -121,7 +121,7 @@ def scan(ctx: workflow.Context, paths: list[Path] | None = None) -> _Scan:
     try:
         scored = workflow.score_paths(ctx, paths, vectors=False)
     except NoHeadError as exc:
-        embedded = ctx.embed(paths)
+        embedded = ctx.embed(paths, vectors=False)  # listed unscored: no vector is needed
         return _Scan(
             embedded.paths,
             embedded.digests,
@@ -178,16 +178,17 @@ class ReviewQueue:
         self._rescanning = threading.Lock()
 
     # -- filling ---------------------------------------------------------------------------
-    def load(self, ctx: workflow.Context | None = None) -> None:
+    def load(self, ctx: workflow.Context | None = None, *, new_round: bool = True) -> None:
         """Scan the folders, score with the current head, and merge into the queue.
 
-        Pending and skipped images get their new score and order (a new round starts);
-        decided ones keep their state; images no longer on disk leave the queue.
+        Pending and skipped images get their new score and order (a new round starts, unless
+        `new_round` is False); decided ones keep their state; images no longer on disk leave
+        the queue.
         """
         seen = latest_operation(self.ws)
         found = scan(ctx or self.ctx)
         with self.lock:
-            self._merge(found)
+            self._merge(found, new_round=new_round)
             self.journal_seen = seen
 
     def catch_up(self) -> bool:
@@ -202,11 +203,7 @@ class ReviewQueue:
         if not self._rescanning.acquire(blocking=False):
             return False  # another request is already rescanning
         try:
-            seen = latest_operation(self.ws)
-            found = scan(self.ctx)
-            with self.lock:
-                self._merge(found, new_round=False)
-                self.journal_seen = seen
+            self.load(new_round=False)
             return True
         finally:
             self._rescanning.release()
@@ -240,15 +237,11 @@ class ReviewQueue:
             infos = found.info[np.asarray(fresh_rows, dtype=np.int64)]  # the diverse order
         else:
             infos = np.zeros(len(fresh))  # unscored: folder order
+        group_of = {row: g for g, members in enumerate(found.bursts) for row in members}
         for item in self.items.values():  # group ids belong to this scan only
             item.burst = -1
-        for item, value in zip(fresh, infos):
-            item.info = float(value)
-        position = {row: k for k, row in enumerate(fresh_rows)}
-        for group_id, members in enumerate(found.bursts):
-            for row in members:
-                if row in position:
-                    fresh[position[row]].burst = group_id
+        for item, row, value in zip(fresh, fresh_rows, infos):
+            item.info, item.burst = float(value), group_of.get(row, -1)
         ranked = np.argsort(-infos, kind="stable") if len(fresh) else []
         self.order = [fresh[int(k)].id for k in ranked]
         self.history = [i for i in self.history if self.items[i].state in LABELS]
