@@ -6,7 +6,6 @@ with the `onnx` package, real SQLite, real files on disk, the CLI as a subproces
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -18,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from factories.images import make_taste_set, make_unlabeled_set  # noqa: E402
-from factories.models import build_model_dir  # noqa: E402
+from factories.models import build_model_dir, konomi_env  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -43,17 +42,7 @@ class Result:
 @pytest.fixture
 def cli_env(tiny_model: Path, tmp_path: Path) -> dict[str, str]:
     """Environment of a CLI run: the tiny model, no hub access, an empty HF cache."""
-    env = dict(os.environ)
-    env.update(
-        KONOMI_MODEL=str(tiny_model),
-        HF_HUB_OFFLINE="1",
-        HF_HOME=str(tmp_path / "hf-home"),
-        NO_COLOR="1",
-        COLUMNS="200",
-    )
-    env.pop("KONOMI_ROOT", None)
-    env.pop("KONOMI_DEBUG", None)
-    return env
+    return konomi_env(tiny_model, tmp_path)
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from factories.images import assert_conserved, file_hashes, make_image, make_taste_set
-from factories.models import build_model_dir
-from test_crash import base_env, train_in_process
+from factories.models import build_model_dir, konomi_env
+from test_crash import train_in_process
 from test_moves import assert_settled, layout, undo_everything
 from typer.testing import CliRunner
 
@@ -301,7 +301,7 @@ def test_disk_full_fails_cleanly_and_loses_nothing(ws, tiny_model, tmp_path, lim
         capture_output=True,
         text=True,
         timeout=180,
-        env=base_env(tiny_model, tmp_path),
+        env=konomi_env(tiny_model, tmp_path),
         preexec_fn=limit,
     )
     text = done.stdout + done.stderr
@@ -317,7 +317,7 @@ def test_disk_full_fails_cleanly_and_loses_nothing(ws, tiny_model, tmp_path, lim
 
 # -- what the external check does, with real processes --------------------------------------
 def test_external_check_sequence(ws, tiny_model, tmp_path):
-    env = base_env(tiny_model, tmp_path)
+    env = konomi_env(tiny_model, tmp_path)
 
     def cli(*args: str, **extra: str) -> subprocess.CompletedProcess:
         done = subprocess.run(

@@ -22,23 +22,12 @@ from pathlib import Path
 
 import pytest
 from factories.images import file_hashes, make_taste_set, make_unlabeled_set
+from factories.models import konomi_env
 from test_moves import assert_settled, layout, undo_everything
 
 from konomi import workflow
 
 N_UNLABELED = 150  # three journal batches
-
-
-def base_env(model: Path, home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KONOMI_")}
-    env.update(
-        KONOMI_MODEL=str(model),
-        HF_HUB_OFFLINE="1",
-        HF_HOME=str(home / "hf-home"),
-        NO_COLOR="1",
-        COLUMNS="200",
-    )
-    return env
 
 
 def cli(root: Path, *args: str, env: dict[str, str], **extra: str) -> subprocess.CompletedProcess:
@@ -93,7 +82,7 @@ def template(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory):
     make_taste_set(root / "data" / "train", 8, 8, seed=0)
     make_unlabeled_set(root / "data" / "unlabeled", N_UNLABELED // 2, N_UNLABELED // 2, 1)
     train_in_process(root, tiny_model)
-    return root, base_env(tiny_model, base)
+    return root, konomi_env(tiny_model, base)
 
 
 @pytest.fixture

@@ -26,7 +26,8 @@ from factories.images import (
     make_image,
     make_taste_set,
 )
-from test_crash import base_env, cli, ok, start_paused, train_in_process
+from factories.models import konomi_env
+from test_crash import cli, ok, start_paused, train_in_process
 from test_moves import assert_settled, layout, undo_everything
 
 from konomi.errors import UnreadableImage
@@ -124,7 +125,7 @@ def zoo(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Zoo:
         )
     for kind, path in build_extras(unlabeled, base / "outside", root).items():
         cases[kind] = (path, EXTRA_CASES[kind])
-    env = base_env(tiny_model, base)
+    env = konomi_env(tiny_model, base)
     before = layout(root)
     outside_before = file_hashes(base / "outside")
     classify_text = ok(cli(root, "classify", env=env))
@@ -238,7 +239,7 @@ def test_files_changed_deleted_or_appearing_while_classify_runs(tiny_model, tmp_
         make_image(
             unlabeled / f"p{i}.jpg", seed=20 + i, color=(200, 50, 40) if i % 2 else (40, 90, 200)
         )
-    env = base_env(tiny_model, tmp_path)
+    env = konomi_env(tiny_model, tmp_path)
 
     # 1. Between scoring and planning: p0 edited, p1 deleted; neither may be moved.
     proc = start_paused(root, "classify", "before_plan:1", env)
@@ -286,7 +287,7 @@ def test_a_data_folder_that_is_a_file_or_missing_is_explained(tiny_model, tmp_pa
     train_in_process(root, tiny_model)
     (root / "data" / "classified").write_text("a file where konomi expects a folder")
     make_image(root / "data" / "unlabeled" / "a.jpg")
-    env = base_env(tiny_model, tmp_path)
+    env = konomi_env(tiny_model, tmp_path)
     text = ok(cli(root, "classify", env=env))
     assert "a.jpg: cannot create the folder data/classified/" in text
     assert (root / "data" / "unlabeled" / "a.jpg").is_file()
@@ -307,7 +308,7 @@ def test_unreadable_folder_is_reported(tiny_model, tmp_path):
     make_image(locked / "a.jpg")
     locked.chmod(0)
     try:
-        text = ok(cli(root, "classify", env=base_env(tiny_model, tmp_path)))
+        text = ok(cli(root, "classify", env=konomi_env(tiny_model, tmp_path)))
     finally:
         locked.chmod(0o755)
     assert "private: cannot read the folder" in text

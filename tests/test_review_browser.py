@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from factories.images import assert_conserved, file_hashes
+from factories.models import konomi_env
 from test_review_server import CliServer, prepare, where
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,10 +37,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Iterator[CliServer]:
     root = prepare(tmp_path_factory.mktemp("browser") / "ws", tiny_model, size=(640, 480))
-    env = dict(os.environ)
-    env.update(KONOMI_MODEL=str(tiny_model), HF_HUB_OFFLINE="1", NO_COLOR="1", COLUMNS="200")
-    env.pop("KONOMI_ROOT", None)
-    server = CliServer(root, env)
+    server = CliServer(root, konomi_env(tiny_model, root.parent))
     server.root = root
     try:
         yield server
@@ -218,10 +216,7 @@ def test_shift_l_judges_a_burst_at_once_and_u_takes_it_back(browser, tiny_model,
         for q in (95, 80)
     ]
     before = file_hashes(root / "data")
-    env = dict(os.environ)
-    env.update(KONOMI_MODEL=str(tiny_model), HF_HUB_OFFLINE="1", NO_COLOR="1", COLUMNS="200")
-    env.pop("KONOMI_ROOT", None)
-    server = CliServer(root, env)
+    server = CliServer(root, konomi_env(tiny_model, tmp_path))
     context = browser.new_context(viewport={"width": 1360, "height": 860})
     try:
         page = context.new_page()

@@ -250,6 +250,20 @@ def build_hub_cache(
     return snapshot
 
 
+def konomi_env(model: Path, home: Path) -> dict[str, str]:
+    """The environment of a konomi CLI run under test: this model, no hub access, an empty HF
+    home under ``home``, no ``KONOMI_*`` setting of whoever runs the tests, wide plain output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KONOMI_")}
+    env.update(
+        KONOMI_MODEL=str(model),
+        HF_HUB_OFFLINE="1",
+        HF_HOME=str(Path(home) / "hf-home"),
+        NO_COLOR="1",
+        COLUMNS="200",
+    )
+    return env
+
+
 def offline_hub_env(cache_dir: Path) -> dict[str, str]:
     """Environment variables that make huggingface_hub use only ``cache_dir``, with no network.
 
