@@ -13,6 +13,7 @@ import pytest
 from konomi.active import informativeness, kmeans_groups, suggested_reviews, uncertainty
 from konomi.sim_strategies import BUDGETED, STRATEGIES
 from konomi.simulate import Plan, run_strategy, simulate, split_pool, summarise
+from konomi.workflow import Context
 
 CONTRACT = ("strategy", "round", "n_labeled", "n_reviewed", "n_corrections", "auc", "accuracy",
             "brier")  # fmt: skip
@@ -200,6 +201,38 @@ def test_command_rejects_unknown_strategy(konomi, tmp_path: Path) -> None:
     result = konomi("simulate", "--embeddings", tmp_path / "pool.npz", "--out", tmp_path / "o",
                     "--strategies", "seed,telepathy")  # fmt: skip
     assert result.code != 0 and "telepathy" in result.err and "Traceback" not in result.text
+
+
+def test_command_simulates_on_the_workspace_labels(
+    konomi, workspace, tiny_model: Path, tmp_path: Path
+) -> None:
+    """--from-workspace embeds data/train (through the cache), saves it as OUT/pool.npz in the
+    --embeddings format, and replays the loop on it."""
+    ws = workspace(n_like=50, n_dislike=70, n_unlabeled=10)
+    (ws.root / "data" / "train" / "like" / "notes.jpg").write_bytes(b"not an image")
+    args = ["simulate", "--from-workspace", "--out", tmp_path / "mine", "--rounds", "2",
+            "--budget", "10", "--seeds", "1", "--start", "20", "--workers", "1"]  # fmt: skip
+    result = konomi(*args, root=ws.root, check=True)
+    assert "50 like / 70 dislike" in result.err
+    assert "notes.jpg" in result.out  # the unreadable file is named, and left where it is
+    assert (ws.root / "data" / "train" / "like" / "notes.jpg").exists()
+
+    with np.load(tmp_path / "mine" / "pool.npz") as pool:
+        X, y, paths = pool["X"], pool["y"], [str(p) for p in pool["paths"]]
+    assert X.shape == (120, X.shape[1]) and X.dtype == np.float32
+    assert [p.split("/")[2] for p in paths] == ["like" if v else "dislike" for v in y]
+    ctx = Context.open(ws.root, model=str(tiny_model))
+    try:  # the very vectors konomi train would use, row for row
+        np.testing.assert_allclose(ctx.embed([ws.root / p for p in paths]).vectors, X, atol=1e-6)
+    finally:
+        ctx.close()
+    columns, lines = _read(tmp_path / "mine" / "rounds.csv")
+    assert set(CONTRACT) <= set(columns) and lines
+
+    both = konomi(*args, "--embeddings", tmp_path / "mine" / "pool.npz", root=ws.root)
+    assert both.code != 0 and "not both" in both.err
+    neither = konomi("simulate", "--out", tmp_path / "o", root=ws.root)
+    assert neither.code != 0 and "--from-workspace" in neither.err
 
 
 def test_informativeness_spreads_a_round_over_look_alikes() -> None:

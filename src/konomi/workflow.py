@@ -172,6 +172,50 @@ def embed(ctx: Context) -> EmbedOutcome:
     return EmbedOutcome(embedded, skipped + embedded.unreadable)
 
 
+def embed_labelled(ctx: Context) -> tuple[Embedded, np.ndarray, list[Skipped]]:
+    """Embed data/train/{like,dislike}: the embeddings, their labels (1 = like) in the same
+    order, and the files that could not be read."""
+    ws = ctx.ws
+    missing = [ws.rel(ws.train_dir(lb)) for lb in LABELS if not ws.train_dir(lb).is_dir()]
+    if missing:
+        raise KonomiError(
+            f"Training folder(s) missing: {', '.join(missing)}",
+            "Create them and put images in: data/train/like/ (liked) and data/train/dislike/ "
+            f"(not liked), under {ws.root}",
+        )
+    skipped: list[Skipped] = []
+    paths, labels = labelled_images(ws, skipped)
+    embedded = ctx.embed(paths)
+    label_of = dict(zip(paths, labels))
+    y = np.asarray([label_of[p] for p in embedded.paths], dtype=int)
+    return embedded, y, skipped + embedded.unreadable
+
+
+@dataclass
+class PoolOutcome:
+    path: Path
+    n_like: int
+    n_dislike: int
+    skipped: list[Skipped]
+
+
+def export_pool(ctx: Context, path: Path) -> PoolOutcome:
+    """Write the person's labelled images as a simulation pool: `X` (their embeddings), `y`
+    (1 = like) and `paths` (relative to the root), the format `konomi simulate` reads — so the
+    loop can be replayed on one's own taste instead of a synthetic one."""
+    embedded, y, skipped = embed_labelled(ctx)
+    if not len(y):
+        raise KonomiError(
+            f"No readable images in {ctx.ws.rel(ctx.ws.train_dir('like'))}/ or "
+            f"{ctx.ws.rel(ctx.ws.train_dir('dislike'))}/ to simulate on.",
+            "Label some images first: the simulation replays the loop on your labelled images.",
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rel = np.asarray([ctx.ws.rel(p) for p in embedded.paths], dtype=str)
+    np.savez(path, X=embedded.vectors.astype(np.float32), y=y.astype(np.int8), paths=rel)
+    return PoolOutcome(path, int(y.sum()), int(len(y) - y.sum()), skipped)
+
+
 @dataclass
 class TrainOutcome:
     head_id: str
@@ -193,18 +237,7 @@ def train(
     chosen from the out-of-fold scores so that proposals reach that precision.
     """
     ws = ctx.ws
-    missing = [ws.rel(ws.train_dir(lb)) for lb in LABELS if not ws.train_dir(lb).is_dir()]
-    if missing:
-        raise KonomiError(
-            f"Training folder(s) missing: {', '.join(missing)}",
-            "Create them and put images in: data/train/like/ (liked) and data/train/dislike/ "
-            f"(not liked), under {ws.root}",
-        )
-    skipped: list[Skipped] = []
-    paths, labels = labelled_images(ws, skipped)
-    embedded = ctx.embed(paths)
-    label_of = dict(zip(paths, labels))
-    y = np.asarray([label_of[p] for p in embedded.paths], dtype=int)
+    embedded, y, skipped = embed_labelled(ctx)
     kind = ctx.settings.head if ctx.settings.head != "auto" else None
     trained = train_head(
         embedded.vectors, y, folds=folds, seed=seed, **({"kind": kind} if kind else {})
@@ -231,7 +264,7 @@ def train(
         trained.metrics,
         advice(trained.metrics),
         (in_force.dislike, in_force.like),
-        skipped + embedded.unreadable,
+        skipped,
         embedded,
         in_force,
         n_suspects,

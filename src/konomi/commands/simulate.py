@@ -11,17 +11,38 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from konomi.cli import DebugOpt, ModelOpt, RichProgress, RootOpt, app, err, errors, out
+from konomi.cli import (
+    DebugOpt,
+    ModelOpt,
+    RichProgress,
+    RootOpt,
+    app,
+    context,
+    err,
+    errors,
+    out,
+    print_skipped,
+    run,
+)
 
 
 @app.command()
 def simulate(
-    embeddings: Annotated[
-        Path, typer.Option("--embeddings", help=".npz with X (float32, n × d) and y (0/1, n).")
-    ],
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for rounds.csv, summary.csv and curves.png.")
     ],
+    embeddings: Annotated[
+        Path | None,
+        typer.Option("--embeddings", help=".npz with X (float32, n × d) and y (0/1, n)."),
+    ] = None,
+    from_workspace: Annotated[
+        bool,
+        typer.Option(
+            "--from-workspace",
+            help="Simulate on your own labelled images (data/train of --root, embedded with "
+            "--model); their embeddings are saved as OUT/pool.npz for later runs.",
+        ),
+    ] = False,
     strategies: Annotated[
         str,
         typer.Option(help="Comma-separated: seed, confirm, random, uncertainty, diverse."),
@@ -61,9 +82,13 @@ def simulate(
     Holds out part of the pool, starts from a small balanced labelled set, lets new images
     arrive in batches, and retrains the head each round with the code [cyan]konomi train[/]
     uses. Writes OUT/rounds.csv (one row per strategy, seed and round), OUT/summary.csv and
-    OUT/curves.png. The embeddings file is all it reads; --root and --model are not used.
+    OUT/curves.png. It reads either an embeddings file (--embeddings) or, with
+    --from-workspace, the labelled images of your own workspace (--root, --model): then the
+    numbers are about your taste, not a synthetic one.
 
     Example: [cyan]uv run konomi simulate --embeddings pool.npz --out sim/ --seeds 3[/]
+
+    Example: [cyan]uv run konomi simulate --from-workspace --out sim-mine/[/]
     """
     from konomi.head import MODEL_KINDS, resolve_kind
     from konomi.simulate import Plan, load_pool, plot_curves, simulate, summarise, write_rounds
@@ -75,6 +100,16 @@ def simulate(
             raise KonomiError(
                 f"Unknown head '{head}'.", f"Choose one of: {', '.join(MODEL_KINDS)}."
             )
+        if (embeddings is None) == (not from_workspace):
+            raise KonomiError(
+                "Say what to simulate on: --embeddings FILE.npz or --from-workspace (not both).",
+                "Example: uv run konomi simulate --from-workspace --out sim/",
+            )
+        if embeddings is None:
+            embeddings = _export_workspace(root, model, out_dir / "pool.npz")
+            title = f"your labelled images ({embeddings.name})"
+        else:
+            title = embeddings.name
         X, y = load_pool(embeddings)
         plan = Plan(
             strategies=tuple(s.strip() for s in strategies.split(",") if s.strip()),
@@ -98,12 +133,29 @@ def simulate(
             rows = simulate(X, y, plan, progress)
         rounds_csv = write_rounds(rows, out_dir / "rounds.csv")
         summary = summarise(rows, target)
-        png = plot_curves(rows, out_dir / "curves.png", target=target, title=embeddings.name)
+        png = plot_curves(rows, out_dir / "curves.png", target=target, title=title)
         summary_csv = _write_summary(summary, out_dir / "summary.csv")
         _print_summary(summary, target)
         out.print(
             f"Wrote {rounds_csv}, {summary_csv} and {png} in {time.perf_counter() - started:.0f} s."
         )
+
+
+def _export_workspace(root: Path | None, model: str | None, path: Path) -> Path:
+    """Embed the workspace's labelled images (through the cache) into a pool file."""
+    from konomi import workflow
+
+    ctx = context(root, model)
+    try:
+        pool = run(ctx, lambda c: workflow.export_pool(c, path))
+    finally:
+        ctx.close()
+    print_skipped(pool.skipped, ctx.ws.rel)
+    err.print(
+        f"Your labelled images: {pool.n_like} like / {pool.n_dislike} dislike from "
+        f"{ctx.ws.rel(ctx.ws.data)}/train/, saved as {pool.path}."
+    )
+    return pool.path
 
 
 def _write_summary(summary: list, path: Path) -> Path:
