@@ -265,8 +265,9 @@ def _exact_fit(K: np.ndarray, t: np.ndarray, lam: float) -> tuple[np.ndarray, np
     """alpha = (K + lam I)⁻¹ t and the leave-one-out predictions t_i - alpha_i / (K + lam I)⁻¹_ii.
 
     In place (K is overwritten): a Cholesky factorisation, then LAPACK turns the factor into the
-    inverse in the same array. One n × n array in all — at 6,000 labels 0.37 GB and 6 s where a
-    triangular solve against the identity took 1.2 GB and 12 s — so exact fits go to 8,000."""
+    inverse in the same array. One n × n array in all — at 6,000 labels 0.40 GB and 4.9 s where a
+    triangular solve against the identity took 1.22 GB and 6.4 s (benchmarks/bench_kernel_fit.py)
+    — so exact fits go to 8,000 labels."""
     from scipy.linalg import blas, lapack
 
     K[np.diag_indices_from(K)] += lam
