@@ -245,3 +245,28 @@ def test_a_warm_score_reuses_the_cached_scores_of_its_head(workspace, tiny_model
         assert predicted == [29]
     finally:
         ctx.close()
+
+
+def test_training_and_scoring_say_what_the_wait_is(workspace, tiny_model, monkeypatch):
+    """Long steps report progress: the head's fit as a stage of its own, and scoring chunk by
+    chunk up to the number of images (seconds with thousands of labels on 100k images)."""
+    from konomi import workflow
+
+    ws = workspace(n_like=8, n_dislike=8, n_unlabeled=12)
+    seen: list[tuple[str, int, int | None]] = []
+    monkeypatch.setattr(workflow, "PREDICT_CHUNK", 10)
+    ctx = workflow.Context.open(ws.root, model=str(tiny_model))
+    ctx.progress = lambda stage, done, total: seen.append((stage, done, total))
+    try:
+        workflow.train(ctx, folds=2)
+        assert ("training the head on 16 labels", 0, None) in seen
+        seen.clear()
+        scores = workflow.score(ctx).rows
+        assert [s for s in seen if s[0] == "scoring"] == [
+            ("scoring", 10, 28),
+            ("scoring", 20, 28),
+            ("scoring", 28, 28),
+        ]
+        assert len(scores) == 28
+    finally:
+        ctx.close()

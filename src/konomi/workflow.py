@@ -239,6 +239,8 @@ def train(
     ws = ctx.ws
     embedded, y, skipped = embed_labelled(ctx)
     kind = ctx.settings.head if ctx.settings.head != "auto" else None
+    if ctx.progress:  # seconds at thousands of labels: say what the wait is
+        ctx.progress(f"training the head on {len(y)} labels", 0, None)
     trained = train_head(
         embedded.vectors, y, folds=folds, seed=seed, **({"kind": kind} if kind else {})
     )
@@ -315,7 +317,7 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
                 f"The head expects {dim}-d embeddings, the model gives {X.shape[1]}.",
                 "Retrain: uv run konomi train",
             )
-        scores[rows] = record.head.predict(X)
+        scores[rows] = _predict(ctx, record, X)
     n_labeled = sum(record.info.get("counts", {}).values()) or None
     info = informativeness(scores, lookup, n_labeled=n_labeled)
     changed = [
@@ -325,6 +327,21 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
     ]
     ctx.cache.put_scores(changed, record.id)
     return Scored(record, embedded, scores, info)
+
+
+PREDICT_CHUNK = 8192  # rows scored between two progress updates
+
+
+def _predict(ctx: Context, record: HeadRecord, X: np.ndarray) -> np.ndarray:
+    """The head's scores for X, chunk by chunk with a progress bar: a kernel head with
+    thousands of labels takes seconds on 100,000 new images (after each retrain)."""
+    scores = np.empty(len(X))
+    for start in range(0, len(X), PREDICT_CHUNK):
+        stop = min(start + PREDICT_CHUNK, len(X))
+        scores[start:stop] = record.head.predict(X[start:stop])
+        if ctx.progress:
+            ctx.progress("scoring", stop, len(X))
+    return scores
 
 
 class VectorLookup:
