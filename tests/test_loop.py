@@ -270,3 +270,21 @@ def test_training_and_scoring_say_what_the_wait_is(workspace, tiny_model, monkey
         assert len(scores) == 28
     finally:
         ctx.close()
+
+
+def test_the_round_suggestions_are_images_waiting_for_review(workspace, tiny_model):
+    """`informativeness > 0.5` in scores.csv means "suggested for this round": never an image
+    already in data/train/ (it has its label), and as many as `konomi round` says to look at."""
+    from konomi import workflow
+    from konomi.active import suggested_reviews
+
+    ws = workspace(n_like=8, n_dislike=8, n_unlabeled=12)
+    ctx = workflow.Context.open(ws.root, model=str(tiny_model))
+    try:
+        workflow.train(ctx, folds=2)
+        rows = workflow.score(ctx).rows
+    finally:
+        ctx.close()
+    suggested = [r for r in rows if r.informativeness > 0.5]
+    assert suggested and not [r.path for r in suggested if r.train_label]
+    assert len(suggested) == suggested_reviews(12, 16) == 12

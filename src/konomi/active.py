@@ -88,23 +88,34 @@ def informativeness(
     *,
     limit: int | None = None,
     n_labeled: int | None = None,
+    waiting: np.ndarray | None = None,
 ) -> np.ndarray:
     """How much a person's look at each image would teach the model: sort by it, highest first.
 
     Without embeddings: the uncertainty of the score (1 at 0.5, 0 at 0 or 1). With embeddings
-    `X`: the `limit` diverse picks (default: `suggested_reviews` for this many images and
+    `X`: the `limit` diverse picks (default: `suggested_reviews` for the waiting images and
     `n_labeled` labels) score above 0.5 — 0.5 + uncertainty / 2 — and every other image below,
     uncertainty / 2. So "informativeness > 0.5" means "suggested for this round's review".
+    `waiting` (a mask) says which images can be suggested at all: an image already in
+    data/train/ has its label, and a pick spent on it would be a look the person never takes.
     """
     u = uncertainty(scores)
     if X is None or len(u) == 0:
         return u
+    rows = np.arange(len(u)) if waiting is None else np.flatnonzero(waiting)
     if limit is None:
-        limit = suggested_reviews(len(u), 400 if n_labeled is None else n_labeled)
+        limit = suggested_reviews(len(rows), 400 if n_labeled is None else n_labeled)
     info = u / 2.0
-    picks = diverse_picks(u, X, limit)
+    picks = rows[diverse_picks(u[rows], X if waiting is None else _restrict(X, rows), limit)]
     info[picks] = 0.5 + u[picks] / 2.0
     return info
+
+
+def _restrict(X: Vectors, rows: np.ndarray) -> Vectors:
+    """The embeddings of `rows` only, numbered 0 … len(rows) - 1."""
+    if callable(X):
+        return lambda picked: X(rows[picked])
+    return np.asarray(X)[rows]
 
 
 def suggested_reviews(n_unlabeled: int, n_labeled: int) -> int:

@@ -319,7 +319,8 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
             )
         scores[rows] = _predict(ctx, record, X)
     n_labeled = sum(record.info.get("counts", {}).values()) or None
-    info = informativeness(scores, lookup, n_labeled=n_labeled)
+    waiting = np.array([ctx.ws.label_of(p) is None for p in embedded.paths], dtype=bool)
+    info = informativeness(scores, lookup, n_labeled=n_labeled, waiting=waiting)
     changed = [
         (d, s, i)
         for d, s, i in zip(embedded.digests, scores, info)
