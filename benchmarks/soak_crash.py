@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from factories.images import file_hashes, make_taste_set, make_unlabeled_set  # noqa: E402
 from factories.models import build_model_dir  # noqa: E402
+from factories.watch import count_files, moving_window  # noqa: E402
 
 
 @dataclass
@@ -73,10 +74,6 @@ def journal_state(root: Path) -> tuple[int, int]:
     finally:
         db.close()
     return started, planned
-
-
-def count_files(folder: Path) -> int:
-    return sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
 
 
 class Soak:
@@ -118,17 +115,9 @@ class Soak:
             env=env or self.env,
         )
         if learn:  # watch the moves: from the first file to the last
-            watch = self.watched(command)
-            count = count_files(watch)
-            first = last = None
-            while proc.poll() is None:
-                now = count_files(watch)
-                if now != count:
-                    count, last = now, time.perf_counter()
-                    first = first or last
-                time.sleep(0.002)
-            if first is not None and last is not None:
-                self.move_span[command] = max(0.02, last - first)
+            window = moving_window(proc, self.watched(command), poll=0.002)
+            if window is not None:
+                self.move_span[command] = max(0.02, window[1] - window[0])
         out, err = proc.communicate(timeout=600)
         if learn:
             self.full_run[command] = time.perf_counter() - started

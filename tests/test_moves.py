@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 from factories.images import assert_conserved, file_hashes
+from factories.watch import count_files, moving_window
 
 from konomi.errors import JournalError
 from konomi.moves import BATCH, FAULT_POINTS, Journal, PlannedMove, free_name
@@ -254,22 +255,6 @@ def test_crash_during_repair_itself(tmp_path, link_error):
     assert_settled(root, before)
     undo_everything(root)
     assert layout(root) == original
-
-
-def count_files(folder: Path) -> int:
-    return sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
-
-
-def moving_window(proc: subprocess.Popen, watch: Path) -> tuple[float, float] | None:
-    """Poll until `proc` exits: (first, last) moment the file count in `watch` changed."""
-    count, first, last = count_files(watch), None, None
-    while proc.poll() is None:
-        now = count_files(watch)
-        if now != count:
-            count, last = now, time.perf_counter()
-            first = first or last
-        time.sleep(0.001)
-    return (first, last) if first and last else None
 
 
 @pytest.mark.parametrize("link_error", ["", "EXDEV"])
