@@ -25,7 +25,7 @@ import numpy as np
 from benchmarks.bench_encoder_decode import describe_machine
 from benchmarks.bench_heads import split
 from benchmarks.pools import VARIED, make_pool_with_truth
-from konomi.head import rank_auc, resolve_kind, train_head
+from konomi.learn.head import rank_auc, resolve_kind, train_head
 
 SIZES = (1000, 3000)
 

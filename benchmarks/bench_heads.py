@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.pools import VARIED, make_pool
-from konomi.head import MODEL_KINDS, evaluate, train_head
+from konomi.learn.head import MODEL_KINDS, evaluate, train_head
 
 DEFAULT_SIZES = (400, 1000, 3000)
 DEFAULT_HEADS = ("kernel", "logreg", "svm", "mlp", "knn")

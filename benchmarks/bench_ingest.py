@@ -52,10 +52,10 @@ from benchmarks.bench_encoder_decode import (
 )
 from benchmarks.photos import make_photos
 from benchmarks.vit_model import build_vit_b32
-from konomi.cache import EmbeddingCache
-from konomi.encoder import Encoder, ModelFiles, resolve_model
-from konomi.ingest import embed_files, plan_for
-from konomi.quantize import quantized_files
+from konomi.encode.encoder import Encoder, ModelFiles, resolve_model
+from konomi.encode.ingest import embed_files, plan_for
+from konomi.encode.quantize import quantized_files
+from konomi.store.cache import EmbeddingCache
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "bench-out"

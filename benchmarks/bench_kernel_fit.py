@@ -38,7 +38,7 @@ def measure(way: str, n: int) -> dict[str, float]:
     """One fit on n unit vectors (256-d, 30 % liked) on one BLAS thread, as `konomi train`."""
     from threadpoolctl import threadpool_limits
 
-    from konomi.head_kinds import _exact_fit, rbf_gram, squared_distances
+    from konomi.learn.kinds import _exact_fit, rbf_gram, squared_distances
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, 256))

@@ -30,9 +30,9 @@ import numpy as np
 
 from benchmarks.bench_encoder_decode import describe_machine
 from benchmarks.vit_model import build_vit_b32
-from konomi.cache import EmbeddingCache
-from konomi.encoder import resolve_model
-from konomi.images import content_hash
+from konomi.encode.encoder import resolve_model
+from konomi.encode.images import content_hash
+from konomi.store.cache import EmbeddingCache
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "bench-out"

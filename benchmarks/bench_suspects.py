@@ -28,8 +28,8 @@ import time
 
 import numpy as np
 
-from konomi import duplicates, suspects, thresholds
-from konomi.head import DEFAULT_HEAD, train_head
+from konomi.learn import duplicates, suspects, thresholds
+from konomi.learn.head import DEFAULT_HEAD, train_head
 
 
 def _unit(X: np.ndarray) -> np.ndarray:

@@ -182,7 +182,7 @@ def build(root: Path, n_files: int, seed: int) -> Path:
     model = build_model_dir(root.parent / "model")
     make_taste_set(root / "data" / "train", 12, 12, seed=seed)
     make_unlabeled_set(root / "data" / "unlabeled", n_files // 2, n_files - n_files // 2, seed + 1)
-    from konomi import workflow
+    from konomi.app import loop as workflow
 
     ctx = workflow.Context.open(root, model=str(model))
     try:

@@ -23,13 +23,10 @@ from test_crash import train_in_process
 from test_moves import assert_settled, layout, undo_everything
 from typer.testing import CliRunner
 
-from konomi import workflow
-from konomi.cache import EmbeddingCache
-from konomi.cli import app
-from konomi.commands import load_all
+from konomi.app import loop as workflow
+from konomi.cli.main import app
 from konomi.errors import NoHeadError
-
-load_all()
+from konomi.store.cache import EmbeddingCache
 
 
 class Run:
@@ -124,7 +121,7 @@ def test_cache_damage_found_in_the_middle_of_a_run(ws, tiny_model):
     finally:
         ctx.close()
     assert len(outcome.rows) == 22
-    assert any("embedding cache was corrupt" in w for w in ctx.warnings)
+    assert any("embedding cache was corrupt" in w for w in ctx.reporter.warnings)
     assert list((ws / ".konomi").glob("cache.sqlite.corrupt-*"))
     with EmbeddingCache(ws / ".konomi" / "cache.sqlite") as rebuilt:
         assert len(rebuilt.file_stamps()) == 22 and not rebuilt.warnings

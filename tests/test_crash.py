@@ -25,7 +25,7 @@ from factories.images import file_hashes, make_taste_set, make_unlabeled_set
 from factories.models import konomi_env
 from test_moves import assert_settled, layout, undo_everything
 
-from konomi import workflow
+from konomi.app import loop as workflow
 
 N_UNLABELED = 150  # three journal batches
 

@@ -11,9 +11,9 @@ from factories.images import make_image
 from factories.models import build_broken_models, build_model_dir, build_tiny_encoder
 from PIL import Image
 
-from konomi.encoder import Encoder, Preprocess, choose_providers, resolve_model
+from konomi.encode.encoder import Encoder, Preprocess, choose_providers, resolve_model
+from konomi.encode.images import load_image
 from konomi.errors import ModelError
-from konomi.images import load_image
 
 
 def test_embeddings_are_l2_normalised_and_batch_independent(tiny_model, tmp_path):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from konomi import workflow
-from konomi.explain import nearest
+from konomi.app import loop as workflow
+from konomi.app.explain import nearest
 
 
 def train_in_process(root: Path, model: Path) -> workflow.TrainOutcome:

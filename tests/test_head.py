@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from konomi import head_kinds
-from konomi.head import DEFAULT_HEAD, MODEL_KINDS, Head, evaluate, resolve_kind, train_head
-from konomi.head_kinds import KernelRidgeModel, squared_distances
+from konomi.learn import kinds as head_kinds
+from konomi.learn.head import DEFAULT_HEAD, MODEL_KINDS, Head, evaluate, resolve_kind, train_head
+from konomi.learn.kinds import KernelRidgeModel, squared_distances
 
 
 def multimodal_pool(

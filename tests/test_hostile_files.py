@@ -30,8 +30,8 @@ from factories.models import konomi_env
 from test_crash import cli, ok, start_paused, train_in_process
 from test_moves import assert_settled, layout, undo_everything
 
+from konomi.encode.images import MAX_FILE_BYTES, read_file
 from konomi.errors import UnreadableImage
-from konomi.images import MAX_FILE_BYTES, read_file
 
 SCORED = None  # the table's expectation for a file that must be scored and sorted
 

@@ -13,8 +13,10 @@ import pytest
 from factories.images import make_image
 from test_suspects import plant_mistakes
 
-from konomi import duplicates, html_report, workflow
-from konomi.images import find_images
+from konomi.app import loop as workflow
+from konomi.app.reports import html as html_report
+from konomi.encode.images import find_images
+from konomi.learn import duplicates
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: The tiny test encoder puts every image of one colour near cosine 0.999: a burst of the same

@@ -16,11 +16,11 @@ from factories.images import expected_unreadable, make_format_zoo, make_hostile_
 from factories.models import OPSET, save_model
 from onnx import TensorProto, helper, numpy_helper
 
-from konomi.cache import EmbeddingCache
-from konomi.encoder import Encoder, resolve_model
+from konomi.encode.encoder import Encoder, resolve_model
+from konomi.encode.images import find_images, load_image
+from konomi.encode.ingest import embed_files
 from konomi.errors import ModelError
-from konomi.images import find_images, load_image
-from konomi.ingest import embed_files
+from konomi.store.cache import EmbeddingCache
 
 
 def _one_at_a_time(encoder: Encoder, paths: list[Path]) -> np.ndarray:
@@ -185,7 +185,8 @@ def test_the_embed_command_starts_without_heavy_imports(tmp_path, cli_env):
 def test_files_moved_by_classify_and_undo_are_not_read_again(workspace, tiny_model, monkeypatch):
     """classify moves thousands of photos at once; the next run must know them by their new
     paths instead of reading and hashing every one again."""
-    from konomi import ingest, workflow
+    from konomi.app import loop as workflow
+    from konomi.encode import ingest
 
     ws = workspace(n_like=6, n_dislike=6, n_unlabeled=10)
     ctx = workflow.Context.open(ws.root, model=str(tiny_model))

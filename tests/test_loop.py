@@ -217,8 +217,8 @@ def test_help_has_an_example_for_every_command(konomi):
 def test_a_warm_score_reuses_the_cached_scores_of_its_head(workspace, tiny_model, monkeypatch):
     """100,000 images re-scored by the same head must not run the head again: only new images
     are predicted, and a new head predicts everything."""
-    from konomi import workflow
-    from konomi.head import Head
+    from konomi.app import loop as workflow
+    from konomi.learn.head import Head
 
     ws = workspace(n_like=8, n_dislike=8, n_unlabeled=12)
     predicted: list[int] = []
@@ -250,13 +250,13 @@ def test_a_warm_score_reuses_the_cached_scores_of_its_head(workspace, tiny_model
 def test_training_and_scoring_say_what_the_wait_is(workspace, tiny_model, monkeypatch):
     """Long steps report progress: the head's fit as a stage of its own, and scoring chunk by
     chunk up to the number of images (seconds with thousands of labels on 100k images)."""
-    from konomi import workflow
+    from konomi.app import loop as workflow
 
     ws = workspace(n_like=8, n_dislike=8, n_unlabeled=12)
     seen: list[tuple[str, int, int | None]] = []
     monkeypatch.setattr(workflow, "PREDICT_CHUNK", 10)
     ctx = workflow.Context.open(ws.root, model=str(tiny_model))
-    ctx.progress = lambda stage, done, total: seen.append((stage, done, total))
+    ctx.reporter.on_progress = lambda stage, done, total: seen.append((stage, done, total))
     try:
         workflow.train(ctx, folds=2)
         assert ("training the head on 16 labels", 0, None) in seen
@@ -275,8 +275,8 @@ def test_training_and_scoring_say_what_the_wait_is(workspace, tiny_model, monkey
 def test_the_round_suggestions_are_images_waiting_for_review(workspace, tiny_model):
     """`informativeness > 0.5` in scores.csv means "suggested for this round": never an image
     already in data/train/ (it has its label), and as many as `konomi round` says to look at."""
-    from konomi import workflow
-    from konomi.active import suggested_reviews
+    from konomi.app import loop as workflow
+    from konomi.learn.active import suggested_reviews
 
     ws = workspace(n_like=8, n_dislike=8, n_unlabeled=12)
     ctx = workflow.Context.open(ws.root, model=str(tiny_model))

@@ -33,13 +33,13 @@ from factories.images import assert_conserved, file_hashes
 from factories.watch import count_files, moving_window
 
 from konomi.errors import JournalError
-from konomi.moves import BATCH, FAULT_POINTS, Journal, PlannedMove, free_name
+from konomi.store.journal import BATCH, FAULT_POINTS, Journal, PlannedMove, free_name
 from konomi.workspace import Workspace, workspace_lock
 
 DRIVER = r"""
 import json, sys
 from pathlib import Path
-from konomi.moves import Journal, PlannedMove
+from konomi.store.journal import Journal, PlannedMove
 from konomi.workspace import Workspace, workspace_lock
 
 args = json.loads(sys.argv[1])

@@ -9,16 +9,16 @@ import os
 import numpy as np
 import pytest
 
-from konomi.encoder import Encoder, resolve_model
-from konomi.quantize import (
+from konomi.app.loop import Context, all_images
+from konomi.app.precision import choose_model
+from konomi.encode.encoder import Encoder, resolve_model
+from konomi.encode.quantize import (
     CHECK_FILE,
     Agreement,
     agreement,
-    choose_model,
     quantized_files,
     spearman,
 )
-from konomi.workflow import Context, all_images
 
 
 def test_spearman_matches_the_textbook_values():
@@ -74,7 +74,7 @@ def test_int8_is_used_when_it_passes_the_check_and_caches_under_its_own_id(works
     ctx = _context(ws.root, tiny_model)
     fp32 = resolve_model(str(tiny_model))
     chosen = choose_model(ctx, fp32, min_spearman=0.9, min_agreement=0.9)
-    assert chosen.model_id == fp32.model_id + "+int8" and not ctx.warnings
+    assert chosen.model_id == fp32.model_id + "+int8" and not ctx.reporter.warnings
     record = json.loads((ws.root / ".konomi" / CHECK_FILE).read_text())
     assert record["agreement"]["n"] == 24
 
@@ -95,7 +95,7 @@ def test_int8_is_refused_with_the_numbers_when_it_scores_differently(workspace, 
     fp32 = resolve_model(str(tiny_model))
     chosen = choose_model(ctx, fp32, min_spearman=1.01)  # no model can pass this
     assert chosen == fp32
-    (warning,) = ctx.warnings
+    (warning,) = ctx.reporter.warnings
     assert "int8 refused" in warning and "Spearman" in warning and "fp32" in warning
     ctx.close()
 
@@ -113,7 +113,7 @@ def test_the_verdict_is_remembered_until_the_labelled_images_change(workspace, t
     path.write_text(json.dumps(record))
     ctx = _context(ws.root, tiny_model)
     assert choose_model(ctx, fp32, min_spearman=0.9, min_agreement=0.9) == fp32
-    assert "Spearman 0.5000" in ctx.warnings[0]
+    assert "Spearman 0.5000" in ctx.reporter.warnings[0]
     ctx.close()
     # ... and checked again once they change.
     next(iter((ws.root / "data" / "train" / "like").iterdir())).unlink()
@@ -128,7 +128,7 @@ def test_too_few_labelled_images_keep_fp32_and_say_why(workspace, tiny_model):
     ctx = _context(ws.root, tiny_model)
     fp32 = resolve_model(str(tiny_model))
     assert choose_model(ctx, fp32) == fp32
-    assert "at least 10" in ctx.warnings[0]
+    assert "at least 10" in ctx.reporter.warnings[0]
     ctx.close()
 
 

@@ -36,8 +36,8 @@ from factories.images import (
 )
 from PIL import Image
 
-from konomi import workflow
-from konomi.review import ReviewServer
+from konomi.app import loop as workflow
+from konomi.app.review.server import ReviewServer
 from konomi.workspace import Workspace, workspace_lock
 
 URL_LINE = re.compile(r"^http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]+)$")
@@ -578,7 +578,7 @@ def test_without_a_trained_head_images_can_still_be_labelled(tmp_path, tiny_mode
 def test_the_queue_shows_images_in_the_order_score_recorded(ws, tiny_model):
     """The review queue follows `active.informativeness` as `score_paths` computed it (the
     diverse order the simulator chose), not an order of its own."""
-    from konomi.review_queue import ReviewQueue, scan
+    from konomi.app.review.queue import ReviewQueue, scan
 
     ctx = workflow.Context.open(ws, model=str(tiny_model))
     try:

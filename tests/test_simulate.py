@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from konomi.active import informativeness, kmeans_groups, suggested_reviews, uncertainty
-from konomi.sim_strategies import BUDGETED, STRATEGIES
-from konomi.simulate import Plan, run_strategy, simulate, split_pool, summarise
-from konomi.workflow import Context
+from konomi.app.loop import Context
+from konomi.learn.active import informativeness, kmeans_groups, suggested_reviews, uncertainty
+from konomi.learn.simulate.replay import Plan, run_strategy, simulate, split_pool, summarise
+from konomi.learn.simulate.strategies import BUDGETED, STRATEGIES
 
 CONTRACT = ("strategy", "round", "n_labeled", "n_reviewed", "n_corrections", "auc", "accuracy",
             "brier")  # fmt: skip

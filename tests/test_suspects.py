@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from factories.images import make_image
 
-from konomi import suspects
-from konomi.head import train_head
+from konomi.learn import suspects
+from konomi.learn.head import train_head
 
 WARM = (225, 95, 35)  # a colour the generated taste likes
 COOL = (40, 125, 205)  # a colour it dislikes

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from factories.images import make_image
 
-from konomi import thresholds
 from konomi.errors import KonomiError
-from konomi.head import train_head
-from konomi.workspace import Settings
+from konomi.learn import thresholds
+from konomi.learn.head import train_head
+from konomi.settings import Settings
 
 
 def pool(seed: int, n: int, d: int = 64, sep: float = 0.5):

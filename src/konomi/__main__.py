@@ -1,5 +1,5 @@
 """`python -m konomi` — the same as the `konomi` command."""
 
-from konomi.cli import main
+from konomi.cli.main import main
 
 main()

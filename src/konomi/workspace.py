@@ -1,4 +1,4 @@
-"""The workspace: folder layout, settings from `konomi.toml`, and the lock.
+"""The workspace: folder layout, where its settings live, and the lock.
 
 The root is `--root DIR`, else `KONOMI_ROOT`, else the current directory. Every path konomi shows
 a person or writes to a report is relative to that root, with forward slashes.
@@ -8,136 +8,22 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
-import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .errors import KonomiError, WorkspaceBusy
+from konomi.errors import KonomiError, WorkspaceBusy
+from konomi.settings import Settings, parse_settings
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
-DEFAULT_MODEL = "immich-app/ViT-B-32__openai"
 LABELS = ("like", "dislike")
 PROPOSALS = ("like", "dislike", "unsure")
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Settings of one workspace; `konomi.toml` may set any of them, flags override."""
-
-    model: str = DEFAULT_MODEL
-    like_threshold: float = 0.7
-    dislike_threshold: float = 0.3
-    head: str = "auto"
-    device: str = "auto"
-    precision: str = "fp32"
-    batch_size: int = 0  # 0: chosen from the model
-    extra: dict = field(default_factory=dict)
-    explicit: frozenset[str] = frozenset()  # keys konomi.toml set itself
-
-    def with_overrides(self, **values: object) -> Settings:
-        """A copy with every non-None value replaced (and marked explicit)."""
-        given = {k: v for k, v in values.items() if v is not None}
-        return replace(self, **given, explicit=self.explicit | frozenset(given))
-
-
-_TYPE_WORDS = {float: "a number", int: "a whole number", str: "text in quotes"}
-
-
-def _parse_settings(path: Path) -> Settings:
-    """Read `konomi.toml`, naming the line and key at fault when it is malformed."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise KonomiError(
-            f"{path.name} is not UTF-8 text (byte {exc.start}).",
-            "Save it as UTF-8, or delete konomi.toml to use the defaults.",
-        ) from None
-    except OSError as exc:
-        raise KonomiError(f"Cannot read {path} ({exc.strerror or exc}).") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _toml_error(path, text, exc) from None
-    known = {f.name for f in fields(Settings)} - {"extra", "explicit"}
-    values: dict[str, object] = {}
-    for key, value in data.items():
-        if key not in known:
-            values.setdefault("extra", {})[key] = value  # type: ignore[index]
-            continue
-        default = getattr(Settings, key)
-        expected = type(default)
-        ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
-        if not ok or isinstance(value, bool):
-            raise KonomiError(
-                f"{path.name}, line {_line_of_key(text, key)}: key '{key}' should be "
-                f"{_TYPE_WORDS.get(expected, expected.__name__)}, got {value!r}.",
-                f"Example: {key} = {default!r}",
-            )
-        values[key] = float(value) if expected is float else value
-    values["explicit"] = frozenset(k for k in data if k in known)
-    settings = Settings(**values)  # type: ignore[arg-type]
-    try:
-        check_thresholds(settings.dislike_threshold, settings.like_threshold)
-    except KonomiError as exc:
-        key = "like_threshold" if "like_threshold" in data else "dislike_threshold"
-        raise KonomiError(
-            f"{path.name}, line {_line_of_key(text, key)}: {exc.message}", exc.hint
-        ) from None
-    return settings
-
-
-def _line_of_key(text: str, key: str) -> str:
-    """The line number where `key = …` is set (as text; '?' when it cannot be found)."""
-    pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
-    for number, line in enumerate(text.splitlines(), 1):
-        if pattern.match(line):
-            return str(number)
-    return "?"
-
-
-def _toml_error(path: Path, text: str, exc: Exception) -> KonomiError:
-    """A TOML syntax error as 'line N (`the line`): what is wrong', with the key it sets."""
-    message = str(exc)
-    found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-    what = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "syntax error"
-    if not found:
-        return KonomiError(
-            f"{path.name} is not valid TOML: {message}",
-            "Fix it, or delete konomi.toml to use the defaults.",
-        )
-    number = int(found.group(1))
-    lines = text.splitlines()
-    line = lines[number - 1].strip() if 0 < number <= len(lines) else ""
-    key = line.split("=", 1)[0].strip().strip("\"'") if "=" in line else ""
-    where = f"line {number}" + (f" (key '{key}')" if key else "")
-    shown = f": {line}" if line else ""
-    return KonomiError(
-        f"{path.name}, {where} is not valid TOML — {what}{shown}",
-        'Fix that line (text needs quotes: model = "owner/name"), or delete konomi.toml to '
-        "use the defaults.",
-    )
-
-
-def check_thresholds(dislike: float, like: float) -> None:
-    """Thresholds must satisfy 0 ≤ dislike ≤ like ≤ 1, or proposals make no sense."""
-    if not (0.0 <= dislike <= like <= 1.0):
-        raise KonomiError(
-            f"Thresholds must satisfy 0 <= dislike ({dislike}) <= like ({like}) <= 1.",
-            "Example: --like-threshold 0.7 --dislike-threshold 0.3",
-        )
-
-
-@dataclass(frozen=True)
 class Workspace:
-    """Paths of one konomi workspace (see DESIGN.md, "Workspace")."""
+    """Paths of one konomi workspace (the layout README describes)."""
 
     root: Path
 
@@ -219,7 +105,7 @@ class Workspace:
     def settings(self) -> Settings:
         """Settings from `konomi.toml` (defaults when absent)."""
         if self.settings_path.is_file():
-            return _parse_settings(self.settings_path)
+            return parse_settings(self.settings_path)
         return Settings()
 
     @cached_property

@@ -1,0 +1,116 @@
+"""`check-env`: is this machine ready, and if not, what exactly to do about it."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from konomi.encode.encoder import Encoder, available_providers, resolve_model
+from konomi.encode.images import IMAGE_EXTENSIONS, Skipped, find_images
+from konomi.errors import KonomiError
+from konomi.settings import Settings
+from konomi.workspace import LABELS, Workspace
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the check-env table."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = True
+
+
+PACKAGES = ("onnxruntime", "numpy", "pillow", "scikit-learn", "huggingface-hub", "typer", "rich")
+
+
+def run_checks(ws: Workspace, settings: Settings) -> list[Check]:
+    """Every check, in the order a person would fix them."""
+    checks = [
+        Check(
+            "Python",
+            sys.version_info >= (3, 10),
+            f"{platform.python_version()} ({sys.executable})",
+            "Install Python 3.10 or newer.",
+        )
+    ]
+    for name in PACKAGES:
+        try:
+            version = importlib.metadata.version(name)
+            checks.append(Check(f"package {name}", True, version))
+        except importlib.metadata.PackageNotFoundError:
+            checks.append(Check(f"package {name}", False, "missing", "Run: uv sync"))
+    providers = available_providers()
+    checks.append(Check("ONNX Runtime providers", True, ", ".join(providers)))
+    heif = {".heic", ".avif"} & IMAGE_EXTENSIONS
+    checks.append(
+        Check(
+            "HEIC/AVIF support",
+            bool(heif),
+            "yes" if heif else "no (JPEG, PNG, WebP, GIF, BMP, TIFF only)",
+            "Optional: uv sync --extra heif",
+            required=False,
+        )
+    )
+    checks += _model_checks(settings)
+    checks += _data_checks(ws)
+    return checks
+
+
+def _model_checks(settings: Settings) -> list[Check]:
+    try:
+        files = resolve_model(settings.model)
+    except KonomiError as exc:
+        return [Check(f"model {settings.model}", False, exc.message, exc.hint or "")]
+    out = [Check("model files", True, f"{files.onnx_path}")]
+    try:
+        encoder = Encoder(files, device=settings.device)
+        vec = encoder.encode(np.zeros((1, 3, encoder.size, encoder.size), np.float32))
+        out.append(
+            Check(
+                "model loads",
+                True,
+                f"input {encoder.size}x{encoder.size} px, embedding {vec.shape[1]}-d, "
+                f"on {encoder.providers[0]}",
+            )
+        )
+    except KonomiError as exc:
+        out.append(Check("model loads", False, exc.message, exc.hint or ""))
+    return out
+
+
+def _data_checks(ws: Workspace) -> list[Check]:
+    out = []
+    for label in LABELS:
+        folder = ws.train_dir(label)
+        if not folder.is_dir():
+            out.append(
+                Check(ws.rel(folder), False, "missing", f"Create it: mkdir -p {ws.rel(folder)}")
+            )
+            continue
+        skipped: list[Skipped] = []
+        n = sum(1 for _ in find_images(folder, skipped))
+        fix = "" if n >= 20 else f"Put liked/disliked images in {ws.rel(folder)} (about 200)."
+        out.append(Check(ws.rel(folder), n > 0, f"{n} images", fix))
+    for folder, why in ((ws.unlabeled, "new images to sort"),):
+        n = sum(1 for _ in find_images(folder)) if folder.is_dir() else 0
+        out.append(
+            Check(
+                ws.rel(folder),
+                True,
+                f"{n} images ({why})" if folder.is_dir() else "missing",
+                required=False,
+            )
+        )
+    for proposal in ("like", "dislike", "unsure"):
+        folder = ws.classified_dir(proposal)
+        if folder.is_dir():
+            n = sum(1 for _ in find_images(folder))
+            out.append(Check(ws.rel(folder), True, f"{n} images", required=False))
+    return out

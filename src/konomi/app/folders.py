@@ -1,0 +1,26 @@
+"""Which images of the workspace play which part: the labelled ones, and all of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from konomi.encode.images import Skipped, find_images
+from konomi.workspace import LABELS, Workspace
+
+
+def labelled_images(ws: Workspace, skipped: list[Skipped]) -> tuple[list[Path], np.ndarray]:
+    """Training images and their labels (1 = like, 0 = dislike)."""
+    paths: list[Path] = []
+    labels: list[int] = []
+    for label in LABELS:
+        found = list(find_images(ws.train_dir(label), skipped))
+        paths += found
+        labels += [1 if label == "like" else 0] * len(found)
+    return paths, np.asarray(labels, dtype=int)
+
+
+def all_images(ws: Workspace, skipped: list[Skipped]) -> list[Path]:
+    """Every image under data/ (train, unlabeled, classified)."""
+    return list(find_images(ws.data, skipped))

@@ -1,0 +1,263 @@
+"""The loop's steps — embed, train, classify, score, undo — as functions that return results.
+
+The CLI calls these and prints what they return; nothing here prints or exits. Every step that
+moves files holds the workspace lock and repairs the journal first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from konomi.app.context import Context, moving, repair_if_idle
+from konomi.app.folders import all_images, labelled_images
+from konomi.app.reports.scores_csv import Row, proposal, write_csv
+from konomi.app.scoring import Scored, score_paths
+from konomi.encode.images import Skipped, find_images
+from konomi.encode.ingest import Embedded
+from konomi.errors import KonomiError
+from konomi.learn.head import Metrics, advice, train_head
+from konomi.learn.suspects import count_flagged
+from konomi.learn.thresholds import Thresholds, settle
+from konomi.store.heads import save_head
+from konomi.store.journal import MoveReport, PlannedMove, RepairReport
+from konomi.workspace import (
+    LABELS,
+)
+
+
+# -- steps --------------------------------------------------------------------------------------
+@dataclass
+class EmbedOutcome:
+    embedded: Embedded
+    skipped: list[Skipped]
+
+
+def embed(ctx: Context) -> EmbedOutcome:
+    """Embed every image of the workspace into the cache (no moves)."""
+    skipped: list[Skipped] = []
+    paths = all_images(ctx.ws, skipped)
+    embedded = ctx.embed(paths, vectors=False)  # only the cache is wanted: no 200 MB read
+    return EmbedOutcome(embedded, skipped + embedded.unreadable)
+
+
+def embed_labelled(ctx: Context) -> tuple[Embedded, np.ndarray, list[Skipped]]:
+    """Embed data/train/{like,dislike}: the embeddings, their labels (1 = like) in the same
+    order, and the files that could not be read."""
+    ws = ctx.ws
+    missing = [ws.rel(ws.train_dir(lb)) for lb in LABELS if not ws.train_dir(lb).is_dir()]
+    if missing:
+        raise KonomiError(
+            f"Training folder(s) missing: {', '.join(missing)}",
+            "Create them and put images in: data/train/like/ (liked) and data/train/dislike/ "
+            f"(not liked), under {ws.root}",
+        )
+    skipped: list[Skipped] = []
+    paths, labels = labelled_images(ws, skipped)
+    embedded = ctx.embed(paths)
+    label_of = dict(zip(paths, labels))
+    y = np.asarray([label_of[p] for p in embedded.paths], dtype=int)
+    return embedded, y, skipped + embedded.unreadable
+
+
+@dataclass
+class PoolOutcome:
+    path: Path
+    n_like: int
+    n_dislike: int
+    skipped: list[Skipped]
+
+
+def export_pool(ctx: Context, path: Path) -> PoolOutcome:
+    """Write the person's labelled images as a simulation pool: `X` (their embeddings), `y`
+    (1 = like) and `paths` (relative to the root), the format `konomi simulate` reads — so the
+    loop can be replayed on one's own taste instead of a synthetic one."""
+    embedded, y, skipped = embed_labelled(ctx)
+    if not len(y):
+        raise KonomiError(
+            f"No readable images in {ctx.ws.rel(ctx.ws.train_dir('like'))}/ or "
+            f"{ctx.ws.rel(ctx.ws.train_dir('dislike'))}/ to simulate on.",
+            "Label some images first: the simulation replays the loop on your labelled images.",
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rel = np.asarray([ctx.ws.rel(p) for p in embedded.paths], dtype=str)
+    np.savez(path, X=embedded.vectors.astype(np.float32), y=y.astype(np.int8), paths=rel)
+    return PoolOutcome(path, int(y.sum()), int(len(y) - y.sum()), skipped)
+
+
+@dataclass
+class TrainOutcome:
+    head_id: str
+    metrics: Metrics
+    advice: list[str]
+    thresholds: tuple[float, float]
+    skipped: list[Skipped]
+    embedded: Embedded
+    expected: Thresholds | None = None  # precision and unsure share the thresholds give (OOF)
+    n_suspects: int = 0  # training images whose label looks wrong (konomi suspects)
+
+
+def train(
+    ctx: Context, *, folds: int = 5, seed: int = 0, target_precision: float | None = None
+) -> TrainOutcome:
+    """Train a head on data/train/{like,dislike} and make it current.
+
+    With `target_precision` (or `target_precision` in konomi.toml) the head's thresholds are
+    chosen from the out-of-fold scores so that proposals reach that precision.
+    """
+    ws = ctx.ws
+    embedded, y, skipped = embed_labelled(ctx)
+    kind = ctx.settings.head if ctx.settings.head != "auto" else None
+    if ctx.progress:  # seconds at thousands of labels: say what the wait is
+        ctx.progress(f"training the head on {len(y)} labels", 0, None)
+    trained = train_head(
+        embedded.vectors, y, folds=folds, seed=seed, **({"kind": kind} if kind else {})
+    )
+    said: list[str] = []
+    stored, in_force = settle(y, trained.oof, ctx.settings, target_precision, said)
+    for message in said:
+        ctx.reporter.warn(message)
+    n_suspects = count_flagged(y, trained.oof)
+    info = {
+        "model_id": ctx.model.model_id,
+        "model": ctx.settings.model,
+        "dim": int(embedded.vectors.shape[1]),
+        "counts": {"like": int(y.sum()), "dislike": int(len(y) - y.sum())},
+        "metrics": trained.metrics.as_dict(),
+        "thresholds": stored.as_dict(),
+        "suspects": n_suspects,
+    }
+    extra = {
+        "train_paths": np.asarray([ws.rel(p) for p in embedded.paths], dtype=str),
+        "train_labels": y,
+        "train_oof": trained.oof.astype(np.float32),
+    }
+    head_id = save_head(ws, trained.head, info, extra)
+    return TrainOutcome(
+        head_id,
+        trained.metrics,
+        advice(trained.metrics),
+        (in_force.dislike, in_force.like),
+        skipped,
+        embedded,
+        in_force,
+        n_suspects,
+    )
+
+
+@dataclass
+class ClassifyOutcome:
+    scored: Scored
+    thresholds: tuple[float, float]
+    plan: list[tuple[PlannedMove, str, float]]
+    report: MoveReport | None
+    repaired: RepairReport
+    skipped: list[Skipped]
+
+    def counts(self) -> dict[str, int]:
+        out = {"like": 0, "dislike": 0, "unsure": 0}
+        for _, label, _ in self.plan:
+            out[label] += 1
+        return out
+
+
+def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
+    """Score data/unlabeled and move each image into data/classified/<proposal>/ (journaled)."""
+    ws = ctx.ws
+    with moving(ctx, "classify") as (journal, repaired):
+        skipped: list[Skipped] = []
+        paths = list(find_images(ws.unlabeled, skipped))
+        scored = score_paths(ctx, paths, vectors=False)
+        dislike, like = ctx.thresholds(scored.record)
+        plan: list[tuple[PlannedMove, str, float]] = []
+        emb = scored.embedded
+        order = np.argsort(-scored.info, kind="stable")  # most informative first
+        stamps = ctx.cache.file_stamps()  # each file's (size, mtime) when it was hashed
+        for i in order:
+            path = emb.paths[i]
+            label = proposal(float(scored.scores[i]), dislike, like)
+            sub = path.parent.relative_to(ws.unlabeled)
+            known = stamps.get(str(path))
+            if known is not None and known.digest == emb.digests[i]:
+                stamp = (known.size, known.mtime_ns)  # a change since scoring refuses the move
+            else:
+                try:
+                    st = path.stat()
+                except OSError:
+                    skipped.append(Skipped(path, "the file disappeared after it was scored"))
+                    continue
+                stamp = (st.st_size, st.st_mtime_ns)
+            move = PlannedMove(path, ws.classified_dir(label) / sub, stamp, emb.digests[i])
+            plan.append((move, label, float(scored.scores[i])))
+        report = None
+        if not dry_run and plan:
+            report = journal.run(
+                "classify",
+                [m for m, _, _ in plan],
+                note=f"head {scored.record.id}",
+                progress=ctx.progress,
+            )
+            ctx.cache.follow_moves(report.moved)
+    return ClassifyOutcome(
+        scored, (dislike, like), plan, report, repaired, skipped + emb.unreadable
+    )
+
+
+@dataclass
+class ScoreOutcome:
+    out: Path
+    rows: list[Row]
+    head_id: str
+    thresholds: tuple[float, float]
+    skipped: list[Skipped]
+
+
+def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
+    """Score every image under data/ and write the CSV report."""
+    ws = ctx.ws
+    repair_if_idle(ws, ctx.reporter.warn)
+    skipped: list[Skipped] = []
+    paths = all_images(ws, skipped)
+    scored = score_paths(ctx, paths, vectors=False)
+    dislike, like = ctx.thresholds(scored.record)
+    rows = []
+    for path, s, inf in zip(scored.embedded.paths, scored.scores.tolist(), scored.info.tolist()):
+        rel = ws.rel(path)
+        rows.append(
+            Row(
+                rel,
+                s,
+                proposal(s, dislike, like),
+                ws.folder_of(rel),
+                ws.label_of(rel) or "",
+                inf,
+                scored.record.id,
+            )
+        )
+    target = out or ws.reports / "scores.csv"
+    write_csv(rows, target)
+    return ScoreOutcome(
+        target, rows, scored.record.id, (dislike, like), skipped + scored.embedded.unreadable
+    )
+
+
+@dataclass
+class UndoOutcome:
+    op: int | None
+    kind: str = ""
+    report: MoveReport | None = None
+    repaired: RepairReport | None = None
+
+
+def undo(ctx: Context) -> UndoOutcome:
+    """Revert the most recent operation (a classify run or a review decision)."""
+    with moving(ctx, "undo") as (journal, repaired):
+        op = journal.last_undoable()
+        if op is None:
+            return UndoOutcome(None, repaired=repaired)
+        kind, _, _ = journal.describe(op)
+        report = journal.undo(op, progress=ctx.progress)
+        ctx.cache.follow_moves(report.moved)
+        return UndoOutcome(op, kind, report, repaired)

@@ -1,0 +1,210 @@
+"""`konomi review`: a small local web server for going through the model's proposals by keyboard.
+
+The page (plain HTML/CSS/JS in `konomi/static/`, no build step, nothing from the network) shows
+one image at a time with its score and proposal; `l` likes, `d` dislikes, `s` skips, `u` undoes.
+Decisions and their moves live in `review_queue`; who may talk to the server is `review_guard`'s
+business; this module wires the routes and runs uvicorn on a socket bound to 127.0.0.1.
+
+Files are served by the ids of the server's own queue only — a request never names a path — and
+the page, its script and its style are read from the package once, at start-up, from a fixed list.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from konomi.app.context import Context
+from konomi.app.review.guard import Guard, new_token
+from konomi.app.review.queue import ReviewQueue
+from konomi.encode import previews
+from konomi.errors import KonomiError, UnreadableImage, WorkspaceBusy
+
+HOST = "127.0.0.1"
+ASSETS = {  # URL path → (file in konomi/static, media type); nothing else is ever served
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/static/app.css": ("app.css", "text/css; charset=utf-8"),
+    "/static/icon.svg": ("icon.svg", "image/svg+xml"),
+}
+
+
+def _load_assets() -> dict[str, tuple[bytes, str]]:
+    folder = resources.files("konomi") / "static"
+    return {url: ((folder / name).read_bytes(), media) for url, (name, media) in ASSETS.items()}
+
+
+def _error(exc: KonomiError, status: int, queue: ReviewQueue) -> JSONResponse:
+    body = {"ok": False, "error": exc.message, "hint": exc.hint or "", "state": queue.snapshot()}
+    return JSONResponse(body, status_code=status)
+
+
+def build_app(
+    queue: ReviewQueue, ctx_factory: Callable[[], Context], token: str, port: int
+) -> Guard:
+    """The ASGI app: the routes behind the `Guard`. `ctx_factory()` opens a Context for retrain."""
+    assets = _load_assets()
+
+    def asset(request: Request) -> Response:
+        body, media = assets[request.url.path]
+        return Response(body, media_type=media)
+
+    def state(request: Request) -> JSONResponse:
+        queue.catch_up()  # a terminal command may have moved files since the last look
+        return JSONResponse(queue.snapshot())
+
+    def preview(request: Request) -> Response:
+        item = queue.get(request.path_params["item_id"])
+        if item is None:
+            return JSONResponse({"ok": False, "error": "No such image."}, status_code=404)
+        try:
+            jpeg = previews.cached_preview(queue.ws, item.path, item.digest, item.identity)
+        except UnreadableImage as exc:
+            return JSONResponse({"ok": False, "error": exc.message}, status_code=422)
+        return Response(jpeg, media_type="image/jpeg")
+
+    async def read_json(request: Request) -> dict[str, Any]:
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise KonomiError("The request body must be a JSON object.")
+        return body
+
+    async def act(request: Request, action: Any) -> JSONResponse:
+        try:
+            message = await run_in_threadpool(action)
+        except WorkspaceBusy as exc:
+            return _error(exc, 423, queue)
+        except KonomiError as exc:
+            return _error(exc, 409, queue)
+        return JSONResponse({"ok": True, "message": message, "state": queue.snapshot()})
+
+    async def decide(request: Request) -> JSONResponse:
+        try:
+            body = await read_json(request)
+            item_id, decision = body.get("id"), body.get("decision")
+            burst = body.get("burst", False)
+            if (
+                not isinstance(item_id, int)
+                or not isinstance(decision, str)
+                or not isinstance(burst, bool)
+            ):
+                raise KonomiError(
+                    "Send {id: <number>, decision: like|dislike|skip, burst: true|false}."
+                )
+        except KonomiError as exc:
+            return _error(exc, 400, queue)
+        return await act(request, lambda: queue.decide(item_id, decision, burst=burst))
+
+    async def undo(request: Request) -> JSONResponse:
+        return await act(request, queue.undo)
+
+    async def retrain(request: Request) -> JSONResponse:
+        started = queue.retrain(ctx_factory)
+        message = "Retraining…" if started else "Already retraining."
+        return JSONResponse({"ok": True, "message": message, "state": queue.snapshot()})
+
+    routes = [Route(url, asset, methods=["GET", "HEAD"]) for url in ASSETS]
+    routes += [
+        Route("/api/state", state, methods=["GET"]),
+        Route("/api/preview/{item_id:int}", preview, methods=["GET"]),
+        Route("/api/decide", decide, methods=["POST"]),
+        Route("/api/undo", undo, methods=["POST"]),
+        Route("/api/retrain", retrain, methods=["POST"]),
+    ]
+    return Guard(Starlette(routes=routes), token, port)
+
+
+def bind(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:`port` (0: a free port the system picks)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        if os.name != "nt":  # on Windows the same flag would let two servers share a port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise KonomiError(
+            f"Cannot listen on {HOST}:{port} ({exc.strerror or exc}).",
+            "Pick another port with --port N, or leave it out to get a free one.",
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+@dataclass
+class ReviewServer:
+    """A bound, ready review server; `serve()` runs it until Ctrl-C."""
+
+    queue: ReviewQueue
+    sock: socket.socket
+    token: str
+    app: Guard
+    server: uvicorn.Server | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/?token={self.token}"
+
+    @classmethod
+    def start(cls, ctx: Context, port: int = 0) -> ReviewServer:
+        """Fill the queue (scoring with the current head), then bind the socket."""
+        queue = ReviewQueue(ctx)
+        queue.load()
+        previews.prune(ctx.ws)
+        sock = bind(port)
+        token = new_token()
+
+        def retrain_context() -> Context:
+            fresh = Context(ctx.ws, ctx.settings, threads=ctx.threads)
+            for shared in ("model", "encoder"):  # a loaded encoder is reused, not loaded twice
+                if shared in ctx.__dict__:
+                    fresh.__dict__[shared] = ctx.__dict__[shared]
+            return fresh
+
+        app = build_app(queue, retrain_context, token, int(sock.getsockname()[1]))
+        return cls(queue, sock, token, app)
+
+    def serve(self) -> None:
+        """Answer requests until interrupted (Ctrl-C); decisions in flight finish first."""
+        config = uvicorn.Config(
+            self.app,
+            log_level="error",  # malformed probes are answered, not logged
+            access_log=False,  # the first request's URL carries the token
+            lifespan="off",
+            server_header=False,
+            timeout_graceful_shutdown=3,
+        )
+        self.server = uvicorn.Server(config)
+        try:
+            self.server.run(sockets=[self.sock])
+        except KeyboardInterrupt:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                self.sock.close()
+
+    def stop(self) -> None:
+        """Ask a server running in another thread to finish (as Ctrl-C does)."""
+        if self.server is not None:
+            self.server.should_exit = True

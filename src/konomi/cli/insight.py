@@ -1,0 +1,287 @@
+"""Commands that explain the score: `suspects`, `explain`, `models` (and `models use`), `report`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from konomi.cli.app import app, err, out
+from konomi.cli.options import DebugOpt, DeviceOpt, ModelOpt, RootOpt
+from konomi.cli.render import context, errors, print_skipped, run
+from konomi.encode.images import Skipped
+from konomi.errors import NoHeadError
+from konomi.store.heads import HeadRecord, current_id, list_heads, load_head, use_head
+from konomi.workspace import Workspace, workspace_lock
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
+
+
+def _print_json(value: object) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def _skipped_to_stderr(skipped: list[Skipped], rel) -> None:  # noqa: ANN001
+    for item in skipped:
+        err.print(f"skipped {rel(item.path)}: {item.reason}")
+
+
+# -- suspects -------------------------------------------------------------------------------------
+@app.command()
+def suspects(
+    root: RootOpt = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many to list.")] = 20,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Training images whose label disagrees most with the rest of your taste, most suspect first.
+
+    Each training image is scored by a head that never saw it (cross-validation). A "like" that
+    the rest of your labels put at 5 % is either in the wrong folder or an exception worth a
+    second look. [cyan]--json[/] prints a list of objects with path, label, score, confidence.
+
+    Example: [cyan]uv run konomi suspects --top 10[/]
+    """
+    from konomi.app.suspects import in_workspace
+
+    with errors(debug):
+        ctx = context(root, model, device=device)
+        found = run(ctx, lambda c: in_workspace(c, top=top))
+        if as_json:
+            _print_json([s.as_dict() for s in found.suspects])
+            _skipped_to_stderr(found.skipped, ctx.ws.rel)
+            return
+        source = (
+            f"head {found.head_id}'s cross-validation"
+            if not found.recomputed
+            else "a fresh cross-validation of data/train (it changed since the last train)"
+        )
+        out.print(
+            f"From {source}: {found.n_train} training images, "
+            f"[bold]{found.n_flagged}[/] look mislabelled."
+        )
+        out.print("    #  wrong?  label    score  path")
+        for s in found.suspects:
+            mark = "[red]●[/]" if s.flagged else " "
+            out.print(
+                f"  {s.rank:>3}  {mark} {s.confidence:>4.0%}  {s.label:<7}  {s.score:5.2f}  "
+                f"{s.path}",
+                markup=True,
+            )
+        out.print(
+            "wrong? = estimated chance the label is wrong; score = how much the rest of your "
+            "labels say you like it; ● = likely mislabelled.\n"
+            "Still like it? Leave it. If not, move it to the other folder of data/train/ (or use "
+            "[cyan]uv run konomi review[/]), then train again."
+        )
+        print_skipped(found.skipped, ctx.ws.rel)
+
+
+# -- explain --------------------------------------------------------------------------------------
+def _resolve(ws_root: Path, given: Path) -> Path:
+    """A path as typed: relative to the current folder if it exists there, else to the root."""
+    if given.is_absolute() or given.exists():
+        return given.resolve()
+    return (ws_root / given).resolve()
+
+
+@app.command()
+def explain(
+    paths: Annotated[list[Path], typer.Argument(help="Image file(s) to explain.")],
+    root: RootOpt = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    k: Annotated[int, typer.Option("--k", min=1, help="Neighbours of each label.")] = 3,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Why an image got its score: the score, and its nearest liked and disliked training images.
+
+    Similarity is the cosine of the image embeddings (1 = identical, 0 = unrelated).
+
+    Example: [cyan]uv run konomi explain data/unlabeled/IMG_0042.jpg[/]
+    """
+    from konomi.app.explain import explain as explain_paths
+
+    with errors(debug):
+        ctx = context(root, model, device=device)
+        files = [_resolve(ctx.ws.root, p) for p in paths]
+        result = run(ctx, lambda c: explain_paths(c, files, k))
+        if as_json:
+            _print_json([e.as_dict() for e in result.explanations])
+            _skipped_to_stderr(result.skipped, ctx.ws.rel)
+            return
+        for e in result.explanations:
+            own = f", labelled {e.train_label}" if e.train_label else ""
+            out.print(
+                f"[bold]{e.path}[/]: score {e.score:.2f} → {e.proposal} (head {e.head_id}{own})"
+            )
+            for title, near in (("nearest liked:   ", e.liked), ("nearest disliked:", e.disliked)):
+                if not near:
+                    out.print(f"  {title} none")
+                for n in near:
+                    out.print(f"  {title} {n.similarity:.3f}  {n.path}")
+                    title = " " * len(title)
+        print_skipped(result.skipped, ctx.ws.rel)
+
+
+# -- models ---------------------------------------------------------------------------------------
+models_app = typer.Typer(no_args_is_help=False, invoke_without_command=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.callback(invoke_without_command=True)
+def models(
+    command: typer.Context,
+    root: RootOpt = None,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Saved heads, oldest first: date, counts, AUC, Brier; * marks the current one.
+
+    Every train keeps its head with its metrics. Roll back with [cyan]konomi models use ID[/]
+    (the next classify and score use it). [cyan]--json[/] prints the list for scripts.
+
+    Example: [cyan]uv run konomi models[/], then [cyan]uv run konomi models use 20250101-120000[/]
+    """
+    if command.invoked_subcommand is not None:
+        return
+    with errors(debug):
+        ctx = context(root, model)
+        rows = _head_rows(ctx.ws)
+        if as_json:
+            _print_json(rows)
+            return
+        if not rows:
+            out.print("No saved heads yet. Train one: [cyan]uv run konomi train[/]")
+            return
+        width = max(len(str(r["id"])) for r in rows)
+        out.print(
+            f"   {'id':<{width}}  {'date':<16}   like  dislike    AUC  Brier  thresholds  suspects"
+        )
+        for r in rows:
+            thresholds = f"{_num(r['dislike_threshold'], 2)}/{_num(r['like_threshold'], 2)}"
+            out.print(
+                f" {'*' if r['current'] else ' '} {r['id']:<{width}}  {r['date']:<16}  "
+                f"{r['n_like'] or 0:>5}  {r['n_dislike'] or 0:>7}  {_num(r['auc'], 3):>5}  "
+                f"{_num(r['brier'], 3):>5}  {thresholds:>10}  {r['suspects'] or 0:>8}",
+                markup=False,
+            )
+        out.print("* = current head. Roll back with [cyan]uv run konomi models use ID[/].")
+
+
+def _head_rows(ws: Workspace) -> list[dict[str, object]]:
+    """One flat row per saved head, oldest first, with a `current` marker."""
+    try:
+        current = current_id(ws)
+    except NoHeadError:
+        current = None
+    rows = []
+    for info in list_heads(ws):
+        metrics = info.get("metrics") or {}
+        counts = info.get("counts") or {}
+        thresholds = info.get("thresholds") or {}
+        rows.append(
+            {
+                "id": info["id"],
+                "current": info["id"] == current,
+                "created": info.get("created", ""),
+                "date": str(info.get("created", ""))[:16].replace("T", " "),
+                "n_like": counts.get("like"),
+                "n_dislike": counts.get("dislike"),
+                "auc": metrics.get("auc"),
+                "brier": metrics.get("brier"),
+                "accuracy": metrics.get("accuracy"),
+                "like_threshold": thresholds.get("like"),
+                "dislike_threshold": thresholds.get("dislike"),
+                "target_precision": thresholds.get("target"),
+                "suspects": info.get("suspects"),
+                "model_id": info.get("model_id"),
+            }
+        )
+    return rows
+
+
+def _use(ws: Workspace, head_id: str) -> HeadRecord:
+    """Check that the head loads, then make it current (under the lock: no classify mid-way)."""
+    if "/" in head_id or "\\" in head_id or head_id.startswith(".") or not head_id:
+        raise NoHeadError(f"'{head_id}' is not a head id.", "List them: uv run konomi models")
+    if not (ws.models / f"{head_id}.json").is_file():
+        use_head(ws, head_id)  # raises, naming the recent ids
+    record = load_head(ws, None, head_id)
+    with workspace_lock(ws, purpose="models use"):
+        use_head(ws, head_id)
+    return record
+
+
+def _num(value: object, digits: int) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "–"
+
+
+@models_app.command("use")
+def models_use(
+    head_id: Annotated[str, typer.Argument(metavar="ID", help="A head id from konomi models.")],
+    root: RootOpt = None,
+    model: ModelOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Make a saved head the current one (roll back, or forward again).
+
+    Example: [cyan]uv run konomi models use 20250101-120000[/]
+    """
+    with errors(debug):
+        ctx = context(root, model)
+        record = _use(ctx.ws, head_id)
+        m = record.info.get("metrics", {})
+        out.print(
+            f"Current head is now [bold]{record.id}[/] "
+            f"(AUC {_num(m.get('auc'), 3)}, Brier {_num(m.get('brier'), 3)}). "
+            "The next classify and score use it."
+        )
+
+
+# -- report ---------------------------------------------------------------------------------------
+@app.command()
+def report(
+    root: RootOpt = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="HTML path (default: reports/index.html).")
+    ] = None,
+    duplicate_threshold: Annotated[
+        float,
+        typer.Option(
+            "--duplicate-threshold",
+            min=0.5,
+            max=1.0,
+            help="Cosine similarity at which two images count as one burst.",
+        ),
+    ] = 0.95,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a self-contained HTML report (opens offline): thumbnails by score, filters, plots.
+
+    Like / dislike / unsure / suspects / bursts filters, the score histogram, the reliability
+    curve, the learning curve across saved heads, and each image's explanation on click.
+
+    Example: [cyan]uv run konomi report && open reports/index.html[/]
+    """
+    from konomi.app.reports.html import build
+
+    with errors(debug):
+        ctx = context(root, model, device=device)
+        result = run(ctx, lambda c: build(c, out_path, duplicate_threshold=duplicate_threshold))
+        out.print(
+            f"Wrote {ctx.ws.rel(result.out)}: {result.n_images} image(s) scored by head "
+            f"{result.head_id}, {result.n_suspects} suspect label(s), "
+            f"{result.n_groups} burst(s) of near-duplicates ({result.size_bytes / 1e6:.1f} MB)."
+        )
+        print_skipped(result.skipped, ctx.ws.rel)

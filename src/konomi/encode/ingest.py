@@ -1,0 +1,462 @@
+"""Turning image files into embeddings, as fast as the machine allows.
+
+Two kinds of work compete for the cores: decoding (read each file once, hash those bytes, decode
+the JPEG in draft mode at the smallest DCT scale that still covers the model's input, resize,
+crop) and inference. Both run in thread pools — Pillow, hashlib, NumPy and ONNX Runtime all
+release the GIL — linked by a bounded window of images in flight:
+
+    files ─▶ decode pool (one thread per core) ─▶ batches ─▶ encode pool (parallel runs) ─▶ cache
+
+When inference falls behind, the window fills and the decoders stop, which hands their cores to
+the encoders; when decoding falls behind, the encoders wait and the decoders get the cores. So
+no core idles while there is work, and memory stays flat however many images there are (a
+decoded image is kept as 150 kB of uint8 until its batch is normalised). Once every file is
+decoded, the last images go out in shrinking pieces so that the encoders finish together. See
+docs/performance.md for the measurements behind every default.
+
+Before any of that, the cache answers for every file whose (size, mtime) has not changed: those
+are neither re-read nor re-hashed, so an unchanged workspace re-runs in seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from konomi.encode.encoder import Encoder, usable_cores
+from konomi.encode.images import Skipped, content_hash, decode, read_file
+from konomi.errors import UnreadableImage
+from konomi.progress import Progress
+from konomi.store.cache import EmbeddingCache
+
+# Measured (docs/performance.md): on the CPU, single-threaded runs of 8 images cost less per
+# image than 16 or 32 (their activations stay in the cache) and keep the pipeline's start and
+# end short; an accelerator wants big batches to stay busy.
+CPU_BATCH = 8
+ACCELERATOR_BATCH = 64
+
+
+@dataclass
+class Embedded:
+    """Embeddings of the readable files, in the order asked, and what could not be read."""
+
+    paths: list[Path]
+    digests: list[str]
+    vectors: np.ndarray
+    unreadable: list[Skipped] = field(default_factory=list)
+    new: int = 0  # encoded in this run
+    cached: int = 0  # answered by the cache
+    seconds: float = 0.0
+
+    @property
+    def images_per_second(self) -> float:
+        return self.new / self.seconds if self.seconds > 0 and self.new else 0.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How the pipeline uses the machine: pool sizes, batch size and the in-flight window."""
+
+    decode_workers: int
+    encode_workers: int
+    batch_size: int
+
+    @property
+    def window(self) -> int:
+        """Images read but not yet embedded: every encoder busy, one batch ready for the next
+        free one, one being filled, and one image per decoder. Bounded: memory stays flat."""
+        return (self.encode_workers + 2) * self.batch_size + self.decode_workers
+
+
+def plan_for(
+    encoder: Encoder, *, workers: int | None = None, batch_size: int | None = None
+) -> Plan:
+    """Defaults from measurement: a decoder per core, the encoder's own parallel runs."""
+    accelerated = encoder.accelerated
+    batch = batch_size or (ACCELERATOR_BATCH if accelerated else CPU_BATCH)
+    if encoder.fixed_batch:
+        batch = max(encoder.fixed_batch, batch - batch % encoder.fixed_batch)
+    return Plan(workers or usable_cores(), encoder.parallel_runs, batch)
+
+
+@dataclass
+class _Work:
+    """One file on its way through the pipeline."""
+
+    index: int  # position in the paths asked
+    path: Path
+    stamp: tuple[int, int] | None
+    digest: str | None = None
+    pixels: np.ndarray | None = None  # uint8 [S, S, 3], only when it must be encoded
+    reason: str | None = None
+
+
+def embed_files(
+    paths: Sequence[Path],
+    cache: EmbeddingCache,
+    model_id: str,
+    encoder: Callable[[], Encoder],
+    *,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    batch_size: int | None = None,
+    vectors: bool = True,
+) -> Embedded:
+    """Embed `paths` through the cache; `encoder` is called only if something must be encoded.
+
+    Unreadable files are returned in `unreadable` with their reason and never stop the run.
+    With `vectors=False` (`konomi embed`, which only fills the cache) the result's `vectors`
+    has no columns, and cached vectors are not even read: 100,000 of them are 200 MB.
+    """
+    start = time.perf_counter()
+    # One query for every known path; plain tuples, not an object per row (100k rows).
+    stamps = {
+        p: (size, mtime, digest)
+        for p, size, mtime, digest in cache.db.execute(
+            "SELECT path, size, mtime_ns, digest FROM files"
+        )
+    }
+    digest_of: list[str | None] = [None] * len(paths)
+    todo: list[tuple[int, Path, tuple[int, int] | None]] = []
+    unreadable: list[Skipped] = []
+    for i, path in enumerate(paths):
+        name = os.fspath(path)
+        try:
+            st = os.stat(name)
+        except OSError:
+            unreadable.append(Skipped(path, "the file disappeared"))
+            continue
+        known = stamps.get(name)
+        if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
+            digest_of[i] = known[2]
+        else:
+            todo.append((i, path, (st.st_size, st.st_mtime_ns)))
+    known_files = len(stamps)
+    del stamps
+
+    store = _Vectors(cache, model_id, keep_vectors=vectors)
+    store.load([d for d in digest_of if d is not None], table_hint=known_files)
+    missing = [d for d in digest_of if d is not None and d not in store]
+    failures = cache.get_failures(missing) if missing else {}
+    for i, digest in enumerate(digest_of):
+        if digest is None or digest in store:
+            continue
+        digest_of[i] = None
+        if digest in failures:
+            unreadable.append(Skipped(paths[i], failures[digest]))
+        else:
+            todo.append((i, paths[i], None))  # hashed before but never embedded with this model
+    cached = sum(d is not None for d in digest_of)
+
+    new = 0
+    if todo:
+        new, hits = _embed_todo(
+            todo,
+            cache,
+            store,
+            encoder,
+            digest_of,
+            unreadable,
+            progress=progress,
+            workers=workers,
+            batch_size=batch_size,
+        )
+        cached += hits
+
+    keep = [i for i, d in enumerate(digest_of) if d is not None]
+    digests: list[str] = [digest_of[i] for i in keep]  # type: ignore[misc]
+    matrix = store.matrix(digests)
+    elapsed = time.perf_counter() - start
+    return Embedded([paths[i] for i in keep], digests, matrix, unreadable, new, cached, elapsed)
+
+
+class _Vectors:
+    """The vectors of one model that this run needs, in one float32 block (no object per row).
+
+    100,000 cached embeddings are 200 MB as one array but several times that as NumPy objects
+    in a dict, so rows are copied straight from SQLite's blobs into a block sized in advance.
+    """
+
+    def __init__(self, cache: EmbeddingCache, model_id: str, *, keep_vectors: bool = True) -> None:
+        self.cache = cache
+        self.model_id = model_id
+        self.keep_vectors = keep_vectors  # False: only which digests have a vector
+        self.row: dict[str, int] = {}
+        self.block = np.zeros((0, 0), np.float32)
+        # length() of a blob is read from the row's header, without the blob's pages.
+        self.column = "vector" if keep_vectors else "length(vector)"
+
+    def __contains__(self, digest: str) -> bool:
+        return digest in self.row
+
+    def _room(self, dim: int, extra: int) -> None:
+        """Make room for `extra` more rows of `dim` floats (doubling, to add rarely)."""
+        n = len(self.row)
+        if n == 0 and self.block.shape[1] != dim:
+            self.block = np.zeros((0, dim), np.float32)
+        if n + extra > len(self.block):
+            bigger = np.empty((max(n + extra, 2 * n), dim), np.float32)
+            bigger[:n] = self.block[:n]
+            self.block = bigger
+
+    def add(self, digests: Sequence[str], vectors: np.ndarray) -> None:
+        """Vectors computed in this run."""
+        if not self.keep_vectors:
+            for digest in digests:
+                self.row.setdefault(digest, len(self.row))
+        elif len(vectors):
+            self._room(vectors.shape[1], len(vectors))
+            for digest, vector in zip(digests, vectors):
+                self.block[self.row.setdefault(digest, len(self.row))] = vector
+
+    def load(self, digests: Iterable[str], *, table_hint: int = 0) -> None:
+        """Read the cached vectors of `digests` (those not loaded yet).
+
+        A few are looked up by digest; many (a quarter of `table_hint`, the number of files
+        the cache knows, or more) are read in one pass over the table in key order, pages of
+        rows at a time: a lookup costs SQLite several page reads, a pass about one per row.
+        """
+        wanted = [d for d in dict.fromkeys(digests) if d not in self.row]
+        if not wanted:
+            return
+        if len(wanted) >= 2000 and 4 * len(wanted) >= table_hint:
+            want = set(wanted)
+            pages = self._pass()
+            self._keep(((d, b) for rows in pages for d, b in rows if d in want), len(wanted))
+        else:
+            self._keep(self._lookup(wanted), len(wanted))
+
+    def _lookup(self, wanted: list[str]) -> Iterator[tuple[str, bytes | int]]:
+        for i in range(0, len(wanted), 900):  # SQLite's variable limit
+            chunk = wanted[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            yield from self.cache.db.execute(
+                f"SELECT digest, {self.column} FROM embeddings "
+                f"WHERE model = ? AND digest IN ({marks})",
+                (self.model_id, *chunk),
+            )
+
+    def _pass(self) -> Iterator[list[tuple[str, bytes | int]]]:
+        """Every row of this model in digest order, 4096 at a time (memory stays small)."""
+        last = ""
+        while True:
+            rows = self.cache.db.execute(
+                f"SELECT digest, {self.column} FROM embeddings WHERE digest > ? AND model = ? "
+                "ORDER BY digest LIMIT 4096",
+                (last, self.model_id),
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    def _keep(self, rows: Iterable[tuple[str, bytes | int]], expected: int) -> None:
+        size = 0  # bytes of the first vector: every other must match it
+        for digest, blob in rows:
+            n = blob if isinstance(blob, int) else len(blob)
+            if not size and n and not n % 4:
+                size = n
+                if self.keep_vectors:
+                    self._room(n // 4, expected)  # room for all that is wanted, at once
+            if n != size or not n or n % 4 or digest in self.row:
+                continue  # a damaged row: embedded again
+            if self.keep_vectors:
+                self.block[len(self.row)] = np.frombuffer(blob, np.float32)  # type: ignore[arg-type]
+            self.row[digest] = len(self.row)
+
+    def matrix(self, digests: list[str]) -> np.ndarray:
+        """The rows of `digests`, in that order (a view, not a copy, when already in order)."""
+        n = len(digests)
+        if not self.keep_vectors:
+            return np.zeros((n, 0), np.float32)
+        index = np.fromiter((self.row[d] for d in digests), np.int64, n)
+        if n and index[0] == 0 and index[-1] == n - 1 and np.all(np.diff(index) == 1):
+            return self.block[:n]
+        return self.block[index] if n else np.zeros((0, self.block.shape[1]), np.float32)
+
+
+def _prepare(
+    work: _Work,
+    known: Callable[[str], bool],
+    failures: dict[str, str],
+    pixels: Callable[[bytes], np.ndarray],
+) -> _Work:
+    """Decode worker: read once, hash those bytes, and decode unless the digest is known."""
+    try:
+        data = read_file(work.path)
+        work.digest = content_hash(data)
+        if known(work.digest):
+            return work
+        if work.digest in failures:
+            work.reason = failures[work.digest]
+            return work
+        work.pixels = pixels(data)
+    except UnreadableImage as exc:
+        work.reason = exc.message
+    return work
+
+
+def _embed_todo(
+    todo: list[tuple[int, Path, tuple[int, int] | None]],
+    cache: EmbeddingCache,
+    store: _Vectors,
+    make_encoder: Callable[[], Encoder],
+    digest_of: list[str | None],
+    unreadable: list[Skipped],
+    *,
+    progress: Progress | None,
+    workers: int | None,
+    batch_size: int | None,
+) -> tuple[int, int]:
+    """Hash, decode and encode the files the cache could not answer.
+
+    Returns (encoded, hits): files encoded now, and files whose content was already embedded
+    (renamed, moved or copied files, found by their digest).
+    """
+    model_id = store.model_id
+    embedded = {
+        d for (d,) in cache.db.execute("SELECT digest FROM embeddings WHERE model = ?", (model_id,))
+    }
+    failures = dict(cache.db.execute("SELECT digest, reason FROM failures"))
+    encoder = make_encoder()
+    plan = plan_for(encoder, workers=workers, batch_size=batch_size)
+    pre = encoder.preprocess
+    input_size = encoder.size
+
+    def pixels(data: bytes) -> np.ndarray:
+        return pre.pixels(decode(data, min_side=input_size))
+
+    def encode(batch: list[_Work]) -> tuple[list[_Work], np.ndarray]:
+        stacked = np.stack([w.pixels for w in batch])  # type: ignore[misc]
+        return batch, encoder.encode(pre.normalise(stacked))
+
+    events: queue.SimpleQueue[tuple[str, Future]] = queue.SimpleQueue()
+    items = iter(todo)
+    total, done, encoded, hits = len(todo), 0, 0, 0
+    exhausted = False
+    decoding = 0  # files in the decode pool
+    waiting = 0  # decoded files queued for an encoder or being encoded
+    encoding = 0  # batches in the encode pool
+    queued: deque[_Work] = deque()  # decoded, waiting for an encoder
+    pending: set[str] = set()  # digests being encoded in this run
+    copies: list[_Work] = []  # same content as a file being encoded: resolved at the end
+    rows: list[tuple[str, int, int, str]] = []  # stamps of files answered by their digest
+
+    decoders = ThreadPoolExecutor(plan.decode_workers, thread_name_prefix="konomi-decode")
+    encoders = ThreadPoolExecutor(plan.encode_workers, thread_name_prefix="konomi-encode")
+    try:
+        while True:
+            # Keep the window full: memory stays bounded, and a full window stops the decoders.
+            while not exhausted and decoding + waiting < plan.window:
+                item = next(items, None)
+                if item is None:
+                    exhausted = True
+                    break
+                future = decoders.submit(
+                    _prepare, _Work(*item), embedded.__contains__, failures, pixels
+                )
+                future.add_done_callback(lambda f: events.put(("decoded", f)))
+                decoding += 1
+            last = exhausted and decoding == 0  # every file is decoded
+            while queued and encoding < plan.encode_workers:
+                if last:
+                    # Shrinking pieces (guided scheduling): the encoders finish together,
+                    # instead of one core idling while the other encodes a whole batch.
+                    share = -(-len(queued) // (2 * plan.encode_workers))
+                    take = max(1, min(plan.batch_size, share))
+                elif len(queued) >= plan.batch_size:
+                    take = plan.batch_size
+                else:
+                    break
+                future = encoders.submit(encode, [queued.popleft() for _ in range(take)])
+                future.add_done_callback(lambda f: events.put(("encoded", f)))
+                encoding += 1
+            if exhausted and decoding == 0 and waiting == 0:
+                break
+
+            kind, future = events.get()
+            if kind == "decoded":
+                decoding -= 1
+                done += 1
+                work: _Work = future.result()
+                if work.reason is not None:
+                    unreadable.append(Skipped(work.path, work.reason))
+                    if work.digest:
+                        _remember_failure(cache, work)
+                elif work.digest in pending:
+                    copies.append(work)
+                    hits += 1
+                elif work.pixels is None:
+                    digest_of[work.index] = work.digest
+                    if work.stamp:
+                        rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
+                    hits += 1
+                else:
+                    pending.add(work.digest)  # type: ignore[arg-type]
+                    queued.append(work)
+                    waiting += 1
+                if progress:
+                    progress("embedding", done, total)
+            else:
+                encoding -= 1
+                finished, vectors = future.result()
+                waiting -= len(finished)
+                encoded += len(finished)
+                _store(cache, store, finished, vectors, digest_of, rows)
+                rows = []
+    except BaseException:
+        decoders.shutdown(wait=True, cancel_futures=True)
+        encoders.shutdown(wait=True, cancel_futures=True)
+        raise
+    decoders.shutdown()
+    encoders.shutdown()
+    for work in copies:  # their content was encoded in this run: the vector is known now
+        digest_of[work.index] = work.digest
+        if work.stamp:
+            rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
+    if rows:
+        cache.put_files(rows)
+    # Files whose content was embedded before this run (renamed, moved or copied files).
+    store.load(d for d in digest_of if d is not None and d not in store)
+    return encoded, hits
+
+
+def _store(
+    cache: EmbeddingCache,
+    store: _Vectors,
+    batch: list[_Work],
+    vectors: np.ndarray,
+    digest_of: list[str | None],
+    rows: list[tuple[str, int, int, str]],
+) -> None:
+    """Write one encoded batch — its vectors, its files' stamps and `rows` — in one
+    transaction."""
+    digests = [w.digest for w in batch]
+    store.add(digests, vectors)  # type: ignore[arg-type]
+    for w in batch:
+        digest_of[w.index] = w.digest
+        w.pixels = None
+    with cache.transaction():
+        cache.db.executemany(
+            "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+            ((d, store.model_id, v.tobytes()) for d, v in zip(digests, vectors)),
+        )
+        cache.db.executemany(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+            [*rows, *((str(w.path), *w.stamp, w.digest) for w in batch if w.stamp)],
+        )
+
+
+def _remember_failure(cache: EmbeddingCache, work: _Work) -> None:
+    """An unreadable file is remembered by digest (and path), so it is not decoded again."""
+    cache.put_failures([(work.digest, work.reason)])  # type: ignore[list-item]
+    if work.stamp:
+        cache.put_files([(str(work.path), *work.stamp, work.digest)])  # type: ignore[list-item]

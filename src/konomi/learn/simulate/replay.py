@@ -1,0 +1,463 @@
+"""Replaying the loop on a labelled pool: how many judgements does a person need?
+
+The protocol (docs/simulation.md has the why):
+
+1. A stratified part of the pool is held out and never trained on; every round's head is
+   measured on it (AUC, accuracy at 0.5, Brier).
+2. The person starts with a small balanced labelled set (200 like + 200 dislike, scaled down for
+   small pools); they looked at each of those images, so they count as reviews.
+3. The rest of the pool arrives in batches, one per round. Each round the strategy decides what
+   the person looks at and what goes into training (`konomi.sim_strategies`); the head is then
+   retrained with `head.train_head` — the very code `konomi train` runs — and measured.
+
+Every (strategy, seed) run is independent and deterministic, so runs go to worker processes and
+the rows come back sorted: the same seed gives the same `rounds.csv`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import math
+import os
+import zlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+import numpy as np
+
+from konomi.errors import KonomiError
+from konomi.learn.active import suggested_reviews
+from konomi.learn.head import evaluate, resolve_kind, train_head
+from konomi.learn.simulate.strategies import BUDGETED, STRATEGIES, Situation
+from konomi.progress import Progress
+
+DEFAULT_STRATEGIES = ("seed", "confirm", "random", "uncertainty", "diverse")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The settings of one simulation."""
+
+    strategies: tuple[str, ...] = DEFAULT_STRATEGIES
+    rounds: int = 12
+    batch: int = 0  # new images per round; 0: the stream split evenly over the rounds
+    budget: int = 0  # images labelled per round; 0: `active.suggested_reviews`, as the product
+    seeds: int = 3
+    seed: int = 0
+    head: str = "auto"
+    start: int = 400  # the starting labelled set, half like and half dislike
+    test_fraction: float = 0.25
+    dislike_threshold: float = 0.3
+    like_threshold: float = 0.7
+    workers: int = 0  # 0: one per core, at most one per run
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    """One line of rounds.csv: a strategy's state after one round, measured on held-out rows."""
+
+    strategy: str
+    head: str
+    seed: int
+    round: int
+    n_arrived: int  # images that have arrived so far (start set included)
+    n_labeled: int  # images in data/train/ (start + n_corrections)
+    n_like: int
+    n_reviewed: int  # images the person had to look at (start set included)
+    n_corrections: int  # files the person moved into data/train/
+    auc: float
+    accuracy: float
+    brier: float
+    oof_auc: float  # what `konomi train` would report: the head's own cross-validated AUC
+
+
+COLUMNS = tuple(f.name for f in fields(RoundRow))
+
+
+@dataclass(frozen=True)
+class Split:
+    """One seed's division of the pool: held-out rows, the starting labels, the stream."""
+
+    test: np.ndarray
+    start: np.ndarray
+    stream: np.ndarray  # arrival order of everything else
+
+
+def load_pool(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read `X` (n × d) and `y` (0/1) from an .npz file, with clear errors for bad input."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "X" not in data or "y" not in data:
+                raise KonomiError(
+                    f"{path} has no arrays named X and y (it has: {', '.join(data.files)}).",
+                    "Save the pool with numpy.savez(path, X=embeddings, y=labels).",
+                )
+            X, y = data["X"], data["y"]
+    except FileNotFoundError:
+        raise KonomiError(f"No such file: {path}") from None
+    except (OSError, ValueError) as exc:
+        raise KonomiError(
+            f"Cannot read {path} as .npz: {exc}", "Save it with numpy.savez(path, X=..., y=...)."
+        ) from None
+    if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
+        raise KonomiError(
+            f"X must be n × d and y of length n (got X {X.shape}, y {y.shape}).",
+            "One row of X per image, one 0/1 label in y per row.",
+        )
+    if not np.isfinite(X).all():
+        raise KonomiError("X contains NaN or infinite values.")
+    if not np.isin(y, (0, 1)).all():
+        raise KonomiError("y must hold only 0 (dislike) and 1 (like).")
+    return np.asarray(X, np.float32), np.asarray(y, np.int64)
+
+
+def split_pool(y: np.ndarray, plan: Plan, seed: int) -> Split:
+    """Stratified held-out rows, a balanced starting set, and a random arrival order."""
+    rng = np.random.default_rng([plan.seed, seed, 0])
+    test, rest = [], []
+    for label in (0, 1):
+        rows = rng.permutation(np.flatnonzero(y == label))
+        n_test = int(round(len(rows) * plan.test_fraction))
+        test.append(rows[:n_test])
+        rest.append(rows[n_test:])
+    each = min(plan.start // 2, len(rest[0]) // 4, len(rest[1]) // 4)
+    if each < 2:
+        raise KonomiError(
+            f"Too few images of one class to simulate (like: {int(y.sum())}, "
+            f"dislike: {int(len(y) - y.sum())}).",
+            "The pool needs at least about 20 of each.",
+        )
+    start = np.concatenate([rest[0][:each], rest[1][:each]])
+    stream = rng.permutation(np.concatenate([rest[0][each:], rest[1][each:]]))
+    return Split(np.sort(np.concatenate(test)), np.sort(start), stream)
+
+
+def run_strategy(
+    X: np.ndarray,
+    y: np.ndarray,
+    plan: Plan,
+    strategy: str,
+    seed: int,
+    report: Callable[[int], object] | None = None,
+    on_train: Callable[[np.ndarray], object] | None = None,
+) -> list[RoundRow]:
+    """One strategy, one seed: every round's row. `report(1)` is called after each round, and
+    `on_train(rows)` with the pool rows each head is trained on (for checks)."""
+    split = split_pool(y, plan, seed)
+    rng = np.random.default_rng([plan.seed, seed, zlib.crc32(strategy.encode())])
+    kind = resolve_kind(plan.head)
+    choose = STRATEGIES[strategy]
+    batch = plan.batch or max(1, math.ceil(len(split.stream) / plan.rounds))
+
+    labelled = list(split.start)
+    labels = list(y[split.start])
+    seen = np.zeros(len(y), bool)  # looked at or labelled: never offered again
+    seen[split.start] = True
+    arrived = len(split.start)
+    reviewed, corrections = len(split.start), 0
+    rows: list[RoundRow] = []
+    person = y.__getitem__  # the person's judgement is the pool's label
+    p = np.zeros(len(y))  # the current head's scores, set after each training
+    for rnd in range(plan.rounds + 1):
+        if rnd > 0:
+            new = split.stream[(rnd - 1) * batch : rnd * batch]
+            arrived += len(new)
+            candidates = split.stream[: rnd * batch]
+            candidates = candidates[~seen[candidates]]
+            situation = Situation(
+                X,
+                p,
+                candidates,
+                new,
+                plan.budget or suggested_reviews(len(candidates), len(labelled)),
+                (plan.dislike_threshold, plan.like_threshold),
+                rng,
+                person,
+            )
+            done = choose(situation)
+            assert not np.isin(done.labelled, split.test).any(), "held-out row trained on"
+            seen[done.looked] = True
+            if strategy not in BUDGETED:
+                seen[new] = True  # sorted into data/classified/ once; never offered again
+            reviewed += len(done.looked)
+            corrections += len(done.labelled)
+            labelled += [int(i) for i in done.labelled]
+            labels += [int(v) for v in done.labels]
+        idx = np.asarray(labelled)
+        if on_train is not None:
+            on_train(idx)
+        trained = train_head(X[idx], np.asarray(labels), kind=kind, seed=seed)
+        p = trained.head.predict(X)
+        m = evaluate(y[split.test], p[split.test])
+        rows.append(
+            RoundRow(
+                strategy,
+                kind,
+                seed,
+                rnd,
+                arrived,
+                len(labelled),
+                int(np.sum(labels)),
+                reviewed,
+                corrections,
+                round(m.auc, 6),
+                round(m.accuracy, 6),
+                round(m.brier, 6),
+                round(trained.metrics.auc, 6),
+            )
+        )
+        if report is not None:
+            report(1)
+        stream_done = rnd > 0 and arrived >= len(split.start) + len(split.stream)
+        if stream_done and (strategy not in BUDGETED or len(candidates) <= situation.budget):
+            break  # nothing left that this strategy would ever look at
+    if report is not None and len(rows) < plan.rounds + 1:
+        report(plan.rounds + 1 - len(rows))
+    return rows
+
+
+def _limit_threads() -> None:
+    """One BLAS thread per worker: two workers on two cores beat two fighting for both."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        pass
+
+
+def _worker(args: tuple[np.ndarray, np.ndarray, Plan, str, int, Any]) -> list[RoundRow]:
+    _limit_threads()
+    X, y, plan, strategy, seed, queue = args
+    report = queue.put if queue is not None else None
+    return run_strategy(X, y, plan, strategy, seed, report)
+
+
+def simulate(
+    X: np.ndarray, y: np.ndarray, plan: Plan = Plan(), progress: Progress | None = None
+) -> list[RoundRow]:
+    """Every strategy of the plan on every seed; rows sorted by strategy order, seed, round."""
+    unknown = [s for s in plan.strategies if s not in STRATEGIES]
+    if unknown:
+        raise KonomiError(
+            f"Unknown strateg{'y' if len(unknown) == 1 else 'ies'}: {', '.join(unknown)}.",
+            f"Choose from: {', '.join(STRATEGIES)}.",
+        )
+    if plan.rounds < 1 or plan.seeds < 1 or plan.budget < 0 or plan.start < 4:
+        raise KonomiError("rounds and seeds must be at least 1, budget 0 or more, start 4 or more.")
+    if not 0.05 <= plan.test_fraction <= 0.9:
+        raise KonomiError("The held-out fraction must be between 0.05 and 0.9.")
+    # Longest first (confirm labels everything it shows, seed almost nothing), so that no worker
+    # sits idle at the end.
+    cost = {"confirm": 0, "seed": 2}
+    jobs = sorted(
+        ((s, seed) for seed in range(plan.seeds) for s in plan.strategies),
+        key=lambda job: (cost.get(job[0], 1), job[1]),
+    )
+    total = len(jobs) * (plan.rounds + 1)
+    workers = min(plan.workers or os.cpu_count() or 1, len(jobs))
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("simulating", done, total)
+
+    tick(0)
+    results: dict[tuple[str, int], list[RoundRow]] = {}
+    if workers <= 1:
+        for s, seed in jobs:
+            results[(s, seed)] = run_strategy(X, y, plan, s, seed, tick)
+    else:
+        import multiprocessing
+
+        with multiprocessing.Manager() as manager:
+            queue = manager.Queue()
+            with ProcessPoolExecutor(workers) as pool:
+                futures = {
+                    pool.submit(_worker, (X, y, plan, s, seed, queue)): (s, seed)
+                    for s, seed in jobs
+                }
+                pending = set(futures)
+                while pending:
+                    while not queue.empty():
+                        tick(queue.get())
+                    finished = {f for f in pending if f.done()}
+                    for f in finished:
+                        results[futures[f]] = f.result()
+                    pending -= finished
+                    if pending:
+                        with contextlib.suppress(Empty):
+                            tick(queue.get(timeout=0.2))
+    order = {s: i for i, s in enumerate(plan.strategies)}
+    rows = [row for part in results.values() for row in part]
+    return sorted(rows, key=lambda r: (order[r.strategy], r.seed, r.round))
+
+
+def write_rounds(rows: Sequence[RoundRow], path: Path) -> Path:
+    """rounds.csv: one row per strategy, seed and round."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for row in rows:
+            writer.writerow([_cell(v) for v in asdict(row).values()])
+    return path
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.6f}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A strategy's rounds averaged over seeds."""
+
+    strategy: str
+    n_reviewed: np.ndarray
+    auc: np.ndarray
+    auc_low: np.ndarray
+    auc_high: np.ndarray
+    brier: np.ndarray
+    brier_low: np.ndarray
+    brier_high: np.ndarray
+    n_labeled: np.ndarray
+
+
+def curves(rows: Sequence[RoundRow]) -> list[Curve]:
+    """Mean over seeds, round by round (with the range over seeds as the band)."""
+    out = []
+    for strategy in dict.fromkeys(r.strategy for r in rows):
+        mine = [r for r in rows if r.strategy == strategy]
+        rounds = sorted({r.round for r in mine})
+        # Only rounds that every seed reached, so a mean is a mean of the same thing.
+        seeds = {r.seed for r in mine}
+        rounds = [k for k in rounds if len({r.seed for r in mine if r.round == k}) == len(seeds)]
+
+        def stat(field: str, rounds: list[int] = rounds, mine: list[RoundRow] = mine) -> np.ndarray:
+            return np.array(
+                [[getattr(r, field) for r in mine if r.round == k] for k in rounds], float
+            )
+
+        auc, brier = stat("auc"), stat("brier")
+        out.append(
+            Curve(
+                strategy,
+                stat("n_reviewed").mean(1),
+                auc.mean(1),
+                auc.min(1),
+                auc.max(1),
+                brier.mean(1),
+                brier.min(1),
+                brier.max(1),
+                stat("n_labeled").mean(1),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One strategy in a sentence: reviews to reach the target, AUC at the common point, end."""
+
+    strategy: str
+    reviews_to_target: float  # nan: never reached
+    auc_at_common: float
+    final_auc: float
+    final_auc_sd: float
+    final_reviewed: float
+    final_labeled: float
+
+
+def summarise(
+    rows: Sequence[RoundRow], target: float, common: float | None = None
+) -> list[Summary]:
+    """Per strategy: the first mean n_reviewed where the mean AUC reaches `target`, the AUC at
+    `common` reviews (interpolated; default: the fewest reviews any strategy ended with), and
+    the AUC of the last round, mean and standard deviation over seeds."""
+    cs = curves(rows)
+    if common is None:
+        common = min(float(c.n_reviewed[-1]) for c in cs)
+    out = []
+    for c in cs:
+        hit = np.flatnonzero(c.auc >= target)
+        last = [r.auc for r in rows if r.strategy == c.strategy and r.round == _last_round(rows, c)]
+        out.append(
+            Summary(
+                c.strategy,
+                float(c.n_reviewed[hit[0]]) if len(hit) else float("nan"),
+                float(np.interp(common, c.n_reviewed, c.auc)),
+                float(c.auc[-1]),
+                float(np.std(last)),
+                float(c.n_reviewed[-1]),
+                float(c.n_labeled[-1]),
+            )
+        )
+    return out
+
+
+def _last_round(rows: Sequence[RoundRow], c: Curve) -> int:
+    mine = [r for r in rows if r.strategy == c.strategy]
+    seeds = {r.seed for r in mine}
+    return max(
+        k
+        for k in {r.round for r in mine}
+        if len({r.seed for r in mine if r.round == k}) == len(seeds)
+    )
+
+
+def plot_curves(
+    rows: Sequence[RoundRow], path: Path, *, target: float | None = None, title: str = ""
+) -> Path:
+    """curves.png: held-out AUC and Brier against reviews, one line per strategy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cs = curves(rows)
+    fig, (ax_auc, ax_brier) = plt.subplots(1, 2, figsize=(13, 5.2))
+    for c in cs:
+        (line,) = ax_auc.plot(c.n_reviewed, c.auc, marker="o", ms=3, label=c.strategy)
+        ax_auc.fill_between(c.n_reviewed, c.auc_low, c.auc_high, color=line.get_color(), alpha=0.15)
+        ax_brier.plot(
+            c.n_reviewed, c.brier, marker="o", ms=3, color=line.get_color(), label=c.strategy
+        )
+        ax_brier.fill_between(
+            c.n_reviewed, c.brier_low, c.brier_high, color=line.get_color(), alpha=0.15
+        )
+    if target is not None:
+        ax_auc.axhline(target, color="grey", ls="--", lw=1, label=f"target {target:.2f}")
+    seeds = len({r.seed for r in rows})
+    heads = ", ".join(sorted({r.head for r in rows}))
+    ax_auc.set(
+        xlabel="images the person looked at (n_reviewed)",
+        ylabel="held-out AUC (higher is better)",
+        title="Ranking quality",
+    )
+    ax_brier.set(
+        xlabel="images the person looked at (n_reviewed)",
+        ylabel="held-out Brier score (lower is better)",
+        title="Probability quality",
+    )
+    for ax in (ax_auc, ax_brier):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=9)
+    fig.suptitle(
+        (title + " — " if title else "")
+        + f"head: {heads}; mean over {seeds} seed(s), band = min–max",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,267 @@
+"""Settings of one workspace: `konomi.toml`, checked whole before any work starts.
+
+Every key has a type and a range (or a set of choices). A key konomi does not know is refused with
+the closest known one ("did you mean …"), so `like_treshold = 0.8` can never be silently ignored.
+Command-line flags go through the same checks (`Settings.with_overrides`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+import stat
+import sys
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from konomi.errors import KonomiError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+DEFAULT_MODEL = "immich-app/ViT-B-32__openai"
+DEFAULT_LIKE = 0.7  # score ≥ this is a "like" proposal
+DEFAULT_DISLIKE = 0.3  # score ≤ this is a "dislike" proposal
+DEVICES = ("auto", "cpu", "cuda", "coreml", "directml", "openvino")
+PRECISIONS = ("fp32", "int8")
+HEADS = ("auto", "kernel", "logreg", "svm", "mlp", "knn")
+LANGUAGES = ("", "en", "ja")  # "": from KONOMI_LANG or the locale
+SIDECAR_NAMES = ("with_extension", "without_extension")  # IMG_1.NEF.xmp / IMG_1.xmp
+MAX_BATCH = 4096
+MAX_SETTINGS_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings of one workspace; `konomi.toml` may set any of them, flags override."""
+
+    model: str = DEFAULT_MODEL
+    like_threshold: float = DEFAULT_LIKE
+    dislike_threshold: float = DEFAULT_DISLIKE
+    target_precision: float = 0.0  # 0: fixed thresholds; else chosen to reach this precision
+    head: str = "auto"
+    device: str = "auto"
+    precision: str = "fp32"
+    batch_size: int = 0  # 0: chosen from the model
+    language: str = ""
+    libraries: tuple[str, ...] = ()  # folders scored in place, never moved or modified
+    ratings_as_labels: bool = False
+    like_rating: int = 4  # an XMP rating ≥ this is a "like" (with ratings_as_labels)
+    dislike_rating: int = 1  # ≤ this (or rejected, -1) is a "dislike"
+    sidecar_name: str = "with_extension"
+    like_text: tuple[str, ...] = ()  # phrases describing the taste (models with a text tower)
+    dislike_text: tuple[str, ...] = ()
+    explicit: frozenset[str] = frozenset()  # keys konomi.toml or a flag set
+
+    def with_overrides(self, **values: object) -> Settings:
+        """A copy with every non-None value replaced (and marked explicit), checked."""
+        given = {k: v for k, v in values.items() if v is not None}
+        for key, value in given.items():
+            _check_value(key, value, where=f"--{key.replace('_', '-')}")
+        updated = replace(self, **given, explicit=self.explicit | frozenset(given))  # type: ignore[arg-type]
+        check_thresholds(updated.dislike_threshold, updated.like_threshold)
+        return updated
+
+
+KNOWN = tuple(f.name for f in fields(Settings) if f.name != "explicit")
+
+# key: (kind, lower, upper) for numbers; (kind, choices) for words; (kind,) for the rest
+_RULES: dict[str, tuple[Any, ...]] = {
+    "model": ("text",),
+    "like_threshold": ("number", 0.0, 1.0),
+    "dislike_threshold": ("number", 0.0, 1.0),
+    "target_precision": ("number", 0.0, 1.0),
+    "head": ("choice", HEADS),
+    "device": ("choice", DEVICES),
+    "precision": ("choice", PRECISIONS),
+    "batch_size": ("whole", 0, MAX_BATCH),
+    "language": ("choice", LANGUAGES),
+    "libraries": ("texts",),
+    "ratings_as_labels": ("bool",),
+    "like_rating": ("whole", 1, 5),
+    "dislike_rating": ("whole", -1, 5),
+    "sidecar_name": ("choice", SIDECAR_NAMES),
+    "like_text": ("texts",),
+    "dislike_text": ("texts",),
+}
+_EXAMPLES = {
+    "model": 'model = "immich-app/ViT-B-32__openai"',
+    "libraries": 'libraries = ["~/Pictures", "/mnt/nas/photos"]',
+    "like_text": 'like_text = ["quiet streets at dusk", "film grain portraits"]',
+    "dislike_text": 'dislike_text = ["screenshots", "food"]',
+    "ratings_as_labels": "ratings_as_labels = true",
+}
+
+
+def _example(key: str) -> str:
+    if key in _EXAMPLES:
+        return _EXAMPLES[key]
+    rule = _RULES[key]
+    if rule[0] == "choice":
+        return f'{key} = "{rule[1][1] if rule[1][0] == "" else rule[1][0]}"'
+    return f"{key} = {getattr(Settings, key)!r}"
+
+
+def _check_value(key: str, value: object, *, where: str) -> None:
+    """Refuse a value of the wrong type or outside its range, naming the key and an example."""
+    if key not in _RULES:
+        return  # not a setting konomi.toml holds (e.g. a flag-only value)
+    kind, *limits = _RULES[key]
+    problem = ""
+    if kind == "number":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok or not math.isfinite(float(value)):  # type: ignore[arg-type]
+            problem = f"should be a number, got {_shown(value)}"
+        elif not limits[0] <= float(value) <= limits[1]:  # type: ignore[arg-type]
+            problem = f"should be between {limits[0]:g} and {limits[1]:g}, got {value}"
+    elif kind == "whole":
+        if not isinstance(value, int) or isinstance(value, bool):
+            problem = f"should be a whole number, got {_shown(value)}"
+        elif not limits[0] <= value <= limits[1]:
+            problem = f"should be between {limits[0]} and {limits[1]}, got {value}"
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            problem = f"should be true or false, got {_shown(value)}"
+    elif kind == "text":
+        if not isinstance(value, str) or not value.strip():
+            problem = f"should be text in quotes, got {_shown(value)}"
+    elif kind == "texts":
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(v, str) and v.strip() for v in value
+        ):
+            problem = f"should be a list of texts in quotes, got {_shown(value)}"
+    elif kind == "choice" and (not isinstance(value, str) or value not in limits[0]):
+        shown = ", ".join(c for c in limits[0] if c)
+        problem = f"should be one of {shown}, got {_shown(value)}"
+    if problem:
+        raise KonomiError(f"{where}: '{key}' {problem}.", f"Example: {_example(key)}")
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def parse_settings(path: Path) -> Settings:
+    """Read `konomi.toml`, naming the line and key at fault when anything is wrong.
+
+    A `konomi.toml` that is a symlink is refused without being read: settings are the
+    workspace's own file, and an error message must never show a line of some other file.
+    """
+    text = _read(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(path, text, exc) from None
+    except RecursionError:
+        raise KonomiError(
+            f"{path.name} is nested too deeply to be settings.",
+            "konomi.toml holds plain keys (model = …, like_threshold = …): see konomi init.",
+        ) from None
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        where = f"{path.name}, line {_line_of_key(text, key)}"
+        if key not in KNOWN:
+            close = difflib.get_close_matches(key, KNOWN, n=1, cutoff=0.6)
+            raise KonomiError(
+                f"{where}: unknown key '{key}'"
+                + (f" — did you mean '{close[0]}'?" if close else "."),
+                f"Known keys: {', '.join(KNOWN)}.",
+            )
+        _check_value(key, value, where=where)
+        if _RULES[key][0] == "number":
+            value = float(value)  # type: ignore[arg-type]
+        elif _RULES[key][0] == "texts":
+            value = tuple(value)  # type: ignore[arg-type]
+        values[key] = value
+    settings = Settings(**values, explicit=frozenset(values))  # type: ignore[arg-type]
+    try:
+        check_thresholds(settings.dislike_threshold, settings.like_threshold)
+    except KonomiError as exc:
+        key = "like_threshold" if "like_threshold" in data else "dislike_threshold"
+        raise KonomiError(
+            f"{path.name}, line {_line_of_key(text, key)}: {exc.message}", exc.hint
+        ) from None
+    return settings
+
+
+def _read(path: Path) -> str:
+    """The text of konomi.toml: a regular file, not a link, of a sensible size, in UTF-8."""
+    try:
+        fd = os.open(
+            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        )
+    except OSError as exc:
+        if path.is_symlink():
+            raise KonomiError(
+                f"{path.name} is a symbolic link; konomi reads its settings only from a plain "
+                "file in the workspace.",
+                "Replace the link with a copy of the settings file.",
+            ) from None
+        raise KonomiError(f"Cannot read {path} ({exc.strerror or exc}).") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise KonomiError(f"{path.name} is not a regular file.", "Make it a plain text file.")
+        if info.st_size > MAX_SETTINGS_BYTES:
+            raise KonomiError(
+                f"{path.name} is {info.st_size:,} bytes: too large to be settings.",
+                "konomi.toml holds a few plain keys; see konomi init for an example.",
+            )
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(MAX_SETTINGS_BYTES + 1)
+    finally:
+        os.close(fd)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise KonomiError(
+            f"{path.name} is not UTF-8 text (byte {exc.start}).",
+            "Save it as UTF-8, or delete konomi.toml to use the defaults.",
+        ) from None
+
+
+def _line_of_key(text: str, key: str) -> str:
+    """The line number where `key = …` is set (as text; '?' when it cannot be found)."""
+    pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return str(number)
+    return "?"
+
+
+def _toml_error(path: Path, text: str, exc: Exception) -> KonomiError:
+    """A TOML syntax error as 'line N (`the line`): what is wrong', with the key it sets."""
+    message = str(exc)
+    found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    what = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "syntax error"
+    if not found:
+        return KonomiError(
+            f"{path.name} is not valid TOML: {message}",
+            "Fix it, or delete konomi.toml to use the defaults.",
+        )
+    number = int(found.group(1))
+    lines = text.splitlines()
+    line = lines[number - 1].strip()[:120] if 0 < number <= len(lines) else ""
+    key = line.split("=", 1)[0].strip().strip("\"'") if "=" in line else ""
+    where = f"line {number}" + (f" (key '{key}')" if key else "")
+    shown = f": {line}" if line else ""
+    return KonomiError(
+        f"{path.name}, {where} is not valid TOML — {what}{shown}",
+        'Fix that line (text needs quotes: model = "owner/name"), or delete konomi.toml to '
+        "use the defaults.",
+    )
+
+
+def check_thresholds(dislike: float, like: float) -> None:
+    """Thresholds must satisfy 0 ≤ dislike ≤ like ≤ 1, or proposals make no sense."""
+    if not (0.0 <= dislike <= like <= 1.0):
+        raise KonomiError(
+            f"Thresholds must satisfy 0 <= dislike ({dislike}) <= like ({like}) <= 1.",
+            f"Example: --like-threshold {DEFAULT_LIKE} --dislike-threshold {DEFAULT_DISLIKE}",
+        )

@@ -1,0 +1,323 @@
+"""Embeddings cached in SQLite, keyed by (content hash, model id).
+
+Two tables: `embeddings` maps (digest, model) → vector, and `files` maps a path to the
+(size, mtime) it had when it was last hashed. An unchanged file is therefore not even re-read,
+and a moved or renamed file is still a hit once it is hashed. Unreadable files are remembered by
+digest, so a broken photo is not decoded again on every run.
+
+The cache holds nothing that cannot be computed again, so damage never stops a command: a cache
+that SQLite finds corrupt — when it is opened, or by any later statement in the middle of a run —
+is set aside as `cache.sqlite.corrupt-<time>`, an empty one takes its place, the statement is
+retried on it, and a warning says so. A cache that cannot be *written* (a full disk, a read-only
+folder) is a different matter and is reported as such.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from konomi.errors import KonomiError, is_sqlite_corruption
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS embeddings (
+    digest TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (digest, model)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    digest TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS failures (
+    digest TEXT PRIMARY KEY, reason TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS scores (
+    digest TEXT NOT NULL, head TEXT NOT NULL, score REAL NOT NULL, info REAL,
+    PRIMARY KEY (digest, head)
+) WITHOUT ROWID;
+"""
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What we knew of a path when we last hashed it."""
+
+    size: int
+    mtime_ns: int
+    digest: str
+
+
+def stamp_of(path: Path) -> tuple[int, int]:
+    """(size, mtime_ns) of a file, the cheap signature of "unchanged"."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+class _Rows:
+    """Rows of a finished query: iterable like a cursor, read to the end while still guarded."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rows)
+
+    def fetchall(self) -> list[Any]:
+        return self.rows
+
+    def fetchone(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+
+class _GuardedConnection:
+    """`cache.db`: the SQLite connection, behind the cache's corruption guard.
+
+    Queries are read to the end inside the guard, since SQLite may meet a bad page on any row.
+    """
+
+    def __init__(self, cache: EmbeddingCache) -> None:
+        self._cache = cache
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> _Rows:
+        params = tuple(params)
+        return _Rows(self._cache._guard(lambda db: db.execute(sql, params).fetchall()))
+
+    def executemany(self, sql: str, rows: Iterable[Any]) -> None:
+        rows = list(rows)
+        self._cache._guard(lambda db: db.executemany(sql, rows))
+
+    def close(self) -> None:
+        self._cache.close()
+
+
+class EmbeddingCache:
+    """The SQLite store under `.konomi/` (WAL mode: readers never block the writer).
+
+    `warnings` keeps what a person should hear (a cache rebuilt); `warn` passes each on as it
+    happens, so it is shown even when the damage is found half-way through a run.
+    """
+
+    def __init__(self, path: Path, warn: Callable[[str], None] | None = None) -> None:
+        self.path = path
+        self.warnings: list[str] = []
+        self._warn = warn
+        self.generation = 0  # +1 each time the database is replaced by a fresh one
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = self._open()
+        except sqlite3.Error as exc:
+            if not is_sqlite_corruption(exc):
+                raise _unwritable(path, exc) from None
+            self._db = self._rebuild(exc)
+        except OSError as exc:
+            raise _unwritable(path, exc) from None
+        self.db = _GuardedConnection(self)
+
+    def _say(self, message: str) -> None:
+        self.warnings.append(message)
+        if self._warn is not None:
+            self._warn(message)
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            row = db.execute("PRAGMA quick_check").fetchone()
+            if not row or row[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else '?'}")
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
+
+    def _rebuild(self, exc: sqlite3.Error) -> sqlite3.Connection:
+        """Set the damaged database aside and open a fresh one in its place."""
+        aside = self._set_aside()
+        self.generation += 1
+        self._say(
+            f"The embedding cache was corrupt ({exc}); it was moved to .konomi/{aside.name} and "
+            "is being rebuilt (images are embedded again)."
+        )
+        try:
+            return self._open()
+        except (sqlite3.Error, OSError) as again:
+            raise _unwritable(self.path, again) from None
+
+    def _set_aside(self) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+        if self.path.exists():
+            os.replace(self.path, aside)
+        for suffix in ("-wal", "-shm"):
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                os.replace(side, aside.with_name(aside.name + suffix))
+        return aside
+
+    def _guard(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `action` on the database; on corruption, rebuild it and run `action` once more."""
+        try:
+            return action(self._db)
+        except sqlite3.Error as exc:
+            if not is_sqlite_corruption(exc):
+                raise _unwritable(self.path, exc) from None
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = self._rebuild(exc)
+        try:
+            return action(self._db)
+        except sqlite3.Error as exc:
+            raise _unwritable(self.path, exc) from None
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+
+    def __enter__(self) -> EmbeddingCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- files ---------------------------------------------------------------------------
+    def file_stamps(self) -> dict[str, FileStamp]:
+        """Every known path → stamp, loaded at once (100k rows is a few MB, one query)."""
+        rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
+        return {p: FileStamp(s, m, d) for p, s, m, d in rows}
+
+    def put_files(self, rows: Iterable[tuple[str, int, int, str]]) -> None:
+        """Remember (path, size, mtime_ns, digest) rows."""
+        self._write("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
+
+    def forget_files(self, paths: Iterable[str]) -> None:
+        self._write("DELETE FROM files WHERE path = ?", ((p,) for p in paths))
+
+    def follow_moves(self, moved: Iterable[tuple[Path, Path]]) -> int:
+        """Carry what we knew of each moved file to its new path, so that the next run does not
+        read and hash it again (classify moves thousands of photos at a time). Only a file whose
+        size and mtime at the destination are still those recorded for its source is carried;
+        anything else is simply hashed again next time. Returns how many were carried."""
+        carried: list[tuple[str, int, int, str]] = []
+        left: list[str] = []
+        for src, dst in moved:
+            row = self.db.execute(
+                "SELECT size, mtime_ns, digest FROM files WHERE path = ?", (str(src),)
+            ).fetchone()
+            if row is None:
+                continue
+            left.append(str(src))
+            try:
+                st = os.stat(dst, follow_symlinks=False)
+            except OSError:
+                continue
+            if (st.st_size, st.st_mtime_ns) == (row[0], row[1]):
+                carried.append((str(dst), row[0], row[1], row[2]))
+        self.put_files(carried)
+        self.forget_files(left)
+        return len(carried)
+
+    # -- embeddings ------------------------------------------------------------------------
+    def get_embeddings(self, digests: Iterable[str], model: str) -> dict[str, np.ndarray]:
+        """Cached vectors for the digests that have one under `model`."""
+        wanted = list(dict.fromkeys(digests))
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(wanted), 900):  # SQLite's variable limit
+            chunk = wanted[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT digest, vector FROM embeddings WHERE model = ? AND digest IN ({marks})",
+                (model, *chunk),
+            )
+            for digest, blob in rows:
+                found[digest] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_embeddings(self, items: Iterable[tuple[str, np.ndarray]], model: str) -> None:
+        rows = ((d, model, np.asarray(v, np.float32).tobytes()) for d, v in items)
+        self._write("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
+
+    # -- unreadable files ------------------------------------------------------------------
+    def get_failures(self, digests: Iterable[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(digests))
+        found: dict[str, str] = {}
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT digest, reason FROM failures WHERE digest IN ({marks})", chunk
+            )
+            found.update(dict(rows))
+        return found
+
+    def put_failures(self, items: Iterable[tuple[str, str]]) -> None:
+        self._write("INSERT OR REPLACE INTO failures VALUES (?, ?)", items)
+
+    # -- scores of a head ------------------------------------------------------------------
+    def put_scores(self, items: Iterable[tuple[str, float, float | None]], head: str) -> None:
+        """Remember each image's score (and informativeness) under a head id."""
+        rows = ((d, head, float(s), None if i is None else float(i)) for d, s, i in items)
+        self._write("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?)", rows)
+
+    def get_scores(self, head: str) -> dict[str, tuple[float, float | None]]:
+        rows = self.db.execute("SELECT digest, score, info FROM scores WHERE head = ?", (head,))
+        return {d: (s, i) for d, s, i in rows}
+
+    def _write(self, sql: str, rows: Iterable[Any]) -> None:
+        """One statement over many rows, in one transaction (retried whole after a rebuild)."""
+        rows = list(rows)
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(sql, rows)
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+        self._guard(write)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group statements of `db` in one transaction (dropped if the cache is rebuilt mid-way:
+        what it held is only a cache)."""
+        self._guard(lambda db: db.execute("BEGIN IMMEDIATE"))
+        generation = self.generation
+        try:
+            yield
+        except BaseException:
+            if generation == self.generation:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+            raise
+        if generation == self.generation:
+            self._guard(lambda db: db.execute("COMMIT"))
+
+
+def _unwritable(path: Path, exc: BaseException) -> KonomiError:
+    """The cache exists but cannot be used: disk full, read-only, or held by another program."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    return KonomiError(
+        f"The embedding cache {path.parent.name}/{path.name} cannot be used ({text}).",
+        "Free some disk space or make the workspace writable, then run again; deleting the "
+        f"cache file is always safe ({path}): it is rebuilt.",
+    )

@@ -1,0 +1,162 @@
+"""Versioned heads on disk: `models/<id>.npz` + `models/<id>.json`, and `models/current.json`.
+
+Every `train` keeps its head with its metrics, so a person can list them and roll back. Arrays go
+in `.npz` (loaded with `allow_pickle=False`), everything else in JSON: nothing read back from disk
+can run code. A head remembers the encoder that made its embeddings, and refuses another.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from konomi import __version__
+from konomi.errors import NoHeadError
+from konomi.learn.head import Head
+from konomi.workspace import Workspace
+
+RETRAIN = "Retrain: uv run konomi train"
+
+
+@dataclass
+class HeadRecord:
+    """One saved head: its id, the head itself, and what was recorded with it."""
+
+    id: str
+    head: Head
+    info: dict[str, Any]
+
+    @property
+    def thresholds(self) -> tuple[float, float]:
+        """(dislike, like) thresholds recorded at training time."""
+        t = self.info.get("thresholds", {})
+        return float(t.get("dislike", 0.3)), float(t.get("like", 0.7))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a small file so that a crash leaves either the old or the new content."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def new_id(ws: Workspace) -> str:
+    base = time.strftime("%Y%m%d-%H%M%S")
+    candidate, n = base, 1
+    while (ws.models / f"{candidate}.json").exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def save_head(
+    ws: Workspace,
+    head: Head,
+    info: dict[str, Any],
+    extra_arrays: dict[str, np.ndarray] | None = None,
+) -> str:
+    """Save a head with its info and make it current. Returns its id."""
+    ws.models.mkdir(parents=True, exist_ok=True)
+    head_id = new_id(ws)
+    arrays = {f"model__{k}": v for k, v in head.arrays().items()}
+    for key, value in (extra_arrays or {}).items():
+        arrays[f"extra__{key}"] = value
+    npz = ws.models / f"{head_id}.npz"
+    tmp = ws.models / f".{head_id}.npz.tmp"
+    with open(tmp, "wb") as f:
+        np.savez_compressed(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, npz)
+    record = {
+        "id": head_id,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "konomi_version": __version__,
+        "head": head.params(),
+        **info,
+    }
+    write_atomic(ws.models / f"{head_id}.json", json.dumps(record, indent=2, ensure_ascii=False))
+    use_head(ws, head_id)
+    return head_id
+
+
+def use_head(ws: Workspace, head_id: str) -> None:
+    """Make a saved head the current one (roll back or forward)."""
+    if not (ws.models / f"{head_id}.json").is_file():
+        known = ", ".join(r["id"] for r in list_heads(ws)[-5:]) or "none"
+        raise NoHeadError(f"No saved head '{head_id}' (recent: {known}).")
+    write_atomic(ws.models / "current.json", json.dumps({"id": head_id}) + "\n")
+
+
+def list_heads(ws: Workspace) -> list[dict[str, Any]]:
+    """Every saved head's info, oldest first (unreadable ones are skipped)."""
+    out = []
+    for path in sorted(ws.models.glob("*.json")) if ws.models.is_dir() else []:
+        if path.name == "current.json":
+            continue
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(info, dict) and "id" in info:
+            out.append(info)
+    return sorted(out, key=lambda info: _id_order(str(info["id"])))
+
+
+def _id_order(head_id: str) -> tuple[str, int]:
+    """Training order of ids: "…-120000" before "…-120000-2" (file names sort the other way)."""
+    base, _, n = head_id.rpartition("-")
+    if base.count("-") == 1 and n.isdigit():
+        return base, int(n)
+    return head_id, 1
+
+
+def current_id(ws: Workspace) -> str:
+    path = ws.models / "current.json"
+    if not path.is_file():
+        raise NoHeadError("No trained model yet.", "Train one first: uv run konomi train")
+    try:
+        head_id = json.loads(path.read_text(encoding="utf-8"))["id"]
+        if not isinstance(head_id, str) or "/" in head_id or head_id.startswith("."):
+            raise ValueError(head_id)
+    except (OSError, ValueError, KeyError, TypeError):
+        raise NoHeadError(f"{ws.rel(path)} is corrupt.", RETRAIN) from None
+    return head_id
+
+
+def load_head(ws: Workspace, model_id: str | None, head_id: str | None = None) -> HeadRecord:
+    """Load the current (or a given) head; refuse one made with another encoder."""
+    head_id = head_id or current_id(ws)
+    json_path, npz_path = ws.models / f"{head_id}.json", ws.models / f"{head_id}.npz"
+    try:
+        info = json.loads(json_path.read_text(encoding="utf-8"))
+        with np.load(npz_path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        model_arrays = {k[7:]: v for k, v in arrays.items() if k.startswith("model__")}
+        head = Head.load(model_arrays, info["head"])
+    except FileNotFoundError as exc:
+        raise NoHeadError(
+            f"The trained head {head_id} is missing ({exc.filename}).", RETRAIN
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - any damage to these files means the same thing
+        raise NoHeadError(
+            f"The trained head {head_id} is corrupt ({type(exc).__name__}).", RETRAIN
+        ) from None
+    if model_id is not None and info.get("model_id") != model_id:
+        raise NoHeadError(
+            f"The current head was trained with another image encoder "
+            f"({info.get('model_id')}), not {model_id}.",
+            "Retrain with this model: uv run konomi train (or pass the --model it was made with).",
+        )
+    head.meta = info
+    info["extra"] = {k[7:]: v for k, v in arrays.items() if k.startswith("extra__")}
+    return HeadRecord(head_id, head, info)

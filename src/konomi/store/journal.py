@@ -1,0 +1,779 @@
+"""Journaled, collision-safe file moves, crash repair, and undo.
+
+How one move works (docs/safety.md has the full argument):
+1. **plan** — the move (source, destination name, and the source's identity: device + inode) is
+   written to the SQLite journal and committed *before* anything on disk changes; moves are
+   planned in batches that share one commit.
+2. **link** — the destination is created as a hard link to the source with `os.link`, which
+   fails rather than replace an existing file: a collision is impossible, and a new name
+   (`name (1).jpg`) is journaled and used instead.
+3. **unlink** — the source name is removed. *This is the commit point*: before it the photo is
+   at its old place (perhaps also at the new one, as the same inode); after it, only at the new
+   one. If the source cannot be removed, the new link is removed again and the move is skipped.
+4. **done** — the journal marks the batch's moves done.
+
+Where hard links are impossible (another device, a file system without them) the file is
+copied to a hidden part-file `.konomi-part-<move id>` in the destination folder, flushed,
+verified byte for byte, its identity journaled, then linked (or renamed without replacing) into
+place, and only then is the source removed — the commit point again.
+
+A crash at any instant leaves each journaled move in a state `repair` recognises from the
+journal and the file system: a destination that is *ours* (the source's inode, or our journaled
+copy) finishes the move or rolls it back, part-files are deleted, and every file ends in exactly
+one place. Undo is itself a journaled operation of reverse moves, so it is as crash-safe as the
+moves it reverts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import sqlite3
+import stat
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from konomi.errors import JournalError, is_sqlite_corruption
+from konomi.progress import Progress
+from konomi.workspace import Workspace
+
+BATCH = 64  # moves planned per journal commit
+SCHEMA_VERSION = 2
+NAME_MAX = 255  # bytes in one file name on every file system people use
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS operations (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, created REAL NOT NULL,
+    state TEXT NOT NULL, note TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS moves (
+    id INTEGER PRIMARY KEY, op INTEGER NOT NULL REFERENCES operations(id),
+    src TEXT NOT NULL, dst TEXT NOT NULL, state TEXT NOT NULL,
+    size INTEGER, mtime_ns INTEGER, digest TEXT,
+    reverts INTEGER REFERENCES moves(id), reverted_by INTEGER REFERENCES moves(id),
+    reason TEXT, src_id TEXT, copy_id TEXT
+);
+CREATE INDEX IF NOT EXISTS moves_op ON moves(op);
+CREATE INDEX IF NOT EXISTS moves_state ON moves(state);
+"""
+# move states: planned → (copying →) done | skipped
+# operation states: open → done | interrupted (repaired after a crash)
+# reverted_by: the undo move that brought the file back; 0 when it can never come back
+
+PART_PREFIX = ".konomi-part-"
+# Reasons for which undo stops offering a move: retrying cannot help.
+_HOPELESS = ("the file is gone", "not a regular file")
+
+
+@dataclass(frozen=True)
+class PlannedMove:
+    """A file to move into a folder; `stamp` is (size, mtime_ns) when it was scored."""
+
+    src: Path
+    dst_dir: Path
+    stamp: tuple[int, int] | None = None
+    digest: str | None = None
+    name: str | None = None  # the name to take there (default: the source's name)
+
+
+@dataclass
+class MoveReport:
+    """What an operation did: moves done, moves refused (with the reason)."""
+
+    op: int
+    moved: list[tuple[Path, Path]] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+
+@dataclass
+class RepairReport:
+    """What `repair` found after a crash."""
+
+    finished: int = 0
+    rolled_back: int = 0
+    part_files_removed: int = 0
+    operations: int = 0
+    stuck: list[tuple[str, str]] = field(default_factory=list)  # (path, why) left for later
+
+    def __bool__(self) -> bool:
+        return bool(self.operations or self.finished or self.rolled_back or self.stuck)
+
+
+# -- fault injection (tests only) ---------------------------------------------------------------
+# Read once at import; unset in normal use, so each hook costs one string comparison.
+_CRASH_AT = os.environ.get("KONOMI_TEST_CRASH_AT", "")
+_PAUSE_AT = os.environ.get("KONOMI_TEST_PAUSE_AT", "")
+_LINK_ERROR = os.environ.get("KONOMI_TEST_LINK_ERROR", "")
+_fault_counts: dict[str, int] = {}
+
+FAULT_POINTS = (
+    "before_plan",  # a batch is about to be planned (files scored, nothing journaled)
+    "after_plan",  # a batch is journaled, nothing moved yet
+    "after_link",  # the destination link exists, the source too (same inode)
+    "after_unlink",  # the source is removed: the move is committed, not yet marked done
+    "after_move",  # after each move of a batch (its done mark comes at the batch's end)
+    "after_batch",  # a batch is marked done
+    "after_copy",  # cross-device: the part-file is written and flushed, not yet verified
+    "after_copy_recorded",  # cross-device: the verified copy's identity is journaled
+    "after_place",  # cross-device: the copy is in place, the source still exists
+    "repair",  # repair has settled one move
+)
+
+
+def _fault(point: str) -> None:
+    """A test hook: SIGKILL (`KONOMI_TEST_CRASH_AT`) or SIGSTOP (`KONOMI_TEST_PAUSE_AT`) here.
+
+    The value is `point` or `point:N` (the N-th time the point is reached). A paused process
+    waits for SIGCONT, which lets a test change the file system at exactly this instant.
+    """
+    if not (_CRASH_AT or _PAUSE_AT):
+        return
+    count = _fault_counts[point] = _fault_counts.get(point, 0) + 1
+    for spec, sig in ((_CRASH_AT, signal.SIGKILL), (_PAUSE_AT, getattr(signal, "SIGSTOP", 0))):
+        name, _, nth = spec.partition(":")
+        if name == point and count == int(nth or 1) and sig:
+            os.kill(os.getpid(), sig)
+
+
+def _link(src: Path, dst: Path, *, same_folder: bool = False) -> None:
+    """`os.link` without following links; `KONOMI_TEST_LINK_ERROR` makes it fail like a
+    cross-device link (`EXDEV`: only links between folders fail) or a file system without hard
+    links (`EPERM`: every link fails), so tests reach the copy path on any machine."""
+    if _LINK_ERROR == "EPERM" or (_LINK_ERROR == "EXDEV" and not same_folder):
+        code = errno.EPERM if _LINK_ERROR == "EPERM" else errno.EXDEV
+        raise OSError(code, os.strerror(code), str(src), None, str(dst))
+    os.link(src, dst, follow_symlinks=False)
+
+
+# -- file-system primitives ---------------------------------------------------------------------
+def _fit_name(stem: str, suffix: str) -> str:
+    """`stem + suffix`, the stem shortened (on a character boundary) to fit NAME_MAX bytes."""
+    budget = NAME_MAX - len(suffix.encode("utf-8", "surrogateescape"))
+    raw = stem.encode("utf-8", "surrogateescape")
+    if len(raw) > budget:
+        stem = raw[: max(budget, 1)].decode("utf-8", "ignore")
+    return stem + suffix
+
+
+def free_name(folder: Path, name: str, taken: set[Path] | frozenset[Path] = frozenset()) -> Path:
+    """`folder/name`, or `folder/name (1).ext`, `(2)`, … — the first that does not exist.
+
+    `taken` holds names already promised to other moves of the same batch. A numbered name
+    never grows past 255 bytes: the stem is shortened instead.
+    """
+    candidate = folder / name
+    stem, suffix = os.path.splitext(name)
+    n = 1
+    while os.path.lexists(candidate) or candidate in taken:
+        candidate = folder / _fit_name(stem, f" ({n}){suffix}")
+        n += 1
+    return candidate
+
+
+def _identity(st: os.stat_result) -> str:
+    return f"{st.st_dev}:{st.st_ino}"
+
+
+def _identity_of(path: Path) -> str | None:
+    try:
+        return _identity(os.lstat(path))
+    except OSError:
+        return None
+
+
+def _part_path(dst: Path, move_id: int) -> Path:
+    return dst.parent / f"{PART_PREFIX}{move_id}"
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    """Compare two files byte for byte (no stat shortcuts: the copy must be proven)."""
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            block_a, block_b = fa.read(1 << 20), fb.read(1 << 20)
+            if block_a != block_b:
+                return False
+            if not block_a:
+                return True
+
+
+def _copy_to_part(src: Path, part: Path) -> None:
+    """Copy `src` into a fresh part-file (never through a link placed there), flush, stamp."""
+    with contextlib.suppress(FileNotFoundError):
+        part.unlink()  # our own name: a leftover of ours
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(part, flags, 0o644)
+    try:
+        with open(src, "rb") as f:
+            while block := f.read(1 << 20):
+                view = memoryview(block)
+                while view:
+                    view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    st = os.stat(src)
+    with contextlib.suppress(OSError):
+        os.utime(part, ns=(st.st_atime_ns, st.st_mtime_ns))  # keeps the cache's stamp valid
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a folder's new entries durable (POSIX; a no-op where folders cannot be opened)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _rename_noreplace(src: Path, dst: Path) -> None:
+    """Rename `src` to `dst`, failing with FileExistsError rather than replace `dst`.
+
+    Linux has `renameat2(RENAME_NOREPLACE)`; elsewhere (or where the file system lacks it) the
+    name is checked just before an ordinary rename — used only where hard links are impossible.
+    """
+    if sys.platform.startswith("linux") and _renameat2(src, dst):
+        return
+    if os.path.lexists(dst):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dst))
+    os.rename(src, dst)
+
+
+def _renameat2(src: Path, dst: Path) -> bool:
+    """True when renameat2(RENAME_NOREPLACE) did the rename; False when it is unsupported."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_noreplace = -100, 1
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(at_fdcwd, os.fsencode(src), at_fdcwd, os.fsencode(dst), rename_noreplace) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(src), None, str(dst))
+
+
+# Errors of `os.link` that mean "no hard link possible here", not "this move is impossible".
+_NO_HARD_LINK = {errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK}
+_NO_HARD_LINK |= {errno.ENOSYS, errno.EACCES} if os.name == "nt" else {errno.ENOSYS}
+
+
+class _Unsafe(Exception):
+    """A move stopped half-way in a state only `repair` may settle: keep it 'planned'."""
+
+
+class Journal:
+    """The move journal (`.konomi/journal.sqlite`). Callers hold the workspace lock."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        path = ws.journal_path
+        try:
+            ws.ensure_state()
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise JournalError(
+                f"Cannot open the move journal {ws.rel(path)} ({exc}). Nothing was moved.",
+                "Check that the workspace is writable and the disk is not full.",
+            ) from None
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(_SCHEMA)
+            self._migrate()
+            row = self.db.execute("PRAGMA quick_check").fetchone()
+            if not row or row[0] != "ok":
+                raise sqlite3.DatabaseError(row[0] if row else "integrity check failed")
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            if is_sqlite_corruption(exc):
+                raise self._corrupt(str(exc)) from None
+            raise JournalError(
+                f"Cannot use the move journal {ws.rel(path)} ({exc}). Nothing was moved.",
+                "Check that the disk is not full and the workspace is writable, then retry.",
+            ) from None
+
+    def _corrupt(self, why: str) -> JournalError:
+        rel = self.ws.rel(self.ws.journal_path)
+        return JournalError(
+            f"The move journal {rel} is damaged ({why}). Nothing was moved.",
+            f"Inspect it with: sqlite3 {rel} .dump — once your files are where you want them, "
+            f"set it aside (mv {rel} {rel}.bad) to start a fresh journal; only the undo history "
+            "is lost, no image is touched (docs/safety.md).",
+        )
+
+    def _migrate(self) -> None:
+        """Bring a journal of an older konomi up to this schema (columns are only added)."""
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(moves)")}
+        for name in ("src_id", "copy_id"):
+            if name not in columns:
+                self.db.execute(f"ALTER TABLE moves ADD COLUMN {name} TEXT")
+        (version,) = self.db.execute("PRAGMA user_version").fetchone()
+        if version < SCHEMA_VERSION:
+            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error, AttributeError):
+            self.db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _abs(self, rel: str) -> Path:
+        """A journaled path, refused when it would lead outside the workspace (a foreign or
+        tampered journal must never make konomi move files elsewhere)."""
+        pure = PurePosixPath(rel)
+        if pure.is_absolute() or ".." in pure.parts or not rel:
+            raise self._corrupt(f"an entry points outside the workspace: {rel!r}")
+        return self.ws.abs(rel)
+
+    # -- repair ----------------------------------------------------------------------------
+    def repair(self) -> RepairReport:
+        """Finish or roll back every move a crashed process left half-done.
+
+        For each move still 'planned' or 'copying': our part-file is deleted; a destination that
+        is ours (the source's own inode, or our journaled copy) with the source gone finishes the
+        move; a hard link of the source finishes it too (the source name is removed); a copy of
+        ours with the source still there is rolled back (the copy is removed: the source is the
+        authority). A destination that is not ours is never touched.
+        """
+        report = RepairReport()
+        try:
+            open_ops = [
+                r[0] for r in self.db.execute("SELECT id FROM operations WHERE state='open'")
+            ]
+            rows = self.db.execute(
+                "SELECT id, src, dst, reverts, src_id, copy_id, state FROM moves "
+                "WHERE state IN ('planned','copying') ORDER BY id"
+            ).fetchall()
+            for row in rows:
+                try:
+                    self._repair_move(*row, report)
+                except OSError as exc:
+                    report.stuck.append((row[1], exc.strerror or str(exc)))
+                _fault("repair")
+            with self._tx():
+                for op in open_ops:
+                    self.db.execute("UPDATE operations SET state='interrupted' WHERE id=?", (op,))
+        except sqlite3.DatabaseError as exc:
+            raise self._journal_failed(exc) from None
+        report.operations = len(open_ops)
+        return report
+
+    def _repair_move(
+        self,
+        move_id: int,
+        src_rel: str,
+        dst_rel: str,
+        reverts: int | None,
+        src_id: str | None,
+        copy_id: str | None,
+        state: str,
+        report: RepairReport,
+    ) -> None:
+        src, dst = self._abs(src_rel), self._abs(dst_rel)
+        part = _part_path(dst, move_id)
+        if os.path.lexists(part) and not os.path.isdir(part):
+            part.unlink()
+            report.part_files_removed += 1
+        src_there = os.path.lexists(src)
+        dst_id = _identity_of(dst)
+        linked = dst_id is not None and (
+            (src_id is not None and dst_id == src_id) or (src_there and _same_file(src, dst))
+        )
+        copied = (
+            dst_id is not None
+            and copy_id is not None
+            and not linked
+            and (dst_id == copy_id or (src_there and _same_bytes_quiet(src, dst)))
+        )
+        moved = dst_id is not None and not src_there
+        if linked and src_there:
+            if _same_file(src, dst):
+                src.unlink()  # the hard link was made: finish at the commit point
+            moved = True  # (a new file under the source's name since: both stay)
+        elif copied and src_there:
+            if _same_bytes_quiet(src, dst):
+                dst.unlink()  # our copy of an untouched source: roll back to the source
+            else:
+                moved = True  # the source changed since: keep both, lose neither
+        if moved:
+            self._mark_done(move_id, reverts)
+            report.finished += 1
+        else:
+            why = "interrupted before the move" if src_there else "file missing after a crash"
+            self.db.execute("UPDATE moves SET state='skipped', reason=? WHERE id=?", (why, move_id))
+            report.rolled_back += 1
+
+    def _mark_done(self, move_id: int, reverts: int | None) -> None:
+        self.db.execute("UPDATE moves SET state='done' WHERE id=?", (move_id,))
+        if reverts is not None:
+            self.db.execute("UPDATE moves SET reverted_by=? WHERE id=?", (move_id, reverts))
+
+    def _journal_failed(self, exc: sqlite3.Error) -> JournalError:
+        if isinstance(exc, sqlite3.DatabaseError) and is_sqlite_corruption(exc):
+            return self._corrupt(str(exc))
+        return JournalError(
+            f"The move journal could not be written ({exc}).",
+            "Free some disk space (or make the workspace writable) and run the command again: "
+            "it first finishes or rolls back every half-done move; no image is lost.",
+        )
+
+    # -- moving ----------------------------------------------------------------------------
+    def run(
+        self,
+        kind: str,
+        moves: Sequence[PlannedMove],
+        *,
+        note: str = "",
+        progress: Progress | None = None,
+        reverts: Sequence[int | None] | None = None,
+    ) -> MoveReport:
+        """Perform `moves` as one journaled operation of `kind` (e.g. "classify", "review").
+
+        Interrupted by an exception (Ctrl-C, a full disk), it settles its own half-done moves
+        before the exception goes on, exactly as the next command's `repair` would.
+        """
+        try:
+            with self._tx():
+                cur = self.db.execute(
+                    "INSERT INTO operations(kind, created, state, note) VALUES (?, ?, 'open', ?)",
+                    (kind, time.time(), note),
+                )
+            op = int(cur.lastrowid or 0)
+            report = MoveReport(op)
+            total = len(moves)
+            try:
+                for start in range(0, total, BATCH):
+                    chunk = list(moves[start : start + BATCH])
+                    chunk_reverts = (
+                        list(reverts[start : start + BATCH]) if reverts else [None] * len(chunk)
+                    )
+                    self._run_batch(op, chunk, chunk_reverts, report)
+                    if progress:
+                        progress("moving", min(start + BATCH, total), total)
+                with self._tx():
+                    self.db.execute("UPDATE operations SET state='done' WHERE id=?", (op,))
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    self.repair()
+                raise
+        except sqlite3.Error as exc:
+            raise self._journal_failed(exc) from None
+        return report
+
+    def _run_batch(
+        self,
+        op: int,
+        chunk: list[PlannedMove],
+        reverts: list[int | None],
+        report: MoveReport,
+    ) -> None:
+        _fault("before_plan")
+        planned: list[tuple[int, PlannedMove, Path, int | None, str]] = []
+        with self._tx():
+            taken: set[Path] = set()
+            for move, rev in zip(chunk, reverts):
+                reason, st = self._refusal(move)
+                if reason is None:
+                    reason = _prepare_folder(move.dst_dir, self.ws)
+                if reason is not None or st is None:
+                    report.skipped.append((move.src, reason or "not a regular file"))
+                    continue
+                dst = free_name(move.dst_dir, move.name or move.src.name, taken)
+                taken.add(dst)
+                size, mtime = move.stamp or (None, None)
+                cur = self.db.execute(
+                    "INSERT INTO moves(op, src, dst, state, size, mtime_ns, digest, reverts, "
+                    "src_id) VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?)",
+                    (
+                        op,
+                        self.ws.rel(move.src),
+                        self.ws.rel(dst),
+                        size,
+                        mtime,
+                        move.digest,
+                        rev,
+                        _identity(st),
+                    ),
+                )
+                planned.append((int(cur.lastrowid or 0), move, dst, rev, _identity(st)))
+        _fault("after_plan")
+        done: list[tuple[int, int | None]] = []
+        for move_id, move, dst, rev, src_id in planned:
+            try:
+                final = self._move_file(move_id, move, dst, src_id)
+            except _Unsafe as exc:
+                report.skipped.append((move.src, str(exc)))  # left 'planned' for repair
+                continue
+            except OSError as exc:
+                why = f"could not move ({exc.strerror or exc})"
+                self._skip(move_id, why)
+                report.skipped.append((move.src, why))
+                continue
+            if isinstance(final, str):
+                self._skip(move_id, final)
+                report.skipped.append((move.src, final))
+                continue
+            done.append((move_id, rev))
+            report.moved.append((move.src, final))
+            _fault("after_move")
+        with self._tx():
+            for move_id, rev in done:
+                self._mark_done(move_id, rev)
+        _fault("after_batch")
+
+    def _skip(self, move_id: int, reason: str) -> None:
+        with self._tx():
+            self.db.execute(
+                "UPDATE moves SET state='skipped', reason=? WHERE id=?", (reason, move_id)
+            )
+
+    def _refusal(self, move: PlannedMove) -> tuple[str | None, os.stat_result | None]:
+        """(why a move must not happen now, or None; the source's lstat)."""
+        try:
+            st = os.lstat(move.src)
+        except FileNotFoundError:
+            return "the file is gone (moved or deleted since it was scored)", None
+        except OSError as exc:
+            return f"cannot reach the file ({exc.strerror or exc})", None
+        if not _is_regular(st):
+            return "not a regular file (a link, folder or device)", st
+        if move.stamp and (st.st_size, st.st_mtime_ns) != tuple(move.stamp):
+            return "the file changed since it was scored (score it again)", st
+        return None, st
+
+    def _move_file(self, move_id: int, move: PlannedMove, dst: Path, src_id: str) -> Path | str:
+        """Move one file without ever replacing another; returns where it ended, or why not."""
+        src = move.src
+        reason, st = self._refusal(move)
+        if reason is not None or st is None:
+            return reason or "not a regular file"
+        if _identity(st) != src_id:
+            return "the file was replaced since it was scored (score it again)"
+        while True:
+            try:
+                _link(src, dst)
+                break
+            except FileExistsError:
+                dst = self._rename_planned(move_id, move.dst_dir, move.name or src.name)
+            except OSError as exc:
+                if exc.errno in _NO_HARD_LINK:
+                    return self._copy_move(move_id, move, dst)
+                raise
+        _fault("after_link")
+        try:
+            os.unlink(src)  # the commit point
+        except OSError as exc:
+            self._undo_link(dst, src_id, exc)
+            raise
+        _fault("after_unlink")
+        return dst
+
+    @staticmethod
+    def _undo_link(dst: Path, ours: str, exc: OSError) -> None:
+        """The source cannot be removed (a read-only folder): take our new name back."""
+        try:
+            if _identity_of(dst) == ours:
+                dst.unlink()
+        except OSError:
+            raise _Unsafe(
+                f"could not move ({exc.strerror or exc}); it is also at {dst.name} until the "
+                "next konomi command tidies up"
+            ) from None
+
+    def _rename_planned(self, move_id: int, folder: Path, name: str) -> Path:
+        """A file appeared under the planned name: journal a free name before using it."""
+        dst = free_name(folder, name)
+        with self._tx():
+            self.db.execute("UPDATE moves SET dst=? WHERE id=?", (self.ws.rel(dst), move_id))
+        return dst
+
+    def _copy_move(self, move_id: int, move: PlannedMove, dst: Path) -> Path:
+        """Across devices: copy to a part-file, verify, put in place, then remove the source."""
+        src = move.src
+        with self._tx():
+            self.db.execute("UPDATE moves SET state='copying' WHERE id=?", (move_id,))
+        part = _part_path(dst, move_id)
+        try:
+            _copy_to_part(src, part)
+            _fault("after_copy")
+            if not _same_bytes(src, part):
+                raise OSError(errno.EIO, "the copy did not match the original")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                part.unlink()
+            raise
+        copy_id = _identity(os.lstat(part))
+        with self._tx():
+            self.db.execute("UPDATE moves SET copy_id=? WHERE id=?", (copy_id, move_id))
+        _fault("after_copy_recorded")
+        while True:
+            try:
+                try:
+                    _link(part, dst, same_folder=True)
+                    part.unlink()
+                except OSError as exc:
+                    if exc.errno not in _NO_HARD_LINK:
+                        raise
+                    _rename_noreplace(part, dst)  # no hard links on this file system
+                break
+            except FileExistsError:
+                dst = self._rename_planned(move_id, move.dst_dir, move.name or src.name)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    part.unlink()
+                raise
+        _fsync_folder(dst.parent)
+        _fault("after_place")
+        try:
+            os.unlink(src)  # the commit point
+        except OSError as exc:
+            self._undo_link(dst, copy_id, exc)
+            raise
+        _fault("after_unlink")
+        return dst
+
+    # -- undo ------------------------------------------------------------------------------
+    def last_undoable(self, kinds: Iterable[str] | None = None) -> int | None:
+        """The newest operation that still has moves to revert (undo operations excluded)."""
+        sql = (
+            "SELECT o.id, o.kind FROM operations o WHERE o.kind != 'undo' AND EXISTS ("
+            "SELECT 1 FROM moves m WHERE m.op = o.id AND m.state='done' AND m.reverted_by IS NULL)"
+            " ORDER BY o.id DESC"
+        )
+        wanted = set(kinds) if kinds else None
+        for op, kind in self.db.execute(sql):
+            if wanted is None or kind in wanted:
+                return int(op)
+        return None
+
+    def describe(self, op: int) -> tuple[str, float, int]:
+        """(kind, created, moves still to revert) of an operation."""
+        kind, created = self.db.execute(
+            "SELECT kind, created FROM operations WHERE id=?", (op,)
+        ).fetchone()
+        (n,) = self.db.execute(
+            "SELECT COUNT(*) FROM moves WHERE op=? AND state='done' AND reverted_by IS NULL", (op,)
+        ).fetchone()
+        return kind, created, n
+
+    def undo(self, op: int, *, progress: Progress | None = None) -> MoveReport:
+        """Move every file of operation `op` back to where it came from (newest move first).
+
+        A file's original place may be taken by now: it then comes back under a free name.
+        A file the person deleted or replaced since is reported and no longer offered.
+        """
+        try:
+            rows = self.db.execute(
+                "SELECT id, src, dst FROM moves WHERE op=? AND state='done' "
+                "AND reverted_by IS NULL ORDER BY id DESC",
+                (op,),
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._journal_failed(exc) from None
+        moves, reverts = [], []
+        for move_id, src_rel, dst_rel in rows:
+            dst = self._abs(dst_rel)
+            stamp = None
+            with contextlib.suppress(OSError):
+                st = os.lstat(dst)
+                stamp = (st.st_size, st.st_mtime_ns)
+            target = self._abs(src_rel)
+            moves.append(PlannedMove(dst, target.parent, stamp, name=target.name))
+            reverts.append(move_id)
+        report = self.run(
+            "undo", moves, note=f"undo of operation {op}", progress=progress, reverts=reverts
+        )
+        hopeless = {p for p, why in report.skipped if why.startswith(_HOPELESS)}
+        if hopeless:
+            try:
+                with self._tx():
+                    for move, move_id in zip(moves, reverts):
+                        if move.src in hopeless:
+                            self.db.execute(
+                                "UPDATE moves SET reverted_by=0 WHERE id=? AND reverted_by IS NULL",
+                                (move_id,),
+                            )
+            except sqlite3.Error as exc:
+                raise self._journal_failed(exc) from None
+        return report
+
+    def stats(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT state, COUNT(*) FROM moves GROUP BY state")
+        return {state: n for state, n in rows}
+
+
+def latest_operation(ws: Workspace) -> int:
+    """The id of the newest journaled operation (0 when there is none yet).
+
+    A cheap read-only look, without the integrity check of opening a `Journal`: the review server
+    asks it whenever its page comes back into view, to notice that another command (`konomi
+    undo` or `classify` in a terminal) moved files meanwhile.
+    """
+    path = ws.journal_path
+    if not path.is_file():
+        return 0
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            row = db.execute("SELECT MAX(id) FROM operations").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+    return int(row[0] or 0) if row else 0
+
+
+def _is_regular(st: os.stat_result) -> bool:
+    return stat.S_ISREG(st.st_mode)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _same_bytes_quiet(a: Path, b: Path) -> bool:
+    try:
+        return os.path.isfile(a) and os.path.isfile(b) and _same_bytes(a, b)
+    except OSError:
+        return False
+
+
+def _prepare_folder(folder: Path, ws: Workspace) -> str | None:
+    """Create a destination folder; why it cannot be used, or None."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return f"{ws.rel(folder)} is a file, not a folder (move it away and run again)"
+    except OSError as exc:
+        return f"cannot create the folder {ws.rel(folder)} ({exc.strerror or exc})"
+    if not folder.is_dir():
+        return f"{ws.rel(folder)} is not a folder (move it away and run again)"
+    return None
