@@ -7,7 +7,7 @@ bounds that number on the same pools and the same held-out quarter (`bench_heads
   no head can beat;
 * **head, every label** - the default head trained on the whole training part, i.e. a person
   who labelled everything;
-* **head, N random labels** - the same head on N labels drawn at random (the brief's counts).
+* **head, N random labels** - the same head on N labels drawn at random (the workflow's counts).
 
 The gap between the last two and a strategy's final AUC is what better review choices can
 still win; the gap between "every label" and Bayes is what only a better head could.
@@ -22,8 +22,8 @@ import time
 
 import numpy as np
 
-from benchmarks.bench_encoder_decode import describe_machine
 from benchmarks.bench_heads import split
+from benchmarks.common import describe_machine
 from benchmarks.pools import VARIED, make_pool_with_truth
 from konomi.learn.head import rank_auc, resolve_kind, train_head
 

@@ -27,7 +27,6 @@ import argparse
 import math
 import multiprocessing
 import os
-import platform
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -37,9 +36,9 @@ from typing import Literal
 
 import numpy as np
 import onnxruntime as ort
-import PIL
 from PIL import Image, ImageOps
 
+from benchmarks.common import describe_machine, usable_cores
 from benchmarks.photos import make_photos
 from benchmarks.vit_model import CLIP_MEAN, CLIP_STD, IMAGE_SIZE, build_vit_b32
 
@@ -58,57 +57,6 @@ _GRAPH_OPT = {
     "disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
 }
 Pool = Literal["thread", "process"]
-
-
-# --------------------------------------------------------------------------- machine
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _ram_gib() -> float:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) / 2**20
-    except OSError:
-        pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (respects affinity pinning, unlike os.cpu_count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def describe_machine() -> str:
-    """One line per fact that explains the numbers: CPU, cores, RAM, library versions."""
-    from PIL import features
-
-    turbo = features.version("libjpeg_turbo") if features.check_feature("libjpeg_turbo") else None
-    jpeg = f"libjpeg-turbo {turbo}" if turbo else "libjpeg (not turbo)"
-    return "\n".join(
-        [
-            f"CPU:         {_cpu_model()} ({platform.machine()})",
-            f"cores:       {usable_cores()} usable of {os.cpu_count()}",
-            f"RAM:         {_ram_gib():.1f} GiB",
-            f"OS:          {platform.system()} {platform.release()}",
-            f"Python:      {platform.python_version()}",
-            f"onnxruntime: {ort.__version__} ({', '.join(ort.get_available_providers())})",
-            f"numpy:       {np.__version__}",
-            f"Pillow:      {PIL.__version__} with {jpeg}",
-        ]
-    )
 
 
 # --------------------------------------------------------------------------- timing

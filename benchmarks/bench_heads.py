@@ -1,7 +1,7 @@
 """Which head: logistic regression, kernel ridge, kernel SVM, MLP or kNN?
 
 For each pool of `benchmarks.pools.VARIED` (different sizes, dimensions, balance, noise and
-structure) and each label count of the brief (400 → 3,000, drawn at random from the pool's
+structure) and each label count of the workflow (400 → 3,000, drawn at random from the pool's
 training part), every head is trained with `konomi.head.train_head` — the code `konomi train`
 runs — and measured on a held-out quarter: AUC (ranking), Brier score (probabilities), the
 calibration error of the 0.3 / 0.7 thresholds, training time and the time to score 100k

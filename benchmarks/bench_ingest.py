@@ -44,12 +44,11 @@ import numpy as np
 from benchmarks.bench_encoder_decode import (
     Rate,
     decode_rate,
-    describe_machine,
     encoder_rate,
     naive_rate,
     sweep_encoder,
-    usable_cores,
 )
+from benchmarks.common import describe_machine, usable_cores
 from benchmarks.photos import make_photos
 from benchmarks.vit_model import build_vit_b32
 from konomi.encode.encoder import Encoder, ModelFiles, resolve_model

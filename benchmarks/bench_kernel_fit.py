@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from benchmarks.bench_encoder_decode import describe_machine
+from benchmarks.common import describe_machine
 
 
 def textbook_fit(K: np.ndarray, t: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:

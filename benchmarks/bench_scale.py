@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_encoder_decode import describe_machine
+from benchmarks.common import describe_machine
 from benchmarks.vit_model import build_vit_b32
 from konomi.encode.encoder import resolve_model
 from konomi.encode.images import content_hash

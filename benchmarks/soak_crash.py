@@ -30,12 +30,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+from tests.factories.images import file_hashes, make_taste_set, make_unlabeled_set
+from tests.factories.models import build_model_dir
+from tests.factories.watch import count_files, moving_window
 
-from factories.images import file_hashes, make_taste_set, make_unlabeled_set  # noqa: E402
-from factories.models import build_model_dir  # noqa: E402
-from factories.watch import count_files, moving_window  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 
 @dataclass

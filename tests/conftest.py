@@ -13,11 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from factories.images import make_taste_set, make_unlabeled_set  # noqa: E402
-from factories.models import build_model_dir, konomi_env  # noqa: E402
+from factories.images import make_taste_set, make_unlabeled_set
+from factories.models import build_model_dir, konomi_env
 
 
 @pytest.fixture(scope="session")

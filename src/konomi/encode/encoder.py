@@ -1,6 +1,6 @@
 """The frozen CLIP image encoder: resolving a model, preprocessing, batched ONNX inference.
 
-A model VALUE (see DESIGN.md, "Model selection") is a Hugging Face repo id in the Immich /
+A model VALUE (see README, "Choosing the model") is a Hugging Face repo id in the Immich /
 open_clip ONNX layout, a local directory in that layout, or a bare `.onnx` file. The model's
 input name and size are read from the ONNX session, never assumed.
 """

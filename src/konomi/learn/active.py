@@ -124,7 +124,7 @@ def suggested_reviews(n_unlabeled: int, n_labeled: int) -> int:
     About a quarter of the labels they already have, in whole hundreds, from 100 to 500, and
     never more than are waiting. Early rounds stay small because each label still moves the
     model a lot and it pays to retrain soon; later rounds can be bigger because each label moves
-    it less. From the brief's 400 starting labels that makes rounds of 100, 100, 100, 100, 200,
+    it less. From the workflow's 400 starting labels that makes rounds of 100, 100, 100, 100, 200,
     200, 300, … (docs/simulation.md).
     """
     per_round = 100 * (max(0, n_labeled) // 400)

@@ -56,7 +56,7 @@ def _proposals(s: Situation) -> tuple[np.ndarray, np.ndarray]:
 
 
 def seed(s: Situation) -> Judgements:
-    """The brief's protocol: the person looks through every like and every dislike proposal of
+    """the README's protocol: the person looks through every like and every dislike proposal of
     the new batch and moves only the mistakes into data/train/; unsure images are left alone."""
     looked, proposed = _proposals(s)
     answers = s.person(looked)
@@ -65,7 +65,7 @@ def seed(s: Situation) -> Judgements:
 
 
 def confirm(s: Situation) -> Judgements:
-    """The brief's protocol, but every judgement counts: the person looks through every like and
+    """the README's protocol, but every judgement counts: the person looks through every like and
     dislike proposal, and each one goes into data/train/ — confirmed ones under the label the
     model proposed, mistakes under the other."""
     looked, _ = _proposals(s)
