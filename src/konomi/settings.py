@@ -22,7 +22,7 @@ from konomi.errors import KonomiError
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 DEFAULT_MODEL = "immich-app/ViT-B-32__openai"
 DEFAULT_LIKE = 0.7  # score ≥ this is a "like" proposal
@@ -175,9 +175,9 @@ def parse_settings(path: Path) -> Settings:
             )
         _check_value(key, value, where=where)
         if _RULES[key][0] == "number":
-            value = float(value)  # type: ignore[arg-type]
+            value = float(value)
         elif _RULES[key][0] == "texts":
-            value = tuple(value)  # type: ignore[arg-type]
+            value = tuple(value)
         values[key] = value
     settings = Settings(**values, explicit=frozenset(values))  # type: ignore[arg-type]
     try:

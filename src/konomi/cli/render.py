@@ -16,6 +16,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -42,7 +43,7 @@ class RichProgress:
             console=console,
             transient=True,
         )
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if stage not in self.tasks:
@@ -92,7 +93,8 @@ def errors(debug: bool) -> Iterator[None]:
 
 
 def context(root: Path | None, model: str | None, **overrides: object) -> Context:
-    return Context.open(root, model=model, **overrides)
+    """The command's context: the workspace at `root` with the flags given on top."""
+    return Context.open(root, None, model=model, **overrides)
 
 
 def run(ctx: Context, step: Callable[[Context], T]) -> T:

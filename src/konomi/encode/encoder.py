@@ -73,7 +73,7 @@ class Preprocess:
             interpolation = "bicubic"
         mode = str(cfg.get("resize_mode", "shortest")).lower()
         mode = "squash" if mode == "squash" else "shortest"
-        return cls(size, mean, std, interpolation, mode)  # type: ignore[arg-type]
+        return cls(size, mean, std, interpolation, mode)
 
     def with_size(self, size: int) -> Preprocess:
         return Preprocess(size, self.mean, self.std, self.interpolation, self.resize_mode)

@@ -51,7 +51,7 @@ def _register_optional_plugins() -> frozenset[str]:
     """Enable HEIC/AVIF when a plugin is installed (pillow-heif); return the extensions added."""
     added: set[str] = set()
     try:
-        import pillow_heif  # type: ignore[import-not-found]
+        import pillow_heif
 
         pillow_heif.register_heif_opener()
         added |= {".heic", ".heif"}

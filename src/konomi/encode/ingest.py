@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -338,7 +339,7 @@ def _embed_todo(
         stacked = np.stack([w.pixels for w in batch])  # type: ignore[misc]
         return batch, encoder.encode(pre.normalise(stacked))
 
-    events: queue.SimpleQueue[tuple[str, Future]] = queue.SimpleQueue()
+    events: queue.SimpleQueue[tuple[str, Future[Any]]] = queue.SimpleQueue()
     items = iter(todo)
     total, done, encoded, hits = len(todo), 0, 0, 0
     exhausted = False
@@ -360,10 +361,10 @@ def _embed_todo(
                 if item is None:
                     exhausted = True
                     break
-                future = decoders.submit(
+                decoding_future = decoders.submit(
                     _prepare, _Work(*item), embedded.__contains__, failures, pixels
                 )
-                future.add_done_callback(lambda f: events.put(("decoded", f)))
+                decoding_future.add_done_callback(lambda f: events.put(("decoded", f)))
                 decoding += 1
             last = exhausted and decoding == 0  # every file is decoded
             while queued and encoding < plan.encode_workers:
@@ -376,8 +377,9 @@ def _embed_todo(
                     take = plan.batch_size
                 else:
                     break
-                future = encoders.submit(encode, [queued.popleft() for _ in range(take)])
-                future.add_done_callback(lambda f: events.put(("encoded", f)))
+                batch = [queued.popleft() for _ in range(take)]
+                encoding_future = encoders.submit(encode, batch)
+                encoding_future.add_done_callback(lambda f: events.put(("encoded", f)))
                 encoding += 1
             if exhausted and decoding == 0 and waiting == 0:
                 break

@@ -73,7 +73,7 @@ def save_head(
     npz = ws.models / f"{head_id}.npz"
     tmp = ws.models / f".{head_id}.npz.tmp"
     with open(tmp, "wb") as f:
-        np.savez_compressed(f, **arrays)
+        np.savez_compressed(f, **arrays)  # type: ignore[arg-type]
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, npz)

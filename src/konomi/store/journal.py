@@ -371,7 +371,8 @@ class Journal:
             ).fetchall()
             for row in rows:
                 try:
-                    self._repair_move(*row, report)
+                    move_id, src, dst, reverts, src_id, copy_id, state = row
+                    self._repair_move(move_id, src, dst, reverts, src_id, copy_id, state, report)
                 except OSError as exc:
                     report.stuck.append((row[1], exc.strerror or str(exc)))
                 _fault("repair")
@@ -469,7 +470,7 @@ class Journal:
             try:
                 for start in range(0, total, BATCH):
                     chunk = list(moves[start : start + BATCH])
-                    chunk_reverts = (
+                    chunk_reverts: list[int | None] = (
                         list(reverts[start : start + BATCH]) if reverts else [None] * len(chunk)
                     )
                     self._run_batch(op, chunk, chunk_reverts, report)

@@ -439,7 +439,7 @@ def render(
         if flag:
             badges.append('<span class="b sus">suspect</span>')
         if item["g"] >= 0:  # type: ignore[operator]
-            members = groups[item["g"]]  # type: ignore[index]
+            members = groups[item["g"]]  # type: ignore[call-overload]
             badges.append(f'<span class="b dup">burst of {len(members)}</span>')
         tiles.append(
             f'<figure class="tile {item["l"]}" data-i="{i}" data-l="{item["l"]}" '

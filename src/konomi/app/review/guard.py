@@ -66,7 +66,7 @@ class Guard:
         self.origins = {f"http://{h}:{port}" for h in HOSTS}
 
     def _valid(self, value: str | None) -> bool:
-        return bool(value) and secrets.compare_digest(value.encode(), self.token.encode())
+        return value is not None and secrets.compare_digest(value.encode(), self.token.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no websockets; lifespan is off

@@ -245,7 +245,7 @@ class ReviewQueue:
             item.burst = -1
         for item, row, value in zip(fresh, fresh_rows, infos):
             item.info, item.burst = float(value), group_of.get(row, -1)
-        ranked = np.argsort(-infos, kind="stable") if len(fresh) else []
+        ranked: Any = np.argsort(-infos, kind="stable") if len(fresh) else []
         self.order = [fresh[int(k)].id for k in ranked]
         self.history = [i for i in self.history if self.items[i].state in LABELS]
         self.round += new_round
