@@ -26,9 +26,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 from konomi.errors import KonomiError, is_sqlite_corruption
+from konomi.store.migrations import Step, sql, upgrade
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
+_TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (
     digest TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL,
@@ -46,7 +46,17 @@ CREATE TABLE IF NOT EXISTS scores (
     PRIMARY KEY (digest, head)
 ) WITHOUT ROWID;
 """
+# The cache's history, oldest first: a file is brought up to the last step when opened.
+STEPS = (Step(1, "tables for files, embeddings, failures and scores", sql(_TABLES)),)
 T = TypeVar("T")
+
+
+def _meta_version(db: sqlite3.Connection) -> int:
+    """The version a cache kept in its `meta` table before it used named steps (0: none)."""
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+        return 0
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return int(row[0]) if row and str(row[0]).isdigit() else 0
 
 
 @dataclass(frozen=True)
@@ -134,11 +144,10 @@ class EmbeddingCache:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
+            upgrade(db, STEPS, what="The embedding cache", start=_meta_version(db))
             row = db.execute("PRAGMA quick_check").fetchone()
             if not row or row[0] != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else '?'}")
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.Error:
             db.close()
             raise

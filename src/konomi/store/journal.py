@@ -38,12 +38,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from konomi.errors import JournalError, is_sqlite_corruption
+from konomi.errors import JournalError, KonomiError, is_sqlite_corruption
 from konomi.progress import Progress
+from konomi.store.migrations import Step, add_columns, sql, upgrade
 from konomi.workspace import Workspace
 
 BATCH = 64  # moves planned per journal commit
-SCHEMA_VERSION = 2
 NAME_MAX = 255  # bytes in one file name on every file system people use
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS operations (
@@ -55,11 +55,20 @@ CREATE TABLE IF NOT EXISTS moves (
     src TEXT NOT NULL, dst TEXT NOT NULL, state TEXT NOT NULL,
     size INTEGER, mtime_ns INTEGER, digest TEXT,
     reverts INTEGER REFERENCES moves(id), reverted_by INTEGER REFERENCES moves(id),
-    reason TEXT, src_id TEXT, copy_id TEXT
+    reason TEXT
 );
 CREATE INDEX IF NOT EXISTS moves_op ON moves(op);
 CREATE INDEX IF NOT EXISTS moves_state ON moves(state);
 """
+# The journal's history, oldest first: a file is brought up to the last step when opened.
+STEPS = (
+    Step(1, "operations and their moves", sql(_SCHEMA)),
+    Step(
+        2,
+        "moves remember each file's identity (src_id) and its copy's (copy_id)",
+        add_columns("moves", {"src_id": "TEXT", "copy_id": "TEXT"}),
+    ),
+)
 # move states: planned → (copying →) done | skipped
 # operation states: open → done | interrupted (repaired after a crash)
 # reverted_by: the undo move that brought the file back; 0 when it can never come back
@@ -288,11 +297,13 @@ class Journal:
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            self.db.executescript(_SCHEMA)
-            self._migrate()
+            upgrade(self.db, STEPS, what=f"The move journal {ws.rel(path)}")
             row = self.db.execute("PRAGMA quick_check").fetchone()
             if not row or row[0] != "ok":
                 raise sqlite3.DatabaseError(row[0] if row else "integrity check failed")
+        except KonomiError:
+            self.close()
+            raise
         except sqlite3.DatabaseError as exc:
             self.close()
             if is_sqlite_corruption(exc):
@@ -310,16 +321,6 @@ class Journal:
             f"set it aside (mv {rel} {rel}.bad) to start a fresh journal; only the undo history "
             "is lost, no image is touched (docs/safety.md).",
         )
-
-    def _migrate(self) -> None:
-        """Bring a journal of an older konomi up to this schema (columns are only added)."""
-        columns = {r[1] for r in self.db.execute("PRAGMA table_info(moves)")}
-        for name in ("src_id", "copy_id"):
-            if name not in columns:
-                self.db.execute(f"ALTER TABLE moves ADD COLUMN {name} TEXT")
-        (version,) = self.db.execute("PRAGMA user_version").fetchone()
-        if version < SCHEMA_VERSION:
-            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error, AttributeError):
