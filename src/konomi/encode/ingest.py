@@ -119,12 +119,7 @@ def embed_files(
     """
     start = time.perf_counter()
     # One query for every known path; plain tuples, not an object per row (100k rows).
-    stamps = {
-        p: (size, mtime, digest)
-        for p, size, mtime, digest in cache.db.execute(
-            "SELECT path, size, mtime_ns, digest FROM files"
-        )
-    }
+    stamps = cache.stamp_tuples()
     digest_of: list[str | None] = [None] * len(paths)
     todo: list[tuple[int, Path, tuple[int, int] | None]] = []
     unreadable: list[Skipped] = []
@@ -189,11 +184,11 @@ class _Vectors:
     def __init__(self, cache: EmbeddingCache, model_id: str, *, keep_vectors: bool = True) -> None:
         self.cache = cache
         self.model_id = model_id
-        self.keep_vectors = keep_vectors  # False: only which digests have a vector
+        # False: only which digests have a vector (their byte lengths are read, from each
+        # row's header, without the blob's pages)
+        self.keep_vectors = keep_vectors
         self.row: dict[str, int] = {}
         self.block = np.zeros((0, 0), np.float32)
-        # length() of a blob is read from the row's header, without the blob's pages.
-        self.column = "vector" if keep_vectors else "length(vector)"
 
     def __contains__(self, digest: str) -> bool:
         return digest in self.row
@@ -236,28 +231,10 @@ class _Vectors:
             self._keep(self._lookup(wanted), len(wanted))
 
     def _lookup(self, wanted: list[str]) -> Iterator[tuple[str, bytes | int]]:
-        for i in range(0, len(wanted), 900):  # SQLite's variable limit
-            chunk = wanted[i : i + 900]
-            marks = ",".join("?" * len(chunk))
-            yield from self.cache.db.execute(
-                f"SELECT digest, {self.column} FROM embeddings "
-                f"WHERE model = ? AND digest IN ({marks})",
-                (self.model_id, *chunk),
-            )
+        return self.cache.embedding_rows(wanted, self.model_id, lengths=not self.keep_vectors)
 
     def _pass(self) -> Iterator[list[tuple[str, bytes | int]]]:
-        """Every row of this model in digest order, 4096 at a time (memory stays small)."""
-        last = ""
-        while True:
-            rows = self.cache.db.execute(
-                f"SELECT digest, {self.column} FROM embeddings WHERE digest > ? AND model = ? "
-                "ORDER BY digest LIMIT 4096",
-                (last, self.model_id),
-            ).fetchall()
-            if not rows:
-                return
-            yield rows
-            last = rows[-1][0]
+        return self.cache.embedding_pages(self.model_id, lengths=not self.keep_vectors)
 
     def _keep(self, rows: Iterable[tuple[str, bytes | int]], expected: int) -> None:
         size = 0  # bytes of the first vector: every other must match it
@@ -323,10 +300,8 @@ def _embed_todo(
     (renamed, moved or copied files, found by their digest).
     """
     model_id = store.model_id
-    embedded = {
-        d for (d,) in cache.db.execute("SELECT digest FROM embeddings WHERE model = ?", (model_id,))
-    }
-    failures = dict(cache.db.execute("SELECT digest, reason FROM failures"))
+    embedded = cache.embedded_digests(model_id)
+    failures = cache.all_failures()
     encoder = make_encoder()
     plan = plan_for(encoder, workers=workers, batch_size=batch_size)
     pre = encoder.preprocess
@@ -446,15 +421,8 @@ def _store(
     for w in batch:
         digest_of[w.index] = w.digest
         w.pixels = None
-    with cache.transaction():
-        cache.db.executemany(
-            "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
-            ((d, store.model_id, v.tobytes()) for d, v in zip(digests, vectors)),
-        )
-        cache.db.executemany(
-            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-            [*rows, *((str(w.path), *w.stamp, w.digest) for w in batch if w.stamp)],
-        )
+    files = [*rows, *((str(w.path), *w.stamp, w.digest) for w in batch if w.stamp)]
+    cache.put_encoded(store.model_id, zip(digests, vectors), files)  # type: ignore[arg-type]
 
 
 def _remember_failure(cache: EmbeddingCache, work: _Work) -> None:

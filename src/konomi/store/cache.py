@@ -212,6 +212,12 @@ class EmbeddingCache:
         rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
         return {p: FileStamp(s, m, d) for p, s, m, d in rows}
 
+    def stamp_tuples(self) -> dict[str, tuple[int, int, str]]:
+        """Every known path → (size, mtime_ns, digest) as plain tuples: the ingest's start on
+        100k paths, where an object per row would cost more than the query."""
+        rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
+        return {p: (s, m, d) for p, s, m, d in rows}
+
     def put_files(self, rows: Iterable[tuple[str, int, int, str]]) -> None:
         """Remember (path, size, mtime_ns, digest) rows."""
         self._write("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
@@ -259,6 +265,58 @@ class EmbeddingCache:
                 found[digest] = np.frombuffer(blob, dtype=np.float32)
         return found
 
+    def embedding_rows(
+        self, digests: list[str], model: str, *, lengths: bool = False
+    ) -> Iterator[tuple[str, bytes | int]]:
+        """(digest, vector bytes) of the digests cached under `model`; with `lengths`, the
+        vectors' byte lengths instead (what a caller that only checks them needs)."""
+        column = "length(vector)" if lengths else "vector"
+        for i in range(0, len(digests), 900):  # SQLite's variable limit
+            chunk = digests[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            yield from self.db.execute(
+                f"SELECT digest, {column} FROM embeddings WHERE model = ? AND digest IN ({marks})",
+                (model, *chunk),
+            )
+
+    def embedding_pages(
+        self, model: str, *, lengths: bool = False, page: int = 4096
+    ) -> Iterator[list[tuple[str, bytes | int]]]:
+        """Every row of `model` in digest order, `page` rows at a time: reading most of a large
+        cache is faster in one ordered pass than by lookups, and memory stays small."""
+        column = "length(vector)" if lengths else "vector"
+        last = ""
+        while True:
+            rows = self.db.execute(
+                f"SELECT digest, {column} FROM embeddings WHERE digest > ? AND model = ? "
+                "ORDER BY digest LIMIT ?",
+                (last, model, page),
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    def embedded_digests(self, model: str) -> set[str]:
+        """The digests that have a vector under `model`."""
+        rows = self.db.execute("SELECT digest FROM embeddings WHERE model = ?", (model,))
+        return {d for (d,) in rows}
+
+    def put_encoded(
+        self,
+        model: str,
+        items: Iterable[tuple[str, np.ndarray]],
+        files: Iterable[tuple[str, int, int, str]],
+    ) -> None:
+        """Store a batch's vectors and its files' stamps in one transaction: a crash keeps
+        both or neither."""
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+                ((d, model, np.asarray(v, np.float32).tobytes()) for d, v in items),
+            )
+            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", list(files))
+
     def put_embeddings(self, items: Iterable[tuple[str, np.ndarray]], model: str) -> None:
         rows = ((d, model, np.asarray(v, np.float32).tobytes()) for d, v in items)
         self._write("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
@@ -275,6 +333,10 @@ class EmbeddingCache:
             )
             found.update(dict(rows))
         return found
+
+    def all_failures(self) -> dict[str, str]:
+        """Every digest known to be unreadable → why."""
+        return dict(self.db.execute("SELECT digest, reason FROM failures"))
 
     def put_failures(self, items: Iterable[tuple[str, str]]) -> None:
         self._write("INSERT OR REPLACE INTO failures VALUES (?, ?)", items)

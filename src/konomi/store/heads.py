@@ -139,7 +139,8 @@ def load_head(ws: Workspace, model_id: str | None, head_id: str | None = None) -
     json_path, npz_path = ws.models / f"{head_id}.json", ws.models / f"{head_id}.npz"
     try:
         info = json.loads(json_path.read_text(encoding="utf-8"))
-        with np.load(npz_path, allow_pickle=False) as z:
+        # Opened here, not by np.load, so a damaged file is closed too (np.load leaks it).
+        with open(npz_path, "rb") as handle, np.load(handle, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
         model_arrays = {k[7:]: v for k, v in arrays.items() if k.startswith("model__")}
         head = Head.load(model_arrays, info["head"])
