@@ -78,7 +78,7 @@ def test_int8_is_used_when_it_passes_the_check_and_caches_under_its_own_id(works
     record = json.loads((ws.root / ".konomi" / CHECK_FILE).read_text())
     assert record["agreement"]["n"] == 24
 
-    ctx.__dict__["model"] = chosen  # what Context.model would hold after this choice
+    ctx.model_files = chosen  # what Context.model would hold after this choice
     paths = all_images(ctx.ws, [])
     embedded = ctx.embed(paths)
     rows = dict(

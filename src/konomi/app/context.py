@@ -7,7 +7,6 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 from konomi.encode.encoder import Encoder, ModelFiles, resolve_model
@@ -23,12 +22,18 @@ from konomi.workspace import Workspace, lock_wait, workspace_lock
 
 @dataclass
 class Context:
-    """One command's view of the workspace: settings, model, cache — each opened on first use."""
+    """One command's view of the workspace, built from explicit parts: the workspace, its
+    settings, the reporter, and the model files, encoder and cache — each given, or opened on
+    first use (a command that only reads the journal never loads a model). Use it as a `with`
+    block: leaving it closes what it opened."""
 
     ws: Workspace
     settings: Settings
     reporter: Reporter = field(default_factory=Reporter)
     threads: int | None = None
+    model_files: ModelFiles | None = None
+    loaded_encoder: Encoder | None = None
+    opened_cache: EmbeddingCache | None = None
 
     @classmethod
     def open(
@@ -53,25 +58,46 @@ class Context:
         """The reporter's progress callback, for the layers below that take one."""
         return self.reporter.progress
 
-    @cached_property
+    @property
     def model(self) -> ModelFiles:
-        files = resolve_model(self.settings.model, self.progress)
-        if self.settings.precision != "fp32":
-            from konomi.app.precision import choose_model  # int8, checked on the labelled images
+        """The encoder's files: fp32, or its int8 twin once that is checked on the labels."""
+        if self.model_files is None:
+            files = resolve_model(self.settings.model, self.progress)
+            if self.settings.precision != "fp32":
+                from konomi.app.precision import choose_model
 
-            files = choose_model(self, files)
-        return files
+                files = choose_model(self, files)
+            self.model_files = files
+        return self.model_files
 
-    @cached_property
+    @property
     def encoder(self) -> Encoder:
-        if self.progress:
+        if self.loaded_encoder is None:
             self.progress("loading model", 0, None)
-        return Encoder(self.model, device=self.settings.device, threads=self.threads)
+            self.loaded_encoder = Encoder(
+                self.model, device=self.settings.device, threads=self.threads
+            )
+        return self.loaded_encoder
 
-    @cached_property
+    @property
     def cache(self) -> EmbeddingCache:
-        self.ws.ensure_state()
-        return EmbeddingCache(self.ws.cache_path, warn=self.reporter.warn)
+        if self.opened_cache is None:
+            self.ws.ensure_state()
+            self.opened_cache = EmbeddingCache(self.ws.cache_path, warn=self.reporter.warn)
+        return self.opened_cache
+
+    def sharing_model(self, reporter: Reporter | None = None) -> Context:
+        """A fresh context on the same workspace that reuses this one's loaded model and
+        encoder (a background retrain must not load the model twice) with its own cache
+        connection (SQLite connections are not shared between threads)."""
+        return Context(
+            self.ws,
+            self.settings,
+            reporter or Reporter(),
+            self.threads,
+            model_files=self.model_files,
+            loaded_encoder=self.loaded_encoder,
+        )
 
     def embed(self, paths: list[Path], *, vectors: bool = True) -> Embedded:
         return embed_files(
@@ -96,8 +122,9 @@ class Context:
         return dislike, like
 
     def close(self) -> None:
-        if "cache" in self.__dict__:
-            self.cache.close()
+        if self.opened_cache is not None:
+            self.opened_cache.close()
+            self.opened_cache = None
 
 
 @contextlib.contextmanager

@@ -175,14 +175,7 @@ class ReviewServer:
         sock = bind(port)
         token = new_token()
 
-        def retrain_context() -> Context:
-            fresh = Context(ctx.ws, ctx.settings, threads=ctx.threads)
-            for shared in ("model", "encoder"):  # a loaded encoder is reused, not loaded twice
-                if shared in ctx.__dict__:
-                    fresh.__dict__[shared] = ctx.__dict__[shared]
-            return fresh
-
-        app = build_app(queue, retrain_context, token, int(sock.getsockname()[1]))
+        app = build_app(queue, ctx.sharing_model, token, int(sock.getsockname()[1]))
         return cls(queue, sock, token, app)
 
     def serve(self) -> None:
