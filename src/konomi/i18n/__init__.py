@@ -5,6 +5,8 @@ filled by `str.format`: whole sentences are translated, never glued from fragmen
 live in the area modules beside this file (`core`, `loop`, …); this module merges them, checks
 that every key exists in every language, and picks the language:
 
+Hints name commands with `{cmd}` (`uv run konomi`, or what KONOMI_COMMAND says), never literally.
+
 1. `language = "ja" | "en"` in konomi.toml (the CLI calls `set_language` once it has read it);
 2. else `KONOMI_LANG`;
 3. else the locale: `LC_ALL`, `LC_MESSAGES`, `LANG` — the first one set — beginning with `ja`.
@@ -13,7 +15,9 @@ that every key exists in every language, and picks the language:
 from __future__ import annotations
 
 import os
+import string
 
+from konomi import COMMAND
 from konomi.i18n import core
 
 LANGUAGES = ("en", "ja")
@@ -61,11 +65,22 @@ def language() -> str:
     return _chosen or from_environment()
 
 
+def command() -> str:
+    """How the person runs konomi, as hints should name it (`{cmd}` in a message)."""
+    return os.environ.get("KONOMI_COMMAND", "").strip() or COMMAND
+
+
 def t(key: str, lang: str | None = None, /, **fields: object) -> str:
-    """The message `key` in the language in force (or `lang`), with its fields filled."""
+    """The message `key` in the language in force (or `lang`), with its fields filled;
+    `{cmd}` is how the person runs konomi."""
     texts = CATALOG[key]
     text = texts.get(lang or language()) or texts[DEFAULT]
-    return text.format(**fields) if fields else text
+    return text.format_map({"cmd": command(), **fields})
+
+
+def fields_of(text: str) -> set[str]:
+    """The `{name}` fields a message text uses."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 def missing() -> list[tuple[str, str]]:
