@@ -229,7 +229,8 @@ def test_second_moving_command_is_refused_or_waits_and_stale_lock_is_taken_over(
         assert waiting.poll() is None
     finally:
         os.kill(first.pid, signal.SIGCONT)
-    assert first.wait(timeout=120) == 0
+    first.communicate(timeout=120)  # reads and closes its pipes (wait() would leave them open)
+    assert first.returncode == 0
     out, err = waiting.communicate(timeout=120)
     assert waiting.returncode == 0, out + err
     assert "Undid classify" in out  # it ran after the first one, never interleaved
@@ -239,7 +240,7 @@ def test_second_moving_command_is_refused_or_waits_and_stale_lock_is_taken_over(
     # A command killed while holding the lock: the lock is free again and the run repaired.
     stale = start_paused(root, "classify", "after_link:3", env)
     os.kill(stale.pid, signal.SIGKILL)
-    stale.wait()
+    stale.communicate()
     assert stale.returncode == -signal.SIGKILL
     text = ok(cli(root, "undo", env=env, KONOMI_LOCK_WAIT="0"))
     assert "Repaired an interrupted run" in text
@@ -297,7 +298,8 @@ def test_a_waiting_command_whose_launcher_died_gives_up(ws):
         launcher.wait()
     finally:
         os.kill(holder.pid, signal.SIGCONT)
-    assert holder.wait(timeout=120) == 0
+    holder.communicate(timeout=120)
+    assert holder.returncode == 0
     while alive(waiter):
         assert time.monotonic() < deadline, "the orphan never finished"
         time.sleep(0.05)

@@ -132,7 +132,9 @@ class CliServer:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.out: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.err = ""  # the whole stderr, once stopped
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -159,6 +161,12 @@ class CliServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.reader.join(timeout=10)  # stdout is at its end once the process is gone
+        if self.proc.stderr is not None and not self.proc.stderr.closed:
+            self.err = self.proc.stderr.read()
+            self.proc.stderr.close()  # closed here: warnings are errors in the tests
+        if self.proc.stdout is not None and not self.reader.is_alive():
+            self.proc.stdout.close()
         return self.proc.returncode
 
 
@@ -200,11 +208,9 @@ def test_cli_prints_the_url_listens_on_loopback_only_and_stops_on_ctrl_c(ws, cli
         assert page.status_code == 200 and "konomi" in page.text
     finally:
         code = server.stop()
-    rest = server.proc.stdout.read() if server.proc.stdout else ""
-    err = server.proc.stderr.read() if server.proc.stderr else ""
-    assert code == 0, (server.out, rest, err)
-    assert "Stopped." in "".join(server.out) + rest
-    assert "Traceback" not in err
+    assert code == 0, (server.out, server.err)
+    assert "Stopped." in "".join(server.out)
+    assert "Traceback" not in server.err
 
 
 # -- the gate -------------------------------------------------------------------------------------
