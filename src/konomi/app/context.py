@@ -12,6 +12,7 @@ from pathlib import Path
 
 from konomi.encode.encoder import Encoder, ModelFiles, resolve_model
 from konomi.encode.ingest import Embedded, embed_files
+from konomi.encode.text import TextEncoder, resolve_text_model
 from konomi.errors import JournalError, WorkspaceBusy
 from konomi.progress import Progress, Reporter
 from konomi.settings import DEFAULT_DISLIKE, DEFAULT_LIKE, Settings, check_thresholds
@@ -67,6 +68,13 @@ class Context:
         if self.progress:
             self.progress("loading model", 0, None)
         return Encoder(self.model, device=self.settings.device, threads=self.threads)
+
+    @cached_property
+    def text_encoder(self) -> TextEncoder:
+        """The model's text tower (search, taste in words): its files are fetched and loaded
+        only when a text feature is used; a model without one is refused clearly."""
+        files = resolve_text_model(self.settings.model, self.progress)
+        return TextEncoder(files, device=self.settings.device)
 
     @cached_property
     def cache(self) -> EmbeddingCache:
