@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from konomi.learn.active import kmeans_groups
+from konomi.learn.textprior import telling_order
 
 FIRST_PICKS = 40  # groups (so images) of the first, typical picks
 
@@ -29,3 +30,23 @@ def typical_picks(X: np.ndarray, k: int = FIRST_PICKS, *, seed: int = 0) -> np.n
         best = members[int(np.argmin(((X[members] - centre) ** 2).sum(axis=1)))]
         picks.append((-len(members), int(best)))
     return np.asarray([row for _, row in sorted(picks)], dtype=np.int64)
+
+
+def first_order(X: np.ndarray, prior: np.ndarray | None = None, *, seed: int = 0) -> np.ndarray:
+    """The review order of a pool nobody has labelled, as a value per row (highest first).
+
+    The typical picks come first: in the order of their groups' sizes, or, with a prior from
+    words, alternating between the most liked-looking and the most disliked-looking of them.
+    The other rows follow, the ones the words are surest about first (folder order without).
+    """
+    n = len(X)
+    info = np.zeros(n)
+    if n == 0:
+        return info
+    picks = typical_picks(X, seed=seed)
+    if prior is not None:
+        prior = np.asarray(prior, np.float64)
+        picks = picks[telling_order(prior[picks])]
+        info[:] = np.abs(prior - 0.5)  # in [0, 0.5): below every pick
+    info[picks] = 1.0 + np.linspace(1.0, 0.0, len(picks), endpoint=False)
+    return info
