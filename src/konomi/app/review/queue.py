@@ -322,6 +322,9 @@ class ReviewQueue:
                 "cold": self.cold,
                 "search": self.search_text,
                 "taste": {"like": self.taste.like, "dislike": self.taste.dislike},
+                "text_ui": {
+                    key: t(f"page.text.{key}_placeholder") for key in ("search", "like", "dislike")
+                },
                 "items": [self._shown(it, pending) for it in pending[:ahead]],
                 "retrain": {
                     "running": r.running,
