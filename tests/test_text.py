@@ -207,3 +207,32 @@ def test_search_with_a_model_without_text_tower_is_refused_in_one_line(
     first = refused.err.strip().splitlines()[0]
     assert first.startswith("error:") and "no text tower" in first
     assert "Traceback" not in refused.err
+
+
+def test_an_mclip_export_gets_input_ids_and_an_attention_mask(tmp_path):
+    folder = build_joint_model_dir(
+        tmp_path / "XLM-Roberta-Large-Vit-B-32", style="xlmr", mclip=True
+    )
+    encoder = TextEncoder(resolve_text_model(str(folder)))
+    feeds = encoder.tokenize("青")
+    assert set(feeds) == {"input_ids", "attention_mask"}
+    assert feeds["attention_mask"].dtype == np.int32
+    assert feeds["attention_mask"][0].tolist() == [1, 1, 1] + [0] * 13
+    plain = TextEncoder(
+        resolve_text_model(str(build_joint_model_dir(tmp_path / "p", style="xlmr")))
+    )
+    np.testing.assert_allclose(encoder.encode(["青"]), plain.encode(["青"]), atol=1e-5)
+
+
+def test_an_nllb_tower_gets_the_language_code_in_front(tmp_path):
+    folder = build_joint_model_dir(tmp_path / "nllb-clip-tiny", style="xlmr")
+    encoder = TextEncoder(resolve_text_model(str(folder)))
+    tok = encoder.tokenizer
+    ja, en = tok.token_to_id("jpn_Jpan"), tok.token_to_id("eng_Latn")
+    assert encoder.tokenize("赤")["text"][0, 1] == ja  # kana or kanji: Japanese
+    assert encoder.tokenize("red")["text"][0, 1] == en
+    assert encoder.tokenize("red", language="ja")["text"][0, 1] == ja  # konomi.toml's language
+    other = TextEncoder(
+        resolve_text_model(str(build_joint_model_dir(tmp_path / "x", style="xlmr")))
+    )
+    assert ja not in other.tokenize("赤")["text"][0].tolist()  # only NLLB towers get the code

@@ -460,7 +460,9 @@ def _unigram_tokenizer(words: list[str]) -> tuple[Any, str, list[str]]:
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
     )
-    return tok, "<pad>", specials
+    languages = ["jpn_Jpan", "eng_Latn"]  # NLLB's FLORES-200 codes, split off before words
+    tok.add_special_tokens(languages)
+    return tok, "<pad>", [*specials, *languages]
 
 
 def build_text_tower(
@@ -470,6 +472,7 @@ def build_text_tower(
     context_length: int = 16,
     seed: int = 0,
     pad_as_object: bool = False,
+    mclip: bool = False,
 ) -> Path:
     """Add an Immich-layout text tower to the model folder ``model_dir`` (made by
     :func:`build_model_dir`) and return ``model_dir``.
@@ -479,7 +482,10 @@ def build_text_tower(
     ``config.json``. ``style="clip"``: a word-level, CLIP-like tokenizer of English words;
     ``style="xlmr"``: an XLM-RoBERTa-like Unigram tokenizer (pad id 1) that also knows the
     Japanese colour words. ``pad_as_object`` writes the pad token the way transformers does,
-    as ``{"content": ...}``.
+    as ``{"content": ...}``. ``mclip=True`` exports the graph as Immich's M-CLIP models are:
+    inputs ``input_ids`` and ``attention_mask`` (the mask zeroes the padded positions).
+    The xlmr tokenizer also knows NLLB's language codes (``jpn_Jpan``, ``eng_Latn``) as special
+    tokens, so a folder named ``nllb-…`` exercises the language prefix.
 
     Graph: ``text`` int32 [B, L] → Gather(embedding table) → ReduceSum over tokens → MatMul
     (orthonormal) → L2 normalise. Each colour word's row is chosen so that its vector is the
@@ -521,10 +527,22 @@ def build_text_tower(
     config["text_cfg"] = {"context_length": context_length, "vocab_size": len(vocab)}
     (model_dir / "config.json").write_text(json.dumps(config, indent=2))
 
-    ids = helper.make_tensor_value_info("text", TensorProto.INT32, ["batch", context_length])
+    name = "input_ids" if mclip else "text"
+    ids = helper.make_tensor_value_info(name, TensorProto.INT32, ["batch", context_length])
     out = helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", dim])
-    nodes = [
-        helper.make_node("Gather", ["table", "text"], ["tokens"], axis=0),
+    nodes = [helper.make_node("Gather", ["table", name], ["gathered"], axis=0)]
+    inputs = [ids]
+    if mclip:
+        shape = ["batch", context_length]
+        inputs.append(helper.make_tensor_value_info("attention_mask", TensorProto.INT32, shape))
+        nodes += [
+            helper.make_node("Cast", ["attention_mask"], ["mask_f"], to=TensorProto.FLOAT),
+            helper.make_node("Unsqueeze", ["mask_f", "axis2"], ["mask3"]),
+            helper.make_node("Mul", ["gathered", "mask3"], ["tokens"]),
+        ]
+    else:
+        nodes.append(helper.make_node("Identity", ["gathered"], ["tokens"]))
+    nodes += [
         helper.make_node("ReduceSum", ["tokens", "axis1"], ["pooled"], keepdims=0),
         helper.make_node("MatMul", ["pooled", "proj"], ["projected"]),
         helper.make_node("ReduceL2", ["projected"], ["norm"], axes=[1], keepdims=1),
@@ -534,16 +552,19 @@ def build_text_tower(
     inits = [
         numpy_helper.from_array(table, "table"),
         numpy_helper.from_array(np.array([1], np.int64), "axis1"),
+        numpy_helper.from_array(np.array([2], np.int64), "axis2"),
         numpy_helper.from_array(proj, "proj"),
         numpy_helper.from_array(np.array(1e-6, np.float32), "eps"),
     ]
-    graph = helper.make_graph(nodes, "tiny_clip_textual", [ids], [out], inits)
+    graph = helper.make_graph(nodes, "tiny_clip_textual", inputs, [out], inits)
     model = helper.make_model(graph, opset_imports=_opset(), producer_name="konomi-tests")
     save_model(model, textual / "model.onnx")
     return model_dir
 
 
-def build_joint_model_dir(root: Path, *, style: str = "clip", **kw: Any) -> Path:
+def build_joint_model_dir(
+    root: Path, *, style: str = "clip", mclip: bool = False, **kw: Any
+) -> Path:
     """A complete Immich-layout model with both towers: :func:`build_model_dir` then
-    :func:`build_text_tower` (``style``)."""
-    return build_text_tower(build_model_dir(root, **kw), style=style)
+    :func:`build_text_tower` (``style``, ``mclip``)."""
+    return build_text_tower(build_model_dir(root, **kw), style=style, mclip=mclip)
