@@ -95,9 +95,20 @@ def test_a_model_without_a_text_tower_is_refused_clearly(tmp_path, tiny_model):
         TextEncoder(resolve_text_model(str(tiny_model)))
     assert "no text tower" in info.value.message and "textual/model.onnx" in info.value.message
     half = build_joint_model_dir(tmp_path / "half")
-    (half / "textual" / "tokenizer_config.json").unlink()
-    with pytest.raises(ModelError, match="tokenizer_config.json"):
+    (half / "textual" / "tokenizer.json").unlink()
+    with pytest.raises(ModelError, match="textual/tokenizer.json"):
         resolve_text_model(str(half))
+
+
+def test_without_tokenizer_config_or_text_cfg_the_tower_still_loads(tmp_path):
+    """A tower exported by hand: no tokenizer_config.json (a usual pad token is found), no
+    text_cfg (the session's fixed sequence length is used, not 77)."""
+    folder = build_joint_model_dir(tmp_path / "bare")
+    (folder / "textual" / "tokenizer_config.json").unlink()
+    (folder / "config.json").write_text(json.dumps({"embed_dim": 16}))
+    encoder = TextEncoder(resolve_text_model(str(folder)))
+    assert encoder.pad_token == "<|endoftext|>" and encoder.context_length == 16
+    assert encoder.encode(["red"]).shape == (1, 16)
 
 
 _RESOLVE = """

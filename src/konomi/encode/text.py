@@ -66,7 +66,7 @@ def _read_json(path: Path) -> dict:
 def text_files_in(value: str, folder: Path, name: str | None = None) -> TextModelFiles:
     """The text tower of the Immich-layout model in `folder`, or a clear refusal."""
     textual = folder / "textual"
-    for rel in ("textual/model.onnx", "textual/tokenizer.json", "textual/tokenizer_config.json"):
+    for rel in ("textual/model.onnx", "textual/tokenizer.json"):
         if not (folder / rel).is_file():
             raise _no_tower(value, rel)
     config = _read_json(folder / "config.json") if (folder / "config.json").is_file() else {}
@@ -80,14 +80,12 @@ def text_files_in(value: str, folder: Path, name: str | None = None) -> TextMode
             t("text.bad_file", path=folder / "config.json", why="text_cfg.context_length"),
             t("text.bad_file.hint"),
         ) from None
-    pad = _read_json(textual / "tokenizer_config.json").get("pad_token")
+    tokenizer_cfg = textual / "tokenizer_config.json"
+    pad = _read_json(tokenizer_cfg).get("pad_token") if tokenizer_cfg.is_file() else None
     if isinstance(pad, dict):  # transformers writes AddedToken objects as {"content": ...}
         pad = pad.get("content")
     if not isinstance(pad, str) or not pad:
-        raise ModelError(
-            t("text.bad_file", path=textual / "tokenizer_config.json", why="no pad_token"),
-            t("text.bad_file.hint"),
-        )
+        pad = ""  # none named: the tokenizer's own padding, else a usual name (TextEncoder)
     kwargs = text_cfg.get("tokenizer_kwargs")
     canonicalize = isinstance(kwargs, dict) and kwargs.get("clean") == "canonicalize"
     return TextModelFiles(
@@ -141,6 +139,18 @@ def flores_code(text: str, language: str | None) -> str:
     return FLORES["ja"] if _JAPANESE.search(text) else FLORES["en"]
 
 
+def _usual_pad(tokenizer: object) -> str:
+    """The pad token when tokenizer_config.json names none: the one tokenizer.json pads with,
+    else a usual name the vocabulary has."""
+    padding = getattr(tokenizer, "padding", None)
+    if padding and padding.get("pad_token"):
+        return str(padding["pad_token"])
+    for name in ("<pad>", "[PAD]", "<|endoftext|>", "</s>"):
+        if tokenizer.token_to_id(name) is not None:  # type: ignore[attr-defined]
+            return name
+    return ""
+
+
 class TextEncoder:
     """An ONNX Runtime session over a CLIP text tower, giving L2-normalised vectors."""
 
@@ -156,14 +166,14 @@ class TextEncoder:
                 t("text.bad_file", path=files.tokenizer_path, why=str(exc)[:200]),
                 t("text.bad_file.hint"),
             ) from None
-        pad_id = tokenizer.token_to_id(files.pad_token)
+        pad_token = files.pad_token or _usual_pad(tokenizer)
+        pad_id = tokenizer.token_to_id(pad_token) if pad_token else None
         if pad_id is None:
-            raise ModelError(t("text.no_pad", token=files.pad_token), t("text.bad_file.hint"))
-        n = files.context_length
-        tokenizer.enable_padding(length=n, pad_token=files.pad_token, pad_id=pad_id)
-        tokenizer.enable_truncation(max_length=n)
+            raise ModelError(
+                t("text.no_pad", token=pad_token or "pad_token"), t("text.bad_file.hint")
+            )
         self.tokenizer = tokenizer
-        self.pad_id = pad_id
+        self.pad_token, self.pad_id = pad_token, pad_id
         try:
             self.session = ort.InferenceSession(
                 str(files.onnx_path),
@@ -193,6 +203,12 @@ class TextEncoder:
                 t("text.bad_file.hint"),
             )
         self.nllb = files.name.lower().startswith("nllb")
+        # A tower exported with a fixed sequence length wins over config.json (ORT would refuse).
+        fixed = inputs[self.ids_name].shape[-1] if inputs[self.ids_name].shape else None
+        n = fixed if isinstance(fixed, int) and fixed > 0 else files.context_length
+        tokenizer.enable_padding(length=n, pad_token=pad_token, pad_id=pad_id)
+        tokenizer.enable_truncation(max_length=n)
+        self.context_length = n
 
     def tokenize(self, text: str, language: str | None = None) -> dict[str, np.ndarray]:
         """The session's inputs for one text, as Immich builds them."""

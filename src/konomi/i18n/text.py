@@ -123,6 +123,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I like… (comma-separated)",
         "ja": "好きなもの…（カンマ区切り）",
     },
+    "page.text.apply_placeholder": {
+        "en": "Use these words",
+        "ja": "この言葉を使う",
+    },
     "page.text.dislike_placeholder": {
         "en": "I don't like… (comma-separated)",
         "ja": "苦手なもの…（カンマ区切り）",

@@ -199,6 +199,7 @@
       $('search').placeholder = ui.search;
       $('like-text').placeholder = ui.like;
       $('dislike-text').placeholder = ui.dislike;
+      $('taste-apply').textContent = ui.apply;
     }
     if (!tasteShown && state.taste) {
       tasteShown = true; // konomi.toml's like_text / dislike_text, editable for this session

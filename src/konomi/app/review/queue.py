@@ -322,9 +322,7 @@ class ReviewQueue:
                 "cold": self.cold,
                 "search": self.search_text,
                 "taste": {"like": self.taste.like, "dislike": self.taste.dislike},
-                "text_ui": {
-                    key: t(f"page.text.{key}_placeholder") for key in ("search", "like", "dislike")
-                },
+                "text_ui": {key: t(f"page.text.{key}_placeholder") for key in taste.PAGE_TEXTS},
                 "items": [self._shown(it, pending) for it in pending[:ahead]],
                 "retrain": {
                     "running": r.running,

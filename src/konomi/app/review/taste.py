@@ -29,6 +29,7 @@ AUTO_EVERY = 10  # labels between two background retrains of the review page
 WORDS_FADE = 0.1  # below this weight of the prior, the words no longer reorder the queue
 FOCUS_MIN = 20  # a search keeps at least this many images …
 FOCUS_SHARE = 0.1  # … or this share of the waiting ones, the best matches
+PAGE_TEXTS = ("search", "like", "dislike", "apply")  # page.text.*_placeholder in the catalog
 
 
 @dataclass
