@@ -192,7 +192,7 @@ def test_search_finds_library_images_by_absolute_path_and_japanese_words(
     (ws / "data" / "unlabeled").mkdir(parents=True)
     for i, kind in enumerate(["green", "blue", "yellow"] * 3):
         make_image(ws / "data" / "unlabeled" / f"{kind}_{i}.jpg", color=COLOUR_WORDS[kind], seed=i)
-    (ws / "konomi.toml").write_text(f'libraries = ["{library.as_posix()}"]\n')
+    (ws / "konomi.toml").write_text('libraries = ["../library"]\n')  # relative to the root
     found = konomi(
         "search",
         "赤い写真",
@@ -247,3 +247,34 @@ def test_an_nllb_tower_gets_the_language_code_in_front(tmp_path):
         resolve_text_model(str(build_joint_model_dir(tmp_path / "x", style="xlmr")))
     )
     assert ja not in other.tokenize("赤")["text"][0].tolist()  # only NLLB towers get the code
+
+
+def test_every_text_message_is_in_english_and_japanese():
+    from konomi.i18n import missing, t
+    from konomi.i18n.text import MESSAGES
+
+    assert not [m for m in missing() if m[0] in MESSAGES]
+    for key in MESSAGES:  # every field a message names is one the code fills
+        for lang in ("en", "ja"):
+            t(key, lang, **{f: 0.5 for f in ("auc", "lo", "hi", "bar")}, **_FIELDS)
+
+
+_FIELDS = dict.fromkeys(
+    (
+        "model",
+        "missing",
+        "path",
+        "why",
+        "token",
+        "text",
+        "text_dim",
+        "image_dim",
+        "n",
+        "total",
+        "n_like",
+        "n_dislike",
+        "per_class",
+        "every",
+    ),
+    1,
+)

@@ -39,7 +39,9 @@ def workspace_images(ctx: Context, skipped: list[Skipped] | None = None) -> list
     """Every image under data/, then those of the libraries named in konomi.toml."""
     paths = list(find_images(ctx.ws.data, skipped))
     for library in ctx.settings.libraries:
-        paths += find_images(Path(library).expanduser().resolve(), skipped)
+        folder = Path(library).expanduser()
+        folder = folder if folder.is_absolute() else ctx.ws.root / folder  # relative: to the root
+        paths += find_images(folder.resolve(), skipped)
     return paths
 
 
