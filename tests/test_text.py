@@ -278,3 +278,14 @@ _FIELDS = dict.fromkeys(
     ),
     1,
 )
+
+
+def test_a_siglip_style_tower_canonicalises_the_text_first(tmp_path):
+    folder = build_joint_model_dir(tmp_path / "siglip-like")
+    plain = TextEncoder(resolve_text_model(str(folder)))
+    assert plain.tokenize("red!")["text"].tolist() != plain.tokenize("red")["text"].tolist()
+    config = json.loads((folder / "config.json").read_text())
+    config["text_cfg"]["tokenizer_kwargs"] = {"clean": "canonicalize"}
+    (folder / "config.json").write_text(json.dumps(config))
+    canonical = TextEncoder(resolve_text_model(str(folder)))
+    assert canonical.tokenize("  RED!  ")["text"].tolist() == plain.tokenize("red")["text"].tolist()

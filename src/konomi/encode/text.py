@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import unicodedata
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,11 +123,15 @@ def resolve_text_model(value: str, progress: Progress | None = None) -> TextMode
     return text_files_in(value, snapshot, name)
 
 
+_ASCII_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
 def clean_text(text: str, *, canonicalize: bool = False) -> str:
-    """Whitespace folded (and, for towers trained so, lower case without punctuation)."""
-    text = " ".join(unicodedata.normalize("NFC", text).split())
+    """Whitespace folded, and for towers trained so (SigLIP: `tokenizer_kwargs.clean ==
+    "canonicalize"`) ASCII punctuation dropped and lower case, exactly as Immich does."""
+    text = " ".join(text.split())
     if canonicalize:
-        text = re.sub(r"[^\w\s]", "", text.lower())
+        text = text.translate(_ASCII_PUNCTUATION).lower()
     return text
 
 
