@@ -289,3 +289,13 @@ def test_a_siglip_style_tower_canonicalises_the_text_first(tmp_path):
     (folder / "config.json").write_text(json.dumps(config))
     canonical = TextEncoder(resolve_text_model(str(folder)))
     assert canonical.tokenize("  RED!  ")["text"].tolist() == plain.tokenize("red")["text"].tolist()
+
+
+def test_towers_of_two_different_models_are_refused(konomi, tmp_path, colour_workspace):
+    from factories.models import build_tiny_encoder
+
+    folder = build_joint_model_dir(tmp_path / "mixed")
+    build_tiny_encoder(folder / "visual" / "model.onnx", dim=20)
+    refused = konomi("search", "red", root=colour_workspace, env={"KONOMI_MODEL": str(folder)})
+    assert refused.code == 3 and "not one model" in refused.err, refused.text
+    assert "Traceback" not in refused.err

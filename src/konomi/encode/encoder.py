@@ -230,6 +230,18 @@ def _download(
     return Path(folder)
 
 
+def hub_snapshot(
+    repo_id: str,
+    patterns: list[str],
+    progress: Progress | None = None,
+    *,
+    cached_first: bool = True,
+) -> Path:
+    """The local snapshot of some files of a hub model (`patterns`), downloaded if needed: the
+    text tower's files are fetched this way, only when a text feature is used."""
+    return _download(repo_id, progress, patterns, cached_first=cached_first)
+
+
 def available_providers() -> list[str]:
     """ONNX Runtime execution providers usable on this machine."""
     import onnxruntime as ort

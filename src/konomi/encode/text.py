@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from konomi.encode.encoder import _download, choose_providers, session_options, usable_cores
+from konomi.encode.encoder import choose_providers, hub_snapshot, session_options, usable_cores
 from konomi.errors import ModelError
 from konomi.i18n import t
 from konomi.progress import Progress
@@ -115,11 +115,11 @@ def resolve_text_model(value: str, progress: Progress | None = None) -> TextMode
             "Pass a Hugging Face repo id (owner/name), a model folder, or a .onnx file.",
         )
     name = value.split("/")[1]
-    snapshot = _download(value, progress, TEXT_PATTERNS)
+    snapshot = hub_snapshot(value, TEXT_PATTERNS, progress)
     if not (snapshot / "textual" / "model.onnx").is_file():
         # A cached snapshot of the visual files only: ask the hub for the textual ones.
         with contextlib.suppress(ModelError):  # offline: the refusal below says what is missing
-            snapshot = _download(value, progress, TEXT_PATTERNS, cached_first=False)
+            snapshot = hub_snapshot(value, TEXT_PATTERNS, progress, cached_first=False)
     return text_files_in(value, snapshot, name)
 
 
