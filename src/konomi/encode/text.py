@@ -13,7 +13,6 @@ the first time a text feature is used.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import string
@@ -118,8 +117,13 @@ def resolve_text_model(value: str, progress: Progress | None = None) -> TextMode
     snapshot = hub_snapshot(value, TEXT_PATTERNS, progress)
     if not (snapshot / "textual" / "model.onnx").is_file():
         # A cached snapshot of the visual files only: ask the hub for the textual ones.
-        with contextlib.suppress(ModelError):  # offline: the refusal below says what is missing
+        try:
             snapshot = hub_snapshot(value, TEXT_PATTERNS, progress, cached_first=False)
+        except ModelError:  # offline: no way to tell "not fetched yet" from "none at all"
+            raise ModelError(
+                t("text.no_tower", model=value, missing="textual/model.onnx"),
+                t("text.not_fetched.hint"),
+            ) from None
     return text_files_in(value, snapshot, name)
 
 

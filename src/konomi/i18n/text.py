@@ -18,6 +18,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "immich-app/XLM-Roberta-Large-Vit-B-16Plus などの多言語モデルを使ってください"
         "（docs/text.md を参照）。",
     },
+    "text.not_fetched.hint": {
+        "en": "If the model has one, it is not downloaded yet: connect to the internet once and "
+        "run again (unset HF_HUB_OFFLINE if set). Otherwise use a CLIP model with its text "
+        "encoder (see docs/text.md).",
+        "ja": "モデルにテキストエンコーダーがあるなら、まだダウンロードされていません。"
+        "一度インターネットに接続してもう一度実行してください（HF_HUB_OFFLINE が設定されていれば"
+        "外してください）。ないなら、テキストエンコーダー付きの CLIP モデルを使ってください"
+        "（docs/text.md を参照）。",
+    },
     "text.bad_file": {
         "en": "The text tower's file {path} is unusable ({why}).",
         "ja": "テキストエンコーダーのファイル {path} が使えません（{why}）。",
