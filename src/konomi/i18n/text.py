@@ -72,12 +72,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{n} image(s) closest to {text!r} (of {total}):",
         "ja": "「{text}」に近い画像 {n} 枚（全 {total} 枚中）:",
     },
-    "text.search.help": {
-        "en": "Rank the workspace's images by how well they match TEXT (needs a model with a "
-        "text tower).",
-        "ja": "ワークスペースの画像を TEXT との近さで並べます（テキストエンコーダー付きの"
-        "モデルが必要です）。",
-    },
     # -- the review page: quality of the model so far ---------------------------------------
     "text.quality.none": {
         "en": "No model yet: judge a few images of each kind and it trains itself.",
