@@ -17,7 +17,7 @@ def test_both_languages_use_the_same_fields_and_render(key):
     texts = i18n.CATALOG[key]
     en, ja = i18n.fields_of(texts["en"]), i18n.fields_of(texts["ja"])
     assert en == ja, f"{key}: English fields {en}, Japanese fields {ja}"
-    values = {name: "X" for name in en}
+    values = {name: 1 for name in en}  # a number suits every format spec ({n:,} {x:.2f})
     for lang in i18n.LANGUAGES:
         assert i18n.t(key, lang, **values)
 

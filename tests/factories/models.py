@@ -188,6 +188,7 @@ def build_hub_cache(
     commit: str = DEFAULT_COMMIT,
     revision: str = "main",
     write_tree_cache: bool = True,
+    text: bool = False,
     **kw: Any,
 ) -> Path:
     """Populate ``cache_dir`` (an ``HF_HUB_CACHE``) with a model repo and return its snapshot dir.
@@ -207,20 +208,25 @@ def build_hub_cache(
     With ``HF_HUB_OFFLINE=1`` the hub resolves ``refs/main`` to the commit and returns the
     snapshot folder. The tree listing, when written, makes the hub verify the snapshot is
     complete; it lists exactly the files written here, so any ``allow_patterns`` succeeds.
-    Keyword arguments go to :func:`build_tiny_encoder`.
+    Keyword arguments go to :func:`build_tiny_encoder`. With ``text=True`` the repo also holds
+    a text tower (:func:`build_text_tower`): ``textual/*`` and ``text_cfg`` in config.json.
     """
     cache_dir = Path(cache_dir)
     if len(commit) != 40 or any(c not in "0123456789abcdef" for c in commit):
         raise ValueError("commit must be 40 lowercase hex digits (the hub checks this)")
     staging = cache_dir / ".konomi-staging" / commit
     build_model_dir(staging, **kw)
+    files = ["config.json", "visual/model.onnx", "visual/preprocess_cfg.json"]
+    if text:
+        build_text_tower(staging)
+        files += ["textual/model.onnx", "textual/tokenizer.json", "textual/tokenizer_config.json"]
 
     storage = cache_dir / ("models--" + repo_id.replace("/", "--"))
     snapshot = storage / "snapshots" / commit
     blobs = storage / "blobs"
     blobs.mkdir(parents=True, exist_ok=True)
     tree: dict[str, dict[str, Any]] = {}
-    for rel in ("config.json", "visual/model.onnx", "visual/preprocess_cfg.json"):
+    for rel in files:
         data = (staging / rel).read_bytes()
         git_sha = _git_blob_sha1(data)
         entry: dict[str, Any] = {"size": len(data), "blob_id": git_sha}
@@ -373,3 +379,192 @@ def build_broken_models(root: Path) -> dict[str, Path]:
 
     out["fixed_batch"] = build_model_dir(root / "fixed_batch", dynamic_batch=False)
     return out
+
+
+# --------------------------------------------------------------------------- text tower
+
+#: Colour words the tiny text tower knows, with the colour of the images each one describes.
+#: Pairs with :func:`factories.images.make_image` ``color=``: "red" lands near red images.
+COLOUR_WORDS: dict[str, tuple[int, int, int]] = {
+    "red": (215, 35, 30),
+    "green": (40, 170, 50),
+    "blue": (35, 60, 210),
+    "yellow": (225, 205, 40),
+    "grey": (128, 128, 128),
+}
+#: Japanese words of the multilingual (Unigram, XLM-RoBERTa-like) tokenizer, same colours.
+JAPANESE_WORDS = {"赤": "red", "緑": "green", "青": "blue", "黄色": "yellow", "灰色": "grey"}
+#: Filler words the tokenizers know, mapped to small vectors ("a photo of red" ≈ "red").
+FILLER_WORDS = ("a", "photo", "of", "the", "picture", "写真", "の")
+
+
+def colour_embedding(model_dir: Path, color: tuple[int, int, int], *, n: int = 8) -> np.ndarray:
+    """The mean, L2-normalised image embedding of ``n`` natural-ish images of ``color`` under
+    the visual tower in ``model_dir``: what a word describing that colour should map to."""
+    import onnxruntime as ort
+    from PIL import Image
+
+    from factories.images import _render  # the very renderer of make_image
+
+    session = ort.InferenceSession(
+        str(Path(model_dir) / "visual" / "model.onnx"), providers=["CPUExecutionProvider"]
+    )
+    inp = session.get_inputs()[0]
+    size = int(inp.shape[2])
+    mean = np.asarray(CLIP_MEAN, np.float32).reshape(1, 3, 1, 1)
+    std = np.asarray(CLIP_STD, np.float32).reshape(1, 3, 1, 1)
+    batch = []
+    for seed in range(n):
+        img = _render(np.random.default_rng(1000 + seed), color, (size, size))
+        batch.append(np.asarray(img.resize((size, size), Image.Resampling.BICUBIC), np.float32))
+    x = (np.stack(batch).transpose(0, 3, 1, 2) / 255.0 - mean) / std
+    out = np.concatenate([session.run(None, {inp.name: row[None]})[0] for row in x])
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    v = out.mean(axis=0)
+    return (v / np.linalg.norm(v)).astype(np.float32)
+
+
+def _word_level_tokenizer(words: list[str]) -> tuple[Any, str, list[str]]:
+    """A CLIP-like tokenizer: lower case, whitespace words, <|startoftext|> … <|endoftext|>,
+    padded with <|endoftext|> (as OpenAI CLIP's tokenizer_config.json says)."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+
+    specials = ["<|startoftext|>", "<|endoftext|>"]
+    vocab = {"<unk>": 0, **{w: i + 1 for i, w in enumerate(words)}}
+    vocab.update({s: len(vocab) + i for i, s in enumerate(specials)})
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tok.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Lowercase()])
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.post_processor = processors.TemplateProcessing(
+        single="<|startoftext|> $A <|endoftext|>",
+        special_tokens=[(s, vocab[s]) for s in specials],
+    )
+    return tok, "<|endoftext|>", ["<unk>", *specials]
+
+
+def _unigram_tokenizer(words: list[str]) -> tuple[Any, str, list[str]]:
+    """An XLM-RoBERTa-like tokenizer: SentencePiece Unigram with ▁ word marks, <s> … </s>, and
+    <pad> at id 1 (not 0), so a loader that pads with 0 would feed the wrong token."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    pieces = [(s, 0.0) for s in specials]
+    for w in words:
+        pieces.append((f"▁{w}", -1.0))
+        pieces.append((w, -2.0))  # the same word inside a run of CJK text
+    pieces += [("▁", -3.0), *[(c, -8.0) for c in "abcdefghijklmnopqrstuvwxyz"]]
+    pieces = list(dict(reversed(pieces)).items())[::-1]  # one entry per piece, first score kept
+    tok = Tokenizer(models.Unigram(pieces, unk_id=3, byte_fallback=False))
+    tok.normalizer = normalizers.NFKC()
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+    )
+    languages = ["jpn_Jpan", "eng_Latn"]  # NLLB's FLORES-200 codes, split off before words
+    tok.add_special_tokens(languages)
+    return tok, "<pad>", [*specials, *languages]
+
+
+def build_text_tower(
+    model_dir: Path,
+    *,
+    style: str = "clip",
+    context_length: int = 16,
+    seed: int = 0,
+    pad_as_object: bool = False,
+    mclip: bool = False,
+) -> Path:
+    """Add an Immich-layout text tower to the model folder ``model_dir`` (made by
+    :func:`build_model_dir`) and return ``model_dir``.
+
+    Writes ``textual/model.onnx``, ``textual/tokenizer.json`` (made with the ``tokenizers``
+    library), ``textual/tokenizer_config.json`` (``pad_token``) and ``text_cfg`` in
+    ``config.json``. ``style="clip"``: a word-level, CLIP-like tokenizer of English words;
+    ``style="xlmr"``: an XLM-RoBERTa-like Unigram tokenizer (pad id 1) that also knows the
+    Japanese colour words. ``pad_as_object`` writes the pad token the way transformers does,
+    as ``{"content": ...}``. ``mclip=True`` exports the graph as Immich's M-CLIP models are:
+    inputs ``input_ids`` and ``attention_mask`` (the mask zeroes the padded positions).
+    The xlmr tokenizer also knows NLLB's language codes (``jpn_Jpan``, ``eng_Latn``) as special
+    tokens, so a folder named ``nllb-…`` exercises the language prefix.
+
+    Graph: ``text`` int32 [B, L] → Gather(embedding table) → ReduceSum over tokens → MatMul
+    (orthonormal) → L2 normalise. Each colour word's row is chosen so that its vector is the
+    mean embedding of images of that colour (:func:`colour_embedding`); special and pad tokens
+    have zero rows, filler words small random ones.
+    """
+    model_dir = Path(model_dir)
+    config = json.loads((model_dir / "config.json").read_text())
+    dim = int(config.get("embed_dim", 16))
+    rng = np.random.default_rng(seed + 7)
+    targets = {w: colour_embedding(model_dir, c) for w, c in COLOUR_WORDS.items()}
+    if style == "clip":
+        words = [*COLOUR_WORDS, *FILLER_WORDS[:5]]
+        tok, pad, specials = _word_level_tokenizer(words)
+    elif style == "xlmr":
+        words = [*COLOUR_WORDS, *JAPANESE_WORDS, *FILLER_WORDS]
+        tok, pad, specials = _unigram_tokenizer(words)
+        targets.update({ja: targets[en] for ja, en in JAPANESE_WORDS.items()})
+    else:
+        raise ValueError(f"unknown tokenizer style {style!r}")
+    vocab = tok.get_vocab()
+    proj = _random_rotation(rng, dim, dim)
+    table = np.zeros((len(vocab), dim), np.float32)
+    for token, i in vocab.items():
+        word = token.removeprefix("▁")
+        if token in specials or not word:
+            continue
+        if word in targets:
+            table[i] = targets[word] @ proj.T  # so that table[i] @ proj == the target
+        else:
+            table[i] = rng.normal(0.0, 0.05, dim)
+    textual = model_dir / "textual"
+    textual.mkdir(parents=True, exist_ok=True)
+    tok.save(str(textual / "tokenizer.json"))
+    pad_entry: Any = {"content": pad, "lstrip": False, "rstrip": False} if pad_as_object else pad
+    (textual / "tokenizer_config.json").write_text(
+        json.dumps({"pad_token": pad_entry, "model_max_length": context_length}, indent=2)
+    )
+    config["text_cfg"] = {"context_length": context_length, "vocab_size": len(vocab)}
+    (model_dir / "config.json").write_text(json.dumps(config, indent=2))
+
+    name = "input_ids" if mclip else "text"
+    ids = helper.make_tensor_value_info(name, TensorProto.INT32, ["batch", context_length])
+    out = helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", dim])
+    nodes = [helper.make_node("Gather", ["table", name], ["gathered"], axis=0)]
+    inputs = [ids]
+    if mclip:
+        shape = ["batch", context_length]
+        inputs.append(helper.make_tensor_value_info("attention_mask", TensorProto.INT32, shape))
+        nodes += [
+            helper.make_node("Cast", ["attention_mask"], ["mask_f"], to=TensorProto.FLOAT),
+            helper.make_node("Unsqueeze", ["mask_f", "axis2"], ["mask3"]),
+            helper.make_node("Mul", ["gathered", "mask3"], ["tokens"]),
+        ]
+    else:
+        nodes.append(helper.make_node("Identity", ["gathered"], ["tokens"]))
+    nodes += [
+        helper.make_node("ReduceSum", ["tokens", "axis1"], ["pooled"], keepdims=0),
+        helper.make_node("MatMul", ["pooled", "proj"], ["projected"]),
+        helper.make_node("ReduceL2", ["projected"], ["norm"], axes=[1], keepdims=1),
+        helper.make_node("Add", ["norm", "eps"], ["safe_norm"]),
+        helper.make_node("Div", ["projected", "safe_norm"], ["embedding"]),
+    ]
+    inits = [
+        numpy_helper.from_array(table, "table"),
+        numpy_helper.from_array(np.array([1], np.int64), "axis1"),
+        numpy_helper.from_array(np.array([2], np.int64), "axis2"),
+        numpy_helper.from_array(proj, "proj"),
+        numpy_helper.from_array(np.array(1e-6, np.float32), "eps"),
+    ]
+    graph = helper.make_graph(nodes, "tiny_clip_textual", inputs, [out], inits)
+    model = helper.make_model(graph, opset_imports=_opset(), producer_name="konomi-tests")
+    save_model(model, textual / "model.onnx")
+    return model_dir
+
+
+def build_joint_model_dir(
+    root: Path, *, style: str = "clip", mclip: bool = False, **kw: Any
+) -> Path:
+    """A complete Immich-layout model with both towers: :func:`build_model_dir` then
+    :func:`build_text_tower` (``style``, ``mclip``)."""
+    return build_text_tower(build_model_dir(root, **kw), style=style, mclip=mclip)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from konomi.encode.encoder import Encoder, ModelFiles, resolve_model
 from konomi.encode.ingest import Embedded, embed_files
+from konomi.encode.text import TextEncoder, resolve_text_model
 from konomi.errors import JournalError, WorkspaceBusy
 from konomi.progress import Progress, Reporter
 from konomi.settings import DEFAULT_DISLIKE, DEFAULT_LIKE, Settings, check_thresholds
@@ -33,6 +34,7 @@ class Context:
     threads: int | None = None
     model_files: ModelFiles | None = None
     loaded_encoder: Encoder | None = None
+    loaded_text_encoder: TextEncoder | None = None
     opened_cache: EmbeddingCache | None = None
 
     @classmethod
@@ -80,6 +82,15 @@ class Context:
         return self.loaded_encoder
 
     @property
+    def text_encoder(self) -> TextEncoder:
+        """The model's text tower (search, taste in words): its files are fetched and loaded
+        only when a text feature is used; a model without one is refused clearly."""
+        if self.loaded_text_encoder is None:
+            files = resolve_text_model(self.settings.model, self.progress)
+            self.loaded_text_encoder = TextEncoder(files, device=self.settings.device)
+        return self.loaded_text_encoder
+
+    @property
     def cache(self) -> EmbeddingCache:
         if self.opened_cache is None:
             self.ws.ensure_state()
@@ -97,6 +108,7 @@ class Context:
             self.threads,
             model_files=self.model_files,
             loaded_encoder=self.loaded_encoder,
+            loaded_text_encoder=self.loaded_text_encoder,
         )
 
     def embed(self, paths: list[Path], *, vectors: bool = True) -> Embedded:

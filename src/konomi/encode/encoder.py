@@ -187,8 +187,17 @@ def resolve_model(value: str, progress: Progress | None = None) -> ModelFiles:
     return _from_layout(value, snapshot, model_id=f"{value}@{snapshot.name[:12]}")
 
 
-def _download(repo_id: str, progress: Progress | None) -> Path:
-    """Fetch only the visual files of a hub model (or find them in the local HF cache)."""
+def _download(
+    repo_id: str,
+    progress: Progress | None,
+    patterns: list[str] | None = None,
+    *,
+    cached_first: bool = True,
+) -> Path:
+    """Fetch only the visual files of a hub model (or find them in the local HF cache);
+    `patterns` asks for other files instead (the text tower: config.json, textual/*), and
+    `cached_first=False` asks the hub even when a snapshot is cached (it may lack those files)."""
+    patterns = patterns or HUB_PATTERNS
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import (
         HfHubHTTPError,
@@ -200,9 +209,11 @@ def _download(repo_id: str, progress: Progress | None) -> Path:
         progress(f"model {repo_id}", 0, None)
     try:
         try:
-            folder = snapshot_download(repo_id, allow_patterns=HUB_PATTERNS, local_files_only=True)
+            if not cached_first:
+                raise LocalEntryNotFoundError("asked to look on the hub")
+            folder = snapshot_download(repo_id, allow_patterns=patterns, local_files_only=True)
         except LocalEntryNotFoundError:
-            folder = snapshot_download(repo_id, allow_patterns=HUB_PATTERNS)
+            folder = snapshot_download(repo_id, allow_patterns=patterns)
     except RepositoryNotFoundError:
         raise ModelError(
             f"Hugging Face has no model '{repo_id}' (or it is private).",
@@ -217,6 +228,18 @@ def _download(repo_id: str, progress: Progress | None) -> Path:
             "(or /path/to/model.onnx).",
         ) from None
     return Path(folder)
+
+
+def hub_snapshot(
+    repo_id: str,
+    patterns: list[str],
+    progress: Progress | None = None,
+    *,
+    cached_first: bool = True,
+) -> Path:
+    """The local snapshot of some files of a hub model (`patterns`), downloaded if needed: the
+    text tower's files are fetched this way, only when a text feature is used."""
+    return _download(repo_id, progress, patterns, cached_first=cached_first)
 
 
 def available_providers() -> list[str]:

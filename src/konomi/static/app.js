@@ -16,6 +16,7 @@
   let shownId = null;
   let pollTimer = null;
   let toastTimer = null;
+  let tasteShown = false;
   const previews = new Map(); // item id -> Promise<object URL | null>
 
   // -- talking to the server -------------------------------------------------------------
@@ -91,6 +92,7 @@
     $('legend-dislike').textContent = `dislike ≤ ${thresholds.dislike.toFixed(2)}`;
     $('legend-like').textContent = `like ≥ ${thresholds.like.toFixed(2)}`;
     renderRetrain();
+    renderWords();
 
     const alike = items.length ? items[0].alike_items || [] : [];
     forgetPreviews(new Set([...items, ...alike].map((it) => it.id)));
@@ -183,6 +185,43 @@
     }
   }
 
+  // The model's quality so far, and the words this session uses (search box, taste boxes).
+  function renderWords() {
+    const q = state.quality;
+    if (q) {
+      $('quality').classList.toggle('hidden', false);
+      $('quality').classList.toggle('trusted', Boolean(q.trusted));
+      $('quality-text').textContent = q.text || '';
+      $('quality-verdict').textContent = q.verdict || '';
+    }
+    const ui = state.text_ui;
+    if (ui) {
+      $('search').placeholder = ui.search;
+      $('like-text').placeholder = ui.like;
+      $('dislike-text').placeholder = ui.dislike;
+      $('taste-apply').textContent = ui.apply;
+    }
+    if (!tasteShown && state.taste) {
+      tasteShown = true; // konomi.toml's like_text / dislike_text, editable for this session
+      $('like-text').value = state.taste.like.join(', ');
+      $('dislike-text').value = state.taste.dislike.join(', ');
+    }
+    const search = $('search');
+    if (document.activeElement !== search && state.search !== undefined) search.value = state.search;
+  }
+
+  async function searchFor(text) {
+    await send(`/api/search?q=${encodeURIComponent(text)}`, undefined, null);
+    shownId = null; // the order changed
+    render();
+  }
+
+  async function useWords() {
+    await send('/api/taste', { like: $('like-text').value, dislike: $('dislike-text').value }, null);
+    shownId = null;
+    render();
+  }
+
   function toast(text, error = false) {
     const node = $('toast');
     node.textContent = text;
@@ -243,6 +282,7 @@
         toast(data.error + (data.hint ? ` ${data.hint}` : ''), true);
       }
       render();
+      if (state && state.retrain.running) poll(); // the page retrains itself every few labels
     } catch (err) {
       toast(err.message, true);
     }
@@ -309,7 +349,25 @@
     if (event.target === $('help')) help(false);
   });
 
+  $('search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    $('search').blur(); // keys decide again
+    enqueue(() => searchFor($('search').value));
+  });
+  $('search').addEventListener('search', () => {
+    if (!$('search').value) enqueue(() => searchFor('')); // the clear (×) of the box
+  });
+  $('taste-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    document.activeElement.blur();
+    enqueue(useWords);
+  });
+
   document.addEventListener('keydown', (event) => {
+    if (event.target instanceof HTMLInputElement) {
+      if (event.key === 'Escape') event.target.blur(); // typing words is not deciding
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const helpOpen = !$('help').classList.contains('hidden');
     if (helpOpen) {

@@ -30,9 +30,11 @@ import numpy as np
 from konomi.app import loop as workflow
 from konomi.app.context import Context
 from konomi.app.reports.scores_csv import proposal
+from konomi.app.review import taste
 from konomi.app.scoring import VectorLookup, score_paths
 from konomi.encode.images import Skipped, find_images
 from konomi.errors import KonomiError, NoHeadError
+from konomi.i18n import t
 from konomi.learn import duplicates
 from konomi.store.journal import Journal, PlannedMove, latest_operation
 from konomi.workspace import LABELS, PROPOSALS, Workspace, workspace_lock
@@ -179,6 +181,15 @@ class ReviewQueue:
         self._next_id = 1
         self.journal_seen = 0  # the newest journal operation this queue knows the effect of
         self._rescanning = threading.Lock()
+        # The review page from zero, taste in words, search (app/review/taste.py).
+        self.make_context: Callable[[], Context] | None = None  # set by the server: auto retrain
+        self.taste = taste.Taste(list(ctx.settings.like_text), list(ctx.settings.dislike_text))
+        self.labels = dict.fromkeys(LABELS, 0)  # images in data/train/{like,dislike} now
+        self.since_auto = 0  # labels since the last background retrain
+        self.quality: dict[str, Any] = taste.quality_public(None)
+        self.cold = False  # no head yet: the order is the typical picks
+        self.focused: list[int] | None = None  # item ids of a search, best first
+        self.search_text = ""
 
     # -- filling ---------------------------------------------------------------------------
     def load(self, ctx: Context | None = None, *, new_round: bool = True) -> None:
@@ -190,6 +201,7 @@ class ReviewQueue:
         """
         seen = latest_operation(self.ws)
         found = scan(ctx or self.ctx)
+        self._words_and_quality(ctx or self.ctx, found)
         with self.lock:
             self._merge(found, new_round=new_round)
             self.journal_seen = seen
@@ -279,6 +291,11 @@ class ReviewQueue:
     # -- reading ---------------------------------------------------------------------------
     def pending(self) -> list[Item]:
         with self.lock:
+            if self.focused is not None:  # a search: its matches, best first, until all decided
+                found = [self.items[i] for i in self.focused if self.items[i].state == "pending"]
+                if found:
+                    return found
+                self.focused, self.search_text = None, ""
             return [self.items[i] for i in self.order if self.items[i].state == "pending"]
 
     def get(self, item_id: int) -> Item | None:
@@ -301,6 +318,11 @@ class ReviewQueue:
                 "counts": counts,
                 "new_labels": self.new_labels,
                 "unreadable": self.unreadable,
+                "quality": self.quality,
+                "cold": self.cold,
+                "search": self.search_text,
+                "taste": {"like": self.taste.like, "dislike": self.taste.dislike},
+                "text_ui": {key: t(f"page.text.{key}_placeholder") for key in taste.PAGE_TEXTS},
                 "items": [self._shown(it, pending) for it in pending[:ahead]],
                 "retrain": {
                     "running": r.running,
@@ -381,6 +403,7 @@ class ReviewQueue:
                 moved.identity = (st.st_dev, st.st_ino)
             self.history.append(moved.id)
         self.new_labels += len(report.moved)
+        self._labelled(label, len(report.moved))
         if not report.moved:
             _, reason = report.skipped[0]
             raise DecisionRefused(
@@ -429,6 +452,7 @@ class ReviewQueue:
             for was, back in report.moved:
                 self._restore(op, was, back)
             self.new_labels = max(0, self.new_labels - len(report.moved))
+            self._unlabelled([was for was, _ in report.moved])
             names = ", ".join(back.name for _, back in report.moved)
             return f"Undone: {names} is back in {ws.rel(report.moved[0][1].parent)}/."
 
@@ -457,19 +481,20 @@ class ReviewQueue:
         self.order.insert(0, item.id)
 
     # -- retraining ------------------------------------------------------------------------
-    def retrain(self, make_context: Callable[[], Context]) -> bool:
-        """Train a new head in the background, then rescore the queue; False if one runs."""
+    def retrain(self, make_context: Callable[[], Context], *, auto: bool = False) -> bool:
+        """Train a new head in the background, then rescore the queue; False if one runs.
+        `auto`: the page's own retrain every few labels (the round goes on)."""
         with self.lock:
             if self.retraining.running:
                 return False
             self.retraining = Retraining(running=True, stage="starting")
         thread = threading.Thread(
-            target=self._retrain, args=(make_context,), name="konomi-retrain", daemon=True
+            target=self._retrain, args=(make_context, auto), name="konomi-retrain", daemon=True
         )
         thread.start()
         return True
 
-    def _retrain(self, make_context: Callable[[], Context]) -> None:
+    def _retrain(self, make_context: Callable[[], Context], auto: bool = False) -> None:
         state = self.retraining
 
         def progress(stage: str, done: int, total: int | None) -> None:
@@ -481,12 +506,14 @@ class ReviewQueue:
             ctx.reporter.on_progress = progress
             trained = workflow.train(ctx)
             progress("rescoring", 0, None)
-            self.load(ctx)
+            self.load(ctx, new_round=not auto)
             m = trained.metrics
             state.message = (
                 f"Trained {trained.head_id} on {m.n_like} like / {m.n_dislike} dislike "
                 f"(AUC {m.auc:.2f}); scores refreshed."
             )
+            if auto:
+                state.message = t("text.retrain.auto", n_like=m.n_like, n_dislike=m.n_dislike)
         except KonomiError as exc:
             state.error = exc.message + (f" {exc.hint}" if exc.hint else "")
         except Exception as exc:  # noqa: BLE001 - a failed retrain must not take the page down
@@ -495,6 +522,68 @@ class ReviewQueue:
             state.running = False
             if ctx is not None:
                 ctx.close()
+
+    # -- from zero, taste in words, search (app/review/taste.py) ---------------------------
+    def _words_and_quality(self, ctx: Context, found: _Scan) -> None:
+        """Order a scan with few or no labels by the typical picks and the words, and measure
+        the head the scan used."""
+        self.labels = taste.label_counts(self.ws)
+        self.cold = found.scores is None
+        info, note = taste.order(
+            ctx, found.paths, found.scores, self.taste, sum(self.labels.values())
+        )
+        if info is not None:
+            found.info = np.asarray(info, dtype=np.float64)
+        if self.cold:
+            found.note = f"{found.note} {t('text.cold.note', every=taste.AUTO_EVERY)}".strip()
+        if note:
+            found.note = f"{found.note} {note}".strip()
+        self.quality = taste.quality_public(taste.quality(ctx))
+
+    def _labelled(self, label: str, n: int) -> None:
+        """Count new labels; every AUTO_EVERY of them, retrain in the background (the key press
+        that crossed the mark returns at once; the order follows the new head when it is done)."""
+        self.labels[label] = self.labels.get(label, 0) + n
+        self.since_auto += n
+        if (
+            self.make_context is not None
+            and self.since_auto >= taste.AUTO_EVERY
+            and min(self.labels.values()) >= 2
+            and not self.retraining.running
+        ):
+            self.since_auto = 0
+            self.retrain(self.make_context, auto=True)
+
+    def _unlabelled(self, was: list[Path]) -> None:
+        for path in was:
+            label = self.ws.label_of(path)
+            if label in self.labels:
+                self.labels[label] = max(0, self.labels[label] - 1)
+        self.since_auto = max(0, self.since_auto - len(was))
+
+    def search(self, text: str) -> str:
+        """Show the waiting images that best match `text` first (the page's search box); an
+        empty text goes back to the queue's own order."""
+        text = " ".join(text.split())
+        if not text:
+            with self.lock:
+                self.focused, self.search_text = None, ""
+            return t("text.search.cleared")
+        with self.lock:
+            items = [self.items[i] for i in self.order if self.items[i].state == "pending"]
+        hits = taste.focus(self.ctx, [it.path for it in items], text)
+        with self.lock:
+            self.focused = [items[i].id for i, _ in hits]
+            self.search_text = text
+        return t("text.search.filtered", n=len(hits), text=text)
+
+    def set_taste(self, like: list[str], dislike: list[str]) -> str:
+        """Phrases of taste for this session (the page's box): the queue is ordered again."""
+        self.taste = taste.Taste(
+            [p.strip() for p in like if p.strip()], [p.strip() for p in dislike if p.strip()]
+        )
+        self.load(new_round=False)
+        return t("text.taste.set", n_like=len(self.taste.like), n_dislike=len(self.taste.dislike))
 
 
 def _sub_folder(ws: Workspace, path: Path) -> Path:

@@ -119,6 +119,18 @@ def build_app(
         message = "Retraining…" if started else "Already retraining."
         return JSONResponse({"ok": True, "message": message, "state": queue.snapshot()})
 
+    async def search(request: Request) -> JSONResponse:
+        text = request.query_params.get("q", "")
+        return await act(request, lambda: queue.search(text))
+
+    async def set_taste(request: Request) -> JSONResponse:
+        try:
+            body = await read_json(request)
+            like, dislike = _phrases(body.get("like")), _phrases(body.get("dislike"))
+        except KonomiError as exc:
+            return _error(exc, 400, queue)
+        return await act(request, lambda: queue.set_taste(like, dislike))
+
     routes = [Route(url, asset, methods=["GET", "HEAD"]) for url in ASSETS]
     routes += [
         Route("/api/state", state, methods=["GET"]),
@@ -126,8 +138,21 @@ def build_app(
         Route("/api/decide", decide, methods=["POST"]),
         Route("/api/undo", undo, methods=["POST"]),
         Route("/api/retrain", retrain, methods=["POST"]),
+        Route("/api/search", search, methods=["GET"]),
+        Route("/api/taste", set_taste, methods=["POST"]),
     ]
     return Guard(Starlette(routes=routes), token, port)
+
+
+def _phrases(value: Any) -> list[str]:
+    """Phrases of taste from the page: a list of strings, or one comma-separated string."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.replace("、", ",").split(",")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise KonomiError("Send {like: [phrases], dislike: [phrases]}.")
+    return [v.strip()[:200] for v in value if v.strip()][:20]
 
 
 def bind(port: int) -> socket.socket:
@@ -175,6 +200,7 @@ class ReviewServer:
         sock = bind(port)
         token = new_token()
 
+        queue.make_context = ctx.sharing_model  # the page retrains itself every few labels
         app = build_app(queue, ctx.sharing_model, token, int(sock.getsockname()[1]))
         return cls(queue, sock, token, app)
 

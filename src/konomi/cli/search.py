@@ -1,0 +1,53 @@
+"""`konomi search "TEXT"`: the workspace's images ranked by how well they match words."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from konomi.cli.app import app, err, out
+from konomi.cli.options import DebugOpt, DeviceOpt, ModelOpt, RootOpt
+from konomi.cli.render import context, errors, print_skipped, run
+from konomi.i18n import t
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="What to look for, in words.")],
+    root: RootOpt = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many images to list.")] = 20,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print JSON only: a list of {path, similarity}, best first."),
+    ] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Rank the workspace's images (data/ and the libraries) by how well they match TEXT.
+
+    Needs a model with a text tower (Immich layout: textual/model.onnx beside visual/); for
+    Japanese words, a multilingual one (docs/text.md). Image embeddings come from the cache.
+
+    Example: [cyan]uv run konomi search "quiet street at dusk" --top 10[/]
+    """
+    from konomi.app.search import search as run_search
+
+    with errors(debug):
+        ctx = context(root, model, device=device)
+        with ctx:
+            found = run(ctx, lambda c: run_search(c, text, top))
+        if as_json:
+            rows = [{"path": h.rel, "similarity": round(h.similarity, 6)} for h in found.hits]
+            sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.flush()
+            for item in found.skipped:
+                err.print(f"skipped {ctx.ws.rel(item.path)}: {item.reason}", markup=False)
+            return
+        out.print(t("text.search.header", n=len(found.hits), text=text, total=found.total))
+        for h in found.hits:
+            out.print(f"  {h.similarity:+.3f}  {h.rel}", markup=False, highlight=False)
+        print_skipped(found.skipped, ctx.ws.rel)

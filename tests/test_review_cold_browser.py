@@ -1,0 +1,62 @@
+"""The review page from zero labels in a real headless Chromium: a person judges about twenty
+images with the keys, the page retrains itself in the background, shows how good the model is
+so far, and every judged file lands in data/train."""
+
+from __future__ import annotations
+
+import pytest
+from factories.images import assert_conserved, file_hashes, make_unlabeled_set
+from factories.models import konomi_env
+from test_review_browser import CHROMIUM, CHROMIUM_ARGS
+from test_review_server import CliServer
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)"),
+]
+
+
+def test_twenty_keys_from_zero_labels_train_a_model_the_page_rates(tmp_path, tiny_model):
+    from playwright.sync_api import sync_playwright
+
+    root = tmp_path / "ws"
+    truth = make_unlabeled_set(root / "data" / "unlabeled", 20, 20, 11, size=(320, 240))
+    label_of = {p.name: ("like" if y == 1 else "dislike") for p, y in truth.items()}
+    before = file_hashes(root / "data")
+    server = CliServer(root, konomi_env(tiny_model, tmp_path))
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            page = browser.new_page(viewport={"width": 1360, "height": 860})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(server.url)
+            page.wait_for_function("() => document.getElementById('name').textContent !== '–'")
+            assert "No model yet" in page.inner_text("#quality")
+            judged: list[tuple[str, str]] = []
+            for _ in range(20):
+                name = page.inner_text("#name")
+                label = label_of[name]
+                with page.expect_response(lambda r: r.url.endswith("/api/decide")) as answer:
+                    page.keyboard.press("l" if label == "like" else "d")
+                assert answer.value.ok
+                judged.append((name, label))
+                page.wait_for_function(
+                    "name => document.getElementById('name').textContent !== name", arg=name
+                )
+            page.wait_for_function(
+                "() => document.getElementById('quality-text').textContent.includes('AUC')",
+                timeout=60_000,
+            )
+            line = page.inner_text("#quality")
+            assert "cross-validated" in line and "trustworthy" in line.lower()
+            page.screenshot(path=str(tmp_path / "cold.png"))
+            browser.close()
+        assert not errors, errors
+    finally:
+        assert server.stop() == 0, server.out
+    for name, label in judged:
+        assert (root / "data" / "train" / label / name).is_file(), name
+    assert_conserved(before, file_hashes(root / "data"))
