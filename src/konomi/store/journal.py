@@ -40,6 +40,7 @@ from pathlib import Path, PurePosixPath
 
 from konomi.errors import JournalError, is_sqlite_corruption
 from konomi.progress import Progress
+from konomi.store.edits import EDITS_SCHEMA, FileEdits
 from konomi.workspace import Workspace
 
 BATCH = 64  # moves planned per journal commit
@@ -271,7 +272,7 @@ class _Unsafe(Exception):
     """A move stopped half-way in a state only `repair` may settle: keep it 'planned'."""
 
 
-class Journal:
+class Journal(FileEdits):
     """The move journal (`.konomi/journal.sqlite`). Callers hold the workspace lock."""
 
     def __init__(self, ws: Workspace) -> None:
@@ -289,6 +290,7 @@ class Journal:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(_SCHEMA)
+            self.db.executescript(EDITS_SCHEMA)  # labels and sidecar writes (edits.py)
             self._migrate()
             row = self.db.execute("PRAGMA quick_check").fetchone()
             if not row or row[0] != "ok":
@@ -375,6 +377,7 @@ class Journal:
                 except OSError as exc:
                     report.stuck.append((row[1], exc.strerror or str(exc)))
                 _fault("repair")
+            self.repair_edits()
             with self._tx():
                 for op in open_ops:
                     self.db.execute("UPDATE operations SET state='interrupted' WHERE id=?", (op,))
@@ -663,6 +666,7 @@ class Journal:
         sql = (
             "SELECT o.id, o.kind FROM operations o WHERE o.kind != 'undo' AND EXISTS ("
             "SELECT 1 FROM moves m WHERE m.op = o.id AND m.state='done' AND m.reverted_by IS NULL)"
+            " OR EXISTS (SELECT 1 FROM edits e WHERE e.op = o.id AND e.state='done')"
             " ORDER BY o.id DESC"
         )
         wanted = set(kinds) if kinds else None
@@ -679,7 +683,10 @@ class Journal:
         (n,) = self.db.execute(
             "SELECT COUNT(*) FROM moves WHERE op=? AND state='done' AND reverted_by IS NULL", (op,)
         ).fetchone()
-        return kind, created, n
+        (edits,) = self.db.execute(
+            "SELECT COUNT(*) FROM edits WHERE op=? AND state='done'", (op,)
+        ).fetchone()
+        return kind, created, n + edits
 
     def undo(self, op: int, *, progress: Progress | None = None) -> MoveReport:
         """Move every file of operation `op` back to where it came from (newest move first).
