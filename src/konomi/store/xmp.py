@@ -165,11 +165,14 @@ def read_sidecar_rating(path: Path) -> XmpRating | None:
         return None
 
 
-def merge(existing: bytes | None, *, score: float, head: str, rating: int) -> bytes:
+def merge(
+    existing: bytes | None, *, score: float, head: str, rating: int, rated_elsewhere: bool = False
+) -> bytes:
     """A sidecar holding `existing` (None: a new one) plus konomi's score and proposed rating.
 
-    `xmp:Rating` is written only where the person has none (or where it is konomi's own from
-    an earlier run); a rating the person set is never changed.
+    `xmp:Rating` is written only where the person has no rating (or where it is konomi's own from
+    an earlier run) — not in this sidecar, nor elsewhere (`rated_elsewhere`: the other sidecar
+    name, or the XMP inside the image); a rating the person set is never changed.
     """
     tree = _parse(existing if existing is not None else _EMPTY)
     rdf = _rdf(tree)
@@ -191,7 +194,7 @@ def merge(existing: bytes | None, *, score: float, head: str, rating: int) -> by
     desc.set(_K["Score"], f"{score:.6f}")
     desc.set(_K["Head"], head)
     desc.set(_K["ProposedRating"], str(rating))
-    if person is None:
+    if person is None and not rated_elsewhere:
         desc.set(_RATING, str(rating))
         desc.set(_K["WroteRating"], "True")
     body = etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
