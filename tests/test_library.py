@@ -241,3 +241,57 @@ def test_library_inside_data_is_refused(tmp_path, konomi):
     (ws / "konomi.toml").write_text('libraries = ["data/unlabeled"]\n', encoding="utf-8")
     result = konomi("score", root=ws)
     assert result.code != 0 and "data/" in result.text, result.text
+
+
+def test_review_labels_a_library_image_in_place_and_undo_takes_it_back(
+    tmp_path, tiny_model, konomi
+):
+    from factories.images import make_taste_set
+    from test_review_server import post, serving, session
+
+    from konomi.app import loop as workflow
+    from konomi.store.labels import read_labels
+
+    ws = tmp_path / "ws"
+    make_taste_set(ws / "data" / "train", 10, 10, seed=5)
+    photos = tmp_path / "photos"
+    rng = np.random.default_rng(9)
+    for i in range(4):
+        _taste_image(rng, "like" if i % 2 == 0 else "dislike", photos / "d" / f"p{i}.jpg", (64, 48))
+    (ws / "konomi.toml").write_text(f'libraries = ["{photos.as_posix()}"]\n', encoding="utf-8")
+    ctx = workflow.Context.open(ws, model=str(tiny_model))
+    try:
+        workflow.train(ctx, folds=3)
+    finally:
+        ctx.close()
+    before = hashes(photos)
+
+    with serving(ws, tiny_model) as server, session(server) as client:
+        port = server.port
+        state = client.get("/api/state").json()
+        shown = [it for it in state["items"] if it["folder"] == "library"]
+        assert len(shown) == 4 and state["left"] == 4
+        assert all(it["path"].startswith("photos/d/") for it in shown)  # never an absolute path
+        a, b = shown[:2]
+        liked = post(client, "/api/decide", {"id": a["id"], "decision": "like"}, port).json()
+        assert liked["ok"] and liked["state"]["left"] == 3, liked
+        disliked = post(client, "/api/decide", {"id": b["id"], "decision": "dislike"}, port)
+        assert disliked.json()["ok"]
+        labels = read_labels(ws / ".konomi")
+        assert {Path(p).name: lb.label for p, lb in labels.items()} == {
+            a["name"]: "like",
+            b["name"]: "dislike",
+        }
+        assert all(lb.source == "review" for lb in labels.values())
+        assert hashes(photos) == before, "a review decision changed the library"
+
+        undone = post(client, "/api/undo", {}, port).json()  # the dislike, from the page
+        assert undone["ok"] and undone["state"]["items"][0]["id"] == b["id"], undone
+        assert [Path(p).name for p in read_labels(ws / ".konomi")] == [a["name"]]
+
+    trained = konomi("train", root=ws)
+    assert trained.code == 0 and "1 from review decisions" in trained.out, trained.text
+    by_cli = konomi("undo", root=ws)  # the like, from a terminal
+    assert by_cli.code == 0 and "1 label(s) taken back" in by_cli.out, by_cli.text
+    assert read_labels(ws / ".konomi") == {}
+    assert hashes(photos) == before
