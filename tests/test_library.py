@@ -174,6 +174,15 @@ def test_library_in_place_ratings_in_and_out(setup, konomi):
     cool = [float(rows[p.as_posix()]["score"]) for p, y in lib.truth.items() if y == 0]
     assert min(warm) > max(cool), (warm, cool)
 
+    report = konomi("report", root=ws)
+    assert report.code == 0, report.text
+    page = (ws / "reports" / "index.html").read_text(encoding="utf-8")
+    for path in lib.truth:
+        assert path.as_posix() in page
+    assert not any(p.name in page for p in lib.private)
+    suspects = konomi("suspects", "--json", root=ws)
+    assert suspects.code == 0, suspects.text
+
     dry = konomi("xmp", "--dry-run", root=ws)
     assert dry.code == 0, dry.text
     assert hashes(lib.root) == before, "--dry-run wrote something"

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from konomi.app.context import Context
 from konomi.encode.images import Skipped, find_images
 from konomi.errors import KonomiError
@@ -167,3 +169,15 @@ def library_labels(ctx: Context, images: Iterable[Path]) -> LibraryLabels:
         if label is not None:
             out.labels[image], out.source[image] = label, "rating"
     return out
+
+
+def add_library_labels(
+    ctx: Context, paths: list[Path], labels: np.ndarray, skipped: list[Skipped]
+) -> tuple[list[Path], np.ndarray, LibraryLabels]:
+    """The labelled images of data/train (`paths`, `labels`: 1 = like) and of the libraries."""
+    roots = library_roots(ctx)
+    if not roots:
+        return paths, labels, LibraryLabels()
+    library = library_labels(ctx, library_images(ctx, skipped, roots))
+    extra = np.asarray([1 if lb == "like" else 0 for lb in library.labels.values()], dtype=int)
+    return paths + list(library.labels), np.concatenate([labels, extra]).astype(int), library

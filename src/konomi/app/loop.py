@@ -15,6 +15,7 @@ from konomi.app.context import Context, moving, repair_if_idle
 from konomi.app.folders import all_images, labelled_images
 from konomi.app.library import (
     LibraryLabels,
+    add_library_labels,
     key,
     library_images,
     library_labels,
@@ -74,15 +75,9 @@ def embed_all_labelled(
         )
     skipped: list[Skipped] = []
     paths, labels = labelled_images(ws, skipped)
-    library = LibraryLabels()
-    if roots:
-        library = library_labels(ctx, library_images(ctx, skipped, roots))
-        if not paths and not library.labels:
-            raise KonomiError(t("library.no_labels"), t("library.no_labels_hint"))
-        paths = paths + list(library.labels)
-        labels = np.concatenate(
-            [labels, [1 if lb == "like" else 0 for lb in library.labels.values()]]
-        ).astype(int)
+    paths, labels, library = add_library_labels(ctx, paths, labels, skipped)
+    if roots and not len(labels):
+        raise KonomiError(t("library.no_labels"), t("library.no_labels_hint"))
     embedded = ctx.embed(paths)
     label_of = dict(zip(paths, labels))
     y = np.asarray([label_of[p] for p in embedded.paths], dtype=int)
