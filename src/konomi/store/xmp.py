@@ -183,7 +183,8 @@ def merge(
     about = next((d.get(_ABOUT) for d in rdf.findall(_DESC) if d.get(_ABOUT) is not None), "")
     if ours:
         desc = ours[0]
-        if desc.get(_K["WroteRating"]) == "True" and _RATING in desc.attrib:
+        ours_then = desc.get(_K["WroteRating"]) == "True"
+        if ours_then and person is None and _RATING in desc.attrib:
             del desc.attrib[_RATING]  # konomi's own rating of an earlier run: replaced below
     else:
         desc = etree.SubElement(rdf, _DESC, nsmap={"xmp": XMP_NS, "konomi": KONOMI_NS})
