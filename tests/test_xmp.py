@@ -19,7 +19,7 @@ from konomi.app.library import label_from_rating
 from konomi.app.xmp import stars
 from konomi.store.edits import FileWrite
 from konomi.store.journal import Journal
-from konomi.store.xmp import embedded_xmp, merge, read_rating, sidecar_for
+from konomi.store.xmp import embedded_xmp, merge, read_rating, sidecar_for, xmp_in_file
 from konomi.workspace import Workspace
 
 EXIFTOOL = shutil.which("exiftool")
@@ -178,6 +178,14 @@ def test_embedded_xmp_is_found_in_a_jpeg(tmp_path):
     Image.new("RGB", (16, 16), (200, 40, 30)).save(path, xmp=packet.strip())
     found = embedded_xmp(path.read_bytes())
     assert found is not None and read_rating(found).person == 4
+    with open(path, "rb") as f:  # by walking the JPEG's segments, not reading all of it
+        walked = xmp_in_file(f)
+        assert f.tell() < 2048
+    assert walked is not None and read_rating(walked).person == 4
+    png = tmp_path / "a.png"
+    Image.new("RGB", (16, 16)).save(png)
+    with open(png, "rb") as f:
+        assert xmp_in_file(f) is None
 
 
 def test_sidecar_names(tmp_path):

@@ -28,15 +28,14 @@ from konomi.i18n import t
 from konomi.store.labels import read_labels
 from konomi.store.xmp import (
     XmpError,
-    embedded_xmp,
     existing_sidecars,
     read_rating,
     read_sidecar_rating,
+    xmp_in_file,
 )
 from konomi.workspace import Workspace
 
 IGNORE_FILE = ".konomiignore"
-EMBEDDED_XMP_BYTES = 1 << 20  # XMP inside a JPEG sits in its first APP segments, well within
 
 
 def library_roots(ctx: Context) -> list[Path]:
@@ -117,10 +116,9 @@ def person_rating(image: Path, preferred: str = "with_extension") -> int | None:
             return found.person
     try:
         with open(image, "rb") as f:
-            head = f.read(EMBEDDED_XMP_BYTES)
+            packet = xmp_in_file(f)
     except OSError:
         return None
-    packet = embedded_xmp(head)
     if packet is None:
         return None
     try:

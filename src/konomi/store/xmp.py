@@ -22,8 +22,10 @@ Parsing never resolves entities, never loads a DTD and never touches the network
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -233,3 +235,28 @@ def embedded_xmp(data: bytes) -> bytes | None:
     if end < 0:
         return None
     return data[start : end + len(b"</x:xmpmeta>")]
+
+
+_JPEG_XMP = b"http://ns.adobe.com/xap/1.0/\x00"
+HEAD_BYTES = 256 << 10  # where other formats keep their XMP, as far as konomi looks
+
+
+def xmp_in_file(f: BinaryIO) -> bytes | None:
+    """The XMP packet inside an open image file, reading as little of it as possible: a JPEG's
+    segment headers up to the image data (a few kilobytes), else the first `HEAD_BYTES`."""
+    start = f.read(2)
+    if start != b"\xff\xd8":
+        return embedded_xmp(start + f.read(HEAD_BYTES - 2))
+    while True:
+        header = f.read(4)
+        if len(header) < 4 or header[0] != 0xFF:
+            return None
+        marker, length = header[1], struct.unpack(">H", header[2:])[0]
+        if marker in (0xDA, 0xD9) or length < 2:  # image data (or the end): no XMP after it
+            return None
+        if marker == 0xE1:
+            payload = f.read(length - 2)
+            if payload.startswith(_JPEG_XMP):
+                return embedded_xmp(payload[len(_JPEG_XMP) :])
+        else:
+            f.seek(length - 2, 1)
