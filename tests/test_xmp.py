@@ -245,6 +245,8 @@ def test_a_crash_between_journal_and_write_is_settled(tmp_path):
     lib = tmp_path / "photos"
     lib.mkdir()
     path = lib / "a.jpg.xmp"
+    leftover = lib / ".a.jpg.xmp.konomi-tmp-12345"
+    leftover.write_bytes(b"half a sidecar")
     with Journal(ws) as journal:
         with journal._tx():  # a run that journaled the write and died before it
             journal.db.execute(
@@ -258,7 +260,7 @@ def test_a_crash_between_journal_and_write_is_settled(tmp_path):
         journal.repair()
         assert journal.last_undoable() is None
         state = journal.db.execute("SELECT state FROM edits").fetchone()[0]
-    assert state == "skipped" and not path.exists()
+    assert state == "skipped" and not path.exists() and not leftover.exists()
 
 
 # -- through the CLI ----------------------------------------------------------------------------

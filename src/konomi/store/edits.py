@@ -20,6 +20,7 @@ Edit states: planned → done | skipped; done → reverted.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import sqlite3
@@ -43,6 +44,7 @@ CREATE INDEX IF NOT EXISTS edits_op ON edits(op);
 """
 EDIT_BATCH = 64
 SIDECAR_SUFFIX = ".xmp"
+TMP_MARK = ".konomi-tmp-"  # `.IMG_1.NEF.xmp.konomi-tmp-<pid>`: a write before its rename
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def read_bytes(path: Path) -> bytes | None:
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` by `data` all at once: a temp file beside it, flushed, then renamed over
     it, keeping the old file's permissions. A reader sees the old bytes or the new, never half."""
-    tmp = path.with_name(f".{path.name}.konomi-tmp-{os.getpid()}")
+    tmp = path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}")
     mode = 0o644
     with contextlib.suppress(OSError):
         mode = stat.S_IMODE(os.stat(path).st_mode)
@@ -272,8 +274,12 @@ class FileEdits:
                         written_ops[op] = store.has_op(op)
                 done = written_ops[op]
             else:
+                path = Path(text)
+                for tmp in path.parent.glob(f".{glob.escape(path.name)}{TMP_MARK}*"):
+                    with contextlib.suppress(OSError):
+                        tmp.unlink()  # a write cut short before its rename: ours, never read
                 try:
-                    now = read_bytes(Path(text))
+                    now = read_bytes(path)
                 except OSError:
                     now = None
                 done = digest_of(now) == after
