@@ -6,7 +6,7 @@ the explanations as inline JSON, the filters as a few lines of inline script. It
 plane, and it leaks nothing about the person's photos when it is opened.
 
 What it shows, for the current head:
-- every image under data/ in score order, with filters like / dislike / unsure / suspects /
+- every image under data/ and in the libraries (`libraries` in konomi.toml) in score order, with filters like / dislike / unsure / suspects /
   bursts;
 - the score histogram, the reliability curve of the head's out-of-fold scores (does 0.7 mean
   liked 70 % of the time?), and the learning curve across every saved head;
