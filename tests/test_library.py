@@ -304,3 +304,22 @@ def test_review_labels_a_library_image_in_place_and_undo_takes_it_back(
     assert by_cli.code == 0 and "1 label(s) taken back" in by_cli.out, by_cli.text
     assert read_labels(ws / ".konomi") == {}
     assert hashes(photos) == before
+
+
+def test_relative_and_missing_libraries(tmp_path, tiny_model, konomi):
+    from factories.images import make_taste_set
+
+    ws = tmp_path / "ws"
+    make_taste_set(ws / "data" / "train", 8, 8, seed=2)
+    rng = np.random.default_rng(4)
+    inside = _taste_image(rng, "like", ws / "photos" / "x" / "in.jpg", (64, 48))
+    (ws / "konomi.toml").write_text(
+        'libraries = ["photos", "/nonexistent/nas"]\n', encoding="utf-8"
+    )
+    assert konomi("train", root=ws).code == 0
+    scored = konomi("score", root=ws)
+    assert scored.code == 0, scored.text
+    assert scored.err.count("/nonexistent/nas") == 1, scored.err  # said once, not per step
+    rows = {r["path"]: r for r in read_report(ws / "reports" / "scores.csv")}
+    assert rows[inside.as_posix()]["folder"] == "library"
+    assert sum(r["folder"] == "library" for r in rows.values()) == 1

@@ -52,7 +52,9 @@ def library_roots(ctx: Context) -> list[Path]:
         if path == ws.data or path.is_relative_to(ws.data) or ws.data.is_relative_to(path):
             raise KonomiError(t("library.inside_data", path=text), t("library.inside_data_hint"))
         if not path.is_dir():
-            ctx.reporter.warn(t("library.missing", path=text))
+            said = t("library.missing", path=text)
+            if said not in ctx.reporter.warnings:  # asked again by each step of a command
+                ctx.reporter.warn(said)
             continue
         if path not in roots:
             roots.append(path)
