@@ -25,12 +25,13 @@ def xmp(
     ] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Write an XMP sidecar with konomi's rating for every library image (libraries = [...]).
+    """Write an XMP sidecar with konomi's star rating for every library image.
 
-    Stars from the score: a like proposal gets 4 (5 at ≥ 0.9), unsure 3, a dislike 2 (1 at
-    ≤ 0.1); the exact score goes into konomi's own namespace. A rating you set is never
-    changed; existing sidecars are merged, everything else in them kept. Images are never
-    touched. [cyan]konomi undo[/] puts every sidecar back. See docs/photo-libraries.md.
+    Stars: like proposal 4 (5 at ≥ 0.9), unsure 3, dislike 2 (1 at ≤ 0.1); the exact score too.
+
+    A rating you set is never changed, sidecars are merged, images never touched.
+
+    [cyan]konomi undo[/] puts every sidecar back. See docs/photo-libraries.md.
 
     Example: [cyan]uv run konomi xmp --dry-run[/]
     """
