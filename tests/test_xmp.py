@@ -7,6 +7,7 @@ Sidecars are read back with exiftool (an independent reader) where it is install
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -300,3 +301,51 @@ def test_without_extension_setting_and_embedded_ratings(tmp_path, konomi):
             assert "XMP-xmp:Rating" not in tags, tags
         else:
             assert tags["XMP-xmp:Rating"] >= 4 if i % 2 == 0 else tags["XMP-xmp:Rating"] <= 2
+
+
+@pytest.mark.parametrize("crash_at", ["edit_after_plan:1", "edit_after_write:10"])
+def test_a_killed_xmp_run_is_repaired_and_undone_byte_for_byte(tmp_path, konomi, crash_at):
+    from test_library import Library, hashes
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    lib = Library(tmp_path / "photos")
+    (ws / "konomi.toml").write_text(
+        f'libraries = ["{lib.root.as_posix()}"]\nratings_as_labels = true\n', encoding="utf-8"
+    )
+    assert konomi("train", root=ws).code == 0
+    before = hashes(lib.root)
+    crashed = konomi("xmp", root=ws, env={"KONOMI_TEST_CRASH_AT": crash_at})
+    assert crashed.code == -9, crashed.text  # SIGKILL
+    written = sum(1 for k, v in hashes(lib.root).items() if before.get(k) != v)
+    assert written == (0 if crash_at.startswith("edit_after_plan") else 10)
+    undone = konomi("undo", root=ws)
+    assert undone.code == 0, undone.text
+    assert hashes(lib.root) == before
+    assert "Nothing to undo" in konomi("undo", root=ws).out
+
+
+def test_a_label_recorded_before_a_crash_is_kept_and_undoable(tmp_path):
+    import subprocess
+    import sys
+
+    from konomi.store.labels import read_labels
+
+    ws = Workspace(tmp_path / "ws")
+    ws.root.mkdir()
+    code = (
+        "from pathlib import Path; from konomi.store.journal import Journal; "
+        "from konomi.workspace import Workspace; "
+        f"j = Journal(Workspace(Path({str(ws.root)!r}))); "
+        "j.record_labels('review', [('/p/a.jpg', 'd1', 'like')], source='review')"
+    )
+    env = {**os.environ, "KONOMI_TEST_CRASH_AT": "edit_after_label"}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True)
+    assert proc.returncode == -9
+    assert list(read_labels(ws.state)) == ["/p/a.jpg"]
+    with Journal(ws) as journal:
+        journal.repair()
+        op = journal.last_undoable()
+        assert op is not None
+        undone = journal.undo_edits(op)
+    assert undone.labelled == ["/p/a.jpg"] and read_labels(ws.state) == {}

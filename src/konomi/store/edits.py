@@ -23,6 +23,7 @@ import contextlib
 import glob
 import hashlib
 import os
+import signal
 import sqlite3
 import stat
 import time
@@ -45,6 +46,25 @@ CREATE INDEX IF NOT EXISTS edits_op ON edits(op);
 EDIT_BATCH = 64
 SIDECAR_SUFFIX = ".xmp"
 TMP_MARK = ".konomi-tmp-"  # `.IMG_1.NEF.xmp.konomi-tmp-<pid>`: a write before its rename
+
+# Fault injection (tests only), as in journal.py: `KONOMI_TEST_CRASH_AT=point[:N]` kills the
+# process the N-th time it reaches `point`.
+_CRASH_AT = os.environ.get("KONOMI_TEST_CRASH_AT", "")
+_fault_counts: dict[str, int] = {}
+EDIT_FAULT_POINTS = (
+    "edit_after_plan",  # a batch of writes is journaled, no file written
+    "edit_after_write",  # one file is written, not yet marked done
+    "edit_after_label",  # the label store has the rows, the journal does not say done
+)
+
+
+def _fault(point: str) -> None:
+    if not _CRASH_AT:
+        return
+    count = _fault_counts[point] = _fault_counts.get(point, 0) + 1
+    name, _, nth = _CRASH_AT.partition(":")
+    if name == point and count == int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -145,6 +165,7 @@ class FileEdits:
             )
         with LabelStore(labels_path(self.ws.state)) as store:
             store.add(rows, source=source, op=op)
+        _fault("edit_after_label")
         with self._tx():
             self.db.execute("UPDATE edits SET state='done' WHERE op=? AND state='planned'", (op,))
         self._close_op(op)
@@ -176,6 +197,7 @@ class FileEdits:
                         (op, str(w.path), before, before is not None, digest_of(w.data)),
                     )
                     planned.append((int(cur.lastrowid or 0), w))
+            _fault("edit_after_plan")
             done: list[int] = []
             for edit_id, w in planned:
                 try:
@@ -190,6 +212,7 @@ class FileEdits:
                     continue
                 done.append(edit_id)
                 report.written.append(w.path)
+                _fault("edit_after_write")
             with self._tx():
                 self.db.executemany(
                     "UPDATE edits SET state='done' WHERE id=?", [(i,) for i in done]
