@@ -200,17 +200,23 @@ def merge(
     if person is None and not rated_elsewhere:
         desc.set(_RATING, str(rating))
         desc.set(_K["WroteRating"], "True")
-    body = etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
-    return _declaration(existing) + body + b"\n"
-
-
-def _declaration(existing: bytes | None) -> bytes:
-    """The file's own XML declaration (kept as it was, or none if it had none); a new file
-    gets the standard one."""
+    root = tree.getroot()
+    body = etree.tostring(root, encoding="UTF-8")
     if existing is None:
-        return b'<?xml version="1.0" encoding="UTF-8"?>\n'
-    found = re.match(rb"\s*(<\?xml\s[^>]*\?>\s*)", existing)
-    return found.group(1) if found else b""
+        return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
+    return _around_root(existing, root, body)
+
+
+def _around_root(existing: bytes, root: etree._Element, body: bytes) -> bytes:
+    """`body` (the new root element) between the file's own bytes before and after its root
+    element — the XML declaration, `<?xpacket?>` header and trailer, their padding, comments —
+    kept exactly as they were."""
+    start = re.search(rb"<(?![?!])", existing)
+    name = (f"{root.prefix}:" if root.prefix else "") + etree.QName(root).localname
+    ends = list(re.finditer(rb"</" + re.escape(name.encode()) + rb"\s*>", existing))
+    if start is None or not ends:  # a root written as one empty tag: nothing after it to keep
+        return etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=False)
+    return existing[: start.start()] + body + existing[ends[-1].end() :]
 
 
 def _indent_new(rdf: etree._Element, desc: etree._Element) -> None:
