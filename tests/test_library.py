@@ -323,3 +323,11 @@ def test_relative_and_missing_libraries(tmp_path, tiny_model, konomi):
     rows = {r["path"]: r for r in read_report(ws / "reports" / "scores.csv")}
     assert rows[inside.as_posix()]["folder"] == "library"
     assert sum(r["folder"] == "library" for r in rows.values()) == 1
+
+
+def test_a_library_holding_the_workspace_data_is_refused(tmp_path, konomi):
+    ws = tmp_path / "ws"
+    (ws / "data" / "unlabeled").mkdir(parents=True)
+    (ws / "konomi.toml").write_text('libraries = ["."]\n', encoding="utf-8")
+    result = konomi("score", root=ws)
+    assert result.code != 0 and "holds the workspace's data/" in result.text, result.text
