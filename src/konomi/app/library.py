@@ -49,8 +49,10 @@ def library_roots(ctx: Context) -> list[Path]:
         if not path.is_absolute():
             path = ws.root / path
         path = path.resolve()
-        if path == ws.data or path.is_relative_to(ws.data) or ws.data.is_relative_to(path):
+        if path.is_relative_to(ws.data):
             raise KonomiError(t("library.inside_data", path=text), t("library.inside_data_hint"))
+        if ws.data.is_relative_to(path):
+            raise KonomiError(t("library.holds_data", path=text), t("library.inside_data_hint"))
         if not path.is_dir():
             said = t("library.missing", path=text)
             if said not in ctx.reporter.warnings:  # asked again by each step of a command

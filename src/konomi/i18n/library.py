@@ -7,6 +7,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "ライブラリ {path} がワークスペースの data/ フォルダの中にあります。data/ では "
         "konomi がファイルを移動しますが、ライブラリは決して変更しません。",
     },
+    "library.holds_data": {
+        "en": "The library {path} holds the workspace's data/ folder, where konomi moves files; "
+        "a library is never changed.",
+        "ja": "ライブラリ {path} の中にワークスペースの data/ フォルダがあります。data/ では "
+        "konomi がファイルを移動しますが、ライブラリは決して変更しません。",
+    },
     "library.inside_data_hint": {
         "en": "List a folder outside data/ in libraries = [...] in konomi.toml.",
         "ja": "konomi.toml の libraries = [...] には data/ の外のフォルダを指定してください。",
