@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pathspec
 
 from konomi.app.context import Context
 from konomi.encode.images import Skipped, find_images
@@ -63,7 +64,7 @@ def library_roots(ctx: Context) -> list[Path]:
     return roots
 
 
-def ignore_matcher(root: Path):  # noqa: ANN201 - a pathspec matcher or None
+def ignore_matcher(root: Path) -> pathspec.GitIgnoreSpec | None:
     """The `.konomiignore` rules of a library root (gitignore syntax), or None.
 
     A stand-in until image discovery takes ignore rules itself; only the library's own root
@@ -72,8 +73,6 @@ def ignore_matcher(root: Path):  # noqa: ANN201 - a pathspec matcher or None
     path = root / IGNORE_FILE
     if not path.is_file():
         return None
-    import pathspec
-
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
