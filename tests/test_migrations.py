@@ -89,7 +89,7 @@ def test_a_version_1_journal_gains_the_identity_columns_and_keeps_its_history(tm
         assert {"src_id", "copy_id"} <= columns
         assert journal.last_undoable() == 1
         assert journal.describe(1)[0] == "classify"
-        assert version_of(journal.db) == journal_module.STEPS[-1].version == 2
+        assert version_of(journal.db) == journal_module.STEPS[-1].version
 
 
 def test_a_journal_from_before_named_steps_with_the_columns_already_opens(tmp_path):
@@ -133,3 +133,30 @@ def test_steps_run_in_order_once_and_a_failing_step_leaves_the_version(tmp_path)
     assert version_of(db) == 2  # rolled back whole: the row of the broken step is not there
     assert db.execute("SELECT a FROM t").fetchall() == [(7,)]
     db.close()
+
+
+def test_the_label_store_steps_and_a_newer_store_is_refused(tmp_path):
+    from konomi.store.labels import STEPS as LABEL_STEPS
+    from konomi.store.labels import LabelStore
+
+    path = tmp_path / "labels.sqlite"
+    with LabelStore(path) as store:
+        assert version_of(store.db) == LABEL_STEPS[-1].version
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version={LABEL_STEPS[-1].version + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(KonomiError, match="newer konomi"):
+        LabelStore(path)
+
+
+def test_a_version_2_journal_gains_the_edits_table(tmp_path):
+    ws = Workspace(tmp_path)
+    db = old_file(ws.journal_path, JOURNAL_V1)
+    db.execute("ALTER TABLE moves ADD COLUMN src_id TEXT")
+    db.execute("ALTER TABLE moves ADD COLUMN copy_id TEXT")
+    db.execute("PRAGMA user_version=2")
+    db.close()
+    with Journal(ws) as journal:
+        tables = {r[0] for r in journal.db.execute("SELECT name FROM sqlite_master")}
+        assert "edits" in tables and version_of(journal.db) == 3

@@ -13,14 +13,24 @@ import numpy as np
 
 from konomi.app.context import Context, moving, repair_if_idle
 from konomi.app.folders import all_images, labelled_images
+from konomi.app.library import (
+    LibraryLabels,
+    add_library_labels,
+    key,
+    library_images,
+    library_labels,
+    library_roots,
+)
 from konomi.app.reports.scores_csv import Row, proposal, write_csv
 from konomi.app.scoring import Scored, score_paths
 from konomi.encode.images import Skipped, find_images
 from konomi.encode.ingest import Embedded
 from konomi.errors import KonomiError
+from konomi.i18n import t
 from konomi.learn.head import Metrics, advice, train_head
 from konomi.learn.suspects import count_flagged
 from konomi.learn.thresholds import Thresholds, settle
+from konomi.store.edits import EditReport
 from konomi.store.heads import save_head
 from konomi.store.journal import MoveReport, PlannedMove, RepairReport
 from konomi.workspace import (
@@ -36,19 +46,28 @@ class EmbedOutcome:
 
 
 def embed(ctx: Context) -> EmbedOutcome:
-    """Embed every image of the workspace into the cache (no moves)."""
+    """Embed every image of the workspace and its libraries into the cache (no moves)."""
     skipped: list[Skipped] = []
-    paths = all_images(ctx.ws, skipped)
+    paths = all_images(ctx.ws, skipped) + library_images(ctx, skipped)
     embedded = ctx.embed(paths, vectors=False)  # only the cache is wanted: no 200 MB read
     return EmbedOutcome(embedded, skipped + embedded.unreadable)
 
 
 def embed_labelled(ctx: Context) -> tuple[Embedded, np.ndarray, list[Skipped]]:
-    """Embed data/train/{like,dislike}: the embeddings, their labels (1 = like) in the same
-    order, and the files that could not be read."""
+    """Embed data/train/{like,dislike} and the labelled library images: the embeddings, their
+    labels (1 = like) in the same order, and the files that could not be read."""
+    embedded, y, skipped, _ = embed_all_labelled(ctx)
+    return embedded, y, skipped
+
+
+def embed_all_labelled(
+    ctx: Context,
+) -> tuple[Embedded, np.ndarray, list[Skipped], LibraryLabels]:
+    """`embed_labelled`, with the library labels and where each came from (review, rating)."""
     ws = ctx.ws
+    roots = library_roots(ctx)
     missing = [ws.rel(ws.train_dir(lb)) for lb in LABELS if not ws.train_dir(lb).is_dir()]
-    if missing:
+    if missing and not roots:
         raise KonomiError(
             f"Training folder(s) missing: {', '.join(missing)}",
             "Create them and put images in: data/train/like/ (liked) and data/train/dislike/ "
@@ -56,10 +75,13 @@ def embed_labelled(ctx: Context) -> tuple[Embedded, np.ndarray, list[Skipped]]:
         )
     skipped: list[Skipped] = []
     paths, labels = labelled_images(ws, skipped)
+    paths, labels, library = add_library_labels(ctx, paths, labels, skipped)
+    if roots and not len(labels):
+        raise KonomiError(t("library.no_labels"), t("library.no_labels_hint"))
     embedded = ctx.embed(paths)
     label_of = dict(zip(paths, labels))
     y = np.asarray([label_of[p] for p in embedded.paths], dtype=int)
-    return embedded, y, skipped + embedded.unreadable
+    return embedded, y, skipped + embedded.unreadable, library
 
 
 @dataclass
@@ -97,6 +119,7 @@ class TrainOutcome:
     embedded: Embedded
     expected: Thresholds | None = None  # precision and unsure share the thresholds give (OOF)
     n_suspects: int = 0  # training images whose label looks wrong (konomi suspects)
+    library: LibraryLabels | None = None  # labels of library images (reviews, XMP ratings)
 
 
 def train(
@@ -108,7 +131,7 @@ def train(
     chosen from the out-of-fold scores so that proposals reach that precision.
     """
     ws = ctx.ws
-    embedded, y, skipped = embed_labelled(ctx)
+    embedded, y, skipped, library = embed_all_labelled(ctx)
     kind = ctx.settings.head if ctx.settings.head != "auto" else None
     if ctx.progress:  # seconds at thousands of labels: say what the wait is
         ctx.progress(f"training the head on {len(y)} labels", 0, None)
@@ -144,6 +167,7 @@ def train(
         embedded,
         in_force,
         n_suspects,
+        library if library.labels else None,
     )
 
 
@@ -215,27 +239,27 @@ class ScoreOutcome:
 
 
 def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
-    """Score every image under data/ and write the CSV report."""
+    """Score every image under data/ and in the libraries, and write the CSV report.
+
+    Library images are listed by absolute path, with `folder` = `library`.
+    """
     ws = ctx.ws
     repair_if_idle(ws, ctx.reporter.warn)
     skipped: list[Skipped] = []
-    paths = all_images(ws, skipped)
+    in_library = library_images(ctx, skipped)
+    paths = all_images(ws, skipped) + in_library
     scored = score_paths(ctx, paths, vectors=False)
     dislike, like = ctx.thresholds(scored.record)
+    library = library_labels(ctx, in_library).labels if in_library else {}
+    is_library = set(in_library)
     rows = []
     for path, s, inf in zip(scored.embedded.paths, scored.scores.tolist(), scored.info.tolist()):
-        rel = ws.rel(path)
-        rows.append(
-            Row(
-                rel,
-                s,
-                proposal(s, dislike, like),
-                ws.folder_of(rel),
-                ws.label_of(rel) or "",
-                inf,
-                scored.record.id,
-            )
-        )
+        if path in is_library:
+            name, folder, label = key(path), "library", library.get(path, "")
+        else:
+            name = ws.rel(path)
+            folder, label = ws.folder_of(name), ws.label_of(name) or ""
+        rows.append(Row(name, s, proposal(s, dislike, like), folder, label, inf, scored.record.id))
     target = out or ws.reports / "scores.csv"
     write_csv(rows, target)
     return ScoreOutcome(
@@ -249,15 +273,20 @@ class UndoOutcome:
     kind: str = ""
     report: MoveReport | None = None
     repaired: RepairReport | None = None
+    edits: EditReport | None = None  # sidecars restored, labels taken back
 
 
 def undo(ctx: Context) -> UndoOutcome:
-    """Revert the most recent operation (a classify run or a review decision)."""
+    """Revert the most recent operation (a classify run, a review decision, a label of a
+    library image, or a `konomi xmp` run)."""
     with moving(ctx, "undo") as (journal, repaired):
         op = journal.last_undoable()
         if op is None:
             return UndoOutcome(None, repaired=repaired)
         kind, _, _ = journal.describe(op)
+        if journal.has_edits(op):
+            edits = journal.undo_edits(op, roots=library_roots(ctx))
+            return UndoOutcome(op, kind, MoveReport(edits.op), repaired, edits)
         report = journal.undo(op, progress=ctx.progress)
         ctx.cache.follow_moves(report.moved)
         return UndoOutcome(op, kind, report, repaired)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from konomi.app.folders import labelled_images
+from konomi.app.library import add_library_labels
 from konomi.encode.images import Skipped
 from konomi.errors import NoHeadError
 from konomi.learn.head import DEFAULT_HEAD, train_head
@@ -60,6 +61,7 @@ def in_workspace(ctx: Context, *, top: int | None = None) -> Found:
     ws: Workspace = ctx.ws
     skipped: list[Skipped] = []
     paths, labels = labelled_images(ws, skipped)
+    paths, labels, _ = add_library_labels(ctx, paths, labels, skipped)
     current = {ws.rel(p): int(y) for p, y in zip(paths, labels)}
     stored = stored_training_set(ws)
     if stored is not None:

@@ -25,6 +25,7 @@ from konomi.cli.options import (
 from konomi.cli.render import context, errors, print_skipped, run
 from konomi.encode.images import Skipped
 from konomi.errors import ExitCode
+from konomi.i18n import t
 
 
 @app.command("check-env")
@@ -146,6 +147,18 @@ def _print_train(result: workflow.TrainOutcome) -> None:
         f"  {m.validation}: AUC {m.auc:.3f}, accuracy {m.accuracy:.1%}, "
         f"Brier {m.brier:.3f} (0 is perfect, 0.25 is a coin toss)"
     )
+    if result.library is not None:
+        lib = result.library
+        likes = sum(1 for v in lib.labels.values() if v == "like")
+        out.print(
+            t(
+                "library.train_counts",
+                ratings=lib.count("rating"),
+                review=lib.count("review"),
+                likes=likes,
+                dislikes=len(lib.labels) - likes,
+            )
+        )
     dislike, like = result.thresholds
     out.print(f"  Thresholds: like ≥ {like:.2f}, dislike ≤ {dislike:.2f}")
     if result.expected is not None:
@@ -291,6 +304,20 @@ def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) 
             out.print("Nothing to undo.")
             return
         r = result.report
+        if result.edits is not None:
+            e = result.edits
+            out.print(
+                t(
+                    "undo.edits",
+                    kind=result.kind,
+                    op=result.op,
+                    restored=len(e.written),
+                    removed=len(e.removed),
+                    unlabelled=len(e.labelled),
+                )
+            )
+            print_skipped([Skipped(p, why) for p, why in e.skipped], ctx.ws.rel)
+            return
         out.print(
             f"Undid {result.kind} (operation {result.op}): {len(r.moved)} file(s) moved back."
         )

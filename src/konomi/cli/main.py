@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import sys
 
-from konomi.cli import insight, loop, review, search, simulate  # noqa: F401 - they register commands
+from konomi.cli import (  # noqa: F401 - they register their commands
+    insight,
+    loop,
+    review,
+    search,
+    simulate,
+    xmp,
+)
 from konomi.cli.app import app
 
 

@@ -18,12 +18,12 @@ import os
 import string
 
 from konomi import COMMAND
-from konomi.i18n import core, text
+from konomi.i18n import core, library, text
 
 LANGUAGES = ("en", "ja")
 DEFAULT = "en"
 
-_AREAS = (core.MESSAGES, text.MESSAGES)
+_AREAS = (core.MESSAGES, library.MESSAGES, text.MESSAGES)
 
 
 def _merge() -> dict[str, dict[str, str]]:

@@ -40,6 +40,7 @@ from pathlib import Path, PurePosixPath
 
 from konomi.errors import JournalError, KonomiError, is_sqlite_corruption
 from konomi.progress import Progress
+from konomi.store.edits import EDITS_SCHEMA, FileEdits
 from konomi.store.migrations import Step, add_columns, sql, upgrade
 from konomi.workspace import Workspace
 
@@ -68,6 +69,7 @@ STEPS = (
         "moves remember each file's identity (src_id) and its copy's (copy_id)",
         add_columns("moves", {"src_id": "TEXT", "copy_id": "TEXT"}),
     ),
+    Step(3, "edits: labels of library images and XMP sidecar writes", sql(EDITS_SCHEMA)),
 )
 # move states: planned → (copying →) done | skipped
 # operation states: open → done | interrupted (repaired after a crash)
@@ -280,7 +282,7 @@ class _Unsafe(Exception):
     """A move stopped half-way in a state only `repair` may settle: keep it 'planned'."""
 
 
-class Journal:
+class Journal(FileEdits):
     """The move journal (`.konomi/journal.sqlite`). Callers hold the workspace lock."""
 
     def __init__(self, ws: Workspace) -> None:
@@ -377,6 +379,7 @@ class Journal:
                 except OSError as exc:
                     report.stuck.append((row[1], exc.strerror or str(exc)))
                 _fault("repair")
+            self.repair_edits()
             with self._tx():
                 for op in open_ops:
                     self.db.execute("UPDATE operations SET state='interrupted' WHERE id=?", (op,))
@@ -665,6 +668,7 @@ class Journal:
         sql = (
             "SELECT o.id, o.kind FROM operations o WHERE o.kind != 'undo' AND EXISTS ("
             "SELECT 1 FROM moves m WHERE m.op = o.id AND m.state='done' AND m.reverted_by IS NULL)"
+            " OR EXISTS (SELECT 1 FROM edits e WHERE e.op = o.id AND e.state='done')"
             " ORDER BY o.id DESC"
         )
         wanted = set(kinds) if kinds else None
@@ -681,7 +685,10 @@ class Journal:
         (n,) = self.db.execute(
             "SELECT COUNT(*) FROM moves WHERE op=? AND state='done' AND reverted_by IS NULL", (op,)
         ).fetchone()
-        return kind, created, n
+        (edits,) = self.db.execute(
+            "SELECT COUNT(*) FROM edits WHERE op=? AND state='done'", (op,)
+        ).fetchone()
+        return kind, created, n + edits
 
     def undo(self, op: int, *, progress: Progress | None = None) -> MoveReport:
         """Move every file of operation `op` back to where it came from (newest move first).

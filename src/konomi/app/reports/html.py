@@ -6,7 +6,7 @@ the explanations as inline JSON, the filters as a few lines of inline script. It
 plane, and it leaks nothing about the person's photos when it is opened.
 
 What it shows, for the current head:
-- every image under data/ in score order, with filters like / dislike / unsure / suspects /
+- every image under data/ and in the libraries (`libraries` in konomi.toml) in score order, with filters like / dislike / unsure / suspects /
   bursts;
 - the score histogram, the reliability curve of the head's out-of-fold scores (does 0.7 mean
   liked 70 % of the time?), and the learning curve across every saved head;
@@ -43,6 +43,7 @@ from konomi.progress import Progress
 from konomi.app.reports.scores_csv import proposal
 from konomi.app.suspects import Found, in_workspace
 from konomi.app.context import Context
+from konomi.app.library import library_images, library_labels
 from konomi.workspace import Workspace
 
 THUMB_PX = 128
@@ -303,7 +304,9 @@ def build(
     ws: Workspace = ctx.ws
     repair_if_idle(ws, ctx.reporter.warn)
     skipped: list[Skipped] = []
-    scored = score_paths(ctx, all_images(ws, skipped))
+    in_library = library_images(ctx, skipped)
+    scored = score_paths(ctx, all_images(ws, skipped) + in_library)
+    library = library_labels(ctx, in_library).labels if in_library else {}
     record = scored.record
     dislike, like = ctx.thresholds(record)
     emb = scored.embedded
@@ -350,7 +353,8 @@ def build(
     if ctx.progress:
         ctx.progress("plots", 0, None)
 
-    kinds = [ws.label_of(emb.paths[i]) or "" for i in order]
+    kinds = [library.get(emb.paths[i]) or ws.label_of(emb.paths[i]) or "" for i in order]
+    from_library = set(in_library)
     items = []
     for i, path in enumerate(rel):
         s = suspect_of.get(path)
@@ -360,7 +364,7 @@ def build(
                 "p": path,
                 "s": round(float(scores[i]), 4),
                 "l": proposal(float(scores[i]), dislike, like),
-                "f": ws.folder_of(ws.abs(path)),
+                "f": "library" if emb.paths[order[i]] in from_library else ws.folder_of(path),
                 "t": kinds[i],
                 "x": None
                 if s is None

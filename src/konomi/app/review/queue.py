@@ -13,6 +13,11 @@ Every item has a server-side state (pending, like, dislike, skip, gone). Decisio
 at a time under `ReviewQueue.lock`, so two browser tabs deciding on the same image move it once:
 the second is told it was already decided. A file that moved or vanished behind our back is
 refused by the journal (its size and mtime no longer match), reported, and dropped from the queue.
+
+Images of the libraries (`libraries` in konomi.toml) that carry no label yet are in the queue
+too, but a library is never changed: a decision on one of them records a label in the label
+store (a journal operation of kind "review" as well, so both undo paths take it back), and the
+image stays where it is.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import numpy as np
 
 from konomi.app import loop as workflow
 from konomi.app.context import Context
+from konomi.app.library import key, library_images, library_labels, library_roots
 from konomi.app.reports.scores_csv import proposal
 from konomi.app.review import taste
 from konomi.app.scoring import VectorLookup, score_paths
@@ -67,13 +73,18 @@ class Item:
     round: int = 0  # the round it was decided in
     op: int | None = None  # the journal operation that moved it
     burst: int = -1  # its group of near-duplicates among the waiting images (-1: none)
+    shown: str = ""  # a library image's name on the page: its library's name and the rest
+
+    @property
+    def in_library(self) -> bool:
+        return self.origin == "library"
 
     def public(self, ws: Workspace) -> dict[str, Any]:
         """What the page may know: no absolute path, only the id it fetches the preview by."""
         return {
             "id": self.id,
             "name": self.path.name,
-            "path": ws.rel(self.path),
+            "path": self.shown or ws.rel(self.path),
             "folder": self.origin,
             "score": self.score,
             "proposal": self.proposal,
@@ -106,6 +117,7 @@ class _Scan:
     skipped: list[Skipped] = field(default_factory=list)
     info: np.ndarray | None = None  # `active.informativeness` of each image: the review order
     bursts: list[list[int]] = field(default_factory=list)  # rows that are near-duplicates
+    library: dict[Path, str] = field(default_factory=dict)  # library image → its name shown
 
 
 def source_folders(ws: Workspace) -> list[Path]:
@@ -121,8 +133,13 @@ def scan(ctx: Context, paths: list[Path] | None = None) -> _Scan:
     """
     ws = ctx.ws
     skipped: list[Skipped] = []
+    roots = library_roots(ctx)
     if paths is None:
         paths = [p for folder in source_folders(ws) for p in find_images(folder, skipped)]
+        waiting = library_images(ctx, skipped, roots)
+        labelled = library_labels(ctx, waiting).labels
+        paths += [p for p in waiting if p not in labelled]
+    library = {p: _shown(p, roots) for p in paths if _shown(p, roots)}
     try:
         scored = score_paths(ctx, paths, vectors=False)
     except NoHeadError as exc:
@@ -135,6 +152,7 @@ def scan(ctx: Context, paths: list[Path] | None = None) -> _Scan:
             ctx.thresholds(),
             f"{exc.message} Label a few images, then retrain.",
             skipped + embedded.unreadable,
+            library=library,
         )
     e = scored.embedded
     return _Scan(
@@ -147,7 +165,16 @@ def scan(ctx: Context, paths: list[Path] | None = None) -> _Scan:
         skipped + e.unreadable,
         np.asarray(scored.info, dtype=np.float64),
         _bursts(VectorLookup(ctx, e), scored.info),
+        library,
     )
+
+
+def _shown(path: Path, roots: list[Path]) -> str:
+    """A library image's name for the page (`photos/2024/IMG_1.jpg`); "" outside libraries."""
+    for root in roots:
+        if path.is_relative_to(root):
+            return f"{root.name}/{path.relative_to(root).as_posix()}"
+    return ""
 
 
 def _bursts(vectors: VectorLookup, info: np.ndarray) -> list[list[int]]:
@@ -235,7 +262,7 @@ class ReviewQueue:
             score = None if found.scores is None else float(found.scores[i])
             item = by_path.pop(path, None)
             if item is None:
-                item = self._new_item(path, digest, score)
+                item = self._new_item(path, digest, score, found.library.get(path, ""))
                 if item is None:
                     continue  # moved (decided, perhaps) while we were scanning
             else:
@@ -245,8 +272,12 @@ class ReviewQueue:
             fresh_rows.append(i)
         for gone in by_path.values():
             gone.state = "gone"
+        labelled_again = set(found.library)
+        for item in self.items.values():  # a library label undone elsewhere: waiting again
+            if item.in_library and item.state in LABELS and item.path in labelled_again:
+                item.state = "gone"
         for item in self.items.values():  # a decision undone elsewhere: its file has moved on
-            if item.state in LABELS and not os.path.lexists(item.path):
+            if item.state in LABELS and not item.in_library and not os.path.lexists(item.path):
                 item.state = "gone"
         if found.info is not None and fresh:
             infos = found.info[np.asarray(fresh_rows, dtype=np.int64)]  # the diverse order
@@ -262,7 +293,9 @@ class ReviewQueue:
         self.history = [i for i in self.history if self.items[i].state in LABELS]
         self.round += new_round
 
-    def _new_item(self, path: Path, digest: str, score: float | None) -> Item | None:
+    def _new_item(
+        self, path: Path, digest: str, score: float | None, shown: str = ""
+    ) -> Item | None:
         try:
             st = os.stat(path)
         except OSError:
@@ -276,7 +309,8 @@ class ReviewQueue:
             score,
             0.0,
             self._proposal(score),
-            self.ws.folder_of(path),
+            "library" if shown else self.ws.folder_of(path),
+            shown=shown,
         )
         self._next_id += 1
         self.items[item.id] = item
@@ -375,7 +409,29 @@ class ReviewQueue:
                 self.history.append(item.id)
                 return f"Skipped {item.path.name}."
             group = [item, *self._alike(item, self.pending())] if burst else [item]
-            return self._move(group, decision)
+            if item.in_library:  # a library is never changed: its images get a label instead
+                return self._label([it for it in group if it.in_library], decision)
+            return self._move([it for it in group if not it.in_library], decision)
+
+    def _label(self, items: list[Item], label: str) -> str:
+        """Record a label for library images (journaled: `konomi undo` takes it back)."""
+        ws = self.ws
+        note = f"{label}: {items[0].shown}" + (
+            f" and {len(items) - 1} look-alike(s)" if len(items) > 1 else ""
+        )
+        rows = [(key(it.path), it.digest, label) for it in items]
+        with workspace_lock(ws, wait=LOCK_WAIT, purpose="review"), Journal(ws) as journal:
+            journal.repair()
+            report = journal.record_labels("review", rows, source="review", note=note)
+        self._saw_own(report.op)
+        for it in items:
+            it.state, it.round, it.op = label, self.round, report.op
+            self.history.append(it.id)
+        self.new_labels += len(items)
+        done = t("library.labelled", label=t(f"library.{label}"), name=items[0].path.name)
+        if len(items) > 1:
+            done += f" (+{len(items) - 1})"
+        return done
 
     def _move(self, items: list[Item], label: str) -> str:
         ws = self.ws
@@ -443,7 +499,12 @@ class ReviewQueue:
                 op = journal.last_undoable(kinds=["review"])
                 if op is None:
                     return "Nothing to undo."
-                report = journal.undo(op)
+                if journal.has_edits(op):
+                    edits = journal.undo_edits(op, roots=library_roots(self.ctx))
+                else:
+                    edits, report = None, journal.undo(op)
+            if edits is not None:
+                return self._unlabel(op, edits.op, edits.labelled)
             self._saw_own(report.op)
             self.ctx.cache.follow_moves(report.moved)
             if not report.moved:
@@ -455,6 +516,28 @@ class ReviewQueue:
             self._unlabelled([was for was, _ in report.moved])
             names = ", ".join(back.name for _, back in report.moved)
             return f"Undone: {names} is back in {ws.rel(report.moved[0][1].parent)}/."
+
+    def _unlabel(self, op: int, undo_op: int, paths: list[str]) -> str:
+        """Library images whose label an undo took back are the next ones to look at."""
+        self._saw_own(undo_op)
+        for text in paths:
+            path = Path(text)
+            item = next((it for it in self.items.values() if it.op == op and it.path == path), None)
+            if item is None:  # a decision of an earlier session: list it again
+                found = scan(self.ctx, [path])
+                if not found.paths:
+                    continue
+                score = None if found.scores is None else float(found.scores[0])
+                item = self._new_item(path, found.digests[0], score, found.library.get(path, ""))
+                if item is None:
+                    continue
+            item.state, item.op = "pending", None
+            if item.id in self.history:
+                self.history.remove(item.id)
+            self._to_front(item)
+        self.new_labels = max(0, self.new_labels - len(paths))
+        names = ", ".join(Path(p).name for p in paths)
+        return t("library.unlabelled", names=names)
 
     def _restore(self, op: int, was: Path, back: Path) -> None:
         """A file an undo moved back (from `was`) becomes the next image to look at."""

@@ -1,0 +1,184 @@
+"""Photo libraries scored in place: the folders of `libraries` in konomi.toml.
+
+A library is a folder konomi reads and never changes: its images are embedded, scored, listed
+and offered for review where they are; no command moves, renames or modifies them. Their labels
+come from two places, both the person's:
+
+- review decisions, kept in the label store (`store/labels.py`), journaled and undoable;
+- with `ratings_as_labels = true`, the person's XMP star rating (a sidecar `IMG.NEF.xmp` or
+  `IMG.xmp`, else the XMP packet inside the file): ≥ `like_rating` stars is a like, rejected
+  (-1) or 1 … `dislike_rating` stars a dislike. A rating konomi wrote itself (`konomi xmp`) is
+  marked as konomi's in the sidecar and never read back as a label.
+
+A review decision wins over a rating: it was given in konomi, about this very question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pathspec
+
+from konomi.app.context import Context
+from konomi.encode.images import Skipped, find_images
+from konomi.errors import KonomiError
+from konomi.i18n import t
+from konomi.store.labels import read_labels
+from konomi.store.xmp import (
+    XmpError,
+    existing_sidecars,
+    read_rating,
+    read_sidecar_rating,
+    xmp_in_file,
+)
+from konomi.workspace import Workspace
+
+IGNORE_FILE = ".konomiignore"
+
+
+def library_roots(ctx: Context) -> list[Path]:
+    """The library folders of the settings that exist now, resolved (`~` expanded, relative
+    ones against the workspace root). A missing one (an unmounted disk) is a warning; one
+    inside data/ is refused, since konomi moves files there."""
+    ws = ctx.ws
+    roots: list[Path] = []
+    for text in ctx.settings.libraries:
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            path = ws.root / path
+        path = path.resolve()
+        if path.is_relative_to(ws.data):
+            raise KonomiError(t("library.inside_data", path=text), t("library.inside_data_hint"))
+        if ws.data.is_relative_to(path):
+            raise KonomiError(t("library.holds_data", path=text), t("library.inside_data_hint"))
+        if not path.is_dir():
+            said = t("library.missing", path=text)
+            if said not in ctx.reporter.warnings:  # asked again by each step of a command
+                ctx.reporter.warn(said)
+            continue
+        if path not in roots:
+            roots.append(path)
+    return roots
+
+
+def ignore_matcher(root: Path) -> pathspec.GitIgnoreSpec | None:
+    """The `.konomiignore` rules of a library root (gitignore syntax), or None.
+
+    A stand-in until image discovery takes ignore rules itself; only the library's own root
+    file is read here.
+    """
+    path = root / IGNORE_FILE
+    if not path.is_file():
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def library_images(
+    ctx: Context, skipped: list[Skipped], roots: list[Path] | None = None
+) -> list[Path]:
+    """Every image under the libraries (none of the workspace's own), sorted per library."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for root in library_roots(ctx) if roots is None else roots:
+        matcher = ignore_matcher(root)
+        for path in find_images(root, skipped):
+            if path in seen or _managed(ctx.ws, path):
+                continue
+            if matcher is not None and matcher.match_file(path.relative_to(root).as_posix()):
+                continue
+            seen.add(path)
+            found.append(path)
+    return found
+
+
+def _managed(ws: Workspace, path: Path) -> bool:
+    """True for a path in a folder konomi manages (a library holding the workspace must not
+    list the workspace's own images a second time)."""
+    return any(path.is_relative_to(f) for f in (ws.data, ws.state, ws.models, ws.reports))
+
+
+def key(path: Path) -> str:
+    """How a library image is named in the label store and reports: absolute, forward slashes."""
+    return path.as_posix()
+
+
+# -- ratings ----------------------------------------------------------------------------------
+def person_rating(image: Path, preferred: str = "with_extension") -> int | None:
+    """The person's own XMP rating of `image`: from a sidecar (the preferred naming first),
+    else from the XMP inside the file; None when unrated (konomi's own ratings are not theirs)."""
+    for sidecar in existing_sidecars(image, preferred):
+        found = read_sidecar_rating(sidecar)
+        if found is not None and found.person is not None:
+            return found.person
+    try:
+        with open(image, "rb") as f:
+            packet = xmp_in_file(f)
+    except OSError:
+        return None
+    if packet is None:
+        return None
+    try:
+        return read_rating(packet).person
+    except XmpError:
+        return None
+
+
+def label_from_rating(rating: int | None, like_rating: int, dislike_rating: int) -> str | None:
+    """like (≥ like_rating stars), dislike (rejected, or 1 … dislike_rating stars), or None."""
+    if rating is None or rating == 0:
+        return None
+    if rating >= like_rating:
+        return "like"
+    if rating == -1 or 1 <= rating <= dislike_rating:
+        return "dislike"
+    return None
+
+
+@dataclass
+class LibraryLabels:
+    """Labelled library images and where each label came from."""
+
+    labels: dict[Path, str] = field(default_factory=dict)  # image → like | dislike
+    source: dict[Path, str] = field(default_factory=dict)  # image → review | rating
+
+    def count(self, source: str) -> int:
+        return sum(1 for s in self.source.values() if s == source)
+
+
+def library_labels(ctx: Context, images: Iterable[Path]) -> LibraryLabels:
+    """The labels of `images` (library images): review decisions, then ratings if enabled."""
+    s = ctx.settings
+    stored = read_labels(ctx.ws.state)
+    out = LibraryLabels()
+    for image in images:
+        row = stored.get(key(image))
+        if row is not None:
+            out.labels[image], out.source[image] = row.label, "review"
+            continue
+        if not s.ratings_as_labels:
+            continue
+        label = label_from_rating(
+            person_rating(image, s.sidecar_name), s.like_rating, s.dislike_rating
+        )
+        if label is not None:
+            out.labels[image], out.source[image] = label, "rating"
+    return out
+
+
+def add_library_labels(
+    ctx: Context, paths: list[Path], labels: np.ndarray, skipped: list[Skipped]
+) -> tuple[list[Path], np.ndarray, LibraryLabels]:
+    """The labelled images of data/train (`paths`, `labels`: 1 = like) and of the libraries."""
+    roots = library_roots(ctx)
+    if not roots:
+        return paths, labels, LibraryLabels()
+    library = library_labels(ctx, library_images(ctx, skipped, roots))
+    extra = np.asarray([1 if lb == "like" else 0 for lb in library.labels.values()], dtype=int)
+    return paths + list(library.labels), np.concatenate([labels, extra]).astype(int), library

@@ -1,0 +1,64 @@
+"""`konomi xmp`: write the scores of library images into XMP sidecars as star ratings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from konomi.app import xmp as sidecars
+from konomi.cli.app import app, out
+from konomi.cli.options import DebugOpt, DislikeOpt, LikeOpt, ModelOpt, RootOpt
+from konomi.cli.render import context, errors, print_skipped, run
+from konomi.i18n import t
+
+
+@app.command()
+def xmp(
+    root: RootOpt = None,
+    model: ModelOpt = None,
+    like_threshold: LikeOpt = None,
+    dislike_threshold: DislikeOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")
+    ] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write an XMP sidecar with konomi's star rating for every library image.
+
+    Stars: like proposal 4 (5 at ≥ 0.9), unsure 3, dislike 2 (1 at ≤ 0.1); the exact score too.
+
+    A rating you set is never changed, sidecars are merged, images never touched.
+
+    [cyan]konomi undo[/] puts every sidecar back. See docs/photo-libraries.md.
+
+    Example: [cyan]uv run konomi xmp --dry-run[/]
+    """
+    with errors(debug):
+        ctx = context(
+            root, model, like_threshold=like_threshold, dislike_threshold=dislike_threshold
+        )
+        result = run(ctx, lambda c: sidecars.write_sidecars(c, dry_run=dry_run))
+        fields = {
+            "images": result.images,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "head": result.head_id,
+        }
+        if dry_run:
+            for plan in result.plans[:200]:
+                out.print(f"  {plan.score:6.1%}  {plan.stars}★  {escape(plan.sidecar.as_posix())}")
+            out.print(t("xmp.planned", n=len(result.plans), **fields))
+        else:
+            written = len(result.report.written) if result.report else 0
+            out.print(t("xmp.written", n=written, **fields))
+        if result.plans:
+            counts = ", ".join(f"{n}★ {k}" for n, k in result.star_counts().items())
+            out.print(t("xmp.stars", counts=counts))
+        if result.kept:
+            out.print(t("xmp.kept", n=result.kept))
+        if not dry_run and result.report and result.report.written:
+            out.print(t("xmp.undo_hint"))
+        print_skipped(result.skipped, ctx.ws.rel)

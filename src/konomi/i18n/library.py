@@ -1,0 +1,111 @@
+"""Messages of photo libraries: scoring in place, labels from ratings, XMP sidecars."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "library.inside_data": {
+        "en": "The library {path} is inside the workspace's data/ folder, where konomi moves "
+        "files; a library is never changed.",
+        "ja": "ライブラリ {path} がワークスペースの data/ フォルダの中にあります。data/ では "
+        "konomi がファイルを移動しますが、ライブラリは決して変更しません。",
+    },
+    "library.holds_data": {
+        "en": "The library {path} holds the workspace's data/ folder, where konomi moves files; "
+        "a library is never changed.",
+        "ja": "ライブラリ {path} の中にワークスペースの data/ フォルダがあります。data/ では "
+        "konomi がファイルを移動しますが、ライブラリは決して変更しません。",
+    },
+    "library.inside_data_hint": {
+        "en": "List a folder outside data/ in libraries = [...] in konomi.toml.",
+        "ja": "konomi.toml の libraries = [...] には data/ の外のフォルダを指定してください。",
+    },
+    "library.missing": {
+        "en": "The library {path} is not there now (an unplugged disk?); it is left out this time.",
+        "ja": "ライブラリ {path} が見つかりません(ディスクが外れていませんか?)。"
+        "今回は対象外にします。",
+    },
+    "library.no_labels": {
+        "en": "No labelled images: data/train/like and data/train/dislike are empty or missing, "
+        "and no library image has a label.",
+        "ja": "ラベル付きの画像がありません。data/train/like と data/train/dislike が空か存在せず、"
+        "ライブラリの画像にもラベルがありません。",
+    },
+    "library.no_labels_hint": {
+        "en": "Put liked images in data/train/like/ and the others in data/train/dislike/, or "
+        "set ratings_as_labels = true in konomi.toml to learn from the star ratings of your "
+        "libraries, or label library images in konomi review.",
+        "ja": "好きな画像を data/train/like/ に、そうでない画像を data/train/dislike/ に入れるか、"
+        "konomi.toml で ratings_as_labels = true にしてライブラリの星の評価から学ぶか、"
+        "konomi review でライブラリの画像にラベルを付けてください。",
+    },
+    "library.train_counts": {
+        "en": "  Library labels: {ratings} from XMP ratings, {review} from review decisions "
+        "({likes} like / {dislikes} dislike).",
+        "ja": "  ライブラリのラベル: XMP の評価から {ratings} 件、レビューの判断から {review} 件"
+        "(好き {likes} / 好きでない {dislikes})。",
+    },
+    "library.labelled": {
+        "en": "{label} {name} (library image: a label was recorded, the file stays where it is)",
+        "ja": "{name} を「{label}」にしました(ライブラリの画像なのでラベルだけを記録し、"
+        "ファイルはそのままです)",
+    },
+    "library.unlabelled": {
+        "en": "Undone: the label of {names} was taken back.",
+        "ja": "取り消しました: {names} のラベルを取り消しました。",
+    },
+    "library.like": {"en": "Liked", "ja": "好き"},
+    "library.dislike": {"en": "Disliked", "ja": "好きでない"},
+    "xmp.planned": {
+        "en": "Dry run: nothing written. {n} sidecar(s) would be written for {images} library "
+        "image(s): {created} new, {updated} updated, {unchanged} already up to date.",
+        "ja": "ドライラン: 何も書き込んでいません。ライブラリの画像 {images} 枚に対し、"
+        "サイドカー {n} 個を書き込む予定です"
+        "(新規 {created}、更新 {updated}、変更なし {unchanged})。",
+    },
+    "xmp.written": {
+        "en": "Wrote {n} XMP sidecar(s) for {images} library image(s) with head {head}: "
+        "{created} new, {updated} updated, {unchanged} already up to date.",
+        "ja": "ヘッド {head} でライブラリの画像 {images} 枚の XMP サイドカーを {n} 個書き込みました"
+        "(新規 {created}、更新 {updated}、変更なし {unchanged})。",
+    },
+    "xmp.stars": {
+        "en": "  Stars proposed: {counts}.",
+        "ja": "  提案した星の数: {counts}。",
+    },
+    "xmp.kept": {
+        "en": "  {n} image(s) keep the rating you gave them; konomi added only its own score.",
+        "ja": "  {n} 枚はあなたが付けた評価をそのまま残し、konomi 自身のスコアだけを追加しました。",
+    },
+    "xmp.undo_hint": {
+        "en": "  konomi undo puts every sidecar back as it was.",
+        "ja": "  konomi undo ですべてのサイドカーを元に戻せます。",
+    },
+    "xmp.no_libraries": {
+        "en": "No library to write sidecars for: libraries = [...] in konomi.toml is empty.",
+        "ja": "サイドカーを書き込むライブラリがありません。"
+        "konomi.toml の libraries = [...] が空です。",
+    },
+    "xmp.no_libraries_hint": {
+        "en": 'Example: libraries = ["~/Pictures"] — konomi scores those images in place and '
+        "never moves or changes them.",
+        "ja": '例: libraries = ["~/Pictures"] — konomi はその画像をその場で採点し、'
+        "移動も変更もしません。",
+    },
+    "xmp.skipped": {
+        "en": "  {n} sidecar(s) left alone:",
+        "ja": "  {n} 個のサイドカーには手を付けませんでした:",
+    },
+    "xmp.not_xmp": {
+        "en": "its sidecar is not XMP konomi can merge into ({why})",
+        "ja": "サイドカーが konomi で統合できる XMP ではありません({why})",
+    },
+    "xmp.shared": {
+        "en": "its sidecar {name} belongs to another image of the same name, already written",
+        "ja": "サイドカー {name} は同じ名前の別の画像のもので、すでに書き込み済みです",
+    },
+    "undo.edits": {
+        "en": "Undid {kind} (operation {op}): {restored} sidecar(s) restored, {removed} removed, "
+        "{unlabelled} label(s) taken back.",
+        "ja": "{kind}(操作 {op})を取り消しました: "
+        "サイドカー {restored} 個を復元、{removed} 個を削除、"
+        "ラベル {unlabelled} 件を取り消しました。",
+    },
+}

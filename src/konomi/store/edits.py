@@ -1,0 +1,334 @@
+"""Journaled changes that are not moves: labels of library images and XMP sidecar writes.
+
+Part of the journal's format (`.konomi/journal.sqlite`): the table `edits` beside `moves`, used
+by `Journal` through this mixin so that `konomi undo` walks one history. An operation holds
+moves or edits; both kinds are undone the same way, newest first.
+
+- **label** rows: a review decision on a library image. The operation and its rows are journaled
+  ('planned') before the label store (`labels.py`) records the labels under the operation's id,
+  then marked 'done'. Undo revokes the label store's rows of that operation. Repair after a
+  crash asks the label store whether the rows were written.
+- **file** rows: one sidecar written (`konomi xmp`). The previous bytes (or their absence) and
+  the digest of the new bytes are journaled before the file is replaced (temp file + rename).
+  Undo puts the previous bytes back, or removes a file konomi created, unless the person changed
+  the file since (then it is left alone and reported). Only `.xmp` files under a library of the
+  workspace are ever written back, whatever the journal says.
+
+Edit states: planned → done | skipped; done → reverted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import hashlib
+import os
+import signal
+import sqlite3
+import stat
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from konomi.progress import Progress
+from konomi.store.labels import LabelStore, labels_path
+
+EDITS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS edits (
+    id INTEGER PRIMARY KEY, op INTEGER NOT NULL REFERENCES operations(id),
+    kind TEXT NOT NULL, path TEXT NOT NULL, label TEXT, before BLOB, existed INTEGER,
+    after TEXT, state TEXT NOT NULL, reason TEXT
+);
+CREATE INDEX IF NOT EXISTS edits_op ON edits(op);
+"""
+EDIT_BATCH = 64
+SIDECAR_SUFFIX = ".xmp"
+TMP_MARK = ".konomi-tmp-"  # `.IMG_1.NEF.xmp.konomi-tmp-<pid>`: a write before its rename
+
+# Fault injection (tests only), as in journal.py: `KONOMI_TEST_CRASH_AT=point[:N]` kills the
+# process the N-th time it reaches `point`.
+_CRASH_AT = os.environ.get("KONOMI_TEST_CRASH_AT", "")
+_fault_counts: dict[str, int] = {}
+EDIT_FAULT_POINTS = (
+    "edit_after_plan",  # a batch of writes is journaled, no file written
+    "edit_after_write",  # one file is written, not yet marked done
+    "edit_after_label",  # the label store has the rows, the journal does not say done
+)
+
+
+def _fault(point: str) -> None:
+    if not _CRASH_AT:
+        return
+    count = _fault_counts[point] = _fault_counts.get(point, 0) + 1
+    name, _, nth = _CRASH_AT.partition(":")
+    if name == point and count == int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass(frozen=True)
+class FileWrite:
+    """New bytes for a file; `expected` is what it held when they were computed (None: absent),
+    so a file the person changed meanwhile is not overwritten."""
+
+    path: Path
+    data: bytes
+    expected: bytes | None
+
+
+@dataclass
+class EditReport:
+    """What an edit operation (or its undo) did."""
+
+    op: int
+    written: list[Path] = field(default_factory=list)  # files written, or restored by undo
+    removed: list[Path] = field(default_factory=list)  # files undo removed (konomi made them)
+    labelled: list[str] = field(default_factory=list)  # paths labelled, or unlabelled by undo
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def digest_of(data: bytes | None) -> str:
+    return "" if data is None else hashlib.sha256(data).hexdigest()
+
+
+def read_bytes(path: Path) -> bytes | None:
+    """The bytes of a regular file, None when there is none; a link or folder is an error."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(f"{path.name} is not a regular file (a link or folder)")
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` by `data` all at once: a temp file beside it, flushed, then renamed over
+    it, keeping the old file's permissions. A reader sees the old bytes or the new, never half."""
+    tmp = path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}")
+    mode = 0o644
+    with contextlib.suppress(OSError):
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+class FileEdits:
+    """The journal's edits (a mixin of `Journal`, which provides `db`, `ws` and `_tx`)."""
+
+    db: sqlite3.Connection
+    ws: Any
+
+    def _tx(self) -> Any: ...  # provided by Journal
+
+    def _new_op(self, kind: str, note: str) -> int:
+        with self._tx():
+            cur = self.db.execute(
+                "INSERT INTO operations(kind, created, state, note) VALUES (?, ?, 'open', ?)",
+                (kind, time.time(), note),
+            )
+        return int(cur.lastrowid or 0)
+
+    def _close_op(self, op: int) -> None:
+        with self._tx():
+            self.db.execute("UPDATE operations SET state='done' WHERE id=?", (op,))
+
+    # -- labels ----------------------------------------------------------------------------
+    def record_labels(
+        self, kind: str, rows: Sequence[tuple[str, str, str]], *, source: str, note: str = ""
+    ) -> EditReport:
+        """Label library images — (absolute path, digest, label) rows — as one operation."""
+        op = self._new_op(kind, note)
+        with self._tx():
+            self.db.executemany(
+                "INSERT INTO edits(op, kind, path, label, state) VALUES (?, 'label', ?, ?, "
+                "'planned')",
+                [(op, p, lb) for p, _, lb in rows],
+            )
+        with LabelStore(labels_path(self.ws.state)) as store:
+            store.add(rows, source=source, op=op)
+        _fault("edit_after_label")
+        with self._tx():
+            self.db.execute("UPDATE edits SET state='done' WHERE op=? AND state='planned'", (op,))
+        self._close_op(op)
+        return EditReport(op, labelled=[p for p, _, _ in rows])
+
+    # -- files -----------------------------------------------------------------------------
+    def write_files(
+        self,
+        kind: str,
+        writes: Sequence[FileWrite],
+        *,
+        note: str = "",
+        progress: Progress | None = None,
+    ) -> EditReport:
+        """Write files as one operation, each journaled with its previous bytes first."""
+        op = self._new_op(kind, note)
+        report = EditReport(op)
+        for start in range(0, len(writes), EDIT_BATCH):
+            chunk = writes[start : start + EDIT_BATCH]
+            planned: list[tuple[int, FileWrite]] = []
+            with self._tx():
+                for w in chunk:
+                    try:
+                        before = read_bytes(w.path)
+                    except OSError as exc:
+                        report.skipped.append((w.path, str(exc)))
+                        continue
+                    if before != w.expected:
+                        report.skipped.append((w.path, "it changed while konomi worked"))
+                        continue
+                    cur = self.db.execute(
+                        "INSERT INTO edits(op, kind, path, before, existed, after, state) "
+                        "VALUES (?, 'file', ?, ?, ?, ?, 'planned')",
+                        (op, str(w.path), before, before is not None, digest_of(w.data)),
+                    )
+                    planned.append((int(cur.lastrowid or 0), w))
+            _fault("edit_after_plan")
+            done: list[int] = []
+            for edit_id, w in planned:
+                try:
+                    write_atomic(w.path, w.data)
+                except OSError as exc:
+                    why = f"could not write it ({exc.strerror or exc})"
+                    with self._tx():
+                        self.db.execute(
+                            "UPDATE edits SET state='skipped', reason=? WHERE id=?", (why, edit_id)
+                        )
+                    report.skipped.append((w.path, why))
+                    continue
+                done.append(edit_id)
+                report.written.append(w.path)
+                _fault("edit_after_write")
+            with self._tx():
+                self.db.executemany(
+                    "UPDATE edits SET state='done' WHERE id=?", [(i,) for i in done]
+                )
+            if progress:
+                progress("writing sidecars", min(start + EDIT_BATCH, len(writes)), len(writes))
+        self._close_op(op)
+        return report
+
+    # -- undo and repair -------------------------------------------------------------------
+    def has_edits(self, op: int) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM edits WHERE op=? AND state='done' LIMIT 1", (op,)
+        ).fetchone()
+        return row is not None
+
+    def undo_edits(self, op: int, *, roots: Sequence[Path] = ()) -> EditReport:
+        """Revert operation `op`'s edits, newest first; `roots` are the library folders a
+        sidecar may be written back into."""
+        undo_op = self._new_op("undo", f"undo of operation {op}")
+        report = EditReport(undo_op)
+        rows = self.db.execute(
+            "SELECT id, kind, path, before, existed, after FROM edits WHERE op=? AND "
+            "state='done' ORDER BY id DESC",
+            (op,),
+        ).fetchall()
+        labels = [r for r in rows if r[1] == "label"]
+        if labels:
+            with LabelStore(labels_path(self.ws.state)) as store:
+                report.labelled = store.revoke(op)
+            with self._tx():
+                self.db.execute(
+                    "UPDATE edits SET state='reverted' WHERE op=? AND kind='label' AND "
+                    "state='done'",
+                    (op,),
+                )
+        for edit_id, kind, text, before, existed, after in rows:
+            if kind != "file":
+                continue
+            path = Path(text)
+            why = _refuse_path(path, roots)
+            now: bytes | None = None
+            if why is None:
+                try:
+                    now = read_bytes(path)
+                except OSError as exc:
+                    why = str(exc)
+            if why is None and digest_of(now) != after and now != before:
+                why = "it was changed after konomi wrote it (left as it is)"
+            if why is not None:
+                report.skipped.append((path, why))
+                continue
+            try:
+                if existed:
+                    if now != before:
+                        write_atomic(path, before)
+                    report.written.append(path)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                    report.removed.append(path)
+            except OSError as exc:
+                report.skipped.append((path, f"could not restore it ({exc.strerror or exc})"))
+                continue
+            with self._tx():
+                self.db.execute("UPDATE edits SET state='reverted' WHERE id=?", (edit_id,))
+        self._close_op(undo_op)
+        return report
+
+    def repair_edits(self) -> int:
+        """Settle edits a crash left 'planned'; how many were settled."""
+        rows = self.db.execute(
+            "SELECT id, op, kind, path, after FROM edits WHERE state='planned'"
+        ).fetchall()
+        if not rows:
+            return 0
+        written_ops: dict[int, bool] = {}
+        for edit_id, op, kind, text, after in rows:
+            if kind == "label":
+                if op not in written_ops:
+                    with LabelStore(labels_path(self.ws.state)) as store:
+                        written_ops[op] = store.has_op(op)
+                done = written_ops[op]
+            else:
+                path = Path(text)
+                for tmp in path.parent.glob(f".{glob.escape(path.name)}{TMP_MARK}*"):
+                    with contextlib.suppress(OSError):
+                        tmp.unlink()  # a write cut short before its rename: ours, never read
+                try:
+                    now = read_bytes(path)
+                except OSError:
+                    now = None
+                done = digest_of(now) == after
+            with self._tx():
+                if done:
+                    self.db.execute("UPDATE edits SET state='done' WHERE id=?", (edit_id,))
+                else:
+                    self.db.execute(
+                        "UPDATE edits SET state='skipped', reason='interrupted' WHERE id=?",
+                        (edit_id,),
+                    )
+        return len(rows)
+
+
+def _refuse_path(path: Path, roots: Sequence[Path]) -> str | None:
+    """Why a journaled sidecar path must not be written back (a tampered or foreign journal
+    must never make konomi write anywhere else), or None."""
+    if not path.is_absolute() or ".." in path.parts:
+        return "not an absolute path"
+    if path.suffix.lower() != SIDECAR_SUFFIX:
+        return "not an XMP sidecar"
+    if not any(path.is_relative_to(root) for root in roots):
+        return "not under a library of this workspace (see libraries in konomi.toml)"
+    return None
