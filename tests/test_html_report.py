@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from factories.images import make_image
+from PIL import Image
 from test_suspects import plant_mistakes
 
 from konomi.app import loop as workflow
@@ -107,16 +108,29 @@ def test_cli_report_is_self_contained_and_shows_every_image(workspace, konomi, t
     assert page.img_src and all(s.startswith("data:image/") for s in page.img_src)
 
     images = sorted(p.relative_to(ws.root).as_posix() for p in find_images(ws.root / "data"))
-    shown = re.findall(r'<img id="im\d+" src="data:image/jpeg;base64,[^"]+" alt="([^"]+)"', text)
-    assert sorted(shown) == images, "every image under data/ has its tile"
-    assert len(page.tiles) == len(images)
     assert f"scored by head <b>{head}</b>" in text
 
-    # Scores in descending order; suspects and the burst are marked.
+    # Every image under data/ has its tile (drawn by the page's script from the data) and its
+    # thumbnail, a WebP file in reports/thumbs/ beside the page; nothing else is there.
     data = json.loads(
         re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S).group(1)
     )
     items = data["items"]
+    assert sorted(it["p"] for it in items) == images, "every image under data/ has its tile"
+    thumbs = ws.root / "reports" / data["thumbs"]
+    expected = {f"{it['h'][:2]}/{it['h']}.webp" for it in items}
+    on_disk = {p.relative_to(thumbs).as_posix() for p in thumbs.rglob("*") if p.is_file()}
+    assert all(it["h"] for it in items) and on_disk == expected
+    for name in sorted(expected)[:5]:
+        with Image.open(thumbs / name) as im:
+            assert im.format == "WEBP" and max(im.size) <= html_report.THUMB_PX
+
+    # A second report reuses every thumbnail: no file is written again.
+    stamps = {name: (thumbs / name).stat().st_mtime_ns for name in expected}
+    konomi("report", "--duplicate-threshold", BURST_THRESHOLD, root=ws.root, check=True)
+    assert {name: (thumbs / name).stat().st_mtime_ns for name in expected} == stamps
+
+    # Scores in descending order; suspects and the burst are marked.
     assert [it["s"] for it in items] == sorted((it["s"] for it in items), reverse=True)
     by_path = {it["p"]: it for it in items}
     for p in planted:
@@ -202,10 +216,19 @@ def test_report_in_headless_chromium(workspace, tiny_model, tmp_path):
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             url = outcome.out.resolve().as_uri()
             page.goto(url, wait_until="load")
+            # Thumbnails load lazily: scroll through the page so that every one is asked for.
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
             page.wait_for_function("[...document.images].every(i => i.complete)")
 
-            fetched = [u for u in requests if u != url and not u.startswith("data:")]
+            # Only the page and its own thumbnails are fetched, nothing from anywhere else.
+            thumbs = (outcome.out.parent / "thumbs").resolve().as_uri() + "/"
+            fetched = [
+                u
+                for u in requests
+                if u != url and not u.startswith("data:") and not u.startswith(thumbs)
+            ]
             assert not fetched, f"the report fetched {fetched}"
+            assert sum(u.startswith(thumbs) for u in requests) >= n_images
             assert not problems, problems
             state = page.evaluate(
                 """() => ({

@@ -1,0 +1,171 @@
+"""Messages of the review page (`page.*`) and of the HTML report (`report.*`).
+
+`page.*` texts are sent to the review page as they are and filled there (`{name}` fields);
+`report.js.*` texts are embedded in the report for its script; the rest of `report.*` is filled
+in Python. Texts marked as HTML (`page.help.*`) may hold <kbd>, <code> and <em> only.
+"""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # -- the HTML report, filled in Python -------------------------------------------------------
+    "report.title": {"en": "konomi report", "ja": "konomi レポート"},
+    "report.generated": {
+        "en": "Generated {when}. This page and its thumbs/ folder load nothing from anywhere else.",
+        "ja": "{when} に作成。このページと thumbs/ フォルダーは、"
+        "ほかの場所から何も読み込みません。",
+    },
+    "report.summary.head": {
+        "en": "{n} images scored by head {head} (trained {created} on {n_like} like / "
+        "{n_dislike} dislike with {model}).",
+        "ja": "{n} 枚の画像をヘッド {head} で採点しました（{created} に {model} で、好き "
+        "{n_like} 枚・好きでない {n_dislike} 枚から学習）。",
+    },
+    "report.summary.cv": {
+        "en": "Cross-validated AUC {auc}, Brier {brier}.",
+        "ja": "交差検証での AUC は {auc}、Brier スコアは {brier} です。",
+    },
+    "report.summary.thresholds": {
+        "en": "Thresholds: like ≥ {like}, dislike ≤ {dislike}.",
+        "ja": "しきい値: {like} 以上で「好き」、{dislike} 以下で「好きでない」。",
+    },
+    "report.summary.thresholds_target": {
+        "en": "Thresholds: like ≥ {like}, dislike ≤ {dislike} (chosen for {target} precision).",
+        "ja": "しきい値: {like} 以上で「好き」、{dislike} 以下で「好きでない」"
+        "（適合率 {target} を目標に選択）。",
+    },
+    "report.summary.expected": {
+        "en": "Expected from cross-validation: like proposals right {like}, dislike proposals "
+        "right {dislike}; {unsure} unsure.",
+        "ja": "交差検証から見込まれる正しさ: 「好き」の提案は {like}、「好きでない」の提案は "
+        "{dislike} が正解で、{unsure} は判断保留になります。",
+    },
+    "report.no_suspects": {
+        "en": "No suspect labels in the report: {reason}",
+        "ja": "レポートには怪しいラベルを載せていません: {reason}",
+    },
+    "report.suspects.note": {
+        "en": "{n} of {total} training images look mislabelled (cross-validation of head {head}).",
+        "ja": "学習画像 {total} 枚のうち {n} 枚のラベルが誤っているようです"
+        "（ヘッド {head} の交差検証による）。",
+    },
+    "report.suspects.note_fresh": {
+        "en": "{n} of {total} training images look mislabelled (fresh cross-validation: "
+        "data/train changed since the last train).",
+        "ja": "学習画像 {total} 枚のうち {n} 枚のラベルが誤っているようです"
+        "（前回の学習のあと data/train が変わったため、交差検証をやり直しました）。",
+    },
+    "report.suspects.title": {"en": "Suspect labels", "ja": "怪しいラベル"},
+    "report.suspects.explain": {
+        "en": '"wrong?" is the estimated chance that the label is wrong; ● marks the likely '
+        "mislabelled. Still like it? Leave it. If not, move it to the other folder of "
+        "data/train/.",
+        "ja": "「誤り?」はラベルが誤っている見込み、● は誤りの可能性が高いものです。"
+        "やはり今のラベルで正しければ、そのままにしてください。違っていたら data/train/ "
+        "のもう一方のフォルダーへ移してください。",
+    },
+    "report.suspects.wrong": {"en": "wrong?", "ja": "誤り?"},
+    "report.suspects.label": {"en": "label", "ja": "ラベル"},
+    "report.suspects.score": {"en": "score", "ja": "スコア"},
+    "report.suspects.path": {"en": "path", "ja": "パス"},
+    "report.label.like": {"en": "like", "ja": "好き"},
+    "report.label.dislike": {"en": "dislike", "ja": "好きでない"},
+    "report.bursts.title": {"en": "Near-duplicates", "ja": "ほぼ同じ画像（連写）"},
+    "report.bursts.note": {
+        "en": "{n} burst(s) of near-duplicates (cosine similarity ≥ {threshold}): one decision "
+        "can cover each burst.",
+        "ja": "ほぼ同じ画像のまとまり（連写）が {n} 組あります（コサイン類似度 {threshold} "
+        "以上）。まとまりごとに一度の判定で済ませられます。",
+    },
+    "report.bursts.row": {"en": "burst {n} ({size})", "ja": "連写 {n}（{size} 枚）"},
+    "report.bursts.more": {
+        "en": "… and {n} more bursts: the “bursts” filter below shows every one.",
+        "ja": "…ほかに {n} 組あります。下の「連写」フィルターですべて表示できます。",
+    },
+    "report.none": {"en": "none", "ja": "なし"},
+    "report.images.title": {"en": "All images, by score", "ja": "すべての画像（スコア順）"},
+    "report.filter.all": {"en": "all", "ja": "すべて"},
+    "report.filter.like": {"en": "like", "ja": "好き"},
+    "report.filter.dislike": {"en": "dislike", "ja": "好きでない"},
+    "report.filter.unsure": {"en": "unsure", "ja": "判断保留"},
+    "report.filter.suspects": {"en": "suspects", "ja": "怪しいラベル"},
+    "report.filter.bursts": {"en": "bursts", "ja": "連写"},
+    "report.alt.histogram": {"en": "score histogram", "ja": "スコアのヒストグラム"},
+    "report.alt.reliability": {"en": "reliability curve", "ja": "信頼性曲線"},
+    "report.alt.learning": {
+        "en": "learning curve across saved heads",
+        "ja": "保存済みヘッドごとの学習曲線",
+    },
+    # -- text inside the plots (English when no Japanese font is installed) ----------------------
+    "report.plot.train_like": {"en": "training: like", "ja": "学習用: 好き"},
+    "report.plot.train_dislike": {"en": "training: dislike", "ja": "学習用: 好きでない"},
+    "report.plot.not_training": {"en": "not in training", "ja": "学習に使っていない画像"},
+    "report.plot.score_axis": {
+        "en": "score (probability you like it)",
+        "ja": "スコア（好きである確率）",
+    },
+    "report.plot.images_axis": {"en": "images", "ja": "画像の枚数"},
+    "report.plot.histogram_title": {
+        "en": "Score histogram (dashed: thresholds)",
+        "ja": "スコアの分布（破線はしきい値）",
+    },
+    "report.plot.perfect": {"en": "perfect", "ja": "理想"},
+    "report.plot.oof": {
+        "en": "training images (out-of-fold)",
+        "ja": "学習画像（交差検証の予測）",
+    },
+    "report.plot.score_short": {"en": "score", "ja": "スコア"},
+    "report.plot.share_liked": {"en": "share really liked", "ja": "実際に好きだった割合"},
+    "report.plot.reliability_title": {
+        "en": "Reliability (calibration)",
+        "ja": "信頼性（スコアの較正）",
+    },
+    "report.plot.auc": {"en": "AUC (higher is better)", "ja": "AUC（高いほど良い）"},
+    "report.plot.brier": {"en": "Brier (lower is better)", "ja": "Brier（低いほど良い）"},
+    "report.plot.current": {"en": "current", "ja": "使用中"},
+    "report.plot.heads_axis": {
+        "en": "saved head (and labels it was trained on)",
+        "ja": "保存済みヘッド（と学習に使ったラベル数）",
+    },
+    "report.plot.learning_title": {
+        "en": "Learning curve across saved heads",
+        "ja": "保存済みヘッドごとの学習曲線",
+    },
+    # -- the report's script (filled in the browser) ----------------------------------------------
+    "report.js.label.like": {"en": "like", "ja": "好き"},
+    "report.js.label.dislike": {"en": "dislike", "ja": "好きでない"},
+    "report.js.label.unsure": {"en": "unsure", "ja": "判断保留"},
+    "report.js.badge.suspect": {"en": "suspect", "ja": "ラベル要確認"},
+    "report.js.badge.burst": {"en": "burst of {n}", "ja": "連写 {n} 枚"},
+    "report.js.shown": {
+        "en": "Showing {shown} of {total}; more appear as you scroll.",
+        "ja": "{total} 枚のうち {shown} 枚を表示中です。スクロールすると続きが表示されます。",
+    },
+    "report.js.more": {"en": "Show {n} more", "ja": "さらに {n} 枚を表示"},
+    "report.js.none": {"en": "none", "ja": "なし"},
+    "report.js.similarity": {"en": "similarity {value}", "ja": "類似度 {value}"},
+    "report.js.close": {"en": "close ✕", "ja": "閉じる ✕"},
+    "report.js.score.line": {
+        "en": "score {score} → {proposal} · {folder}",
+        "ja": "スコア {score} → {proposal}・{folder}",
+    },
+    "report.js.score.training": {
+        "en": "score {score} → {proposal} (in training as {label}) · {folder}",
+        "ja": "スコア {score} → {proposal}（学習では「{label}」）・{folder}",
+    },
+    "report.js.suspect": {
+        "en": "suspect #{rank}: {pct}% chance its label is wrong (out-of-fold score {oof})",
+        "ja": "怪しいラベル #{rank}: ラベルが誤っている見込みは {pct}% です"
+        "（交差検証でのスコア {oof}）",
+    },
+    "report.js.burst": {
+        "en": "one of a burst of {n} near-duplicates",
+        "ja": "ほぼ同じ画像 {n} 枚の連写のうちの 1 枚です",
+    },
+    "report.js.nearest.liked": {
+        "en": "Nearest liked training images",
+        "ja": "いちばん近い「好き」の学習画像",
+    },
+    "report.js.nearest.disliked": {
+        "en": "Nearest disliked training images",
+        "ja": "いちばん近い「好きでない」の学習画像",
+    },
+}
