@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 
-from konomi.i18n import core, page
+from konomi.i18n import core, errors, page
 
 LANGUAGES = ("en", "ja")
 DEFAULT = "en"
 
-_AREAS = (core.MESSAGES, page.MESSAGES)
+_AREAS = (core.MESSAGES, page.MESSAGES, errors.MESSAGES)
 
 
 def _merge() -> dict[str, dict[str, str]]:
