@@ -12,7 +12,9 @@ that every key exists in every language, and picks the language:
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 from konomi.i18n import core, errors, page
 
@@ -36,11 +38,25 @@ CATALOG = _merge()
 _chosen: str | None = None
 
 
-def from_environment() -> str:
-    """The language the environment asks for: KONOMI_LANG, else the locale, else English."""
+def requested() -> str | None:
+    """The language KONOMI_LANG asks for; None when it is not set."""
     asked = os.environ.get("KONOMI_LANG", "").strip().lower()
     if asked:
         return asked[:2] if asked[:2] in LANGUAGES else DEFAULT
+    return None
+
+
+def from_browser(accept_language: str | None) -> str:
+    """The language a browser asks for (its Accept-Language header): Japanese first, or English."""
+    first = (accept_language or "").split(",")[0].strip().lower()
+    return "ja" if first.startswith("ja") else DEFAULT
+
+
+def from_environment() -> str:
+    """The language the environment asks for: KONOMI_LANG, else the locale, else English."""
+    asked = requested()
+    if asked:
+        return asked
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name, "")
         if value:
@@ -54,6 +70,22 @@ def set_language(language: str | None) -> None:
     if language is not None and language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}")
     _chosen = language
+
+
+@contextlib.contextmanager
+def speaking(language: str | None) -> Iterator[None]:
+    """Messages in `language` inside the block (None: the language already in force).
+
+    For work that has its own settings at hand (a workspace's konomi.toml) while the process
+    may be speaking another language.
+    """
+    global _chosen
+    before = _chosen
+    set_language(language or _chosen)
+    try:
+        yield
+    finally:
+        _chosen = before
 
 
 def language() -> str:

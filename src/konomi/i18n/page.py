@@ -6,6 +6,134 @@ in Python. Texts marked as HTML (`page.help.*`) may hold <kbd>, <code> and <em> 
 """
 
 MESSAGES: dict[str, dict[str, str]] = {
+    # -- the review page (sent to the page, filled there) ----------------------------------------
+    "page.title": {"en": "konomi · review", "ja": "konomi · 判定"},
+    "page.brand_title": {"en": "konomi (好み): your taste", "ja": "konomi（好み）: あなたの好み"},
+    "page.brand_review": {"en": "review", "ja": "判定"},
+    "page.loading": {"en": "loading…", "ja": "読み込み中…"},
+    "page.retrain": {"en": "Retrain", "ja": "再学習"},
+    "page.retrain_title": {
+        "en": "Train on every label so far, then refresh the scores",
+        "ja": "これまでのラベルすべてで学習し直し、スコアを更新します",
+    },
+    "page.help_title": {"en": "Keyboard shortcuts (?)", "ja": "キーボード操作（?）"},
+    "page.help_label": {"en": "Keyboard shortcuts", "ja": "キーボード操作"},
+    "page.empty_title": {"en": "Nothing left to review", "ja": "判定する画像はもうありません"},
+    "page.retrain_now": {"en": "⟳ Retrain now", "ja": "⟳ 今すぐ再学習"},
+    "page.caption.score": {"en": "score", "ja": "スコア"},
+    "page.caption.proposal": {"en": "the model proposes", "ja": "モデルの提案"},
+    "page.caption.file": {"en": "file", "ja": "ファイル"},
+    "page.caption.upnext": {"en": "up next", "ja": "次の画像"},
+    "page.btn.dislike": {"en": "Dislike", "ja": "好きでない"},
+    "page.btn.skip": {"en": "Skip", "ja": "スキップ"},
+    "page.btn.like": {"en": "Like", "ja": "好き"},
+    "page.btn.undo": {"en": "Undo", "ja": "元に戻す"},
+    "page.help.heading": {"en": "Keyboard", "ja": "キーボード操作"},
+    "page.help.like": {
+        "en": "Like — moves the file to <code>data/train/like/</code>",
+        "ja": "好き — ファイルを <code>data/train/like/</code> へ移します",
+    },
+    "page.help.dislike": {
+        "en": "Dislike — moves it to <code>data/train/dislike/</code>",
+        "ja": "好きでない — ファイルを <code>data/train/dislike/</code> へ移します",
+    },
+    "page.help.burst": {
+        "en": "Like / dislike it <em>and its look-alikes</em> (a burst of near-identical shots) "
+        "at once",
+        "ja": "その画像と<em>よく似た画像</em>（ほぼ同じ連写）をまとめて「好き」または"
+        "「好きでない」にします",
+    },
+    "page.help.skip": {
+        "en": "Skip — leaves it where it is",
+        "ja": "スキップ — ファイルはそのままにします",
+    },
+    "page.help.undo": {
+        "en": "Undo the last decision (<code>konomi undo</code> does too)",
+        "ja": "直前の判定を取り消します（<code>konomi undo</code> でも取り消せます）",
+    },
+    "page.help.retrain": {
+        "en": "Retrain now and refresh the scores",
+        "ja": "今すぐ学習し直して、スコアを更新します",
+    },
+    "page.help.help": {
+        "en": "This help; <kbd>Esc</kbd> closes it",
+        "ja": "このヘルプを表示します。<kbd>Esc</kbd> で閉じます",
+    },
+    "page.help.order": {
+        "en": "Images come most informative first: the ones where your answer teaches the model "
+        "the most. Every move is journaled and can be undone.",
+        "ja": "判定するとモデルの学習効果が大きい画像から順に表示します。"
+        "ファイルの移動はすべて記録され、元に戻せます。",
+    },
+    "page.help.close": {"en": "Got it", "ja": "閉じる"},
+    "page.error.no_server": {
+        "en": "The review server does not answer (was it stopped?). Start it again: konomi review",
+        "ja": "判定用のサーバーが応答しません（停止しましたか?）。"
+        "もう一度起動してください: konomi review",
+    },
+    "page.error.session_ended": {
+        "en": "This session has ended. Open the link that konomi review printed.",
+        "ja": "このセッションは終了しました。konomi review が表示したリンクを開いてください。",
+    },
+    "page.error.status": {
+        "en": "The server answered {status}.",
+        "ja": "サーバーがステータス {status} を返しました。",
+    },
+    "page.progress": {
+        "en": "{done} done · {left} left",
+        "ja": "{done} 枚判定済み・残り {left} 枚",
+    },
+    "page.head": {"en": "head {head}", "ja": "ヘッド {head}"},
+    "page.no_head": {"en": "no head yet", "ja": "まだ学習していません"},
+    "page.new_labels": {
+        "en": "{n} new label(s) since this head was trained",
+        "ja": "このヘッドの学習後に付けたラベルが {n} 件あります",
+    },
+    "page.legend_dislike": {"en": "dislike ≤ {value}", "ja": "好きでない ≤ {value}"},
+    "page.legend_like": {"en": "like ≥ {value}", "ja": "好き ≥ {value}"},
+    "page.round_done": {
+        "en": "This round: {liked} liked, {disliked} disliked, {skipped} skipped. Retrain to "
+        "learn from your answers; skipped images come back in the next round.",
+        "ja": "今回の判定: 好き {liked} 枚、好きでない {disliked} 枚、スキップ {skipped} 枚。"
+        "再学習すると答えがモデルに反映されます。スキップした画像は次の回にまた表示されます。",
+    },
+    "page.proposal.like": {"en": "like", "ja": "好き"},
+    "page.proposal.dislike": {"en": "dislike", "ja": "好きでない"},
+    "page.proposal.unsure": {"en": "unsure", "ja": "判断保留"},
+    "page.proposal.none": {"en": "no model yet", "ja": "まだモデルがありません"},
+    "page.alike_one": {
+        "en": "1 look-alike waits too (a burst): Shift+L likes both, Shift+D dislikes both.",
+        "ja": "よく似た画像（連写）がもう 1 枚あります。Shift+L で 2 枚とも「好き」、"
+        "Shift+D で 2 枚とも「好きでない」にします。",
+    },
+    "page.alike_many": {
+        "en": "{n} look-alikes wait too (a burst): Shift+L likes all {all}, Shift+D dislikes "
+        "all {all}.",
+        "ja": "よく似た画像（連写）がほかに {n} 枚あります。Shift+L で {all} 枚すべてを"
+        "「好き」、Shift+D で {all} 枚すべてを「好きでない」にします。",
+    },
+    "page.no_preview": {
+        "en": "No preview for {name}.",
+        "ja": "{name} のプレビューを表示できません。",
+    },
+    "page.retraining": {"en": "Retraining · {stage}…", "ja": "再学習中・{stage}…"},
+    "page.retraining_count": {
+        "en": "Retraining · {stage} {done}/{total}",
+        "ja": "再学習中・{stage} {done}/{total}",
+    },
+    "page.flash.like": {"en": "Liked ♥", "ja": "好き ♥"},
+    "page.flash.dislike": {"en": "✕ Disliked", "ja": "✕ 好きでない"},
+    "page.flash.skip": {"en": "Skipped", "ja": "スキップ"},
+    "page.flash.undo": {"en": "↶ Undone", "ja": "↶ 取り消しました"},
+    # -- the review server's own answers (in the page's language) --------------------------------
+    "page.server.no_such_image": {"en": "No such image.", "ja": "その画像はありません。"},
+    "page.server.body_json": {
+        "en": "The request body must be a JSON object.",
+        "ja": "リクエストの本文は JSON オブジェクトにしてください。",
+    },
+    "page.server.decide_shape": {"en": "Send {shape}.", "ja": "{shape} の形で送ってください。"},
+    "page.server.retraining": {"en": "Retraining…", "ja": "再学習しています…"},
+    "page.server.already": {"en": "Already retraining.", "ja": "すでに再学習中です。"},
     # -- the HTML report, filled in Python -------------------------------------------------------
     "report.title": {"en": "konomi report", "ja": "konomi レポート"},
     "report.generated": {
@@ -129,7 +257,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Learning curve across saved heads",
         "ja": "保存済みヘッドごとの学習曲線",
     },
-    # -- the report's script (filled in the browser) ----------------------------------------------
+    # -- the report's script (filled in the browser) ---------------------------------------------
     "report.js.label.like": {"en": "like", "ja": "好き"},
     "report.js.label.dislike": {"en": "dislike", "ja": "好きでない"},
     "report.js.label.unsure": {"en": "unsure", "ja": "判断保留"},

@@ -384,7 +384,17 @@ def build(
     duplicate_threshold: float = duplicates.DEFAULT_THRESHOLD,
     k: int = DEFAULT_K,
 ) -> ReportOutcome:
-    """Score every image under data/ with the current head and write the HTML report."""
+    """Score every image under data/ with the current head and write the HTML report.
+
+    In the workspace's language when its konomi.toml sets one, else in the language in force.
+    """
+    with i18n.speaking(ctx.settings.language or None):
+        return _build(ctx, out, duplicate_threshold=duplicate_threshold, k=k)
+
+
+def _build(
+    ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
+) -> ReportOutcome:
     from konomi.app.loop import all_images, repair_if_idle, score_paths
 
     ws: Workspace = ctx.ws
