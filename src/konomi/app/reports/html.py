@@ -517,6 +517,54 @@ def _build(
     )
 
 
+_LABEL_CODES = {"like": "L", "dislike": "D", "unsure": "U", "": "-"}
+
+
+def columns(items: list[dict[str, object]], groups: list[list[int]]) -> dict[str, object]:
+    """The page's data, one array per field rather than one object per image.
+
+    At 100,000 images an object per image costs twice the bytes and three times the browser's
+    parsing time: names repeated in every object, floats spelled out. Here scores are whole
+    numbers of 1/10,000, similarities of 1/1,000, proposals one letter each, folders indices
+    into a short list, neighbours k slots per image (-1: none). `rows()` in the tests and the
+    page's script read it back.
+    """
+    folders = sorted({str(it["f"]) for it in items})
+    folder_of = {f: i for i, f in enumerate(folders)}
+    out: dict[str, object] = {
+        "n": len(items),
+        "p": [it["p"] for it in items],
+        "h": [it["h"] for it in items],
+        "s": [round(float(it["s"]) * 10_000) for it in items],  # type: ignore[arg-type]
+        "l": "".join(_LABEL_CODES[str(it["l"])] for it in items),
+        "t": "".join(_LABEL_CODES[str(it["t"])] for it in items),
+        "folders": folders,
+        "f": [folder_of[str(it["f"])] for it in items],
+        "x": {
+            str(i): [x["rank"], round(x["c"] * 1000), int(x["flag"]), round(x["oof"] * 1000)]
+            for i, it in enumerate(items)
+            if (x := it["x"])  # type: ignore[index]
+        },
+        "groups": groups,
+    }
+    for key in ("nl", "nd"):
+        k = max((len(it[key]) for it in items), default=0)  # type: ignore[arg-type]
+        index: list[int] = []
+        similarity: list[int] = []
+        for it in items:
+            pairs = it[key]
+            for slot in range(k):
+                if slot < len(pairs):  # type: ignore[arg-type]
+                    j, sim = pairs[slot]  # type: ignore[index]
+                    index.append(int(j))
+                    similarity.append(round(float(sim) * 1000))
+                else:
+                    index.append(-1)
+                    similarity.append(0)
+        out[key], out[key + "s"], out[key + "k"] = index, similarity, k
+    return out
+
+
 def page_messages(lang: str | None = None) -> dict[str, str]:
     """The texts the report's script shows (`report.js.*`), in one language."""
     prefix = "report.js."
@@ -592,7 +640,7 @@ def render(
         "BURST_ROWS": "".join(group_rows) or f"<p>{esc(t('report.none'))}</p>",
         "FILTERS": filters,
         "DATA": _script_json(
-            {"items": items, "groups": groups, "m": page_messages(), "thumbs": THUMBS_FOLDER}
+            {**columns(items, groups), "m": page_messages(), "thumbs": THUMBS_FOLDER}
         ),
     }
 
