@@ -293,3 +293,76 @@ def test_report_in_headless_chromium(workspace, tiny_model, tmp_path):
             page.screenshot(path=str(tmp_path / "report-panel.png"))
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)")
+def test_a_report_of_hundreds_of_images_draws_its_grid_by_pages_and_every_thumbnail_loads(
+    workspace, tiny_model
+):
+    from playwright.sync_api import sync_playwright
+
+    ws = workspace(n_like=20, n_dislike=20, n_unlabeled=300)
+    japanese = "data/unlabeled/京都の紅葉.jpg"
+    make_image(ws.root / japanese, color=(200, 60, 30), seed=21)
+    train(ws.root, tiny_model)
+    ctx = workflow.Context.open(ws.root, model=str(tiny_model))
+    try:
+        outcome = html_report.build(ctx)
+    finally:
+        ctx.close()
+    n_images = len(list(find_images(ws.root / "data")))
+    assert n_images > 300 and outcome.thumbs_bytes > 0
+    assert outcome.size_bytes == outcome.html_bytes + outcome.thumbs_bytes
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            thumbs: list[str] = []
+            problems: list[str] = []
+            page.on("request", lambda r: "/thumbs/" in r.url and thumbs.append(r.url))
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(outcome.out.resolve().as_uri(), wait_until="load")
+
+            # The first page of tiles only; thumbnails far below are not fetched yet.
+            tiles = page.locator("#grid .tile")
+            assert tiles.count() == 240 < n_images
+            assert len(thumbs) < n_images
+
+            # Scrolling down draws the rest and loads each thumbnail as it comes into view.
+            seen: set[int] = set()
+            for _ in range(200):
+                visible = page.evaluate(
+                    """() => [...document.querySelectorAll('#grid img')].filter(i => {
+                        const r = i.getBoundingClientRect();
+                        return r.bottom > 0 && r.top < innerHeight;
+                    }).map(i => +i.id.slice(2))"""
+                )
+                page.wait_for_function(
+                    """ids => ids.every(i => {
+                        const img = document.getElementById('im' + i);
+                        return img.complete && img.naturalWidth > 0;
+                    })""",
+                    arg=visible,
+                )
+                seen.update(visible)
+                if len(seen) == n_images:
+                    break
+                page.mouse.wheel(0, 700)
+                page.wait_for_timeout(50)
+            assert len(seen) == n_images and tiles.count() == n_images, (len(seen), n_images)
+            assert len(set(thumbs)) == n_images  # one file per image, each fetched once
+            assert not problems, problems
+
+            # A Japanese file name is shown as it is.
+            captions = page.eval_on_selector_all(
+                "#grid .tile .path", "els => els.map(e => e.textContent)"
+            )
+            assert japanese in captions
+        finally:
+            browser.close()
