@@ -178,6 +178,16 @@ def open_page(browser, server: CliServer, locale: str) -> dict[str, str]:
                 title: document.title,
             })"""
         )
+        page.keyboard.press("Escape")
+        # The server's own answers come in the page's language too.
+        with page.expect_response(lambda r: r.url.endswith("/api/decide")):
+            page.keyboard.press("s")
+        page.wait_for_function(
+            "() => !document.getElementById('toast').classList.contains('hidden')"
+        )
+        seen["skipped"] = page.inner_text("#toast")
+        with page.expect_response(lambda r: r.url.endswith("/api/undo")):
+            page.keyboard.press("u")
         assert not errors, errors
         return seen
     finally:
@@ -199,7 +209,9 @@ def test_the_review_page_follows_the_browser_unless_a_language_is_set(
     assert "残り" in ja["progress"] and ja["caption"] == "モデルの提案"
     assert ja["proposal"] in ("好き", "好きでない", "判断保留") and "判定" in ja["title"]
     assert "<code>data/train/like/</code>" in ja["helpLike"] and "へ移します" in ja["helpLike"]
+    assert "をスキップしました" in ja["skipped"], ja["skipped"]
     assert en["lang"] == "en" and en["like"] == "Like" and "left" in en["progress"]
+    assert en["skipped"].startswith("Skipped "), en["skipped"]
 
     # konomi.toml's language wins over the browser's.
     (root / "konomi.toml").write_text('language = "en"\n', encoding="utf-8")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from contextvars import ContextVar
 
 from konomi.i18n import core, errors, page
 
@@ -36,6 +37,7 @@ def _merge() -> dict[str, dict[str, str]]:
 
 CATALOG = _merge()
 _chosen: str | None = None
+_speaking: ContextVar[str | None] = ContextVar("konomi_speaking", default=None)
 
 
 def requested() -> str | None:
@@ -74,23 +76,23 @@ def set_language(language: str | None) -> None:
 
 @contextlib.contextmanager
 def speaking(language: str | None) -> Iterator[None]:
-    """Messages in `language` inside the block (None: the language already in force).
+    """Messages in `language` inside the block, in this thread only (None: no change).
 
-    For work that has its own settings at hand (a workspace's konomi.toml) while the process
-    may be speaking another language.
+    For work that has its own language at hand — a workspace's konomi.toml, the page a request
+    came from — while the process may be speaking another.
     """
-    global _chosen
-    before = _chosen
-    set_language(language or _chosen)
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}")
+    token = _speaking.set(language or _speaking.get())
     try:
         yield
     finally:
-        _chosen = before
+        _speaking.reset(token)
 
 
 def language() -> str:
     """The language messages are shown in now."""
-    return _chosen or from_environment()
+    return _speaking.get() or _chosen or from_environment()
 
 
 def t(key: str, lang: str | None = None, /, **fields: object) -> str:

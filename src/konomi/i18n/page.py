@@ -135,6 +135,103 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.server.decide_shape": {"en": "Send {shape}.", "ja": "{shape} の形で送ってください。"},
     "page.server.retraining": {"en": "Retraining…", "ja": "再学習しています…"},
     "page.server.already": {"en": "Already retraining.", "ja": "すでに再学習中です。"},
+    "page.server.no_head": {
+        "en": "{message} Label a few images, then retrain.",
+        "ja": "{message} いくつかの画像にラベルを付けてから、再学習してください。",
+    },
+    "page.server.unknown_decision": {
+        "en": "Unknown decision {decision}.",
+        "ja": "{decision} という判定はありません。",
+    },
+    "page.server.unknown_decision_hint": {
+        "en": "Use like, dislike or skip.",
+        "ja": "like、dislike、skip のいずれかを使ってください。",
+    },
+    "page.server.not_in_review": {
+        "en": "That image is not part of this review.",
+        "ja": "その画像は今回の判定の対象ではありません。",
+    },
+    "page.server.not_in_review_hint": {
+        "en": "Reload the page to get the queue.",
+        "ja": "ページを再読み込みして、判定待ちの一覧を取り直してください。",
+    },
+    "page.server.already_like": {
+        "en": "{name} was already liked (in another tab?).",
+        "ja": "{name} はすでに「好き」と判定されています（別のタブで判定しましたか?）。",
+    },
+    "page.server.already_dislike": {
+        "en": "{name} was already disliked (in another tab?).",
+        "ja": "{name} はすでに「好きでない」と判定されています（別のタブで判定しましたか?）。",
+    },
+    "page.server.already_skip": {
+        "en": "{name} was already skipped (in another tab?).",
+        "ja": "{name} はすでにスキップされています（別のタブで判定しましたか?）。",
+    },
+    "page.server.already_gone": {
+        "en": "{name} was already taken out (in another tab?).",
+        "ja": "{name} はすでに一覧から外れています（別のタブで判定しましたか?）。",
+    },
+    "page.server.already_hint": {
+        "en": "Nothing was moved twice; the page now shows the next image.",
+        "ja": "二重に移動したファイルはありません。ページには次の画像を表示しています。",
+    },
+    "page.server.skipped": {"en": "Skipped {name}.", "ja": "{name} をスキップしました。"},
+    "page.server.not_moved": {
+        "en": "{name} was not moved: {reason}.",
+        "ja": "{name} は移動していません: {reason}。",
+    },
+    "page.server.not_moved_hint": {
+        "en": "It is out of the queue now; retrain (or restart the review) to scan again.",
+        "ja": "この画像は一覧から外しました。もう一度探すには、再学習するか判定をやり直して"
+        "ください。",
+    },
+    "page.server.moved_like": {
+        "en": "Liked {name} → {folder}/",
+        "ja": "{name} を「好き」にしました → {folder}/",
+    },
+    "page.server.moved_dislike": {
+        "en": "Disliked {name} → {folder}/",
+        "ja": "{name} を「好きでない」にしました → {folder}/",
+    },
+    "page.server.moved_burst_like": {
+        "en": "Liked {name} and {n} look-alike(s) → {folder}/",
+        "ja": "{name} とよく似た画像 {n} 枚を「好き」にしました → {folder}/",
+    },
+    "page.server.moved_burst_dislike": {
+        "en": "Disliked {name} and {n} look-alike(s) → {folder}/",
+        "ja": "{name} とよく似た画像 {n} 枚を「好きでない」にしました → {folder}/",
+    },
+    "page.server.some_not_moved": {
+        "en": "({n} not moved: changed or gone)",
+        "ja": "（{n} 枚は変更または削除されていたため移動していません）",
+    },
+    "page.server.back_to": {"en": "Back to {name}.", "ja": "{name} に戻りました。"},
+    "page.server.nothing_to_undo": {
+        "en": "Nothing to undo.",
+        "ja": "取り消せる判定はありません。",
+    },
+    "page.server.cannot_undo": {
+        "en": "Could not undo that decision: {why}.",
+        "ja": "その判定を取り消せませんでした: {why}。",
+    },
+    "page.server.nothing_left": {
+        "en": "nothing left to move back",
+        "ja": "元に戻すファイルが残っていません",
+    },
+    "page.server.undone": {
+        "en": "Undone: {names} is back in {folder}/.",
+        "ja": "取り消しました: {names} を {folder}/ に戻しました。",
+    },
+    "page.server.trained": {
+        "en": "Trained {head} on {n_like} like / {n_dislike} dislike (AUC {auc}); scores "
+        "refreshed.",
+        "ja": "好き {n_like} 枚・好きでない {n_dislike} 枚で {head} を学習し（AUC {auc}）、"
+        "スコアを更新しました。",
+    },
+    "page.server.retrain_failed": {
+        "en": "Retraining failed ({problem}).",
+        "ja": "再学習に失敗しました（{problem}）。",
+    },
     # -- the HTML report, filled in Python -------------------------------------------------------
     "report.title": {"en": "konomi report", "ja": "konomi レポート"},
     "report.generated": {

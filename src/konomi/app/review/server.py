@@ -108,9 +108,13 @@ def build_app(
             raise KonomiError(i18n.t("page.server.body_json", lang_of(request)))
         return body
 
+    def speaking(lang: str, action: Any) -> Any:
+        with i18n.speaking(lang):
+            return action()
+
     async def act(request: Request, action: Any) -> JSONResponse:
         try:
-            message = await run_in_threadpool(action)
+            message = await run_in_threadpool(speaking, lang_of(request), action)
         except WorkspaceBusy as exc:
             return _error(exc, 423, queue)
         except KonomiError as exc:
@@ -137,7 +141,8 @@ def build_app(
         return await act(request, queue.undo)
 
     async def retrain(request: Request) -> JSONResponse:
-        started = queue.retrain(ctx_factory)
+        with i18n.speaking(lang_of(request)):  # the retrain's own messages too
+            started = queue.retrain(ctx_factory)
         message = i18n.t(
             "page.server.retraining" if started else "page.server.already", lang_of(request)
         )
