@@ -285,7 +285,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mislabelled. Still like it? Leave it. If not, move it to the other folder of "
         "data/train/.",
         "ja": "「誤り?」はラベルが誤っている見込み、● は誤りの可能性が高いものです。"
-        "やはり今のラベルで正しければ、そのままにしてください。違っていたら data/train/ "
+        "今のラベルのままでよければ、そのままにしてください。違っていたら data/train/ "
         "のもう一方のフォルダーへ移してください。",
     },
     "report.suspects.wrong": {"en": "wrong?", "ja": "誤り?"},
