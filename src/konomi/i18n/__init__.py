@@ -8,6 +8,10 @@ that every key exists in every language, and picks the language:
 1. `language = "ja" | "en"` in konomi.toml (the CLI calls `set_language` once it has read it);
 2. else `KONOMI_LANG`;
 3. else the locale: `LC_ALL`, `LC_MESSAGES`, `LANG` — the first one set — beginning with `ja`.
+
+The review page is the exception to 3: when neither konomi.toml nor KONOMI_LANG says, it follows
+the browser (`from_browser`), and its server answers each request in the page's language
+(`speaking` sets a language for one block of one thread).
 """
 
 from __future__ import annotations
