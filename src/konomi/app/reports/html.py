@@ -8,7 +8,7 @@ and it leaks nothing about the person's photos when it is opened.
 It scales: a thumbnail costs ~2 kB once, named by the image's content (a second report of the
 same photos decodes nothing), and the page draws its grid a few hundred tiles at a time as the
 reader scrolls, each thumbnail loaded only when it comes near the screen. A 100,000-image report
-opens in about a second (docs/performance.md, "The HTML report").
+opens in under 3 s on two busy cores (docs/performance.md, "The HTML report").
 
 What it shows, for the current head, in the language in force (`konomi.i18n`):
 - every image under data/ in score order, with filters like / dislike / unsure / suspects /
@@ -28,6 +28,7 @@ import io
 import json
 import os
 import re
+import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -444,6 +445,8 @@ def _build(
     target = out or ws.reports / "index.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     thumbs_dir = target.parent / THUMBS_FOLDER
+    # Reports before this one cached JPEG thumbnails in .konomi/thumbs/: nothing reads them now.
+    shutil.rmtree(ws.state / "thumbs", ignore_errors=True)
     names = thumbnails(
         [emb.paths[i] for i in order], [emb.digests[i] for i in order], thumbs_dir, ctx.progress
     )
