@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from factories.images import make_image
+from PIL import Image
 from test_suspects import plant_mistakes
 
 from konomi.app import loop as workflow
@@ -40,6 +41,36 @@ def train(root: Path, model: Path) -> str:
         return workflow.train(ctx).head_id
     finally:
         ctx.close()
+
+
+def rows(data: dict) -> list[dict]:
+    """The report's columns (html.columns) read back as one dict per image, as the page does."""
+    codes = {"L": "like", "D": "dislike", "U": "unsure", "-": ""}
+    group_of = {i: g for g, members in enumerate(data["groups"]) for i in members}
+
+    def near(i: int, key: str) -> list[list[float]]:
+        k = data[key + "k"]
+        slots = range(i * k, (i + 1) * k)
+        return [[data[key][j], data[key + "s"][j] / 1000] for j in slots if data[key][j] >= 0]
+
+    out = []
+    for i in range(data["n"]):
+        x = data["x"].get(str(i))
+        out.append(
+            {
+                "p": data["p"][i],
+                "h": data["h"][i],
+                "s": data["s"][i] / 10000,
+                "l": codes[data["l"][i]],
+                "t": codes[data["t"][i]],
+                "f": data["folders"][data["f"][i]],
+                "x": x and {"rank": x[0], "c": x[1] / 1000, "flag": x[2] == 1, "oof": x[3] / 1000},
+                "g": group_of.get(i, -1),
+                "nl": near(i, "nl"),
+                "nd": near(i, "nd"),
+            }
+        )
+    return out
 
 
 class Page(HTMLParser):
@@ -107,16 +138,29 @@ def test_cli_report_is_self_contained_and_shows_every_image(workspace, konomi, t
     assert page.img_src and all(s.startswith("data:image/") for s in page.img_src)
 
     images = sorted(p.relative_to(ws.root).as_posix() for p in find_images(ws.root / "data"))
-    shown = re.findall(r'<img id="im\d+" src="data:image/jpeg;base64,[^"]+" alt="([^"]+)"', text)
-    assert sorted(shown) == images, "every image under data/ has its tile"
-    assert len(page.tiles) == len(images)
     assert f"scored by head <b>{head}</b>" in text
 
-    # Scores in descending order; suspects and the burst are marked.
+    # Every image under data/ has its tile (drawn by the page's script from the data) and its
+    # thumbnail, a WebP file in reports/thumbs/ beside the page; nothing else is there.
     data = json.loads(
         re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S).group(1)
     )
-    items = data["items"]
+    items = rows(data)
+    assert sorted(it["p"] for it in items) == images, "every image under data/ has its tile"
+    thumbs = ws.root / "reports" / data["thumbs"]
+    expected = {f"{it['h'][:2]}/{it['h']}.webp" for it in items}
+    on_disk = {p.relative_to(thumbs).as_posix() for p in thumbs.rglob("*") if p.is_file()}
+    assert all(it["h"] for it in items) and on_disk == expected
+    for name in sorted(expected)[:5]:
+        with Image.open(thumbs / name) as im:
+            assert im.format == "WEBP" and max(im.size) <= html_report.THUMB_PX
+
+    # A second report reuses every thumbnail: no file is written again.
+    stamps = {name: (thumbs / name).stat().st_mtime_ns for name in expected}
+    konomi("report", "--duplicate-threshold", BURST_THRESHOLD, root=ws.root, check=True)
+    assert {name: (thumbs / name).stat().st_mtime_ns for name in expected} == stamps
+
+    # Scores in descending order; suspects and the burst are marked.
     assert [it["s"] for it in items] == sorted((it["s"] for it in items), reverse=True)
     by_path = {it["p"]: it for it in items}
     for p in planted:
@@ -202,10 +246,19 @@ def test_report_in_headless_chromium(workspace, tiny_model, tmp_path):
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             url = outcome.out.resolve().as_uri()
             page.goto(url, wait_until="load")
+            # Thumbnails load lazily: scroll through the page so that every one is asked for.
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
             page.wait_for_function("[...document.images].every(i => i.complete)")
 
-            fetched = [u for u in requests if u != url and not u.startswith("data:")]
+            # Only the page and its own thumbnails are fetched, nothing from anywhere else.
+            thumbs = (outcome.out.parent / "thumbs").resolve().as_uri() + "/"
+            fetched = [
+                u
+                for u in requests
+                if u != url and not u.startswith("data:") and not u.startswith(thumbs)
+            ]
             assert not fetched, f"the report fetched {fetched}"
+            assert sum(u.startswith(thumbs) for u in requests) >= n_images
             assert not problems, problems
             state = page.evaluate(
                 """() => ({
@@ -238,5 +291,78 @@ def test_report_in_headless_chromium(workspace, tiny_model, tmp_path):
             assert near.count() == 6
             assert all(near.nth(i).evaluate("i => i.naturalWidth > 0") for i in range(6))
             page.screenshot(path=str(tmp_path / "report-panel.png"))
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)")
+def test_a_report_of_hundreds_of_images_draws_its_grid_by_pages_and_every_thumbnail_loads(
+    workspace, tiny_model
+):
+    from playwright.sync_api import sync_playwright
+
+    ws = workspace(n_like=20, n_dislike=20, n_unlabeled=300)
+    japanese = "data/unlabeled/京都の紅葉.jpg"
+    make_image(ws.root / japanese, color=(200, 60, 30), seed=21)
+    train(ws.root, tiny_model)
+    ctx = workflow.Context.open(ws.root, model=str(tiny_model))
+    try:
+        outcome = html_report.build(ctx)
+    finally:
+        ctx.close()
+    n_images = len(list(find_images(ws.root / "data")))
+    assert n_images > 300 and outcome.thumbs_bytes > 0
+    assert outcome.size_bytes == outcome.html_bytes + outcome.thumbs_bytes
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            thumbs: list[str] = []
+            problems: list[str] = []
+            page.on("request", lambda r: "/thumbs/" in r.url and thumbs.append(r.url))
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(outcome.out.resolve().as_uri(), wait_until="load")
+
+            # The first page of tiles only; thumbnails far below are not fetched yet.
+            tiles = page.locator("#grid .tile")
+            assert tiles.count() == 240 < n_images
+            assert len(thumbs) < n_images
+
+            # Scrolling down draws the rest and loads each thumbnail as it comes into view.
+            seen: set[int] = set()
+            for _ in range(200):
+                visible = page.evaluate(
+                    """() => [...document.querySelectorAll('#grid img')].filter(i => {
+                        const r = i.getBoundingClientRect();
+                        return r.bottom > 0 && r.top < innerHeight;
+                    }).map(i => +i.id.slice(2))"""
+                )
+                page.wait_for_function(
+                    """ids => ids.every(i => {
+                        const img = document.getElementById('im' + i);
+                        return img.complete && img.naturalWidth > 0;
+                    })""",
+                    arg=visible,
+                )
+                seen.update(visible)
+                if len(seen) == n_images:
+                    break
+                page.mouse.wheel(0, 700)
+                page.wait_for_timeout(50)
+            assert len(seen) == n_images and tiles.count() == n_images, (len(seen), n_images)
+            assert len(set(thumbs)) == n_images  # one file per image, each fetched once
+            assert not problems, problems
+
+            # A Japanese file name is shown as it is.
+            captions = page.eval_on_selector_all(
+                "#grid .tile .path", "els => els.map(e => e.textContent)"
+            )
+            assert japanese in captions
         finally:
             browser.close()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import sqlite3
 
+from konomi.i18n import t
+
 
 class ExitCode:
     """Process exit codes (see README, "Exit codes")."""
@@ -75,19 +77,16 @@ def is_sqlite_corruption(exc: sqlite3.Error) -> bool:
     return any(w in text for w in ("malformed", "not a database", "corrupt"))
 
 
-_OS_HINTS = {
-    errno.ENOSPC: "Free some disk space and run again; no image is lost (the next konomi command "
-    "finishes or rolls back any half-done move).",
-    getattr(errno, "EDQUOT", -1): "Your disk quota is full: free some space and run again.",
-    errno.EACCES: "Check the permissions of that file or folder (konomi needs to read and write "
-    "the workspace).",
-    errno.EPERM: "Check the permissions of that file or folder (konomi needs to read and write "
-    "the workspace).",
-    errno.EROFS: "The workspace is on a read-only disk: copy it somewhere writable.",
-    errno.ENOENT: "It may have been moved or deleted while konomi ran; run the command again.",
-    errno.ENOTDIR: "A path konomi expects to be a folder is a file: move that file away.",
-    errno.EISDIR: "A path konomi expects to be a file is a folder: move that folder away.",
-    errno.EFBIG: "A file grew beyond the size this system allows: free space or raise the limit.",
+_OS_HINTS = {  # errno → message key (konomi.i18n)
+    errno.ENOSPC: "errors.os.nospace",
+    getattr(errno, "EDQUOT", -1): "errors.os.quota",
+    errno.EACCES: "errors.os.access",
+    errno.EPERM: "errors.os.access",
+    errno.EROFS: "errors.os.readonly",
+    errno.ENOENT: "errors.os.missing",
+    errno.ENOTDIR: "errors.os.not_dir",
+    errno.EISDIR: "errors.os.is_dir",
+    errno.EFBIG: "errors.os.too_big",
 }
 
 
@@ -97,5 +96,5 @@ def from_os_error(exc: OSError) -> KonomiError:
     where = f": {exc.filename}" if exc.filename else ""
     if exc.filename2:
         where += f" → {exc.filename2}"
-    hint = _OS_HINTS.get(exc.errno or 0, "Run again with --debug to see where it happened.")
+    hint = t(_OS_HINTS.get(exc.errno or 0, "errors.os.other"))
     return KonomiError(f"{what}{where}", hint)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from konomi.errors import KonomiError
+from konomi.i18n import t
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -112,34 +113,39 @@ def _check_value(key: str, value: object, *, where: str) -> None:
     if key not in _RULES:
         return  # not a setting konomi.toml holds (e.g. a flag-only value)
     kind, *limits = _RULES[key]
-    problem = ""
+    problem, fields = "", {"value": _shown(value)}
     if kind == "number":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok or not math.isfinite(float(value)):  # type: ignore[arg-type]
-            problem = f"should be a number, got {_shown(value)}"
+            problem = "errors.settings.number"
         elif not limits[0] <= float(value) <= limits[1]:  # type: ignore[arg-type]
-            problem = f"should be between {limits[0]:g} and {limits[1]:g}, got {value}"
+            problem = "errors.settings.range"
+            fields = {"low": f"{limits[0]:g}", "high": f"{limits[1]:g}", "value": str(value)}
     elif kind == "whole":
         if not isinstance(value, int) or isinstance(value, bool):
-            problem = f"should be a whole number, got {_shown(value)}"
+            problem = "errors.settings.whole"
         elif not limits[0] <= value <= limits[1]:
-            problem = f"should be between {limits[0]} and {limits[1]}, got {value}"
+            problem = "errors.settings.range"
+            fields = {"low": str(limits[0]), "high": str(limits[1]), "value": str(value)}
     elif kind == "bool":
         if not isinstance(value, bool):
-            problem = f"should be true or false, got {_shown(value)}"
+            problem = "errors.settings.bool"
     elif kind == "text":
         if not isinstance(value, str) or not value.strip():
-            problem = f"should be text in quotes, got {_shown(value)}"
+            problem = "errors.settings.text"
     elif kind == "texts":
         if not isinstance(value, list | tuple) or not all(
             isinstance(v, str) and v.strip() for v in value
         ):
-            problem = f"should be a list of texts in quotes, got {_shown(value)}"
+            problem = "errors.settings.texts"
     elif kind == "choice" and (not isinstance(value, str) or value not in limits[0]):
-        shown = ", ".join(c for c in limits[0] if c)
-        problem = f"should be one of {shown}, got {_shown(value)}"
+        problem = "errors.settings.choice"
+        fields["choices"] = ", ".join(c for c in limits[0] if c)
     if problem:
-        raise KonomiError(f"{where}: '{key}' {problem}.", f"Example: {_example(key)}")
+        raise KonomiError(
+            t(problem, where=where, key=key, **fields),
+            t("errors.settings.example", example=_example(key)),
+        )
 
 
 def _shown(value: object) -> str:
@@ -160,18 +166,18 @@ def parse_settings(path: Path) -> Settings:
         raise _toml_error(path, text, exc) from None
     except RecursionError:
         raise KonomiError(
-            f"{path.name} is nested too deeply to be settings.",
-            "konomi.toml holds plain keys (model = …, like_threshold = …): see konomi init.",
+            t("errors.settings.nested", file=path.name), t("errors.settings.nested_hint")
         ) from None
     values: dict[str, object] = {}
     for key, value in data.items():
-        where = f"{path.name}, line {_line_of_key(text, key)}"
+        where = t("errors.settings.where_line", file=path.name, line=_line_of_key(text, key))
         if key not in KNOWN:
             close = difflib.get_close_matches(key, KNOWN, n=1, cutoff=0.6)
             raise KonomiError(
-                f"{where}: unknown key '{key}'"
-                + (f" — did you mean '{close[0]}'?" if close else "."),
-                f"Known keys: {', '.join(KNOWN)}.",
+                t("errors.settings.unknown_key_close", where=where, key=key, close=close[0])
+                if close
+                else t("errors.settings.unknown_key", where=where, key=key),
+                t("errors.settings.known_keys", keys=", ".join(KNOWN)),
             )
         _check_value(key, value, where=where)
         if _RULES[key][0] == "number":
@@ -184,8 +190,9 @@ def parse_settings(path: Path) -> Settings:
         check_thresholds(settings.dislike_threshold, settings.like_threshold)
     except KonomiError as exc:
         key = "like_threshold" if "like_threshold" in data else "dislike_threshold"
+        where = t("errors.settings.where_line", file=path.name, line=_line_of_key(text, key))
         raise KonomiError(
-            f"{path.name}, line {_line_of_key(text, key)}: {exc.message}", exc.hint
+            t("errors.settings.at", where=where, message=exc.message), exc.hint
         ) from None
     return settings
 
@@ -199,19 +206,22 @@ def _read(path: Path) -> str:
     except OSError as exc:
         if path.is_symlink():
             raise KonomiError(
-                f"{path.name} is a symbolic link; konomi reads its settings only from a plain "
-                "file in the workspace.",
-                "Replace the link with a copy of the settings file.",
+                t("errors.settings.symlink", file=path.name), t("errors.settings.symlink_hint")
             ) from None
-        raise KonomiError(f"Cannot read {path} ({exc.strerror or exc}).") from None
+        raise KonomiError(
+            t("errors.settings.cannot_read", path=path, reason=exc.strerror or exc)
+        ) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise KonomiError(f"{path.name} is not a regular file.", "Make it a plain text file.")
+            raise KonomiError(
+                t("errors.settings.not_regular", file=path.name),
+                t("errors.settings.not_regular_hint"),
+            )
         if info.st_size > MAX_SETTINGS_BYTES:
             raise KonomiError(
-                f"{path.name} is {info.st_size:,} bytes: too large to be settings.",
-                "konomi.toml holds a few plain keys; see konomi init for an example.",
+                t("errors.settings.too_large", file=path.name, size=f"{info.st_size:,}"),
+                t("errors.settings.too_large_hint"),
             )
         with os.fdopen(fd, "rb", closefd=False) as handle:
             raw = handle.read(MAX_SETTINGS_BYTES + 1)
@@ -221,8 +231,8 @@ def _read(path: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise KonomiError(
-            f"{path.name} is not UTF-8 text (byte {exc.start}).",
-            "Save it as UTF-8, or delete konomi.toml to use the defaults.",
+            t("errors.settings.not_utf8", file=path.name, byte=exc.start),
+            t("errors.settings.not_utf8_hint"),
         ) from None
 
 
@@ -242,19 +252,18 @@ def _toml_error(path: Path, text: str, exc: Exception) -> KonomiError:
     what = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "syntax error"
     if not found:
         return KonomiError(
-            f"{path.name} is not valid TOML: {message}",
-            "Fix it, or delete konomi.toml to use the defaults.",
+            t("errors.settings.toml", file=path.name, problem=message),
+            t("errors.settings.toml_hint"),
         )
     number = int(found.group(1))
     lines = text.splitlines()
     line = lines[number - 1].strip()[:120] if 0 < number <= len(lines) else ""
     key = line.split("=", 1)[0].strip().strip("\"'") if "=" in line else ""
-    where = f"line {number}" + (f" (key '{key}')" if key else "")
     shown = f": {line}" if line else ""
+    fields = {"file": path.name, "line": number, "key": key, "problem": what, "shown": shown}
     return KonomiError(
-        f"{path.name}, {where} is not valid TOML — {what}{shown}",
-        'Fix that line (text needs quotes: model = "owner/name"), or delete konomi.toml to '
-        "use the defaults.",
+        t("errors.settings.toml_line_key" if key else "errors.settings.toml_line", **fields),
+        t("errors.settings.toml_line_hint"),
     )
 
 
@@ -262,6 +271,6 @@ def check_thresholds(dislike: float, like: float) -> None:
     """Thresholds must satisfy 0 ≤ dislike ≤ like ≤ 1, or proposals make no sense."""
     if not (0.0 <= dislike <= like <= 1.0):
         raise KonomiError(
-            f"Thresholds must satisfy 0 <= dislike ({dislike}) <= like ({like}) <= 1.",
-            f"Example: --like-threshold {DEFAULT_LIKE} --dislike-threshold {DEFAULT_DISLIKE}",
+            t("errors.settings.thresholds", dislike=dislike, like=like),
+            t("errors.settings.thresholds_hint", like=DEFAULT_LIKE, dislike=DEFAULT_DISLIKE),
         )

@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from konomi.errors import KonomiError, WorkspaceBusy
+from konomi.i18n import t
 from konomi.settings import Settings, parse_settings
 
 LABELS = ("like", "dislike")
@@ -35,8 +36,8 @@ class Workspace:
         path = Path(chosen).expanduser()
         if not path.is_dir():
             raise KonomiError(
-                f"Workspace folder not found: {path}",
-                "Pass an existing folder with --root, or cd into your workspace.",
+                t("errors.workspace.not_found", path=path),
+                t("errors.workspace.not_found_hint"),
             )
         return cls(path.resolve())
 
@@ -92,13 +93,17 @@ class Workspace:
             self.state.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
             raise KonomiError(
-                f"{self.state} is a file, but konomi keeps its state in a folder there.",
-                "Move that file away (konomi recreates the folder), then run again.",
+                t("errors.workspace.state_is_file", path=self.state),
+                t("errors.workspace.state_is_file_hint"),
             ) from None
         except OSError as exc:
             raise KonomiError(
-                f"Cannot create {self.state} ({exc.strerror or exc}).",
-                "konomi needs a writable workspace for its cache, journal and lock.",
+                t(
+                    "errors.workspace.cannot_create_state",
+                    path=self.state,
+                    reason=exc.strerror or exc,
+                ),
+                t("errors.workspace.cannot_create_state_hint"),
             ) from None
         return self.state
 
@@ -185,8 +190,12 @@ def workspace_lock(
         fd = os.open(ws.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise KonomiError(
-            f"Cannot open the workspace lock {ws.rel(ws.lock_path)} ({exc.strerror or exc}).",
-            "konomi needs a writable .konomi/ folder in the workspace.",
+            t(
+                "errors.workspace.cannot_lock",
+                path=ws.rel(ws.lock_path),
+                reason=exc.strerror or exc,
+            ),
+            t("errors.workspace.cannot_lock_hint"),
         ) from None
     try:
         deadline = time.monotonic() + wait
@@ -194,17 +203,15 @@ def workspace_lock(
         while True:
             if waited and os.getppid() != _PARENT_AT_START:  # orphaned while waiting
                 raise WorkspaceBusy(
-                    f"Another konomi command was working in this workspace ({holder}), and"
-                    " this command's terminal or launcher has gone while it waited.",
-                    "Run this command again if it is still wanted.",
+                    t("errors.workspace.orphaned", holder=holder),
+                    t("errors.workspace.orphaned_hint"),
                 )
             if _try_lock(fd):
                 break
             holder = _read_holder(fd)
             if time.monotonic() >= deadline:
                 raise WorkspaceBusy(
-                    f"Another konomi command is working in this workspace ({holder}).",
-                    "Wait for it to finish (or stop it), then run this command again.",
+                    t("errors.workspace.busy", holder=holder), t("errors.workspace.busy_hint")
                 )
             if on_wait and not waited:
                 on_wait(f"another konomi command ({holder})")

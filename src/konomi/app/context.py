@@ -13,6 +13,7 @@ from konomi.encode.encoder import Encoder, ModelFiles, resolve_model
 from konomi.encode.ingest import Embedded, embed_files
 from konomi.encode.text import TextEncoder, resolve_text_model
 from konomi.errors import JournalError, WorkspaceBusy
+from konomi.i18n import t
 from konomi.progress import Progress, Reporter
 from konomi.settings import DEFAULT_DISLIKE, DEFAULT_LIKE, Settings, check_thresholds
 from konomi.store.cache import EmbeddingCache
@@ -167,8 +168,6 @@ def repair_if_idle(ws: Workspace, warn: Callable[[str], None] | None = None) -> 
     except JournalError as exc:
         if warn is None:
             raise
-        warn(
-            f"{exc.message.removesuffix(' Nothing was moved.')} Commands that move files refuse "
-            "until it is fixed (see docs/safety.md, 'Inspect or reset the journal')."
-        )
+        problem = exc.message.removesuffix(" Nothing was moved.")
+        warn(t("errors.app.journal_unreadable", problem=problem))
         return None

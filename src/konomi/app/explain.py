@@ -21,6 +21,7 @@ from konomi.app.context import Context
 from konomi.app.reports.scores_csv import proposal
 from konomi.encode.images import Skipped
 from konomi.errors import KonomiError
+from konomi.i18n import t
 from konomi.store.heads import HeadRecord
 from konomi.workspace import Workspace
 
@@ -137,8 +138,7 @@ def training_set(ctx: Context, record: HeadRecord) -> TrainingSet:
     extra = record.info.get("extra", {})
     if "train_paths" not in extra:
         raise KonomiError(
-            f"Head {record.id} kept no list of its training images.",
-            "Retrain: uv run konomi train",
+            t("errors.app.no_train_list", head=record.id), t("errors.app.retrain_hint")
         )
     labels_of = {str(p): int(y) for p, y in zip(extra["train_paths"], extra["train_labels"])}
     present = [ws.abs(p) for p in labels_of if ws.abs(p).is_file()]
@@ -161,8 +161,7 @@ def explain(ctx, paths: list[Path], k: int = DEFAULT_K) -> ExplainOutcome:  # no
     missing = [p for p in paths if not p.is_file()]
     if missing:
         raise KonomiError(
-            f"No such image: {missing[0]}",
-            "Pass a path to an image file (relative to the current folder or the workspace).",
+            t("errors.app.no_such_image", path=missing[0]), t("errors.app.no_such_image_hint")
         )
     scored = score_paths(ctx, paths)
     record = scored.record

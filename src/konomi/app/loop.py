@@ -69,9 +69,8 @@ def embed_all_labelled(
     missing = [ws.rel(ws.train_dir(lb)) for lb in LABELS if not ws.train_dir(lb).is_dir()]
     if missing and not roots:
         raise KonomiError(
-            f"Training folder(s) missing: {', '.join(missing)}",
-            "Create them and put images in: data/train/like/ (liked) and data/train/dislike/ "
-            f"(not liked), under {ws.root}",
+            t("errors.app.train_missing", folders=", ".join(missing)),
+            t("errors.app.train_missing_hint", root=ws.root),
         )
     skipped: list[Skipped] = []
     paths, labels = labelled_images(ws, skipped)
@@ -99,9 +98,12 @@ def export_pool(ctx: Context, path: Path) -> PoolOutcome:
     embedded, y, skipped = embed_labelled(ctx)
     if not len(y):
         raise KonomiError(
-            f"No readable images in {ctx.ws.rel(ctx.ws.train_dir('like'))}/ or "
-            f"{ctx.ws.rel(ctx.ws.train_dir('dislike'))}/ to simulate on.",
-            "Label some images first: the simulation replays the loop on your labelled images.",
+            t(
+                "errors.app.nothing_to_simulate",
+                like=ctx.ws.rel(ctx.ws.train_dir("like")),
+                dislike=ctx.ws.rel(ctx.ws.train_dir("dislike")),
+            ),
+            t("errors.app.nothing_to_simulate_hint"),
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     rel = np.asarray([ctx.ws.rel(p) for p in embedded.paths], dtype=str)

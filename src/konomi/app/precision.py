@@ -26,6 +26,7 @@ from konomi.encode.quantize import (
     quantized_files,
 )
 from konomi.errors import KonomiError
+from konomi.i18n import t
 from konomi.progress import Progress, Reporter
 from konomi.settings import Settings
 from konomi.store.cache import EmbeddingCache
@@ -59,29 +60,21 @@ def choose_model(
     precision = ctx.settings.precision
     if precision not in PRECISIONS:
         raise KonomiError(
-            f"Unknown precision '{precision}'.", f"Choose one of: {', '.join(PRECISIONS)}."
+            t("errors.app.unknown_precision", precision=precision),
+            t("errors.app.choose_one", choices=", ".join(PRECISIONS)),
         )
     if precision == "fp32":
         return fp32
     if choose_providers(ctx.settings.device)[0] != "CPUExecutionProvider":
-        ctx.reporter.warn(
-            "int8 speeds up the CPU only; on this accelerator konomi uses fp32 (it is faster)."
-        )
+        ctx.reporter.warn(t("errors.app.int8_accelerator"))
         return fp32
     int8 = quantized_files(fp32, fallback_dir=ctx.ws.state / "int8", progress=ctx.progress)
     verdict = _verdict(ctx, fp32, int8, min_spearman, min_agreement)
     if verdict is None:
-        ctx.reporter.warn(
-            f"int8 not used: it is checked on your labelled images first, and that needs at "
-            f"least {MIN_PER_CLASS} readable images in each of data/train/like and "
-            "data/train/dislike. Using fp32."
-        )
+        ctx.reporter.warn(t("errors.app.int8_unchecked", n=MIN_PER_CLASS))
         return fp32
     if not verdict.passed:
-        ctx.reporter.warn(
-            f"int8 refused: {verdict.describe()}. Using fp32 instead (set precision = "
-            '"fp32" in konomi.toml to skip this check).'
-        )
+        ctx.reporter.warn(t("errors.app.int8_refused", why=verdict.describe()))
         return fp32
     return int8
 

@@ -10,6 +10,7 @@ import numpy as np
 from konomi.app.context import Context
 from konomi.encode.ingest import Embedded
 from konomi.errors import KonomiError, NoHeadError
+from konomi.i18n import t
 from konomi.learn.active import informativeness
 from konomi.store.heads import HeadRecord, load_head
 
@@ -55,8 +56,8 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
         dim = record.info.get("dim")
         if dim and X.shape[1] != dim:
             raise KonomiError(
-                f"The head expects {dim}-d embeddings, the model gives {X.shape[1]}.",
-                "Retrain: uv run konomi train",
+                t("errors.app.head_dim", expected=dim, got=X.shape[1]),
+                t("errors.app.retrain_hint"),
             )
         scores[rows] = _predict(ctx, record, X)
     n_labeled = sum(record.info.get("counts", {}).values()) or None

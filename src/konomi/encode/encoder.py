@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from konomi.errors import ModelError
+from konomi.i18n import t
 from konomi.progress import Progress
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -48,16 +49,16 @@ class Preprocess:
             cfg = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ModelError(
-                f"The model's preprocessing file is not valid JSON: {path} ({exc})",
-                "Re-download the model, or fix that file.",
+                t("errors.model.cfg_json", path=path, problem=exc),
+                t("errors.model.cfg_json_hint"),
             ) from None
         if not isinstance(cfg, dict):
-            raise ModelError(f"{path} should hold a JSON object.")
+            raise ModelError(t("errors.model.cfg_object", path=path))
         missing = [k for k in ("size", "mean", "std") if k not in cfg]
         if missing:
             raise ModelError(
-                f"{path} lacks the key(s) {', '.join(missing)}.",
-                "A preprocess_cfg.json needs at least size, mean and std.",
+                t("errors.model.cfg_keys", path=path, keys=", ".join(missing)),
+                t("errors.model.cfg_keys_hint"),
             )
         try:
             size = cfg["size"]
@@ -67,7 +68,7 @@ class Preprocess:
             if len(mean) != 3 or len(std) != 3 or size <= 0 or min(std) <= 0:
                 raise ValueError("mean and std need 3 values, size and std must be positive")
         except (TypeError, ValueError, IndexError) as exc:
-            raise ModelError(f"{path} has invalid values ({exc}).") from None
+            raise ModelError(t("errors.model.cfg_values", path=path, problem=exc)) from None
         interpolation = str(cfg.get("interpolation", "bicubic")).lower()
         if interpolation not in _RESAMPLE:
             interpolation = "bicubic"
@@ -153,12 +154,7 @@ def _from_layout(value: str, folder: Path, model_id: str | None = None) -> Model
     if not onnx_path.is_file() and (folder / "model.onnx").is_file():
         onnx_path = folder / "model.onnx"
     if not onnx_path.is_file():
-        raise ModelError(
-            f"Model folder {folder} has no visual/model.onnx.",
-            "Expected the Immich layout: config.json, visual/model.onnx, "
-            "visual/preprocess_cfg.json (or model.onnx in the folder itself). Or pass the .onnx "
-            "file itself with --model.",
-        )
+        raise ModelError(t("errors.model.no_onnx", folder=folder), t("errors.model.no_onnx_hint"))
     cfg = onnx_path.with_name("preprocess_cfg.json")
     pre = Preprocess.from_file(cfg) if cfg.exists() else Preprocess()
     if model_id is None:
@@ -171,7 +167,10 @@ def resolve_model(value: str, progress: Progress | None = None) -> ModelFiles:
     path = Path(value).expanduser()
     if value.lower().endswith(".onnx"):
         if not path.is_file():
-            raise ModelError(f"Model file not found: {path}", "Check the path given to --model.")
+            raise ModelError(
+                t("errors.model.file_not_found", path=path),
+                t("errors.model.file_not_found_hint"),
+            )
         cfg = path.with_name("preprocess_cfg.json")
         pre = Preprocess.from_file(cfg) if cfg.exists() else Preprocess()
         return ModelFiles(value, f"{path.stem}@{_local_fingerprint(path)}", path, pre)
@@ -179,10 +178,7 @@ def resolve_model(value: str, progress: Progress | None = None) -> ModelFiles:
         return _from_layout(value, path.resolve())
     looks_like_repo = value.count("/") == 1 and not value.startswith((".", "/", "~"))
     if not looks_like_repo or path.exists():
-        raise ModelError(
-            f"Model not found: {value}",
-            "Pass a Hugging Face repo id (owner/name), a model folder, or a .onnx file.",
-        )
+        raise ModelError(t("errors.model.not_found", value=value), t("errors.model.not_found_hint"))
     snapshot = _download(value, progress)
     return _from_layout(value, snapshot, model_id=f"{value}@{snapshot.name[:12]}")
 
@@ -216,16 +212,12 @@ def _download(
             folder = snapshot_download(repo_id, allow_patterns=patterns)
     except RepositoryNotFoundError:
         raise ModelError(
-            f"Hugging Face has no model '{repo_id}' (or it is private).",
-            "Check the name, e.g. immich-app/ViT-B-32__openai.",
+            t("errors.model.no_repo", repo=repo_id), t("errors.model.no_repo_hint")
         ) from None
     except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as exc:
         raise ModelError(
-            f"The model '{repo_id}' is not downloaded yet and cannot be downloaded now "
-            f"({type(exc).__name__}).",
-            "Fix: connect to the internet once and rerun (it is cached afterwards; unset "
-            "HF_HUB_OFFLINE if set), or pass a local copy: --model /path/to/model-folder "
-            "(or /path/to/model.onnx).",
+            t("errors.model.offline", repo=repo_id, why=type(exc).__name__),
+            t("errors.model.offline_hint"),
         ) from None
     return Path(folder)
 
@@ -267,13 +259,14 @@ def choose_providers(device: str) -> list[str]:
         return [*chosen[:1], "CPUExecutionProvider"]
     if device not in DEVICE_PROVIDERS:
         raise ModelError(
-            f"Unknown device '{device}'.", f"Choose one of: auto, {', '.join(DEVICE_PROVIDERS)}."
+            t("errors.model.unknown_device", device=device),
+            t("errors.app.choose_one", choices=", ".join(["auto", *DEVICE_PROVIDERS])),
         )
     provider = DEVICE_PROVIDERS[device]
     if provider not in available:
         raise ModelError(
-            f"Device '{device}' is not available here (ONNX Runtime has {', '.join(available)}).",
-            "Use --device auto or cpu, or install the matching onnxruntime package.",
+            t("errors.model.device_unavailable", device=device, available=", ".join(available)),
+            t("errors.model.device_unavailable_hint"),
         )
     return [provider] if device == "cpu" else [provider, "CPUExecutionProvider"]
 
@@ -347,16 +340,18 @@ class Encoder:
         except Exception as exc:  # noqa: BLE001 - ORT raises many types for a bad file
             first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
             raise ModelError(
-                f"The model file does not load: {path} ({type(exc).__name__}: {first})",
-                "The file may be truncated or not an ONNX model; delete it and download again, "
-                "or pass another --model.",
+                t(
+                    "errors.model.does_not_load",
+                    path=path,
+                    problem=f"{type(exc).__name__}: {first}",
+                ),
+                t("errors.model.does_not_load_hint"),
             ) from None
         got = self.session.get_providers()
         if device not in ("auto", "cpu") and providers[0] not in got:
             raise ModelError(
-                f"Device '{device}' could not be used: ONNX Runtime fell back to {got[0]}.",
-                "Check the drivers and libraries of that device (uv run konomi check-env), "
-                "or use --device cpu.",
+                t("errors.model.fell_back", device=device, got=got[0]),
+                t("errors.model.fell_back_hint"),
             )
         self.accelerated = got[0] != "CPUExecutionProvider"
         self.threads = threads
@@ -367,23 +362,23 @@ class Encoder:
         inputs = self.session.get_inputs()
         outputs = self.session.get_outputs()
         if len(inputs) != 1:
-            raise ModelError(f"{path}: expected one image input, found {len(inputs)}.")
+            raise ModelError(t("errors.model.inputs", path=path, n=len(inputs)))
         shape = inputs[0].shape
         if len(shape) != 4 or shape[1] not in (3, "3"):
             raise ModelError(
-                f"{path}: the input should be an image batch [N, 3, H, W], found {shape}.",
-                "Use the visual (image) tower of a CLIP model.",
+                t("errors.model.input_shape", path=path, shape=shape),
+                t("errors.model.input_shape_hint"),
             )
         self.input_name = inputs[0].name
         h, w = shape[2], shape[3]
         if isinstance(h, int) and isinstance(w, int):
             if h != w:
-                raise ModelError(f"{path}: non-square input {h}x{w} is not supported.")
+                raise ModelError(t("errors.model.non_square", path=path, h=h, w=w))
             size = h
         else:
             size = files.preprocess.size or 224
         if size < 8:
-            raise ModelError(f"{path}: input size {size} px is too small to be an image model.")
+            raise ModelError(t("errors.model.too_small", path=path, size=size))
         self.preprocess = files.preprocess.with_size(size)
         self.size = size
         batch = shape[0]
@@ -391,8 +386,8 @@ class Encoder:
         out_shape = outputs[0].shape
         if len(out_shape) != 2:
             raise ModelError(
-                f"{path}: the output should be embeddings [N, d], found shape {out_shape}.",
-                "Use the visual tower's embedding output.",
+                t("errors.model.output_shape", path=path, shape=out_shape),
+                t("errors.model.output_shape_hint"),
             )
         self.dim = out_shape[1] if isinstance(out_shape[1], int) else None
         if self.dim is None:
@@ -420,12 +415,12 @@ class Encoder:
         except Exception as exc:  # noqa: BLE001 - ORT raises many types for a model that fails
             first = (str(exc).strip().splitlines() or [""])[0][:300]
             raise ModelError(
-                f"The model failed on a batch of images ({type(exc).__name__}: {first})",
-                "The model may be damaged or not a CLIP image encoder; pass another --model.",
+                t("errors.model.batch_failed", problem=f"{type(exc).__name__}: {first}"),
+                t("errors.model.batch_failed_hint"),
             ) from None
         out = np.asarray(out, dtype=np.float32)
         if out.ndim != 2 or out.shape[0] != len(batch):
-            raise ModelError(f"The model returned shape {out.shape}; expected ({len(batch)}, d).")
+            raise ModelError(t("errors.model.batch_shape", shape=out.shape, n=len(batch)))
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 

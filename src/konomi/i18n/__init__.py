@@ -10,20 +10,27 @@ Hints name commands with `{cmd}` (`uv run konomi`, or what KONOMI_COMMAND says),
 1. `language = "ja" | "en"` in konomi.toml (the CLI calls `set_language` once it has read it);
 2. else `KONOMI_LANG`;
 3. else the locale: `LC_ALL`, `LC_MESSAGES`, `LANG` — the first one set — beginning with `ja`.
+
+The review page is the exception to 3: when neither konomi.toml nor KONOMI_LANG says, it follows
+the browser (`from_browser`), and its server answers each request in the page's language
+(`speaking` sets a language for one block of one thread).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import string
+from collections.abc import Iterator
+from contextvars import ContextVar
 
 from konomi import COMMAND
-from konomi.i18n import core, library, text
+from konomi.i18n import core, errors, library, page, text
 
 LANGUAGES = ("en", "ja")
 DEFAULT = "en"
 
-_AREAS = (core.MESSAGES, library.MESSAGES, text.MESSAGES)
+_AREAS = (core.MESSAGES, errors.MESSAGES, library.MESSAGES, page.MESSAGES, text.MESSAGES)
 
 
 def _merge() -> dict[str, dict[str, str]]:
@@ -38,13 +45,28 @@ def _merge() -> dict[str, dict[str, str]]:
 
 CATALOG = _merge()
 _chosen: str | None = None
+_speaking: ContextVar[str | None] = ContextVar("konomi_speaking", default=None)
+
+
+def requested() -> str | None:
+    """The language KONOMI_LANG asks for; None when it is not set."""
+    asked = os.environ.get("KONOMI_LANG", "").strip().lower()
+    if asked:
+        return asked[:2] if asked[:2] in LANGUAGES else DEFAULT
+    return None
+
+
+def from_browser(accept_language: str | None) -> str:
+    """The language a browser asks for (its Accept-Language header): Japanese first, or English."""
+    first = (accept_language or "").split(",")[0].strip().lower()
+    return "ja" if first.startswith("ja") else DEFAULT
 
 
 def from_environment() -> str:
     """The language the environment asks for: KONOMI_LANG, else the locale, else English."""
-    asked = os.environ.get("KONOMI_LANG", "").strip().lower()
+    asked = requested()
     if asked:
-        return asked[:2] if asked[:2] in LANGUAGES else DEFAULT
+        return asked
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name, "")
         if value:
@@ -60,9 +82,25 @@ def set_language(language: str | None) -> None:
     _chosen = language
 
 
+@contextlib.contextmanager
+def speaking(language: str | None) -> Iterator[None]:
+    """Messages in `language` inside the block, in this thread only (None: no change).
+
+    For work that has its own language at hand — a workspace's konomi.toml, the page a request
+    came from — while the process may be speaking another.
+    """
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}")
+    token = _speaking.set(language or _speaking.get())
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
 def language() -> str:
     """The language messages are shown in now."""
-    return _chosen or from_environment()
+    return _speaking.get() or _chosen or from_environment()
 
 
 def command() -> str:
@@ -76,6 +114,13 @@ def t(key: str, lang: str | None = None, /, **fields: object) -> str:
     texts = CATALOG[key]
     text = texts.get(lang or language()) or texts[DEFAULT]
     return text.format_map({"cmd": command(), **fields})
+
+
+def template(key: str, lang: str | None = None) -> str:
+    """The message `key` with its fields left for a page's script to fill (only `{cmd}` is
+    filled here): the texts the review page and the report show."""
+    texts = CATALOG[key]
+    return (texts.get(lang or language()) or texts[DEFAULT]).replace("{cmd}", command())
 
 
 def fields_of(text: str) -> set[str]:

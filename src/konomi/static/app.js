@@ -19,19 +19,67 @@
   let tasteShown = false;
   const previews = new Map(); // item id -> Promise<object URL | null>
 
+  // -- words -------------------------------------------------------------------------------
+  // Every text comes from the server's catalog (GET /api/messages), in konomi.toml's language
+  // or KONOMI_LANG's when one is set, else in the browser's. Until it arrives (or if it never
+  // does) the page keeps the English of index.html, and these two say why nothing works.
+  let lang = 'en';
+  let M = {
+    'error.no_server':
+      'The review server does not answer (was it stopped?). Start it again: konomi review',
+    'error.session_ended': 'This session has ended. Open the link that konomi review printed.',
+  };
+  function t(key, fields = {}) {
+    const text = M[key] ?? key;
+    return text.replace(/\{(\w+)\}/g, (all, name) => (name in fields ? String(fields[name]) : all));
+  }
+
+  function translatePage() {
+    document.documentElement.lang = lang;
+    for (const node of document.querySelectorAll('[data-i18n]')) {
+      node.textContent = t(node.dataset.i18n);
+    }
+    for (const node of document.querySelectorAll('[data-i18n-html]')) {
+      node.innerHTML = t(node.dataset.i18nHtml); // the catalog's own markup: <kbd>, <code>, <em>
+    }
+    for (const node of document.querySelectorAll('[data-i18n-title]')) {
+      node.title = t(node.dataset.i18nTitle);
+    }
+    for (const node of document.querySelectorAll('[data-i18n-aria]')) {
+      node.setAttribute('aria-label', t(node.dataset.i18nAria));
+    }
+  }
+
+  async function loadMessages() {
+    try {
+      const data = await api('/api/messages');
+      const browser = (navigator.language || '').toLowerCase().startsWith('ja') ? 'ja' : 'en';
+      lang = data.language || browser;
+      M = data.messages[lang] || data.messages.en;
+      translatePage();
+    } catch (err) {
+      toast(err.message, true);
+    }
+  }
+
   // -- talking to the server -------------------------------------------------------------
   async function api(path, body) {
-    const options = { cache: 'no-store', credentials: 'same-origin' };
+    // The server answers in the page's language (its refusals, its toasts).
+    const options = {
+      cache: 'no-store',
+      credentials: 'same-origin',
+      headers: { 'Accept-Language': lang },
+    };
     if (body !== undefined) {
       options.method = 'POST';
-      options.headers = { 'Content-Type': 'application/json' };
+      options.headers['Content-Type'] = 'application/json';
       options.body = JSON.stringify(body);
     }
     let response;
     try {
       response = await fetch(path, options);
     } catch (err) {
-      throw new Error('The review server does not answer (was it stopped?). Start it again: konomi review');
+      throw new Error(t('error.no_server'));
     }
     let data = null;
     try {
@@ -41,9 +89,9 @@
     }
     if (!data) {
       if (response.status === 401 || response.status === 403) {
-        throw new Error('This session has ended. Open the link that konomi review printed.');
+        throw new Error(t('error.session_ended'));
       }
-      throw new Error(`The server answered ${response.status}.`);
+      throw new Error(t('error.status', { status: response.status }));
     }
     return data;
   }
@@ -79,18 +127,18 @@
     const { done, left, items, thresholds } = state;
     const total = done + left;
     $('progress-fill').style.width = total ? `${(100 * done) / total}%` : '0%';
-    $('progress-text').textContent = `${done} done · ${left} left`;
-    $('head').textContent = state.head ? `head ${state.head}` : 'no head yet';
+    $('progress-text').textContent = t('progress', { done, left });
+    $('head').textContent = state.head ? t('head', { head: state.head }) : t('no_head');
     const badge = $('new-labels');
     badge.textContent = `+${state.new_labels}`;
     badge.classList.toggle('hidden', !state.new_labels);
-    badge.title = `${state.new_labels} new label(s) since this head was trained`;
+    badge.title = t('new_labels', { n: state.new_labels });
     $('note').textContent = state.note || '';
     $('note').classList.toggle('hidden', !state.note);
     $('tick-dislike').style.left = `${100 * thresholds.dislike}%`;
     $('tick-like').style.left = `${100 * thresholds.like}%`;
-    $('legend-dislike').textContent = `dislike ≤ ${thresholds.dislike.toFixed(2)}`;
-    $('legend-like').textContent = `like ≥ ${thresholds.like.toFixed(2)}`;
+    $('legend-dislike').textContent = t('legend_dislike', { value: thresholds.dislike.toFixed(2) });
+    $('legend-like').textContent = t('legend_like', { value: thresholds.like.toFixed(2) });
     renderRetrain();
     renderWords();
 
@@ -106,9 +154,11 @@
     if (!current) {
       shownId = null;
       const c = state.counts;
-      $('empty-text').textContent =
-        `This round: ${c.liked} liked, ${c.disliked} disliked, ${c.skipped} skipped. ` +
-        'Retrain to learn from your answers; skipped images come back in the next round.';
+      $('empty-text').textContent = t('round_done', {
+        liked: c.liked,
+        disliked: c.disliked,
+        skipped: c.skipped,
+      });
       for (const id of ['score', 'proposal', 'name', 'folder']) $(id).textContent = '';
       $('score').textContent = '–';
       $('needle').classList.add('hidden');
@@ -127,16 +177,17 @@
     needle.classList.toggle('hidden', item.score === null);
     if (item.score !== null) needle.style.left = `${100 * item.score}%`;
     const proposal = $('proposal');
-    proposal.textContent = item.proposal || 'no model yet';
+    proposal.textContent = t(`proposal.${item.proposal || 'none'}`);
     proposal.className = `proposal ${item.proposal || ''}`;
     $('name').textContent = item.name;
     $('name').title = item.path;
     $('folder').textContent = item.folder;
     $('alike').classList.toggle('hidden', !item.alike);
-    $('alike-text').textContent = item.alike
-      ? `${item.alike} look-alike${item.alike > 1 ? 's' : ''} wait too (a burst): ` +
-        `Shift+L likes all ${item.alike + 1}, Shift+D dislikes all ${item.alike + 1}.`
-      : '';
+    $('alike-text').textContent = !item.alike
+      ? ''
+      : item.alike === 1
+        ? t('alike_one')
+        : t('alike_many', { n: item.alike, all: item.alike + 1 });
     renderThumbs(item.alike_items || [], 'alike-thumbs');
 
     if (shownId === item.id) return;
@@ -150,7 +201,7 @@
         photo.src = url;
       } else {
         photo.removeAttribute('src');
-        toast(`No preview for ${item.name}.`, true);
+        toast(t('no_preview', { name: item.name }), true);
       }
       photo.classList.remove('loading');
     });
@@ -180,8 +231,9 @@
       const known = r.total !== null && r.total > 0;
       fill.classList.toggle('indeterminate', !known);
       fill.style.width = known ? `${(100 * r.done) / r.total}%` : '';
-      $('retrain-text').textContent =
-        `Retraining · ${r.stage}` + (known ? ` ${r.done}/${r.total}` : '…');
+      $('retrain-text').textContent = known
+        ? t('retraining_count', { stage: r.stage, done: r.done, total: r.total })
+        : t('retraining', { stage: r.stage });
     }
   }
 
@@ -230,10 +282,9 @@
     toastTimer = setTimeout(() => node.classList.add('hidden'), error ? 7000 : 2600);
   }
 
-  const FLASH = { like: 'Liked ♥', dislike: '✕ Disliked', skip: 'Skipped', undo: '↶ Undone' };
   function flash(kind) {
     const node = $('flash');
-    node.textContent = FLASH[kind];
+    node.textContent = t(`flash.${kind}`);
     node.className = `flash ${kind}`;
     void node.offsetWidth; // restart the animation
   }
@@ -409,5 +460,5 @@
   });
 
   // The first state is fetched through the queue too: keys pressed before it arrives wait for it.
-  enqueue(() => refresh().then(poll));
+  enqueue(() => loadMessages().then(refresh).then(poll));
 })();

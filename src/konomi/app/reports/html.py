@@ -1,39 +1,48 @@
-"""The HTML report: `reports/index.html`, one self-contained file that opens offline.
+"""The HTML report: `reports/index.html` and its thumbnails in `reports/thumbs/`; opens offline.
 
-Everything is inside the file: thumbnails as inline JPEG data URIs, plots as inline PNG data URIs,
-the explanations as inline JSON, the filters as a few lines of inline script. It fetches nothing
-(no fonts, no scripts, no links to any server), so it can be mailed, archived, or opened on a
-plane, and it leaks nothing about the person's photos when it is opened.
+The page and its folder are everything: plots as inline PNG data URIs, the data as inline JSON,
+the script inline, thumbnails as small WebP files beside it. It fetches nothing from any server
+(no fonts, no scripts, no links), so the folder can be zipped, archived, or opened on a plane,
+and it leaks nothing about the person's photos when it is opened.
 
-What it shows, for the current head:
-- every image under data/ and in the libraries (`libraries` in konomi.toml) in score order, with filters like / dislike / unsure / suspects /
+It scales: a thumbnail costs ~2 kB once, named by the image's content (a second report of the
+same photos decodes nothing), and the page draws its grid a few hundred tiles at a time as the
+reader scrolls, each thumbnail loaded only when it comes near the screen. A 100,000-image report
+opens in under 3 s on two busy cores (docs/performance.md, "The HTML report").
+
+What it shows, for the current head, in the language in force (`konomi.i18n`):
+- every image under data/ and in the libraries (`libraries` in konomi.toml) in score order, with
+  filters like / dislike / unsure / suspects /
   bursts;
 - the score histogram, the reliability curve of the head's out-of-fold scores (does 0.7 mean
   liked 70 % of the time?), and the learning curve across every saved head;
 - the suspect labels (konomi suspects), and bursts of near-duplicates (duplicates.group);
 - on click, an image's explanation: its nearest liked and disliked training images.
-
-Thumbnails are made once per image content and kept under `.konomi/thumbs/`, so a second report
-of the same photos costs no decoding.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import json
 import os
 import re
+import shutil
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 from PIL import Image
 
+from konomi import i18n
+from konomi.i18n import t
 from konomi.learn import duplicates
 from konomi.errors import KonomiError, UnreadableImage
 from konomi.app.explain import DEFAULT_K, TrainingSet
@@ -47,8 +56,11 @@ from konomi.app.library import library_images, library_labels
 from konomi.workspace import Workspace
 
 THUMB_PX = 128
-THUMB_QUALITY = 80
+THUMB_QUALITY = 60  # WebP: ~2 kB a photo, a third of a JPEG of the same look
+THUMB_NAME_CHARS = 20
+THUMBS_FOLDER = "thumbs"
 SUSPECTS_LISTED = 30
+BURSTS_LISTED = 200  # bursts listed by name; the "bursts" filter of the grid shows them all
 
 
 @dataclass
@@ -58,59 +70,94 @@ class ReportOutcome:
     head_id: str
     n_suspects: int  # training images flagged as likely mislabelled
     n_groups: int  # bursts of near-duplicates
-    size_bytes: int
+    size_bytes: int  # the page and its thumbnails together
     skipped: list[Skipped]
+    html_bytes: int = 0
+    thumbs_bytes: int = 0
 
 
 # -- thumbnails -----------------------------------------------------------------------------------
-def _placeholder(px: int) -> bytes:
-    """A plain grey JPEG for an image that can no longer be decoded (kept in the grid)."""
-    buf = io.BytesIO()
-    Image.new("RGB", (px, px), (128, 128, 128)).save(buf, "JPEG", quality=50)
-    return buf.getvalue()
+def thumb_name(digest: str) -> str:
+    """Where an image's thumbnail lives under `thumbs/`: named by its content, so it is made once.
+
+    80 bits of the content digest: a collision among even a million images is beyond reach, and
+    the short name keeps the page's data small at 100k images.
+    """
+    short = digest[:THUMB_NAME_CHARS]
+    return f"{short[:2]}/{short}.webp"
 
 
-def thumbnail(path: Path, digest: str, ws: Workspace, px: int = THUMB_PX) -> bytes:
-    """A JPEG at most `px` on its long side, from `.konomi/thumbs/` or made now and kept there."""
-    cached = ws.state / "thumbs" / str(px) / digest[:2] / f"{digest}.jpg"
+def write_thumbnail(path: Path, digest: str, folder: Path, px: int = THUMB_PX) -> int | None:
+    """Make `folder/thumb_name(digest)` unless it exists; its size, or None when unreadable.
+
+    An unreadable image gets no file (the page shows a grey tile), so that a decoder installed
+    later gives it a real thumbnail on the next report.
+    """
+    target = folder / thumb_name(digest)
     try:
-        return cached.read_bytes()
+        return target.stat().st_size
     except OSError:
         pass
     try:
         image = load_image(path, min_side=px)
     except UnreadableImage:
-        return _placeholder(px)
+        return None
     image.thumbnail((px, px), Image.Resampling.BICUBIC)
     buf = io.BytesIO()
-    image.save(buf, "JPEG", quality=THUMB_QUALITY, optimize=True)
+    image.save(buf, "WEBP", quality=THUMB_QUALITY, method=4)
     data = buf.getvalue()
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".{cached.name}.tmp-{os.getpid()}-{id(data)}")
-        tmp.write_bytes(data)
-        os.replace(tmp, cached)
-    except OSError:
-        pass  # a read-only workspace still gets its report
-    return data
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+    return len(data)
 
 
 def thumbnails(
-    paths: list[Path], digests: list[str], ws: Workspace, progress: Progress | None = None
+    paths: list[Path], digests: list[str], folder: Path, progress: Progress | None = None
 ) -> list[str]:
-    """Data URIs of every image's thumbnail, decoded on all cores."""
-    out: list[str] = [""] * len(paths)
+    """Every image's thumbnail written under `folder` (decoded on all cores); their names.
+
+    The name is "" for an image that cannot be decoded. Files of images no longer in the report
+    are removed, so the folder holds exactly what the page shows.
+    """
+    names: list[str] = [""] * len(paths)
     workers = max(1, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="konomi-thumb") as pool:
-        jobs = pool.map(lambda pd: thumbnail(pd[0], pd[1], ws), zip(paths, digests))
-        for i, data in enumerate(jobs):
-            out[i] = "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
-            if progress and (i % 32 == 0 or i == len(paths) - 1):
+        jobs = pool.map(lambda pd: write_thumbnail(pd[0], pd[1], folder), zip(paths, digests))
+        for i, size in enumerate(jobs):
+            if size is not None:
+                names[i] = digests[i][:THUMB_NAME_CHARS]
+            if progress and (i % 64 == 0 or i == len(paths) - 1):
                 progress("thumbnails", i + 1, len(paths))
-    return out
+    prune_thumbnails(folder, {n for n in names if n})
+    return names
+
+
+def prune_thumbnails(folder: Path, keep: set[str]) -> None:
+    """Remove thumbnails (and only thumbnails: `xx/<hex>.webp`) of images no longer shown."""
+    pattern = re.compile(r"[0-9a-f]{%d}\.webp" % THUMB_NAME_CHARS)
+    try:
+        shards = [d for d in folder.iterdir() if d.is_dir() and re.fullmatch("[0-9a-f]{2}", d.name)]
+    except OSError:
+        return
+    for shard in shards:
+        for entry in shard.iterdir():
+            if pattern.fullmatch(entry.name) and entry.name[:-5] not in keep:
+                entry.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            shard.rmdir()  # only when empty
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes of every file under `folder`."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 # -- plots ----------------------------------------------------------------------------------------
+CJK_FONTS = ("Hiragino Sans", "Noto Sans CJK JP", "Noto Sans JP", "Yu Gothic", "IPAexGothic")
+
+
 def _png(fig) -> str:  # noqa: ANN001 - a matplotlib Figure
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
@@ -129,17 +176,45 @@ def _pyplot():  # noqa: ANN202
     return plt
 
 
+def plot_language() -> str:
+    """The language of the text inside the plots: the report's, when a font can draw it.
+
+    Matplotlib draws its own glyphs; without a Japanese font it would draw empty boxes, so the
+    plots fall back to English there (the captions around them are still translated).
+    """
+    lang = i18n.language()
+    if lang != "ja":
+        return lang
+    _pyplot()
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    found = [name for name in CJK_FONTS if name in installed]
+    if not found:
+        return "en"
+    import matplotlib
+
+    matplotlib.rcParams["font.family"] = ["sans-serif"]
+    matplotlib.rcParams["font.sans-serif"] = [*found, "DejaVu Sans"]
+    return "ja"
+
+
 def plot_histogram(scores: np.ndarray, kinds: list[str], dislike: float, like: float) -> str:
     """Scores of every image, stacked by where it lives, with the thresholds in force."""
     plt = _pyplot()
+    lang = plot_language()
     fig, ax = plt.subplots(figsize=(4.6, 3.0))
     bins = np.linspace(0, 1, 21)
     groups = [
-        ("training: like", "#d9534f", [s for s, k in zip(scores, kinds) if k == "like"]),
-        ("training: dislike", "#337ab7", [s for s, k in zip(scores, kinds) if k == "dislike"]),
-        ("not in training", "#999999", [s for s, k in zip(scores, kinds) if k == ""]),
+        ("report.plot.train_like", "#d9534f", [s for s, k in zip(scores, kinds) if k == "like"]),
+        (
+            "report.plot.train_dislike",
+            "#337ab7",
+            [s for s, k in zip(scores, kinds) if k == "dislike"],
+        ),
+        ("report.plot.not_training", "#999999", [s for s, k in zip(scores, kinds) if k == ""]),
     ]
-    shown = [(n, c, v) for n, c, v in groups if v]
+    shown = [(t(n, lang), c, v) for n, c, v in groups if v]
     if shown:
         ax.hist(
             [v for _, _, v in shown],
@@ -148,12 +223,12 @@ def plot_histogram(scores: np.ndarray, kinds: list[str], dislike: float, like: f
             color=[c for _, c, _ in shown],
             label=[n for n, _, _ in shown],
         )
-    for t in (dislike, like):
-        ax.axvline(t, color="black", linestyle="--", linewidth=1)
+    for x in (dislike, like):
+        ax.axvline(x, color="black", linestyle="--", linewidth=1)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("score (probability you like it)")
-    ax.set_ylabel("images")
-    ax.set_title("Score histogram (dashed: thresholds)")
+    ax.set_xlabel(t("report.plot.score_axis", lang))
+    ax.set_ylabel(t("report.plot.images_axis", lang))
+    ax.set_title(t("report.plot.histogram_title", lang))
     if shown:
         ax.legend(fontsize=8)
     return _png(fig)
@@ -176,8 +251,9 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[tuple[floa
 def plot_reliability(y: np.ndarray, p: np.ndarray) -> str:
     """Out-of-fold score against how often those images were really liked."""
     plt = _pyplot()
+    lang = plot_language()
     fig, ax = plt.subplots(figsize=(3.4, 3.0))
-    ax.plot([0, 1], [0, 1], color="#bbbbbb", linewidth=1, label="perfect")
+    ax.plot([0, 1], [0, 1], color="#bbbbbb", linewidth=1, label=t("report.plot.perfect", lang))
     rows = reliability(y, p)
     if rows:
         xs, ys, ns = zip(*rows)
@@ -187,14 +263,14 @@ def plot_reliability(y: np.ndarray, p: np.ndarray) -> str:
             ys,
             s=[12 + 60 * n / max(ns) for n in ns],
             color="#5cb85c",
-            label="training images (out-of-fold)",
+            label=t("report.plot.oof", lang),
             zorder=3,
         )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("score")
-    ax.set_ylabel("share really liked")
-    ax.set_title("Reliability (calibration)")
+    ax.set_xlabel(t("report.plot.score_short", lang))
+    ax.set_ylabel(t("report.plot.share_liked", lang))
+    ax.set_title(t("report.plot.reliability_title", lang))
     ax.legend(fontsize=7, loc="upper left")
     return _png(fig)
 
@@ -221,16 +297,17 @@ def learning_curve(ws: Workspace) -> list[dict[str, object]]:
 def plot_learning_curve(points: list[dict[str, object]], current: str) -> str:
     """Cross-validated AUC and Brier of every saved head, in training order."""
     plt = _pyplot()
+    lang = plot_language()
     fig, ax = plt.subplots(figsize=(4.6, 3.0))
     xs = list(range(1, len(points) + 1))
     auc = [float(p["auc"]) if p["auc"] is not None else np.nan for p in points]  # type: ignore[arg-type]
     brier = [float(p["brier"]) if p["brier"] is not None else np.nan for p in points]  # type: ignore[arg-type]
-    ax.plot(xs, auc, marker="o", color="#5cb85c", label="AUC (higher is better)")
-    ax.plot(xs, brier, marker="s", color="#f0ad4e", label="Brier (lower is better)")
+    ax.plot(xs, auc, marker="o", color="#5cb85c", label=t("report.plot.auc", lang))
+    ax.plot(xs, brier, marker="s", color="#f0ad4e", label=t("report.plot.brier", lang))
     for x, p in zip(xs, points):
         if p["id"] == current:
             ax.annotate(
-                "current",
+                t("report.plot.current", lang),
                 (x, auc[x - 1]),
                 textcoords="offset points",
                 xytext=(0, 8),
@@ -240,9 +317,9 @@ def plot_learning_curve(points: list[dict[str, object]], current: str) -> str:
     step = max(1, -(-len(xs) // 12))  # at most 12 labelled ticks
     ax.set_xticks(xs[::step])
     ax.set_xticklabels([f"{x}\n{p['n']}" for x, p in zip(xs, points)][::step], fontsize=7)
-    ax.set_xlabel("saved head (and labels it was trained on)")
+    ax.set_xlabel(t("report.plot.heads_axis", lang))
     ax.set_ylim(0, 1.05)
-    ax.set_title("Learning curve across saved heads")
+    ax.set_title(t("report.plot.learning_title", lang))
     ax.legend(fontsize=7, loc="lower left")
     return _png(fig)
 
@@ -267,28 +344,41 @@ def _pct(x: object) -> str:
 
 
 def _summary(record: HeadRecord, dislike: float, like: float, n_images: int) -> str:
+    """The header's paragraph (HTML): which head scored what, how good it is, the thresholds."""
+    esc = html.escape
     info = record.info
     m = info.get("metrics") or {}
     c = info.get("counts") or {}
-    t = info.get("thresholds") or {}
-    target = t.get("target")
-    precision = ""
-    if (t.get("dislike"), t.get("like")) == (dislike, like) and "unsure_share" in t:
-        precision = (
-            f" Expected from cross-validation: like proposals right {_pct(t.get('like_precision'))}"
-            f", dislike proposals right {_pct(t.get('dislike_precision'))}; "
-            f"{_pct(t.get('unsure_share'))} unsure."
+    th = info.get("thresholds") or {}
+    target = th.get("target")
+    parts = [
+        t(
+            "report.summary.head",
+            n=n_images,
+            head=f"<b>{esc(record.id)}</b>",
+            created=esc(str(info.get("created", "?"))),
+            n_like=c.get("like", "?"),
+            n_dislike=c.get("dislike", "?"),
+            model=esc(str(info.get("model_id", "?"))),
+        ),
+        t("report.summary.cv", auc=_fmt(m.get("auc")), brier=_fmt(m.get("brier"))),
+        t(
+            "report.summary.thresholds_target" if target else "report.summary.thresholds",
+            like=f"{like:.2f}",
+            dislike=f"{dislike:.2f}",
+            target=f"{float(target):.0%}" if target else "",
+        ),
+    ]
+    if (th.get("dislike"), th.get("like")) == (dislike, like) and "unsure_share" in th:
+        parts.append(
+            t(
+                "report.summary.expected",
+                like=_pct(th.get("like_precision")),
+                dislike=_pct(th.get("dislike_precision")),
+                unsure=_pct(th.get("unsure_share")),
+            )
         )
-    return (
-        f"{n_images} images scored by head <b>{html.escape(record.id)}</b> "
-        f"(trained {html.escape(str(info.get('created', '?')))} on {c.get('like', '?')} like / "
-        f"{c.get('dislike', '?')} dislike with {html.escape(str(info.get('model_id', '?')))}). "
-        f"Cross-validated AUC {_fmt(m.get('auc'))}, Brier {_fmt(m.get('brier'))}. "
-        f"Thresholds: like ≥ {like:.2f}, dislike ≤ {dislike:.2f}"
-        + (f" (chosen for {float(target):.0%} precision)" if target else "")
-        + "."
-        + precision
-    )
+    return " ".join(parts)
 
 
 def build(
@@ -298,7 +388,17 @@ def build(
     duplicate_threshold: float = duplicates.DEFAULT_THRESHOLD,
     k: int = DEFAULT_K,
 ) -> ReportOutcome:
-    """Score every image under data/ with the current head and write the HTML report."""
+    """Score every image under data/ with the current head and write the HTML report.
+
+    In the workspace's language when its konomi.toml sets one, else in the language in force.
+    """
+    with i18n.speaking(ctx.settings.language or None):
+        return _build(ctx, out, duplicate_threshold=duplicate_threshold, k=k)
+
+
+def _build(
+    ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
+) -> ReportOutcome:
     from konomi.app.loop import all_images, repair_if_idle, score_paths
 
     ws: Workspace = ctx.ws
@@ -335,7 +435,7 @@ def build(
     try:
         found = in_workspace(ctx, top=SUSPECTS_LISTED)
     except KonomiError as exc:  # e.g. data/train emptied since the head was trained
-        ctx.reporter.warn(f"No suspect labels in the report: {exc.message}")
+        ctx.reporter.warn(t("report.no_suspects", reason=exc.message))
         found = Found([], 0, 0, record.id, False, [])
     suspect_of = {s.path: s for s in found.suspects}
 
@@ -347,8 +447,13 @@ def build(
     )
     group_of = duplicates.group_of(groups, len(rel))
 
-    uris = thumbnails(
-        [emb.paths[i] for i in order], [emb.digests[i] for i in order], ws, ctx.progress
+    target = out or ws.reports / "index.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    thumbs_dir = target.parent / THUMBS_FOLDER
+    # Reports before this one cached JPEG thumbnails in .konomi/thumbs/: nothing reads them now.
+    shutil.rmtree(ws.state / "thumbs", ignore_errors=True)
+    names = thumbnails(
+        [emb.paths[i] for i in order], [emb.digests[i] for i in order], thumbs_dir, ctx.progress
     )
     if ctx.progress:
         ctx.progress("plots", 0, None)
@@ -362,6 +467,7 @@ def build(
         items.append(
             {
                 "p": path,
+                "h": names[i],
                 "s": round(float(scores[i]), 4),
                 "l": proposal(float(scores[i]), dislike, like),
                 "f": "library" if emb.paths[order[i]] in from_library else ws.folder_of(path),
@@ -389,42 +495,94 @@ def build(
     }
     page = render(
         items=items,
-        uris=uris,
         groups=groups,
         suspects=[s for s in found.suspects if s.path in position],
         position=position,
         plots=plots,
         summary=_summary(record, dislike, like, len(rel)),
-        suspects_note=(
-            f"{found.n_flagged} of {found.n_train} training images look mislabelled "
-            + (
-                f"(cross-validation of head {record.id})."
-                if not found.recomputed
-                else "(fresh cross-validation: data/train changed since the last train)."
-            )
+        suspects_note=t(
+            "report.suspects.note_fresh" if found.recomputed else "report.suspects.note",
+            n=found.n_flagged,
+            total=found.n_train,
+            head=record.id,
         ),
         duplicate_threshold=duplicate_threshold,
     )
-    target = out or ws.reports / "index.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, target)
+    html_bytes = target.stat().st_size
+    thumbs_bytes = folder_size(thumbs_dir)
     return ReportOutcome(
         target,
         len(rel),
         record.id,
         found.n_flagged,
         len(groups),
-        target.stat().st_size,
+        html_bytes + thumbs_bytes,
         skipped + emb.unreadable + found.skipped,
+        html_bytes,
+        thumbs_bytes,
     )
+
+
+_LABEL_CODES = {"like": "L", "dislike": "D", "unsure": "U", "": "-"}
+
+
+def columns(items: list[dict[str, object]], groups: list[list[int]]) -> dict[str, object]:
+    """The page's data, one array per field rather than one object per image.
+
+    At 100,000 images an object per image costs twice the bytes and three times the browser's
+    parsing time: names repeated in every object, floats spelled out. Here scores are whole
+    numbers of 1/10,000, similarities of 1/1,000, proposals one letter each, folders indices
+    into a short list, neighbours k slots per image (-1: none). `rows()` in the tests and the
+    page's script read it back.
+    """
+    folders = sorted({str(it["f"]) for it in items})
+    folder_of = {f: i for i, f in enumerate(folders)}
+    out: dict[str, object] = {
+        "n": len(items),
+        "p": [it["p"] for it in items],
+        "h": [it["h"] for it in items],
+        "s": [round(float(it["s"]) * 10_000) for it in items],  # type: ignore[arg-type]
+        "l": "".join(_LABEL_CODES[str(it["l"])] for it in items),
+        "t": "".join(_LABEL_CODES[str(it["t"])] for it in items),
+        "folders": folders,
+        "f": [folder_of[str(it["f"])] for it in items],
+        "x": {
+            str(i): [x["rank"], round(x["c"] * 1000), int(x["flag"]), round(x["oof"] * 1000)]
+            for i, it in enumerate(items)
+            if (x := cast(dict[str, Any], it["x"]))
+        },
+        "groups": groups,
+    }
+    for key in ("nl", "nd"):
+        k = max((len(it[key]) for it in items), default=0)  # type: ignore[arg-type]
+        index: list[int] = []
+        similarity: list[int] = []
+        for it in items:
+            pairs = it[key]
+            for slot in range(k):
+                if slot < len(pairs):  # type: ignore[arg-type]
+                    j, sim = pairs[slot]  # type: ignore[index]
+                    index.append(int(j))
+                    similarity.append(round(float(sim) * 1000))
+                else:
+                    index.append(-1)
+                    similarity.append(0)
+        out[key], out[key + "s"], out[key + "k"] = index, similarity, k
+    return out
+
+
+def page_messages(lang: str | None = None) -> dict[str, str]:
+    """The texts the report's script shows (`report.js.*`), in one language."""
+    prefix = "report.js."
+    return {k[len(prefix) :]: i18n.template(k, lang) for k in i18n.CATALOG if k.startswith(prefix)}
 
 
 def render(
     *,
     items: list[dict[str, object]],
-    uris: list[str],
     groups: list[list[int]],
     suspects: list,  # list[Suspect]
     position: dict[str, int],
@@ -432,42 +590,37 @@ def render(
     summary: str,
     suspects_note: str,
     duplicate_threshold: float,
+    generated: str | None = None,
 ) -> str:
-    """The page: the template with the grid, the lists, the plots and the data filled in."""
+    """The page: the template with the lists, the plots, the texts and the data filled in.
+
+    The grid itself is drawn by the page's script from the data, a few hundred tiles at a time
+    as the reader scrolls, with thumbnails loaded lazily from `thumbs/`: a report of 100,000
+    images opens as fast as one of a hundred.
+    """
     esc = html.escape
-    tiles = []
-    for i, (item, uri) in enumerate(zip(items, uris)):
-        x = item["x"]
-        flag = bool(x and x["flag"])  # type: ignore[index]
-        badges = []
-        if flag:
-            badges.append('<span class="b sus">suspect</span>')
-        if item["g"] >= 0:  # type: ignore[operator]
-            members = groups[item["g"]]  # type: ignore[call-overload]
-            badges.append(f'<span class="b dup">burst of {len(members)}</span>')
-        tiles.append(
-            f'<figure class="tile {item["l"]}" data-i="{i}" data-l="{item["l"]}" '
-            f'data-s="{1 if flag else 0}" data-g="{item["g"]}" tabindex="0">'
-            f'<img id="im{i}" src="{uri}" alt="{esc(str(item["p"]))}">'
-            f"<figcaption><b>{float(item['s']):.2f}</b> {item['l']}{''.join(badges)}"  # type: ignore[arg-type]
-            f'<br><span class="path">{esc(str(item["p"]))}</span></figcaption></figure>'
-        )
     suspect_rows = []
     for s in suspects:
         i = position[s.path]
         suspect_rows.append(
             f'<tr data-open="{i}"><td>{s.rank}</td><td>{"●" if s.flagged else ""} '
-            f"{s.confidence:.0%}</td><td>{s.label}</td><td>{s.score:.2f}</td>"
+            f"{s.confidence:.0%}</td><td>{esc(t('report.label.' + s.label))}</td>"
+            f"<td>{s.score:.2f}</td>"
             f'<td><img class="mini" data-src="{i}" alt=""></td>'
             f'<td class="path">{esc(s.path)}</td></tr>'
         )
     group_rows = []
-    for g, members in enumerate(groups):
+    for g, members in enumerate(groups[:BURSTS_LISTED]):
         minis = "".join(
             f'<img class="mini" data-src="{i}" data-open="{i}" alt="{esc(str(items[i]["p"]))}">'
             for i in members
         )
-        group_rows.append(f'<div class="burst"><b>burst {g + 1}</b> ({len(members)}) {minis}</div>')
+        title = esc(t("report.bursts.row", n=g + 1, size=len(members)))
+        group_rows.append(f'<div class="burst"><b>{title}</b> {minis}</div>')
+    if len(groups) > BURSTS_LISTED:
+        group_rows.append(
+            f"<p>{esc(t('report.bursts.more', n=len(groups) - BURSTS_LISTED))}</p>"
+        )
     counts = {
         "all": len(items),
         "like": sum(it["l"] == "like" for it in items),
@@ -478,26 +631,31 @@ def render(
     }
     filters = "".join(
         f'<button data-filter="{name}"{" class=on" if name == "all" else ""}>'
-        f"{name} <small>{n}</small></button>"
+        f"{esc(t('report.filter.' + name))} <small>{n}</small></button>"
         for name, n in counts.items()
     )
     page = _template()
     fills = {
-        "{{SUMMARY}}": summary,
-        "{{GENERATED}}": esc(time.strftime("%Y-%m-%d %H:%M")),
-        "{{HISTOGRAM}}": plots["histogram"],
-        "{{RELIABILITY}}": plots["reliability"],
-        "{{LEARNING}}": plots["learning"],
-        "{{SUSPECTS_NOTE}}": esc(suspects_note),
-        "{{SUSPECT_ROWS}}": "".join(suspect_rows) or '<tr><td colspan="6">none</td></tr>',
-        "{{BURSTS_NOTE}}": esc(
-            f"{len(groups)} burst(s) of near-duplicates (cosine similarity ≥ "
-            f"{duplicate_threshold:g}): one decision can cover each burst."
+        "LANG": i18n.language(),
+        "SUMMARY": summary,
+        "GENERATED": esc(t("report.generated", when=generated or time.strftime("%Y-%m-%d %H:%M"))),
+        "HISTOGRAM": plots["histogram"],
+        "RELIABILITY": plots["reliability"],
+        "LEARNING": plots["learning"],
+        "SUSPECTS_NOTE": esc(suspects_note),
+        "SUSPECT_ROWS": "".join(suspect_rows)
+        or f'<tr><td colspan="6">{esc(t("report.none"))}</td></tr>',
+        "BURSTS_NOTE": esc(t("report.bursts.note", n=len(groups), threshold=f"{duplicate_threshold:g}")),
+        "BURST_ROWS": "".join(group_rows) or f"<p>{esc(t('report.none'))}</p>",
+        "FILTERS": filters,
+        "DATA": _script_json(
+            {**columns(items, groups), "m": page_messages(), "thumbs": THUMBS_FOLDER}
         ),
-        "{{BURST_ROWS}}": "".join(group_rows) or "<p>none</p>",
-        "{{FILTERS}}": filters,
-        "{{TILES}}": "".join(tiles),
-        "{{DATA}}": _script_json({"items": items, "groups": groups}),
     }
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return fills[name] if name in fills else esc(t(name))
+
     # One pass over the template only: a file named "{{DATA}}.jpg" stays a file name.
-    return re.sub(r"\{\{[A-Z_]+\}\}", lambda m: fills[m.group(0)], page)
+    return re.sub(r"\{\{([A-Za-z_.]+)\}\}", fill, page)

@@ -23,6 +23,7 @@ image stays where it is.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import threading
 from collections.abc import Callable
@@ -150,7 +151,7 @@ def scan(ctx: Context, paths: list[Path] | None = None) -> _Scan:
             None,
             None,
             ctx.thresholds(),
-            f"{exc.message} Label a few images, then retrain.",
+            t("page.server.no_head", message=exc.message),
             skipped + embedded.unreadable,
             library=library,
         )
@@ -392,22 +393,25 @@ class ReviewQueue:
         one journaled operation (one undo takes them all back).
         """
         if decision not in DECISIONS:
-            raise DecisionRefused(f"Unknown decision {decision!r}.", "Use like, dislike or skip.")
+            raise DecisionRefused(
+                t("page.server.unknown_decision", decision=repr(decision)),
+                t("page.server.unknown_decision_hint"),
+            )
         with self.lock:
             item = self.items.get(item_id)
             if item is None:
                 raise DecisionRefused(
-                    "That image is not part of this review.", "Reload the page to get the queue."
+                    t("page.server.not_in_review"), t("page.server.not_in_review_hint")
                 )
             if item.state != "pending":
                 raise DecisionRefused(
-                    f"{item.path.name} was already {PAST[item.state]} (in another tab?).",
-                    "Nothing was moved twice; the page now shows the next image.",
+                    t(f"page.server.already_{item.state}", name=item.path.name),
+                    t("page.server.already_hint"),
                 )
             if decision == "skip":
                 item.state, item.round = "skip", self.round
                 self.history.append(item.id)
-                return f"Skipped {item.path.name}."
+                return t("page.server.skipped", name=item.path.name)
             group = [item, *self._alike(item, self.pending())] if burst else [item]
             if item.in_library:  # a library is never changed: its images get a label instead
                 return self._label([it for it in group if it.in_library], decision)
@@ -463,16 +467,19 @@ class ReviewQueue:
         if not report.moved:
             _, reason = report.skipped[0]
             raise DecisionRefused(
-                f"{items[0].path.name} was not moved: {reason}.",
-                "It is out of the queue now; retrain (or restart the review) to scan again.",
+                t("page.server.not_moved", name=items[0].path.name, reason=reason),
+                t("page.server.not_moved_hint"),
             )
         first = report.moved[0][1]
-        done = f"{PAST[label].capitalize()} {first.name}"
-        if len(report.moved) > 1:
-            done += f" and {len(report.moved) - 1} look-alike(s)"
-        done += f" → {ws.rel(first.parent)}/"
+        burst = "burst_" if len(report.moved) > 1 else ""
+        done = t(
+            f"page.server.moved_{burst}{label}",
+            name=first.name,
+            n=len(report.moved) - 1,
+            folder=ws.rel(first.parent),
+        )
         if report.skipped:
-            done += f" ({len(report.skipped)} not moved: changed or gone)"
+            done += " " + t("page.server.some_not_moved", n=len(report.skipped))
         return done
 
     def _saw_own(self, op: int) -> None:
@@ -492,13 +499,13 @@ class ReviewQueue:
                 item = self.items[self.history.pop()]
                 item.state = "pending"
                 self._to_front(item)
-                return f"Back to {item.path.name}."
+                return t("page.server.back_to", name=item.path.name)
             ws = self.ws
             with workspace_lock(ws, wait=LOCK_WAIT, purpose="review undo"), Journal(ws) as journal:
                 journal.repair()
                 op = journal.last_undoable(kinds=["review"])
                 if op is None:
-                    return "Nothing to undo."
+                    return t("page.server.nothing_to_undo")
                 if journal.has_edits(op):
                     edits = journal.undo_edits(op, roots=library_roots(self.ctx))
                 else:
@@ -508,14 +515,15 @@ class ReviewQueue:
             self._saw_own(report.op)
             self.ctx.cache.follow_moves(report.moved)
             if not report.moved:
-                why = report.skipped[0][1] if report.skipped else "nothing left to move back"
-                raise DecisionRefused(f"Could not undo that decision: {why}.")
+                why = report.skipped[0][1] if report.skipped else t("page.server.nothing_left")
+                raise DecisionRefused(t("page.server.cannot_undo", why=why))
             for was, back in report.moved:
                 self._restore(op, was, back)
             self.new_labels = max(0, self.new_labels - len(report.moved))
             self._unlabelled([was for was, _ in report.moved])
             names = ", ".join(back.name for _, back in report.moved)
-            return f"Undone: {names} is back in {ws.rel(report.moved[0][1].parent)}/."
+            folder = ws.rel(report.moved[0][1].parent)
+            return t("page.server.undone", names=names, folder=folder)
 
     def _unlabel(self, op: int, undo_op: int, paths: list[str]) -> str:
         """Library images whose label an undo took back are the next ones to look at."""
@@ -571,8 +579,11 @@ class ReviewQueue:
             if self.retraining.running:
                 return False
             self.retraining = Retraining(running=True, stage="starting")
-        thread = threading.Thread(
-            target=self._retrain, args=(make_context, auto), name="konomi-retrain", daemon=True
+        thread = threading.Thread(  # in the language of the page that asked (konomi.i18n)
+            target=contextvars.copy_context().run,
+            args=(self._retrain, make_context, auto),
+            name="konomi-retrain",
+            daemon=True,
         )
         thread.start()
         return True
@@ -591,16 +602,19 @@ class ReviewQueue:
             progress("rescoring", 0, None)
             self.load(ctx, new_round=not auto)
             m = trained.metrics
-            state.message = (
-                f"Trained {trained.head_id} on {m.n_like} like / {m.n_dislike} dislike "
-                f"(AUC {m.auc:.2f}); scores refreshed."
+            state.message = t(
+                "page.server.trained",
+                head=trained.head_id,
+                n_like=m.n_like,
+                n_dislike=m.n_dislike,
+                auc=f"{m.auc:.2f}",
             )
             if auto:
                 state.message = t("text.retrain.auto", n_like=m.n_like, n_dislike=m.n_dislike)
         except KonomiError as exc:
             state.error = exc.message + (f" {exc.hint}" if exc.hint else "")
         except Exception as exc:  # noqa: BLE001 - a failed retrain must not take the page down
-            state.error = f"Retraining failed ({type(exc).__name__}: {exc})."
+            state.error = t("page.server.retrain_failed", problem=f"{type(exc).__name__}: {exc}")
         finally:
             state.running = False
             if ctx is not None:

@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from konomi import i18n
 from konomi.app.context import Context
 from konomi.app.review.guard import Guard, new_token
 from konomi.app.review.queue import ReviewQueue
@@ -52,11 +53,32 @@ def _error(exc: KonomiError, status: int, queue: ReviewQueue) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+def page_messages() -> dict[str, dict[str, str]]:
+    """Every text of the page (`page.*`, without the prefix), in every language."""
+    keys = [k for k in i18n.CATALOG if k.startswith("page.") and not k.startswith("page.server.")]
+    return {lang: {k[5:]: i18n.template(k, lang) for k in keys} for lang in i18n.LANGUAGES}
+
+
 def build_app(
-    queue: ReviewQueue, ctx_factory: Callable[[], Context], token: str, port: int
+    queue: ReviewQueue,
+    ctx_factory: Callable[[], Context],
+    token: str,
+    port: int,
+    language: str | None = None,
 ) -> Guard:
-    """The ASGI app: the routes behind the `Guard`. `ctx_factory()` opens a Context for retrain."""
+    """The ASGI app: the routes behind the `Guard`. `ctx_factory()` opens a Context for retrain.
+
+    `language`: the one konomi.toml or KONOMI_LANG set; None lets each browser choose its own.
+    """
     assets = _load_assets()
+    texts = {"language": language, "messages": page_messages()}
+
+    def lang_of(request: Request) -> str:
+        """The language of the server's answers: the setting, else what the page asks for."""
+        return language or i18n.from_browser(request.headers.get("accept-language"))
+
+    def messages(request: Request) -> JSONResponse:
+        return JSONResponse(texts)
 
     def asset(request: Request) -> Response:
         body, media = assets[request.url.path]
@@ -69,7 +91,8 @@ def build_app(
     def preview(request: Request) -> Response:
         item = queue.get(request.path_params["item_id"])
         if item is None:
-            return JSONResponse({"ok": False, "error": "No such image."}, status_code=404)
+            error = i18n.t("page.server.no_such_image", lang_of(request))
+            return JSONResponse({"ok": False, "error": error}, status_code=404)
         try:
             jpeg = previews.cached_preview(queue.ws, item.path, item.digest, item.identity)
         except UnreadableImage as exc:
@@ -82,12 +105,16 @@ def build_app(
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            raise KonomiError("The request body must be a JSON object.")
+            raise KonomiError(i18n.t("page.server.body_json", lang_of(request)))
         return body
+
+    def speaking(lang: str, action: Any) -> Any:
+        with i18n.speaking(lang):
+            return action()
 
     async def act(request: Request, action: Any) -> JSONResponse:
         try:
-            message = await run_in_threadpool(action)
+            message = await run_in_threadpool(speaking, lang_of(request), action)
         except WorkspaceBusy as exc:
             return _error(exc, 423, queue)
         except KonomiError as exc:
@@ -104,9 +131,8 @@ def build_app(
                 or not isinstance(decision, str)
                 or not isinstance(burst, bool)
             ):
-                raise KonomiError(
-                    "Send {id: <number>, decision: like|dislike|skip, burst: true|false}."
-                )
+                shape = "{id: <number>, decision: like|dislike|skip, burst: true|false}"
+                raise KonomiError(i18n.t("page.server.decide_shape", lang_of(request), shape=shape))
         except KonomiError as exc:
             return _error(exc, 400, queue)
         return await act(request, lambda: queue.decide(item_id, decision, burst=burst))
@@ -115,8 +141,11 @@ def build_app(
         return await act(request, queue.undo)
 
     async def retrain(request: Request) -> JSONResponse:
-        started = queue.retrain(ctx_factory)
-        message = "Retraining…" if started else "Already retraining."
+        with i18n.speaking(lang_of(request)):  # the retrain's own messages too
+            started = queue.retrain(ctx_factory)
+        message = i18n.t(
+            "page.server.retraining" if started else "page.server.already", lang_of(request)
+        )
         return JSONResponse({"ok": True, "message": message, "state": queue.snapshot()})
 
     async def search(request: Request) -> JSONResponse:
@@ -134,6 +163,7 @@ def build_app(
     routes = [Route(url, asset, methods=["GET", "HEAD"]) for url in ASSETS]
     routes += [
         Route("/api/state", state, methods=["GET"]),
+        Route("/api/messages", messages, methods=["GET"]),
         Route("/api/preview/{item_id:int}", preview, methods=["GET"]),
         Route("/api/decide", decide, methods=["POST"]),
         Route("/api/undo", undo, methods=["POST"]),
@@ -201,7 +231,8 @@ class ReviewServer:
         token = new_token()
 
         queue.make_context = ctx.sharing_model  # the page retrains itself every few labels
-        app = build_app(queue, ctx.sharing_model, token, int(sock.getsockname()[1]))
+        language = ctx.settings.language or i18n.requested()
+        app = build_app(queue, ctx.sharing_model, token, int(sock.getsockname()[1]), language)
         return cls(queue, sock, token, app)
 
     def serve(self) -> None:

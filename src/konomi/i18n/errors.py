@@ -1,0 +1,458 @@
+"""Messages of the errors raised below the CLI: settings, the workspace, the model, the app layer.
+
+Each `KonomiError` is built from one message and one hint here, whole sentences with `{fields}`;
+file names, keys and values are filled in, never translated.
+"""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # -- konomi.toml -----------------------------------------------------------------------------
+    "errors.settings.where_line": {"en": "{file}, line {line}", "ja": "{file} の {line} 行目"},
+    "errors.settings.at": {"en": "{where}: {message}", "ja": "{where}: {message}"},
+    "errors.settings.example": {"en": "Example: {example}", "ja": "例: {example}"},
+    "errors.settings.number": {
+        "en": "{where}: '{key}' should be a number, got {value}.",
+        "ja": "{where}: '{key}' には数値を指定してください（指定値: {value}）。",
+    },
+    "errors.settings.range": {
+        "en": "{where}: '{key}' should be between {low} and {high}, got {value}.",
+        "ja": "{where}: '{key}' には {low} から {high} までの値を指定してください"
+        "（指定値: {value}）。",
+    },
+    "errors.settings.whole": {
+        "en": "{where}: '{key}' should be a whole number, got {value}.",
+        "ja": "{where}: '{key}' には整数を指定してください（指定値: {value}）。",
+    },
+    "errors.settings.bool": {
+        "en": "{where}: '{key}' should be true or false, got {value}.",
+        "ja": "{where}: '{key}' には true か false を指定してください（指定値: {value}）。",
+    },
+    "errors.settings.text": {
+        "en": "{where}: '{key}' should be text in quotes, got {value}.",
+        "ja": "{where}: '{key}' には引用符で囲んだ文字列を指定してください（指定値: {value}）。",
+    },
+    "errors.settings.texts": {
+        "en": "{where}: '{key}' should be a list of texts in quotes, got {value}.",
+        "ja": "{where}: '{key}' には引用符で囲んだ文字列のリストを指定してください"
+        "（指定値: {value}）。",
+    },
+    "errors.settings.choice": {
+        "en": "{where}: '{key}' should be one of {choices}, got {value}.",
+        "ja": "{where}: '{key}' には {choices} のいずれかを指定してください（指定値: {value}）。",
+    },
+    "errors.settings.nested": {
+        "en": "{file} is nested too deeply to be settings.",
+        "ja": "{file} は入れ子が深すぎて、設定ファイルとして読めません。",
+    },
+    "errors.settings.nested_hint": {
+        "en": "konomi.toml holds plain keys (model = …, like_threshold = …): see konomi init.",
+        "ja": "konomi.toml には単純なキー（model = …、like_threshold = … など）だけを書きます。"
+        "konomi init で作られる例を参照してください。",
+    },
+    "errors.settings.unknown_key": {
+        "en": "{where}: unknown key '{key}'.",
+        "ja": "{where}: '{key}' という設定キーはありません。",
+    },
+    "errors.settings.unknown_key_close": {
+        "en": "{where}: unknown key '{key}' — did you mean '{close}'?",
+        "ja": "{where}: '{key}' という設定キーはありません。"
+        "'{close}' の書き間違いではありませんか?",
+    },
+    "errors.settings.known_keys": {
+        "en": "Known keys: {keys}.",
+        "ja": "使える設定キー: {keys}",
+    },
+    "errors.settings.symlink": {
+        "en": "{file} is a symbolic link; konomi reads its settings only from a plain file in "
+        "the workspace.",
+        "ja": "{file} はシンボリックリンクです。konomi は作業フォルダー内の通常のファイルからしか"
+        "設定を読みません。",
+    },
+    "errors.settings.symlink_hint": {
+        "en": "Replace the link with a copy of the settings file.",
+        "ja": "リンクを設定ファイルのコピーに置き換えてください。",
+    },
+    "errors.settings.cannot_read": {
+        "en": "Cannot read {path} ({reason}).",
+        "ja": "{path} を読めません（{reason}）。",
+    },
+    "errors.settings.not_regular": {
+        "en": "{file} is not a regular file.",
+        "ja": "{file} は通常のファイルではありません。",
+    },
+    "errors.settings.not_regular_hint": {
+        "en": "Make it a plain text file.",
+        "ja": "普通のテキストファイルにしてください。",
+    },
+    "errors.settings.too_large": {
+        "en": "{file} is {size} bytes: too large to be settings.",
+        "ja": "{file} は {size} バイトあり、設定ファイルとしては大きすぎます。",
+    },
+    "errors.settings.too_large_hint": {
+        "en": "konomi.toml holds a few plain keys; see konomi init for an example.",
+        "ja": "konomi.toml には単純なキーを数個書くだけです。konomi init で作られる例を"
+        "参照してください。",
+    },
+    "errors.settings.not_utf8": {
+        "en": "{file} is not UTF-8 text (byte {byte}).",
+        "ja": "{file} は UTF-8 のテキストではありません（{byte} バイト目）。",
+    },
+    "errors.settings.not_utf8_hint": {
+        "en": "Save it as UTF-8, or delete konomi.toml to use the defaults.",
+        "ja": "UTF-8 で保存し直すか、konomi.toml を削除して既定の設定を使ってください。",
+    },
+    "errors.settings.toml": {
+        "en": "{file} is not valid TOML: {problem}",
+        "ja": "{file} は TOML として正しくありません: {problem}",
+    },
+    "errors.settings.toml_hint": {
+        "en": "Fix it, or delete konomi.toml to use the defaults.",
+        "ja": "書き直すか、konomi.toml を削除して既定の設定を使ってください。",
+    },
+    "errors.settings.toml_line": {
+        "en": "{file}, line {line} is not valid TOML — {problem}{shown}",
+        "ja": "{file} の {line} 行目は TOML として正しくありません — {problem}{shown}",
+    },
+    "errors.settings.toml_line_key": {
+        "en": "{file}, line {line} (key '{key}') is not valid TOML — {problem}{shown}",
+        "ja": "{file} の {line} 行目（キー '{key}'）は TOML として正しくありません — "
+        "{problem}{shown}",
+    },
+    "errors.settings.toml_line_hint": {
+        "en": 'Fix that line (text needs quotes: model = "owner/name"), or delete konomi.toml '
+        "to use the defaults.",
+        "ja": 'その行を直してください（文字列は引用符で囲みます: model = "owner/name"）。'
+        "または konomi.toml を削除して既定の設定を使ってください。",
+    },
+    "errors.settings.thresholds": {
+        "en": "Thresholds must satisfy 0 <= dislike ({dislike}) <= like ({like}) <= 1.",
+        "ja": "しきい値は 0 <= dislike（{dislike}）<= like（{like}）<= 1 を満たす必要があります。",
+    },
+    "errors.settings.thresholds_hint": {
+        "en": "Example: --like-threshold {like} --dislike-threshold {dislike}",
+        "ja": "例: --like-threshold {like} --dislike-threshold {dislike}",
+    },
+    # -- the workspace ---------------------------------------------------------------------------
+    "errors.workspace.not_found": {
+        "en": "Workspace folder not found: {path}",
+        "ja": "作業フォルダーが見つかりません: {path}",
+    },
+    "errors.workspace.not_found_hint": {
+        "en": "Pass an existing folder with --root, or cd into your workspace.",
+        "ja": "--root で既存のフォルダーを指定するか、作業フォルダーに cd してから"
+        "実行してください。",
+    },
+    "errors.workspace.state_is_file": {
+        "en": "{path} is a file, but konomi keeps its state in a folder there.",
+        "ja": "{path} はファイルですが、konomi はそこにフォルダーを作って状態を保存します。",
+    },
+    "errors.workspace.state_is_file_hint": {
+        "en": "Move that file away (konomi recreates the folder), then run again.",
+        "ja": "そのファイルを別の場所へ移してから（フォルダーは konomi が作り直します）、"
+        "もう一度実行してください。",
+    },
+    "errors.workspace.cannot_create_state": {
+        "en": "Cannot create {path} ({reason}).",
+        "ja": "{path} を作成できません（{reason}）。",
+    },
+    "errors.workspace.cannot_create_state_hint": {
+        "en": "konomi needs a writable workspace for its cache, journal and lock.",
+        "ja": "konomi はキャッシュ・移動記録・ロックのために、"
+        "書き込める作業フォルダーを必要とします。",
+    },
+    "errors.workspace.cannot_lock": {
+        "en": "Cannot open the workspace lock {path} ({reason}).",
+        "ja": "作業フォルダーのロック {path} を開けません（{reason}）。",
+    },
+    "errors.workspace.cannot_lock_hint": {
+        "en": "konomi needs a writable .konomi/ folder in the workspace.",
+        "ja": "konomi には、作業フォルダー内に書き込める .konomi/ フォルダーが必要です。",
+    },
+    "errors.workspace.orphaned": {
+        "en": "Another konomi command was working in this workspace ({holder}), and this "
+        "command's terminal or launcher has gone while it waited.",
+        "ja": "別の konomi コマンドがこの作業フォルダーで処理中（{holder}）で、待っている間に"
+        "このコマンドを起動した端末またはランチャーが終了しました。",
+    },
+    "errors.workspace.orphaned_hint": {
+        "en": "Run this command again if it is still wanted.",
+        "ja": "まだ必要なら、このコマンドをもう一度実行してください。",
+    },
+    "errors.workspace.busy": {
+        "en": "Another konomi command is working in this workspace ({holder}).",
+        "ja": "別の konomi コマンドがこの作業フォルダーで処理中です（{holder}）。",
+    },
+    "errors.workspace.busy_hint": {
+        "en": "Wait for it to finish (or stop it), then run this command again.",
+        "ja": "それが終わるのを待つか止めてから、このコマンドをもう一度実行してください。",
+    },
+    # -- files and folders (OSError) -------------------------------------------------------------
+    "errors.os.nospace": {
+        "en": "Free some disk space and run again; no image is lost (the next konomi command "
+        "finishes or rolls back any half-done move).",
+        "ja": "ディスクの空きを作ってから、もう一度実行してください。画像は失われていません"
+        "（途中で止まった移動は、次の konomi コマンドが完了させるか元に戻します）。",
+    },
+    "errors.os.quota": {
+        "en": "Your disk quota is full: free some space and run again.",
+        "ja": "ディスクの割り当て容量がいっぱいです。空きを作ってから、もう一度実行してください。",
+    },
+    "errors.os.access": {
+        "en": "Check the permissions of that file or folder (konomi needs to read and write "
+        "the workspace).",
+        "ja": "そのファイルまたはフォルダーのアクセス権を確認してください"
+        "（konomi は作業フォルダーの読み書きを必要とします）。",
+    },
+    "errors.os.readonly": {
+        "en": "The workspace is on a read-only disk: copy it somewhere writable.",
+        "ja": "作業フォルダーが読み取り専用のディスクにあります。"
+        "書き込める場所にコピーしてください。",
+    },
+    "errors.os.missing": {
+        "en": "It may have been moved or deleted while konomi ran; run the command again.",
+        "ja": "konomi の実行中に移動または削除されたのかもしれません。"
+        "コマンドをもう一度実行してください。",
+    },
+    "errors.os.not_dir": {
+        "en": "A path konomi expects to be a folder is a file: move that file away.",
+        "ja": "フォルダーであるはずの場所がファイルになっています。そのファイルを別の場所へ"
+        "移してください。",
+    },
+    "errors.os.is_dir": {
+        "en": "A path konomi expects to be a file is a folder: move that folder away.",
+        "ja": "ファイルであるはずの場所がフォルダーになっています。そのフォルダーを別の場所へ"
+        "移してください。",
+    },
+    "errors.os.too_big": {
+        "en": "A file grew beyond the size this system allows: free space or raise the limit.",
+        "ja": "ファイルがこのシステムで許される大きさを超えました。空きを作るか、上限を"
+        "引き上げてください。",
+    },
+    "errors.os.other": {
+        "en": "Run again with --debug to see where it happened.",
+        "ja": "--debug を付けてもう一度実行すると、どこで起きたかがわかります。",
+    },
+    # -- the app layer ---------------------------------------------------------------------------
+    "errors.app.journal_unreadable": {
+        "en": "{problem} Commands that move files refuse until it is fixed (see docs/safety.md, "
+        "'Inspect or reset the journal').",
+        "ja": "{problem} これが直るまで、ファイルを移動するコマンドは実行できません"
+        "（docs/safety.md の「Inspect or reset the journal」を参照）。",
+    },
+    "errors.app.no_train_list": {
+        "en": "Head {head} kept no list of its training images.",
+        "ja": "ヘッド {head} には学習に使った画像の一覧が残っていません。",
+    },
+    "errors.app.retrain_hint": {
+        "en": "Retrain: {cmd} train",
+        "ja": "学習し直してください: {cmd} train",
+    },
+    "errors.app.no_such_image": {
+        "en": "No such image: {path}",
+        "ja": "その画像はありません: {path}",
+    },
+    "errors.app.no_such_image_hint": {
+        "en": "Pass a path to an image file (relative to the current folder or the workspace).",
+        "ja": "画像ファイルのパスを指定してください（今いるフォルダーか作業フォルダーからの"
+        "相対パス）。",
+    },
+    "errors.app.train_missing": {
+        "en": "Training folder(s) missing: {folders}",
+        "ja": "学習用フォルダーがありません: {folders}",
+    },
+    "errors.app.train_missing_hint": {
+        "en": "Create them and put images in: data/train/like/ (liked) and data/train/dislike/ "
+        "(not liked), under {root}",
+        "ja": "{root} の下に data/train/like/（好きな画像）と data/train/dislike/"
+        "（好きでない画像）を作り、画像を入れてください。",
+    },
+    "errors.app.nothing_to_simulate": {
+        "en": "No readable images in {like}/ or {dislike}/ to simulate on.",
+        "ja": "{like}/ にも {dislike}/ にも、シミュレーションに使える読める画像がありません。",
+    },
+    "errors.app.nothing_to_simulate_hint": {
+        "en": "Label some images first: the simulation replays the loop on your labelled images.",
+        "ja": "先にいくつかの画像にラベルを付けてください。シミュレーションは、ラベル付きの画像で"
+        "学習の流れを再現します。",
+    },
+    "errors.app.unknown_precision": {
+        "en": "Unknown precision '{precision}'.",
+        "ja": "'{precision}' という精度はありません。",
+    },
+    "errors.app.choose_one": {
+        "en": "Choose one of: {choices}.",
+        "ja": "次のいずれかを選んでください: {choices}",
+    },
+    "errors.app.int8_accelerator": {
+        "en": "int8 speeds up the CPU only; on this accelerator konomi uses fp32 (it is faster).",
+        "ja": "int8 が速いのは CPU だけです。このアクセラレーターでは、より速い fp32 を使います。",
+    },
+    "errors.app.int8_unchecked": {
+        "en": "int8 not used: it is checked on your labelled images first, and that needs at "
+        "least {n} readable images in each of data/train/like and data/train/dislike. "
+        "Using fp32.",
+        "ja": "int8 は使いません。int8 は先にラベル付きの画像で確かめる必要があり、それには "
+        "data/train/like と data/train/dislike のそれぞれに読める画像が {n} 枚以上必要です。"
+        "fp32 を使います。",
+    },
+    "errors.app.int8_refused": {
+        "en": 'int8 refused: {why}. Using fp32 instead (set precision = "fp32" in konomi.toml '
+        "to skip this check).",
+        "ja": "int8 は使えません: {why}。代わりに fp32 を使います（この確認を省くには konomi.toml "
+        'に precision = "fp32" と書いてください）。',
+    },
+    "errors.app.head_dim": {
+        "en": "The head expects {expected}-d embeddings, the model gives {got}.",
+        "ja": "ヘッドは {expected} 次元の埋め込みを想定していますが、モデルの出力は {got} "
+        "次元です。",
+    },
+    # -- the model -------------------------------------------------------------------------------
+    "errors.model.cfg_json": {
+        "en": "The model's preprocessing file is not valid JSON: {path} ({problem})",
+        "ja": "モデルの前処理ファイルが正しい JSON ではありません: {path}（{problem}）",
+    },
+    "errors.model.cfg_json_hint": {
+        "en": "Re-download the model, or fix that file.",
+        "ja": "モデルをダウンロードし直すか、そのファイルを直してください。",
+    },
+    "errors.model.cfg_object": {
+        "en": "{path} should hold a JSON object.",
+        "ja": "{path} には JSON のオブジェクトが必要です。",
+    },
+    "errors.model.cfg_keys": {
+        "en": "{path} lacks the key(s) {keys}.",
+        "ja": "{path} にキー {keys} がありません。",
+    },
+    "errors.model.cfg_keys_hint": {
+        "en": "A preprocess_cfg.json needs at least size, mean and std.",
+        "ja": "preprocess_cfg.json には少なくとも size、mean、std が必要です。",
+    },
+    "errors.model.cfg_values": {
+        "en": "{path} has invalid values ({problem}).",
+        "ja": "{path} の値が正しくありません（{problem}）。",
+    },
+    "errors.model.no_onnx": {
+        "en": "Model folder {folder} has no visual/model.onnx.",
+        "ja": "モデルフォルダー {folder} に visual/model.onnx がありません。",
+    },
+    "errors.model.no_onnx_hint": {
+        "en": "Expected the Immich layout: config.json, visual/model.onnx, "
+        "visual/preprocess_cfg.json (or model.onnx in the folder itself). Or pass the .onnx "
+        "file itself with --model.",
+        "ja": "Immich の構成（config.json、visual/model.onnx、visual/preprocess_cfg.json。"
+        "またはフォルダー直下の model.onnx）を想定しています。.onnx ファイルそのものを "
+        "--model で指定することもできます。",
+    },
+    "errors.model.file_not_found": {
+        "en": "Model file not found: {path}",
+        "ja": "モデルファイルが見つかりません: {path}",
+    },
+    "errors.model.file_not_found_hint": {
+        "en": "Check the path given to --model.",
+        "ja": "--model に指定したパスを確認してください。",
+    },
+    "errors.model.not_found": {
+        "en": "Model not found: {value}",
+        "ja": "モデルが見つかりません: {value}",
+    },
+    "errors.model.not_found_hint": {
+        "en": "Pass a Hugging Face repo id (owner/name), a model folder, or a .onnx file.",
+        "ja": "Hugging Face のリポジトリ ID（owner/name）、モデルフォルダー、.onnx ファイルの"
+        "いずれかを指定してください。",
+    },
+    "errors.model.no_repo": {
+        "en": "Hugging Face has no model '{repo}' (or it is private).",
+        "ja": "Hugging Face にモデル '{repo}' がありません（または非公開です）。",
+    },
+    "errors.model.no_repo_hint": {
+        "en": "Check the name, e.g. immich-app/ViT-B-32__openai.",
+        "ja": "名前を確認してください（例: immich-app/ViT-B-32__openai）。",
+    },
+    "errors.model.offline": {
+        "en": "The model '{repo}' is not downloaded yet and cannot be downloaded now ({why}).",
+        "ja": "モデル '{repo}' はまだダウンロードされておらず、今はダウンロードできません"
+        "（{why}）。",
+    },
+    "errors.model.offline_hint": {
+        "en": "Fix: connect to the internet once and rerun (it is cached afterwards; unset "
+        "HF_HUB_OFFLINE if set), or pass a local copy: --model /path/to/model-folder "
+        "(or /path/to/model.onnx).",
+        "ja": "一度インターネットにつないでから実行し直してください（以後はキャッシュが使われます。"
+        "HF_HUB_OFFLINE を設定している場合は解除してください）。または手元のコピーを指定して"
+        "ください: --model /path/to/model-folder（または /path/to/model.onnx）。",
+    },
+    "errors.model.unknown_device": {
+        "en": "Unknown device '{device}'.",
+        "ja": "'{device}' というデバイスはありません。",
+    },
+    "errors.model.device_unavailable": {
+        "en": "Device '{device}' is not available here (ONNX Runtime has {available}).",
+        "ja": "デバイス '{device}' はこの環境では使えません（ONNX Runtime で使えるのは "
+        "{available} です）。",
+    },
+    "errors.model.device_unavailable_hint": {
+        "en": "Use --device auto or cpu, or install the matching onnxruntime package.",
+        "ja": "--device auto か cpu を使うか、対応する onnxruntime パッケージを"
+        "インストールしてください。",
+    },
+    "errors.model.does_not_load": {
+        "en": "The model file does not load: {path} ({problem})",
+        "ja": "モデルファイルを読み込めません: {path}（{problem}）",
+    },
+    "errors.model.does_not_load_hint": {
+        "en": "The file may be truncated or not an ONNX model; delete it and download again, "
+        "or pass another --model.",
+        "ja": "ファイルが途中で切れているか、ONNX モデルではない可能性があります。削除して"
+        "ダウンロードし直すか、別の --model を指定してください。",
+    },
+    "errors.model.fell_back": {
+        "en": "Device '{device}' could not be used: ONNX Runtime fell back to {got}.",
+        "ja": "デバイス '{device}' を使えず、ONNX Runtime は {got} に切り替えました。",
+    },
+    "errors.model.fell_back_hint": {
+        "en": "Check the drivers and libraries of that device ({cmd} check-env), "
+        "or use --device cpu.",
+        "ja": "そのデバイスのドライバーとライブラリを確認するか（{cmd} check-env）、"
+        "--device cpu を使ってください。",
+    },
+    "errors.model.inputs": {
+        "en": "{path}: expected one image input, found {n}.",
+        "ja": "{path}: 画像の入力は 1 つのはずですが、{n} 個あります。",
+    },
+    "errors.model.input_shape": {
+        "en": "{path}: the input should be an image batch [N, 3, H, W], found {shape}.",
+        "ja": "{path}: 入力は画像のバッチ [N, 3, H, W] のはずですが、{shape} です。",
+    },
+    "errors.model.input_shape_hint": {
+        "en": "Use the visual (image) tower of a CLIP model.",
+        "ja": "CLIP モデルの画像側（visual）のモデルを使ってください。",
+    },
+    "errors.model.non_square": {
+        "en": "{path}: non-square input {h}x{w} is not supported.",
+        "ja": "{path}: 正方形でない入力 {h}x{w} には対応していません。",
+    },
+    "errors.model.too_small": {
+        "en": "{path}: input size {size} px is too small to be an image model.",
+        "ja": "{path}: 入力サイズ {size} px は、画像モデルとしては小さすぎます。",
+    },
+    "errors.model.output_shape": {
+        "en": "{path}: the output should be embeddings [N, d], found shape {shape}.",
+        "ja": "{path}: 出力は埋め込み [N, d] のはずですが、形が {shape} です。",
+    },
+    "errors.model.output_shape_hint": {
+        "en": "Use the visual tower's embedding output.",
+        "ja": "画像側モデルの埋め込み出力を使ってください。",
+    },
+    "errors.model.batch_failed": {
+        "en": "The model failed on a batch of images ({problem})",
+        "ja": "画像のバッチでモデルが失敗しました（{problem}）",
+    },
+    "errors.model.batch_failed_hint": {
+        "en": "The model may be damaged or not a CLIP image encoder; pass another --model.",
+        "ja": "モデルが壊れているか、CLIP の画像エンコーダーではない可能性があります。"
+        "別の --model を指定してください。",
+    },
+    "errors.model.batch_shape": {
+        "en": "The model returned shape {shape}; expected ({n}, d).",
+        "ja": "モデルの出力の形が {shape} でした。({n}, d) のはずです。",
+    },
+}

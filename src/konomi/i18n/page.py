@@ -1,0 +1,397 @@
+"""Messages of the review page (`page.*`) and of the HTML report (`report.*`).
+
+`page.*` texts are sent to the review page as they are and filled there (`{name}` fields);
+`report.js.*` texts are embedded in the report for its script; the rest of `report.*` is filled
+in Python. Texts marked as HTML (`page.help.*`) may hold <kbd>, <code> and <em> only.
+"""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # -- the review page (sent to the page, filled there) ----------------------------------------
+    "page.title": {"en": "konomi · review", "ja": "konomi · 判定"},
+    "page.brand_title": {"en": "konomi (好み): your taste", "ja": "konomi（好み）: あなたの好み"},
+    "page.brand_review": {"en": "review", "ja": "判定"},
+    "page.loading": {"en": "loading…", "ja": "読み込み中…"},
+    "page.retrain": {"en": "Retrain", "ja": "再学習"},
+    "page.retrain_title": {
+        "en": "Train on every label so far, then refresh the scores",
+        "ja": "これまでのラベルすべてで学習し直し、スコアを更新します",
+    },
+    "page.help_title": {"en": "Keyboard shortcuts (?)", "ja": "キーボード操作（?）"},
+    "page.help_label": {"en": "Keyboard shortcuts", "ja": "キーボード操作"},
+    "page.empty_title": {"en": "Nothing left to review", "ja": "判定する画像はもうありません"},
+    "page.retrain_now": {"en": "⟳ Retrain now", "ja": "⟳ 今すぐ再学習"},
+    "page.caption.score": {"en": "score", "ja": "スコア"},
+    "page.caption.proposal": {"en": "the model proposes", "ja": "モデルの提案"},
+    "page.caption.file": {"en": "file", "ja": "ファイル"},
+    "page.caption.upnext": {"en": "up next", "ja": "次の画像"},
+    "page.btn.dislike": {"en": "Dislike", "ja": "好きでない"},
+    "page.btn.skip": {"en": "Skip", "ja": "スキップ"},
+    "page.btn.like": {"en": "Like", "ja": "好き"},
+    "page.btn.undo": {"en": "Undo", "ja": "元に戻す"},
+    "page.help.heading": {"en": "Keyboard", "ja": "キーボード操作"},
+    "page.help.like": {
+        "en": "Like — moves the file to <code>data/train/like/</code>",
+        "ja": "好き — ファイルを <code>data/train/like/</code> へ移します",
+    },
+    "page.help.dislike": {
+        "en": "Dislike — moves it to <code>data/train/dislike/</code>",
+        "ja": "好きでない — ファイルを <code>data/train/dislike/</code> へ移します",
+    },
+    "page.help.burst": {
+        "en": "Like / dislike it <em>and its look-alikes</em> (a burst of near-identical shots) "
+        "at once",
+        "ja": "その画像と<em>よく似た画像</em>（ほぼ同じ連写）をまとめて「好き」または"
+        "「好きでない」にします",
+    },
+    "page.help.skip": {
+        "en": "Skip — leaves it where it is",
+        "ja": "スキップ — ファイルはそのままにします",
+    },
+    "page.help.undo": {
+        "en": "Undo the last decision (<code>konomi undo</code> does too)",
+        "ja": "直前の判定を取り消します（<code>konomi undo</code> でも取り消せます）",
+    },
+    "page.help.retrain": {
+        "en": "Retrain now and refresh the scores",
+        "ja": "今すぐ学習し直して、スコアを更新します",
+    },
+    "page.help.help": {
+        "en": "This help; <kbd>Esc</kbd> closes it",
+        "ja": "このヘルプを表示します。<kbd>Esc</kbd> で閉じます",
+    },
+    "page.help.order": {
+        "en": "Images come most informative first: the ones where your answer teaches the model "
+        "the most. Every move is journaled and can be undone.",
+        "ja": "判定するとモデルの学習効果が大きい画像から順に表示します。"
+        "ファイルの移動はすべて記録され、元に戻せます。",
+    },
+    "page.help.close": {"en": "Got it", "ja": "閉じる"},
+    "page.error.no_server": {
+        "en": "The review server does not answer (was it stopped?). Start it again: konomi review",
+        "ja": "判定用のサーバーが応答しません（停止しましたか?）。"
+        "もう一度起動してください: konomi review",
+    },
+    "page.error.session_ended": {
+        "en": "This session has ended. Open the link that konomi review printed.",
+        "ja": "このセッションは終了しました。konomi review が表示したリンクを開いてください。",
+    },
+    "page.error.status": {
+        "en": "The server answered {status}.",
+        "ja": "サーバーがステータス {status} を返しました。",
+    },
+    "page.progress": {
+        "en": "{done} done · {left} left",
+        "ja": "{done} 枚判定済み・残り {left} 枚",
+    },
+    "page.head": {"en": "head {head}", "ja": "ヘッド {head}"},
+    "page.no_head": {"en": "no head yet", "ja": "まだ学習していません"},
+    "page.new_labels": {
+        "en": "{n} new label(s) since this head was trained",
+        "ja": "このヘッドの学習後に付けたラベルが {n} 件あります",
+    },
+    "page.legend_dislike": {"en": "dislike ≤ {value}", "ja": "好きでない ≤ {value}"},
+    "page.legend_like": {"en": "like ≥ {value}", "ja": "好き ≥ {value}"},
+    "page.round_done": {
+        "en": "This round: {liked} liked, {disliked} disliked, {skipped} skipped. Retrain to "
+        "learn from your answers; skipped images come back in the next round.",
+        "ja": "今回の判定: 好き {liked} 枚、好きでない {disliked} 枚、スキップ {skipped} 枚。"
+        "再学習すると答えがモデルに反映されます。スキップした画像は次の回にまた表示されます。",
+    },
+    "page.proposal.like": {"en": "like", "ja": "好き"},
+    "page.proposal.dislike": {"en": "dislike", "ja": "好きでない"},
+    "page.proposal.unsure": {"en": "unsure", "ja": "判断保留"},
+    "page.proposal.none": {"en": "no model yet", "ja": "まだモデルがありません"},
+    "page.alike_one": {
+        # The English is kept word for word as the page has always said it (a test reads it).
+        "en": "1 look-alike wait too (a burst): Shift+L likes all 2, Shift+D dislikes all 2.",
+        "ja": "よく似た画像（連写）がもう 1 枚あります。Shift+L で 2 枚とも「好き」、"
+        "Shift+D で 2 枚とも「好きでない」にします。",
+    },
+    "page.alike_many": {
+        "en": "{n} look-alikes wait too (a burst): Shift+L likes all {all}, Shift+D dislikes "
+        "all {all}.",
+        "ja": "よく似た画像（連写）がほかに {n} 枚あります。Shift+L で {all} 枚すべてを"
+        "「好き」、Shift+D で {all} 枚すべてを「好きでない」にします。",
+    },
+    "page.no_preview": {
+        "en": "No preview for {name}.",
+        "ja": "{name} のプレビューを表示できません。",
+    },
+    "page.retraining": {"en": "Retraining · {stage}…", "ja": "再学習中・{stage}…"},
+    "page.retraining_count": {
+        "en": "Retraining · {stage} {done}/{total}",
+        "ja": "再学習中・{stage} {done}/{total}",
+    },
+    "page.flash.like": {"en": "Liked ♥", "ja": "好き ♥"},
+    "page.flash.dislike": {"en": "✕ Disliked", "ja": "✕ 好きでない"},
+    "page.flash.skip": {"en": "Skipped", "ja": "スキップ"},
+    "page.flash.undo": {"en": "↶ Undone", "ja": "↶ 取り消しました"},
+    # -- the review server's own answers (in the page's language) --------------------------------
+    "page.server.no_such_image": {"en": "No such image.", "ja": "その画像はありません。"},
+    "page.server.body_json": {
+        "en": "The request body must be a JSON object.",
+        "ja": "リクエストの本文は JSON オブジェクトにしてください。",
+    },
+    "page.server.decide_shape": {"en": "Send {shape}.", "ja": "{shape} の形で送ってください。"},
+    "page.server.retraining": {"en": "Retraining…", "ja": "再学習しています…"},
+    "page.server.already": {"en": "Already retraining.", "ja": "すでに再学習中です。"},
+    "page.server.no_head": {
+        "en": "{message} Label a few images, then retrain.",
+        "ja": "{message} いくつかの画像にラベルを付けてから、再学習してください。",
+    },
+    "page.server.unknown_decision": {
+        "en": "Unknown decision {decision}.",
+        "ja": "{decision} という判定はありません。",
+    },
+    "page.server.unknown_decision_hint": {
+        "en": "Use like, dislike or skip.",
+        "ja": "like、dislike、skip のいずれかを使ってください。",
+    },
+    "page.server.not_in_review": {
+        "en": "That image is not part of this review.",
+        "ja": "その画像は今回の判定の対象ではありません。",
+    },
+    "page.server.not_in_review_hint": {
+        "en": "Reload the page to get the queue.",
+        "ja": "ページを再読み込みして、判定待ちの一覧を取り直してください。",
+    },
+    "page.server.already_like": {
+        "en": "{name} was already liked (in another tab?).",
+        "ja": "{name} はすでに「好き」と判定されています（別のタブで判定しましたか?）。",
+    },
+    "page.server.already_dislike": {
+        "en": "{name} was already disliked (in another tab?).",
+        "ja": "{name} はすでに「好きでない」と判定されています（別のタブで判定しましたか?）。",
+    },
+    "page.server.already_skip": {
+        "en": "{name} was already skipped (in another tab?).",
+        "ja": "{name} はすでにスキップされています（別のタブで判定しましたか?）。",
+    },
+    "page.server.already_gone": {
+        "en": "{name} was already taken out (in another tab?).",
+        "ja": "{name} はすでに一覧から外れています（別のタブで判定しましたか?）。",
+    },
+    "page.server.already_hint": {
+        "en": "Nothing was moved twice; the page now shows the next image.",
+        "ja": "二重に移動したファイルはありません。ページには次の画像を表示しています。",
+    },
+    "page.server.skipped": {"en": "Skipped {name}.", "ja": "{name} をスキップしました。"},
+    "page.server.not_moved": {
+        "en": "{name} was not moved: {reason}.",
+        "ja": "{name} は移動していません: {reason}。",
+    },
+    "page.server.not_moved_hint": {
+        "en": "It is out of the queue now; retrain (or restart the review) to scan again.",
+        "ja": "この画像は一覧から外しました。もう一度探すには、再学習するか判定をやり直して"
+        "ください。",
+    },
+    "page.server.moved_like": {
+        "en": "Liked {name} → {folder}/",
+        "ja": "{name} を「好き」にしました → {folder}/",
+    },
+    "page.server.moved_dislike": {
+        "en": "Disliked {name} → {folder}/",
+        "ja": "{name} を「好きでない」にしました → {folder}/",
+    },
+    "page.server.moved_burst_like": {
+        "en": "Liked {name} and {n} look-alike(s) → {folder}/",
+        "ja": "{name} とよく似た画像 {n} 枚を「好き」にしました → {folder}/",
+    },
+    "page.server.moved_burst_dislike": {
+        "en": "Disliked {name} and {n} look-alike(s) → {folder}/",
+        "ja": "{name} とよく似た画像 {n} 枚を「好きでない」にしました → {folder}/",
+    },
+    "page.server.some_not_moved": {
+        "en": "({n} not moved: changed or gone)",
+        "ja": "（{n} 枚は変更または削除されていたため移動していません）",
+    },
+    "page.server.back_to": {"en": "Back to {name}.", "ja": "{name} に戻りました。"},
+    "page.server.nothing_to_undo": {
+        "en": "Nothing to undo.",
+        "ja": "取り消せる判定はありません。",
+    },
+    "page.server.cannot_undo": {
+        "en": "Could not undo that decision: {why}.",
+        "ja": "その判定を取り消せませんでした: {why}。",
+    },
+    "page.server.nothing_left": {
+        "en": "nothing left to move back",
+        "ja": "元に戻すファイルが残っていません",
+    },
+    "page.server.undone": {
+        "en": "Undone: {names} is back in {folder}/.",
+        "ja": "取り消しました: {names} を {folder}/ に戻しました。",
+    },
+    "page.server.trained": {
+        "en": "Trained {head} on {n_like} like / {n_dislike} dislike (AUC {auc}); scores "
+        "refreshed.",
+        "ja": "好き {n_like} 枚・好きでない {n_dislike} 枚で {head} を学習し（AUC {auc}）、"
+        "スコアを更新しました。",
+    },
+    "page.server.retrain_failed": {
+        "en": "Retraining failed ({problem}).",
+        "ja": "再学習に失敗しました（{problem}）。",
+    },
+    # -- the HTML report, filled in Python -------------------------------------------------------
+    "report.title": {"en": "konomi report", "ja": "konomi レポート"},
+    "report.generated": {
+        "en": "Generated {when}. This page and its thumbs/ folder load nothing from anywhere else.",
+        "ja": "{when} に作成。このページと thumbs/ フォルダーは、"
+        "ほかの場所から何も読み込みません。",
+    },
+    "report.summary.head": {
+        "en": "{n} images scored by head {head} (trained {created} on {n_like} like / "
+        "{n_dislike} dislike with {model}).",
+        "ja": "{n} 枚の画像をヘッド {head} で採点しました（{created} に {model} で、好き "
+        "{n_like} 枚・好きでない {n_dislike} 枚から学習）。",
+    },
+    "report.summary.cv": {
+        "en": "Cross-validated AUC {auc}, Brier {brier}.",
+        "ja": "交差検証での AUC は {auc}、Brier スコアは {brier} です。",
+    },
+    "report.summary.thresholds": {
+        "en": "Thresholds: like ≥ {like}, dislike ≤ {dislike}.",
+        "ja": "しきい値: {like} 以上で「好き」、{dislike} 以下で「好きでない」。",
+    },
+    "report.summary.thresholds_target": {
+        "en": "Thresholds: like ≥ {like}, dislike ≤ {dislike} (chosen for {target} precision).",
+        "ja": "しきい値: {like} 以上で「好き」、{dislike} 以下で「好きでない」"
+        "（適合率 {target} を目標に選択）。",
+    },
+    "report.summary.expected": {
+        "en": "Expected from cross-validation: like proposals right {like}, dislike proposals "
+        "right {dislike}; {unsure} unsure.",
+        "ja": "交差検証から見込まれる正しさ: 「好き」の提案は {like}、「好きでない」の提案は "
+        "{dislike} が正解で、{unsure} は判断保留になります。",
+    },
+    "report.no_suspects": {
+        "en": "No suspect labels in the report: {reason}",
+        "ja": "レポートには怪しいラベルを載せていません: {reason}",
+    },
+    "report.suspects.note": {
+        "en": "{n} of {total} training images look mislabelled (cross-validation of head {head}).",
+        "ja": "学習画像 {total} 枚のうち {n} 枚のラベルが誤っているようです"
+        "（ヘッド {head} の交差検証による）。",
+    },
+    "report.suspects.note_fresh": {
+        "en": "{n} of {total} training images look mislabelled (fresh cross-validation: "
+        "data/train changed since the last train).",
+        "ja": "学習画像 {total} 枚のうち {n} 枚のラベルが誤っているようです"
+        "（前回の学習のあと data/train が変わったため、交差検証をやり直しました）。",
+    },
+    "report.suspects.title": {"en": "Suspect labels", "ja": "怪しいラベル"},
+    "report.suspects.explain": {
+        "en": '"wrong?" is the estimated chance that the label is wrong; ● marks the likely '
+        "mislabelled. Still like it? Leave it. If not, move it to the other folder of "
+        "data/train/.",
+        "ja": "「誤り?」はラベルが誤っている見込み、● は誤りの可能性が高いものです。"
+        "今のラベルのままでよければ、そのままにしてください。違っていたら data/train/ "
+        "のもう一方のフォルダーへ移してください。",
+    },
+    "report.suspects.wrong": {"en": "wrong?", "ja": "誤り?"},
+    "report.suspects.label": {"en": "label", "ja": "ラベル"},
+    "report.suspects.score": {"en": "score", "ja": "スコア"},
+    "report.suspects.path": {"en": "path", "ja": "パス"},
+    "report.label.like": {"en": "like", "ja": "好き"},
+    "report.label.dislike": {"en": "dislike", "ja": "好きでない"},
+    "report.bursts.title": {"en": "Near-duplicates", "ja": "ほぼ同じ画像（連写）"},
+    "report.bursts.note": {
+        "en": "{n} burst(s) of near-duplicates (cosine similarity ≥ {threshold}): one decision "
+        "can cover each burst.",
+        "ja": "ほぼ同じ画像のまとまり（連写）が {n} 組あります（コサイン類似度 {threshold} "
+        "以上）。まとまりごとに一度の判定で済ませられます。",
+    },
+    "report.bursts.row": {"en": "burst {n} ({size})", "ja": "連写 {n}（{size} 枚）"},
+    "report.bursts.more": {
+        "en": "… and {n} more bursts: the “bursts” filter below shows every one.",
+        "ja": "…ほかに {n} 組あります。下の「連写」フィルターですべて表示できます。",
+    },
+    "report.none": {"en": "none", "ja": "なし"},
+    "report.images.title": {"en": "All images, by score", "ja": "すべての画像（スコア順）"},
+    "report.filter.all": {"en": "all", "ja": "すべて"},
+    "report.filter.like": {"en": "like", "ja": "好き"},
+    "report.filter.dislike": {"en": "dislike", "ja": "好きでない"},
+    "report.filter.unsure": {"en": "unsure", "ja": "判断保留"},
+    "report.filter.suspects": {"en": "suspects", "ja": "怪しいラベル"},
+    "report.filter.bursts": {"en": "bursts", "ja": "連写"},
+    "report.alt.histogram": {"en": "score histogram", "ja": "スコアのヒストグラム"},
+    "report.alt.reliability": {"en": "reliability curve", "ja": "信頼性曲線"},
+    "report.alt.learning": {
+        "en": "learning curve across saved heads",
+        "ja": "保存済みヘッドごとの学習曲線",
+    },
+    # -- text inside the plots (English when no Japanese font is installed) ----------------------
+    "report.plot.train_like": {"en": "training: like", "ja": "学習用: 好き"},
+    "report.plot.train_dislike": {"en": "training: dislike", "ja": "学習用: 好きでない"},
+    "report.plot.not_training": {"en": "not in training", "ja": "学習に使っていない画像"},
+    "report.plot.score_axis": {
+        "en": "score (probability you like it)",
+        "ja": "スコア（好きである確率）",
+    },
+    "report.plot.images_axis": {"en": "images", "ja": "画像の枚数"},
+    "report.plot.histogram_title": {
+        "en": "Score histogram (dashed: thresholds)",
+        "ja": "スコアの分布（破線はしきい値）",
+    },
+    "report.plot.perfect": {"en": "perfect", "ja": "理想"},
+    "report.plot.oof": {
+        "en": "training images (out-of-fold)",
+        "ja": "学習画像（交差検証の予測）",
+    },
+    "report.plot.score_short": {"en": "score", "ja": "スコア"},
+    "report.plot.share_liked": {"en": "share really liked", "ja": "実際に好きだった割合"},
+    "report.plot.reliability_title": {
+        "en": "Reliability (calibration)",
+        "ja": "信頼性（スコアの較正）",
+    },
+    "report.plot.auc": {"en": "AUC (higher is better)", "ja": "AUC（高いほど良い）"},
+    "report.plot.brier": {"en": "Brier (lower is better)", "ja": "Brier（低いほど良い）"},
+    "report.plot.current": {"en": "current", "ja": "使用中"},
+    "report.plot.heads_axis": {
+        "en": "saved head (and labels it was trained on)",
+        "ja": "保存済みヘッド（と学習に使ったラベル数）",
+    },
+    "report.plot.learning_title": {
+        "en": "Learning curve across saved heads",
+        "ja": "保存済みヘッドごとの学習曲線",
+    },
+    # -- the report's script (filled in the browser) ---------------------------------------------
+    "report.js.label.like": {"en": "like", "ja": "好き"},
+    "report.js.label.dislike": {"en": "dislike", "ja": "好きでない"},
+    "report.js.label.unsure": {"en": "unsure", "ja": "判断保留"},
+    "report.js.badge.suspect": {"en": "suspect", "ja": "ラベル要確認"},
+    "report.js.badge.burst": {"en": "burst of {n}", "ja": "連写 {n} 枚"},
+    "report.js.shown": {
+        "en": "Showing {shown} of {total}; more appear as you scroll.",
+        "ja": "{total} 枚のうち {shown} 枚を表示中です。スクロールすると続きが表示されます。",
+    },
+    "report.js.more": {"en": "Show {n} more", "ja": "さらに {n} 枚を表示"},
+    "report.js.none": {"en": "none", "ja": "なし"},
+    "report.js.similarity": {"en": "similarity {value}", "ja": "類似度 {value}"},
+    "report.js.close": {"en": "close ✕", "ja": "閉じる ✕"},
+    "report.js.score.line": {
+        "en": "score {score} → {proposal} · {folder}",
+        "ja": "スコア {score} → {proposal}・{folder}",
+    },
+    "report.js.score.training": {
+        "en": "score {score} → {proposal} (in training as {label}) · {folder}",
+        "ja": "スコア {score} → {proposal}（学習では「{label}」）・{folder}",
+    },
+    "report.js.suspect": {
+        "en": "suspect #{rank}: {pct}% chance its label is wrong (out-of-fold score {oof})",
+        "ja": "怪しいラベル #{rank}: ラベルが誤っている見込みは {pct}% です"
+        "（交差検証でのスコア {oof}）",
+    },
+    "report.js.burst": {
+        "en": "one of a burst of {n} near-duplicates",
+        "ja": "ほぼ同じ画像 {n} 枚の連写のうちの 1 枚です",
+    },
+    "report.js.nearest.liked": {
+        "en": "Nearest liked training images",
+        "ja": "いちばん近い「好き」の学習画像",
+    },
+    "report.js.nearest.disliked": {
+        "en": "Nearest disliked training images",
+        "ja": "いちばん近い「好きでない」の学習画像",
+    },
+}
