@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from konomi.encode.encoder import Encoder, available_providers, resolve_model
-from konomi.encode.images import IMAGE_EXTENSIONS, Skipped, find_images
+from konomi.encode.images import Skipped, find_images
+from konomi.encode.probe import probe_formats
 from konomi.errors import KonomiError
+from konomi.i18n import t
 from konomi.settings import Settings
 from konomi.workspace import LABELS, Workspace
 
@@ -48,19 +50,32 @@ def run_checks(ws: Workspace, settings: Settings) -> list[Check]:
             checks.append(Check(f"package {name}", False, "missing", "Run: uv sync"))
     providers = available_providers()
     checks.append(Check("ONNX Runtime providers", True, ", ".join(providers)))
-    heif = {".heic", ".avif"} & IMAGE_EXTENSIONS
-    checks.append(
-        Check(
-            "HEIC/AVIF support",
-            bool(heif),
-            "yes" if heif else "no (JPEG, PNG, WebP, GIF, BMP, TIFF only)",
-            "Optional: uv sync --extra heif",
-            required=False,
-        )
-    )
+    checks += format_checks()
     checks += _model_checks(settings)
     checks += _data_checks(ws)
     return checks
+
+
+_FORMAT_FIX = {
+    "pillow": "formats.check_fix_pillow",
+    "pillow-heif": "formats.check_fix_heif",
+    "rawpy": "formats.check_fix_raw",
+}
+
+
+def format_checks() -> list[Check]:
+    """One row per format, from decoding a sample made in memory: yes only when it decoded."""
+    rows = []
+    for probe in probe_formats():
+        name = t("formats.check", format=probe.name)
+        if probe.ok:
+            rows.append(Check(name, True, t("formats.check_yes", how=probe.detail)))
+        else:
+            detail = t("formats.check_no", why=probe.detail)
+            fix = t(_FORMAT_FIX[probe.decoder])
+            # AVIF needs a Pillow built with libavif: worth knowing, not worth stopping for.
+            rows.append(Check(name, False, detail, fix, required=probe.name != "AVIF"))
+    return rows
 
 
 def _model_checks(settings: Settings) -> list[Check]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import importlib.metadata
 import io
@@ -83,6 +84,7 @@ def _register_heif() -> bool:
 HEIF_READY = _register_heif()
 
 
+@functools.cache
 def decoder_fingerprint() -> str:
     """The decoders installed now (Pillow, pillow-heif with libheif, rawpy with LibRaw).
 

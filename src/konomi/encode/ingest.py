@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from konomi.encode.encoder import Encoder, usable_cores
-from konomi.encode.images import Skipped, content_hash, decode, read_file
+from konomi.encode.images import Skipped, content_hash, decode, decoder_fingerprint, read_file
 from konomi.errors import UnreadableImage
 from konomi.progress import Progress
 from konomi.store.cache import EmbeddingCache
@@ -117,6 +117,7 @@ def embed_files(
     has no columns, and cached vectors are not even read: 100,000 of them are 200 MB.
     """
     start = time.perf_counter()
+    cache.note_decoders(decoder_fingerprint())  # other decoders: "unreadable" is tried again
     # One query for every known path; plain tuples, not an object per row (100k rows).
     stamps = {
         p: (size, mtime, digest)
