@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from konomi.app.folders import ignore_rules
 from konomi.encode.encoder import Encoder, available_providers, resolve_model
 from konomi.encode.images import Skipped, find_images
 from konomi.encode.probe import probe_formats
@@ -102,6 +103,7 @@ def _model_checks(settings: Settings) -> list[Check]:
 
 def _data_checks(ws: Workspace) -> list[Check]:
     out = []
+    rules = ignore_rules(ws)
     for label in LABELS:
         folder = ws.train_dir(label)
         if not folder.is_dir():
@@ -110,11 +112,11 @@ def _data_checks(ws: Workspace) -> list[Check]:
             )
             continue
         skipped: list[Skipped] = []
-        n = sum(1 for _ in find_images(folder, skipped))
+        n = sum(1 for _ in find_images(folder, skipped, ignore=rules))
         fix = "" if n >= 20 else f"Put liked/disliked images in {ws.rel(folder)} (about 200)."
         out.append(Check(ws.rel(folder), n > 0, f"{n} images", fix))
     for folder, why in ((ws.unlabeled, "new images to sort"),):
-        n = sum(1 for _ in find_images(folder)) if folder.is_dir() else 0
+        n = sum(1 for _ in find_images(folder, ignore=rules)) if folder.is_dir() else 0
         out.append(
             Check(
                 ws.rel(folder),
@@ -126,6 +128,6 @@ def _data_checks(ws: Workspace) -> list[Check]:
     for proposal in ("like", "dislike", "unsure"):
         folder = ws.classified_dir(proposal)
         if folder.is_dir():
-            n = sum(1 for _ in find_images(folder))
+            n = sum(1 for _ in find_images(folder, ignore=rules))
             out.append(Check(ws.rel(folder), True, f"{n} images", required=False))
     return out

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from konomi.app.context import Context, moving, repair_if_idle
-from konomi.app.folders import all_images, labelled_images
+from konomi.app.folders import all_images, ignore_rules, labelled_images
 from konomi.app.reports.scores_csv import Row, proposal, write_csv
 from konomi.app.scoring import Scored, score_paths
 from konomi.encode.images import Skipped, find_images
 from konomi.encode.ingest import Embedded
+from konomi.encode.pairs import companions_for
 from konomi.errors import KonomiError
 from konomi.learn.head import Metrics, advice, train_head
 from konomi.learn.suspects import count_flagged
@@ -168,13 +169,14 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
     ws = ctx.ws
     with moving(ctx, "classify") as (journal, repaired):
         skipped: list[Skipped] = []
-        paths = list(find_images(ws.unlabeled, skipped))
+        paths = list(find_images(ws.unlabeled, skipped, ignore=ignore_rules(ws)))
         scored = score_paths(ctx, paths, vectors=False)
         dislike, like = ctx.thresholds(scored.record)
         plan: list[tuple[PlannedMove, str, float]] = []
         emb = scored.embedded
         order = np.argsort(-scored.info, kind="stable")  # most informative first
         stamps = ctx.cache.file_stamps()  # each file's (size, mtime) when it was hashed
+        riders = companions_for(emb.paths)  # RAW twins and sidecars travel with their photo
         for i in order:
             path = emb.paths[i]
             label = proposal(float(scored.scores[i]), dislike, like)
@@ -189,7 +191,13 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
                     skipped.append(Skipped(path, "the file disappeared after it was scored"))
                     continue
                 stamp = (st.st_size, st.st_mtime_ns)
-            move = PlannedMove(path, ws.classified_dir(label) / sub, stamp, emb.digests[i])
+            move = PlannedMove(
+                path,
+                ws.classified_dir(label) / sub,
+                stamp,
+                emb.digests[i],
+                companions=riders.get(path, ()),
+            )
             plan.append((move, label, float(scored.scores[i])))
         report = None
         if not dry_run and plan:

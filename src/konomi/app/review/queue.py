@@ -29,9 +29,11 @@ import numpy as np
 
 from konomi.app import loop as workflow
 from konomi.app.context import Context
+from konomi.app.folders import ignore_rules
 from konomi.app.reports.scores_csv import proposal
 from konomi.app.scoring import VectorLookup, score_paths
 from konomi.encode.images import Skipped, find_images
+from konomi.encode.pairs import companions_for
 from konomi.errors import KonomiError, NoHeadError
 from konomi.learn import duplicates
 from konomi.store.journal import Journal, PlannedMove, latest_operation
@@ -120,7 +122,10 @@ def scan(ctx: Context, paths: list[Path] | None = None) -> _Scan:
     ws = ctx.ws
     skipped: list[Skipped] = []
     if paths is None:
-        paths = [p for folder in source_folders(ws) for p in find_images(folder, skipped)]
+        rules = ignore_rules(ws)
+        paths = [
+            p for folder in source_folders(ws) for p in find_images(folder, skipped, ignore=rules)
+        ]
     try:
         scored = score_paths(ctx, paths, vectors=False)
     except NoHeadError as exc:
@@ -358,8 +363,15 @@ class ReviewQueue:
     def _move(self, items: list[Item], label: str) -> str:
         ws = self.ws
         target = ws.train_dir(label)
+        riders = companions_for([it.path for it in items])  # RAW twin, sidecars
         moves = [
-            PlannedMove(it.path, target / _sub_folder(ws, it.path), it.stamp, it.digest)
+            PlannedMove(
+                it.path,
+                target / _sub_folder(ws, it.path),
+                it.stamp,
+                it.digest,
+                companions=riders.get(it.path, ()),
+            )
             for it in items
         ]
         note = f"{label}: {ws.rel(items[0].path)}" + (
