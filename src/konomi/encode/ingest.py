@@ -288,7 +288,7 @@ def _prepare(
     work: _Work,
     known: Callable[[str], bool],
     failures: dict[str, str],
-    pixels: Callable[[bytes], np.ndarray],
+    pixels: Callable[[bytes, str], np.ndarray],
 ) -> _Work:
     """Decode worker: read once, hash those bytes, and decode unless the digest is known."""
     try:
@@ -299,7 +299,7 @@ def _prepare(
         if work.digest in failures:
             work.reason = failures[work.digest]
             return work
-        work.pixels = pixels(data)
+        work.pixels = pixels(data, work.path.name)
     except UnreadableImage as exc:
         work.reason = exc.message
     return work
@@ -332,8 +332,8 @@ def _embed_todo(
     pre = encoder.preprocess
     input_size = encoder.size
 
-    def pixels(data: bytes) -> np.ndarray:
-        return pre.pixels(decode(data, min_side=input_size))
+    def pixels(data: bytes, name: str) -> np.ndarray:
+        return pre.pixels(decode(data, min_side=input_size, name=name))
 
     def encode(batch: list[_Work]) -> tuple[list[_Work], np.ndarray]:
         stacked = np.stack([w.pixels for w in batch])  # type: ignore[misc]
