@@ -34,7 +34,7 @@ IGNORE_FILE = ".konomiignore"
 
 BUILTIN: tuple[str, ...] = (
     "@eaDir/",
-    "#recycle/",
+    r"\#recycle/",  # a leading # would make the line a comment
     ".@__thumb/",
     "@Recycle/",
     ".thumbnails/",
