@@ -78,19 +78,26 @@ def write_dng(path: Path, rgb: np.ndarray, *, orientation: int = 1) -> Path:
     return path
 
 
-def add_preview(path: Path, preview: Image.Image, *, exif_orientation: int | None = None) -> Path:
-    """Append `preview` as a JPEG preview IFD, chained after the DNG's IFD0 (in place).
+def add_preview(
+    path: Path, preview: Image.Image | bytes, *, exif_orientation: int | None = None
+) -> Path:
+    """Append `preview` (a picture, or a JPEG file's bytes as they are) as a JPEG preview IFD,
+    chained after the DNG's IFD0 (in place).
 
     `exif_orientation` puts an EXIF Orientation tag inside the JPEG itself.
     """
-    buf = io.BytesIO()
-    kwargs = {}
-    if exif_orientation is not None:
-        exif = Image.Exif()
-        exif[_ORIENTATION] = exif_orientation
-        kwargs["exif"] = exif.tobytes()
-    preview.convert("RGB").save(buf, "JPEG", quality=90, **kwargs)
-    jpeg = buf.getvalue()
+    if isinstance(preview, bytes):
+        jpeg = preview
+        preview = Image.open(io.BytesIO(jpeg))
+    else:
+        buf = io.BytesIO()
+        kwargs = {}
+        if exif_orientation is not None:
+            exif = Image.Exif()
+            exif[_ORIENTATION] = exif_orientation
+            kwargs["exif"] = exif.tobytes()
+        preview.convert("RGB").save(buf, "JPEG", quality=90, **kwargs)
+        jpeg = buf.getvalue()
     data = bytearray(path.read_bytes())
     if data[:4] != b"II*\x00":
         raise ValueError("expected a little-endian TIFF/DNG")
