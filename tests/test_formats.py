@@ -209,3 +209,15 @@ def test_find_images_names_what_it_cannot_list(tmp_path):
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("symbolic links need privileges on Windows", allow_module_level=True)
+
+
+def test_a_heic_seen_without_pillow_heif_is_read_once_it_is_installed(workspace, konomi, tmp_path):
+    ws = workspace(n_like=4, n_dislike=4, n_unlabeled=0)
+    make_image(ws.root / "data" / "unlabeled" / "IMG_0001.HEIC", color=RED, fmt="HEIF")
+    blocker = tmp_path / "blocked"
+    blocker.mkdir()
+    (blocker / "pillow_heif.py").write_text("raise ImportError('pillow-heif is not installed')\n")
+    before = konomi("embed", root=ws.root, env={"PYTHONPATH": str(blocker)}, check=True)
+    assert "IMG_0001.HEIC" in before.text and "pillow-heif" in before.text, before.text
+    after = konomi("embed", root=ws.root, check=True)
+    assert "IMG_0001.HEIC" not in after.text, after.text

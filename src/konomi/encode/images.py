@@ -24,8 +24,10 @@ from pathlib import Path
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from konomi.encode.formats import (
+    HEIF_EXTENSIONS,
     IMAGE_EXTENSIONS,
     RAW_EXTENSIONS,
+    extension,
     is_image_name,
     is_raw_name,
 )
@@ -281,6 +283,8 @@ def decode(data: bytes, *, min_side: int | None = None, name: str | None = None)
             raise
         if raw:
             raise UnreadableImage(t("formats.raw_unknown")) from None
+        if not HEIF_READY and name is not None and extension(name) in HEIF_EXTENSIONS:
+            raise UnreadableImage(t("formats.heif_missing")) from None
     try:  # a RAW format without a signature we test for (CRW, X3F, MRW…): LibRaw may know it
         return _decode_raw(data, min_side)
     except (_NotRaw, UnreadableImage):

@@ -9,6 +9,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "not a camera RAW file LibRaw knows, nor an image Pillow can read",
         "ja": "LibRaw が扱えるカメラ RAW ファイルでも、Pillow で読める画像でもありません",
     },
+    "formats.heif_missing": {
+        "en": "a HEIC/HEIF/AVIF file, and pillow-heif cannot be loaded (reinstall: uv sync)",
+        "ja": (
+            "HEIC/HEIF/AVIF ファイルですが、pillow-heif を読み込めません"
+            "（uv sync で入れ直してください）"
+        ),
+    },
     "formats.check": {
         "en": "reads {format}",
         "ja": "{format} の読み込み",
