@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from factories.images import assert_conserved, file_hashes, make_image
 from factories.raw import make_dng
 
@@ -136,20 +137,25 @@ def test_a_collision_on_any_name_gives_the_whole_group_one_new_stem(tmp_path):
     ]  # fmt: skip
 
 
-def test_a_crash_half_way_through_a_pair_is_repaired_and_undone(tmp_path):
+@pytest.mark.parametrize(
+    ("link_error", "crash_at"),
+    [("", "after_link:3"), ("EXDEV", "after_place:3")],
+    ids=["hard-links", "copies"],
+)
+def test_a_crash_half_way_through_a_pair_is_repaired_and_undone(tmp_path, link_error, crash_at):
     from test_moves import settle, undo_everything
 
     root = tmp_path / "ws"
     for i in range(3):
         make_pair(root / "data" / "unlabeled", f"IMG_{i}", seed=i)
     before = file_hashes(root / "data")
-    # Killed at the 3rd link: the photo moved, its RAW too, a sidecar linked but not unlinked.
+    # Killed at the 3rd file: the photo moved, its RAW too, a sidecar placed but its source kept.
     script = (
         "import sys; sys.path.insert(0, 'tests'); from pathlib import Path\n"
         "from test_pairs import _move_pair\n"
         f"_move_pair(Path({str(root)!r}), 'IMG_1', 'data/classified/like')\n"
     )
-    env = {**os.environ, "KONOMI_TEST_CRASH_AT": "after_link:3"}
+    env = {**os.environ, "KONOMI_TEST_CRASH_AT": crash_at, "KONOMI_TEST_LINK_ERROR": link_error}
     cwd = Path(__file__).resolve().parents[1]
     crashed = subprocess.run([sys.executable, "-c", script], env=env, cwd=cwd, timeout=60)
     assert crashed.returncode != 0  # killed
