@@ -95,3 +95,15 @@ def test_score_and_classify_leave_ignored_files_alone(workspace, konomi):
     assert "broken.HEIC" not in classified.text
     assert secret.exists() and thumb.exists() and (private / "broken.HEIC").exists()
     assert not list(ws.root.glob("data/classified/**/secret.jpg"))
+
+
+def test_an_ignored_twin_or_sidecar_does_not_travel_with_its_photo(tmp_path):
+    from konomi.encode.pairs import companions_for
+
+    (tmp_path / ".konomiignore").write_text("*.NEF\n")
+    photo = make_image(tmp_path / "IMG_1.JPG")
+    (tmp_path / "IMG_1.NEF").write_bytes(b"raw bytes")
+    (tmp_path / "IMG_1.JPG.xmp").write_bytes(b"<x:xmpmeta/>")
+    rules = IgnoreRules.for_root(tmp_path)
+    assert companions_for([photo], rules)[photo] == (tmp_path / "IMG_1.JPG.xmp",)
+    assert companions_for([photo])[photo] == (tmp_path / "IMG_1.JPG.xmp", tmp_path / "IMG_1.NEF")

@@ -169,14 +169,15 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
     ws = ctx.ws
     with moving(ctx, "classify") as (journal, repaired):
         skipped: list[Skipped] = []
-        paths = list(find_images(ws.unlabeled, skipped, ignore=ignore_rules(ws)))
+        rules = ignore_rules(ws)
+        paths = list(find_images(ws.unlabeled, skipped, ignore=rules))
         scored = score_paths(ctx, paths, vectors=False)
         dislike, like = ctx.thresholds(scored.record)
         plan: list[tuple[PlannedMove, str, float]] = []
         emb = scored.embedded
         order = np.argsort(-scored.info, kind="stable")  # most informative first
         stamps = ctx.cache.file_stamps()  # each file's (size, mtime) when it was hashed
-        riders = companions_for(emb.paths)  # RAW twins and sidecars travel with their photo
+        riders = companions_for(emb.paths, rules)  # RAW twins, sidecars: with their photo
         for i in order:
             path = emb.paths[i]
             label = proposal(float(scored.scores[i]), dislike, like)

@@ -30,6 +30,7 @@ from konomi.encode.formats import (
     extension,
     is_image_name,
 )
+from konomi.encode.ignore import IgnoreRules
 
 
 def _stem(name: str) -> str:
@@ -83,11 +84,13 @@ def companion_names(names: Iterable[str]) -> frozenset[str]:
     return frozenset(n for rest in group(names).values() for n in rest if is_image_name(n))
 
 
-def companions_for(paths: Iterable[Path]) -> dict[Path, tuple[Path, ...]]:
+def companions_for(
+    paths: Iterable[Path], ignore: IgnoreRules | None = None
+) -> dict[Path, tuple[Path, ...]]:
     """Each path's companions (RAW twin, sidecars) found beside it now.
 
     Each folder is listed once. Only regular files are companions, never symbolic links or
-    folders: konomi moves nothing it would not move on its own.
+    folders, nor anything `ignore` leaves out: konomi moves nothing it would not move on its own.
     """
     wanted: dict[Path, list[Path]] = defaultdict(list)
     for path in paths:
@@ -95,6 +98,9 @@ def companions_for(paths: Iterable[Path]) -> dict[Path, tuple[Path, ...]]:
     out: dict[Path, tuple[Path, ...]] = {}
     for folder, members in wanted.items():
         names = _regular_files(folder)
+        if ignore is not None:
+            rel = ignore.relative(folder)
+            names = [n for n in names if not ignore.ignores_name(rel, n)]
         groups = group(names)
         for path in members:
             out[path] = tuple(folder / n for n in groups.get(path.name, ()))

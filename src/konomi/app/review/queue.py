@@ -363,7 +363,7 @@ class ReviewQueue:
     def _move(self, items: list[Item], label: str) -> str:
         ws = self.ws
         target = ws.train_dir(label)
-        riders = companions_for([it.path for it in items])  # RAW twin, sidecars
+        riders = companions_for([it.path for it in items], ignore_rules(ws))  # RAW, sidecars
         moves = [
             PlannedMove(
                 it.path,
