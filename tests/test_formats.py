@@ -4,7 +4,6 @@ reason, check-env's answers from decoding samples, cached verdicts retried with 
 from __future__ import annotations
 
 import csv
-import sqlite3
 import sys
 
 import numpy as np
@@ -14,7 +13,7 @@ from factories.raw import add_preview, make_dng, write_dng
 from PIL import Image
 
 from konomi.encode.formats import RAW_EXTENSIONS
-from konomi.encode.images import Skipped, decode, decoder_fingerprint, find_images, load_image
+from konomi.encode.images import Skipped, decode, find_images, load_image
 from konomi.encode.probe import probe_formats, tiny_dng
 from konomi.errors import UnreadableImage
 from konomi.store.cache import EmbeddingCache
@@ -112,7 +111,7 @@ def test_heic_made_with_pillow_heif_is_read(tmp_path):
 
 
 # -- nothing skipped silently ----------------------------------------------------------------
-def test_classify_sorts_heic_and_raw_and_names_every_unreadable_file(workspace, konomi):
+def test_score_and_classify_take_heic_and_raw_and_name_every_unreadable_file(workspace, konomi):
     ws = workspace(n_like=12, n_dislike=12, n_unlabeled=2)
     unlabeled = ws.root / "data" / "unlabeled"
     make_image(unlabeled / "phone.HEIC", color=RED, fmt="HEIF")
@@ -120,24 +119,17 @@ def test_classify_sorts_heic_and_raw_and_names_every_unreadable_file(workspace, 
     (unlabeled / "DSC_0002.NEF").write_bytes(b"not a raw file" * 40)
     (unlabeled / "broken.heic").write_bytes(b"not a heic file" * 40)
     konomi("train", root=ws.root, check=True)
+    scored = konomi("score", root=ws.root, check=True)
+    raw = (ws.root / "reports" / "scores.csv").read_bytes().decode("utf-8-sig")
+    paths = {row["path"] for row in csv.DictReader(raw.splitlines())}
+    assert {"data/unlabeled/phone.HEIC", "data/unlabeled/camera.DNG"} <= paths
+    assert "DSC_0002.NEF" in scored.text and "broken.heic" in scored.text
     result = konomi("classify", root=ws.root, check=True)
     assert "DSC_0002.NEF" in result.text and "broken.heic" in result.text
     assert "camera RAW" in result.text
     classified = {p.name for p in (ws.root / "data" / "classified").rglob("*") if p.is_file()}
     assert {"phone.HEIC", "camera.DNG"} <= classified
     assert (unlabeled / "DSC_0002.NEF").exists() and (unlabeled / "broken.heic").exists()
-
-
-def test_score_lists_raw_and_heic_in_the_report(workspace, konomi):
-    ws = workspace(n_like=12, n_dislike=12, n_unlabeled=2)
-    unlabeled = ws.root / "data" / "unlabeled"
-    make_image(unlabeled / "phone.heic", color=RED, fmt="HEIF")
-    make_dng(unlabeled / "camera.nef", RED)
-    konomi("train", root=ws.root, check=True)
-    konomi("score", root=ws.root, check=True)
-    raw = (ws.root / "reports" / "scores.csv").read_bytes().decode("utf-8-sig")
-    paths = {row["path"] for row in csv.DictReader(raw.splitlines())}
-    assert {"data/unlabeled/phone.heic", "data/unlabeled/camera.nef"} <= paths
 
 
 # -- check-env -------------------------------------------------------------------------------
@@ -154,12 +146,14 @@ def test_check_env_says_no_when_heif_support_is_missing(tmp_path, konomi):
     blocker.mkdir()
     (blocker / "pillow_heif.py").write_text("raise ImportError('pillow-heif is not installed')\n")
     (tmp_path / "ws" / "data" / "train" / "like").mkdir(parents=True)
-    with_heif = konomi("check-env", root=tmp_path / "ws")
     without = konomi("check-env", root=tmp_path / "ws", env={"PYTHONPATH": str(blocker)})
-    heic_row = [line for line in with_heif.out.splitlines() if "HEIC" in line]
-    assert heic_row and "yes" in heic_row[0], with_heif.out
-    heic_row = [line for line in without.out.splitlines() if "HEIC" in line]
-    assert heic_row and "no" in heic_row[0] and "yes" not in heic_row[0], without.out
+    rows = {
+        fmt: [line for line in without.out.splitlines() if f"reads {fmt}" in line]
+        for fmt in ("JPEG", "HEIC")
+    }
+    assert rows["JPEG"] and "yes" in rows["JPEG"][0], without.out
+    assert rows["HEIC"] and "no" in rows["HEIC"][0] and "yes" not in rows["HEIC"][0], without.out
+    assert without.code != 0  # a required check failed
 
 
 # -- cached verdicts -------------------------------------------------------------------------
@@ -171,33 +165,6 @@ def test_unreadable_verdicts_are_forgotten_when_the_decoders_change(tmp_path):
         assert cache.get_failures(["d1", "d2"]) == {"d1": "not an image", "d2": "not an image"}
         assert cache.note_decoders("pillow=1;pillow-heif=1") == 2
         assert cache.get_failures(["d1", "d2"]) == {}
-
-
-def test_a_heic_once_unreadable_is_read_after_the_decoders_change(workspace, konomi):
-    ws = workspace(n_like=12, n_dislike=12, n_unlabeled=2)
-    heic = make_image(ws.root / "data" / "unlabeled" / "later.heic", color=RED, fmt="HEIF")
-    konomi("embed", root=ws.root, check=True)
-    # As a konomi without pillow-heif would have left it: this file's content "unreadable",
-    # remembered under other decoders.
-    db = sqlite3.connect(ws.root / ".konomi" / "cache.sqlite")
-    with db:
-        (digest,) = db.execute("SELECT digest FROM files WHERE path = ?", (str(heic),)).fetchone()
-        db.execute("DELETE FROM embeddings WHERE digest = ?", (digest,))
-        db.execute("INSERT INTO failures VALUES (?, 'not an image')", (digest,))
-        db.execute("UPDATE meta SET value = 'pillow=old' WHERE key = 'decoders'")
-    db.close()
-    again = konomi("embed", root=ws.root, check=True)
-    assert "later.heic" not in again.text, again.text
-    db = sqlite3.connect(ws.root / ".konomi" / "cache.sqlite")
-    try:
-        assert db.execute("SELECT COUNT(*) FROM failures").fetchone() == (0,)
-        stored = db.execute("SELECT value FROM meta WHERE key = 'decoders'").fetchone()
-        assert db.execute("SELECT COUNT(*) FROM embeddings WHERE digest = ?", (digest,)).fetchone()[
-            0
-        ]
-    finally:
-        db.close()
-    assert stored == (decoder_fingerprint(),)
 
 
 def test_find_images_names_what_it_cannot_list(tmp_path):
