@@ -110,6 +110,21 @@ def test_a_pair_moves_and_comes_back_together(tmp_path):
     )
 
 
+def test_when_the_photo_stays_its_companions_stay_with_it(tmp_path):
+    root = tmp_path / "ws"
+    files = make_pair(root / "data" / "unlabeled", "IMG_1")
+    src = files[0]
+    ws = Workspace(root)
+    stale = (src.stat().st_size + 1, src.stat().st_mtime_ns)  # "changed since it was scored"
+    move = PlannedMove(src, root / "data/classified/like", stale, companions=tuple(files[1:]))
+    with workspace_lock(ws), Journal(ws) as journal:
+        report = journal.run("classify", [move])
+        assert journal.last_undoable() is None  # nothing moved, nothing to undo
+    assert report.moved == [] and "changed" in report.skipped[0][1]
+    assert report.companions == [] and report.companions_left == []
+    assert all(p.exists() for p in files)
+
+
 def test_a_collision_on_any_name_gives_the_whole_group_one_new_stem(tmp_path):
     root = tmp_path / "ws"
     make_pair(root / "data" / "unlabeled", "IMG_1")

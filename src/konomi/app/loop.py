@@ -209,6 +209,8 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
                 progress=ctx.progress,
             )
             ctx.cache.follow_moves(report.moved)
+            # A RAW twin or sidecar that could not follow its photo is said, never left silently.
+            skipped += [Skipped(p, why) for p, why in report.companions_left]
     return ClassifyOutcome(
         scored, (dislike, like), plan, report, repaired, skipped + emb.unreadable
     )

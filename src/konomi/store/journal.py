@@ -92,7 +92,8 @@ class MoveReport:
     op: int
     moved: list[tuple[Path, Path]] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
-    # The same for companions (`PlannedMove.companions`), kept apart from the photos themselves.
+    # Companions (`PlannedMove.companions`) moved, and those that could not follow their photo
+    # (a companion of a photo that stayed is not listed: it stays with it).
     companions: list[tuple[Path, Path]] = field(default_factory=list)
     companions_left: list[tuple[Path, str]] = field(default_factory=list)
 
@@ -584,18 +585,18 @@ class Journal:
                 final = self._move_file(move_id, move, dst, src_id)
             except _Unsafe as exc:
                 report.skipped.append((move.src, str(exc)))  # left 'planned' for repair
-                self._stay(riders[move_id], str(exc), report)
+                self._stay(riders[move_id], str(exc))
                 continue
             except OSError as exc:
                 why = f"could not move ({exc.strerror or exc})"
                 self._skip(move_id, why)
                 report.skipped.append((move.src, why))
-                self._stay(riders[move_id], why, report)
+                self._stay(riders[move_id], why)
                 continue
             if isinstance(final, str):
                 self._skip(move_id, final)
                 report.skipped.append((move.src, final))
-                self._stay(riders[move_id], final, report)
+                self._stay(riders[move_id], final)
                 continue
             done.append((move_id, rev))
             report.moved.append((move.src, final))
@@ -673,12 +674,11 @@ class Journal:
         self,
         riders: list[tuple[int, Path, Path, int | None, str]],
         why: str,
-        report: MoveReport,
     ) -> None:
-        """The photo did not move: its companions stay with it."""
-        for move_id, src, _dst, _rev, _id in riders:
+        """The photo did not move: its companions stay with it (the photo's reason is
+        reported; they are not reported apart)."""
+        for move_id, _src, _dst, _rev, _id in riders:
             self._skip(move_id, f"stays with its photo ({why})")
-            report.companions_left.append((src, f"stays with its photo ({why})"))
 
     def _skip(self, move_id: int, reason: str) -> None:
         with self._tx():
