@@ -188,3 +188,35 @@ def test_a_heic_seen_without_pillow_heif_is_read_once_it_is_installed(workspace,
     assert "IMG_0001.HEIC" in before.text and "pillow-heif" in before.text, before.text
     after = konomi("embed", root=ws.root, check=True)
     assert "IMG_0001.HEIC" not in after.text, after.text
+
+
+@pytest.mark.parametrize(
+    ("head", "raw"),
+    [
+        (b"FUJIFILMCCD-RAW 0201FF383501", True),  # RAF
+        (b"IIRO\x08\x00\x00\x00", True),  # ORF
+        (b"IIU\x00\x18\x00\x00\x00", True),  # RW2
+        (b"\x00\x00\x00\x18ftypcrx \x00\x00\x00\x01", True),  # CR3
+        (b"II*\x00\x10\x00\x00\x00CR\x02\x00", True),  # CR2
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", False),
+        (b"\x89PNG\r\n\x1a\n", False),
+    ],
+)
+def test_raw_formats_are_recognised_by_their_first_bytes(head, raw):
+    from konomi.encode.raw import looks_raw
+
+    assert looks_raw(head + b"\x00" * 64) is raw
+
+
+def test_a_tiff_from_a_camera_maker_is_still_read_as_the_tiff_it_is(tmp_path):
+    from konomi.encode.raw import looks_raw
+
+    exif = Image.Exif()
+    exif[271] = "NIKON CORPORATION"  # Make: what a NEF says too
+    path = tmp_path / "scan.tif"
+    Image.new("RGB", (40, 30), RED).save(path, "TIFF", exif=exif)
+    assert looks_raw(path.read_bytes())  # LibRaw is asked first, declines, Pillow reads it
+    assert load_image(path).size == (40, 30) and _dominant(load_image(path)) == "red"
+    plain = tmp_path / "plain.tif"
+    Image.new("RGB", (40, 30), RED).save(plain, "TIFF")
+    assert not looks_raw(plain.read_bytes())
