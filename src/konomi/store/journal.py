@@ -191,8 +191,8 @@ def _group_names(
     for which *every* name is free, so a pair never ends up split across two stems."""
     src_stem = os.path.splitext(move.src.name)[0]
     stem, suffix = os.path.splitext(name)
-    tails: list[str | None] = [
-        c.name[len(src_stem) :] if c.name.startswith(src_stem) and c.name != src_stem else None
+    tails: list[str | None] = [  # IMG_1.NEF.xmp beside IMG_1.JPG → ".NEF.xmp"
+        c.name[len(src_stem) :] if c.name.startswith(src_stem + ".") else None
         for c in move.companions
     ]
     longest = max([suffix, *(tail for tail in tails if tail)], key=lambda x: len(x.encode()))
