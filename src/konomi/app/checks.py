@@ -30,7 +30,18 @@ class Check:
     required: bool = True
 
 
-PACKAGES = ("onnxruntime", "numpy", "pillow", "scikit-learn", "huggingface-hub", "typer", "rich")
+PACKAGES = (
+    "onnxruntime",
+    "numpy",
+    "pillow",
+    "pillow-heif",
+    "rawpy",
+    "pathspec",
+    "scikit-learn",
+    "huggingface-hub",
+    "typer",
+    "rich",
+)
 
 
 def run_checks(ws: Workspace, settings: Settings) -> list[Check]:
@@ -68,7 +79,8 @@ def format_checks() -> list[Check]:
     """One row per format, from decoding a sample made in memory: yes only when it decoded."""
     rows = []
     for probe in probe_formats():
-        name = t("formats.check", format=probe.name)
+        shown = t("formats.raw_name") if probe.decoder == "rawpy" else probe.name
+        name = t("formats.check", format=shown)
         if probe.ok:
             rows.append(Check(name, True, t("formats.check_yes", how=probe.detail)))
         else:

@@ -16,6 +16,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "（uv sync で入れ直してください）"
         ),
     },
+    "formats.raw_name": {
+        "en": "camera RAW (DNG)",
+        "ja": "カメラ RAW（DNG）",
+    },
     "formats.check": {
         "en": "reads {format}",
         "ja": "{format} の読み込み",
