@@ -159,4 +159,6 @@ def test_a_version_2_journal_gains_the_edits_table(tmp_path):
     db.close()
     with Journal(ws) as journal:
         tables = {r[0] for r in journal.db.execute("SELECT name FROM sqlite_master")}
-        assert "edits" in tables and version_of(journal.db) == 3
+        assert "edits" in tables and version_of(journal.db) == journal_module.STEPS[-1].version
+        columns = {row[1] for row in journal.db.execute("PRAGMA table_info(moves)")}
+        assert "companion_of" in columns  # step 4

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from konomi.app.folders import ignore_rules
 from konomi.encode.encoder import Encoder, available_providers, resolve_model
-from konomi.encode.images import IMAGE_EXTENSIONS, Skipped, find_images
+from konomi.encode.images import Skipped, find_images
+from konomi.encode.probe import probe_formats
 from konomi.errors import KonomiError
+from konomi.i18n import t
 from konomi.settings import Settings
 from konomi.workspace import LABELS, Workspace
 
@@ -27,7 +30,18 @@ class Check:
     required: bool = True
 
 
-PACKAGES = ("onnxruntime", "numpy", "pillow", "scikit-learn", "huggingface-hub", "typer", "rich")
+PACKAGES = (
+    "onnxruntime",
+    "numpy",
+    "pillow",
+    "pillow-heif",
+    "rawpy",
+    "pathspec",
+    "scikit-learn",
+    "huggingface-hub",
+    "typer",
+    "rich",
+)
 
 
 def run_checks(ws: Workspace, settings: Settings) -> list[Check]:
@@ -48,19 +62,33 @@ def run_checks(ws: Workspace, settings: Settings) -> list[Check]:
             checks.append(Check(f"package {name}", False, "missing", "Run: uv sync"))
     providers = available_providers()
     checks.append(Check("ONNX Runtime providers", True, ", ".join(providers)))
-    heif = {".heic", ".avif"} & IMAGE_EXTENSIONS
-    checks.append(
-        Check(
-            "HEIC/AVIF support",
-            bool(heif),
-            "yes" if heif else "no (JPEG, PNG, WebP, GIF, BMP, TIFF only)",
-            "Optional: uv sync --extra heif",
-            required=False,
-        )
-    )
+    checks += format_checks()
     checks += _model_checks(settings)
     checks += _data_checks(ws)
     return checks
+
+
+_FORMAT_FIX = {
+    "pillow": "formats.check_fix_pillow",
+    "pillow-heif": "formats.check_fix_heif",
+    "rawpy": "formats.check_fix_raw",
+}
+
+
+def format_checks() -> list[Check]:
+    """One row per format, from decoding a sample made in memory: yes only when it decoded."""
+    rows = []
+    for probe in probe_formats():
+        shown = t("formats.raw_name") if probe.decoder == "rawpy" else probe.name
+        name = t("formats.check", format=shown)
+        if probe.ok:
+            rows.append(Check(name, True, t("formats.check_yes", how=probe.detail)))
+        else:
+            detail = t("formats.check_no", why=probe.detail)
+            fix = t(_FORMAT_FIX[probe.decoder])
+            # AVIF needs a Pillow built with libavif: worth knowing, not worth stopping for.
+            rows.append(Check(name, False, detail, fix, required=probe.name != "AVIF"))
+    return rows
 
 
 def _model_checks(settings: Settings) -> list[Check]:
@@ -87,6 +115,7 @@ def _model_checks(settings: Settings) -> list[Check]:
 
 def _data_checks(ws: Workspace) -> list[Check]:
     out = []
+    rules = ignore_rules(ws)
     for label in LABELS:
         folder = ws.train_dir(label)
         if not folder.is_dir():
@@ -95,11 +124,11 @@ def _data_checks(ws: Workspace) -> list[Check]:
             )
             continue
         skipped: list[Skipped] = []
-        n = sum(1 for _ in find_images(folder, skipped))
+        n = sum(1 for _ in find_images(folder, skipped, ignore=rules))
         fix = "" if n >= 20 else f"Put liked/disliked images in {ws.rel(folder)} (about 200)."
         out.append(Check(ws.rel(folder), n > 0, f"{n} images", fix))
     for folder, why in ((ws.unlabeled, "new images to sort"),):
-        n = sum(1 for _ in find_images(folder)) if folder.is_dir() else 0
+        n = sum(1 for _ in find_images(folder, ignore=rules)) if folder.is_dir() else 0
         out.append(
             Check(
                 ws.rel(folder),
@@ -111,6 +140,6 @@ def _data_checks(ws: Workspace) -> list[Check]:
     for proposal in ("like", "dislike", "unsure"):
         folder = ws.classified_dir(proposal)
         if folder.is_dir():
-            n = sum(1 for _ in find_images(folder))
+            n = sum(1 for _ in find_images(folder, ignore=rules))
             out.append(Check(ws.rel(folder), True, f"{n} images", required=False))
     return out

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from konomi.encode.ignore import IgnoreRules
 from konomi.encode.images import Skipped, find_images
 from konomi.workspace import LABELS, Workspace
 
@@ -14,8 +15,9 @@ def labelled_images(ws: Workspace, skipped: list[Skipped]) -> tuple[list[Path], 
     """Training images and their labels (1 = like, 0 = dislike)."""
     paths: list[Path] = []
     labels: list[int] = []
+    rules = ignore_rules(ws)
     for label in LABELS:
-        found = list(find_images(ws.train_dir(label), skipped))
+        found = list(find_images(ws.train_dir(label), skipped, ignore=rules))
         paths += found
         labels += [1 if label == "like" else 0] * len(found)
     return paths, np.asarray(labels, dtype=int)
@@ -23,4 +25,9 @@ def labelled_images(ws: Workspace, skipped: list[Skipped]) -> tuple[list[Path], 
 
 def all_images(ws: Workspace, skipped: list[Skipped]) -> list[Path]:
     """Every image under data/ (train, unlabeled, classified)."""
-    return list(find_images(ws.data, skipped))
+    return list(find_images(ws.data, skipped, ignore=ignore_rules(ws)))
+
+
+def ignore_rules(ws: Workspace) -> IgnoreRules:
+    """What the workspace leaves out: its `.konomiignore` and the tools' thumbnail folders."""
+    return IgnoreRules.for_root(ws.root)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pathspec
 
 from konomi.app.context import Context
+from konomi.encode.ignore import IgnoreRules
 from konomi.encode.images import Skipped, find_images
 from konomi.errors import KonomiError
 from konomi.i18n import t
@@ -35,8 +35,6 @@ from konomi.store.xmp import (
     xmp_in_file,
 )
 from konomi.workspace import Workspace
-
-IGNORE_FILE = ".konomiignore"
 
 
 def library_roots(ctx: Context) -> list[Path]:
@@ -64,22 +62,6 @@ def library_roots(ctx: Context) -> list[Path]:
     return roots
 
 
-def ignore_matcher(root: Path) -> pathspec.GitIgnoreSpec | None:
-    """The `.konomiignore` rules of a library root (gitignore syntax), or None.
-
-    A stand-in until image discovery takes ignore rules itself; only the library's own root
-    file is read here.
-    """
-    path = root / IGNORE_FILE
-    if not path.is_file():
-        return None
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return pathspec.GitIgnoreSpec.from_lines(lines)
-
-
 def library_images(
     ctx: Context, skipped: list[Skipped], roots: list[Path] | None = None
 ) -> list[Path]:
@@ -87,11 +69,9 @@ def library_images(
     found: list[Path] = []
     seen: set[Path] = set()
     for root in library_roots(ctx) if roots is None else roots:
-        matcher = ignore_matcher(root)
-        for path in find_images(root, skipped):
+        rules = IgnoreRules.for_root(root)  # the library's .konomiignore and tool folders
+        for path in find_images(root, skipped, ignore=rules):
             if path in seen or _managed(ctx.ws, path):
-                continue
-            if matcher is not None and matcher.match_file(path.relative_to(root).as_posix()):
                 continue
             seen.add(path)
             found.append(path)

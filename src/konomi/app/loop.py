@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from konomi.app.context import Context, moving, repair_if_idle
-from konomi.app.folders import all_images, labelled_images
+from konomi.app.folders import all_images, ignore_rules, labelled_images
 from konomi.app.library import (
     LibraryLabels,
     add_library_labels,
@@ -25,6 +25,7 @@ from konomi.app.reports.scores_csv import Row, proposal, write_csv
 from konomi.app.scoring import Scored, score_paths
 from konomi.encode.images import Skipped, find_images
 from konomi.encode.ingest import Embedded
+from konomi.encode.pairs import companions_for
 from konomi.errors import KonomiError
 from konomi.i18n import t
 from konomi.learn.head import Metrics, advice, train_head
@@ -194,13 +195,15 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
     ws = ctx.ws
     with moving(ctx, "classify") as (journal, repaired):
         skipped: list[Skipped] = []
-        paths = list(find_images(ws.unlabeled, skipped))
+        rules = ignore_rules(ws)
+        paths = list(find_images(ws.unlabeled, skipped, ignore=rules))
         scored = score_paths(ctx, paths, vectors=False)
         dislike, like = ctx.thresholds(scored.record)
         plan: list[tuple[PlannedMove, str, float]] = []
         emb = scored.embedded
         order = np.argsort(-scored.info, kind="stable")  # most informative first
         stamps = ctx.cache.file_stamps()  # each file's (size, mtime) when it was hashed
+        riders = companions_for(emb.paths, rules)  # RAW twins, sidecars: with their photo
         for i in order:
             path = emb.paths[i]
             label = proposal(float(scored.scores[i]), dislike, like)
@@ -215,7 +218,13 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
                     skipped.append(Skipped(path, "the file disappeared after it was scored"))
                     continue
                 stamp = (st.st_size, st.st_mtime_ns)
-            move = PlannedMove(path, ws.classified_dir(label) / sub, stamp, emb.digests[i])
+            move = PlannedMove(
+                path,
+                ws.classified_dir(label) / sub,
+                stamp,
+                emb.digests[i],
+                companions=riders.get(path, ()),
+            )
             plan.append((move, label, float(scored.scores[i])))
         report = None
         if not dry_run and plan:
@@ -226,6 +235,8 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
                 progress=ctx.progress,
             )
             ctx.cache.follow_moves(report.moved)
+            # A RAW twin or sidecar that could not follow its photo is said, never left silently.
+            skipped += [Skipped(p, why) for p, why in report.companions_left]
     return ClassifyOutcome(
         scored, (dislike, like), plan, report, repaired, skipped + emb.unreadable
     )

@@ -2,75 +2,99 @@
 
 Decoding is where hostile input meets us: empty, truncated or fake files, decompression bombs,
 odd modes (palette, CMYK, 16-bit, alpha). Every failure becomes an `UnreadableImage` with a
-reason a person understands; nothing here ever moves or changes a file.
+reason a person understands; nothing here ever moves or changes a file. `decode` sends each
+file to its decoder: camera RAW to LibRaw (`raw`), everything else to Pillow (`pixels`), with
+HEIC/HEIF through the pillow-heif plugin registered here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
-import io
+import importlib.metadata
 import os
 import stat
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image
 
+from konomi.encode.formats import (
+    HEIF_EXTENSIONS,
+    IMAGE_EXTENSIONS,
+    RAW_EXTENSIONS,
+    extension,
+    is_image_name,
+    is_raw_name,
+)
+from konomi.encode.ignore import IgnoreRules, builtin_rules
+from konomi.encode.pairs import companion_names
+from konomi.encode.pixels import MAX_PIXELS, decode_pillow, to_rgb
+from konomi.encode.raw import NotRaw, decode_raw, looks_raw
 from konomi.errors import UnreadableImage
+from konomi.i18n import t
 
-BASE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
-OPTIONAL_EXTENSIONS = frozenset({".heic", ".heif", ".avif"})
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "RAW_EXTENSIONS",
+    "Skipped",
+    "decode",
+    "decoder_fingerprint",
+    "find_images",
+    "is_image_name",
+    "is_raw_name",
+    "load_image",
+    "looks_raw",
+    "read_file",
+    "to_rgb",
+    "MAX_PIXELS",
+]
 
-# Pillow refuses images above twice this many pixels; between 1x and 2x it warns, which we make
-# an error too. 100 MP covers every camera people own and stops bombs long before memory runs out.
-MAX_PIXELS = 100_000_000
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-ImageFile.LOAD_TRUNCATED_IMAGES = False
-# Odd files make Pillow warn (broken EXIF, bombs below the hard limit, which `decode` refuses
-# itself): the person hears about each file once, from konomi, not as Python warnings. Filters
-# are set here once, because `warnings.catch_warnings` is not thread-safe and decoding is
-# threaded.
-warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
-warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
-
-# A longer side more than this many times the shorter one is a strip, not a picture: scaling its
-# short side to the model's input would blow the long side up to gigapixels (a 60000x1 PNG
-# takes minutes and 12 GB). Panoramas (~10:1) and long comic strips (~30:1) stay well inside.
-MAX_ASPECT = 100
 # No photo is bigger than this; reading a larger file whole would only exhaust memory.
 MAX_FILE_BYTES = 1 << 30
 
-NEUTRAL_BACKGROUND = (128, 128, 128)
 
-
-def _register_optional_plugins() -> frozenset[str]:
-    """Enable HEIC/AVIF when a plugin is installed (pillow-heif); return the extensions added."""
-    added: set[str] = set()
+def _register_heif() -> bool:
+    """Let Pillow open HEIC/HEIF/AVIF through pillow-heif (a dependency): once, at import."""
     try:
         import pillow_heif
-
-        pillow_heif.register_heif_opener()
-        added |= {".heic", ".heif"}
-        if hasattr(pillow_heif, "register_avif_opener"):
-            pillow_heif.register_avif_opener()
-            added.add(".avif")
-    except ImportError:
-        pass
-    if ".avif" not in added and "AVIF" in Image.registered_extensions().values():
-        added.add(".avif")
-    return frozenset(added)
+    except ImportError:  # a broken install: check-env says so, and each file says why
+        return False
+    pillow_heif.register_heif_opener()
+    if hasattr(pillow_heif, "register_avif_opener"):  # AVIF moved to Pillow itself in 1.0
+        pillow_heif.register_avif_opener()
+    return True
 
 
-IMAGE_EXTENSIONS = BASE_EXTENSIONS | _register_optional_plugins()
+HEIF_READY = _register_heif()
 
 
-def is_image_name(name: str) -> bool:
-    """True when the file name has an image extension we can decode (case-insensitive)."""
-    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+@functools.cache
+def decoder_fingerprint() -> str:
+    """The decoders installed now (Pillow, pillow-heif with libheif, rawpy with LibRaw).
+
+    The cache stores it beside its "unreadable" verdicts: when it changes (a plugin installed
+    or upgraded), those files are tried again instead of staying unreadable for good.
+    """
+    parts = []
+    for dist in ("pillow", "pillow-heif", "rawpy"):
+        try:
+            parts.append(f"{dist}={importlib.metadata.version(dist)}")
+        except importlib.metadata.PackageNotFoundError:
+            parts.append(f"{dist}=none")
+    with contextlib.suppress(Exception):
+        import pillow_heif
+
+        parts.append(f"libheif={pillow_heif.libheif_version()}")
+    with contextlib.suppress(Exception):
+        import rawpy
+
+        parts.append("libraw=" + ".".join(map(str, rawpy.libraw_version)))
+    parts.append("avif=" + str("AVIF" in Image.registered_extensions().values()))
+    return ";".join(parts)
 
 
 @dataclass(frozen=True)
@@ -81,8 +105,21 @@ class Skipped:
     reason: str
 
 
-def find_images(folder: Path, skipped: list[Skipped] | None = None) -> Iterator[Path]:
+def find_images(
+    folder: Path,
+    skipped: list[Skipped] | None = None,
+    *,
+    ignore: IgnoreRules | None = None,
+    pairs: bool = True,
+) -> Iterator[Path]:
     """Yield image files under `folder`, recursively, in a stable (sorted) order.
+
+    Extensions are matched case-insensitively (`IMG_1.HEIC`, `DSC_0001.NEF`) and include camera
+    RAW; a file that turns out unreadable is named later with its reason by whoever decodes it.
+    What `ignore` leaves out (a root's `.konomiignore`; by default only the built-in thumbnail
+    folders of photo tools) is not yielded and not reported either. With `pairs`, the RAW file
+    of a RAW+JPEG pair is not yielded: the pair is one photo, read through its JPEG
+    (`konomi.encode.pairs`).
 
     Hidden files and folders (a leading dot) are skipped. Symbolic links are never followed —
     neither folders (no loops, no escaping the workspace) nor files (moving a link would move
@@ -92,6 +129,7 @@ def find_images(folder: Path, skipped: list[Skipped] | None = None) -> Iterator[
     """
     if not folder.is_dir():
         return
+    rules = ignore if ignore is not None else builtin_rules(folder)
     stack = [folder]
     while stack:
         here = stack.pop()
@@ -102,6 +140,8 @@ def find_images(folder: Path, skipped: list[Skipped] | None = None) -> Iterator[
             _note(skipped, here, f"cannot read the folder ({exc.strerror or exc})")
             continue
         subfolders: list[Path] = []
+        files: list[Path] = []
+        here_rel = rules.relative(here)
         for entry in entries:
             name = entry.name
             if name.startswith("."):
@@ -113,11 +153,14 @@ def find_images(folder: Path, skipped: list[Skipped] | None = None) -> Iterator[
                     _note(skipped, shown, "the name is not valid UTF-8 (rename it to use it)")
                 continue
             try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                if rules.ignores_name(here_rel, name, is_dir=is_dir):
+                    continue
                 if entry.is_symlink():
                     if is_image_name(name):
                         _note(skipped, path, "symbolic link (not followed)")
                     continue
-                if entry.is_dir(follow_symlinks=False):
+                if is_dir:
                     subfolders.append(path)
                     if is_image_name(name):
                         _note(skipped, path, "a folder with an image name")
@@ -130,7 +173,11 @@ def find_images(folder: Path, skipped: list[Skipped] | None = None) -> Iterator[
             except OSError as exc:
                 _note(skipped, path, f"cannot read it ({exc.strerror or exc})")
                 continue
-            yield path
+            files.append(path)
+        riders = companion_names(p.name for p in files) if pairs else frozenset()
+        for path in files:
+            if path.name not in riders:
+                yield path
         stack.extend(reversed(subfolders))
 
 
@@ -198,89 +245,38 @@ def read_file(path: Path) -> bytes:
         os.close(fd)
 
 
-def decode(data: bytes, *, min_side: int | None = None) -> Image.Image:
+def decode(data: bytes, *, min_side: int | None = None, name: str | None = None) -> Image.Image:
     """Decode image bytes into an upright RGB image.
 
     `min_side` lets JPEG decode at a reduced DCT scale (draft mode) that still keeps the short
     side ≥ `min_side`: a 12 MP photo decodes 4–8x faster when only 224 px are needed.
-    Animated images give their first frame. Raises `UnreadableImage` with the reason.
+    Animated images give their first frame. Camera RAW is recognised by its bytes (or by
+    `name`, the file's name, when the caller knows it) and read through LibRaw (`_decode_raw`);
+    whatever LibRaw does not know goes to Pillow. Raises `UnreadableImage` with the reason.
     """
     if not data:
         raise UnreadableImage("empty file (0 bytes)")
+    raw = (name is not None and is_raw_name(name)) or looks_raw(data)
+    if raw:
+        try:
+            return decode_raw(data, min_side)
+        except NotRaw:
+            pass  # a JPEG or TIFF under a RAW name, or a TIFF from a camera: Pillow may know it
     try:
-        image = Image.open(io.BytesIO(data))
-        width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise UnreadableImage(
-                f"too large to decode safely ({width}x{height} px; limit {MAX_PIXELS:,} px)"
-            )
-        if max(width, height) > MAX_ASPECT * min(width, height):
-            raise UnreadableImage(
-                f"too long and thin to score ({width}x{height} px; "
-                f"sides may differ {MAX_ASPECT}-fold at most)"
-            )
-        if min_side and image.format == "JPEG":
-            _draft(image, min_side)
-        image.load()
-        return to_rgb(image)
-    except UnreadableImage:
-        raise
-    except Image.DecompressionBombError as exc:
-        declared = str(exc).split(", could be")[0]
-        raise UnreadableImage(f"decompression bomb refused ({declared})") from None
-    except UnidentifiedImageError:
+        return decode_pillow(data, min_side)
+    except UnreadableImage as exc:
+        if not exc.message.startswith("not an image"):
+            raise
+        if raw:
+            raise UnreadableImage(t("formats.raw_unknown")) from None
+        if not HEIF_READY and name is not None and extension(name) in HEIF_EXTENSIONS:
+            raise UnreadableImage(t("formats.heif_missing")) from None
+    try:  # a RAW format without a signature we test for (CRW, X3F, MRW…): LibRaw may know it
+        return decode_raw(data, min_side)
+    except (NotRaw, UnreadableImage):
         raise UnreadableImage("not an image (or a format Pillow cannot read)") from None
-    except MemoryError:
-        raise UnreadableImage("not enough memory to decode it") from None
-    except Exception as exc:  # noqa: BLE001 - hostile bytes make decoders raise anything
-        text = str(exc) or type(exc).__name__
-        if "truncated" in text or "end of file" in text.lower() or isinstance(exc, EOFError):
-            raise UnreadableImage(f"truncated or corrupt image ({text})") from None
-        raise UnreadableImage(f"corrupt image ({text[:200]})") from None
-
-
-def _draft(image: Image.Image, min_side: int) -> None:
-    """Ask libjpeg for the smallest DCT scale whose short side is still ≥ min_side.
-
-    Pillow's `draft` keeps both sides ≥ the requested box, so ask for a box of min_side on the
-    short side, scaled on the long side, to keep the aspect ratio honest.
-    """
-    w, h = image.size
-    short = min(w, h)
-    if short <= min_side:
-        return
-    box = (max(1, w * min_side // short), max(1, h * min_side // short))
-    mode = "RGB" if image.mode in ("RGB", "YCbCr") else None
-    image.draft(mode, box)
-
-
-def to_rgb(image: Image.Image) -> Image.Image:
-    """Upright RGB: EXIF orientation applied, alpha composited on grey, odd modes converted."""
-    # Broken EXIF must not lose an otherwise fine image: keep it as stored.
-    with contextlib.suppress(Exception):
-        image = ImageOps.exif_transpose(image)
-    mode = image.mode
-    if mode == "RGB":
-        return image
-    if mode in ("I;16", "I;16B", "I;16L", "I"):
-        import numpy as np
-
-        arr = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if arr.max() > 255 else 255.0
-        grey = np.clip(arr / top * 255.0 + 0.5, 0, 255).astype("uint8")
-        return Image.fromarray(grey, "L").convert("RGB")
-    if mode == "F":
-        return image.convert("L").convert("RGB")
-    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        mode == "P" and "transparency" in image.info
-    )
-    if has_alpha:
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (*NEUTRAL_BACKGROUND, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
 
 
 def load_image(path: Path, *, min_side: int | None = None) -> Image.Image:
     """Read and decode one file (see `decode`)."""
-    return decode(read_file(path), min_side=min_side)
+    return decode(read_file(path), min_side=min_side, name=path.name)

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from konomi.encode.encoder import Encoder, usable_cores
-from konomi.encode.images import Skipped, content_hash, decode, read_file
+from konomi.encode.images import Skipped, content_hash, decode, decoder_fingerprint, read_file
 from konomi.errors import UnreadableImage
 from konomi.progress import Progress
 from konomi.store.cache import EmbeddingCache
@@ -118,6 +118,7 @@ def embed_files(
     has no columns, and cached vectors are not even read: 100,000 of them are 200 MB.
     """
     start = time.perf_counter()
+    cache.note_decoders(decoder_fingerprint())  # other decoders: "unreadable" is tried again
     # One query for every known path; plain tuples, not an object per row (100k rows).
     stamps = cache.stamp_tuples()
     digest_of: list[str | None] = [None] * len(paths)
@@ -265,7 +266,7 @@ def _prepare(
     work: _Work,
     known: Callable[[str], bool],
     failures: dict[str, str],
-    pixels: Callable[[bytes], np.ndarray],
+    pixels: Callable[[bytes, str], np.ndarray],
 ) -> _Work:
     """Decode worker: read once, hash those bytes, and decode unless the digest is known."""
     try:
@@ -276,7 +277,7 @@ def _prepare(
         if work.digest in failures:
             work.reason = failures[work.digest]
             return work
-        work.pixels = pixels(data)
+        work.pixels = pixels(data, work.path.name)
     except UnreadableImage as exc:
         work.reason = exc.message
     return work
@@ -307,8 +308,8 @@ def _embed_todo(
     pre = encoder.preprocess
     input_size = encoder.size
 
-    def pixels(data: bytes) -> np.ndarray:
-        return pre.pixels(decode(data, min_side=input_size))
+    def pixels(data: bytes, name: str) -> np.ndarray:
+        return pre.pixels(decode(data, min_side=input_size, name=name))
 
     def encode(batch: list[_Work]) -> tuple[list[_Work], np.ndarray]:
         stacked = np.stack([w.pixels for w in batch])  # type: ignore[misc]

@@ -25,12 +25,19 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from konomi import COMMAND
-from konomi.i18n import core, errors, library, page, text
+from konomi.i18n import core, errors, formats, library, page, text
 
 LANGUAGES = ("en", "ja")
 DEFAULT = "en"
 
-_AREAS = (core.MESSAGES, errors.MESSAGES, library.MESSAGES, page.MESSAGES, text.MESSAGES)
+_AREAS = (
+    core.MESSAGES,
+    errors.MESSAGES,
+    formats.MESSAGES,
+    library.MESSAGES,
+    page.MESSAGES,
+    text.MESSAGES,
+)
 
 
 def _merge() -> dict[str, dict[str, str]]:

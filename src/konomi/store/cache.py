@@ -341,6 +341,23 @@ class EmbeddingCache:
     def put_failures(self, items: Iterable[tuple[str, str]]) -> None:
         self._write("INSERT OR REPLACE INTO failures VALUES (?, ?)", items)
 
+    def note_decoders(self, fingerprint: str) -> int:
+        """Keep "unreadable" verdicts only while the decoders that made them are installed.
+
+        `fingerprint` names the decoders in use now (versions of Pillow, pillow-heif, rawpy).
+        When it differs from the one stored with the verdicts, they are forgotten, so each of
+        those files is tried again (a HEIC seen before its plugin was installed is read now).
+        Returns how many verdicts were forgotten.
+        """
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'decoders'").fetchone()
+        if row is not None and row[0] == fingerprint:
+            return 0
+        (n,) = self.db.execute("SELECT COUNT(*) FROM failures").fetchone()
+        with self.transaction():
+            self.db.execute("DELETE FROM failures")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('decoders', ?)", (fingerprint,))
+        return int(n)
+
     # -- scores of a head ------------------------------------------------------------------
     def put_scores(self, items: Iterable[tuple[str, float, float | None]], head: str) -> None:
         """Remember each image's score (and informativeness) under a head id."""

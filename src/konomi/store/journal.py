@@ -34,7 +34,7 @@ import sqlite3
 import stat
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -70,10 +70,16 @@ STEPS = (
         add_columns("moves", {"src_id": "TEXT", "copy_id": "TEXT"}),
     ),
     Step(3, "edits: labels of library images and XMP sidecar writes", sql(EDITS_SCHEMA)),
+    Step(
+        4,
+        "a RAW twin or sidecar moves with its photo (companion_of)",
+        add_columns("moves", {"companion_of": "INTEGER REFERENCES moves(id)"}),
+    ),
 )
 # move states: planned → (copying →) done | skipped
 # operation states: open → done | interrupted (repaired after a crash)
 # reverted_by: the undo move that brought the file back; 0 when it can never come back
+# companion_of: the move of the photo this file travels with (a RAW beside its JPEG, a sidecar)
 
 PART_PREFIX = ".konomi-part-"
 # Reasons for which undo stops offering a move: retrying cannot help.
@@ -89,6 +95,10 @@ class PlannedMove:
     stamp: tuple[int, int] | None = None
     digest: str | None = None
     name: str | None = None  # the name to take there (default: the source's name)
+    # Files that travel with this one (its RAW twin, XMP sidecars), each its own journaled move
+    # in the same operation, after this one succeeded; they keep their part of the name after
+    # the source's stem, and all take the same new stem when any name collides.
+    companions: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -98,6 +108,10 @@ class MoveReport:
     op: int
     moved: list[tuple[Path, Path]] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    # Companions (`PlannedMove.companions`) moved, and those that could not follow their photo
+    # (a companion of a photo that stayed is not listed: it stays with it).
+    companions: list[tuple[Path, Path]] = field(default_factory=list)
+    companions_left: list[tuple[Path, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -183,6 +197,43 @@ def free_name(folder: Path, name: str, taken: set[Path] | frozenset[Path] = froz
         candidate = folder / _fit_name(stem, f" ({n}){suffix}")
         n += 1
     return candidate
+
+
+def _group_names(
+    move: PlannedMove, name: str, taken: set[Path] | frozenset[Path] = frozenset()
+) -> tuple[Path, list[tuple[Path, Path]]]:
+    """Destinations for a photo and its companions: `name` and each companion's part of the
+    name after the source's stem, on one stem — `IMG_1`, else `IMG_1 (1)`, `(2)`, … — the first
+    for which *every* name is free, so a pair never ends up split across two stems."""
+    src_stem = os.path.splitext(move.src.name)[0]
+    stem, suffix = os.path.splitext(name)
+    tails: list[str | None] = [  # IMG_1.NEF.xmp beside IMG_1.JPG → ".NEF.xmp"
+        c.name[len(src_stem) :] if c.name.startswith(src_stem + ".") else None
+        for c in move.companions
+    ]
+    longest = max([suffix, *(tail for tail in tails if tail)], key=lambda x: len(x.encode()))
+    folder = move.dst_dir
+    n = 0
+    while True:
+        marker = f" ({n})" if n else ""
+        fitted = _fit_name(stem, marker + longest)
+        new_stem = fitted[: len(fitted) - len(longest)] if longest else fitted
+        dst = folder / (new_stem + suffix)
+        shared = [(c, folder / (new_stem + t)) for c, t in zip(move.companions, tails) if t]
+        wanted = [dst, *(d for _, d in shared)]
+        if len(set(wanted)) == len(wanted) and not any(
+            os.path.lexists(p) or p in taken for p in wanted
+        ):
+            break
+        n += 1
+    # A companion whose name does not begin with the stem keeps its own name (numbered alone).
+    promised = set(taken) | set(wanted)
+    riders = dict(shared)
+    for c, t in zip(move.companions, tails):
+        if not t:
+            riders[c] = free_name(folder, c.name, promised)
+            promised.add(riders[c])
+    return dst, [(c, riders[c]) for c in move.companions]
 
 
 def _identity(st: os.stat_result) -> str:
@@ -456,6 +507,7 @@ class Journal(FileEdits):
         note: str = "",
         progress: Progress | None = None,
         reverts: Sequence[int | None] | None = None,
+        companion_reverts: Mapping[Path, int] | None = None,
     ) -> MoveReport:
         """Perform `moves` as one journaled operation of `kind` (e.g. "classify", "review").
 
@@ -477,7 +529,7 @@ class Journal(FileEdits):
                     chunk_reverts: list[int | None] = (
                         list(reverts[start : start + BATCH]) if reverts else [None] * len(chunk)
                     )
-                    self._run_batch(op, chunk, chunk_reverts, report)
+                    self._run_batch(op, chunk, chunk_reverts, report, companion_reverts or {})
                     if progress:
                         progress("moving", min(start + BATCH, total), total)
                 with self._tx():
@@ -496,9 +548,11 @@ class Journal(FileEdits):
         chunk: list[PlannedMove],
         reverts: list[int | None],
         report: MoveReport,
+        companion_reverts: Mapping[Path, int],
     ) -> None:
         _fault("before_plan")
         planned: list[tuple[int, PlannedMove, Path, int | None, str]] = []
+        riders: dict[int, list[tuple[int, Path, Path, int | None, str]]] = {}
         with self._tx():
             taken: set[Path] = set()
             for move, rev in zip(chunk, reverts):
@@ -508,7 +562,11 @@ class Journal(FileEdits):
                 if reason is not None or st is None:
                     report.skipped.append((move.src, reason or "not a regular file"))
                     continue
-                dst = free_name(move.dst_dir, move.name or move.src.name, taken)
+                name = move.name or move.src.name
+                if move.companions:
+                    dst, rider_dsts = _group_names(move, name, taken)
+                else:
+                    dst, rider_dsts = free_name(move.dst_dir, name, taken), []
                 taken.add(dst)
                 size, mtime = move.stamp or (None, None)
                 cur = self.db.execute(
@@ -525,7 +583,11 @@ class Journal(FileEdits):
                         _identity(st),
                     ),
                 )
-                planned.append((int(cur.lastrowid or 0), move, dst, rev, _identity(st)))
+                move_id = int(cur.lastrowid or 0)
+                planned.append((move_id, move, dst, rev, _identity(st)))
+                riders[move_id] = self._plan_companions(
+                    op, move_id, rider_dsts, taken, companion_reverts, report
+                )
         _fault("after_plan")
         done: list[tuple[int, int | None]] = []
         for move_id, move, dst, rev, src_id in planned:
@@ -533,23 +595,100 @@ class Journal(FileEdits):
                 final = self._move_file(move_id, move, dst, src_id)
             except _Unsafe as exc:
                 report.skipped.append((move.src, str(exc)))  # left 'planned' for repair
+                self._stay(riders[move_id], str(exc))
                 continue
             except OSError as exc:
                 why = f"could not move ({exc.strerror or exc})"
                 self._skip(move_id, why)
                 report.skipped.append((move.src, why))
+                self._stay(riders[move_id], why)
                 continue
             if isinstance(final, str):
                 self._skip(move_id, final)
                 report.skipped.append((move.src, final))
+                self._stay(riders[move_id], final)
                 continue
             done.append((move_id, rev))
             report.moved.append((move.src, final))
             _fault("after_move")
+            done += self._move_companions(riders[move_id], report)
         with self._tx():
             for move_id, rev in done:
                 self._mark_done(move_id, rev)
         _fault("after_batch")
+
+    def _plan_companions(
+        self,
+        op: int,
+        primary: int,
+        rider_dsts: list[tuple[Path, Path]],
+        taken: set[Path],
+        companion_reverts: Mapping[Path, int],
+        report: MoveReport,
+    ) -> list[tuple[int, Path, Path, int | None, str]]:
+        """Journal the moves of a photo's companions (inside the caller's transaction)."""
+        out = []
+        for src, dst in rider_dsts:
+            try:
+                st = os.lstat(src)
+            except OSError as exc:
+                report.companions_left.append((src, f"cannot reach it ({exc.strerror or exc})"))
+                continue
+            if not _is_regular(st):
+                report.companions_left.append(
+                    (src, "not a regular file (a link, folder or device)")
+                )
+                continue
+            taken.add(dst)
+            rev = companion_reverts.get(src)
+            cur = self.db.execute(
+                "INSERT INTO moves(op, src, dst, state, size, mtime_ns, reverts, src_id, "
+                "companion_of) VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?)",
+                (
+                    op,
+                    self.ws.rel(src),
+                    self.ws.rel(dst),
+                    st.st_size,
+                    st.st_mtime_ns,
+                    rev,
+                    _identity(st),
+                    primary,
+                ),
+            )
+            out.append((int(cur.lastrowid or 0), src, dst, rev, _identity(st)))
+        return out
+
+    def _move_companions(
+        self, riders: list[tuple[int, Path, Path, int | None, str]], report: MoveReport
+    ) -> list[tuple[int, int | None]]:
+        """Move a photo's companions once the photo itself has moved."""
+        done: list[tuple[int, int | None]] = []
+        for move_id, src, dst, rev, src_id in riders:
+            move = PlannedMove(src, dst.parent, name=dst.name)
+            try:
+                final = self._move_file(move_id, move, dst, src_id)
+            except _Unsafe as exc:
+                report.companions_left.append((src, str(exc)))
+                continue
+            except OSError as exc:
+                final = f"could not move ({exc.strerror or exc})"
+            if isinstance(final, str):
+                self._skip(move_id, final)
+                report.companions_left.append((src, final))
+                continue
+            done.append((move_id, rev))
+            report.companions.append((src, final))
+        return done
+
+    def _stay(
+        self,
+        riders: list[tuple[int, Path, Path, int | None, str]],
+        why: str,
+    ) -> None:
+        """The photo did not move: its companions stay with it (the photo's reason is
+        reported; they are not reported apart)."""
+        for move_id, _src, _dst, _rev, _id in riders:
+            self._skip(move_id, f"stays with its photo ({why})")
 
     def _skip(self, move_id: int, reason: str) -> None:
         with self._tx():
@@ -683,7 +822,9 @@ class Journal(FileEdits):
             "SELECT kind, created FROM operations WHERE id=?", (op,)
         ).fetchone()
         (n,) = self.db.execute(
-            "SELECT COUNT(*) FROM moves WHERE op=? AND state='done' AND reverted_by IS NULL", (op,)
+            "SELECT COUNT(*) FROM moves WHERE op=? AND state='done' AND reverted_by IS NULL "
+            "AND companion_of IS NULL",
+            (op,),
         ).fetchone()
         (edits,) = self.db.execute(
             "SELECT COUNT(*) FROM edits WHERE op=? AND state='done'", (op,)
@@ -698,35 +839,60 @@ class Journal(FileEdits):
         """
         try:
             rows = self.db.execute(
-                "SELECT id, src, dst FROM moves WHERE op=? AND state='done' "
+                "SELECT id, src, dst, companion_of FROM moves WHERE op=? AND state='done' "
                 "AND reverted_by IS NULL ORDER BY id DESC",
                 (op,),
             ).fetchall()
         except sqlite3.DatabaseError as exc:
             raise self._journal_failed(exc) from None
+        # A companion goes back with its photo (same new stem if the old names are taken);
+        # one whose photo is not coming back (already back, or gone) goes back on its own.
+        ids = {row[0] for row in rows}
+        riding: dict[int, list[Path]] = {}
+        companion_reverts: dict[Path, int] = {}
+        for move_id, _src_rel, dst_rel, primary in rows:
+            if primary is not None and primary in ids:
+                dst = self._abs(dst_rel)
+                riding.setdefault(primary, []).append(dst)
+                companion_reverts[dst] = move_id
         moves, reverts = [], []
-        for move_id, src_rel, dst_rel in rows:
+        for move_id, src_rel, dst_rel, primary in rows:
+            if primary is not None and primary in ids:
+                continue
             dst = self._abs(dst_rel)
             stamp = None
             with contextlib.suppress(OSError):
                 st = os.lstat(dst)
                 stamp = (st.st_size, st.st_mtime_ns)
             target = self._abs(src_rel)
-            moves.append(PlannedMove(dst, target.parent, stamp, name=target.name))
+            companions = tuple(sorted(riding.get(move_id, ())))
+            moves.append(
+                PlannedMove(dst, target.parent, stamp, name=target.name, companions=companions)
+            )
             reverts.append(move_id)
         report = self.run(
-            "undo", moves, note=f"undo of operation {op}", progress=progress, reverts=reverts
+            "undo",
+            moves,
+            note=f"undo of operation {op}",
+            progress=progress,
+            reverts=reverts,
+            companion_reverts=companion_reverts,
         )
         hopeless = {p for p, why in report.skipped if why.startswith(_HOPELESS)}
-        if hopeless:
+        hopeless_ids = [move_id for move, move_id in zip(moves, reverts) if move.src in hopeless]
+        hopeless_ids += [
+            companion_reverts[p]
+            for p, why in report.companions_left
+            if why.startswith(_HOPELESS) and p in companion_reverts
+        ]
+        if hopeless_ids:
             try:
                 with self._tx():
-                    for move, move_id in zip(moves, reverts):
-                        if move.src in hopeless:
-                            self.db.execute(
-                                "UPDATE moves SET reverted_by=0 WHERE id=? AND reverted_by IS NULL",
-                                (move_id,),
-                            )
+                    for move_id in hopeless_ids:
+                        self.db.execute(
+                            "UPDATE moves SET reverted_by=0 WHERE id=? AND reverted_by IS NULL",
+                            (move_id,),
+                        )
             except sqlite3.Error as exc:
                 raise self._journal_failed(exc) from None
         return report

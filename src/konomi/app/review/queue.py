@@ -35,11 +35,13 @@ import numpy as np
 
 from konomi.app import loop as workflow
 from konomi.app.context import Context
+from konomi.app.folders import ignore_rules
 from konomi.app.library import key, library_images, library_labels, library_roots
 from konomi.app.reports.scores_csv import proposal
 from konomi.app.review import taste
 from konomi.app.scoring import VectorLookup, score_paths
 from konomi.encode.images import Skipped, find_images
+from konomi.encode.pairs import companions_for
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
 from konomi.learn import duplicates
@@ -136,7 +138,10 @@ def scan(ctx: Context, paths: list[Path] | None = None) -> _Scan:
     skipped: list[Skipped] = []
     roots = library_roots(ctx)
     if paths is None:
-        paths = [p for folder in source_folders(ws) for p in find_images(folder, skipped)]
+        rules = ignore_rules(ws)
+        paths = [
+            p for folder in source_folders(ws) for p in find_images(folder, skipped, ignore=rules)
+        ]
         waiting = library_images(ctx, skipped, roots)
         labelled = library_labels(ctx, waiting).labels
         paths += [p for p in waiting if p not in labelled]
@@ -440,8 +445,15 @@ class ReviewQueue:
     def _move(self, items: list[Item], label: str) -> str:
         ws = self.ws
         target = ws.train_dir(label)
+        riders = companions_for([it.path for it in items], ignore_rules(ws))  # RAW, sidecars
         moves = [
-            PlannedMove(it.path, target / _sub_folder(ws, it.path), it.stamp, it.digest)
+            PlannedMove(
+                it.path,
+                target / _sub_folder(ws, it.path),
+                it.stamp,
+                it.digest,
+                companions=riders.get(it.path, ()),
+            )
             for it in items
         ]
         note = f"{label}: {ws.rel(items[0].path)}" + (

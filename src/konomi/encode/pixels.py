@@ -1,0 +1,114 @@
+"""Pillow-level decoding, safely: size limits before any pixel is made, JPEG draft mode, and
+every odd mode turned into upright RGB. Shared by ordinary images (`images`) and the previews
+embedded in camera RAW files (`raw`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from konomi.errors import UnreadableImage
+
+# Pillow refuses images above twice this many pixels; between 1x and 2x it warns, which we make
+# an error too. 100 MP covers every camera people own and stops bombs long before memory runs out.
+MAX_PIXELS = 100_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+# Odd files make Pillow warn (broken EXIF, bombs below the hard limit, which `decode` refuses
+# itself): the person hears about each file once, from konomi, not as Python warnings. Filters
+# are set here once, because `warnings.catch_warnings` is not thread-safe and decoding is
+# threaded.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
+
+# A longer side more than this many times the shorter one is a strip, not a picture: scaling its
+# short side to the model's input would blow the long side up to gigapixels (a 60000x1 PNG
+# takes minutes and 12 GB). Panoramas (~10:1) and long comic strips (~30:1) stay well inside.
+MAX_ASPECT = 100
+
+NEUTRAL_BACKGROUND = (128, 128, 128)
+
+
+def open_checked(data: bytes) -> Image.Image:
+    """`Image.open` with the size and shape limits applied before any pixel is decoded."""
+    image = Image.open(io.BytesIO(data))
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise UnreadableImage(
+            f"too large to decode safely ({width}x{height} px; limit {MAX_PIXELS:,} px)"
+        )
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise UnreadableImage(
+            f"too long and thin to score ({width}x{height} px; "
+            f"sides may differ {MAX_ASPECT}-fold at most)"
+        )
+    return image
+
+
+def decode_pillow(data: bytes, min_side: int | None) -> Image.Image:
+    try:
+        image = open_checked(data)
+        if min_side and image.format == "JPEG":
+            draft(image, min_side)
+        image.load()
+        return to_rgb(image)
+    except UnreadableImage:
+        raise
+    except Image.DecompressionBombError as exc:
+        declared = str(exc).split(", could be")[0]
+        raise UnreadableImage(f"decompression bomb refused ({declared})") from None
+    except UnidentifiedImageError:
+        raise UnreadableImage("not an image (or a format Pillow cannot read)") from None
+    except MemoryError:
+        raise UnreadableImage("not enough memory to decode it") from None
+    except Exception as exc:  # noqa: BLE001 - hostile bytes make decoders raise anything
+        text = str(exc) or type(exc).__name__
+        if "truncated" in text or "end of file" in text.lower() or isinstance(exc, EOFError):
+            raise UnreadableImage(f"truncated or corrupt image ({text})") from None
+        raise UnreadableImage(f"corrupt image ({text[:200]})") from None
+
+
+def draft(image: Image.Image, min_side: int) -> None:
+    """Ask libjpeg for the smallest DCT scale whose short side is still ≥ min_side.
+
+    Pillow's `draft` keeps both sides ≥ the requested box, so ask for a box of min_side on the
+    short side, scaled on the long side, to keep the aspect ratio honest.
+    """
+    w, h = image.size
+    short = min(w, h)
+    if short <= min_side:
+        return
+    box = (max(1, w * min_side // short), max(1, h * min_side // short))
+    mode = "RGB" if image.mode in ("RGB", "YCbCr") else None
+    image.draft(mode, box)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Upright RGB: EXIF orientation applied, alpha composited on grey, odd modes converted."""
+    # Broken EXIF must not lose an otherwise fine image: keep it as stored.
+    with contextlib.suppress(Exception):
+        image = ImageOps.exif_transpose(image)
+    mode = image.mode
+    if mode == "RGB":
+        return image
+    if mode in ("I;16", "I;16B", "I;16L", "I"):
+        import numpy as np
+
+        arr = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if arr.max() > 255 else 255.0
+        grey = np.clip(arr / top * 255.0 + 0.5, 0, 255).astype("uint8")
+        return Image.fromarray(grey, "L").convert("RGB")
+    if mode == "F":
+        return image.convert("L").convert("RGB")
+    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        mode == "P" and "transparency" in image.info
+    )
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (*NEUTRAL_BACKGROUND, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
