@@ -170,3 +170,24 @@ def test_the_checker_sees_a_circle_and_an_upward_import(tmp_path, monkeypatch):
     edges = graph()
     assert circles(edges) == [["konomi.app.b", "konomi.learn.a"]]
     assert "konomi.learn.a (learn) imports konomi.app.b (app)" in upward(edges)
+
+
+def test_importing_konomi_sets_nothing_up_until_asked():
+    """Global set-up (Pillow's limits, warning filters, the HEIF opener) happens in an explicit
+    call at start, not as a side effect of importing a module."""
+    import subprocess
+
+    script = (
+        "import warnings, PIL.Image as I\n"
+        "def ours():  # konomi's filters: about Pillow (libraries it imports add their own)\n"
+        "    return [f for f in warnings.filters if 'PIL' in str(f) or 'Bomb' in str(f)]\n"
+        "before = (I.MAX_IMAGE_PIXELS, ours(), sorted(I.registered_extensions()))\n"
+        "import konomi.cli.main, konomi.app.loop, konomi.encode.images as images\n"
+        "after = (I.MAX_IMAGE_PIXELS, ours(), sorted(I.registered_extensions()))\n"
+        "assert before == after, (before, after)\n"
+        "images.configure()\n"
+        "assert I.MAX_IMAGE_PIXELS == 100_000_000 and '.heic' in I.registered_extensions()\n"
+        "assert len(ours()) == 2\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

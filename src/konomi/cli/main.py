@@ -14,10 +14,12 @@ from konomi.cli import (  # noqa: F401 - they register their commands
     xmp,
 )
 from konomi.cli.app import app
+from konomi.encode.images import configure as configure_decoding
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the process-wide set-up once, then the command."""
+    configure_decoding()
     app(args=argv, prog_name="konomi")
 
 

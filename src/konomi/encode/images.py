@@ -22,6 +22,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from konomi.encode import pixels
 from konomi.encode.formats import (
     HEIF_EXTENSIONS,
     IMAGE_EXTENSIONS,
@@ -57,8 +58,10 @@ __all__ = [
 MAX_FILE_BYTES = 1 << 30
 
 
-def _register_heif() -> bool:
-    """Let Pillow open HEIC/HEIF/AVIF through pillow-heif (a dependency): once, at import."""
+@functools.cache
+def heif_ready() -> bool:
+    """Let Pillow open HEIC/HEIF/AVIF through pillow-heif (a dependency), once: True when it
+    can. Part of `configure`, so nothing is registered on import."""
     try:
         import pillow_heif
     except ImportError:  # a broken install: check-env says so, and each file says why
@@ -69,7 +72,12 @@ def _register_heif() -> bool:
     return True
 
 
-HEIF_READY = _register_heif()
+def configure() -> None:
+    """Everything decoding needs, set once for the process: Pillow's limits and warning
+    filters, and the HEIF/AVIF opener. The CLI calls it at start; `decode` calls it too, for
+    callers that did not (later calls cost nothing)."""
+    pixels.configure()
+    heif_ready()
 
 
 @functools.cache
@@ -254,6 +262,7 @@ def decode(data: bytes, *, min_side: int | None = None, name: str | None = None)
     `name`, the file's name, when the caller knows it) and read through LibRaw (`_decode_raw`);
     whatever LibRaw does not know goes to Pillow. Raises `UnreadableImage` with the reason.
     """
+    configure()
     if not data:
         raise UnreadableImage("empty file (0 bytes)")
     raw = (name is not None and is_raw_name(name)) or looks_raw(data)
@@ -269,7 +278,7 @@ def decode(data: bytes, *, min_side: int | None = None, name: str | None = None)
             raise
         if raw:
             raise UnreadableImage(t("formats.raw_unknown")) from None
-        if not HEIF_READY and name is not None and extension(name) in HEIF_EXTENSIONS:
+        if not heif_ready() and name is not None and extension(name) in HEIF_EXTENSIONS:
             raise UnreadableImage(t("formats.heif_missing")) from None
     try:  # a RAW format without a signature we test for (CRW, X3F, MRW…): LibRaw may know it
         return decode_raw(data, min_side)

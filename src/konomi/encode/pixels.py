@@ -16,14 +16,27 @@ from konomi.errors import UnreadableImage
 # Pillow refuses images above twice this many pixels; between 1x and 2x it warns, which we make
 # an error too. 100 MP covers every camera people own and stops bombs long before memory runs out.
 MAX_PIXELS = 100_000_000
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-ImageFile.LOAD_TRUNCATED_IMAGES = False
-# Odd files make Pillow warn (broken EXIF, bombs below the hard limit, which `decode` refuses
-# itself): the person hears about each file once, from konomi, not as Python warnings. Filters
-# are set here once, because `warnings.catch_warnings` is not thread-safe and decoding is
-# threaded.
-warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
-warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
+_configured = False
+
+
+def configure() -> None:
+    """Set Pillow up for konomi, process-wide: its pixel limit, no half-read truncated files,
+    and its warnings about odd files silenced (broken EXIF, bombs below the hard limit, which
+    `open_checked` refuses itself) — the person hears about each file once, from konomi.
+
+    Called once at start by the CLI, and by the first decode of any other caller (a library
+    user, a Ray worker); later calls do nothing. Filters are set process-wide rather than per
+    call because `warnings.catch_warnings` is not thread-safe and decoding is threaded.
+    """
+    global _configured
+    if _configured:
+        return
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
+    _configured = True
+
 
 # A longer side more than this many times the shorter one is a strip, not a picture: scaling its
 # short side to the model's input would blow the long side up to gigapixels (a 60000x1 PNG
@@ -35,6 +48,7 @@ NEUTRAL_BACKGROUND = (128, 128, 128)
 
 def open_checked(data: bytes) -> Image.Image:
     """`Image.open` with the size and shape limits applied before any pixel is decoded."""
+    configure()
     image = Image.open(io.BytesIO(data))
     width, height = image.size
     if width * height > MAX_PIXELS:

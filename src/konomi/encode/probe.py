@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from konomi.encode.images import HEIF_READY, decode
+from konomi.encode.images import decode, heif_ready
 from konomi.errors import UnreadableImage
 
 SAMPLE_SIZE = (32, 24)
@@ -78,7 +78,7 @@ def probe_formats() -> list[FormatProbe]:
     for name, decoder, make, file_name, size in cases:
         how = {
             "pillow": _versions("pillow"),
-            "pillow-heif": _versions("pillow-heif") if HEIF_READY else "pillow-heif missing",
+            "pillow-heif": _versions("pillow-heif") if heif_ready() else "pillow-heif missing",
             "rawpy": _versions("rawpy"),
         }[decoder]
         try:
