@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 import webbrowser
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,18 +16,26 @@ from konomi.cli.options import DebugOpt, DeviceOpt, DislikeOpt, LikeOpt, ModelOp
 from konomi.cli.render import context, errors, run
 
 
-def _open_browser(url: str) -> bool:
-    """Open `url` in the person's browser, in the background; False where there is no screen.
+def _open_browser(url: str) -> Path | None:
+    """Open `url` in the person's browser, in the background; None where there is no screen.
 
-    Without a display, Python's `webbrowser` falls back to console browsers (lynx, w3m) that
-    would take over this terminal, so we do not try.
+    The browser gets the address of a private file that redirects to `url` (`launch_file`),
+    never `url` itself: a command line is visible to every user of the machine, and `url`
+    carries the token. Returns that file (removed when the server stops). Without a display,
+    Python's `webbrowser` falls back to console browsers (lynx, w3m) that would take over this
+    terminal, so we do not try — unless `BROWSER` names one.
     """
-    if sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("BROWSER")
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     ):
-        return False
-    threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-    return True
+        return None
+    from konomi.app.review.guard import launch_file
+
+    page = launch_file(url)
+    threading.Thread(target=webbrowser.open, args=(page.as_uri(),), daemon=True).start()
+    return page
 
 
 @app.command()
@@ -55,6 +64,7 @@ def review(
 
     Example: [cyan]uv run konomi review --port 8765 --no-browser[/]
     """
+    from konomi.app.review.guard import remove_launch_file
     from konomi.app.review.server import ReviewServer
 
     with errors(debug):
@@ -74,9 +84,14 @@ def review(
         out.print("Open this link (it carries this session's token); Ctrl-C stops the server:")
         out.print(server.url, markup=False, highlight=False, overflow="ignore", crop=False)
         sys.stdout.flush()
-        if not no_browser and not _open_browser(server.url):
+        page = None if no_browser else _open_browser(server.url)
+        if not no_browser and page is None:
             out.print("(No graphical browser found here: open the link yourself.)")
-        server.serve()
+        try:
+            server.serve()
+        finally:
+            if page is not None:
+                remove_launch_file(page)
         snap = server.queue.snapshot()
         c = snap["counts"]
         out.print(

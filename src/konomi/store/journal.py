@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from konomi.errors import JournalError, is_sqlite_corruption
+from konomi.i18n import t
 from konomi.progress import Progress
 from konomi.workspace import Workspace
 
@@ -342,13 +343,20 @@ class Journal:
             raise
         self.db.execute("COMMIT")
 
-    def _abs(self, rel: str) -> Path:
-        """A journaled path, refused when it would lead outside the workspace (a foreign or
-        tampered journal must never make konomi move files elsewhere)."""
-        pure = PurePosixPath(rel)
-        if pure.is_absolute() or ".." in pure.parts or not rel:
-            raise self._corrupt(f"an entry points outside the workspace: {rel!r}")
-        return self.ws.abs(rel)
+    def _abs(self, rel: object) -> Path:
+        """A journaled path, refused when it could lead outside the workspace (a foreign or
+        tampered journal must never make konomi move or delete files elsewhere): it must be
+        text naming a file strictly below the root — not empty, not `.`, not absolute, no `..`,
+        no NUL, not inside `.konomi/`. Symbolic links on the way are checked when it is used."""
+        if not _plain_rel(rel):
+            raise self._corrupt(t("safety.journal_row", entry=repr(rel)[:200]))
+        return self.ws.abs(str(rel))
+
+    def _unsafe(self, path: Path) -> str | None:
+        """Why a move must not touch `path` now, or None: it must lie inside the workspace and
+        every folder on the way there must be a real folder, not a symbolic link (a folder
+        swapped for a link to somewhere else is refused at the moment of the move)."""
+        return unsafe_path(self.ws, path)
 
     # -- repair ----------------------------------------------------------------------------
     def repair(self) -> RepairReport:
@@ -395,6 +403,10 @@ class Journal:
         report: RepairReport,
     ) -> None:
         src, dst = self._abs(src_rel), self._abs(dst_rel)
+        why = self._unsafe(src) or self._unsafe(dst)
+        if why:  # nothing is touched through a link; the move waits for the person
+            report.stuck.append((str(src_rel), why))
+            return
         part = _part_path(dst, move_id)
         if os.path.lexists(part) and not os.path.isdir(part):
             part.unlink()
@@ -499,7 +511,7 @@ class Journal:
             for move, rev in zip(chunk, reverts):
                 reason, st = self._refusal(move)
                 if reason is None:
-                    reason = _prepare_folder(move.dst_dir, self.ws)
+                    reason = self._unsafe(move.src) or _prepare_folder(move.dst_dir, self.ws)
                 if reason is not None or st is None:
                     report.skipped.append((move.src, reason or "not a regular file"))
                     continue
@@ -575,6 +587,9 @@ class Journal:
         if _identity(st) != src_id:
             return "the file was replaced since it was scored (score it again)"
         while True:
+            why = self._unsafe(src) or self._unsafe(dst)
+            if why:
+                return why
             try:
                 _link(src, dst)
                 break
@@ -585,6 +600,10 @@ class Journal:
                     return self._copy_move(move_id, move, dst)
                 raise
         _fault("after_link")
+        why = self._unsafe(src) or self._unsafe(dst)
+        if why:  # swapped in the last instant: take our new name back, leave the file
+            self._undo_link(dst, src_id, OSError(errno.ELOOP, why))
+            return why
         try:
             os.unlink(src)  # the commit point
         except OSError as exc:
@@ -612,7 +631,7 @@ class Journal:
             self.db.execute("UPDATE moves SET dst=? WHERE id=?", (self.ws.rel(dst), move_id))
         return dst
 
-    def _copy_move(self, move_id: int, move: PlannedMove, dst: Path) -> Path:
+    def _copy_move(self, move_id: int, move: PlannedMove, dst: Path) -> Path | str:
         """Across devices: copy to a part-file, verify, put in place, then remove the source."""
         src = move.src
         with self._tx():
@@ -632,6 +651,11 @@ class Journal:
             self.db.execute("UPDATE moves SET copy_id=? WHERE id=?", (copy_id, move_id))
         _fault("after_copy_recorded")
         while True:
+            why = self._unsafe(src) or self._unsafe(dst)
+            if why:
+                with contextlib.suppress(OSError):
+                    part.unlink()
+                return why
             try:
                 try:
                     _link(part, dst, same_folder=True)
@@ -649,6 +673,10 @@ class Journal:
                 raise
         _fsync_folder(dst.parent)
         _fault("after_place")
+        why = self._unsafe(src)
+        if why:
+            self._undo_link(dst, copy_id, OSError(errno.ELOOP, why))
+            return why
         try:
             os.unlink(src)  # the commit point
         except OSError as exc:
@@ -767,13 +795,71 @@ def _same_bytes_quiet(a: Path, b: Path) -> bool:
 
 
 def _prepare_folder(folder: Path, ws: Workspace) -> str | None:
-    """Create a destination folder; why it cannot be used, or None."""
+    """Create a destination folder, one level at a time, never through a symbolic link; why it
+    cannot be used, or None."""
+    why = unsafe_path(ws, folder / "_")
+    if why:
+        return why
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        return f"{ws.rel(folder)} is a file, not a folder (move it away and run again)"
-    except OSError as exc:
-        return f"cannot create the folder {ws.rel(folder)} ({exc.strerror or exc})"
-    if not folder.is_dir():
-        return f"{ws.rel(folder)} is not a folder (move it away and run again)"
+        rel = folder.relative_to(ws.root)
+    except ValueError:
+        return t("safety.outside", path=str(folder))
+    current = ws.root
+    for part in rel.parts:
+        current = current / part
+        try:
+            os.mkdir(current)  # never follows a link placed at `current`
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            return f"cannot create the folder {ws.rel(current)} ({exc.strerror or exc})"
+        try:
+            st = os.lstat(current)
+        except OSError as exc:
+            return f"cannot create the folder {ws.rel(current)} ({exc.strerror or exc})"
+        if stat.S_ISLNK(st.st_mode):
+            return t("safety.linked_folder", folder=ws.rel(current))
+        if not stat.S_ISDIR(st.st_mode):
+            return f"{ws.rel(current)} is a file, not a folder (move it away and run again)"
+    return None
+
+
+def _plain_rel(rel: object) -> bool:
+    """A journaled path that names something strictly below the workspace root."""
+    if not isinstance(rel, str) or not rel or "\x00" in rel:
+        return False
+    pure = PurePosixPath(rel)
+    parts = pure.parts
+    return (
+        not pure.is_absolute()
+        and bool(parts)
+        and ".." not in parts
+        and parts[0] != ".konomi"
+        and not rel.startswith("/")
+    )
+
+
+def unsafe_path(ws: Workspace, path: Path) -> str | None:
+    """Why a move must not touch `path`, or None: outside the workspace, or reached through a
+    symbolic link, or through something that is not a folder. Folders not there yet pass (they
+    are created by `_prepare_folder`, which checks each one)."""
+    try:
+        rel = path.relative_to(ws.root)
+    except ValueError:
+        return t("safety.outside", path=str(path))
+    if not rel.parts or ".." in rel.parts or rel.parts[0] == ".konomi":
+        return t("safety.outside", path=str(path))
+    folder = ws.root
+    for part in rel.parts[:-1]:
+        folder = folder / part
+        try:
+            st = os.lstat(folder)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return f"cannot reach {ws.rel(folder)} ({exc.strerror or exc})"
+        if stat.S_ISLNK(st.st_mode):
+            return t("safety.linked_folder", folder=ws.rel(folder))
+        if not stat.S_ISDIR(st.st_mode):
+            return f"{ws.rel(folder)} is a file, not a folder (move it away and run again)"
     return None
