@@ -103,9 +103,9 @@ def cached_preview(
     """
     target = preview_path(ws, digest, max_side)
     with open_listed(source, identity) as f:
-        with contextlib.suppress(OSError, UnreadableImage):
-            with open_listed(target) as cached:  # never through a link, a pipe or a device
-                return cached.read(MAX_PREVIEW_BYTES)
+        # never through a link, a pipe or a device
+        with contextlib.suppress(OSError, UnreadableImage), open_listed(target) as cached:
+            return cached.read(MAX_PREVIEW_BYTES)
         data = f.read()
     jpeg = make_preview(data, max_side)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,8 @@ review server's gate."""
 MESSAGES: dict[str, dict[str, str]] = {
     "safety.outside": {
         "en": "{path} is outside the workspace (konomi moves files only inside it)",
-        "ja": "{path} はワークスペースの外にあります（konomi はワークスペースの中でしかファイルを移動しません）",
+        "ja": "{path} はワークスペースの外にあります"
+        "（konomi はワークスペースの中でしかファイルを移動しません）",
     },
     "safety.linked_folder": {
         "en": "{folder} is a symbolic link (konomi never moves a file through one; replace "
@@ -14,6 +15,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "safety.journal_row": {
         "en": "an entry points outside the workspace or at no file in it: {entry}",
-        "ja": "ワークスペースの外、またはワークスペース内のどのファイルでもない場所を指す記録があります: {entry}",
+        "ja": "ワークスペースの外、またはワークスペース内のどのファイルでもない場所を指す"
+        "記録があります: {entry}",
     },
 }
