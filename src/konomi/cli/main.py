@@ -3,14 +3,26 @@ by name, so the commands register on the one Typer app before it parses."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from konomi.cli import insight, loop, review, simulate  # noqa: F401 - they register commands
 from konomi.cli.app import app
 
 
+def robust_output() -> None:
+    """Never fail on a character the terminal's encoding lacks (`LC_ALL=C`, a Japanese file
+    name, a name in another encoding): it is shown escaped (`\\u5199`) instead."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:  # a closed or unusual stream is left as it is
+            with contextlib.suppress(OSError, ValueError):
+                reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    robust_output()
     app(args=argv, prog_name="konomi")
 
 

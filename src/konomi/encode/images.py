@@ -110,7 +110,7 @@ def find_images(folder: Path, skipped: list[Skipped] | None = None) -> Iterator[
             if not _utf8(name):
                 if entry.is_dir(follow_symlinks=False) or is_image_name(name):
                     shown = Path(os.fsencode(path).decode("utf-8", "replace"))  # printable
-                    _note(skipped, shown, "the name is not valid UTF-8 (rename it to use it)")
+                    _note(skipped, shown, _not_text(os.fsencode(name)))
                 continue
             try:
                 if entry.is_symlink():
@@ -143,6 +143,19 @@ def _utf8(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _not_text(raw: bytes) -> str:
+    """Why a name cannot be used: stored in another encoding, or UTF-8 that this process's
+    locale (`LC_ALL=C` with `PYTHONUTF8=0`) cannot read as text."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the name is not valid UTF-8 (rename it to use it)"
+    return (
+        "the name cannot be read as text under this locale (run konomi with a UTF-8 locale, "
+        "e.g. LC_ALL=C.UTF-8, or PYTHONUTF8=1)"
+    )
 
 
 def _note(skipped: list[Skipped] | None, path: Path, reason: str) -> None:

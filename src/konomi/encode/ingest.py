@@ -33,9 +33,9 @@ import numpy as np
 
 from konomi.encode.encoder import Encoder, usable_cores
 from konomi.encode.images import Skipped, content_hash, decode, read_file
-from konomi.errors import UnreadableImage
+from konomi.errors import KonomiError, UnreadableImage
 from konomi.progress import Progress
-from konomi.store.cache import EmbeddingCache
+from konomi.store.cache import EmbeddingCache, sound_vector, storable, valid_stamp
 
 # Measured (docs/performance.md): on the CPU, single-threaded runs of 8 images cost less per
 # image than 16 or 32 (their activations stay in the cache) and keep the pipeline's start and
@@ -123,6 +123,7 @@ def embed_files(
         for p, size, mtime, digest in cache.db.execute(
             "SELECT path, size, mtime_ns, digest FROM files"
         )
+        if valid_stamp(p, size, mtime, digest)  # a damaged row: the file is hashed again
     }
     digest_of: list[str | None] = [None] * len(paths)
     todo: list[tuple[int, Path, tuple[int, int] | None]] = []
@@ -213,6 +214,13 @@ class _Vectors:
             for digest in digests:
                 self.row.setdefault(digest, len(self.row))
         elif len(vectors):
+            if self.row and self.block.shape[1] != vectors.shape[1]:
+                raise KonomiError(
+                    f"The embedding cache holds vectors of {self.block.shape[1]} numbers, but "
+                    f"this model makes {vectors.shape[1]}.",
+                    "Run the command again (the cache now knows the model's size), or delete "
+                    ".konomi/cache.sqlite: it is rebuilt.",
+                )
             self._room(vectors.shape[1], len(vectors))
             for digest, vector in zip(digests, vectors):
                 self.block[self.row.setdefault(digest, len(self.row))] = vector
@@ -259,17 +267,25 @@ class _Vectors:
             last = rows[-1][0]
 
     def _keep(self, rows: Iterable[tuple[str, bytes | int]], expected: int) -> None:
-        size = 0  # bytes of the first vector: every other must match it
+        """Keep the sound rows: the model's vector size (`EmbeddingCache.vector_bytes`), finite
+        floats. Any other row (damaged, edited, of another encoder) is embedded again."""
+        size = self.cache.vector_bytes(self.model_id) or 0
+        roomy = False
         for digest, blob in rows:
-            n = blob if isinstance(blob, int) else len(blob)
-            if not size and n and not n % 4:
-                size = n
-                if self.keep_vectors:
-                    self._room(n // 4, expected)  # room for all that is wanted, at once
-            if n != size or not n or n % 4 or digest in self.row:
-                continue  # a damaged row: embedded again
+            if not isinstance(digest, str) or digest in self.row:
+                continue
             if self.keep_vectors:
-                self.block[len(self.row)] = np.frombuffer(blob, np.float32)  # type: ignore[arg-type]
+                if not size and isinstance(blob, bytes) and not len(blob) % 4:
+                    size = len(blob)  # no size known: the first sound row sets it
+                vector = sound_vector(blob, size or None)
+                if vector is None:
+                    continue  # a damaged row: embedded again
+                if not roomy:
+                    self._room(len(vector), expected)  # room for all that is wanted, at once
+                    roomy = True
+                self.block[len(self.row)] = vector
+            elif not isinstance(blob, int) or blob <= 0 or blob % 4 or (size and blob != size):
+                continue
             self.row[digest] = len(self.row)
 
     def matrix(self, digests: list[str]) -> np.ndarray:
@@ -440,19 +456,25 @@ def _store(
     """Write one encoded batch — its vectors, its files' stamps and `rows` — in one
     transaction."""
     digests = [w.digest for w in batch]
-    store.add(digests, vectors)  # type: ignore[arg-type]
     for w in batch:
         digest_of[w.index] = w.digest
         w.pixels = None
+    files = [*rows, *((str(w.path), *w.stamp, w.digest) for w in batch if w.stamp)]
     with cache.transaction():
         cache.db.executemany(
             "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
             ((d, store.model_id, v.tobytes()) for d, v in zip(digests, vectors)),
         )
+        if vectors.ndim == 2:  # the encoder's size: cached rows of any other are not used
+            cache.db.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                (f"dim:{store.model_id}", str(vectors.shape[1])),
+            )
         cache.db.executemany(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-            [*rows, *((str(w.path), *w.stamp, w.digest) for w in batch if w.stamp)],
+            [r for r in files if storable(r[0])],  # type: ignore[index]
         )
+    store.add(digests, vectors)  # type: ignore[arg-type]
 
 
 def _remember_failure(cache: EmbeddingCache, work: _Work) -> None:

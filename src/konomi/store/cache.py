@@ -199,16 +199,22 @@ class EmbeddingCache:
 
     # -- files ---------------------------------------------------------------------------
     def file_stamps(self) -> dict[str, FileStamp]:
-        """Every known path → stamp, loaded at once (100k rows is a few MB, one query)."""
+        """Every known path → stamp, loaded at once (100k rows is a few MB, one query).
+
+        A row of the wrong types (a damaged or edited cache) is left out: its file is simply
+        hashed again."""
         rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
-        return {p: FileStamp(s, m, d) for p, s, m, d in rows}
+        return {p: FileStamp(s, m, d) for p, s, m, d in rows if valid_stamp(p, s, m, d)}
 
     def put_files(self, rows: Iterable[tuple[str, int, int, str]]) -> None:
-        """Remember (path, size, mtime_ns, digest) rows."""
-        self._write("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
+        """Remember (path, size, mtime_ns, digest) rows (a path that is not valid text — a
+        file name in another encoding — is not remembered: that file is hashed each time)."""
+        self._write(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (r for r in rows if storable(r[0]))
+        )
 
     def forget_files(self, paths: Iterable[str]) -> None:
-        self._write("DELETE FROM files WHERE path = ?", ((p,) for p in paths))
+        self._write("DELETE FROM files WHERE path = ?", ((p,) for p in paths if storable(p)))
 
     def follow_moves(self, moved: Iterable[tuple[Path, Path]]) -> int:
         """Carry what we knew of each moved file to its new path, so that the next run does not
@@ -218,10 +224,12 @@ class EmbeddingCache:
         carried: list[tuple[str, int, int, str]] = []
         left: list[str] = []
         for src, dst in moved:
+            if not storable(str(src)):
+                continue
             row = self.db.execute(
                 "SELECT size, mtime_ns, digest FROM files WHERE path = ?", (str(src),)
             ).fetchone()
-            if row is None:
+            if row is None or not valid_stamp(str(src), *row):
                 continue
             left.append(str(src))
             try:
@@ -235,8 +243,27 @@ class EmbeddingCache:
         return len(carried)
 
     # -- embeddings ------------------------------------------------------------------------
+    def vector_bytes(self, model: str) -> int | None:
+        """The size in bytes of every vector of `model`: the one its encoder last wrote, else
+        the most common one. A cached vector of any other size (a damaged or edited row) is
+        treated as missing and embedded again, never trained on."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (f"dim:{model}",)).fetchone()
+        with contextlib.suppress(TypeError, ValueError):
+            dim = int(row[0]) if row else 0
+            if 0 < dim <= MAX_DIM:
+                return 4 * dim
+        common = self.db.execute(
+            "SELECT length(vector) AS n FROM embeddings WHERE model = ? AND typeof(vector) = "
+            "'blob' GROUP BY n ORDER BY COUNT(*) DESC, n DESC LIMIT 1",
+            (model,),
+        ).fetchone()
+        n = common[0] if common else None
+        return n if isinstance(n, int) and 0 < n <= 4 * MAX_DIM and not n % 4 else None
+
     def get_embeddings(self, digests: Iterable[str], model: str) -> dict[str, np.ndarray]:
-        """Cached vectors for the digests that have one under `model`."""
+        """Cached vectors for the digests that have a sound one under `model` (the right size,
+        finite numbers)."""
+        size = self.vector_bytes(model)
         wanted = list(dict.fromkeys(digests))
         found: dict[str, np.ndarray] = {}
         for i in range(0, len(wanted), 900):  # SQLite's variable limit
@@ -247,12 +274,20 @@ class EmbeddingCache:
                 (model, *chunk),
             )
             for digest, blob in rows:
-                found[digest] = np.frombuffer(blob, dtype=np.float32)
+                vector = sound_vector(blob, size)
+                if vector is not None:
+                    found[digest] = vector
         return found
 
     def put_embeddings(self, items: Iterable[tuple[str, np.ndarray]], model: str) -> None:
-        rows = ((d, model, np.asarray(v, np.float32).tobytes()) for d, v in items)
+        vectors = [(d, np.asarray(v, np.float32)) for d, v in items]
+        rows = [(d, model, v.tobytes()) for d, v in vectors]
         self._write("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
+        if vectors and vectors[0][1].ndim == 1:  # the encoder's own size, for `vector_bytes`
+            self._write(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [(f"dim:{model}", str(vectors[0][1].shape[0]))],
+            )
 
     # -- unreadable files ------------------------------------------------------------------
     def get_failures(self, digests: Iterable[str]) -> dict[str, str]:
@@ -264,7 +299,7 @@ class EmbeddingCache:
             rows = self.db.execute(
                 f"SELECT digest, reason FROM failures WHERE digest IN ({marks})", chunk
             )
-            found.update(dict(rows))
+            found.update({d: str(r) for d, r in rows if isinstance(d, str) and r is not None})
         return found
 
     def put_failures(self, items: Iterable[tuple[str, str]]) -> None:
@@ -278,7 +313,7 @@ class EmbeddingCache:
 
     def get_scores(self, head: str) -> dict[str, tuple[float, float | None]]:
         rows = self.db.execute("SELECT digest, score, info FROM scores WHERE head = ?", (head,))
-        return {d: (s, i) for d, s, i in rows}
+        return {d: (s, i) for d, s, i in rows if _number(s) and (i is None or _number(i))}
 
     def _write(self, sql: str, rows: Iterable[Any]) -> None:
         """One statement over many rows, in one transaction (retried whole after a rebuild)."""
@@ -311,6 +346,44 @@ class EmbeddingCache:
             raise
         if generation == self.generation:
             self._guard(lambda db: db.execute("COMMIT"))
+
+
+MAX_DIM = 65536  # floats in one embedding, far above any image encoder's
+
+
+def storable(text: str) -> bool:
+    """Text SQLite can hold: a file name in another encoding (surrogates) cannot be."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def valid_stamp(path: object, size: object, mtime_ns: object, digest: object) -> bool:
+    """A `files` row of the types konomi writes (anything else is hashed again)."""
+    return (
+        isinstance(path, str)
+        and type(size) is int
+        and type(mtime_ns) is int
+        and isinstance(digest, str)
+        and bool(digest)
+    )
+
+
+def sound_vector(blob: object, size: int | None) -> np.ndarray | None:
+    """A cached vector as float32, or None when it is not one: not bytes, the wrong size (the
+    model's is `size` bytes), or not finite."""
+    if not isinstance(blob, bytes) or not blob or len(blob) % 4:
+        return None
+    if size is not None and len(blob) != size:
+        return None
+    vector = np.frombuffer(blob, dtype=np.float32)
+    return vector if np.isfinite(vector).all() else None
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
 
 
 def _unwritable(path: Path, exc: BaseException) -> KonomiError:
