@@ -172,6 +172,10 @@ def embed_files(
         )
         cached += hits
 
+    for i, digest in enumerate(digest_of):
+        if digest is not None and digest not in store:  # damaged since it was read
+            digest_of[i] = None
+            unreadable.append(Skipped(paths[i], "its cached embedding was damaged (run again)"))
     keep = [i for i, d in enumerate(digest_of) if d is not None]
     digests: list[str] = [digest_of[i] for i in keep]  # type: ignore[misc]
     matrix = store.matrix(digests)
@@ -271,6 +275,7 @@ class _Vectors:
         floats. Any other row (damaged, edited, of another encoder) is embedded again."""
         size = self.cache.vector_bytes(self.model_id) or 0
         roomy = False
+        damaged: list[object] = []
         for digest, blob in rows:
             if not isinstance(digest, str) or digest in self.row:
                 continue
@@ -279,14 +284,18 @@ class _Vectors:
                     size = len(blob)  # no size known: the first sound row sets it
                 vector = sound_vector(blob, size or None)
                 if vector is None:
-                    continue  # a damaged row: embedded again
+                    damaged.append(digest)
+                    continue
                 if not roomy:
                     self._room(len(vector), expected)  # room for all that is wanted, at once
                     roomy = True
                 self.block[len(self.row)] = vector
             elif not isinstance(blob, int) or blob <= 0 or blob % 4 or (size and blob != size):
+                damaged.append(digest)
                 continue
             self.row[digest] = len(self.row)
+        if damaged:  # forgotten, so that this run embeds those images again
+            self.cache.forget_embeddings(damaged, self.model_id)
 
     def matrix(self, digests: list[str]) -> np.ndarray:
         """The rows of `digests`, in that order (a view, not a copy, when already in order)."""
@@ -338,8 +347,14 @@ def _embed_todo(
     (renamed, moved or copied files, found by their digest).
     """
     model_id = store.model_id
-    embedded = {
-        d for (d,) in cache.db.execute("SELECT digest FROM embeddings WHERE model = ?", (model_id,))
+    size = cache.vector_bytes(model_id) or 0
+    embedded = {  # sound rows only: a damaged one is embedded again
+        d
+        for (d,) in cache.db.execute(
+            "SELECT digest FROM embeddings WHERE model = ? AND typeof(vector) = 'blob' "
+            "AND (? = 0 OR length(vector) = ?)",
+            (model_id, size, size),
+        )
     }
     failures = dict(cache.db.execute("SELECT digest, reason FROM failures"))
     encoder = make_encoder()

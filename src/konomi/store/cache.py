@@ -279,6 +279,12 @@ class EmbeddingCache:
                     found[digest] = vector
         return found
 
+    def forget_embeddings(self, digests: Iterable[object], model: str) -> None:
+        """Drop damaged vectors (they are computed again)."""
+        self._write(
+            "DELETE FROM embeddings WHERE digest = ? AND model = ?", ((d, model) for d in digests)
+        )
+
     def put_embeddings(self, items: Iterable[tuple[str, np.ndarray]], model: str) -> None:
         vectors = [(d, np.asarray(v, np.float32)) for d, v in items]
         rows = [(d, model, v.tobytes()) for d, v in vectors]
