@@ -440,3 +440,101 @@ def test_deep_json_and_a_fifo_in_the_queue_then_ctrl_c(tmp_path, tiny_model, cli
     assert proc.returncode == 0, err
     assert "Traceback" not in err and "CancelledError" not in err, err
     assert stat.S_ISFIFO(os.lstat(path).st_mode)  # left where it was
+
+
+# -- 5. recovery that works ----------------------------------------------------------------------
+def test_dry_run_writes_no_state(templates, konomi, tmp_path):
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    shutil.copytree(templates["trained"] / "models", bare / "models")
+    _images(bare / "data" / "unlabeled", 3)
+    result = konomi("classify", "--dry-run", root=bare)
+    assert result.code == 0 and "Dry run" in result.text, result.text
+    assert not (bare / ".konomi").exists()
+    had_state = Path("/.konomi").exists()
+    _no_crash(konomi("classify", "--dry-run", root=Path("/")))
+    assert Path("/.konomi").exists() == had_state
+
+
+def test_a_cache_deleted_by_hand_with_its_wal_and_shm_left_behind(trained, konomi):
+    state = trained / ".konomi"
+    (state / "cache.sqlite").unlink()
+    for side in ("cache.sqlite-wal", "cache.sqlite-shm"):
+        (state / side).write_bytes(b"stale, from a database that is gone" * 100)
+        (state / side).chmod(0o444)
+    result = konomi("score", root=trained)
+    assert result.code == 0, result.text
+    _no_crash(result)
+
+
+def test_an_unusable_cache_names_every_file_to_delete(trained, konomi):
+    cache = trained / ".konomi" / "cache.sqlite"
+    cache.unlink()
+    cache.mkdir()  # SQLite cannot open it, whoever runs the tests (root ignores chmod)
+    result = konomi("score", root=trained)
+    assert result.code == 1, result.text
+    for name in ("cache.sqlite", "cache.sqlite-wal", "cache.sqlite-shm"):
+        assert name in result.text, result.text
+    _no_crash(result)
+
+
+def test_deleting_konomi_during_classify_is_said_out_loud(trained, cli_env):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "konomi", "classify", "--root", str(trained)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**cli_env, "KONOMI_TEST_PAUSE_AT": "after_plan:1"},
+    )
+    _, status = os.waitpid(proc.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status)
+    before = sorted(file_hashes(trained / "data").values())
+    shutil.rmtree(trained / ".konomi")
+    os.kill(proc.pid, signal.SIGCONT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out + err
+    assert "undo history" in out + err, out + err
+    assert sorted(file_hashes(trained / "data").values()) == before  # every photo, once
+
+
+def test_the_review_queue_catches_up_with_a_classify_run_during_a_poll(
+    tmp_path, tiny_model, cli_env
+):
+    """A page polls while a classify in a terminal is half-way (its operation open, nothing
+    moved yet); the classify then moves the photos. The next poll shows them where they are,
+    and a decision on one the page still shows by its old place follows it there."""
+    ws = prepare(tmp_path / "ws", tiny_model, n_unlabeled=4)
+    fresh = _images(ws / "data" / "unlabeled", 4, seed=9)
+    with serving(ws, tiny_model) as server:
+        port, token = server.port, server.token
+        client = httpx.Client(
+            base_url=base(port),
+            headers={"X-Konomi-Token": token, "Origin": base(port)},
+            timeout=30,
+        )
+        waiting = {it.path.name: it for it in server.queue.pending()}
+        assert all(p.name in waiting for p in fresh)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "konomi", "classify", "--root", str(ws)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**cli_env, "KONOMI_TEST_PAUSE_AT": "after_plan:1", "KONOMI_LOCK_WAIT": "60"},
+        )
+        _, status = os.waitpid(proc.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status)
+        assert client.get("/api/state").status_code == 200  # the poll, half-way through
+        os.kill(proc.pid, signal.SIGCONT)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, out + err
+        shown = client.get("/api/state").json()
+        paths = {it["name"]: it["path"] for it in shown["items"]}
+        for p in fresh:
+            if p.name in paths:
+                assert not paths[p.name].startswith("data/unlabeled/"), paths[p.name]
+        # a decision sent with an id the page held before: the photo is found where it went
+        stale = waiting[fresh[0].name]
+        decided = client.post("/api/decide", json={"id": stale.id, "decision": "like"})
+        assert decided.status_code == 200 and decided.json()["ok"], decided.text
+        assert (ws / "data" / "train" / "like" / fresh[0].name).is_file()
+        client.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from konomi.app.context import Context, moving, repair_if_idle
+from konomi.app.context import Context, moving, planning, repair_if_idle
 from konomi.app.folders import all_images, labelled_images
 from konomi.app.reports.scores_csv import Row, proposal, write_csv
 from konomi.app.scoring import Scored, score_paths
@@ -166,7 +166,7 @@ class ClassifyOutcome:
 def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
     """Score data/unlabeled and move each image into data/classified/<proposal>/ (journaled)."""
     ws = ctx.ws
-    with moving(ctx, "classify") as (journal, repaired):
+    with planning(ctx) if dry_run else moving(ctx, "classify") as (journal, repaired):
         skipped: list[Skipped] = []
         paths = list(find_images(ws.unlabeled, skipped))
         scored = score_paths(ctx, paths, vectors=False)
@@ -193,6 +193,7 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
             plan.append((move, label, float(scored.scores[i])))
         report = None
         if not dry_run and plan:
+            assert journal is not None
             report = journal.run(
                 "classify",
                 [m for m, _, _ in plan],
@@ -200,6 +201,8 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
                 progress=ctx.progress,
             )
             ctx.cache.follow_moves(report.moved)
+            for warning in report.warnings:
+                ctx.reporter.warn(warning)
     return ClassifyOutcome(
         scored, (dislike, like), plan, report, repaired, skipped + emb.unreadable
     )

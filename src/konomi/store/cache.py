@@ -115,6 +115,7 @@ class EmbeddingCache:
         self.generation = 0  # +1 each time the database is replaced by a fresh one
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _drop_stale_sides(path)
             self._db = self._open()
         except sqlite3.Error as exc:
             if not is_sqlite_corruption(exc):
@@ -392,11 +393,29 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
 
 
+def _sides(path: Path) -> list[Path]:
+    """SQLite's companions of a database in WAL mode: `-wal` and `-shm`."""
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+
+
+def _drop_stale_sides(path: Path) -> None:
+    """A `-wal` / `-shm` left beside a cache file that is gone (deleted by hand, perhaps after
+    a permission problem) belongs to no database: SQLite would refuse a read-only one, or try
+    to replay a stale log into the new file. They are removed before a fresh cache is made."""
+    if os.path.lexists(path) or str(path) == ":memory:":
+        return
+    for side in _sides(path):
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+            side.unlink()
+
+
 def _unwritable(path: Path, exc: BaseException) -> KonomiError:
     """The cache exists but cannot be used: disk full, read-only, or held by another program."""
     text = getattr(exc, "strerror", None) or str(exc)
+    names = " ".join(f"{path.parent.name}/{p.name}" for p in [path, *_sides(path)])
     return KonomiError(
         f"The embedding cache {path.parent.name}/{path.name} cannot be used ({text}).",
-        "Free some disk space or make the workspace writable, then run again; deleting the "
-        f"cache file is always safe ({path}): it is rebuilt.",
+        "Free some disk space or make the workspace writable (the cache's companion files "
+        "-wal and -shm too), then run again. Deleting the cache is always safe — it is "
+        f"rebuilt: rm -f {names}",
     )

@@ -88,6 +88,7 @@ class MoveReport:
     op: int
     moved: list[tuple[Path, Path]] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # for the person, e.g. history lost
 
 
 @dataclass
@@ -286,6 +287,7 @@ class Journal:
                 f"Cannot open the move journal {ws.rel(path)} ({exc}). Nothing was moved.",
                 "Check that the workspace is writable and the disk is not full.",
             ) from None
+        self._identity = _identity_of(path)  # to notice the file deleted while we work
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
@@ -357,6 +359,11 @@ class Journal:
         every folder on the way there must be a real folder, not a symbolic link (a folder
         swapped for a link to somewhere else is refused at the moment of the move)."""
         return unsafe_path(self.ws, path)
+
+    def _lost(self) -> bool:
+        """True when the journal file this connection writes is no longer the workspace's (the
+        `.konomi` folder was deleted or replaced while we worked): its undo history is lost."""
+        return self._identity is None or _identity_of(self.ws.journal_path) != self._identity
 
     # -- repair ----------------------------------------------------------------------------
     def repair(self) -> RepairReport:
@@ -489,6 +496,8 @@ class Journal:
                         progress("moving", min(start + BATCH, total), total)
                 with self._tx():
                     self.db.execute("UPDATE operations SET state='done' WHERE id=?", (op,))
+                if report.moved and self._lost():
+                    report.warnings.append(t("safety.history_lost", n=len(report.moved)))
             except BaseException:
                 with contextlib.suppress(Exception):
                     self.repair()
@@ -756,7 +765,7 @@ class Journal:
 
 
 def latest_operation(ws: Workspace) -> int:
-    """The id of the newest journaled operation (0 when there is none yet).
+    """The id up to which every journaled operation has finished (0 when there is none yet).
 
     A cheap read-only look, without the integrity check of opening a `Journal`: the review server
     asks it whenever its page comes back into view, to notice that another command (`konomi
@@ -768,12 +777,17 @@ def latest_operation(ws: Workspace) -> int:
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
         try:
-            row = db.execute("SELECT MAX(id) FROM operations").fetchone()
+            # An operation still running (a classify in a terminal) is not counted until it
+            # ends: a look taken half-way through must not pass for having seen all its moves.
+            row = db.execute(
+                "SELECT COALESCE((SELECT MIN(id) - 1 FROM operations WHERE state = 'open'), "
+                "(SELECT MAX(id) FROM operations))"
+            ).fetchone()
         finally:
             db.close()
     except sqlite3.Error:
         return 0
-    return int(row[0] or 0) if row else 0
+    return row[0] if row and isinstance(row[0], int) else 0
 
 
 def _is_regular(st: os.stat_result) -> bool:

@@ -343,6 +343,8 @@ class ReviewQueue:
                 raise DecisionRefused(
                     "That image is not part of this review.", "Reload the page to get the queue."
                 )
+            if item.state == "gone":  # moved by another command: the same photo elsewhere
+                item = self._pending_with(item.digest) or item
             if item.state != "pending":
                 raise DecisionRefused(
                     f"{item.path.name} was already {PAST[item.state]} (in another tab?).",
@@ -355,7 +357,7 @@ class ReviewQueue:
             group = [item, *self._alike(item, self.pending())] if burst else [item]
             return self._move(group, decision)
 
-    def _move(self, items: list[Item], label: str) -> str:
+    def _move(self, items: list[Item], label: str, *, retry: bool = True) -> str:
         ws = self.ws
         target = ws.train_dir(label)
         moves = [
@@ -383,6 +385,13 @@ class ReviewQueue:
         self.new_labels += len(report.moved)
         if not report.moved:
             _, reason = report.skipped[0]
+            if retry and reason.startswith("the file is gone"):
+                # Another command (a classify in a terminal) moved it since the page looked:
+                # look again, and decide on the same photo where it is now.
+                self.load(new_round=False)
+                found = [self._pending_with(it.digest) for it in items]
+                if any(found):
+                    return self._move([it for it in found if it], label, retry=False)
             raise DecisionRefused(
                 f"{items[0].path.name} was not moved: {reason}.",
                 "It is out of the queue now; retrain (or restart the review) to scan again.",
@@ -395,6 +404,10 @@ class ReviewQueue:
         if report.skipped:
             done += f" ({len(report.skipped)} not moved: changed or gone)"
         return done
+
+    def _pending_with(self, digest: str) -> Item | None:
+        """The waiting item of this content (the same photo, wherever it is now)."""
+        return next((it for it in self.pending() if it.digest == digest), None)
 
     def _saw_own(self, op: int) -> None:
         """Our own operation `op` is known; only a gap before it (another command ran between
