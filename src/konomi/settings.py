@@ -115,7 +115,7 @@ def _check_value(key: str, value: object, *, where: str) -> None:
     problem = ""
     if kind == "number":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or not math.isfinite(float(value)):  # type: ignore[arg-type]
+        if not ok or not _finite(value):
             problem = f"should be a number, got {_shown(value)}"
         elif not limits[0] <= float(value) <= limits[1]:  # type: ignore[arg-type]
             problem = f"should be between {limits[0]:g} and {limits[1]:g}, got {value}"
@@ -140,6 +140,14 @@ def _check_value(key: str, value: object, *, where: str) -> None:
         problem = f"should be one of {shown}, got {_shown(value)}"
     if problem:
         raise KonomiError(f"{where}: '{key}' {problem}.", f"Example: {_example(key)}")
+
+
+def _finite(value: object) -> bool:
+    """A number a float can hold (a 400-digit integer cannot)."""
+    try:
+        return math.isfinite(float(value))  # type: ignore[arg-type]
+    except (OverflowError, TypeError, ValueError):
+        return False
 
 
 def _shown(value: object) -> str:

@@ -352,7 +352,7 @@ class Journal:
         no NUL, not inside `.konomi/`. Symbolic links on the way are checked when it is used."""
         if not _plain_rel(rel):
             raise self._corrupt(t("safety.journal_row", entry=repr(rel)[:200]))
-        return self.ws.abs(str(rel))
+        return self.ws.abs(_local(str(rel)))
 
     def _unsafe(self, path: Path) -> str | None:
         """Why a move must not touch `path` now, or None: it must lie inside the workspace and
@@ -525,6 +525,10 @@ class Journal:
                     report.skipped.append((move.src, reason or "not a regular file"))
                     continue
                 dst = free_name(move.dst_dir, move.name or move.src.name, taken)
+                src_text, dst_text = _stored(self.ws.rel(move.src)), _stored(self.ws.rel(dst))
+                if src_text is None or dst_text is None:
+                    report.skipped.append((move.src, "the name is not valid UTF-8 (rename it)"))
+                    continue
                 taken.add(dst)
                 size, mtime = move.stamp or (None, None)
                 cur = self.db.execute(
@@ -532,8 +536,8 @@ class Journal:
                     "src_id) VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?)",
                     (
                         op,
-                        self.ws.rel(move.src),
-                        self.ws.rel(dst),
+                        src_text,
+                        dst_text,
                         size,
                         mtime,
                         move.digest,
@@ -637,7 +641,9 @@ class Journal:
         """A file appeared under the planned name: journal a free name before using it."""
         dst = free_name(folder, name)
         with self._tx():
-            self.db.execute("UPDATE moves SET dst=? WHERE id=?", (self.ws.rel(dst), move_id))
+            self.db.execute(
+                "UPDATE moves SET dst=? WHERE id=?", (_stored(self.ws.rel(dst)) or "", move_id)
+            )
         return dst
 
     def _copy_move(self, move_id: int, move: PlannedMove, dst: Path) -> Path | str:
@@ -836,6 +842,29 @@ def _prepare_folder(folder: Path, ws: Workspace) -> str | None:
         if not stat.S_ISDIR(st.st_mode):
             return f"{ws.rel(current)} is a file, not a folder (move it away and run again)"
     return None
+
+
+def _stored(text: str) -> str | None:
+    """A path as the journal stores it: UTF-8 text, whatever this process's locale (under
+    `LC_ALL=C` a name arrives as surrogate escapes of its bytes); None for a name whose bytes
+    are not UTF-8, which no text column can hold."""
+    try:
+        raw = os.fsencode(text)
+    except UnicodeEncodeError:  # already real text the locale cannot encode
+        raw = text.encode("utf-8", "surrogatepass")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _local(text: str) -> str:
+    """A stored path as this process's file functions take it (the same bytes on disk, in any
+    locale)."""
+    try:
+        return os.fsdecode(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return text
 
 
 def _plain_rel(rel: object) -> bool:
