@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 import webbrowser
 from pathlib import Path
 from typing import Annotated
@@ -36,6 +37,22 @@ def _open_browser(url: str) -> Path | None:
     page = launch_file(url)
     threading.Thread(target=webbrowser.open, args=(page.as_uri(),), daemon=True).start()
     return page
+
+
+def _leave_stuck_requests(grace: float = 2.0) -> None:
+    """After Ctrl-C, a request still blocked in a worker thread (a read from a hung network
+    disk, say) must not keep konomi running: once `grace` seconds pass, exit at once. Moves are
+    crash-safe (the next command settles a half-done one), so nothing is lost by not waiting."""
+    others = [
+        t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon
+    ]
+    deadline = time.monotonic() + grace
+    for thread in others:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in others):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 @app.command()
@@ -101,3 +118,4 @@ def review(
         if snap["new_labels"]:
             out.print("Next: [cyan]uv run konomi round[/] (or train) to learn from them.")
         ctx.close()
+    _leave_stuck_requests()
