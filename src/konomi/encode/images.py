@@ -21,6 +21,7 @@ from pathlib import Path
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from konomi.errors import UnreadableImage
+from konomi.i18n import t
 
 BASE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
 OPTIONAL_EXTENSIONS = frozenset({".heic", ".heif", ".avif"})
@@ -152,10 +153,7 @@ def _not_text(raw: bytes) -> str:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         return "the name is not valid UTF-8 (rename it to use it)"
-    return (
-        "the name cannot be read as text under this locale (run konomi with a UTF-8 locale, "
-        "e.g. LC_ALL=C.UTF-8, or PYTHONUTF8=1)"
-    )
+    return t("safety.name_locale")
 
 
 def _note(skipped: list[Skipped] | None, path: Path, reason: str) -> None:

@@ -34,6 +34,7 @@ import numpy as np
 from konomi.encode.encoder import Encoder, usable_cores
 from konomi.encode.images import Skipped, content_hash, decode, read_file
 from konomi.errors import KonomiError, UnreadableImage
+from konomi.i18n import t
 from konomi.progress import Progress
 from konomi.store.cache import EmbeddingCache, sound_vector, storable, valid_stamp
 
@@ -175,7 +176,7 @@ def embed_files(
     for i, digest in enumerate(digest_of):
         if digest is not None and digest not in store:  # damaged since it was read
             digest_of[i] = None
-            unreadable.append(Skipped(paths[i], "its cached embedding was damaged (run again)"))
+            unreadable.append(Skipped(paths[i], t("safety.vector_damaged")))
     keep = [i for i, d in enumerate(digest_of) if d is not None]
     digests: list[str] = [digest_of[i] for i in keep]  # type: ignore[misc]
     matrix = store.matrix(digests)
@@ -220,10 +221,8 @@ class _Vectors:
         elif len(vectors):
             if self.row and self.block.shape[1] != vectors.shape[1]:
                 raise KonomiError(
-                    f"The embedding cache holds vectors of {self.block.shape[1]} numbers, but "
-                    f"this model makes {vectors.shape[1]}.",
-                    "Run the command again (the cache now knows the model's size), or delete "
-                    ".konomi/cache.sqlite: it is rebuilt.",
+                    t("safety.vector_size", cached=self.block.shape[1], model=vectors.shape[1]),
+                    t("safety.vector_size_hint"),
                 )
             self._room(vectors.shape[1], len(vectors))
             for digest, vector in zip(digests, vectors):

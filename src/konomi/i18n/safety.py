@@ -26,4 +26,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "この {n} 件の移動の取り消し履歴は失われました（konomi undo では元に戻せません）。"
         "ファイルはすべて移動先にあり、それ以外に失われたものはありません。",
     },
+    "safety.name_locale": {
+        "en": "the name cannot be read as text under this locale (run konomi with a UTF-8 "
+        "locale, e.g. LC_ALL=C.UTF-8, or PYTHONUTF8=1)",
+        "ja": "このロケールではファイル名を文字として読めません（LC_ALL=C.UTF-8 など UTF-8 の"
+        "ロケール、または PYTHONUTF8=1 で konomi を実行してください）",
+    },
+    "safety.vector_damaged": {
+        "en": "its cached embedding was damaged (run the command again)",
+        "ja": "キャッシュされた埋め込みが壊れていました（もう一度コマンドを実行してください）",
+    },
+    "safety.vector_size": {
+        "en": "The embedding cache holds vectors of {cached} numbers, but this model makes "
+        "{model}.",
+        "ja": "埋め込みキャッシュのベクトルは {cached} 次元ですが、このモデルは {model} 次元です。",
+    },
+    "safety.vector_size_hint": {
+        "en": "Run the command again (the cache now knows the model's size), or delete "
+        ".konomi/cache.sqlite: it is rebuilt.",
+        "ja": "もう一度コマンドを実行するか（キャッシュはモデルの次元を記録しました）、"
+        ".konomi/cache.sqlite を削除してください（作り直されます）。",
+    },
 }

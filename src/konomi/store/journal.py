@@ -819,7 +819,7 @@ def _prepare_folder(folder: Path, ws: Workspace) -> str | None:
     cannot be used, or None."""
     why = unsafe_path(ws, folder / "_")
     if why:
-        return why
+        return f"cannot create the folder {ws.rel(folder)} ({why})" if "is a file" in why else why
     try:
         rel = folder.relative_to(ws.root)
     except ValueError:
@@ -904,5 +904,5 @@ def unsafe_path(ws: Workspace, path: Path) -> str | None:
         if stat.S_ISLNK(st.st_mode):
             return t("safety.linked_folder", folder=ws.rel(folder))
         if not stat.S_ISDIR(st.st_mode):
-            return f"{ws.rel(folder)} is a file, not a folder (move it away and run again)"
+            return f"{ws.rel(folder)} is a file, not a folder: move it away and run again"
     return None

@@ -56,7 +56,9 @@ SECURITY_HEADERS = [
 TOKEN_HEADER = "x-konomi-token"
 SAFE_METHODS = ("GET", "HEAD")
 HOSTS = ("127.0.0.1", "localhost")
-PUBLIC = ("/static/",)  # the package's own script, style and icon: no photo, no secret
+# The package's own script, style and icon: no photo, no secret (a <script> tag cannot send
+# a header, so these are the only paths served without the token).
+PUBLIC = frozenset({"/static/app.js", "/static/app.css", "/static/icon.svg"})
 PAGE = "/"  # the one path whose token may come in the link
 
 
@@ -133,7 +135,7 @@ class Guard:
             await refuse(403, "Refused: this request comes from another page.")
             return
 
-        if not path.startswith(PUBLIC):
+        if path not in PUBLIC:
             # The header (the page's script) or, for the page itself only, the link. A cookie
             # is never read: another program on this machine could have been sent it.
             given = headers.get(TOKEN_HEADER)
