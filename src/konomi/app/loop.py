@@ -263,4 +263,6 @@ def undo(ctx: Context) -> UndoOutcome:
         kind, _, _ = journal.describe(op)
         report = journal.undo(op, progress=ctx.progress)
         ctx.cache.follow_moves(report.moved)
+        for warning in report.warnings:
+            ctx.reporter.warn(warning)
         return UndoOutcome(op, kind, report, repaired)
