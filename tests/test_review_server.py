@@ -91,10 +91,13 @@ def base(port: int) -> str:
 
 @contextmanager
 def session(server: ReviewServer) -> Iterator[httpx.Client]:
-    """A client that opened the printed link, as a browser tab does (cookie kept)."""
-    with httpx.Client(base_url=base(server.port), timeout=20) as client:
+    """A client that opened the printed link and sends its token in the header, as the page's
+    script does (no cookie is ever set)."""
+    headers = {"X-Konomi-Token": server.token}
+    with httpx.Client(base_url=base(server.port), timeout=20, headers=headers) as client:
         opened = client.get(f"/?token={server.token}")
         assert opened.status_code == 200, opened.text
+        assert "set-cookie" not in opened.headers
         yield client
 
 
@@ -217,13 +220,15 @@ def test_cli_prints_the_url_listens_on_loopback_only_and_stops_on_ctrl_c(ws, cli
 def test_every_request_needs_the_token(ws, tiny_model):
     with serving(ws, tiny_model) as server:
         port, token = server.port, server.token
-        paths = ["/", "/api/state", "/api/preview/1", "/static/app.js", "/static/app.css"]
+        for path in ["/static/app.js", "/static/app.css"]:  # the package's own, for anyone
+            assert httpx.get(base(port) + path).status_code == 200, path
+        paths = ["/", "/api/state", "/api/preview/1"]
         for path in paths:
             assert httpx.get(base(port) + path).status_code == 401, path
             wrong = httpx.get(base(port) + path, params={"token": "x" + token[1:]})
-            assert wrong.status_code == 403, path
-            bad_cookie = httpx.get(base(port) + path, cookies={f"konomi_token_{port}": "nope"})
-            assert bad_cookie.status_code == 403, path
+            assert wrong.status_code == (403 if path == "/" else 401), path  # API: header only
+            good_cookie = httpx.get(base(port) + path, cookies={f"konomi_token_{port}": token})
+            assert good_cookie.status_code == 401, path  # a cookie never lets anyone in
             bad_header = httpx.get(base(port) + path, headers={"X-Konomi-Token": token[:-1]})
             assert bad_header.status_code == 403, path
         assert "link" in httpx.get(base(port) + "/").text  # says what to do
@@ -231,11 +236,11 @@ def test_every_request_needs_the_token(ws, tiny_model):
         with httpx.Client(base_url=base(port), timeout=20) as client:
             opened = client.get("/", params={"token": token})
             assert opened.status_code == 200
-            cookie = opened.headers["set-cookie"]
-            assert f"konomi_token_{port}={token}" in cookie
-            assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
-            assert client.get("/api/state").status_code == 200  # the cookie alone now
-            # a wrong link is refused even with a good cookie
+            assert "set-cookie" not in opened.headers
+            assert client.get("/api/state").status_code == 401  # the link is for the page only
+            assert client.get("/api/state", params={"token": token}).status_code == 401
+            ok = client.get("/api/state", headers={"X-Konomi-Token": token})
+            assert ok.status_code == 200
             assert client.get("/", params={"token": "wrong"}).status_code == 403
         headers = opened.headers
         assert headers["content-security-policy"].startswith("default-src 'self'")
@@ -316,7 +321,7 @@ def test_traversal_and_symlink_probes_never_serve_a_file_outside(ws, tiny_model,
             "/konomi.toml",
             f"http://127.0.0.1:{port}/../../{secret}",
         ]
-        cookie = f"Cookie: konomi_token_{port}={token}"
+        cookie = f"X-Konomi-Token: {token}"
         passwd = Path("/etc/passwd").read_bytes()[:32] if Path("/etc/passwd").exists() else None
         for target in probes:
             status, body = raw_get(port, target, headers=(cookie,))

@@ -116,7 +116,7 @@ def _check_value(key: str, value: object, *, where: str) -> None:
     problem, fields = "", {"value": _shown(value)}
     if kind == "number":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or not math.isfinite(float(value)):  # type: ignore[arg-type]
+        if not ok or not _finite(value):
             problem = "errors.settings.number"
         elif not limits[0] <= float(value) <= limits[1]:  # type: ignore[arg-type]
             problem = "errors.settings.range"
@@ -146,6 +146,14 @@ def _check_value(key: str, value: object, *, where: str) -> None:
             t(problem, where=where, key=key, **fields),
             t("errors.settings.example", example=_example(key)),
         )
+
+
+def _finite(value: object) -> bool:
+    """A number a float can hold (a 400-digit integer cannot)."""
+    try:
+        return math.isfinite(float(value))  # type: ignore[arg-type]
+    except (OverflowError, TypeError, ValueError):
+        return False
 
 
 def _shown(value: object) -> str:

@@ -153,6 +153,16 @@ def moving(ctx: Context, purpose: str) -> Iterator[tuple[Journal, RepairReport]]
         yield journal, journal.repair()
 
 
+@contextlib.contextmanager
+def planning(ctx: Context) -> Iterator[tuple[None, RepairReport]]:
+    """For a dry run, which moves nothing: no lock, no repair, and no state written. In a
+    workspace without `.konomi/` yet (or a folder that is not one: `--root /`), the cache lives
+    in memory for this command only, so nothing is created."""
+    if not ctx.ws.state.is_dir() and ctx.opened_cache is None:
+        ctx.opened_cache = EmbeddingCache(Path(":memory:"), warn=ctx.reporter.warn)
+    yield None, RepairReport()
+
+
 def repair_if_idle(ws: Workspace, warn: Callable[[str], None] | None = None) -> RepairReport | None:
     """Before a read-only command: repair a crashed run's journal, unless one is running now.
 

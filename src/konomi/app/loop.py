@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from konomi.app.context import Context, moving, repair_if_idle
+from konomi.app.context import Context, moving, planning, repair_if_idle
 from konomi.app.folders import all_images, ignore_rules, labelled_images
 from konomi.app.library import (
     LibraryLabels,
@@ -193,7 +193,7 @@ class ClassifyOutcome:
 def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
     """Score data/unlabeled and move each image into data/classified/<proposal>/ (journaled)."""
     ws = ctx.ws
-    with moving(ctx, "classify") as (journal, repaired):
+    with planning(ctx) if dry_run else moving(ctx, "classify") as (journal, repaired):
         skipped: list[Skipped] = []
         rules = ignore_rules(ws)
         paths = list(find_images(ws.unlabeled, skipped, ignore=rules))
@@ -228,6 +228,7 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
             plan.append((move, label, float(scored.scores[i])))
         report = None
         if not dry_run and plan:
+            assert journal is not None
             report = journal.run(
                 "classify",
                 [m for m, _, _ in plan],
@@ -237,6 +238,8 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
             ctx.cache.follow_moves(report.moved)
             # A RAW twin or sidecar that could not follow its photo is said, never left silently.
             skipped += [Skipped(p, why) for p, why in report.companions_left]
+            for warning in report.warnings:
+                ctx.reporter.warn(warning)
     return ClassifyOutcome(
         scored, (dislike, like), plan, report, repaired, skipped + emb.unreadable
     )
@@ -302,4 +305,6 @@ def undo(ctx: Context) -> UndoOutcome:
             return UndoOutcome(op, kind, MoveReport(edits.op), repaired, edits)
         report = journal.undo(op, progress=ctx.progress)
         ctx.cache.follow_moves(report.moved)
+        for warning in report.warnings:
+            ctx.reporter.warn(warning)
         return UndoOutcome(op, kind, report, repaired)

@@ -17,6 +17,8 @@ from konomi.errors import NoHeadError
 from konomi.store.heads import HeadRecord, current_id, list_heads, load_head, use_head
 from konomi.workspace import Workspace, workspace_lock
 
+MAX_K = 1000  # neighbours per label in `explain`: bounded before any array is made
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
 
 
@@ -36,7 +38,7 @@ def suspects(
     root: RootOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="How many to list.")] = 20,
+    top: Annotated[int, typer.Option("--top", min=1, max=1_000_000, help="How many to list.")] = 20,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -97,7 +99,7 @@ def explain(
     root: RootOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
-    k: Annotated[int, typer.Option("--k", min=1, help="Neighbours of each label.")] = 3,
+    k: Annotated[int, typer.Option("--k", min=1, max=MAX_K, help="Neighbours of each label.")] = 3,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:

@@ -94,7 +94,7 @@ def train(
     precision: PrecisionOpt = None,
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
-    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+    folds: Annotated[int, typer.Option(min=2, max=20, help="Cross-validation folds.")] = 5,
     head: Annotated[
         str | None,
         typer.Option(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 import webbrowser
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,18 +17,42 @@ from konomi.cli.options import DebugOpt, DeviceOpt, DislikeOpt, LikeOpt, ModelOp
 from konomi.cli.render import context, errors, run
 
 
-def _open_browser(url: str) -> bool:
-    """Open `url` in the person's browser, in the background; False where there is no screen.
+def _open_browser(url: str) -> Path | None:
+    """Open `url` in the person's browser, in the background; None where there is no screen.
 
-    Without a display, Python's `webbrowser` falls back to console browsers (lynx, w3m) that
-    would take over this terminal, so we do not try.
+    The browser gets the address of a private file that redirects to `url` (`launch_file`),
+    never `url` itself: a command line is visible to every user of the machine, and `url`
+    carries the token. Returns that file (removed when the server stops). Without a display,
+    Python's `webbrowser` falls back to console browsers (lynx, w3m) that would take over this
+    terminal, so we do not try — unless `BROWSER` names one.
     """
-    if sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("BROWSER")
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     ):
-        return False
-    threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-    return True
+        return None
+    from konomi.app.review.guard import launch_file
+
+    page = launch_file(url)
+    threading.Thread(target=webbrowser.open, args=(page.as_uri(),), daemon=True).start()
+    return page
+
+
+def _leave_stuck_requests(grace: float = 2.0) -> None:
+    """After Ctrl-C, a request still blocked in a worker thread (a read from a hung network
+    disk, say) must not keep konomi running: once `grace` seconds pass, exit at once. Moves are
+    crash-safe (the next command settles a half-done one), so nothing is lost by not waiting."""
+    others = [
+        t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon
+    ]
+    deadline = time.monotonic() + grace
+    for thread in others:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in others):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 @app.command()
@@ -55,6 +81,7 @@ def review(
 
     Example: [cyan]uv run konomi review --port 8765 --no-browser[/]
     """
+    from konomi.app.review.guard import remove_launch_file
     from konomi.app.review.server import ReviewServer
 
     with errors(debug):
@@ -74,9 +101,14 @@ def review(
         out.print("Open this link (it carries this session's token); Ctrl-C stops the server:")
         out.print(server.url, markup=False, highlight=False, overflow="ignore", crop=False)
         sys.stdout.flush()
-        if not no_browser and not _open_browser(server.url):
+        page = None if no_browser else _open_browser(server.url)
+        if not no_browser and page is None:
             out.print("(No graphical browser found here: open the link yourself.)")
-        server.serve()
+        try:
+            server.serve()
+        finally:
+            if page is not None:
+                remove_launch_file(page)
         snap = server.queue.snapshot()
         c = snap["counts"]
         out.print(
@@ -86,3 +118,4 @@ def review(
         if snap["new_labels"]:
             out.print("Next: [cyan]uv run konomi round[/] (or train) to learn from them.")
         ctx.close()
+    _leave_stuck_requests()

@@ -37,32 +37,55 @@ def simulate(
         str,
         typer.Option(help="Comma-separated: seed, confirm, random, uncertainty, diverse."),
     ] = "seed,confirm,random,uncertainty,diverse",
-    rounds: Annotated[int, typer.Option(help="Rounds (batches of new images) per run.")] = 12,
+    rounds: Annotated[
+        int, typer.Option(min=1, max=1000, help="Rounds (batches of new images) per run.")
+    ] = 12,
     batch: Annotated[
-        int, typer.Option(help="New images per round (0: the pool split evenly over the rounds).")
+        int,
+        typer.Option(
+            min=0,
+            max=10_000_000,
+            help="New images per round (0: the pool split evenly over the rounds).",
+        ),
     ] = 0,
     budget: Annotated[
         int,
         typer.Option(
+            min=0,
+            max=10_000_000,
             help="Images the person labels per round in the budgeted strategies (0: what "
-            "`konomi round` suggests: a quarter of the labels, in hundreds, 100 to 500)."
+            "`konomi round` suggests: a quarter of the labels, in hundreds, 100 to 500).",
         ),
     ] = 0,
-    seeds: Annotated[int, typer.Option(help="Repeats with different splits (mean and band).")] = 3,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same CSV.")] = 0,
+    seeds: Annotated[
+        int, typer.Option(min=1, max=1000, help="Repeats with different splits (mean and band).")
+    ] = 3,
+    seed: Annotated[
+        int,
+        typer.Option(min=0, max=2**32 - 1, help="Random seed: the same seed gives the same CSV."),
+    ] = 0,
     head: Annotated[
         str, typer.Option(help="Head to train each round: auto, kernel, logreg, svm, mlp, knn.")
     ] = "auto",
     start: Annotated[
-        int, typer.Option(help="Starting labelled images, half like and half dislike.")
+        int,
+        typer.Option(
+            min=2, max=10_000_000, help="Starting labelled images, half like and half dislike."
+        ),
     ] = 400,
     test_fraction: Annotated[
-        float, typer.Option(help="Share of the pool held out for measuring, never trained on.")
+        float,
+        typer.Option(
+            min=0.01, max=0.9, help="Share of the pool held out for measuring, never trained on."
+        ),
     ] = 0.25,
     target: Annotated[
-        float, typer.Option(help="AUC whose reviews-to-reach the summary reports.")
+        float,
+        typer.Option(min=0.5, max=1.0, help="AUC whose reviews-to-reach the summary reports."),
     ] = 0.93,
-    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
+    workers: Annotated[
+        int, typer.Option(min=0, max=1024, help="Worker processes (0: one per core).")
+    ] = 0,
     root: RootOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,

@@ -158,7 +158,7 @@ def find_images(
             if not _utf8(name):
                 if entry.is_dir(follow_symlinks=False) or is_image_name(name):
                     shown = Path(os.fsencode(path).decode("utf-8", "replace"))  # printable
-                    _note(skipped, shown, "the name is not valid UTF-8 (rename it to use it)")
+                    _note(skipped, shown, _not_text(os.fsencode(name)))
                 continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
@@ -198,6 +198,16 @@ def _utf8(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _not_text(raw: bytes) -> str:
+    """Why a name cannot be used: stored in another encoding, or UTF-8 that this process's
+    locale (`LC_ALL=C` with `PYTHONUTF8=0`) cannot read as text."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the name is not valid UTF-8 (rename it to use it)"
+    return t("safety.name_locale")
 
 
 def _note(skipped: list[Skipped] | None, path: Path, reason: str) -> None:

@@ -34,9 +34,10 @@ import numpy as np
 
 from konomi.encode.encoder import Encoder, usable_cores
 from konomi.encode.images import Skipped, content_hash, decode, decoder_fingerprint, read_file
-from konomi.errors import UnreadableImage
+from konomi.errors import KonomiError, UnreadableImage
+from konomi.i18n import t
 from konomi.progress import Progress
-from konomi.store.cache import EmbeddingCache
+from konomi.store.cache import EmbeddingCache, sound_vector
 
 # Measured (docs/performance.md): on the CPU, single-threaded runs of 8 images cost less per
 # image than 16 or 32 (their activations stay in the cache) and keep the pipeline's start and
@@ -168,6 +169,10 @@ def embed_files(
         )
         cached += hits
 
+    for i, digest in enumerate(digest_of):
+        if digest is not None and digest not in store:  # damaged since it was read
+            digest_of[i] = None
+            unreadable.append(Skipped(paths[i], t("safety.vector_damaged")))
     keep = [i for i, d in enumerate(digest_of) if d is not None]
     digests: list[str] = [digest_of[i] for i in keep]  # type: ignore[misc]
     matrix = store.matrix(digests)
@@ -210,6 +215,11 @@ class _Vectors:
             for digest in digests:
                 self.row.setdefault(digest, len(self.row))
         elif len(vectors):
+            if self.row and self.block.shape[1] != vectors.shape[1]:
+                raise KonomiError(
+                    t("safety.vector_size", cached=self.block.shape[1], model=vectors.shape[1]),
+                    t("safety.vector_size_hint"),
+                )
             self._room(vectors.shape[1], len(vectors))
             for digest, vector in zip(digests, vectors):
                 self.block[self.row.setdefault(digest, len(self.row))] = vector
@@ -238,18 +248,31 @@ class _Vectors:
         return self.cache.embedding_pages(self.model_id, lengths=not self.keep_vectors)
 
     def _keep(self, rows: Iterable[tuple[str, bytes | int]], expected: int) -> None:
-        size = 0  # bytes of the first vector: every other must match it
+        """Keep the sound rows: the model's vector size (`EmbeddingCache.vector_bytes`), finite
+        floats. Any other row (damaged, edited, of another encoder) is embedded again."""
+        size = self.cache.vector_bytes(self.model_id) or 0
+        roomy = False
+        damaged: list[object] = []
         for digest, blob in rows:
-            n = blob if isinstance(blob, int) else len(blob)
-            if not size and n and not n % 4:
-                size = n
-                if self.keep_vectors:
-                    self._room(n // 4, expected)  # room for all that is wanted, at once
-            if n != size or not n or n % 4 or digest in self.row:
-                continue  # a damaged row: embedded again
+            if not isinstance(digest, str) or digest in self.row:
+                continue
             if self.keep_vectors:
-                self.block[len(self.row)] = np.frombuffer(blob, np.float32)  # type: ignore[arg-type]
+                if not size and isinstance(blob, bytes) and not len(blob) % 4:
+                    size = len(blob)  # no size known: the first sound row sets it
+                vector = sound_vector(blob, size or None)
+                if vector is None:
+                    damaged.append(digest)
+                    continue
+                if not roomy:
+                    self._room(len(vector), expected)  # room for all that is wanted, at once
+                    roomy = True
+                self.block[len(self.row)] = vector
+            elif not isinstance(blob, int) or blob <= 0 or blob % 4 or (size and blob != size):
+                damaged.append(digest)
+                continue
             self.row[digest] = len(self.row)
+        if damaged:  # forgotten, so that this run embeds those images again
+            self.cache.forget_embeddings(damaged, self.model_id)
 
     def matrix(self, digests: list[str]) -> np.ndarray:
         """The rows of `digests`, in that order (a view, not a copy, when already in order)."""
@@ -418,7 +441,6 @@ def _store(
     """Write one encoded batch — its vectors, its files' stamps and `rows` — in one
     transaction."""
     digests = [w.digest for w in batch]
-    store.add(digests, vectors)  # type: ignore[arg-type]
     for w in batch:
         digest_of[w.index] = w.digest
         w.pixels = None

@@ -25,6 +25,7 @@ from konomi.workspace import Workspace
 
 MAX_SIDE = 1600  # sharp on a laptop screen, ~150–300 KB as JPEG
 QUALITY = 85
+MAX_PREVIEW_BYTES = 32 << 20  # far above any preview of MAX_SIDE pixels
 KEEP = 3000  # previews kept on disk at most (the oldest go first)
 _DIGEST = re.compile(r"^[0-9a-f]{8,128}$")
 
@@ -47,14 +48,15 @@ def open_listed(path: Path, identity: tuple[int, int] | None = None) -> BinaryIO
     another one (or for a link to one outside the workspace) since then is refused.
     """
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    flags |= getattr(os, "O_NONBLOCK", 0)  # a FIFO swapped in must not block the server
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
         raise UnreadableImage("the file disappeared") from None
     except OSError as exc:
         raise UnreadableImage(f"cannot read the file ({exc.strerror or exc})") from None
-    f = os.fdopen(fd, "rb")
     st = os.fstat(fd)
+    f = os.fdopen(fd, "rb")
     if not stat.S_ISREG(st.st_mode):
         f.close()
         raise UnreadableImage("not a regular file")
@@ -101,8 +103,9 @@ def cached_preview(
     """
     target = preview_path(ws, digest, max_side)
     with open_listed(source, identity) as f:
-        with contextlib.suppress(OSError):
-            return target.read_bytes()
+        # never through a link, a pipe or a device
+        with contextlib.suppress(OSError, UnreadableImage), open_listed(target) as cached:
+            return cached.read(MAX_PREVIEW_BYTES)
         data = f.read()
     jpeg = make_preview(data, max_side)
     target.parent.mkdir(parents=True, exist_ok=True)

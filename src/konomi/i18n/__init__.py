@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from konomi import COMMAND
-from konomi.i18n import core, errors, formats, library, page, text
+from konomi.i18n import core, errors, formats, library, page, safety, text
 
 LANGUAGES = ("en", "ja")
 DEFAULT = "en"
@@ -36,6 +36,7 @@ _AREAS = (
     formats.MESSAGES,
     library.MESSAGES,
     page.MESSAGES,
+    safety.MESSAGES,
     text.MESSAGES,
 )
 

@@ -3,11 +3,12 @@
 'use strict';
 
 (() => {
-  // The link carried the token once; the server has set it as a cookie, so drop it from the
-  // address bar (and from the history) right away.
-  if (new URLSearchParams(location.search).has('token')) {
-    history.replaceState(null, '', location.pathname);
-  }
+  // The link carries this session's token once: read it, drop it from the address bar (and the
+  // history) right away, and keep it in this tab's memory only. Every API call sends it in a
+  // header; no cookie carries it (cookies are shared with every other port on this machine).
+  const TOKEN = new URLSearchParams(location.search).get('token') || '';
+  if (location.search) history.replaceState(null, '', location.pathname);
+  const AUTH = { 'X-Konomi-Token': TOKEN };
 
   const $ = (id) => document.getElementById(id);
   const AHEAD = 4; // thumbnails shown under "up next"
@@ -64,11 +65,12 @@
 
   // -- talking to the server -------------------------------------------------------------
   async function api(path, body) {
-    // The server answers in the page's language (its refusals, its toasts).
+    // The server answers in the page's language (its refusals, its toasts); the token rides
+    // in a header, never a cookie.
     const options = {
       cache: 'no-store',
-      credentials: 'same-origin',
-      headers: { 'Accept-Language': lang },
+      credentials: 'omit',
+      headers: { ...AUTH, 'Accept-Language': lang },
     };
     if (body !== undefined) {
       options.method = 'POST';
@@ -99,7 +101,7 @@
   function preview(item) {
     let entry = previews.get(item.id);
     if (!entry) {
-      entry = fetch(item.preview, { cache: 'no-store', credentials: 'same-origin' })
+      entry = fetch(item.preview, { cache: 'no-store', credentials: 'omit', headers: AUTH })
         .then((r) => (r.ok ? r.blob() : null))
         .then((blob) => (blob ? URL.createObjectURL(blob) : null))
         .catch(() => null);

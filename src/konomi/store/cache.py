@@ -125,6 +125,7 @@ class EmbeddingCache:
         self.generation = 0  # +1 each time the database is replaced by a fresh one
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _drop_stale_sides(path)
             self._db = self._open()
         except sqlite3.Error as exc:
             if not is_sqlite_corruption(exc):
@@ -208,22 +209,28 @@ class EmbeddingCache:
 
     # -- files ---------------------------------------------------------------------------
     def file_stamps(self) -> dict[str, FileStamp]:
-        """Every known path → stamp, loaded at once (100k rows is a few MB, one query)."""
+        """Every known path → stamp, loaded at once (100k rows is a few MB, one query).
+
+        A row of the wrong types (a damaged or edited cache) is left out: its file is simply
+        hashed again."""
         rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
-        return {p: FileStamp(s, m, d) for p, s, m, d in rows}
+        return {p: FileStamp(s, m, d) for p, s, m, d in rows if valid_stamp(p, s, m, d)}
 
     def stamp_tuples(self) -> dict[str, tuple[int, int, str]]:
         """Every known path → (size, mtime_ns, digest) as plain tuples: the ingest's start on
         100k paths, where an object per row would cost more than the query."""
         rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
-        return {p: (s, m, d) for p, s, m, d in rows}
+        return {p: (s, m, d) for p, s, m, d in rows if valid_stamp(p, s, m, d)}
 
     def put_files(self, rows: Iterable[tuple[str, int, int, str]]) -> None:
-        """Remember (path, size, mtime_ns, digest) rows."""
-        self._write("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
+        """Remember (path, size, mtime_ns, digest) rows (a path that is not valid text — a
+        file name in another encoding — is not remembered: that file is hashed each time)."""
+        self._write(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (r for r in rows if storable(r[0]))
+        )
 
     def forget_files(self, paths: Iterable[str]) -> None:
-        self._write("DELETE FROM files WHERE path = ?", ((p,) for p in paths))
+        self._write("DELETE FROM files WHERE path = ?", ((p,) for p in paths if storable(p)))
 
     def follow_moves(self, moved: Iterable[tuple[Path, Path]]) -> int:
         """Carry what we knew of each moved file to its new path, so that the next run does not
@@ -233,10 +240,12 @@ class EmbeddingCache:
         carried: list[tuple[str, int, int, str]] = []
         left: list[str] = []
         for src, dst in moved:
+            if not storable(str(src)):
+                continue
             row = self.db.execute(
                 "SELECT size, mtime_ns, digest FROM files WHERE path = ?", (str(src),)
             ).fetchone()
-            if row is None:
+            if row is None or not valid_stamp(str(src), *row):
                 continue
             left.append(str(src))
             try:
@@ -250,8 +259,27 @@ class EmbeddingCache:
         return len(carried)
 
     # -- embeddings ------------------------------------------------------------------------
+    def vector_bytes(self, model: str) -> int | None:
+        """The size in bytes of every vector of `model`: the one its encoder last wrote, else
+        the most common one. A cached vector of any other size (a damaged or edited row) is
+        treated as missing and embedded again, never trained on."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (f"dim:{model}",)).fetchone()
+        with contextlib.suppress(TypeError, ValueError):
+            dim = int(row[0]) if row else 0
+            if 0 < dim <= MAX_DIM:
+                return 4 * dim
+        common = self.db.execute(
+            "SELECT length(vector) AS n FROM embeddings WHERE model = ? AND typeof(vector) = "
+            "'blob' GROUP BY n ORDER BY COUNT(*) DESC, n DESC LIMIT 1",
+            (model,),
+        ).fetchone()
+        n = common[0] if common else None
+        return n if isinstance(n, int) and 0 < n <= 4 * MAX_DIM and not n % 4 else None
+
     def get_embeddings(self, digests: Iterable[str], model: str) -> dict[str, np.ndarray]:
-        """Cached vectors for the digests that have one under `model`."""
+        """Cached vectors for the digests that have a sound one under `model` (the right size,
+        finite numbers)."""
+        size = self.vector_bytes(model)
         wanted = list(dict.fromkeys(digests))
         found: dict[str, np.ndarray] = {}
         for i in range(0, len(wanted), 900):  # SQLite's variable limit
@@ -262,7 +290,9 @@ class EmbeddingCache:
                 (model, *chunk),
             )
             for digest, blob in rows:
-                found[digest] = np.frombuffer(blob, dtype=np.float32)
+                vector = sound_vector(blob, size)
+                if vector is not None:
+                    found[digest] = vector
         return found
 
     def embedding_rows(
@@ -298,8 +328,14 @@ class EmbeddingCache:
             last = rows[-1][0]
 
     def embedded_digests(self, model: str) -> set[str]:
-        """The digests that have a vector under `model`."""
-        rows = self.db.execute("SELECT digest FROM embeddings WHERE model = ?", (model,))
+        """The digests that have a sound vector under `model` (bytes of the model's size): a
+        damaged row is not among them, so its image is embedded again."""
+        size = self.vector_bytes(model) or 0
+        rows = self.db.execute(
+            "SELECT digest FROM embeddings WHERE model = ? AND typeof(vector) = 'blob' "
+            "AND (? = 0 OR length(vector) = ?)",
+            (model, size, size),
+        )
         return {d for (d,) in rows}
 
     def put_encoded(
@@ -309,17 +345,39 @@ class EmbeddingCache:
         files: Iterable[tuple[str, int, int, str]],
     ) -> None:
         """Store a batch's vectors and its files' stamps in one transaction: a crash keeps
-        both or neither."""
+        both or neither. The encoder's vector size is recorded too: cached rows of any other
+        size are not used (`vector_bytes`)."""
+        rows = [(d, np.asarray(v, np.float32)) for d, v in items]
         with self.transaction():
             self.db.executemany(
                 "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
-                ((d, model, np.asarray(v, np.float32).tobytes()) for d, v in items),
+                ((d, model, v.tobytes()) for d, v in rows),
             )
-            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", list(files))
+            if rows and rows[0][1].ndim == 1:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    (f"dim:{model}", str(len(rows[0][1]))),
+                )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                [r for r in files if storable(r[0])],
+            )
+
+    def forget_embeddings(self, digests: Iterable[object], model: str) -> None:
+        """Drop damaged vectors (they are computed again)."""
+        self._write(
+            "DELETE FROM embeddings WHERE digest = ? AND model = ?", ((d, model) for d in digests)
+        )
 
     def put_embeddings(self, items: Iterable[tuple[str, np.ndarray]], model: str) -> None:
-        rows = ((d, model, np.asarray(v, np.float32).tobytes()) for d, v in items)
+        vectors = [(d, np.asarray(v, np.float32)) for d, v in items]
+        rows = [(d, model, v.tobytes()) for d, v in vectors]
         self._write("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
+        if vectors and vectors[0][1].ndim == 1:  # the encoder's own size, for `vector_bytes`
+            self._write(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [(f"dim:{model}", str(vectors[0][1].shape[0]))],
+            )
 
     # -- unreadable files ------------------------------------------------------------------
     def get_failures(self, digests: Iterable[str]) -> dict[str, str]:
@@ -331,12 +389,13 @@ class EmbeddingCache:
             rows = self.db.execute(
                 f"SELECT digest, reason FROM failures WHERE digest IN ({marks})", chunk
             )
-            found.update(dict(rows))
+            found.update({d: str(r) for d, r in rows if isinstance(d, str) and r is not None})
         return found
 
     def all_failures(self) -> dict[str, str]:
-        """Every digest known to be unreadable → why."""
-        return dict(self.db.execute("SELECT digest, reason FROM failures"))
+        """Every digest known to be unreadable → why (rows of other types are skipped)."""
+        rows = self.db.execute("SELECT digest, reason FROM failures")
+        return {d: r for d, r in rows if isinstance(d, str) and isinstance(r, str)}
 
     def put_failures(self, items: Iterable[tuple[str, str]]) -> None:
         self._write("INSERT OR REPLACE INTO failures VALUES (?, ?)", items)
@@ -366,7 +425,7 @@ class EmbeddingCache:
 
     def get_scores(self, head: str) -> dict[str, tuple[float, float | None]]:
         rows = self.db.execute("SELECT digest, score, info FROM scores WHERE head = ?", (head,))
-        return {d: (s, i) for d, s, i in rows}
+        return {d: (s, i) for d, s, i in rows if _number(s) and (i is None or _number(i))}
 
     def _write(self, sql: str, rows: Iterable[Any]) -> None:
         """One statement over many rows, in one transaction (retried whole after a rebuild)."""
@@ -401,11 +460,67 @@ class EmbeddingCache:
             self._guard(lambda db: db.execute("COMMIT"))
 
 
+MAX_DIM = 65536  # floats in one embedding, far above any image encoder's
+
+
+def storable(text: str) -> bool:
+    """Text SQLite can hold: a file name in another encoding (surrogates) cannot be."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def valid_stamp(path: object, size: object, mtime_ns: object, digest: object) -> bool:
+    """A `files` row of the types konomi writes (anything else is hashed again)."""
+    return (
+        isinstance(path, str)
+        and type(size) is int
+        and type(mtime_ns) is int
+        and isinstance(digest, str)
+        and bool(digest)
+    )
+
+
+def sound_vector(blob: object, size: int | None) -> np.ndarray | None:
+    """A cached vector as float32, or None when it is not one: not bytes, the wrong size (the
+    model's is `size` bytes), or not finite."""
+    if not isinstance(blob, bytes) or not blob or len(blob) % 4:
+        return None
+    if size is not None and len(blob) != size:
+        return None
+    vector = np.frombuffer(blob, dtype=np.float32)
+    return vector if np.isfinite(vector).all() else None
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def _sides(path: Path) -> list[Path]:
+    """SQLite's companions of a database in WAL mode: `-wal` and `-shm`."""
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+
+
+def _drop_stale_sides(path: Path) -> None:
+    """A `-wal` / `-shm` left beside a cache file that is gone (deleted by hand, perhaps after
+    a permission problem) belongs to no database: SQLite would refuse a read-only one, or try
+    to replay a stale log into the new file. They are removed before a fresh cache is made."""
+    if os.path.lexists(path) or str(path) == ":memory:":
+        return
+    for side in _sides(path):
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+            side.unlink()
+
+
 def _unwritable(path: Path, exc: BaseException) -> KonomiError:
     """The cache exists but cannot be used: disk full, read-only, or held by another program."""
     text = getattr(exc, "strerror", None) or str(exc)
+    names = " ".join(f"{path.parent.name}/{p.name}" for p in [path, *_sides(path)])
     return KonomiError(
         f"The embedding cache {path.parent.name}/{path.name} cannot be used ({text}).",
-        "Free some disk space or make the workspace writable, then run again; deleting the "
-        f"cache file is always safe ({path}): it is rebuilt.",
+        "Free some disk space or make the workspace writable (the cache's companion files "
+        "-wal and -shm too), then run again. Deleting the cache is always safe — it is "
+        f"rebuilt: rm -f {names}",
     )

@@ -107,9 +107,47 @@ def list_heads(ws: Workspace) -> list[dict[str, Any]]:
             info = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if isinstance(info, dict) and "id" in info:
+        if isinstance(info, dict) and "id" in info and info_problem(info) is None:
             out.append(info)
     return sorted(out, key=lambda info: _id_order(str(info["id"])))
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def info_problem(info: object) -> str | None:
+    """What is wrong with a head's JSON record (None when every field konomi reads has the type
+    it wrote): a hand-edited or damaged `models/<id>.json` is refused with this, never trusted."""
+    if not isinstance(info, dict):
+        return "not a JSON object"
+    if not isinstance(info.get("id"), str):
+        return "'id' is not text"
+    if not isinstance(info.get("head", {}), dict):
+        return "'head' is not an object"
+    for key in ("created", "model_id", "model", "konomi_version"):
+        if key in info and not isinstance(info[key], str):
+            return f"'{key}' is not text"
+    if "dim" in info and not (type(info["dim"]) is int and info["dim"] > 0):
+        return "'dim' is not a positive whole number"
+    if "suspects" in info and info["suspects"] is not None and type(info["suspects"]) is not int:
+        return "'suspects' is not a whole number"
+    counts = info.get("counts", {})
+    if not isinstance(counts, dict) or not all(
+        isinstance(k, str) and type(v) is int and v >= 0 for k, v in counts.items()
+    ):
+        return "'counts' are not whole numbers"
+    for key in ("metrics", "thresholds"):
+        block = info.get(key, {})
+        if not isinstance(block, dict) or not all(
+            v is None or isinstance(v, bool) or _number(v) for v in block.values()
+        ):
+            return f"'{key}' are not numbers"
+    t = info.get("thresholds", {})
+    for side in ("like", "dislike"):
+        if side in t and not (_number(t[side]) and 0.0 <= t[side] <= 1.0):
+            return f"the {side} threshold is not a number between 0 and 1"
+    return None
 
 
 def _id_order(head_id: str) -> tuple[str, int]:
@@ -143,15 +181,17 @@ def load_head(ws: Workspace, model_id: str | None, head_id: str | None = None) -
         with open(npz_path, "rb") as handle, np.load(handle, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
         model_arrays = {k[7:]: v for k, v in arrays.items() if k.startswith("model__")}
+        problem = info_problem(info)
+        if problem:
+            raise ValueError(problem)
         head = Head.load(model_arrays, info["head"])
     except FileNotFoundError as exc:
         raise NoHeadError(
             f"The trained head {head_id} is missing ({exc.filename}).", RETRAIN
         ) from None
     except Exception as exc:  # noqa: BLE001 - any damage to these files means the same thing
-        raise NoHeadError(
-            f"The trained head {head_id} is corrupt ({type(exc).__name__}).", RETRAIN
-        ) from None
+        why = str(exc)[:120] if isinstance(exc, ValueError) and str(exc) else type(exc).__name__
+        raise NoHeadError(f"The trained head {head_id} is corrupt ({why}).", RETRAIN) from None
     if model_id is not None and info.get("model_id") != model_id:
         raise NoHeadError(
             f"The current head was trained with another image encoder "

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from konomi.errors import JournalError, KonomiError, is_sqlite_corruption
+from konomi.i18n import t
 from konomi.progress import Progress
 from konomi.store.edits import EDITS_SCHEMA, FileEdits
 from konomi.store.migrations import Step, add_columns, sql, upgrade
@@ -112,6 +113,7 @@ class MoveReport:
     # (a companion of a photo that stayed is not listed: it stays with it).
     companions: list[tuple[Path, Path]] = field(default_factory=list)
     companions_left: list[tuple[Path, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # for the person, e.g. history lost
 
 
 @dataclass
@@ -229,8 +231,8 @@ def _group_names(
     # A companion whose name does not begin with the stem keeps its own name (numbered alone).
     promised = set(taken) | set(wanted)
     riders = dict(shared)
-    for c, t in zip(move.companions, tails):
-        if not t:
+    for c, tail in zip(move.companions, tails):
+        if not tail:
             riders[c] = free_name(folder, c.name, promised)
             promised.add(riders[c])
     return dst, [(c, riders[c]) for c in move.companions]
@@ -347,6 +349,7 @@ class Journal(FileEdits):
                 f"Cannot open the move journal {ws.rel(path)} ({exc}). Nothing was moved.",
                 "Check that the workspace is writable and the disk is not full.",
             ) from None
+        self._identity = _identity_of(path)  # to notice the file deleted while we work
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
@@ -396,13 +399,25 @@ class Journal(FileEdits):
             raise
         self.db.execute("COMMIT")
 
-    def _abs(self, rel: str) -> Path:
-        """A journaled path, refused when it would lead outside the workspace (a foreign or
-        tampered journal must never make konomi move files elsewhere)."""
-        pure = PurePosixPath(rel)
-        if pure.is_absolute() or ".." in pure.parts or not rel:
-            raise self._corrupt(f"an entry points outside the workspace: {rel!r}")
-        return self.ws.abs(rel)
+    def _abs(self, rel: object) -> Path:
+        """A journaled path, refused when it could lead outside the workspace (a foreign or
+        tampered journal must never make konomi move or delete files elsewhere): it must be
+        text naming a file strictly below the root — not empty, not `.`, not absolute, no `..`,
+        no NUL, not inside `.konomi/`. Symbolic links on the way are checked when it is used."""
+        if not _plain_rel(rel):
+            raise self._corrupt(t("safety.journal_row", entry=repr(rel)[:200]))
+        return self.ws.abs(_local(str(rel)))
+
+    def _unsafe(self, path: Path) -> str | None:
+        """Why a move must not touch `path` now, or None: it must lie inside the workspace and
+        every folder on the way there must be a real folder, not a symbolic link (a folder
+        swapped for a link to somewhere else is refused at the moment of the move)."""
+        return unsafe_path(self.ws, path)
+
+    def _lost(self) -> bool:
+        """True when the journal file this connection writes is no longer the workspace's (the
+        `.konomi` folder was deleted or replaced while we worked): its undo history is lost."""
+        return self._identity is None or _identity_of(self.ws.journal_path) != self._identity
 
     # -- repair ----------------------------------------------------------------------------
     def repair(self) -> RepairReport:
@@ -451,6 +466,10 @@ class Journal(FileEdits):
         report: RepairReport,
     ) -> None:
         src, dst = self._abs(src_rel), self._abs(dst_rel)
+        why = self._unsafe(src) or self._unsafe(dst)
+        if why:  # nothing is touched through a link; the move waits for the person
+            report.stuck.append((str(src_rel), why))
+            return
         part = _part_path(dst, move_id)
         if os.path.lexists(part) and not os.path.isdir(part):
             part.unlink()
@@ -534,6 +553,8 @@ class Journal(FileEdits):
                         progress("moving", min(start + BATCH, total), total)
                 with self._tx():
                     self.db.execute("UPDATE operations SET state='done' WHERE id=?", (op,))
+                if report.moved and self._lost():
+                    report.warnings.append(t("safety.history_lost", n=len(report.moved)))
             except BaseException:
                 with contextlib.suppress(Exception):
                     self.repair()
@@ -558,7 +579,7 @@ class Journal(FileEdits):
             for move, rev in zip(chunk, reverts):
                 reason, st = self._refusal(move)
                 if reason is None:
-                    reason = _prepare_folder(move.dst_dir, self.ws)
+                    reason = self._unsafe(move.src) or _prepare_folder(move.dst_dir, self.ws)
                 if reason is not None or st is None:
                     report.skipped.append((move.src, reason or "not a regular file"))
                     continue
@@ -567,6 +588,10 @@ class Journal(FileEdits):
                     dst, rider_dsts = _group_names(move, name, taken)
                 else:
                     dst, rider_dsts = free_name(move.dst_dir, name, taken), []
+                src_text, dst_text = _stored(self.ws.rel(move.src)), _stored(self.ws.rel(dst))
+                if src_text is None or dst_text is None:
+                    report.skipped.append((move.src, "the name is not valid UTF-8 (rename it)"))
+                    continue
                 taken.add(dst)
                 size, mtime = move.stamp or (None, None)
                 cur = self.db.execute(
@@ -574,8 +599,8 @@ class Journal(FileEdits):
                     "src_id) VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?)",
                     (
                         op,
-                        self.ws.rel(move.src),
-                        self.ws.rel(dst),
+                        src_text,
+                        dst_text,
                         size,
                         mtime,
                         move.digest,
@@ -639,6 +664,10 @@ class Journal(FileEdits):
                     (src, "not a regular file (a link, folder or device)")
                 )
                 continue
+            src_text, dst_text = _stored(self.ws.rel(src)), _stored(self.ws.rel(dst))
+            if src_text is None or dst_text is None:
+                report.companions_left.append((src, "the name is not valid UTF-8 (rename it)"))
+                continue
             taken.add(dst)
             rev = companion_reverts.get(src)
             cur = self.db.execute(
@@ -646,8 +675,8 @@ class Journal(FileEdits):
                 "companion_of) VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?)",
                 (
                     op,
-                    self.ws.rel(src),
-                    self.ws.rel(dst),
+                    src_text,
+                    dst_text,
                     st.st_size,
                     st.st_mtime_ns,
                     rev,
@@ -719,6 +748,9 @@ class Journal(FileEdits):
         if _identity(st) != src_id:
             return "the file was replaced since it was scored (score it again)"
         while True:
+            why = self._unsafe(src) or self._unsafe(dst)
+            if why:
+                return why
             try:
                 _link(src, dst)
                 break
@@ -729,6 +761,10 @@ class Journal(FileEdits):
                     return self._copy_move(move_id, move, dst)
                 raise
         _fault("after_link")
+        why = self._unsafe(src) or self._unsafe(dst)
+        if why:  # swapped in the last instant: take our new name back, leave the file
+            self._undo_link(dst, src_id, OSError(errno.ELOOP, why))
+            return why
         try:
             os.unlink(src)  # the commit point
         except OSError as exc:
@@ -753,10 +789,12 @@ class Journal(FileEdits):
         """A file appeared under the planned name: journal a free name before using it."""
         dst = free_name(folder, name)
         with self._tx():
-            self.db.execute("UPDATE moves SET dst=? WHERE id=?", (self.ws.rel(dst), move_id))
+            self.db.execute(
+                "UPDATE moves SET dst=? WHERE id=?", (_stored(self.ws.rel(dst)) or "", move_id)
+            )
         return dst
 
-    def _copy_move(self, move_id: int, move: PlannedMove, dst: Path) -> Path:
+    def _copy_move(self, move_id: int, move: PlannedMove, dst: Path) -> Path | str:
         """Across devices: copy to a part-file, verify, put in place, then remove the source."""
         src = move.src
         with self._tx():
@@ -776,6 +814,11 @@ class Journal(FileEdits):
             self.db.execute("UPDATE moves SET copy_id=? WHERE id=?", (copy_id, move_id))
         _fault("after_copy_recorded")
         while True:
+            why = self._unsafe(src) or self._unsafe(dst)
+            if why:
+                with contextlib.suppress(OSError):
+                    part.unlink()
+                return why
             try:
                 try:
                     _link(part, dst, same_folder=True)
@@ -793,6 +836,10 @@ class Journal(FileEdits):
                 raise
         _fsync_folder(dst.parent)
         _fault("after_place")
+        why = self._unsafe(src)
+        if why:
+            self._undo_link(dst, copy_id, OSError(errno.ELOOP, why))
+            return why
         try:
             os.unlink(src)  # the commit point
         except OSError as exc:
@@ -903,7 +950,7 @@ class Journal(FileEdits):
 
 
 def latest_operation(ws: Workspace) -> int:
-    """The id of the newest journaled operation (0 when there is none yet).
+    """The id up to which every journaled operation has finished (0 when there is none yet).
 
     A cheap read-only look, without the integrity check of opening a `Journal`: the review server
     asks it whenever its page comes back into view, to notice that another command (`konomi
@@ -915,12 +962,17 @@ def latest_operation(ws: Workspace) -> int:
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
         try:
-            row = db.execute("SELECT MAX(id) FROM operations").fetchone()
+            # An operation still running (a classify in a terminal) is not counted until it
+            # ends: a look taken half-way through must not pass for having seen all its moves.
+            row = db.execute(
+                "SELECT COALESCE((SELECT MIN(id) - 1 FROM operations WHERE state = 'open'), "
+                "(SELECT MAX(id) FROM operations))"
+            ).fetchone()
         finally:
             db.close()
     except sqlite3.Error:
         return 0
-    return int(row[0] or 0) if row else 0
+    return row[0] if row and isinstance(row[0], int) else 0
 
 
 def _is_regular(st: os.stat_result) -> bool:
@@ -942,13 +994,94 @@ def _same_bytes_quiet(a: Path, b: Path) -> bool:
 
 
 def _prepare_folder(folder: Path, ws: Workspace) -> str | None:
-    """Create a destination folder; why it cannot be used, or None."""
+    """Create a destination folder, one level at a time, never through a symbolic link; why it
+    cannot be used, or None."""
+    why = unsafe_path(ws, folder / "_")
+    if why:
+        return f"cannot create the folder {ws.rel(folder)} ({why})" if "is a file" in why else why
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        return f"{ws.rel(folder)} is a file, not a folder (move it away and run again)"
-    except OSError as exc:
-        return f"cannot create the folder {ws.rel(folder)} ({exc.strerror or exc})"
-    if not folder.is_dir():
-        return f"{ws.rel(folder)} is not a folder (move it away and run again)"
+        rel = folder.relative_to(ws.root)
+    except ValueError:
+        return t("safety.outside", path=str(folder))
+    current = ws.root
+    for part in rel.parts:
+        current = current / part
+        try:
+            os.mkdir(current)  # never follows a link placed at `current`
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            return f"cannot create the folder {ws.rel(current)} ({exc.strerror or exc})"
+        try:
+            st = os.lstat(current)
+        except OSError as exc:
+            return f"cannot create the folder {ws.rel(current)} ({exc.strerror or exc})"
+        if stat.S_ISLNK(st.st_mode):
+            return t("safety.linked_folder", folder=ws.rel(current))
+        if not stat.S_ISDIR(st.st_mode):
+            return f"{ws.rel(current)} is a file, not a folder (move it away and run again)"
+    return None
+
+
+def _stored(text: str) -> str | None:
+    """A path as the journal stores it: UTF-8 text, whatever this process's locale (under
+    `LC_ALL=C` a name arrives as surrogate escapes of its bytes); None for a name whose bytes
+    are not UTF-8, which no text column can hold."""
+    try:
+        raw = os.fsencode(text)
+    except UnicodeEncodeError:  # already real text the locale cannot encode
+        raw = text.encode("utf-8", "surrogatepass")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _local(text: str) -> str:
+    """A stored path as this process's file functions take it (the same bytes on disk, in any
+    locale)."""
+    try:
+        return os.fsdecode(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return text
+
+
+def _plain_rel(rel: object) -> bool:
+    """A journaled path that names something strictly below the workspace root."""
+    if not isinstance(rel, str) or not rel or "\x00" in rel:
+        return False
+    pure = PurePosixPath(rel)
+    parts = pure.parts
+    return (
+        not pure.is_absolute()
+        and bool(parts)
+        and ".." not in parts
+        and parts[0] != ".konomi"
+        and not rel.startswith("/")
+    )
+
+
+def unsafe_path(ws: Workspace, path: Path) -> str | None:
+    """Why a move must not touch `path`, or None: outside the workspace, or reached through a
+    symbolic link, or through something that is not a folder. Folders not there yet pass (they
+    are created by `_prepare_folder`, which checks each one)."""
+    try:
+        rel = path.relative_to(ws.root)
+    except ValueError:
+        return t("safety.outside", path=str(path))
+    if not rel.parts or ".." in rel.parts or rel.parts[0] == ".konomi":
+        return t("safety.outside", path=str(path))
+    folder = ws.root
+    for part in rel.parts[:-1]:
+        folder = folder / part
+        try:
+            st = os.lstat(folder)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return f"cannot reach {ws.rel(folder)} ({exc.strerror or exc})"
+        if stat.S_ISLNK(st.st_mode):
+            return t("safety.linked_folder", folder=ws.rel(folder))
+        if not stat.S_ISDIR(st.st_mode):
+            return f"{ws.rel(folder)} is a file, not a folder: move it away and run again"
     return None

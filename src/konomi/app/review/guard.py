@@ -5,9 +5,13 @@ these checks before any route sees it:
 
 1. **Host** must be `127.0.0.1:PORT` or `localhost:PORT` — a page on another site that rebinds its
    DNS name to 127.0.0.1 still sends its own name, and is refused (400).
-2. **Token**: a fresh random one per start, required on every request. The printed URL carries it
-   once (`?token=`); the answer sets it as an HttpOnly, SameSite=Strict cookie, and the page
-   then drops it from the address bar. No token → 401, a wrong one → 403.
+2. **Token**: a fresh random one per start, required on every request but the page's fixed
+   assets (its script, style and icon, the same for everyone). The page itself needs it in the
+   link (`?token=`); the page's script reads it from there once, drops it from the address bar,
+   keeps it in memory only and sends it in the `X-Konomi-Token` header with every API call. No
+   cookie is ever set or honoured: cookies are not scoped by port, so any other program serving
+   a page on 127.0.0.1 would receive it. No token → 401, a wrong one → 403. A request that
+   carries another origin's `Origin` header is refused (403) whatever it carries.
 3. **State changes** are POST only (the routes allow nothing else), with a JSON body (a plain
    HTML form cannot send one), and an `Origin` header that is ours → else 403.
 4. **Headers** on every answer: a strict Content-Security-Policy (nothing from anywhere else,
@@ -16,8 +20,13 @@ these checks before any route sees it:
 
 from __future__ import annotations
 
+import html
+import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -47,11 +56,46 @@ SECURITY_HEADERS = [
 TOKEN_HEADER = "x-konomi-token"
 SAFE_METHODS = ("GET", "HEAD")
 HOSTS = ("127.0.0.1", "localhost")
+# The package's own script, style and icon: no photo, no secret (a <script> tag cannot send
+# a header, so these are the only paths served without the token).
+PUBLIC = frozenset({"/static/app.js", "/static/app.css", "/static/icon.svg"})
+PAGE = "/"  # the one path whose token may come in the link
 
 
 def new_token() -> str:
     """A fresh secret for one server start (256 bits)."""
     return secrets.token_urlsafe(32)
+
+
+def launch_file(url: str) -> Path:
+    """A page only this user can read (0600, in a fresh 0700 folder) that redirects to `url`.
+
+    The browser is opened on this file rather than on the tokened link, as Jupyter does: a
+    browser's command line is readable by every user of the machine (`ps -eo args`), this file
+    is not. `remove_launch_file` deletes it (and its folder) when the server stops.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="konomi-review-"))  # mode 0700
+    path = folder / "open.html"
+    shown = html.escape(url, quote=True)
+    page = (
+        '<!doctype html>\n<html><head><meta charset="utf-8">'
+        '<meta name="referrer" content="no-referrer">'
+        f'<meta http-equiv="refresh" content="0;url={shown}">'
+        "<title>konomi review</title></head>\n"
+        f'<body><p>Opening <a href="{shown}">konomi review</a>…</p></body></html>\n'
+    )
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.write(fd, page.encode("utf-8"))
+    finally:
+        os.close(fd)
+    return path
+
+
+def remove_launch_file(path: Path) -> None:
+    """Delete a page `launch_file` wrote, with its private folder."""
+    shutil.rmtree(path.parent, ignore_errors=True)
 
 
 class Guard:
@@ -61,7 +105,6 @@ class Guard:
         self.app = app
         self.token = token
         self.port = port
-        self.cookie = f"konomi_token_{port}"  # cookies ignore ports: one name per server
         self.hosts = {f"{h}:{port}" for h in HOSTS}
         self.origins = {f"http://{h}:{port}" for h in HOSTS}
 
@@ -73,16 +116,12 @@ class Guard:
             return
         request = Request(scope)
         headers = Headers(scope=scope)
-        set_cookie = False
+        path = scope.get("path", "")
 
         async def secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = [(k, v) for k, v in message.get("headers", []) if k != b"cache-control"]
-                raw += SECURITY_HEADERS
-                if set_cookie:
-                    cookie = f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict"
-                    raw.append((b"set-cookie", cookie.encode()))
-                message["headers"] = raw
+                message["headers"] = raw + SECURITY_HEADERS
             await send(message)
 
         async def refuse(status: int, text: str) -> None:
@@ -91,27 +130,33 @@ class Guard:
         if headers.get("host", "").lower() not in self.hosts:
             await refuse(400, "Refused: this server answers only to 127.0.0.1 and localhost.")
             return
+        origin = headers.get("origin")
+        if origin is not None and origin not in self.origins:
+            await refuse(403, "Refused: this request comes from another page.")
+            return
 
-        # The most explicit token decides: the link's, else a script's header, else the cookie
-        # (so a cookie left by an earlier start on this port never spoils a fresh link).
-        from_query = request.query_params.get("token")
-        given = from_query or headers.get(TOKEN_HEADER) or request.cookies.get(self.cookie)
-        if not given:
-            await refuse(
-                401, "This page needs the link that `konomi review` printed (it carries a token)."
-            )
-            return
-        if not self._valid(given):
-            await refuse(
-                403,
-                "Wrong or old token. Open the link that `konomi review` printed this time "
-                "(each start makes a new one).",
-            )
-            return
-        set_cookie = bool(from_query)
+        if path not in PUBLIC:
+            # The header (the page's script) or, for the page itself only, the link. A cookie
+            # is never read: another program on this machine could have been sent it.
+            given = headers.get(TOKEN_HEADER)
+            if given is None and path == PAGE:
+                given = request.query_params.get("token")
+            if not given:
+                await refuse(
+                    401,
+                    "This page needs the link that `konomi review` printed (it carries a token).",
+                )
+                return
+            if not self._valid(given):
+                await refuse(
+                    403,
+                    "Wrong or old token. Open the link that `konomi review` printed this time "
+                    "(each start makes a new one).",
+                )
+                return
 
         if scope["method"] not in SAFE_METHODS:
-            if headers.get("origin") not in self.origins:
+            if origin is None:
                 await refuse(403, "Refused: a change must come from the review page itself.")
                 return
             if headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):

@@ -408,6 +408,8 @@ class ReviewQueue:
                 raise DecisionRefused(
                     t("page.server.not_in_review"), t("page.server.not_in_review_hint")
                 )
+            if item.state == "gone":  # moved by another command: the same photo elsewhere
+                item = self._pending_with(item.digest) or item
             if item.state != "pending":
                 raise DecisionRefused(
                     t(f"page.server.already_{item.state}", name=item.path.name),
@@ -442,7 +444,7 @@ class ReviewQueue:
             done += f" (+{len(items) - 1})"
         return done
 
-    def _move(self, items: list[Item], label: str) -> str:
+    def _move(self, items: list[Item], label: str, *, retry: bool = True) -> str:
         ws = self.ws
         target = ws.train_dir(label)
         riders = companions_for([it.path for it in items], ignore_rules(ws))  # RAW, sidecars
@@ -478,6 +480,13 @@ class ReviewQueue:
         self._labelled(label, len(report.moved))
         if not report.moved:
             _, reason = report.skipped[0]
+            if retry and reason.startswith("the file is gone"):
+                # Another command (a classify in a terminal) moved it since the page looked:
+                # look again, and decide on the same photo where it is now.
+                self.load(new_round=False)
+                found = [self._pending_with(it.digest) for it in items]
+                if any(found):
+                    return self._move([it for it in found if it], label, retry=False)
             raise DecisionRefused(
                 t("page.server.not_moved", name=items[0].path.name, reason=reason),
                 t("page.server.not_moved_hint"),
@@ -493,6 +502,10 @@ class ReviewQueue:
         if report.skipped:
             done += " " + t("page.server.some_not_moved", n=len(report.skipped))
         return done
+
+    def _pending_with(self, digest: str) -> Item | None:
+        """The waiting item of this content (the same photo, wherever it is now)."""
+        return next((it for it in self.pending() if it.digest == digest), None)
 
     def _saw_own(self, op: int) -> None:
         """Our own operation `op` is known; only a gap before it (another command ran between

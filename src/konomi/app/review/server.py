@@ -11,6 +11,7 @@ the page, its script and its style are read from the package once, at start-up, 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -24,17 +25,19 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from konomi import i18n
 from konomi.app.context import Context
-from konomi.app.review.guard import Guard, new_token
+from konomi.app.review.guard import ASGIApp, Guard, Receive, Scope, Send, new_token
 from konomi.app.review.queue import ReviewQueue
 from konomi.encode import previews
 from konomi.errors import KonomiError, UnreadableImage, WorkspaceBusy
 
 HOST = "127.0.0.1"
+MAX_BODY = 64 * 1024  # a decision is a few dozen bytes
+GRACE_S = 2  # after Ctrl-C, requests in flight get this long to finish
 ASSETS = {  # URL path → (file in konomi/static, media type); nothing else is ever served
     "/": ("index.html", "text/html; charset=utf-8"),
     "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
@@ -100,9 +103,12 @@ def build_app(
         return Response(jpeg, media_type="image/jpeg")
 
     async def read_json(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            raise KonomiError("The request body is too large.")
         try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
+            body = json.loads(raw or b"{}")
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
             body = None
         if not isinstance(body, dict):
             raise KonomiError(i18n.t("page.server.body_json", lang_of(request)))
@@ -185,6 +191,21 @@ def _phrases(value: Any) -> list[str]:
     return [v.strip()[:200] for v in value if v.strip()][:20]
 
 
+def quiet_on_stop(app: ASGIApp) -> ASGIApp:
+    """`app`, answering 503 instead of a `CancelledError` traceback when Ctrl-C stops the server
+    while a request is still at work (uvicorn cancels what outlives its grace period)."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await app(scope, receive, send)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                stopping = PlainTextResponse("The review server is stopping.\n", status_code=503)
+                await stopping(scope, receive, send)
+
+    return wrapped
+
+
 def bind(port: int) -> socket.socket:
     """A listening socket on 127.0.0.1:`port` (0: a free port the system picks)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -236,14 +257,15 @@ class ReviewServer:
         return cls(queue, sock, token, app)
 
     def serve(self) -> None:
-        """Answer requests until interrupted (Ctrl-C); decisions in flight finish first."""
+        """Answer requests until interrupted (Ctrl-C); decisions in flight get `GRACE_S` seconds
+        to finish (a journaled move is quick), then the server stops whatever they do."""
         config = uvicorn.Config(
-            self.app,
+            quiet_on_stop(self.app),
             log_level="error",  # malformed probes are answered, not logged
             access_log=False,  # the first request's URL carries the token
             lifespan="off",
             server_header=False,
-            timeout_graceful_shutdown=3,
+            timeout_graceful_shutdown=GRACE_S,
         )
         self.server = uvicorn.Server(config)
         try:
