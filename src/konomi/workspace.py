@@ -35,7 +35,8 @@ class Workspace:
         if not path.is_dir():
             raise KonomiError(
                 f"Workspace folder not found: {path}",
-                "Pass an existing folder with --root, or cd into your workspace.",
+                f"Create a workspace there with: konomi init {path} — or pass an existing "
+                "workspace with --root, or cd into it.",
             )
         return cls(path.resolve())
 

@@ -17,12 +17,13 @@ from konomi.app.reports.scores_csv import Row, proposal, write_csv
 from konomi.app.scoring import Scored, score_paths
 from konomi.encode.images import Skipped, find_images
 from konomi.encode.ingest import Embedded
-from konomi.errors import KonomiError
+from konomi.errors import KonomiError, NoHeadError
 from konomi.learn.head import Metrics, advice, train_head
 from konomi.learn.suspects import count_flagged
 from konomi.learn.thresholds import Thresholds, settle
-from konomi.store.heads import save_head
-from konomi.store.journal import MoveReport, PlannedMove, RepairReport
+from konomi.learn.uncertainty import Interval, bootstrap_interval, measurable, needs_interval
+from konomi.store.heads import HeadRecord, load_head, save_head
+from konomi.store.journal import MoveReport, PlannedMove, RepairReport, prune_empty_parents
 from konomi.workspace import (
     LABELS,
 )
@@ -51,8 +52,9 @@ def embed_labelled(ctx: Context) -> tuple[Embedded, np.ndarray, list[Skipped]]:
     if missing:
         raise KonomiError(
             f"Training folder(s) missing: {', '.join(missing)}",
-            "Create them and put images in: data/train/like/ (liked) and data/train/dislike/ "
-            f"(not liked), under {ws.root}",
+            "Create the workspace with: konomi init "
+            f"{ws.root} — then put images in data/train/like/ (liked) and data/train/dislike/ "
+            "(not liked).",
         )
     skipped: list[Skipped] = []
     paths, labels = labelled_images(ws, skipped)
@@ -97,18 +99,92 @@ class TrainOutcome:
     embedded: Embedded
     expected: Thresholds | None = None  # precision and unsure share the thresholds give (OOF)
     n_suspects: int = 0  # training images whose label looks wrong (konomi suspects)
+    interval: Interval | None = None  # bootstrap interval of the figures, with few labels
+    reused: bool = False  # the labels and settings had not changed: the current head was kept
+
+
+def _trained_with(ctx: Context, folds: int, target_precision: float | None) -> dict[str, object]:
+    """What a head depends on besides its labels: the encoder and the settings of training."""
+    s = ctx.settings
+    return {
+        "model_id": ctx.model.model_id,
+        "head": s.head,
+        "folds": folds,
+        "target_precision": target_precision,
+        "settings_target_precision": s.target_precision,
+        "like_threshold": s.like_threshold if "like_threshold" in s.explicit else None,
+        "dislike_threshold": s.dislike_threshold if "dislike_threshold" in s.explicit else None,
+    }
+
+
+def _interval(y: np.ndarray, oof: np.ndarray) -> Interval | None:
+    n_like, n_dislike = int(y.sum()), int(len(y) - y.sum())
+    if measurable(n_like, n_dislike) and needs_interval(n_like, n_dislike):
+        return bootstrap_interval(y, oof)
+    return None
+
+
+def _unchanged(
+    ctx: Context, embedded: Embedded, y: np.ndarray, trained_with: dict[str, object]
+) -> HeadRecord | None:
+    """The current head, when it was trained on exactly these labelled images (same files, same
+    labels, same content) with the same encoder and settings; else None."""
+    try:
+        record = load_head(ctx.ws, ctx.model.model_id)
+    except NoHeadError:
+        return None
+    extra = record.info.get("extra", {})
+    if record.info.get("trained_with") != trained_with or "train_oof" not in extra:
+        return None
+    paths = [ctx.ws.rel(p) for p in embedded.paths]
+    same = (
+        list(map(str, extra.get("train_paths", []))) == paths
+        and np.array_equal(np.asarray(extra.get("train_labels", [])), y)
+        and record.info.get("train_digest") == _digest(embedded.digests)
+    )
+    return record if same else None
+
+
+def _digest(digests: list[str]) -> str:
+    import hashlib
+
+    return hashlib.blake2b("\n".join(digests).encode(), digest_size=16).hexdigest()
 
 
 def train(
-    ctx: Context, *, folds: int = 5, seed: int = 0, target_precision: float | None = None
+    ctx: Context,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    target_precision: float | None = None,
+    reuse: bool = False,
 ) -> TrainOutcome:
     """Train a head on data/train/{like,dislike} and make it current.
 
     With `target_precision` (or `target_precision` in konomi.toml) the head's thresholds are
-    chosen from the out-of-fold scores so that proposals reach that precision.
+    chosen from the out-of-fold scores so that proposals reach that precision. With `reuse`
+    (what `round` asks), the current head is kept when nothing it was trained on has changed:
+    the same images, labels, encoder and settings would only give the same head again.
     """
     ws = ctx.ws
     embedded, y, skipped = embed_labelled(ctx)
+    trained_with = _trained_with(ctx, folds, target_precision)
+    if reuse and (record := _unchanged(ctx, embedded, y, trained_with)) is not None:
+        info = record.info
+        metrics = Metrics(**info["metrics"])
+        oof = np.asarray(info["extra"]["train_oof"], dtype=np.float64)
+        return TrainOutcome(
+            record.id,
+            metrics,
+            advice(metrics),
+            ctx.thresholds(record),
+            skipped,
+            embedded,
+            None,
+            int(info.get("suspects") or 0),
+            _interval(y, oof),
+            reused=True,
+        )
     kind = ctx.settings.head if ctx.settings.head != "auto" else None
     if ctx.progress:  # seconds at thousands of labels: say what the wait is
         ctx.progress(f"training the head on {len(y)} labels", 0, None)
@@ -128,6 +204,8 @@ def train(
         "metrics": trained.metrics.as_dict(),
         "thresholds": stored.as_dict(),
         "suspects": n_suspects,
+        "trained_with": trained_with,
+        "train_digest": _digest(embedded.digests),
     }
     extra = {
         "train_paths": np.asarray([ws.rel(p) for p in embedded.paths], dtype=str),
@@ -144,6 +222,7 @@ def train(
         embedded,
         in_force,
         n_suspects,
+        _interval(y, trained.oof),
     )
 
 
@@ -200,6 +279,7 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
                 progress=ctx.progress,
             )
             ctx.cache.follow_moves(report.moved)
+            prune_empty_parents(ws, [src for src, _ in report.moved])
     return ClassifyOutcome(
         scored, (dislike, like), plan, report, repaired, skipped + emb.unreadable
     )
@@ -260,4 +340,5 @@ def undo(ctx: Context) -> UndoOutcome:
         kind, _, _ = journal.describe(op)
         report = journal.undo(op, progress=ctx.progress)
         ctx.cache.follow_moves(report.moved)
+        prune_empty_parents(ctx.ws, [src for src, _ in report.moved])
         return UndoOutcome(op, kind, report, repaired)

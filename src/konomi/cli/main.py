@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from konomi.cli import insight, loop, review, simulate  # noqa: F401 - they register commands
+from konomi.cli import init, insight, loop, review, simulate  # noqa: F401 - they register commands
 from konomi.cli.app import app
 
 

@@ -233,6 +233,11 @@ DEVICE_PROVIDERS = {
     "openvino": "OpenVINOExecutionProvider",
     "cpu": "CPUExecutionProvider",
 }
+PROVIDER_PACKAGES = {  # the package whose ONNX Runtime has the device (it replaces onnxruntime)
+    "cuda": "onnxruntime-gpu in place of onnxruntime (uv pip install onnxruntime-gpu)",
+    "directml": "onnxruntime-directml in place of onnxruntime",
+    "openvino": "onnxruntime-openvino in place of onnxruntime",
+}
 
 
 def choose_providers(device: str) -> list[str]:
@@ -250,7 +255,9 @@ def choose_providers(device: str) -> list[str]:
     if provider not in available:
         raise ModelError(
             f"Device '{device}' is not available here (ONNX Runtime has {', '.join(available)}).",
-            "Use --device auto or cpu, or install the matching onnxruntime package.",
+            "Use --device auto or cpu, or install "
+            + PROVIDER_PACKAGES.get(device, "the matching onnxruntime package")
+            + ".",
         )
     return [provider] if device == "cpu" else [provider, "CPUExecutionProvider"]
 

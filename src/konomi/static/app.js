@@ -78,7 +78,8 @@
     const { done, left, items, thresholds } = state;
     const total = done + left;
     $('progress-fill').style.width = total ? `${(100 * done) / total}%` : '0%';
-    $('progress-text').textContent = `${done} done · ${left} left`;
+    const suggested = state.suggested ? ` · ${state.suggested} suggested this round` : '';
+    $('progress-text').textContent = `${done} done · ${left} left${suggested}`;
     $('head').textContent = state.head ? `head ${state.head}` : 'no head yet';
     const badge = $('new-labels');
     badge.textContent = `+${state.new_labels}`;
@@ -105,7 +106,7 @@
       shownId = null;
       const c = state.counts;
       $('empty-text').textContent =
-        `This round: ${c.liked} liked, ${c.disliked} disliked, ${c.skipped} skipped. ` +
+        `This session: ${c.liked} liked, ${c.disliked} disliked, ${c.skipped} skipped. ` +
         'Retrain to learn from your answers; skipped images come back in the next round.';
       for (const id of ['score', 'proposal', 'name', 'folder']) $(id).textContent = '';
       $('score').textContent = '–';
