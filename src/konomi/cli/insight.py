@@ -111,7 +111,11 @@ def explain(
             for e in result.explanations:
                 _print_explanation(e)
             print_skipped(result.skipped, ctx.ws.rel)
-        if result.skipped:  # an image that could not be explained is a failure, said by the code
+        if result.skipped:  # an image that could not be explained is a failure
+            err.print(
+                f"[bold red]{t('error.prefix')}[/] "
+                + t("cli.explain.failed", n=len(result.skipped))
+            )
             raise typer.Exit(ExitCode.ERROR)
 
 

@@ -189,6 +189,8 @@ def _print_figures(result: workflow.TrainOutcome) -> None:
 
 
 def _print_train(result: workflow.TrainOutcome) -> None:
+    from konomi.learn.uncertainty import measurable
+
     m = result.metrics
     if result.reused:
         out.print(t("cli.train.kept", id=result.head_id, like=m.n_like, dislike=m.n_dislike))
@@ -206,7 +208,7 @@ def _print_train(result: workflow.TrainOutcome) -> None:
     dislike, like = result.thresholds
     out.print("  " + t("cli.train.thresholds", like=like, dislike=dislike))
     x = result.expected
-    if x is not None:
+    if x is not None and measurable(m.n_like, m.n_dislike):
         out.print(
             "  "
             + t(

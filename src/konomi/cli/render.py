@@ -72,7 +72,9 @@ class RichProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.bar.stop()
+        if self.drawing:  # stopping a bar never started still prints a blank line
+            self.bar.stop()
+            self.drawing = False
 
 
 T = TypeVar("T")
@@ -125,6 +127,12 @@ def context(root: Path | None, model: str | None, **overrides: object) -> Contex
     """The command's Context; its settings' language is in force from here on."""
     ctx = Context.open(root, model=model, **overrides)
     use_language(ctx.settings.language)
+    if overrides.get("device") not in (None, "auto"):
+        # A device asked for on the command line must exist here, whatever the cache holds:
+        # a warm cache would otherwise never load the encoder, and never say it cannot run.
+        from konomi.encode.encoder import choose_providers
+
+        choose_providers(str(overrides["device"]))
     return ctx
 
 

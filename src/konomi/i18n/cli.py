@@ -286,6 +286,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.explain.liked": {"en": "nearest liked:   ", "ja": "似ている「好き」:      "},
     "cli.explain.disliked": {"en": "nearest disliked:", "ja": "似ている「好きでない」:"},
     "cli.explain.none": {"en": "none", "ja": "なし"},
+    "cli.explain.failed": {
+        "en": "{n} image(s) could not be explained: they cannot be read (see above).",
+        "ja": "{n} 枚の画像は読み込めないため、説明できませんでした（上の一覧を参照）。",
+    },
     "cli.models.none": {
         "en": "No saved heads yet. Train one: [cyan]konomi train[/]",
         "ja": "保存された判定モデルはまだありません。[cyan]konomi train[/] で学習させてください。",
