@@ -266,3 +266,21 @@ def test_train_on_few_labels_never_prints_a_bare_figure(workspace, konomi):
     assert "rough" in rough.out
     info = json.loads((small.root / "models" / f"{heads(small.root)[0]}.json").read_text())
     assert info["counts"] == {"like": 12, "dislike": 10}
+
+
+def test_no_file_of_the_package_is_left_out_of_the_installed_tool():
+    """`uv tool install .` builds a wheel with hatchling, which leaves out every file .gitignore
+    matches: a `reports/` rule once dropped konomi/app/reports and the installed tool failed."""
+    import subprocess
+
+    src = Path(__file__).resolve().parents[1] / "src" / "konomi"
+    files = [str(p) for p in src.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    if shutil.which("git") is None or not (src.parents[1] / ".git").exists():
+        pytest.skip("not a git checkout")
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *files],
+        cwd=src.parents[1],
+        capture_output=True,
+        text=True,
+    )
+    assert ignored.stdout == "", ignored.stdout
