@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.cells import cell_len
 from rich.markup import escape
 
 from konomi.cli.app import app, err, out
@@ -166,17 +167,47 @@ def models(
         if not rows:
             out.print(t("cli.models.none"))
             return
-        width = max(len(str(r["id"])) for r in rows)
-        out.print(f"   {'id':<{width}}  " + t("cli.models.columns"), markup=False)
+        keys = ("id", "date", "like", "dislike", "auc", "brier", "thresholds", "suspects")
+        lines = [["", *(t(f"cli.models.col.{key}") for key in keys)]]
         for r in rows:
             thresholds = f"{_num(r['dislike_threshold'], 2)}/{_num(r['like_threshold'], 2)}"
-            out.print(
-                f" {'*' if r['current'] else ' '} {r['id']:<{width}}  {r['date']:<16}  "
-                f"{r['n_like'] or 0:>5}  {r['n_dislike'] or 0:>7}  {_num(r['auc'], 3):>5}  "
-                f"{_num(r['brier'], 3):>5}  {thresholds:>10}  {r['suspects'] or 0:>8}",
-                markup=False,
+            lines.append(
+                [
+                    "*" if r["current"] else "",
+                    str(r["id"]),
+                    str(r["date"]),
+                    str(r["n_like"] or 0),
+                    str(r["n_dislike"] or 0),
+                    _num(r["auc"], 3) if _measured(r) else "–",
+                    _num(r["brier"], 3) if _measured(r) else "–",
+                    thresholds,
+                    str(r["suspects"] or 0),
+                ]
             )
+        for line in _columns(lines, left=3):
+            out.print(line, markup=False)
         out.print(t("cli.models.legend"))
+
+
+def _measured(row: dict[str, object]) -> bool:
+    """Whether a head had enough labels of each class for its figures to mean anything."""
+    from konomi.learn.uncertainty import measurable
+
+    return measurable(int(row["n_like"] or 0), int(row["n_dislike"] or 0))  # type: ignore[call-overload]
+
+
+def _columns(lines: list[list[str]], *, left: int) -> list[str]:
+    """Rows of cells as aligned text: the first `left` columns to the left, the rest to the
+    right, measured in terminal cells (a Japanese character takes two)."""
+    widths = [max(cell_len(row[i]) for row in lines) for i in range(len(lines[0]))]
+    text = []
+    for row in lines:
+        cells = []
+        for i, (cell, width) in enumerate(zip(row, widths)):
+            pad = " " * (width - cell_len(cell))
+            cells.append(cell + pad if i < left else pad + cell)
+        text.append(" " + "  ".join(cells).rstrip())
+    return text
 
 
 def _head_rows(ws: Workspace) -> list[dict[str, object]]:

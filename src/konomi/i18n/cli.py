@@ -216,7 +216,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.score.bottom": {"en": "bottom: {names}", "ja": "下位: {names}"},
     # -- undo --------------------------------------------------------------------------------
     "cli.undo.nothing": {"en": "Nothing to undo.", "ja": "元に戻す操作はありません。"},
-    "cli.undo.kind.classify": {"en": "classify", "ja": "振り分け（classify）"},
+    "cli.undo.kind.classify": {"en": "classify", "ja": "振り分け"},
     "cli.undo.kind.review": {"en": "review", "ja": "レビューでの判定"},
     "cli.undo.done": {
         "en": "Undid {kind} (operation {op}): {n} file(s) moved back:",
@@ -294,10 +294,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No saved heads yet. Train one: [cyan]konomi train[/]",
         "ja": "保存された判定モデルはまだありません。[cyan]konomi train[/] で学習させてください。",
     },
-    "cli.models.columns": {
-        "en": "date               like  dislike    AUC  Brier  thresholds  suspects",
-        "ja": "日時               好き  好きでない  AUC  Brier  しきい値  要確認",
-    },
+    "cli.models.col.id": {"en": "id", "ja": "ID"},
+    "cli.models.col.date": {"en": "date", "ja": "日時"},
+    "cli.models.col.like": {"en": "like", "ja": "好き"},
+    "cli.models.col.dislike": {"en": "dislike", "ja": "好きでない"},
+    "cli.models.col.auc": {"en": "AUC", "ja": "AUC"},
+    "cli.models.col.brier": {"en": "Brier", "ja": "Brier"},
+    "cli.models.col.thresholds": {"en": "thresholds", "ja": "しきい値"},
+    "cli.models.col.suspects": {"en": "suspects", "ja": "要確認"},
     "cli.models.legend": {
         "en": "* = current head. Roll back with [cyan]konomi models use ID[/].",
         "ja": "* = 使用中の判定モデル。[cyan]konomi models use ID[/] で以前のものに戻せます。",

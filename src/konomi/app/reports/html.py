@@ -34,15 +34,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from konomi.learn import duplicates
-from konomi.errors import KonomiError, UnreadableImage
+from konomi.app.context import Context
 from konomi.app.explain import DEFAULT_K, TrainingSet
-from konomi.encode.images import Skipped, load_image
-from konomi.store.heads import HeadRecord, list_heads
-from konomi.progress import Progress
 from konomi.app.reports.scores_csv import proposal
 from konomi.app.suspects import Found, in_workspace
-from konomi.app.context import Context
+from konomi.encode.images import Skipped, load_image
+from konomi.errors import KonomiError, UnreadableImage
+from konomi.learn import duplicates
+from konomi.progress import Progress
+from konomi.store.heads import HeadRecord, list_heads
 from konomi.workspace import Workspace
 
 THUMB_PX = 128
