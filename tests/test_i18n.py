@@ -26,8 +26,8 @@ def test_every_message_exists_in_both_languages_with_the_same_fields():
     for key, texts in CATALOG.items():
         assert set(texts) >= set(LANGUAGES), key
         assert fields(texts["en"]) == fields(texts["ja"]), key
-        if key.startswith("cli."):
-            assert texts["en"] != texts["ja"] or not re.search("[A-Za-z]{4}", texts["en"]), key
+        if key.startswith("cli.") and re.search("[A-Za-z]{3,} [A-Za-z]{3,}", texts["en"]):
+            assert texts["en"] != texts["ja"], key  # a sentence, left untranslated
 
 
 def test_init_explains_every_setting_in_both_languages():
