@@ -58,10 +58,19 @@ def test_init_creates_the_workspace_and_a_commented_settings_file(tmp_path, kono
     assert refused.code == 1 and "not a folder" in refused.err and "Traceback" not in refused.err
 
 
-def test_init_writes_the_settings_file_in_the_language_in_force(tmp_path, konomi):
+def test_init_writes_the_settings_file_in_the_language_in_force(tmp_path, konomi, tiny_model):
     konomi("init", tmp_path / "ja", env={"KONOMI_LANG": "ja"}, check=True)
     text = (tmp_path / "ja" / "konomi.toml").read_text(encoding="utf-8")
     assert "しきい値" in text and tomllib.loads(text) == {}
+    # Like every command, init takes --root and --model; the model goes into konomi.toml.
+    konomi("init", "--model", tiny_model, root=tmp_path / "mine", check=True)
+    chosen = parse_settings(tmp_path / "mine" / "konomi.toml")
+    assert chosen.model == str(tiny_model) and chosen.explicit == {"model"}
+    assert (tmp_path / "mine" / "data" / "unlabeled").is_dir()
+    helped = konomi("init", "--help", check=True)
+    assert "Example" in helped.out and "--root" in helped.out and "--model" in helped.out
+    two = konomi("init", tmp_path / "a", root=tmp_path / "b")
+    assert two.code == 2 and not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
 def test_a_missing_or_empty_workspace_says_to_run_init(tmp_path, konomi):

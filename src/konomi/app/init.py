@@ -40,20 +40,24 @@ def _toml_value(value: object) -> str:
     return repr(value)
 
 
-def settings_text() -> str:
+def settings_text(model: str | None = None) -> str:
     """konomi.toml with every key commented out, its default shown and explained, in the
-    language in force."""
+    language in force; with `model`, that one line is set (not commented) to it."""
     defaults = Settings()
     lines = [f"# {t('init.toml.title')}", f"# {t('init.toml.how')}", ""]
     for key in KNOWN:
         lines.append(f"# {t('init.key.' + key)}")
-        lines.append(f"# {key} = {_toml_value(getattr(defaults, key))}")
+        if key == "model" and model:
+            lines.append(f"model = {_toml_value(model)}")
+        else:
+            lines.append(f"# {key} = {_toml_value(getattr(defaults, key))}")
         lines.append("")
     return "\n".join(lines)
 
 
-def init_workspace(root: Path | str) -> InitOutcome:
-    """Create the workspace at `root` (and `root` itself): idempotent, never overwrites."""
+def init_workspace(root: Path | str, *, model: str | None = None) -> InitOutcome:
+    """Create the workspace at `root` (and `root` itself): idempotent, never overwrites.
+    `model` goes into a new konomi.toml; an existing one is left as it is."""
     path = Path(root).expanduser()
     if path.exists() and not path.is_dir():
         raise KonomiError(t("init.not_a_folder", path=path), t("init.not_a_folder.hint"))
@@ -76,7 +80,7 @@ def init_workspace(root: Path | str) -> InitOutcome:
     if not os.path.lexists(target):
         try:
             with open(target, "x", encoding="utf-8") as f:  # "x": never replaces a file
-                f.write(settings_text())
+                f.write(settings_text(model))
             result.settings_written = True
         except FileExistsError:
             pass

@@ -11,8 +11,8 @@ import typer
 from rich.markup import escape
 
 from konomi.cli.app import app, out
-from konomi.cli.options import DebugOpt
-from konomi.cli.render import errors, use_language
+from konomi.cli.options import DebugOpt, ModelOpt, RootOpt
+from konomi.cli.render import errors, fail, use_language
 from konomi.errors import KonomiError
 from konomi.i18n import t
 
@@ -26,20 +26,25 @@ def init(
             help="Workspace folder to create (default: $KONOMI_ROOT or the current folder).",
         ),
     ] = None,
+    root: RootOpt = None,
+    model: ModelOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Create a workspace: data/train/like, data/train/dislike, data/unlabeled and a commented
     konomi.toml. Safe to run again: it only adds what is missing and never overwrites
-    konomi.toml.
+    konomi.toml. DIR and --root mean the same; with --model, the new konomi.toml uses that
+    model (its line is written out, not commented).
 
-    Example: [cyan]konomi init ~/my-taste[/]
+    Example: [cyan]konomi init ~/my-taste --model ./models/ViT-B-32__openai[/]
     """
     from konomi.app.init import init_workspace
 
     with errors(debug):
-        chosen = folder or Path(os.environ.get("KONOMI_ROOT") or os.getcwd())
+        if folder is not None and root is not None and folder != root:
+            raise fail(t("cli.init.two_roots"), t("cli.init.two_roots.hint"))
+        chosen = folder or root or Path(os.environ.get("KONOMI_ROOT") or os.getcwd())
         _language_of(chosen.expanduser() / "konomi.toml")
-        result = init_workspace(chosen)
+        result = init_workspace(chosen, model=model)
         root = escape(str(result.root))
         if result.created or result.settings_written:
             out.print(t("cli.init.created", root=root))

@@ -446,6 +446,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "[cyan]konomi round{root}[/] を実行します。\n"
         "環境の確認は、いつでも [cyan]konomi check-env{root}[/] でできます。",
     },
+    "cli.init.two_roots": {
+        "en": "DIR and --root name two different folders.",
+        "ja": "DIR と --root で別々のフォルダーが指定されています。",
+    },
+    "cli.init.two_roots.hint": {
+        "en": "Pass the workspace folder once: konomi init ~/my-taste",
+        "ja": "作業フォルダーは 1 つだけ指定してください（例: konomi init ~/my-taste）。",
+    },
     "init.not_a_folder": {
         "en": "{path} is a file, not a folder.",
         "ja": "{path} はファイルで、フォルダーではありません。",
