@@ -251,10 +251,11 @@ def test_training_and_scoring_say_what_the_wait_is(workspace, tiny_model, monkey
     """Long steps report progress: the head's fit as a stage of its own, and scoring chunk by
     chunk up to the number of images (seconds with thousands of labels on 100k images)."""
     from konomi.app import loop as workflow
+    from konomi.app import scoring
 
     ws = workspace(n_like=8, n_dislike=8, n_unlabeled=12)
     seen: list[tuple[str, int, int | None]] = []
-    monkeypatch.setattr(workflow, "PREDICT_CHUNK", 10)
+    monkeypatch.setattr(scoring, "PREDICT_CHUNK", 10)
     ctx = workflow.Context.open(ws.root, model=str(tiny_model))
     ctx.reporter.on_progress = lambda stage, done, total: seen.append((stage, done, total))
     try:

@@ -75,7 +75,7 @@ def test_settle_target_and_explicit_thresholds():
     stored, in_force = thresholds.settle(y, oof, toml, 0.9, warnings)
     assert in_force.like == 0.8 and in_force.dislike == stored.dislike
     assert warnings and "like_threshold" in warnings[0]
-    from_toml = Settings(extra={"target_precision": 0.95})
+    from_toml = Settings(target_precision=0.95, explicit=frozenset({"target_precision"}))
     assert thresholds.settle(y, oof, from_toml, None, [])[0].target == 0.95
     with pytest.raises(KonomiError):
         thresholds.settle(y, oof, Settings(), 1.5, [])
