@@ -6,6 +6,7 @@ moves files holds the workspace lock and repairs the journal first.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,13 +104,16 @@ class TrainOutcome:
     reused: bool = False  # the labels and settings had not changed: the current head was kept
 
 
-def _trained_with(ctx: Context, folds: int, target_precision: float | None) -> dict[str, object]:
+def _trained_with(
+    ctx: Context, folds: int, seed: int, target_precision: float | None
+) -> dict[str, object]:
     """What a head depends on besides its labels: the encoder and the settings of training."""
     s = ctx.settings
     return {
         "model_id": ctx.model.model_id,
         "head": s.head,
         "folds": folds,
+        "seed": seed,
         "target_precision": target_precision,
         "settings_target_precision": s.target_precision,
         "like_threshold": s.like_threshold if "like_threshold" in s.explicit else None,
@@ -146,8 +150,7 @@ def _unchanged(
 
 
 def _digest(digests: list[str]) -> str:
-    import hashlib
-
+    """One fingerprint of the labelled images' contents, in order."""
     return hashlib.blake2b("\n".join(digests).encode(), digest_size=16).hexdigest()
 
 
@@ -168,7 +171,7 @@ def train(
     """
     ws = ctx.ws
     embedded, y, skipped = embed_labelled(ctx)
-    trained_with = _trained_with(ctx, folds, target_precision)
+    trained_with = _trained_with(ctx, folds, seed, target_precision)
     if reuse and (record := _unchanged(ctx, embedded, y, trained_with)) is not None:
         info = record.info
         metrics = Metrics(**info["metrics"])
