@@ -205,8 +205,10 @@ def test_a_waiting_lock_says_so_in_one_line_off_a_terminal(workspace, konomi):
 # -- 6. round and review agree ---------------------------------------------------------------
 def test_round_keeps_the_head_when_nothing_changed(workspace, konomi):
     ws = workspace(n_like=8, n_dislike=8, n_unlabeled=6)
+    (ws.root / "data" / "unlabeled" / "broken.jpg").write_bytes(b"junk")
     first = konomi("round", root=ws.root, check=True)
     assert "Trained head" in first.out and len(heads(ws.root)) == 1
+    assert first.out.count("broken.jpg") == 1  # named once for the round, not once per step
     second = konomi("round", root=ws.root, check=True)
     assert "unchanged" in second.out and "no new head" in second.out
     assert len(heads(ws.root)) == 1
