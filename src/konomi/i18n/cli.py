@@ -66,11 +66,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.embed.nothing": {
         "en": "No images under {data}/. konomi reads data/train/like, data/train/dislike, "
-        "data/unlabeled and data/classified: put new photos in data/unlabeled/ (or pass the "
-        "workspace folder with --root).",
+        "data/unlabeled and data/classified: put new photos in data/unlabeled/ (konomi init "
+        "creates the folders; or pass the workspace folder with --root).",
         "ja": "{data}/ に画像がありません。konomi が読むのは data/train/like、data/train/dislike、"
         "data/unlabeled、data/classified です。新しい写真は data/unlabeled/ に入れてください"
-        "（別の作業フォルダーなら --root で指定します）。",
+        "（フォルダーは konomi init で作れます。別の作業フォルダーなら --root で指定します）。",
     },
     # -- train -------------------------------------------------------------------------------
     "cli.train.both": {
