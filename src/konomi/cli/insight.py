@@ -62,14 +62,22 @@ def suspects(
             return
         key = "cli.suspects.fresh" if found.recomputed else "cli.suspects.head"
         out.print(t(key, id=found.head_id, n=found.n_train, flagged=found.n_flagged))
-        out.print(t("cli.suspects.columns"))
+        keys = ("rank", "wrong", "label", "score", "path")
+        lines = [["", *(t(f"cli.suspects.col.{key}") for key in keys)]]
         for s in found.suspects:
-            mark = "[red]●[/]" if s.flagged else " "
-            out.print(
-                f"  {s.rank:>3}  {mark} {s.confidence:>4.0%}  {s.label:<7}  {s.score:5.2f}  "
-                f"{escape(s.path)}",
-                markup=True,
+            label = t(f"cli.label.{s.label}") if s.label in ("like", "dislike") else s.label
+            lines.append(
+                [
+                    "●" if s.flagged else "",
+                    str(s.rank),
+                    f"{s.confidence:.0%}",
+                    label,
+                    f"{s.score:.2f}",
+                    s.path,
+                ]
             )
+        for line in _columns(lines, right={1, 2, 4}):
+            out.print(line, markup=False)
         out.print(t("cli.suspects.legend"))
         out.print(t("cli.suspects.next"))
         print_skipped(found.skipped, ctx.ws.rel)
@@ -133,7 +141,7 @@ def _print_explanation(e) -> None:  # noqa: ANN001 - an app.explain.Explanation
             out.print(f"  {title} {t('cli.explain.none')}")
         for n in near:
             out.print(f"  {title} {n.similarity:.3f}  {escape(n.path)}")
-            title = " " * len(title)
+            title = " " * cell_len(title)
 
 
 # -- models ---------------------------------------------------------------------------------------
@@ -184,7 +192,7 @@ def models(
                     str(r["suspects"] or 0),
                 ]
             )
-        for line in _columns(lines, left=3):
+        for line in _columns(lines, right=set(range(3, len(lines[0])))):
             out.print(line, markup=False)
         out.print(t("cli.models.legend"))
 
@@ -196,16 +204,16 @@ def _measured(row: dict[str, object]) -> bool:
     return measurable(int(row["n_like"] or 0), int(row["n_dislike"] or 0))  # type: ignore[call-overload]
 
 
-def _columns(lines: list[list[str]], *, left: int) -> list[str]:
-    """Rows of cells as aligned text: the first `left` columns to the left, the rest to the
-    right, measured in terminal cells (a Japanese character takes two)."""
+def _columns(lines: list[list[str]], *, right: set[int]) -> list[str]:
+    """Rows of cells as aligned text, the columns numbered in `right` to the right, the others
+    to the left; measured in terminal cells (a Japanese character takes two)."""
     widths = [max(cell_len(row[i]) for row in lines) for i in range(len(lines[0]))]
     text = []
     for row in lines:
         cells = []
         for i, (cell, width) in enumerate(zip(row, widths)):
             pad = " " * (width - cell_len(cell))
-            cells.append(cell + pad if i < left else pad + cell)
+            cells.append(pad + cell if i in right else cell + pad)
         text.append(" " + "  ".join(cells).rstrip())
     return text
 

@@ -179,7 +179,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.classify.dry": {
         "en": "Dry run: nothing moved. {n} image(s) would be sorted.",
-        "ja": "試行のみ: 何も移動していません。実行すると {n} 枚が振り分けられます。",
+        "ja": "試し実行（--dry-run）なので何も移動していません。"
+        "実行すると {n} 枚が振り分けられます。",
     },
     "cli.classify.sorted": {
         "en": "Sorted {n} image(s) with head {id}:",
@@ -240,7 +241,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "1 ラウンドが終わりました（{seconds:.1f} 秒）。",
     },
     # -- suspects, explain, models, report ----------------------------------------------------
-    "cli.skipped.one": {"en": "skipped {path}: {why}", "ja": "読み飛ばしました {path}: {why}"},
+    "cli.skipped.one": {"en": "skipped {path}: {why}", "ja": "{path} を読み飛ばしました: {why}"},
     "cli.label.like": {"en": "like", "ja": "好き"},
     "cli.label.dislike": {"en": "dislike", "ja": "好きでない"},
     "cli.proposal.like": {"en": "like", "ja": "好き"},
@@ -258,10 +259,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "data/train は前回の学習から変わったため、交差検証をやり直しました: 学習用の画像 "
         "{n} 枚のうち、[bold]{flagged}[/] 枚はラベルが間違っているようです。",
     },
-    "cli.suspects.columns": {
-        "en": "    #  wrong?  label    score  path",
-        "ja": "    #  誤り?  ラベル   スコア  パス",
-    },
+    "cli.suspects.col.rank": {"en": "#", "ja": "#"},
+    "cli.suspects.col.wrong": {"en": "wrong?", "ja": "誤り?"},
+    "cli.suspects.col.label": {"en": "label", "ja": "ラベル"},
+    "cli.suspects.col.score": {"en": "score", "ja": "スコア"},
+    "cli.suspects.col.path": {"en": "path", "ja": "パス"},
     "cli.suspects.legend": {
         "en": "wrong? = estimated chance the label is wrong; score = how much the rest of your "
         "labels say you like it; ● = likely mislabelled.",
@@ -363,7 +365,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     # -- simulate ----------------------------------------------------------------------------
     "cli.sim.head": {
         "en": "Unknown head '{head}'.",
-        "ja": "「{head}」という判定モデルはありません。",
+        "ja": "「{head}」という種類の判定モデルはありません。",
     },
     "cli.sim.head.hint": {"en": "Choose one of: {kinds}.", "ja": "次から選んでください: {kinds}"},
     "cli.sim.source": {
