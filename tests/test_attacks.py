@@ -112,9 +112,11 @@ def test_undo_through_a_folder_swapped_for_a_symlink_sends_nothing_outside(
     trained = classified
     outside = _outside(tmp_path)
     origin = trained / "data" / "unlabeled" / "sub"
-    assert not list(origin.iterdir())  # every photo of sub/ was classified
+    # every photo of sub/ was classified (and classify removes the folder it emptied)
+    assert not origin.exists() or not list(origin.iterdir())
     before = file_hashes(trained / "data")
-    origin.rmdir()
+    if origin.exists():
+        origin.rmdir()
     origin.symlink_to(outside)  # swapped before undo
     result = konomi("undo", root=trained)
     _no_crash(result)

@@ -132,13 +132,33 @@ def test_too_few_labelled_images_keep_fp32_and_say_why(workspace, tiny_model):
     ctx.close()
 
 
-def test_the_cli_takes_precision_and_says_when_int8_is_refused(workspace, konomi):
-    """The tiny test model quantises coarsely (Spearman ~0.99 on this set): the refusal path."""
+def _remember_verdict(root, tiny_model, *, spearman: float, same_decision: float) -> None:
+    """Run the int8 check once with the thresholds the CLI uses, then replace the remembered
+    numbers: whether int8 passes then no longer depends on how this CPU rounds int8."""
+    ctx = _context(root, tiny_model)
+    choose_model(ctx, resolve_model(str(tiny_model)))
+    ctx.close()
+    path = root / ".konomi" / CHECK_FILE
+    record = json.loads(path.read_text())
+    record["agreement"].update(spearman=spearman, same_decision=same_decision)
+    path.write_text(json.dumps(record))
+
+
+def test_the_cli_takes_precision_and_says_when_int8_is_refused(workspace, tiny_model, konomi):
+    """Both outcomes of the check, forced: a verdict no encoder could pass, then a perfect one."""
     ws = workspace(n_like=15, n_dislike=15, n_unlabeled=4)
+    _remember_verdict(ws.root, tiny_model, spearman=0.5, same_decision=0.5)
     result = konomi("embed", "--precision", "int8", root=ws.root, check=True)
     assert "Embedded 4 new, 30 cached" in result.out  # the check embedded data/train first
-    assert "int8 refused" in result.err and "Traceback" not in result.text
+    assert "int8 refused" in result.err and "Spearman 0.5000" in result.err
+    assert "Traceback" not in result.text
     verdict = Agreement(**json.loads((ws.root / ".konomi" / CHECK_FILE).read_text())["agreement"])
     assert not verdict.passed
+
+    _remember_verdict(ws.root, tiny_model, spearman=1.0, same_decision=1.0)
+    result = konomi("embed", "--precision", "int8", root=ws.root, check=True)
+    assert "int8 refused" not in result.text and "Traceback" not in result.text
+    assert "Using int8" in result.out  # said, not silent
+    assert "Embedded 4 new, 30 cached" in result.out  # int8 vectors of data/train, from the check
     bad = konomi("embed", "--precision", "fp16", root=ws.root)
     assert bad.code != 0 and "fp16" in bad.err and "Traceback" not in bad.text

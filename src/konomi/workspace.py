@@ -37,7 +37,7 @@ class Workspace:
         if not path.is_dir():
             raise KonomiError(
                 t("errors.workspace.not_found", path=path),
-                t("errors.workspace.not_found_hint"),
+                t("errors.workspace.not_found_hint", path=path),
             )
         return cls(path.resolve())
 

@@ -258,7 +258,8 @@ def build_hub_cache(
 
 def konomi_env(model: Path, home: Path) -> dict[str, str]:
     """The environment of a konomi CLI run under test: this model, no hub access, an empty HF
-    home under ``home``, no ``KONOMI_*`` setting of whoever runs the tests, wide plain output."""
+    home under ``home``, no ``KONOMI_*`` setting of whoever runs the tests, wide plain output,
+    English messages."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KONOMI_")}
     env.update(
         KONOMI_MODEL=str(model),
@@ -266,6 +267,7 @@ def konomi_env(model: Path, home: Path) -> dict[str, str]:
         HF_HOME=str(Path(home) / "hf-home"),
         NO_COLOR="1",
         COLUMNS="200",
+        KONOMI_LANG="en",  # the tests read English, whatever the locale of the machine
     )
     return env
 

@@ -6,6 +6,7 @@ moves files holds the workspace lock and repairs the journal first.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,14 +27,15 @@ from konomi.app.scoring import Scored, score_paths
 from konomi.encode.images import Skipped, find_images
 from konomi.encode.ingest import Embedded
 from konomi.encode.pairs import companions_for
-from konomi.errors import KonomiError
+from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
 from konomi.learn.head import Metrics, advice, train_head
 from konomi.learn.suspects import count_flagged
 from konomi.learn.thresholds import Thresholds, settle
+from konomi.learn.uncertainty import Interval, bootstrap_interval, measurable, needs_interval
 from konomi.store.edits import EditReport
-from konomi.store.heads import save_head
-from konomi.store.journal import MoveReport, PlannedMove, RepairReport
+from konomi.store.heads import HeadRecord, load_head, save_head
+from konomi.store.journal import MoveReport, PlannedMove, RepairReport, prune_empty_parents
 from konomi.workspace import (
     LABELS,
 )
@@ -123,18 +125,95 @@ class TrainOutcome:
     expected: Thresholds | None = None  # precision and unsure share the thresholds give (OOF)
     n_suspects: int = 0  # training images whose label looks wrong (konomi suspects)
     library: LibraryLabels | None = None  # labels of library images (reviews, XMP ratings)
+    interval: Interval | None = None  # bootstrap interval of the figures, with few labels
+    reused: bool = False  # the labels and settings had not changed: the current head was kept
+
+
+def _trained_with(
+    ctx: Context, folds: int, seed: int, target_precision: float | None
+) -> dict[str, object]:
+    """What a head depends on besides its labels: the encoder and the settings of training."""
+    s = ctx.settings
+    return {
+        "model_id": ctx.model.model_id,
+        "head": s.head,
+        "folds": folds,
+        "seed": seed,
+        "target_precision": target_precision,
+        "settings_target_precision": s.target_precision,
+        "like_threshold": s.like_threshold if "like_threshold" in s.explicit else None,
+        "dislike_threshold": s.dislike_threshold if "dislike_threshold" in s.explicit else None,
+    }
+
+
+def _interval(y: np.ndarray, oof: np.ndarray) -> Interval | None:
+    n_like, n_dislike = int(y.sum()), int(len(y) - y.sum())
+    if measurable(n_like, n_dislike) and needs_interval(n_like, n_dislike):
+        return bootstrap_interval(y, oof)
+    return None
+
+
+def _unchanged(
+    ctx: Context, embedded: Embedded, y: np.ndarray, trained_with: dict[str, object]
+) -> HeadRecord | None:
+    """The current head, when it was trained on exactly these labelled images (same files, same
+    labels, same content) with the same encoder and settings; else None."""
+    try:
+        record = load_head(ctx.ws, ctx.model.model_id)
+    except NoHeadError:
+        return None
+    extra = record.info.get("extra", {})
+    if record.info.get("trained_with") != trained_with or "train_oof" not in extra:
+        return None
+    paths = [ctx.ws.rel(p) for p in embedded.paths]
+    same = (
+        list(map(str, extra.get("train_paths", []))) == paths
+        and np.array_equal(np.asarray(extra.get("train_labels", [])), y)
+        and record.info.get("train_digest") == _digest(embedded.digests)
+    )
+    return record if same else None
+
+
+def _digest(digests: list[str]) -> str:
+    """One fingerprint of the labelled images' contents, in order."""
+    return hashlib.blake2b("\n".join(digests).encode(), digest_size=16).hexdigest()
 
 
 def train(
-    ctx: Context, *, folds: int = 5, seed: int = 0, target_precision: float | None = None
+    ctx: Context,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    target_precision: float | None = None,
+    reuse: bool = False,
 ) -> TrainOutcome:
     """Train a head on data/train/{like,dislike} and make it current.
 
     With `target_precision` (or `target_precision` in konomi.toml) the head's thresholds are
-    chosen from the out-of-fold scores so that proposals reach that precision.
+    chosen from the out-of-fold scores so that proposals reach that precision. With `reuse`
+    (what `round` asks), the current head is kept when nothing it was trained on has changed:
+    the same images, labels, encoder and settings would only give the same head again.
     """
     ws = ctx.ws
     embedded, y, skipped, library = embed_all_labelled(ctx)
+    trained_with = _trained_with(ctx, folds, seed, target_precision)
+    if reuse and (record := _unchanged(ctx, embedded, y, trained_with)) is not None:
+        info = record.info
+        metrics = Metrics(**info["metrics"])
+        oof = np.asarray(info["extra"]["train_oof"], dtype=np.float64)
+        return TrainOutcome(
+            record.id,
+            metrics,
+            advice(metrics),
+            ctx.thresholds(record),
+            skipped,
+            embedded,
+            None,
+            int(info.get("suspects") or 0),
+            library=library if library.labels else None,
+            interval=_interval(y, oof),
+            reused=True,
+        )
     kind = ctx.settings.head if ctx.settings.head != "auto" else None
     if ctx.progress:  # seconds at thousands of labels: say what the wait is
         ctx.progress(f"training the head on {len(y)} labels", 0, None)
@@ -154,6 +233,8 @@ def train(
         "metrics": trained.metrics.as_dict(),
         "thresholds": stored.as_dict(),
         "suspects": n_suspects,
+        "trained_with": trained_with,
+        "train_digest": _digest(embedded.digests),
     }
     extra = {
         "train_paths": np.asarray([ws.rel(p) for p in embedded.paths], dtype=str),
@@ -170,7 +251,8 @@ def train(
         embedded,
         in_force,
         n_suspects,
-        library if library.labels else None,
+        library=library if library.labels else None,
+        interval=_interval(y, trained.oof),
     )
 
 
@@ -240,6 +322,7 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
             skipped += [Skipped(p, why) for p, why in report.companions_left]
             for warning in report.warnings:
                 ctx.reporter.warn(warning)
+            prune_empty_parents(ws, [src for src, _ in report.moved])
     return ClassifyOutcome(
         scored, (dislike, like), plan, report, repaired, skipped + emb.unreadable
     )
@@ -307,4 +390,5 @@ def undo(ctx: Context) -> UndoOutcome:
         ctx.cache.follow_moves(report.moved)
         for warning in report.warnings:
             ctx.reporter.warn(warning)
+        prune_empty_parents(ctx.ws, [src for src, _ in report.moved])
         return UndoOutcome(op, kind, report, repaired)

@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.cells import cell_len
+from rich.markup import escape
 
 from konomi.cli.app import app, err, out
 from konomi.cli.options import DebugOpt, DeviceOpt, ModelOpt, RootOpt
 from konomi.cli.render import context, errors, print_skipped, run
 from konomi.encode.images import Skipped
-from konomi.errors import NoHeadError
+from konomi.errors import ExitCode, NoHeadError
+from konomi.i18n import t
 from konomi.store.heads import HeadRecord, current_id, list_heads, load_head, use_head
 from konomi.workspace import Workspace, workspace_lock
 
@@ -29,7 +32,7 @@ def _print_json(value: object) -> None:
 
 def _skipped_to_stderr(skipped: list[Skipped], rel) -> None:  # noqa: ANN001
     for item in skipped:
-        err.print(f"skipped {rel(item.path)}: {item.reason}")
+        err.print(t("cli.skipped.one", path=escape(rel(item.path)), why=escape(item.reason)))
 
 
 # -- suspects -------------------------------------------------------------------------------------
@@ -48,7 +51,7 @@ def suspects(
     the rest of your labels put at 5 % is either in the wrong folder or an exception worth a
     second look. [cyan]--json[/] prints a list of objects with path, label, score, confidence.
 
-    Example: [cyan]uv run konomi suspects --top 10[/]
+    Example: [cyan]konomi suspects --top 10[/]
     """
     from konomi.app.suspects import in_workspace
 
@@ -59,29 +62,26 @@ def suspects(
             _print_json([s.as_dict() for s in found.suspects])
             _skipped_to_stderr(found.skipped, ctx.ws.rel)
             return
-        source = (
-            f"head {found.head_id}'s cross-validation"
-            if not found.recomputed
-            else "a fresh cross-validation of data/train (it changed since the last train)"
-        )
-        out.print(
-            f"From {source}: {found.n_train} training images, "
-            f"[bold]{found.n_flagged}[/] look mislabelled."
-        )
-        out.print("    #  wrong?  label    score  path")
+        key = "cli.suspects.fresh" if found.recomputed else "cli.suspects.head"
+        out.print(t(key, id=found.head_id, n=found.n_train, flagged=found.n_flagged))
+        keys = ("rank", "wrong", "label", "score", "path")
+        lines = [["", *(t(f"cli.suspects.col.{key}") for key in keys)]]
         for s in found.suspects:
-            mark = "[red]●[/]" if s.flagged else " "
-            out.print(
-                f"  {s.rank:>3}  {mark} {s.confidence:>4.0%}  {s.label:<7}  {s.score:5.2f}  "
-                f"{s.path}",
-                markup=True,
+            label = t(f"cli.label.{s.label}") if s.label in ("like", "dislike") else s.label
+            lines.append(
+                [
+                    "●" if s.flagged else "",
+                    str(s.rank),
+                    f"{s.confidence:.0%}",
+                    label,
+                    f"{s.score:.2f}",
+                    s.path,
+                ]
             )
-        out.print(
-            "wrong? = estimated chance the label is wrong; score = how much the rest of your "
-            "labels say you like it; ● = likely mislabelled.\n"
-            "Still like it? Leave it. If not, move it to the other folder of data/train/ (or use "
-            "[cyan]uv run konomi review[/]), then train again."
-        )
+        for line in _columns(lines, right={1, 2, 4}):
+            out.print(line, markup=False)
+        out.print(t("cli.suspects.legend"))
+        out.print(t("cli.suspects.next"))
         print_skipped(found.skipped, ctx.ws.rel)
 
 
@@ -107,7 +107,7 @@ def explain(
 
     Similarity is the cosine of the image embeddings (1 = identical, 0 = unrelated).
 
-    Example: [cyan]uv run konomi explain data/unlabeled/IMG_0042.jpg[/]
+    Example: [cyan]konomi explain data/unlabeled/IMG_0042.jpg[/]
     """
     from konomi.app.explain import explain as explain_paths
 
@@ -118,19 +118,32 @@ def explain(
         if as_json:
             _print_json([e.as_dict() for e in result.explanations])
             _skipped_to_stderr(result.skipped, ctx.ws.rel)
-            return
-        for e in result.explanations:
-            own = f", labelled {e.train_label}" if e.train_label else ""
-            out.print(
-                f"[bold]{e.path}[/]: score {e.score:.2f} → {e.proposal} (head {e.head_id}{own})"
+        else:
+            for e in result.explanations:
+                _print_explanation(e)
+            print_skipped(result.skipped, ctx.ws.rel)
+        if result.skipped:  # an image that could not be explained is a failure
+            err.print(
+                f"[bold red]{t('error.prefix')}[/] "
+                + t("cli.explain.failed", n=len(result.skipped))
             )
-            for title, near in (("nearest liked:   ", e.liked), ("nearest disliked:", e.disliked)):
-                if not near:
-                    out.print(f"  {title} none")
-                for n in near:
-                    out.print(f"  {title} {n.similarity:.3f}  {n.path}")
-                    title = " " * len(title)
-        print_skipped(result.skipped, ctx.ws.rel)
+            raise typer.Exit(ExitCode.ERROR)
+
+
+def _print_explanation(e) -> None:  # noqa: ANN001 - an app.explain.Explanation
+    key = "cli.explain.labelled" if e.train_label else "cli.explain.score"
+    label = t(f"cli.label.{e.train_label}") if e.train_label in ("like", "dislike") else ""
+    proposal = t(f"cli.proposal.{e.proposal}") if e.proposal else e.proposal
+    out.print(
+        t(key, path=escape(e.path), score=e.score, proposal=proposal, id=e.head_id, label=label)
+    )
+    for title_key, near in (("cli.explain.liked", e.liked), ("cli.explain.disliked", e.disliked)):
+        title = t(title_key)
+        if not near:
+            out.print(f"  {title} {t('cli.explain.none')}")
+        for n in near:
+            out.print(f"  {title} {n.similarity:.3f}  {escape(n.path)}")
+            title = " " * cell_len(title)
 
 
 # -- models ---------------------------------------------------------------------------------------
@@ -151,7 +164,7 @@ def models(
     Every train keeps its head with its metrics. Roll back with [cyan]konomi models use ID[/]
     (the next classify and score use it). [cyan]--json[/] prints the list for scripts.
 
-    Example: [cyan]uv run konomi models[/], then [cyan]uv run konomi models use 20250101-120000[/]
+    Example: [cyan]konomi models[/], then [cyan]konomi models use 20250101-120000[/]
     """
     if command.invoked_subcommand is not None:
         return
@@ -162,21 +175,49 @@ def models(
             _print_json(rows)
             return
         if not rows:
-            out.print("No saved heads yet. Train one: [cyan]uv run konomi train[/]")
+            out.print(t("cli.models.none"))
             return
-        width = max(len(str(r["id"])) for r in rows)
-        out.print(
-            f"   {'id':<{width}}  {'date':<16}   like  dislike    AUC  Brier  thresholds  suspects"
-        )
+        keys = ("id", "date", "like", "dislike", "auc", "brier", "thresholds", "suspects")
+        lines = [["", *(t(f"cli.models.col.{key}") for key in keys)]]
         for r in rows:
             thresholds = f"{_num(r['dislike_threshold'], 2)}/{_num(r['like_threshold'], 2)}"
-            out.print(
-                f" {'*' if r['current'] else ' '} {r['id']:<{width}}  {r['date']:<16}  "
-                f"{r['n_like'] or 0:>5}  {r['n_dislike'] or 0:>7}  {_num(r['auc'], 3):>5}  "
-                f"{_num(r['brier'], 3):>5}  {thresholds:>10}  {r['suspects'] or 0:>8}",
-                markup=False,
+            lines.append(
+                [
+                    "*" if r["current"] else "",
+                    str(r["id"]),
+                    str(r["date"]),
+                    str(r["n_like"] or 0),
+                    str(r["n_dislike"] or 0),
+                    _num(r["auc"], 3) if _measured(r) else "–",
+                    _num(r["brier"], 3) if _measured(r) else "–",
+                    thresholds,
+                    str(r["suspects"] or 0),
+                ]
             )
-        out.print("* = current head. Roll back with [cyan]uv run konomi models use ID[/].")
+        for line in _columns(lines, right=set(range(3, len(lines[0])))):
+            out.print(line, markup=False)
+        out.print(t("cli.models.legend"))
+
+
+def _measured(row: dict[str, object]) -> bool:
+    """Whether a head had enough labels of each class for its figures to mean anything."""
+    from konomi.learn.uncertainty import measurable
+
+    return measurable(int(row["n_like"] or 0), int(row["n_dislike"] or 0))  # type: ignore[call-overload]
+
+
+def _columns(lines: list[list[str]], *, right: set[int]) -> list[str]:
+    """Rows of cells as aligned text, the columns numbered in `right` to the right, the others
+    to the left; measured in terminal cells (a Japanese character takes two)."""
+    widths = [max(cell_len(row[i]) for row in lines) for i in range(len(lines[0]))]
+    text = []
+    for row in lines:
+        cells = []
+        for i, (cell, width) in enumerate(zip(row, widths)):
+            pad = " " * (width - cell_len(cell))
+            cells.append(pad + cell if i in right else cell + pad)
+        text.append(" " + "  ".join(cells).rstrip())
+    return text
 
 
 def _head_rows(ws: Workspace) -> list[dict[str, object]]:
@@ -214,7 +255,7 @@ def _head_rows(ws: Workspace) -> list[dict[str, object]]:
 def _use(ws: Workspace, head_id: str) -> HeadRecord:
     """Check that the head loads, then make it current (under the lock: no classify mid-way)."""
     if "/" in head_id or "\\" in head_id or head_id.startswith(".") or not head_id:
-        raise NoHeadError(f"'{head_id}' is not a head id.", "List them: uv run konomi models")
+        raise NoHeadError(t("cli.models.bad_id", id=head_id), t("cli.models.bad_id.hint"))
     if not (ws.models / f"{head_id}.json").is_file():
         use_head(ws, head_id)  # raises, naming the recent ids
     record = load_head(ws, None, head_id)
@@ -236,16 +277,19 @@ def models_use(
 ) -> None:
     """Make a saved head the current one (roll back, or forward again).
 
-    Example: [cyan]uv run konomi models use 20250101-120000[/]
+    Example: [cyan]konomi models use 20250101-120000[/]
     """
     with errors(debug):
         ctx = context(root, model)
         record = _use(ctx.ws, head_id)
         m = record.info.get("metrics", {})
         out.print(
-            f"Current head is now [bold]{record.id}[/] "
-            f"(AUC {_num(m.get('auc'), 3)}, Brier {_num(m.get('brier'), 3)}). "
-            "The next classify and score use it."
+            t(
+                "cli.models.used",
+                id=record.id,
+                auc=_num(m.get("auc"), 3),
+                brier=_num(m.get("brier"), 3),
+            )
         )
 
 
@@ -274,7 +318,7 @@ def report(
     Like / dislike / unsure / suspects / bursts filters, the score histogram, the reliability
     curve, the learning curve across saved heads, and each image's explanation on click.
 
-    Example: [cyan]uv run konomi report && open reports/index.html[/]
+    Example: [cyan]konomi report && open reports/index.html[/]
     """
     from konomi.app.reports.html import build
 
@@ -282,8 +326,14 @@ def report(
         ctx = context(root, model, device=device)
         result = run(ctx, lambda c: build(c, out_path, duplicate_threshold=duplicate_threshold))
         out.print(
-            f"Wrote {ctx.ws.rel(result.out)}: {result.n_images} image(s) scored by head "
-            f"{result.head_id}, {result.n_suspects} suspect label(s), "
-            f"{result.n_groups} burst(s) of near-duplicates ({result.size_bytes / 1e6:.1f} MB)."
+            t(
+                "cli.report.done",
+                out=escape(ctx.ws.rel(result.out)),
+                n=result.n_images,
+                id=result.head_id,
+                suspects=result.n_suspects,
+                groups=result.n_groups,
+                mb=result.size_bytes / 1e6,
+            )
         )
         print_skipped(result.skipped, ctx.ws.rel)

@@ -22,10 +22,13 @@ from konomi.cli.options import (
     PrecisionOpt,
     RootOpt,
 )
-from konomi.cli.render import context, errors, print_skipped, run
+from konomi.cli.render import context, errors, fail, print_skipped, run
 from konomi.encode.images import Skipped
 from konomi.errors import ExitCode
 from konomi.i18n import t
+
+SHOWN = 50  # images listed per destination by classify --dry-run before "… and N more"
+NAMED = 5  # files undo names before "and N more"
 
 
 @app.command("check-env")
@@ -36,7 +39,7 @@ def check_env(
 
     Exits non-zero when something required is missing, and says what to do.
 
-    Example: [cyan]uv run konomi check-env --model ./models/ViT-B-32__openai[/]
+    Example: [cyan]konomi check-env --model ./models/ViT-B-32__openai[/]
     """
     from konomi.app.checks import run_checks
 
@@ -44,17 +47,22 @@ def check_env(
         ctx = context(root, model, device=device)
         checks = run_checks(ctx.ws, ctx.settings)
         table = Table(title=f"konomi {__version__} — {ctx.ws.root}", show_lines=False)
-        for col in ("", "check", "status", "what to do"):
+        for col in (
+            "",
+            t("cli.check.col.check"),
+            t("cli.check.col.status"),
+            t("cli.check.col.fix"),
+        ):
             table.add_column(col, overflow="fold")  # a path is wrapped, never cut with "…"
         for c in checks:
             mark = "[green]✓[/]" if c.ok else ("[red]✗[/]" if c.required else "[yellow]–[/]")
-            table.add_row(mark, c.name, c.detail, c.fix)
+            table.add_row(mark, escape(c.name), escape(c.detail), "" if c.ok else escape(c.fix))
         out.print(table)
         failed = [c for c in checks if c.required and not c.ok]
         if failed:
-            out.print(f"[red]{len(failed)} required check(s) failed.[/] See 'what to do' above.")
+            out.print(f"[red]{t('cli.check.failed', n=len(failed))}[/]")
             raise typer.Exit(ExitCode.ERROR)
-        out.print("[green]All required checks passed.[/]")
+        out.print(f"[green]{t('cli.check.passed')}[/]")
 
 
 @app.command()
@@ -67,23 +75,26 @@ def embed(
 ) -> None:
     """Embed every image of the workspace into the cache (moves nothing).
 
-    Example: [cyan]uv run konomi embed --root ~/photos-workspace[/]
+    Example: [cyan]konomi embed --root ~/photos-workspace[/]
     """
     with errors(debug):
         ctx = context(root, model, device=device, precision=precision)
         result = run(ctx, workflow.embed)
         e = result.embedded
+        speed = t("cli.embed.speed", rate=e.images_per_second) if e.new else ""
         out.print(
-            f"Embedded {e.new} new, {e.cached} cached, {len(result.skipped)} unreadable "
-            f"in {e.seconds:.1f} s" + (f" ({e.images_per_second:.1f} images/s)" if e.new else "")
+            t(
+                "cli.embed.done",
+                new=e.new,
+                cached=e.cached,
+                unreadable=len(result.skipped),
+                seconds=e.seconds,
+                speed=speed,
+            )
         )
         print_skipped(result.skipped, ctx.ws.rel)
         if not (e.new or e.cached or result.skipped):
-            err.print(
-                f"[yellow]No images under {ctx.ws.rel(ctx.ws.data)}/.[/] konomi reads "
-                "data/train/like, data/train/dislike, data/unlabeled and data/classified: put "
-                "new photos in data/unlabeled/ (or pass the workspace folder with --root)."
-            )
+            err.print(f"[yellow]{t('cli.embed.nothing', data=ctx.ws.rel(ctx.ws.data))}[/]")
 
 
 @app.command()
@@ -106,6 +117,8 @@ def train(
         float | None,
         typer.Option(
             "--target-precision",
+            min=0.5,
+            max=1.0,
             help="Choose the like / dislike thresholds from cross-validation so that this share "
             "of proposals is right (e.g. 0.95).",
         ),
@@ -114,12 +127,10 @@ def train(
 ) -> None:
     """Train the preference head on data/train/like (1) and data/train/dislike (0).
 
-    Example: [cyan]uv run konomi train --target-precision 0.95[/]
+    Example: [cyan]konomi train --target-precision 0.95[/]
     """
     if target_precision is not None and (like_threshold, dislike_threshold) != (None, None):
-        err.print("[bold red]error:[/] --target-precision chooses the thresholds itself.")
-        err.print("  Pass either --target-precision or --like/--dislike-threshold, not both.")
-        raise typer.Exit(ExitCode.USAGE)
+        raise fail(t("cli.train.both"), t("cli.train.both.hint"))
     with errors(debug):
         ctx = context(
             root,
@@ -137,16 +148,63 @@ def train(
         print_skipped(result.skipped, ctx.ws.rel)
 
 
-def _print_train(result: workflow.TrainOutcome) -> None:
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.0%}"
+
+
+def _print_figures(result: workflow.TrainOutcome) -> None:
+    """AUC, accuracy and Brier — with their bootstrap interval when labels are few, or the
+    plain statement that they cannot be measured yet: never a bare "AUC 1.000" on 8 images."""
+    from konomi.learn.uncertainty import TOO_FEW, measurable
+
     m = result.metrics
-    out.print(
-        f"Trained head [bold]{result.head_id}[/] on {m.n_like} like / {m.n_dislike} dislike "
-        f"({result.embedded.new} newly embedded)."
+    validation = (
+        t("cli.train.loo") if m.validation == "leave-one-out" else t("cli.train.kfold", k=m.folds)
     )
+    if not measurable(m.n_like, m.n_dislike):
+        out.print("  " + t("cli.train.unmeasurable", like=m.n_like, dislike=m.n_dislike, n=TOO_FEW))
+        return
+    if result.interval is None:
+        out.print(
+            "  " + t("cli.train.figures", how=validation, auc=m.auc, acc=m.accuracy, brier=m.brier)
+        )
+        return
+    i = result.interval
     out.print(
-        f"  {m.validation}: AUC {m.auc:.3f}, accuracy {m.accuracy:.1%}, "
-        f"Brier {m.brier:.3f} (0 is perfect, 0.25 is a coin toss)"
+        "  "
+        + t(
+            "cli.train.figures.rough",
+            how=validation,
+            auc=m.auc,
+            auc_lo=i.auc[0],
+            auc_hi=i.auc[1],
+            acc=m.accuracy,
+            acc_lo=i.accuracy[0],
+            acc_hi=i.accuracy[1],
+            brier=m.brier,
+            level=i.level,
+        )
     )
+    out.print("  " + t("cli.train.rough.why", like=m.n_like, dislike=m.n_dislike))
+
+
+def _print_train(result: workflow.TrainOutcome) -> None:
+    from konomi.learn.uncertainty import measurable
+
+    m = result.metrics
+    if result.reused:
+        out.print(t("cli.train.kept", id=result.head_id, like=m.n_like, dislike=m.n_dislike))
+    else:
+        out.print(
+            t(
+                "cli.train.done",
+                id=result.head_id,
+                like=m.n_like,
+                dislike=m.n_dislike,
+                new=result.embedded.new,
+            )
+        )
+    _print_figures(result)
     if result.library is not None:
         lib = result.library
         likes = sum(1 for v in lib.labels.values() if v == "like")
@@ -160,20 +218,30 @@ def _print_train(result: workflow.TrainOutcome) -> None:
             )
         )
     dislike, like = result.thresholds
-    out.print(f"  Thresholds: like ≥ {like:.2f}, dislike ≤ {dislike:.2f}")
-    if result.expected is not None:
-        from konomi.learn.thresholds import describe
-
-        for line in describe(result.expected):
-            out.print(f"  {line}")
-    for note in result.advice:
-        out.print(f"[yellow]  note:[/] {note}")
-    if result.n_suspects:
-        n = result.n_suspects
+    out.print("  " + t("cli.train.thresholds", like=like, dislike=dislike))
+    x = result.expected
+    if x is not None and measurable(m.n_like, m.n_dislike):
         out.print(
-            f"[yellow]  {n} training image{'s' if n != 1 else ''} look"
-            f"{'' if n != 1 else 's'} mislabelled:[/] run [cyan]uv run konomi suspects[/]"
+            "  "
+            + t(
+                "cli.train.expected",
+                like=_pct(x.like_precision),
+                dislike=_pct(x.dislike_precision),
+                unsure=x.unsure_share,
+            )
         )
+        if x.target is not None:
+            for side, reached in (("like", x.like_reached), ("dislike", x.dislike_reached)):
+                if not reached:
+                    out.print("  " + t(f"cli.train.unreached.{side}", target=x.target))
+    small, big = min(m.n_like, m.n_dislike), max(m.n_like, m.n_dislike)
+    if small < 20:
+        out.print("[yellow]  " + t("cli.note.little", like=m.n_like, dislike=m.n_dislike) + "[/]")
+    if small and big / small > 5:
+        side = "like" if m.n_like > m.n_dislike else "dislike"
+        out.print("[yellow]  " + t(f"cli.note.unbalanced.{side}", ratio=big / small) + "[/]")
+    if result.n_suspects:
+        out.print("[yellow]  " + t("cli.train.suspects", n=result.n_suspects) + "[/]")
 
 
 @app.command()
@@ -191,7 +259,7 @@ def classify(
 
     Every move is journaled and collision-safe; [cyan]konomi undo[/] puts them all back.
 
-    Example: [cyan]uv run konomi classify --like-threshold 0.8 --dry-run[/]
+    Example: [cyan]konomi classify --like-threshold 0.8 --dry-run[/]
     """
     with errors(debug):
         ctx = context(
@@ -204,15 +272,30 @@ def classify(
         )
         result = run(ctx, lambda c: workflow.classify(c, dry_run=dry_run))
         _print_classify(ctx, result, dry_run)
+        print_skipped(result.skipped, ctx.ws.rel, moving=bool(result.plan) and not dry_run)
 
 
 def _print_repair(repaired: object) -> None:
     if repaired:
         r = repaired
         out.print(
-            f"[yellow]Repaired an interrupted run:[/] {r.finished} move(s) finished, "  # type: ignore[attr-defined]
-            f"{r.rolled_back} rolled back."  # type: ignore[attr-defined]
+            f"[yellow]{t('cli.repaired', finished=r.finished, rolled_back=r.rolled_back)}[/]"  # type: ignore[attr-defined]
         )
+
+
+def _print_plan(ctx: workflow.Context, result: workflow.ClassifyOutcome) -> None:
+    """The dry run's plan: grouped by destination, each group by score (highest first), every
+    image listed up to SHOWN per group, then how many more."""
+    for label in ("like", "unsure", "dislike"):
+        group = sorted((row for row in result.plan if row[1] == label), key=lambda r: -r[2])
+        if not group:
+            continue
+        folder = ctx.ws.rel(ctx.ws.classified_dir(label))
+        out.print(t("cli.plan.group", folder=folder, n=len(group)))
+        for move, _, s in group[:SHOWN]:
+            out.print(f"  {s:6.1%}  {escape(ctx.ws.rel(move.src))}")
+        if len(group) > SHOWN:
+            out.print("  " + t("cli.more", n=len(group) - SHOWN))
 
 
 def _print_classify(ctx: workflow.Context, result: workflow.ClassifyOutcome, dry_run: bool) -> None:
@@ -220,29 +303,32 @@ def _print_classify(ctx: workflow.Context, result: workflow.ClassifyOutcome, dry
     counts = result.counts()
     dislike, like = result.thresholds
     e = result.scored.embedded
+    if not result.plan:
+        out.print(t("cli.classify.nothing", folder=ctx.ws.rel(ctx.ws.unlabeled)))
+        return
     if dry_run:
-        for move, label, s in result.plan[:200]:
-            out.print(f"  {s:6.1%}  {label:7}  {escape(ctx.ws.rel(move.src))}")
-        out.print(f"Dry run: nothing moved. {len(result.plan)} image(s) would be sorted.")
+        _print_plan(ctx, result)
+        out.print(t("cli.classify.dry", n=len(result.plan)))
     else:
         moved = len(result.report.moved) if result.report else 0
-        out.print(f"Sorted {moved} image(s) with head {result.scored.record.id}:")
+        out.print(t("cli.classify.sorted", n=moved, id=result.scored.record.id))
         if result.report and result.report.skipped:
             result.skipped += [Skipped(p, r) for p, r in result.report.skipped]
     out.print(
-        f"  like {counts['like']} (≥ {like:.2f}) · unsure {counts['unsure']} · "
-        f"dislike {counts['dislike']} (≤ {dislike:.2f})"
+        "  "
+        + t(
+            "cli.classify.counts",
+            like=counts["like"],
+            unsure=counts["unsure"],
+            dislike=counts["dislike"],
+            like_t=like,
+            dislike_t=dislike,
+        )
     )
     if e.new:
-        out.print(f"  embedded {e.new} new image(s) at {e.images_per_second:.1f} images/s")
-    print_skipped(result.skipped, ctx.ws.rel)
-    if not dry_run and result.plan:
-        out.print(
-            "Next: look through data/classified/like and data/classified/dislike and move every "
-            "image you judged into data/train/ — mistakes to the other label, the ones you agree "
-            "with too (each is a label) — or run [cyan]uv run konomi review[/], which does both; "
-            "then train again."
-        )
+        out.print("  " + t("cli.classify.embedded", n=e.new, rate=e.images_per_second))
+    if not dry_run:
+        out.print(t("cli.classify.next"))
 
 
 @app.command()
@@ -260,7 +346,7 @@ def score(
 ) -> None:
     """Score every image under data/ and write the CSV report (UTF-8 with BOM).
 
-    Example: [cyan]uv run konomi score --out reports/today.csv[/]
+    Example: [cyan]konomi score --out reports/today.csv[/]
     """
     with errors(debug):
         ctx = context(
@@ -273,19 +359,28 @@ def score(
         )
         result = run(ctx, lambda c: workflow.score(c, out_path))
         _print_score(ctx, result)
+        print_skipped(result.skipped, ctx.ws.rel)
 
 
 def _print_score(ctx: workflow.Context, result: workflow.ScoreOutcome) -> None:
     rows = sorted(result.rows, key=lambda r: -r.score)
     counts = {k: sum(r.label == k for r in rows) for k in ("like", "unsure", "dislike")}
     out.print(
-        f"Wrote {ctx.ws.rel(result.out)}: {len(rows)} image(s) scored by head {result.head_id} — "
-        f"like {counts['like']}, unsure {counts['unsure']}, dislike {counts['dislike']}"
+        t(
+            "cli.score.done",
+            out=escape(ctx.ws.rel(result.out)),
+            n=len(rows),
+            id=result.head_id,
+            like=counts["like"],
+            unsure=counts["unsure"],
+            dislike=counts["dislike"],
+        )
     )
     if rows:
-        out.print("  top:    " + ", ".join(f"{escape(r.path)} {r.score:.0%}" for r in rows[:3]))
-        out.print("  bottom: " + ", ".join(f"{escape(r.path)} {r.score:.0%}" for r in rows[-3:]))
-    print_skipped(result.skipped, ctx.ws.rel)
+        top = ", ".join(f"{escape(r.path)} {r.score:.0%}" for r in rows[:3])
+        bottom = ", ".join(f"{escape(r.path)} {r.score:.0%}" for r in rows[-3:])
+        out.print("  " + t("cli.score.top", names=top))
+        out.print("  " + t("cli.score.bottom", names=bottom))
 
 
 @app.command()
@@ -294,14 +389,14 @@ def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) 
 
     Repeatable: each call reverts the next older one.
 
-    Example: [cyan]uv run konomi undo[/]
+    Example: [cyan]konomi undo[/]
     """
     with errors(debug):
         ctx = context(root, model)
         result = run(ctx, workflow.undo)
         _print_repair(result.repaired)
         if result.op is None or result.report is None:
-            out.print("Nothing to undo.")
+            out.print(t("cli.undo.nothing"))
             return
         r = result.report
         if result.edits is not None:
@@ -318,10 +413,17 @@ def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) 
             )
             print_skipped([Skipped(p, why) for p, why in e.skipped], ctx.ws.rel)
             return
-        out.print(
-            f"Undid {result.kind} (operation {result.op}): {len(r.moved)} file(s) moved back."
+        kind = (
+            t(f"cli.undo.kind.{result.kind}")
+            if result.kind in ("classify", "review")
+            else (result.kind)
         )
-        print_skipped([Skipped(p, why) for p, why in r.skipped], ctx.ws.rel)
+        out.print(t("cli.undo.done", kind=kind, op=result.op, n=len(r.moved)))
+        for _, back in r.moved[:NAMED]:
+            out.print(f"  {escape(ctx.ws.rel(back))}")
+        if len(r.moved) > NAMED:
+            out.print("  " + t("cli.more", n=len(r.moved) - NAMED))
+        print_skipped([Skipped(p, why) for p, why in r.skipped], ctx.ws.rel, moving=True)
 
 
 @app.command("round")
@@ -336,7 +438,10 @@ def round_(
 ) -> None:
     """One turn of the loop: train → classify → score, then what to review next.
 
-    Example: [cyan]uv run konomi round[/]
+    A new head is trained only when the labelled images or the settings changed since the
+    current one; otherwise the current head is kept, and said so.
+
+    Example: [cyan]konomi round[/]
     """
     with errors(debug):
         ctx = context(
@@ -348,28 +453,30 @@ def round_(
             dislike_threshold=dislike_threshold,
         )
         started = time.perf_counter()
-        trained = run(ctx, workflow.train)
+        trained = run(ctx, lambda c: workflow.train(c, reuse=True))
         _print_train(trained)
         classified = run(ctx, workflow.classify)
         _print_classify(ctx, classified, False)
         scored = run(ctx, workflow.score)
         _print_score(ctx, scored)
-        _print_suggestion(trained, scored)
-        out.print(f"Round done in {time.perf_counter() - started:.1f} s.")
+        # One list of unreadable files for the whole round: each step meets the same ones.
+        skipped = trained.skipped + classified.skipped + scored.skipped
+        print_skipped(skipped, ctx.ws.rel, moving=bool(classified.plan))
+        _print_suggestion(ctx, trained, scored)
+        out.print(t("cli.round.done", seconds=time.perf_counter() - started))
 
 
-def _print_suggestion(trained: workflow.TrainOutcome, scored: workflow.ScoreOutcome) -> None:
-    """Say how many images to look at this round, the most informative first."""
-    from konomi.learn.active import suggested_reviews
+def _print_suggestion(
+    ctx: workflow.Context, trained: workflow.TrainOutcome, scored: workflow.ScoreOutcome
+) -> None:
+    """Say how many images to look at this round, the most informative first (and remember
+    it, so that the review page shows the same number)."""
+    from konomi.app.suggestion import suggest
 
     waiting = sum(1 for r in scored.rows if not r.train_label)
     labelled = trained.metrics.n_like + trained.metrics.n_dislike
-    n = suggested_reviews(waiting, labelled)
-    if n:
-        out.print(
-            f"Suggested this round: look at {n} of {waiting} image(s), most informative first — "
-            "[cyan]uv run konomi review[/] (confirmations count as labels too), then run "
-            "[cyan]uv run konomi round[/] again."
-        )
+    found = suggest(ctx.ws, scored.head_id, waiting, labelled)
+    if found.n:
+        out.print(t("cli.round.suggest", n=found.n, waiting=waiting))
     else:
-        out.print("Nothing waits for review: put new images in data/unlabeled/.")
+        out.print(t("cli.round.nothing"))

@@ -7,6 +7,7 @@ import contextlib
 import sys
 
 from konomi.cli import (  # noqa: F401 - they register their commands
+    init,
     insight,
     loop,
     review,

@@ -1,7 +1,12 @@
-"""Rendering shared by the commands: progress bars, errors as plain lines, skipped files."""
+"""Rendering shared by the commands: progress bars, errors as plain lines, skipped files.
+
+Every text a person reads comes from the message catalog (`konomi.i18n.t`), in the language of
+konomi.toml, else KONOMI_LANG, else the locale.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,13 +31,23 @@ from konomi.app.context import Context
 from konomi.cli.app import err, out
 from konomi.encode.images import Skipped
 from konomi.errors import ExitCode, KonomiError, from_os_error
+from konomi.i18n import set_language, t
+from konomi.workspace import Workspace
+
+WAITING = "waiting for "  # the stage app.context reports while another command holds the lock
+SHOWN = 50  # names listed before "… and N more"
 
 
 # -- rendering helpers -------------------------------------------------------------------------
 class RichProgress:
-    """Renders `workflow` progress callbacks as rich progress bars on stderr."""
+    """Renders `workflow` progress callbacks as rich progress bars on stderr.
+
+    Bars are drawn on a terminal only; elsewhere (a log, a pipe, a cron job) the one stage a
+    person must hear about — waiting for another command's lock — is printed as a plain line.
+    """
 
     def __init__(self, console: Console) -> None:
+        self.console = console
         self.bar = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),
@@ -44,19 +59,25 @@ class RichProgress:
             transient=True,
         )
         self.tasks: dict[str, TaskID] = {}
+        self.drawing = False
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(stage, total=total)
+            self.tasks[stage] = self.bar.add_task(escape(stage), total=total)
+            if stage.startswith(WAITING) and not self.drawing:
+                self.console.print(t("cli.waiting", who=escape(stage[len(WAITING) :])))
         self.bar.update(self.tasks[stage], completed=done, total=total)
 
     def __enter__(self) -> RichProgress:
-        if err.is_terminal or os.environ.get("KONOMI_PROGRESS"):
+        if self.console.is_terminal or os.environ.get("KONOMI_PROGRESS"):
             self.bar.start()
+            self.drawing = True
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.bar.stop()
+        if self.drawing:  # stopping a bar never started still prints a blank line
+            self.bar.stop()
+            self.drawing = False
 
 
 T = TypeVar("T")
@@ -72,29 +93,52 @@ def errors(debug: bool) -> Iterator[None]:
         if debug:
             raise
         known = exc if isinstance(exc, KonomiError) else from_os_error(exc)
-        err.print(f"[bold red]error:[/] {escape(known.message)}")
+        err.print(f"[bold red]{t('error.prefix')}[/] {escape(known.message)}")
         if known.hint:
             err.print(f"  {escape(known.hint)}")
         raise typer.Exit(known.code) from None
     except KeyboardInterrupt:
-        err.print("Interrupted. Nothing is left half-done: the next command repairs the journal.")
+        err.print(t("cli.interrupted"))
         raise typer.Exit(ExitCode.INTERRUPTED) from None
     except (typer.Exit, typer.Abort, typer.exceptions.TyperException):
         raise  # typer's own exits and usage errors
     except Exception as exc:
         if debug:
             raise
-        err.print(f"[bold red]error:[/] unexpected {type(exc).__name__}: {escape(str(exc)[:300])}")
         err.print(
-            "  A bug in konomi: run again with --debug for the details and please report it. "
-            "No image is lost: the next command finishes or rolls back any half-done move."
+            f"[bold red]{t('error.prefix')}[/] "
+            + t("cli.unexpected", kind=type(exc).__name__, what=escape(str(exc)[:300]))
         )
+        err.print("  " + t("cli.unexpected.hint"))
         raise typer.Exit(ExitCode.ERROR) from None
 
 
+def fail(message: str, hint: str = "", code: int = ExitCode.USAGE) -> typer.Exit:
+    """Print an error the CLI itself found (flags that contradict each other); raise the result."""
+    err.print(f"[bold red]{t('error.prefix')}[/] {escape(message)}")
+    if hint:
+        err.print(f"  {escape(hint)}")
+    return typer.Exit(code)
+
+
+def use_language(language: str | None) -> None:
+    """Speak the language konomi.toml sets (else the environment's) from now on."""
+    set_language(language or None)
+
+
 def context(root: Path | None, model: str | None, **overrides: object) -> Context:
-    """The command's context: the workspace at `root` with the flags given on top."""
-    return Context.open(root, None, model=model, **overrides)
+    """The command's Context; its settings' language is in force from here on."""
+    with contextlib.suppress(KonomiError):  # speak konomi.toml's language even when a flag is
+        use_language(Workspace.resolve(root).settings().language)  # refused just below
+    ctx = Context.open(root, None, model=model, **overrides)
+    use_language(ctx.settings.language)
+    if overrides.get("device") not in (None, "auto"):
+        # A device asked for on the command line must exist here, whatever the cache holds:
+        # a warm cache would otherwise never load the encoder, and never say it cannot run.
+        from konomi.encode.encoder import choose_providers
+
+        choose_providers(str(overrides["device"]))
+    return ctx
 
 
 def run(ctx: Context, step: Callable[[Context], T]) -> T:
@@ -107,14 +151,40 @@ def run(ctx: Context, step: Callable[[Context], T]) -> T:
         finally:
             ctx.reporter.on_progress = None
             for warning in ctx.reporter.drain():
-                err.print(f"[yellow]warning:[/] {warning}")
+                err.print(f"[yellow]{t('warning.prefix')}[/] {escape(warning)}")
+            said_int8(ctx)
 
 
-def print_skipped(skipped: list[Skipped], ws_rel: Callable[[Path], str]) -> None:
-    if not skipped:
+def said_int8(ctx: Context) -> None:
+    """Say once that the int8 encoder is in use (it passed its check on the labelled images)."""
+    from konomi.encode.quantize import INT8_SUFFIX
+
+    files = ctx.model_files  # only once the step has chosen it: never load it here
+    if files is None or id(ctx) in _SAID_INT8:
         return
-    out.print(f"\n[yellow]{len(skipped)} file(s) left where they are:[/]")
-    for item in skipped[:50]:
+    if files.model_id.endswith(INT8_SUFFIX):
+        _SAID_INT8.add(id(ctx))
+        out.print(t("cli.int8.used"))
+
+
+_SAID_INT8: set[int] = set()  # the contexts (one per command) that said it already
+
+
+def print_skipped(
+    skipped: list[Skipped], ws_rel: Callable[[Path], str], *, moving: bool = False
+) -> None:
+    """Name every file a command could not use, once each, with its reason.
+
+    `moving`: the command moves files (classify, undo), so these stayed where they are; a
+    command that moves nothing says only that it could not read them.
+    """
+    seen: set[Path] = set()
+    unique = [s for s in skipped if not (s.path in seen or seen.add(s.path))]  # type: ignore[func-returns-value]
+    if not unique:
+        return
+    key = "cli.skipped.left" if moving else "cli.skipped.unread"
+    out.print(f"[yellow]{t(key, n=len(unique))}[/]")
+    for item in unique[:SHOWN]:
         out.print(f"  {escape(ws_rel(item.path))}: {escape(item.reason)}")
-    if len(skipped) > 50:
-        out.print(f"  … and {len(skipped) - 50} more")
+    if len(unique) > SHOWN:
+        out.print("  " + t("cli.more", n=len(unique) - SHOWN))

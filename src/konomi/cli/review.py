@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from konomi.cli.app import app, out
 from konomi.cli.options import DebugOpt, DeviceOpt, DislikeOpt, LikeOpt, ModelOpt, RootOpt
 from konomi.cli.render import context, errors, run
+from konomi.i18n import t
 
 
 def _open_browser(url: str) -> Path | None:
@@ -79,7 +81,7 @@ def review(
     Every move is journaled: [cyan]konomi undo[/] reverts a decision too. The server listens on
     127.0.0.1 only and needs the link it prints (a new token each start). Ctrl-C stops it.
 
-    Example: [cyan]uv run konomi review --port 8765 --no-browser[/]
+    Example: [cyan]konomi review --port 8765 --no-browser[/]
     """
     from konomi.app.review.guard import remove_launch_file
     from konomi.app.review.server import ReviewServer
@@ -94,28 +96,43 @@ def review(
         )
         server = run(ctx, lambda c: ReviewServer.start(c, port=port))
         snap = server.queue.snapshot()
-        head = f"head {snap['head']}" if snap["head"] else "no trained head yet"
-        out.print(f"konomi review: {snap['left']} image(s) to review, {head}.")
+        if snap["head"]:
+            out.print(t("cli.review.start", n=snap["left"], id=snap["head"]))
+        else:
+            out.print(t("cli.review.start.nohead", n=snap["left"]))
+        suggested = server.suggested()
+        if suggested:
+            out.print(t("cli.review.suggested", n=suggested))
         if snap["note"]:
-            out.print(f"[yellow]note:[/] {snap['note']}")
-        out.print("Open this link (it carries this session's token); Ctrl-C stops the server:")
+            out.print(f"[yellow]{t('cli.review.note')}[/] {escape(snap['note'])}")
+        out.print(t("cli.review.link"))
         out.print(server.url, markup=False, highlight=False, overflow="ignore", crop=False)
         sys.stdout.flush()
         page = None if no_browser else _open_browser(server.url)
         if not no_browser and page is None:
-            out.print("(No graphical browser found here: open the link yourself.)")
+            out.print(t("cli.review.nobrowser"))
         try:
             server.serve()
         finally:
             if page is not None:
                 remove_launch_file(page)
-        snap = server.queue.snapshot()
-        c = snap["counts"]
-        out.print(
-            f"\nStopped. This round: {c['liked']} liked, {c['disliked']} disliked, "
-            f"{c['skipped']} skipped; {snap['left']} left."
-        )
-        if snap["new_labels"]:
-            out.print("Next: [cyan]uv run konomi round[/] (or train) to learn from them.")
-        ctx.close()
+            _print_summary(server)
+            ctx.close()
     _leave_stuck_requests()
+
+
+def _print_summary(server) -> None:  # noqa: ANN001 - a ReviewServer
+    """What the session did: every decision since the start, across retrains."""
+    snap = server.queue.snapshot()
+    c = snap["counts"]
+    out.print(
+        t(
+            "cli.review.stopped",
+            liked=c["liked"],
+            disliked=c["disliked"],
+            skipped=c["skipped"],
+            left=snap["left"],
+        )
+    )
+    if c["liked"] or c["disliked"]:
+        out.print(t("cli.review.next"))

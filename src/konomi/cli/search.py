@@ -45,7 +45,8 @@ def search(
             sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
             sys.stdout.flush()
             for item in found.skipped:
-                err.print(f"skipped {ctx.ws.rel(item.path)}: {item.reason}", markup=False)
+                shown = t("text.search.skipped", path=ctx.ws.rel(item.path), reason=item.reason)
+                err.print(shown, markup=False)
             return
         out.print(t("text.search.header", n=len(found.hits), text=text, total=found.total))
         for h in found.hits:

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from konomi.cli.app import app, err, out
 from konomi.cli.options import DebugOpt, ModelOpt, RootOpt
 from konomi.cli.render import RichProgress, context, errors, print_skipped, run
+from konomi.i18n import t
 
 
 @app.command()
@@ -99,9 +101,9 @@ def simulate(
     --from-workspace, the labelled images of your own workspace (--root, --model): then the
     numbers are about your taste, not a synthetic one.
 
-    Example: [cyan]uv run konomi simulate --embeddings pool.npz --out sim/ --seeds 3[/]
+    Example: [cyan]konomi simulate --embeddings pool.npz --out sim/ --seeds 3[/]
 
-    Example: [cyan]uv run konomi simulate --from-workspace --out sim-mine/[/]
+    Example: [cyan]konomi simulate --from-workspace --out sim-mine/[/]
     """
     from konomi.learn.head import MODEL_KINDS, resolve_kind
     from konomi.learn.simulate.replay import (
@@ -118,16 +120,13 @@ def simulate(
 
         if resolve_kind(head) not in MODEL_KINDS:
             raise KonomiError(
-                f"Unknown head '{head}'.", f"Choose one of: {', '.join(MODEL_KINDS)}."
+                t("cli.sim.head", head=head), t("cli.sim.head.hint", kinds=", ".join(MODEL_KINDS))
             )
         if (embeddings is None) == (not from_workspace):
-            raise KonomiError(
-                "Say what to simulate on: --embeddings FILE.npz or --from-workspace (not both).",
-                "Example: uv run konomi simulate --from-workspace --out sim/",
-            )
+            raise KonomiError(t("cli.sim.source"), t("cli.sim.source.hint"))
         if embeddings is None:
             embeddings = _export_workspace(root, model, out_dir / "pool.npz")
-            title = f"your labelled images ({embeddings.name})"
+            title = t("cli.sim.title.own", name=embeddings.name)
         else:
             title = embeddings.name
         X, y = load_pool(embeddings)
@@ -144,9 +143,18 @@ def simulate(
             workers=workers,
         )
         err.print(
-            f"Pool {embeddings.name}: {len(y)} × {X.shape[1]}, {int(y.sum())} like / "
-            f"{int(len(y) - y.sum())} dislike; head {resolve_kind(head)}; "
-            f"{len(plan.strategies)} strategies × {seeds} seed(s) × {rounds} rounds."
+            t(
+                "cli.sim.pool",
+                name=escape(embeddings.name),
+                n=len(y),
+                dim=X.shape[1],
+                like=int(y.sum()),
+                dislike=int(len(y) - y.sum()),
+                head=resolve_kind(head),
+                strategies=len(plan.strategies),
+                seeds=seeds,
+                rounds=rounds,
+            )
         )
         started = time.perf_counter()
         with RichProgress(err) as progress:
@@ -157,7 +165,13 @@ def simulate(
         summary_csv = _write_summary(summary, out_dir / "summary.csv")
         _print_summary(summary, target)
         out.print(
-            f"Wrote {rounds_csv}, {summary_csv} and {png} in {time.perf_counter() - started:.0f} s."
+            t(
+                "cli.sim.wrote",
+                rounds=escape(str(rounds_csv)),
+                summary=escape(str(summary_csv)),
+                png=escape(str(png)),
+                seconds=time.perf_counter() - started,
+            )
         )
 
 
@@ -172,8 +186,13 @@ def _export_workspace(root: Path | None, model: str | None, path: Path) -> Path:
         ctx.close()
     print_skipped(pool.skipped, ctx.ws.rel)
     err.print(
-        f"Your labelled images: {pool.n_like} like / {pool.n_dislike} dislike from "
-        f"{ctx.ws.rel(ctx.ws.data)}/train/, saved as {pool.path}."
+        t(
+            "cli.sim.exported",
+            like=pool.n_like,
+            dislike=pool.n_dislike,
+            data=ctx.ws.rel(ctx.ws.data),
+            path=escape(str(pool.path)),
+        )
     )
     return pool.path
 
@@ -209,15 +228,16 @@ def _write_summary(summary: list, path: Path) -> Path:
 
 def _print_summary(summary: list, target: float) -> None:
     common = min(s.final_reviewed for s in summary)
-    table = Table(title="Held-out AUC by strategy (mean over seeds)")
-    table.add_column("strategy")
-    table.add_column(f"reviews to AUC {target:.2f}", justify="right")
-    table.add_column(f"AUC at {common:.0f} reviews", justify="right")
-    table.add_column("final AUC", justify="right")
-    table.add_column("after reviews", justify="right")
-    table.add_column("labels", justify="right")
+    table = Table(title=t("cli.sim.table"))
+    table.add_column(t("cli.sim.col.strategy"))
+    table.add_column(t("cli.sim.col.reach", target=target), justify="right")
+    table.add_column(t("cli.sim.col.common", n=common), justify="right")
+    table.add_column(t("cli.sim.col.final"), justify="right")
+    table.add_column(t("cli.sim.col.reviews"), justify="right")
+    table.add_column(t("cli.sim.col.labels"), justify="right")
     for s in summary:
-        reached = "never" if math.isnan(s.reviews_to_target) else f"{s.reviews_to_target:.0f}"
+        never = t("cli.sim.never")
+        reached = never if math.isnan(s.reviews_to_target) else f"{s.reviews_to_target:.0f}"
         table.add_row(
             s.strategy,
             reached,

@@ -248,6 +248,11 @@ DEVICE_PROVIDERS = {
     "openvino": "OpenVINOExecutionProvider",
     "cpu": "CPUExecutionProvider",
 }
+PROVIDER_PACKAGES = {  # the package whose ONNX Runtime has the device (it replaces onnxruntime)
+    "cuda": "onnxruntime-gpu in place of onnxruntime (uv pip install onnxruntime-gpu)",
+    "directml": "onnxruntime-directml in place of onnxruntime",
+    "openvino": "onnxruntime-openvino in place of onnxruntime",
+}
 
 
 def choose_providers(device: str) -> list[str]:
@@ -266,7 +271,10 @@ def choose_providers(device: str) -> list[str]:
     if provider not in available:
         raise ModelError(
             t("errors.model.device_unavailable", device=device, available=", ".join(available)),
-            t("errors.model.device_unavailable_hint"),
+            t(
+                "errors.model.device_unavailable_hint",
+                package=PROVIDER_PACKAGES.get(device, "the matching onnxruntime package"),
+            ),
         )
     return [provider] if device == "cpu" else [provider, "CPUExecutionProvider"]
 

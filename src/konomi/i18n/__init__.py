@@ -25,12 +25,13 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from konomi import COMMAND
-from konomi.i18n import core, errors, formats, library, page, safety, text
+from konomi.i18n import cli, core, errors, formats, library, page, safety, text
 
 LANGUAGES = ("en", "ja")
 DEFAULT = "en"
 
 _AREAS = (
+    cli.MESSAGES,
     core.MESSAGES,
     errors.MESSAGES,
     formats.MESSAGES,

@@ -137,9 +137,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "作業フォルダーが見つかりません: {path}",
     },
     "errors.workspace.not_found_hint": {
-        "en": "Pass an existing folder with --root, or cd into your workspace.",
-        "ja": "--root で既存のフォルダーを指定するか、作業フォルダーに cd してから"
-        "実行してください。",
+        "en": "Create a workspace there with: konomi init {path} — or pass an existing "
+        "workspace with --root, or cd into it.",
+        "ja": "konomi init {path} で作業フォルダーを作るか、--root で既存の作業フォルダーを"
+        "指定するか、作業フォルダーに cd してから実行してください。",
     },
     "errors.workspace.state_is_file": {
         "en": "{path} is a file, but konomi keeps its state in a folder there.",
@@ -260,10 +261,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "学習用フォルダーがありません: {folders}",
     },
     "errors.app.train_missing_hint": {
-        "en": "Create them and put images in: data/train/like/ (liked) and data/train/dislike/ "
-        "(not liked), under {root}",
-        "ja": "{root} の下に data/train/like/（好きな画像）と data/train/dislike/"
-        "（好きでない画像）を作り、画像を入れてください。",
+        "en": "Create the workspace with: konomi init {root} — then put images in "
+        "data/train/like/ (liked) and data/train/dislike/ (not liked).",
+        "ja": "konomi init {root} で作業フォルダーを作り、data/train/like/（好きな画像）と"
+        "data/train/dislike/（好きでない画像）に画像を入れてください。",
     },
     "errors.app.nothing_to_simulate": {
         "en": "No readable images in {like}/ or {dislike}/ to simulate on.",
@@ -390,9 +391,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{available} です）。",
     },
     "errors.model.device_unavailable_hint": {
-        "en": "Use --device auto or cpu, or install the matching onnxruntime package.",
-        "ja": "--device auto か cpu を使うか、対応する onnxruntime パッケージを"
-        "インストールしてください。",
+        "en": "Use --device auto or cpu, or install {package}.",
+        "ja": "--device auto か cpu を使うか、{package} をインストールしてください。",
     },
     "errors.model.does_not_load": {
         "en": "The model file does not load: {path} ({problem})",

@@ -83,6 +83,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{done} done · {left} left",
         "ja": "{done} 枚判定済み・残り {left} 枚",
     },
+    "page.suggested": {
+        "en": " · {n} suggested this round",
+        "ja": "・今回のおすすめ {n} 枚",
+    },
     "page.head": {"en": "head {head}", "ja": "ヘッド {head}"},
     "page.no_head": {"en": "no head yet", "ja": "まだ学習していません"},
     "page.new_labels": {
@@ -92,9 +96,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.legend_dislike": {"en": "dislike ≤ {value}", "ja": "好きでない ≤ {value}"},
     "page.legend_like": {"en": "like ≥ {value}", "ja": "好き ≥ {value}"},
     "page.round_done": {
-        "en": "This round: {liked} liked, {disliked} disliked, {skipped} skipped. Retrain to "
+        "en": "This session: {liked} liked, {disliked} disliked, {skipped} skipped. Retrain to "
         "learn from your answers; skipped images come back in the next round.",
-        "ja": "今回の判定: 好き {liked} 枚、好きでない {disliked} 枚、スキップ {skipped} 枚。"
+        "ja": "このセッションの判定: 好き {liked} 枚、好きでない {disliked} 枚、"
+        "スキップ {skipped} 枚。"
         "再学習すると答えがモデルに反映されます。スキップした画像は次の回にまた表示されます。",
     },
     "page.proposal.like": {"en": "like", "ja": "好き"},

@@ -134,4 +134,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I don't like… (comma-separated)",
         "ja": "苦手なもの…（カンマ区切り）",
     },
+    "text.search.skipped": {
+        "en": "skipped {path}: {reason}",
+        "ja": "読めないため除外しました: {path}（{reason}）",
+    },
 }

@@ -129,7 +129,8 @@
     const { done, left, items, thresholds } = state;
     const total = done + left;
     $('progress-fill').style.width = total ? `${(100 * done) / total}%` : '0%';
-    $('progress-text').textContent = t('progress', { done, left });
+    const suggested = state.suggested ? t('suggested', { n: state.suggested }) : '';
+    $('progress-text').textContent = t('progress', { done, left }) + suggested;
     $('head').textContent = state.head ? t('head', { head: state.head }) : t('no_head');
     const badge = $('new-labels');
     badge.textContent = `+${state.new_labels}`;

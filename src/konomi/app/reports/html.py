@@ -42,17 +42,17 @@ import numpy as np
 from PIL import Image
 
 from konomi import i18n
-from konomi.i18n import t
-from konomi.learn import duplicates
-from konomi.errors import KonomiError, UnreadableImage
+from konomi.app.context import Context
 from konomi.app.explain import DEFAULT_K, TrainingSet
-from konomi.encode.images import Skipped, load_image
-from konomi.store.heads import HeadRecord, list_heads
-from konomi.progress import Progress
+from konomi.app.library import library_images, library_labels
 from konomi.app.reports.scores_csv import proposal
 from konomi.app.suspects import Found, in_workspace
-from konomi.app.context import Context
-from konomi.app.library import library_images, library_labels
+from konomi.encode.images import Skipped, load_image
+from konomi.errors import KonomiError, UnreadableImage
+from konomi.i18n import t
+from konomi.learn import duplicates
+from konomi.progress import Progress
+from konomi.store.heads import HeadRecord, list_heads
 from konomi.workspace import Workspace
 
 THUMB_PX = 128
@@ -136,7 +136,7 @@ def thumbnails(
 
 def prune_thumbnails(folder: Path, keep: set[str]) -> None:
     """Remove thumbnails (and only thumbnails: `xx/<hex>.webp`) of images no longer shown."""
-    pattern = re.compile(r"[0-9a-f]{%d}\.webp" % THUMB_NAME_CHARS)
+    pattern = re.compile(rf"[0-9a-f]{{{THUMB_NAME_CHARS}}}\.webp")
     try:
         shards = [d for d in folder.iterdir() if d.is_dir() and re.fullmatch("[0-9a-f]{2}", d.name)]
     except OSError:
@@ -396,9 +396,7 @@ def build(
         return _build(ctx, out, duplicate_threshold=duplicate_threshold, k=k)
 
 
-def _build(
-    ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
-) -> ReportOutcome:
+def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int) -> ReportOutcome:
     from konomi.app.loop import all_images, repair_if_idle, score_paths
 
     ws: Workspace = ctx.ws
@@ -618,9 +616,7 @@ def render(
         title = esc(t("report.bursts.row", n=g + 1, size=len(members)))
         group_rows.append(f'<div class="burst"><b>{title}</b> {minis}</div>')
     if len(groups) > BURSTS_LISTED:
-        group_rows.append(
-            f"<p>{esc(t('report.bursts.more', n=len(groups) - BURSTS_LISTED))}</p>"
-        )
+        group_rows.append(f"<p>{esc(t('report.bursts.more', n=len(groups) - BURSTS_LISTED))}</p>")
     counts = {
         "all": len(items),
         "like": sum(it["l"] == "like" for it in items),
@@ -645,7 +641,9 @@ def render(
         "SUSPECTS_NOTE": esc(suspects_note),
         "SUSPECT_ROWS": "".join(suspect_rows)
         or f'<tr><td colspan="6">{esc(t("report.none"))}</td></tr>',
-        "BURSTS_NOTE": esc(t("report.bursts.note", n=len(groups), threshold=f"{duplicate_threshold:g}")),
+        "BURSTS_NOTE": esc(
+            t("report.bursts.note", n=len(groups), threshold=f"{duplicate_threshold:g}")
+        ),
         "BURST_ROWS": "".join(group_rows) or f"<p>{esc(t('report.none'))}</p>",
         "FILTERS": filters,
         "DATA": _script_json(

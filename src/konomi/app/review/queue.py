@@ -210,6 +210,7 @@ class ReviewQueue:
         self.note = ""
         self.unreadable = 0
         self.new_labels = 0  # labels added since the head was trained
+        self.skips = 0  # skips this session (undone ones not counted)
         self.retraining = Retraining()
         self._next_id = 1
         self.journal_seen = 0  # the newest journal operation this queue knows the effect of
@@ -346,8 +347,10 @@ class ReviewQueue:
         """The page's view: the next images, progress this round, the head, retraining."""
         with self.lock:
             pending = self.pending()
-            this_round = [it for it in self.items.values() if it.round == self.round]
-            counts = {PAST[s]: sum(it.state == s for it in this_round) for s in DECISIONS}
+            # The session's decisions, across retrains: a like stays a like when a new round
+            # starts; a skip is counted when made (the image comes back next round).
+            counts = {PAST[s]: sum(it.state == s for it in self.items.values()) for s in LABELS}
+            counts[PAST["skip"]] = self.skips
             r = self.retraining
             return {
                 "head": self.head_id,
@@ -417,6 +420,7 @@ class ReviewQueue:
                 )
             if decision == "skip":
                 item.state, item.round = "skip", self.round
+                self.skips += 1
                 self.history.append(item.id)
                 return t("page.server.skipped", name=item.path.name)
             group = [item, *self._alike(item, self.pending())] if burst else [item]
@@ -523,6 +527,7 @@ class ReviewQueue:
             if self.history and self.items[self.history[-1]].state == "skip":
                 item = self.items[self.history.pop()]
                 item.state = "pending"
+                self.skips = max(0, self.skips - 1)
                 self._to_front(item)
                 return t("page.server.back_to", name=item.path.name)
             ws = self.ws

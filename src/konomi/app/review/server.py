@@ -32,6 +32,7 @@ from konomi import i18n
 from konomi.app.context import Context
 from konomi.app.review.guard import ASGIApp, Guard, Receive, Scope, Send, new_token
 from konomi.app.review.queue import ReviewQueue
+from konomi.app.suggestion import remembered
 from konomi.encode import previews
 from konomi.errors import KonomiError, UnreadableImage, WorkspaceBusy
 
@@ -51,8 +52,16 @@ def _load_assets() -> dict[str, tuple[bytes, str]]:
     return {url: ((folder / name).read_bytes(), media) for url, (name, media) in ASSETS.items()}
 
 
+def _view(queue: ReviewQueue) -> dict[str, Any]:
+    """The queue's state for the page, with the number `konomi round` suggested for its head."""
+    snap = queue.snapshot()
+    found = remembered(queue.ws, snap["head"])
+    snap["suggested"] = found.n if found else None
+    return snap
+
+
 def _error(exc: KonomiError, status: int, queue: ReviewQueue) -> JSONResponse:
-    body = {"ok": False, "error": exc.message, "hint": exc.hint or "", "state": queue.snapshot()}
+    body = {"ok": False, "error": exc.message, "hint": exc.hint or "", "state": _view(queue)}
     return JSONResponse(body, status_code=status)
 
 
@@ -89,7 +98,7 @@ def build_app(
 
     def state(request: Request) -> JSONResponse:
         queue.catch_up()  # a terminal command may have moved files since the last look
-        return JSONResponse(queue.snapshot())
+        return JSONResponse(_view(queue))
 
     def preview(request: Request) -> Response:
         item = queue.get(request.path_params["item_id"])
@@ -125,7 +134,7 @@ def build_app(
             return _error(exc, 423, queue)
         except KonomiError as exc:
             return _error(exc, 409, queue)
-        return JSONResponse({"ok": True, "message": message, "state": queue.snapshot()})
+        return JSONResponse({"ok": True, "message": message, "state": _view(queue)})
 
     async def decide(request: Request) -> JSONResponse:
         try:
@@ -152,7 +161,7 @@ def build_app(
         message = i18n.t(
             "page.server.retraining" if started else "page.server.already", lang_of(request)
         )
-        return JSONResponse({"ok": True, "message": message, "state": queue.snapshot()})
+        return JSONResponse({"ok": True, "message": message, "state": _view(queue)})
 
     async def search(request: Request) -> JSONResponse:
         text = request.query_params.get("q", "")
@@ -275,6 +284,11 @@ class ReviewServer:
         finally:
             with contextlib.suppress(OSError):
                 self.sock.close()
+
+    def suggested(self) -> int | None:
+        """How many images `konomi round` suggested for the current head (None: no round)."""
+        found = remembered(self.queue.ws, self.queue.head_id)
+        return found.n if found else None
 
     def stop(self) -> None:
         """Ask a server running in another thread to finish (as Ctrl-C does)."""

@@ -1,0 +1,52 @@
+"""The number of images `konomi round` suggests reviewing, remembered for the review page.
+
+`round` ends with "look at 100 of 315"; `konomi review`, started next (often in another terminal),
+shows the same number ("100 suggested this round") so both speak of one round. The suggestion is
+kept in `.konomi/round.json` with the head it was made for: a newer head makes it stale.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+
+from konomi.errors import KonomiError
+from konomi.learn.active import suggested_reviews
+from konomi.workspace import Workspace
+
+FILE = "round.json"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """`n` of the `waiting` images to look at, most informative first, for head `head_id`."""
+
+    head_id: str
+    n: int
+    waiting: int
+
+
+def suggest(ws: Workspace, head_id: str, waiting: int, labelled: int) -> Suggestion:
+    """Work out this round's suggestion and remember it for the review page."""
+    found = Suggestion(head_id, suggested_reviews(waiting, labelled), waiting)
+    try:
+        ws.ensure_state()
+        tmp = ws.state / f".{FILE}.tmp-{os.getpid()}"
+        tmp.write_text(json.dumps(asdict(found)), encoding="utf-8")
+        os.replace(tmp, ws.state / FILE)
+    except (OSError, KonomiError):  # only a note for the page: it never stops the round
+        pass
+    return found
+
+
+def remembered(ws: Workspace, head_id: str | None) -> Suggestion | None:
+    """The suggestion `round` made for `head_id`, if that is the last one it made."""
+    if head_id is None:
+        return None
+    try:
+        data = json.loads((ws.state / FILE).read_text(encoding="utf-8"))
+        found = Suggestion(str(data["head_id"]), int(data["n"]), int(data["waiting"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return found if found.head_id == head_id else None
