@@ -14,6 +14,7 @@ from rich.table import Table
 from konomi.cli.app import app, err, out
 from konomi.cli.options import DebugOpt, ModelOpt, RootOpt
 from konomi.cli.render import RichProgress, context, errors, print_skipped, run
+from konomi.i18n import t
 
 
 @app.command()
@@ -35,9 +36,36 @@ def simulate(
     ] = False,
     strategies: Annotated[
         str,
-        typer.Option(help="Comma-separated: seed, confirm, random, uncertainty, diverse."),
-    ] = "seed,confirm,random,uncertainty,diverse",
-    rounds: Annotated[int, typer.Option(help="Rounds (batches of new images) per run.")] = 12,
+        typer.Option(
+            help="Comma-separated. Session protocol: cold, diverse, uncertainty, random "
+            "(default: all four). Arrivals protocol: seed, confirm, random, uncertainty, "
+            "diverse (default: all five)."
+        ),
+    ] = "",
+    protocol: Annotated[
+        str,
+        typer.Option(
+            help="session: the whole pool at once, the head retrained every few judgements (a "
+            "first session); arrivals: new images in batches, one round each; auto: session "
+            "when --start is under 100."
+        ),
+    ] = "auto",
+    retrain_every: Annotated[
+        int, typer.Option(help="Session: judgements between two trainings of the head.")
+    ] = 10,
+    judgements: Annotated[
+        int, typer.Option(help="Session: judgements in all, first picks and start included.")
+    ] = 1000,
+    prompt_cosine: Annotated[
+        float,
+        typer.Option(
+            help="Session: give the person a synthetic like and dislike prompt whose cosine to "
+            "a liked / disliked theme's centre is this (0.3 vague … 0.7 telling; 0: none)."
+        ),
+    ] = 0.0,
+    rounds: Annotated[
+        int, typer.Option(help="Arrivals: rounds (batches of new images) per run.")
+    ] = 12,
     batch: Annotated[
         int, typer.Option(help="New images per round (0: the pool split evenly over the rounds).")
     ] = 0,
@@ -54,7 +82,11 @@ def simulate(
         str, typer.Option(help="Head to train each round: auto, kernel, logreg, svm, mlp, knn.")
     ] = "auto",
     start: Annotated[
-        int, typer.Option(help="Starting labelled images, half like and half dislike.")
+        int,
+        typer.Option(
+            help="Starting labelled images, half like and half dislike, picked at random (0: "
+            "nobody has labelled anything; each strategy makes its own first picks)."
+        ),
     ] = 400,
     test_fraction: Annotated[
         float, typer.Option(help="Share of the pool held out for measuring, never trained on.")
@@ -69,12 +101,16 @@ def simulate(
 ) -> None:
     """Replay the active-learning loop on labelled embeddings and compare review strategies.
 
-    Holds out part of the pool, starts from a small balanced labelled set, lets new images
-    arrive in batches, and retrains the head each round with the code [cyan]konomi train[/]
-    uses. Writes OUT/rounds.csv (one row per strategy, seed and round), OUT/summary.csv and
+    Holds out part of the pool and starts from a balanced labelled set (or from nothing, with
+    --start 0). With small starts (the session protocol) the whole pool is there at once and
+    the head is retrained every --retrain-every judgements; with bigger ones (arrivals) new
+    images arrive in batches and the head is retrained each round — always with the code
+    [cyan]konomi train[/] uses. Writes OUT/rounds.csv (one row per strategy, seed and round), OUT/summary.csv and
     OUT/curves.png. It reads either an embeddings file (--embeddings) or, with
     --from-workspace, the labelled images of your own workspace (--root, --model): then the
     numbers are about your taste, not a synthetic one.
+
+    Example: [cyan]uv run konomi simulate --embeddings pool.npz --out sim/ --start 0[/]
 
     Example: [cyan]uv run konomi simulate --embeddings pool.npz --out sim/ --seeds 3[/]
 
@@ -83,7 +119,9 @@ def simulate(
     from konomi.learn.head import MODEL_KINDS, resolve_kind
     from konomi.learn.simulate.replay import (
         Plan,
+        check_plan,
         load_pool,
+        load_themes,
         plot_curves,
         simulate,
         summarise,
@@ -110,6 +148,10 @@ def simulate(
         X, y = load_pool(embeddings)
         plan = Plan(
             strategies=tuple(s.strip() for s in strategies.split(",") if s.strip()),
+            protocol=protocol,
+            retrain_every=retrain_every,
+            judgements=judgements,
+            prompt_cosine=prompt_cosine,
             rounds=rounds,
             batch=batch,
             budget=budget,
@@ -120,14 +162,33 @@ def simulate(
             test_fraction=test_fraction,
             workers=workers,
         )
+        plan = check_plan(plan)
+        if plan.session:
+            shape = t(
+                "simulate.session",
+                judgements=plan.judgements,
+                every=plan.retrain_every,
+                start=plan.start,
+            )
+        else:
+            shape = t("simulate.arrivals", rounds=rounds, start=plan.start)
         err.print(
-            f"Pool {embeddings.name}: {len(y)} × {X.shape[1]}, {int(y.sum())} like / "
-            f"{int(len(y) - y.sum())} dislike; head {resolve_kind(head)}; "
-            f"{len(plan.strategies)} strategies × {seeds} seed(s) × {rounds} rounds."
+            t(
+                "simulate.pool",
+                name=embeddings.name,
+                n=len(y),
+                d=X.shape[1],
+                like=int(y.sum()),
+                dislike=int(len(y) - y.sum()),
+                head=resolve_kind(head),
+                strategies=len(plan.strategies),
+                seeds=seeds,
+                shape=shape,
+            )
         )
         started = time.perf_counter()
         with RichProgress(err) as progress:
-            rows = simulate(X, y, plan, progress)
+            rows = simulate(X, y, plan, progress, theme=load_themes(embeddings))
         rounds_csv = write_rounds(rows, out_dir / "rounds.csv")
         summary = summarise(rows, target)
         png = plot_curves(rows, out_dir / "curves.png", target=target, title=title)

@@ -1,0 +1,130 @@
+"""What to show first when nobody has labelled anything, and then while the head is young.
+
+Low-budget active learning says: with few labels, pick *typical* images that *cover* the pool
+(TypiClust, Hacohen et al. 2022; ProbCover, Yehuda et al. 2022) — an uncertain image means
+nothing while the model knows nothing, and an outlier teaches nothing about its neighbours.
+Once a head exists, uncertainty pays, spread over the embedding space so that one region cannot
+take every look. `cold_picks` does both: typical images of the largest clusters that hold no
+label yet, then the most uncertain image of each group of look-alikes among the uncertain ones,
+with a share of each step still spent on uncovered clusters so a theme nobody looked at is found.
+
+Arrays in, arrays out: the review page and the simulator call the same functions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from konomi.learn.active import diverse_picks, kmeans_groups, uncertainty
+from konomi.learn.kinds import squared_distances
+
+NEIGHBOURS = 20  # TypiClust's k for typicality
+MIN_CLUSTER = 5  # clusters smaller than this are outliers' corners, not themes
+MAX_CLUSTERS = 300  # k-means cost grows with k; past this many labels coverage is done
+TYPICAL_UNTIL = 40  # labels before uncertainty takes over (a head needs a few of each class)
+EXPLORE = 0.2  # after that, the share of each step still spent on uncovered clusters
+POOL_FACTOR = 3  # uncertain picks come from the POOL_FACTOR × n most uncertain images
+EXPLORE_MODE = "typical"
+DENSITY = 0.0
+
+
+def typicality(rows: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
+    """1 / mean distance to the k nearest other rows: high in the dense middle of a cluster."""
+    n = len(rows)
+    if n <= 1:
+        return np.ones(n)
+    k = min(k, n - 1)
+    D = np.sqrt(squared_distances(rows, rows))
+    np.fill_diagonal(D, np.inf)
+    near = np.partition(D, k - 1, axis=1)[:, :k]
+    return 1.0 / (near.mean(axis=1) + 1e-9)
+
+
+def typical_picks(
+    X: np.ndarray, candidates: np.ndarray, labelled: np.ndarray, n: int, *, seed: int = 0
+) -> np.ndarray:
+    """TypiClust: `n` candidates, the most typical image of each of the `n` largest clusters
+    that hold no labelled image, clusters made by k-means with k = labels + n.
+
+    `X` holds every embedding; `candidates` and `labelled` are rows of it. Returns rows of X,
+    largest cluster first. When fewer than `n` clusters are uncovered, the rest come from the
+    covered clusters, largest first (their most typical image not yet picked)."""
+    candidates = np.asarray(candidates, np.int64)
+    labelled = np.asarray(labelled, np.int64)
+    n = max(0, min(n, len(candidates)))
+    if n == 0:
+        return np.zeros(0, np.int64)
+    rows = np.concatenate([candidates, labelled])
+    k = max(1, min(len(labelled) + n, MAX_CLUSTERS, len(rows)))
+    groups = kmeans_groups(X[rows], k, seed=seed)
+    sizes = np.bincount(groups, minlength=k)
+    covered = np.zeros(k, bool)
+    covered[groups[len(candidates) :]] = True
+    cand_groups = groups[: len(candidates)]
+    has_candidate = np.bincount(cand_groups, minlength=k) > 0
+    big_enough = sizes >= min(MIN_CLUSTER, int(sizes.max()))
+    by_size = np.argsort(-sizes, kind="stable")
+    first = [g for g in by_size if has_candidate[g] and not covered[g] and big_enough[g]]
+    second = [g for g in by_size if has_candidate[g] and (covered[g] or not big_enough[g])]
+    picks: list[int] = []
+    for g in first + second:
+        if len(picks) >= n:
+            break
+        members = np.flatnonzero(groups == g)
+        typ = typicality(X[rows[members]])
+        mine = members < len(candidates)
+        best = members[mine][np.argmax(typ[mine])]
+        picks.append(int(rows[best]))
+    if len(picks) < n:  # every cluster gave one: top up with the most typical left overall
+        left = np.setdiff1d(candidates, picks)
+        picks += [int(i) for i in left[: n - len(picks)]]
+    return np.asarray(picks, np.int64)
+
+
+def uncertain_picks(
+    X: np.ndarray, p: np.ndarray, candidates: np.ndarray, n: int, *, seed: int = 0
+) -> np.ndarray:
+    """The most uncertain image of each of `n` groups of look-alikes among the POOL_FACTOR × n
+    candidates the head is least sure about. Rows of X, most uncertain first."""
+    candidates = np.asarray(candidates, np.int64)
+    u = uncertainty(p[candidates])
+    by_u = np.argsort(-u, kind="stable")[: POOL_FACTOR * n]
+    picked = diverse_picks(u[by_u], X[candidates[by_u]], n, seed=seed)
+    return candidates[by_u[picked]]
+
+
+def cold_picks(
+    X: np.ndarray,
+    p: np.ndarray | None,
+    candidates: np.ndarray,
+    labelled: np.ndarray,
+    n: int,
+    *,
+    seed: int = 0,
+    typical_until: int | None = None,
+    explore: float | None = None,
+) -> np.ndarray:
+    """The next `n` images to show, from zero labels on.
+
+    Without a head (`p` None), or with fewer than `typical_until` labels: typical images of
+    uncovered clusters. After that: uncertain images spread over the pool, with `explore` of
+    the step still spent on typical images of uncovered clusters."""
+    candidates = np.asarray(candidates, np.int64)
+    n = max(0, min(n, len(candidates)))
+    typical_until = TYPICAL_UNTIL if typical_until is None else typical_until
+    explore = EXPLORE if explore is None else explore
+    if p is None or len(labelled) < typical_until:
+        return typical_picks(X, candidates, labelled, n, seed=seed)
+    n_typical = int(round(explore * n))
+    q = p
+    if DENSITY:
+        q = 0.5 + (p - 0.5) * 1.0
+    first = uncertain_picks(X, p, candidates, n - n_typical, seed=seed)
+    if n_typical == 0:
+        return first
+    rest = np.setdiff1d(candidates, first)
+    if EXPLORE_MODE == "random" or len(labelled) >= MAX_CLUSTERS:
+        rng = np.random.default_rng([seed, len(labelled)])
+        return np.concatenate([first, rng.choice(rest, n_typical, replace=False)])
+    more = typical_picks(X, rest, np.concatenate([labelled, first]), n_typical, seed=seed)
+    return np.concatenate([first, more])
