@@ -332,10 +332,9 @@ def test_session_retrains_every_k_and_counts_every_judgement(
 ) -> None:
     X, y = pool
     for strategy in ("cold", "diverse", "uncertainty", "random"):
-        trained: list[int] = []
-        rows = run_first_session(
-            X, y, SESSION, strategy, 0, on_train=lambda idx: trained.append(len(idx))
-        )
+        seen: list[np.ndarray] = []
+        rows = run_first_session(X, y, SESSION, strategy, 0, on_train=seen.append)
+        trained = [len(idx) for idx in seen]
         assert [r.n_reviewed for r in rows] == list(range(0, 121, 20))
         for r in rows:  # every judgement is a label, from the first pick on
             assert r.n_labeled == r.n_reviewed == r.n_corrections

@@ -52,7 +52,7 @@ def simulate(
     ] = "auto",
     retrain_every: Annotated[
         int, typer.Option(help="Session: judgements between two trainings of the head.")
-    ] = 10,
+    ] = 20,
     judgements: Annotated[
         int, typer.Option(help="Session: judgements in all, first picks and start included.")
     ] = 1000,
@@ -105,8 +105,8 @@ def simulate(
     --start 0). With small starts (the session protocol) the whole pool is there at once and
     the head is retrained every --retrain-every judgements; with bigger ones (arrivals) new
     images arrive in batches and the head is retrained each round — always with the code
-    [cyan]konomi train[/] uses. Writes OUT/rounds.csv (one row per strategy, seed and round), OUT/summary.csv and
-    OUT/curves.png. It reads either an embeddings file (--embeddings) or, with
+    [cyan]konomi train[/] uses. Writes OUT/rounds.csv (one row per strategy, seed and round),
+    OUT/summary.csv and OUT/curves.png. It reads either an embeddings file (--embeddings) or, with
     --from-workspace, the labelled images of your own workspace (--root, --model): then the
     numbers are about your taste, not a synthetic one.
 

@@ -24,8 +24,6 @@ MAX_CLUSTERS = 300  # k-means cost grows with k; past this many labels coverage 
 TYPICAL_UNTIL = 40  # labels before uncertainty takes over (a head needs a few of each class)
 EXPLORE = 0.2  # after that, the share of each step still spent on uncovered clusters
 POOL_FACTOR = 3  # uncertain picks come from the POOL_FACTOR × n most uncertain images
-EXPLORE_MODE = "typical"
-DENSITY = 0.0
 
 
 def typicality(rows: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
@@ -82,7 +80,12 @@ def typical_picks(
 
 
 def uncertain_picks(
-    X: np.ndarray, p: np.ndarray, candidates: np.ndarray, n: int, *, seed: int = 0
+    X: np.ndarray,
+    p: np.ndarray,
+    candidates: np.ndarray,
+    n: int,
+    *,
+    seed: int = 0,
 ) -> np.ndarray:
     """The most uncertain image of each of `n` groups of look-alikes among the POOL_FACTOR × n
     candidates the head is least sure about. Rows of X, most uncertain first."""
@@ -108,7 +111,9 @@ def cold_picks(
 
     Without a head (`p` None), or with fewer than `typical_until` labels: typical images of
     uncovered clusters. After that: uncertain images spread over the pool, with `explore` of
-    the step still spent on typical images of uncovered clusters."""
+    the step still spent on typical images of uncovered clusters (past MAX_CLUSTERS labels, on
+    random images: a fair sample keeps the head's out-of-sample tuning honest and finds the
+    exceptions no uncertainty points to)."""
     candidates = np.asarray(candidates, np.int64)
     n = max(0, min(n, len(candidates)))
     typical_until = TYPICAL_UNTIL if typical_until is None else typical_until
@@ -116,14 +121,11 @@ def cold_picks(
     if p is None or len(labelled) < typical_until:
         return typical_picks(X, candidates, labelled, n, seed=seed)
     n_typical = int(round(explore * n))
-    q = p
-    if DENSITY:
-        q = 0.5 + (p - 0.5) * 1.0
     first = uncertain_picks(X, p, candidates, n - n_typical, seed=seed)
     if n_typical == 0:
         return first
     rest = np.setdiff1d(candidates, first)
-    if EXPLORE_MODE == "random" or len(labelled) >= MAX_CLUSTERS:
+    if len(labelled) >= MAX_CLUSTERS:  # clusters are finer than themes by now: plain random
         rng = np.random.default_rng([seed, len(labelled)])
         return np.concatenate([first, rng.choice(rest, n_typical, replace=False)])
     more = typical_picks(X, rest, np.concatenate([labelled, first]), n_typical, seed=seed)

@@ -49,7 +49,7 @@ class Plan:
 
     strategies: tuple[str, ...] = ()  # empty: the protocol's own list
     protocol: str = "auto"  # session (the whole pool at once) | arrivals (batches) | auto
-    retrain_every: int = 10  # session: judgements between two trainings of the head
+    retrain_every: int = 20  # session: judgements between two trainings of the head
     judgements: int = 1000  # session: judgements in all, the start's included
     prompt_cosine: float = 0.0  # session: > 0 gives a synthetic like/dislike prompt this near
     prior_strength: float = 20.0  # the prompt prior counts as this many labels
