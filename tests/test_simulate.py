@@ -405,6 +405,10 @@ def test_text_prior_ranks_the_liked_theme_first_and_fades() -> None:
     only_like = text_prior(X, centres[2:3], np.zeros((0, X.shape[1])))
     assert np.all(truth[np.argsort(-only_like)[:20]] == 2)
 
+    first = typical_picks(X, np.arange(len(X)), np.zeros(0, np.int64), 8, seed=1, prior=prior)
+    assert set(truth[first[:2]]) == {2, 5}  # what the words call liked and disliked, first
+    assert sorted(truth[first]) == list(range(8))  # and still one pick per cluster
+
     weights = [prior_weight(n) for n in (0, 10, 20, 100, 1000)]
     assert weights[0] == 1.0 and weights[2] == pytest.approx(0.5)
     assert all(a > b for a, b in zip(weights, weights[1:])) and weights[-1] < 0.03

@@ -39,14 +39,24 @@ def typicality(rows: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
 
 
 def typical_picks(
-    X: np.ndarray, candidates: np.ndarray, labelled: np.ndarray, n: int, *, seed: int = 0
+    X: np.ndarray,
+    candidates: np.ndarray,
+    labelled: np.ndarray,
+    n: int,
+    *,
+    seed: int = 0,
+    prior: np.ndarray | None = None,
 ) -> np.ndarray:
     """TypiClust: `n` candidates, the most typical image of each of the `n` largest clusters
     that hold no labelled image, clusters made by k-means with k = labels + n.
 
     `X` holds every embedding; `candidates` and `labelled` are rows of it. Returns rows of X,
     largest cluster first. When fewer than `n` clusters are uncovered, the rest come from the
-    covered clusters, largest first (their most typical image not yet picked)."""
+    covered clusters, largest first (their most typical image not yet picked).
+
+    With a `prior` (a 0–1 score per row of X, e.g. `prior.text_prior` of the person's words),
+    the `n` clusters are the ones among the 2 × `n` largest uncovered whose mean prior is
+    farthest from 0.5: the person first sees what their words call liked and disliked."""
     candidates = np.asarray(candidates, np.int64)
     labelled = np.asarray(labelled, np.int64)
     n = max(0, min(n, len(candidates)))
@@ -63,6 +73,10 @@ def typical_picks(
     big_enough = sizes >= min(MIN_CLUSTER, int(sizes.max()))
     by_size = np.argsort(-sizes, kind="stable")
     first = [g for g in by_size if has_candidate[g] and not covered[g] and big_enough[g]]
+    if prior is not None and len(first) > 1:
+        first = first[: 2 * n]
+        telling = [abs(float(prior[rows[groups == g]].mean()) - 0.5) for g in first]
+        first = [first[i] for i in np.argsort(telling, kind="stable")[::-1]]
     second = [g for g in by_size if has_candidate[g] and (covered[g] or not big_enough[g])]
     picks: list[int] = []
     for g in first + second:
@@ -104,14 +118,16 @@ def cold_picks(
     n: int,
     *,
     seed: int = 0,
+    prior: np.ndarray | None = None,
     typical_until: int | None = None,
     explore: float | None = None,
 ) -> np.ndarray:
     """The next `n` images to show, from zero labels on.
 
     Without a head (`p` None), or with fewer than `typical_until` labels: typical images of
-    uncovered clusters. After that: uncertain images spread over the pool, with `explore` of
-    the step still spent on typical images of uncovered clusters (past MAX_CLUSTERS labels, on
+    uncovered clusters (those a `prior` is surest about first). After that: uncertain images
+    spread over the pool, with `explore` of the step still spent on typical images of
+    uncovered clusters (past MAX_CLUSTERS labels, on
     random images: a fair sample keeps the head's out-of-sample tuning honest and finds the
     exceptions no uncertainty points to)."""
     candidates = np.asarray(candidates, np.int64)
@@ -119,7 +135,7 @@ def cold_picks(
     typical_until = TYPICAL_UNTIL if typical_until is None else typical_until
     explore = EXPLORE if explore is None else explore
     if p is None or len(labelled) < typical_until:
-        return typical_picks(X, candidates, labelled, n, seed=seed)
+        return typical_picks(X, candidates, labelled, n, seed=seed, prior=prior)
     n_typical = int(round(explore * n))
     first = uncertain_picks(X, p, candidates, n - n_typical, seed=seed)
     if n_typical == 0:

@@ -34,6 +34,7 @@ class Step:
     n: int  # how many to pick
     rng: np.random.Generator
     seed: int
+    prior: np.ndarray | None = None  # the person's words as a 0–1 score per row, if any
 
 
 def _random(s: Step) -> np.ndarray:
@@ -42,19 +43,19 @@ def _random(s: Step) -> np.ndarray:
 
 def _uncertainty(s: Step) -> np.ndarray:
     if s.p is None:
-        return typical_picks(s.X, s.candidates, s.labelled, s.n, seed=s.seed)
+        return typical_picks(s.X, s.candidates, s.labelled, s.n, seed=s.seed, prior=s.prior)
     u = 1.0 - np.abs(2.0 * s.p[s.candidates] - 1.0)
     return s.candidates[np.argsort(-u, kind="stable")[: s.n]]
 
 
 def _diverse(s: Step) -> np.ndarray:
     if s.p is None:
-        return typical_picks(s.X, s.candidates, s.labelled, s.n, seed=s.seed)
+        return typical_picks(s.X, s.candidates, s.labelled, s.n, seed=s.seed, prior=s.prior)
     return uncertain_picks(s.X, s.p, s.candidates, s.n, seed=s.seed)
 
 
 def _cold(s: Step) -> np.ndarray:
-    return cold_picks(s.X, s.p, s.candidates, s.labelled, s.n, seed=s.seed)
+    return cold_picks(s.X, s.p, s.candidates, s.labelled, s.n, seed=s.seed, prior=s.prior)
 
 
 SESSION_STRATEGIES: dict[str, Callable[[Step], np.ndarray]] = {
@@ -141,7 +142,7 @@ def run_session(
         n = min(retrain_every, judgements - len(idx), len(left))
         if n <= 0:
             return rows
-        picks = np.asarray(choose(Step(X, p, left, idx, n, rng, seed)), np.int64)
+        picks = np.asarray(choose(Step(X, p, left, idx, n, rng, seed, prior)), np.int64)
         assert free[picks].all() and len(np.unique(picks)) == len(picks), "bad picks"
         free[picks] = False
         labelled += [int(i) for i in picks]
