@@ -14,7 +14,7 @@ from konomi.app.loop import Context
 from konomi.errors import KonomiError
 from konomi.learn.active import informativeness, kmeans_groups, suggested_reviews, uncertainty
 from konomi.learn.coldstart import cold_picks, typical_picks, typicality
-from konomi.learn.prior import blend, prior_weight, text_prior
+from konomi.learn.prior import agreement, blend, prior_weight, text_prior
 from konomi.learn.simulate.replay import (
     DEFAULT_STRATEGIES,
     Plan,
@@ -409,6 +409,8 @@ def test_text_prior_ranks_the_liked_theme_first_and_fades() -> None:
     assert set(truth[first[:2]]) == {2, 5}  # what the words call liked and disliked, first
     assert sorted(truth[first]) == list(range(8))  # and still one pick per cluster
 
+    assert prior_weight(20, agreement=0.0) == 0.0 and agreement(prior, truth == 2) > 0.9
+    assert agreement(prior, truth == 5) == 0.0  # words the judgements contradict lose their say
     weights = [prior_weight(n) for n in (0, 10, 20, 100, 1000)]
     assert weights[0] == 1.0 and weights[2] == pytest.approx(0.5)
     assert all(a > b for a, b in zip(weights, weights[1:])) and weights[-1] < 0.03

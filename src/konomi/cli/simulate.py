@@ -63,6 +63,13 @@ def simulate(
             "a liked / disliked theme's centre is this (0.3 vague … 0.7 telling; 0: none)."
         ),
     ] = 0.0,
+    prompts: Annotated[
+        int,
+        typer.Option(
+            help="Session, with --prompt-cosine: like prompts (and dislike prompts), "
+            "one theme each."
+        ),
+    ] = 1,
     rounds: Annotated[
         int, typer.Option(help="Arrivals: rounds (batches of new images) per run.")
     ] = 12,
@@ -152,6 +159,7 @@ def simulate(
             retrain_every=retrain_every,
             judgements=judgements,
             prompt_cosine=prompt_cosine,
+            prompts=prompts,
             rounds=rounds,
             batch=batch,
             budget=budget,

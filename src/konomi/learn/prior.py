@@ -46,21 +46,43 @@ def text_prior(
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def prior_weight(n_labels: int, strength: float = STRENGTH) -> float:
+def prior_weight(n_labels: int, strength: float = STRENGTH, agreement: float = 1.0) -> float:
     """The prior's share of the say with `n_labels` labels: 1 with none, 1/2 at `strength`,
-    falling as strength / (strength + n) — the prior is worth `strength` labels."""
+    falling as strength / (strength + n) — the prior is worth `strength` labels — and scaled
+    by `agreement` (0–1: how well the prior has ranked the labels so far, see `agreement`)."""
     if strength <= 0:
         return 0.0
-    return float(strength / (strength + max(0, n_labels)))
+    return float(strength / (strength + max(0, n_labels))) * float(np.clip(agreement, 0.0, 1.0))
+
+
+def agreement(prior: np.ndarray, labels: np.ndarray) -> float:
+    """How far the prior agrees with the person's judgements so far: 2 · AUC − 1 of the prior
+    on the labelled images, 0 when it ranks them no better than a coin (or worse), 1 when it
+    ranks every like above every dislike; 1 while there is not one of each to judge by."""
+    labels = np.asarray(labels).astype(int)
+    prior = np.asarray(prior, np.float64)
+    n_pos = int(labels.sum())
+    n_neg = len(labels) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return 1.0
+    _, where, counts = np.unique(prior, return_inverse=True, return_counts=True)
+    ranks = (np.cumsum(counts) - (counts - 1) / 2.0)[where]
+    auc = (ranks[labels == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    return float(max(0.0, 2.0 * auc - 1.0))
 
 
 def blend(
-    prior: np.ndarray, head_scores: np.ndarray | None, n_labels: int, strength: float = STRENGTH
+    prior: np.ndarray,
+    head_scores: np.ndarray | None,
+    n_labels: int,
+    strength: float = STRENGTH,
+    agreement: float = 1.0,
 ) -> np.ndarray:
     """The scores to rank by: the prior alone before a head exists (`head_scores` None), then
-    w · prior + (1 − w) · head with w = `prior_weight(n_labels, strength)`."""
+    w · prior + (1 − w) · head with w = `prior_weight(n_labels, strength, agreement)`: words
+    the judgements keep confirming keep some say a while; words they contradict lose it."""
     prior = np.asarray(prior, np.float64)
     if head_scores is None:
         return prior.copy()
-    w = prior_weight(n_labels, strength)
+    w = prior_weight(n_labels, strength, agreement)
     return w * prior + (1.0 - w) * np.asarray(head_scores, np.float64)

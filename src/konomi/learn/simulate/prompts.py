@@ -1,9 +1,10 @@
 """Synthetic prompts: what a person's words would be in the embedding space, at a known quality.
 
-A real prompt ("quiet streets at dusk") lands near the images of one liked theme, never exactly
-on them. The simulator stands in for it with the centre of one liked theme, turned away from it
-until its cosine to that centre is `cosine` (0.3: a vague prompt, 0.7: a telling one), and the
-same for one disliked theme. The prior they give (`prior.text_prior`) then orders the first
+A real prompt ("quiet streets at dusk") points towards the images of one liked theme, never
+exactly at them. The simulator stands in for it with the direction of one liked theme (its
+centre seen from the middle of the pool), turned away from it until its cosine to that
+direction is `cosine` (0.3: a vague prompt, 0.7: a telling one), and the same for one disliked
+theme. The prior they give (`prior.text_prior`) then orders the first
 picks and is blended into the scores while labels are few, exactly as the app does with text
 embeddings.
 """
@@ -29,10 +30,18 @@ def _toward(truth: np.ndarray, cosine: float, rng: np.random.Generator) -> np.nd
 
 
 def theme_centres(
-    X: np.ndarray, y: np.ndarray, rows: np.ndarray, theme: np.ndarray | None, seed: int = 0
+    X: np.ndarray,
+    y: np.ndarray,
+    rows: np.ndarray,
+    theme: np.ndarray | None,
+    seed: int = 0,
+    count: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The centre of the most liked theme and of the most disliked one (largest on ties),
-    judged on `rows` only (the person's side of the pool, never the held-out rows)."""
+    """Where the `count` most liked themes and the `count` most disliked ones (largest on
+    ties) lie (count × d each), seen from
+    the middle of the pool: each theme's mean minus the pool's mean (CLIP-like embeddings share
+    a strong common direction that tells no theme apart). Judged on `rows` only (the person's
+    side of the pool, never the held-out rows)."""
     groups = theme[rows] if theme is not None else kmeans_groups(X[rows], GROUPS, seed=seed)
     ids, sizes = np.unique(groups, return_counts=True)
     big = ids[sizes >= max(2, MIN_SHARE * len(rows))]
@@ -40,11 +49,12 @@ def theme_centres(
         big = ids
     share = np.array([y[rows][groups == g].mean() for g in big])
     size = np.array([np.sum(groups == g) for g in big])
-    liked = big[np.lexsort((-size, -share))[0]]
-    disliked = big[np.lexsort((-size, share))[0]]
+    liked = big[np.lexsort((-size, -share))[:count]]
+    disliked = big[np.lexsort((-size, share))[:count]]
+    middle = X[rows].mean(axis=0)  # what every image shares says nothing about a theme
     return (
-        X[rows][groups == liked].mean(axis=0),
-        X[rows][groups == disliked].mean(axis=0),
+        np.stack([X[rows][groups == g].mean(axis=0) - middle for g in liked]),
+        np.stack([X[rows][groups == g].mean(axis=0) - middle for g in disliked]),
     )
 
 
@@ -56,8 +66,14 @@ def prompt_prior(
     rng: np.random.Generator,
     *,
     theme: np.ndarray | None = None,
+    count: int = 1,
 ) -> np.ndarray:
-    """The prior of one like prompt and one dislike prompt at `cosine` to their theme centres."""
+    """The prior of `count` like prompts and `count` dislike prompts, each at `cosine` to the
+    direction of one theme."""
     rows = np.setdiff1d(np.arange(len(y)), test)
-    like, dislike = theme_centres(X, y, rows, theme)
-    return text_prior(X, _toward(like, cosine, rng)[None], _toward(dislike, cosine, rng)[None])
+    like, dislike = theme_centres(X, y, rows, theme, count=count)
+    return text_prior(
+        X,
+        np.stack([_toward(v, cosine, rng) for v in like]),
+        np.stack([_toward(v, cosine, rng) for v in dislike]),
+    )

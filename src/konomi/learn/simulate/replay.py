@@ -52,6 +52,7 @@ class Plan:
     retrain_every: int = 20  # session: judgements between two trainings of the head
     judgements: int = 1000  # session: judgements in all, the start's included
     prompt_cosine: float = 0.0  # session: > 0 gives a synthetic like/dislike prompt this near
+    prompts: int = 1  # session: like prompts (and dislike prompts), one theme each
     prior_strength: float = 20.0  # the prompt prior counts as this many labels
     rounds: int = 12
     batch: int = 0  # new images per round; 0: the stream split evenly over the rounds
@@ -278,7 +279,9 @@ def run_first_session(
     prior = None
     if plan.prompt_cosine > 0:
         rng = np.random.default_rng([plan.seed, seed, 1])
-        prior = prompt_prior(X, y, split.test, plan.prompt_cosine, rng, theme=theme)
+        prior = prompt_prior(
+            X, y, split.test, plan.prompt_cosine, rng, theme=theme, count=plan.prompts
+        )
     rows = run_session(
         X,
         y,
@@ -365,8 +368,10 @@ def check_plan(plan: Plan) -> Plan:
         raise KonomiError(
             "The session needs --retrain-every 1 or more and more judgements than the start."
         )
-    if not 0.0 <= plan.prompt_cosine <= 1.0:
-        raise KonomiError("The prompt's cosine to the truth must be between 0 and 1.")
+    if not 0.0 <= plan.prompt_cosine <= 1.0 or plan.prompts < 1:
+        raise KonomiError(
+            "The prompts' cosine to the truth must be between 0 and 1, and --prompts 1 or more."
+        )
     if not 0.05 <= plan.test_fraction <= 0.9:
         raise KonomiError("The held-out fraction must be between 0.05 and 0.9.")
     return plan

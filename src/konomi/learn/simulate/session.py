@@ -20,7 +20,7 @@ import numpy as np
 
 from konomi.learn.coldstart import cold_picks, typical_picks, uncertain_picks
 from konomi.learn.head import evaluate, resolve_kind, train_head
-from konomi.learn.prior import blend
+from konomi.learn.prior import agreement, blend
 
 
 @dataclass
@@ -116,7 +116,8 @@ def run_session(
             head_p = trained.head.predict(X)
             oof_auc = trained.metrics.auc
         if prior is not None and prior_strength > 0:
-            p = blend(prior, head_p, len(idx), strength=prior_strength)
+            agreed = agreement(prior[idx], labels)
+            p = blend(prior, head_p, len(idx), strength=prior_strength, agreement=agreed)
         else:
             p = head_p
         scored = np.full(len(y), 0.5) if p is None else p
