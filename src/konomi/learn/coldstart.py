@@ -3,10 +3,12 @@
 Low-budget active learning says: with few labels, pick *typical* images that *cover* the pool
 (TypiClust, Hacohen et al. 2022; ProbCover, Yehuda et al. 2022) — an uncertain image means
 nothing while the model knows nothing, and an outlier teaches nothing about its neighbours.
-Once a head exists, uncertainty pays, spread over the embedding space so that one region cannot
-take every look. `cold_picks` does both: typical images of the largest clusters that hold no
-label yet, then the most uncertain image of each group of look-alikes among the uncertain ones,
-with a share of each step still spent on uncovered clusters so a theme nobody looked at is found.
+Once a head exists, uncertainty helps, spread over the embedding space so that one region cannot
+take every look — but only as a minority of the looks: with a few hundred labels the head needs a
+fair sample more than it needs its boundary refined, and label noise drags pure uncertainty
+sampling into its own mistakes (docs/simulation.md). `cold_picks` does that: typical images of
+the largest clusters that hold no label yet, then each step 30 % uncertain images (the most
+uncertain of each group of look-alikes) and 70 % drawn at random.
 
 Arrays in, arrays out: the review page and the simulator call the same functions.
 """
@@ -21,8 +23,8 @@ from konomi.learn.kinds import squared_distances
 NEIGHBOURS = 20  # TypiClust's k for typicality
 MIN_CLUSTER = 5  # clusters smaller than this are outliers' corners, not themes
 MAX_CLUSTERS = 300  # k-means cost grows with k; past this many labels coverage is done
-TYPICAL_UNTIL = 40  # labels before uncertainty takes over (a head needs a few of each class)
-EXPLORE = 0.2  # after that, the share of each step still spent on uncovered clusters
+TYPICAL_UNTIL = 20  # typical picks until this many labels (a head needs a few of each class)
+UNCERTAIN = 0.3  # after that, the share of each step spent on uncertain images; the rest random
 POOL_FACTOR = 3  # uncertain picks come from the POOL_FACTOR × n most uncertain images
 
 
@@ -120,29 +122,25 @@ def cold_picks(
     seed: int = 0,
     prior: np.ndarray | None = None,
     typical_until: int | None = None,
-    explore: float | None = None,
+    uncertain: float | None = None,
 ) -> np.ndarray:
     """The next `n` images to show, from zero labels on.
 
     Without a head (`p` None), or with fewer than `typical_until` labels: typical images of
-    uncovered clusters (those a `prior` is surest about first). After that: uncertain images
-    spread over the pool, with `explore` of the step still spent on typical images of
-    uncovered clusters (past MAX_CLUSTERS labels, on
-    random images: a fair sample keeps the head's out-of-sample tuning honest and finds the
-    exceptions no uncertainty points to)."""
+    uncovered clusters (those a `prior` is surest about first). After that: a share
+    `uncertain` of each step goes to uncertain images spread over the pool, the rest to
+    images drawn at random. The random part is what keeps the labels a fair sample of the
+    folder: the head tunes itself on its labels' out-of-sample error, label noise draws pure
+    uncertainty sampling into its own mistakes, and only a fair sample finds the exceptions no
+    uncertainty points to (docs/simulation.md measured all four)."""
     candidates = np.asarray(candidates, np.int64)
     n = max(0, min(n, len(candidates)))
     typical_until = TYPICAL_UNTIL if typical_until is None else typical_until
-    explore = EXPLORE if explore is None else explore
+    uncertain = UNCERTAIN if uncertain is None else uncertain
     if p is None or len(labelled) < typical_until:
         return typical_picks(X, candidates, labelled, n, seed=seed, prior=prior)
-    n_typical = int(round(explore * n))
-    first = uncertain_picks(X, p, candidates, n - n_typical, seed=seed)
-    if n_typical == 0:
-        return first
+    n_uncertain = int(round(uncertain * n))
+    first = uncertain_picks(X, p, candidates, n_uncertain, seed=seed)
     rest = np.setdiff1d(candidates, first)
-    if len(labelled) >= MAX_CLUSTERS:  # clusters are finer than themes by now: plain random
-        rng = np.random.default_rng([seed, len(labelled)])
-        return np.concatenate([first, rng.choice(rest, n_typical, replace=False)])
-    more = typical_picks(X, rest, np.concatenate([labelled, first]), n_typical, seed=seed)
-    return np.concatenate([first, more])
+    rng = np.random.default_rng([seed, len(labelled)])
+    return np.concatenate([first, np.sort(rng.choice(rest, n - len(first), replace=False))])
