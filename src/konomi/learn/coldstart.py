@@ -57,8 +57,10 @@ def typical_picks(
     covered clusters, largest first (their most typical image not yet picked).
 
     With a `prior` (a 0–1 score per row of X, e.g. `prior.text_prior` of the person's words),
-    the `n` clusters are the ones among the 2 × `n` largest uncovered whose mean prior is
-    farthest from 0.5: the person first sees what their words call liked and disliked."""
+    the same clusters come in another order: those whose mean prior is farthest from 0.5
+    first, so the person first sees what their words call liked and disliked. Which clusters
+    are covered does not change: words are too rough a guide to skip a theme for (choosing
+    the clusters by the prior cost 0.1–0.2 AUC after 20 judgements in the simulator)."""
     candidates = np.asarray(candidates, np.int64)
     labelled = np.asarray(labelled, np.int64)
     n = max(0, min(n, len(candidates)))
@@ -76,7 +78,7 @@ def typical_picks(
     by_size = np.argsort(-sizes, kind="stable")
     first = [g for g in by_size if has_candidate[g] and not covered[g] and big_enough[g]]
     if prior is not None and len(first) > 1:
-        first = first[: 2 * n]
+        first = first[:n]
         telling = [abs(float(prior[rows[groups == g]].mean()) - 0.5) for g in first]
         first = [first[i] for i in np.argsort(telling, kind="stable")[::-1]]
     second = [g for g in by_size if has_candidate[g] and (covered[g] or not big_enough[g])]
