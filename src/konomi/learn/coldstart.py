@@ -59,8 +59,7 @@ def typical_picks(
     With a `prior` (a 0–1 score per row of X, e.g. `prior.text_prior` of the person's words),
     the same clusters come in another order: those whose mean prior is farthest from 0.5
     first, so the person first sees what their words call liked and disliked. Which clusters
-    are covered does not change: words are too rough a guide to skip a theme for (choosing
-    the clusters by the prior cost 0.1–0.2 AUC after 20 judgements in the simulator)."""
+    are covered does not change: words are too rough a guide to skip a theme for."""
     candidates = np.asarray(candidates, np.int64)
     labelled = np.asarray(labelled, np.int64)
     n = max(0, min(n, len(candidates)))

@@ -78,11 +78,27 @@ def blend(
     strength: float = STRENGTH,
     agreement: float = 1.0,
 ) -> np.ndarray:
-    """The scores to rank by: the prior alone before a head exists (`head_scores` None), then
-    w · prior + (1 − w) · head with w = `prior_weight(n_labels, strength, agreement)`: words
-    the judgements keep confirming keep some say a while; words they contradict lose it."""
+    """The scores to rank by: the prior alone before a head exists (`head_scores` None), then a
+    mix of the two in log-odds, w · prior + (1 − w) · head with w = `prior_weight(n_labels,
+    strength, agreement)`: words the judgements keep confirming keep some say a while; words
+    they contradict lose it.
+
+    The prior's log-odds are first brought to the head's spread (same mean and standard
+    deviation over the images scored): a young head's probabilities huddle near the base rate,
+    and a prior on its own wider scale would outvote it whatever w says."""
     prior = np.asarray(prior, np.float64)
     if head_scores is None:
         return prior.copy()
     w = prior_weight(n_labels, strength, agreement)
-    return w * prior + (1.0 - w) * np.asarray(head_scores, np.float64)
+    head = np.asarray(head_scores, np.float64)
+    if w <= 0.0:
+        return head.copy()
+    lh, lp = _logit(head), _logit(prior)
+    spread = float(lp.std())
+    lp = (lp - lp.mean()) / (spread if spread > 1e-12 else 1.0) * float(lh.std()) + lh.mean()
+    return 1.0 / (1.0 + np.exp(-(w * lp + (1.0 - w) * lh)))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1.0 - p))
