@@ -371,6 +371,10 @@ def test_auto_protocol_and_plan_checks() -> None:
         check_plan(Plan(start=0, strategies=("seed",)))
     with pytest.raises(KonomiError, match="--protocol session"):
         check_plan(Plan(start=0, protocol="arrivals"))
+    with pytest.raises(KonomiError, match="first session"):
+        check_plan(Plan(start=400, prompt_cosine=0.5))
+    with pytest.raises(KonomiError, match="Unknown protocol"):
+        check_plan(Plan(protocol="stream"))
 
 
 def test_command_starts_from_zero(konomi, tmp_path: Path) -> None:

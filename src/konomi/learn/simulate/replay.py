@@ -368,6 +368,10 @@ def check_plan(plan: Plan) -> Plan:
         raise KonomiError(
             "The session needs --retrain-every 1 or more and more judgements than the start."
         )
+    if plan.prompt_cosine > 0 and not plan.session:
+        raise KonomiError(
+            "Prompts are simulated in the first session only.", "Add --protocol session."
+        )
     if not 0.0 <= plan.prompt_cosine <= 1.0 or plan.prompts < 1:
         raise KonomiError(
             "The prompts' cosine to the truth must be between 0 and 1, and --prompts 1 or more."
