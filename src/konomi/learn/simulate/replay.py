@@ -298,6 +298,9 @@ def run_first_session(
         on_train=on_train,
         report=report,
     )
+    expected = steps(plan.judgements, plan.start, plan.retrain_every)
+    if report is not None and len(rows) < expected:
+        report(expected - len(rows))  # the pool ran out first: the progress bar still ends
     return [
         RoundRow(
             strategy,
