@@ -434,3 +434,18 @@ def test_prompt_prior_helps_before_any_label(pool: tuple[np.ndarray, np.ndarray]
     plan = replace(SESSION, prompt_cosine=0.7)
     rows = run_first_session(X, y, plan, "cold", 0)
     assert rows[0].auc > 0.55 and rows[0].n_reviewed == 0  # one liked theme of three named
+
+
+def test_platt_never_reverses_the_head_order() -> None:
+    """Out-of-sample scores that run against the labels (a few labels, leave-one-out) must not
+    turn the head's ranking upside down: the slope stays positive, at the base rate."""
+    from konomi.learn.head import fit_platt
+
+    z = np.array([1.0, 0.9, 0.8, -0.8, -0.9, -1.0])
+    y = np.array([0, 0, 0, 1, 1, 1])
+    a, b = fit_platt(z, y)
+    assert 0 <= a < 1e-3
+    p = 1 / (1 + np.exp(-(a * z + b)))
+    assert np.all(np.diff(p) <= 0) and abs(p.mean() - 0.5) < 0.01  # head order, base rate
+    a, _ = fit_platt(-z, y)
+    assert a > 1.0  # scores that agree with the labels are calibrated as before
