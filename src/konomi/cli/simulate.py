@@ -37,10 +37,54 @@ def simulate(
     ] = False,
     strategies: Annotated[
         str,
-        typer.Option(help="Comma-separated: seed, confirm, random, uncertainty, diverse."),
-    ] = "seed,confirm,random,uncertainty,diverse",
+        typer.Option(
+            help="Comma-separated. Session protocol: cold, diverse, uncertainty, random "
+            "(default: all four). Arrivals protocol: seed, confirm, random, uncertainty, "
+            "diverse (default: all five)."
+        ),
+    ] = "",
+    protocol: Annotated[
+        str,
+        typer.Option(
+            help="session: the whole pool at once, the head retrained every few judgements (a "
+            "first session); arrivals: new images in batches, one round each; auto: session "
+            "when --start is under 100."
+        ),
+    ] = "auto",
+    retrain_every: Annotated[
+        int,
+        typer.Option(
+            min=1, max=100_000, help="Session: judgements between two trainings of the head."
+        ),
+    ] = 20,
+    judgements: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=10_000_000,
+            help="Session: judgements in all, first picks and start included.",
+        ),
+    ] = 1000,
+    prompt_cosine: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Session: give the person a synthetic like and dislike prompt whose cosine to "
+            "a liked / disliked theme's centre is this (0.3 vague … 0.7 telling; 0: none).",
+        ),
+    ] = 0.0,
+    prompts: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=100,
+            help="Session, with --prompt-cosine: like prompts (and dislike prompts), "
+            "one theme each.",
+        ),
+    ] = 1,
     rounds: Annotated[
-        int, typer.Option(min=1, max=1000, help="Rounds (batches of new images) per run.")
+        int, typer.Option(min=1, max=1000, help="Arrivals: rounds (batches of new images) per run.")
     ] = 12,
     batch: Annotated[
         int,
@@ -72,7 +116,10 @@ def simulate(
     start: Annotated[
         int,
         typer.Option(
-            min=2, max=10_000_000, help="Starting labelled images, half like and half dislike."
+            min=0,
+            max=10_000_000,
+            help="Starting labelled images, half like and half dislike, picked at random (0: "
+            "nobody has labelled anything; each strategy makes its own first picks).",
         ),
     ] = 400,
     test_fraction: Annotated[
@@ -94,12 +141,16 @@ def simulate(
 ) -> None:
     """Replay the active-learning loop on labelled embeddings and compare review strategies.
 
-    Holds out part of the pool, starts from a small balanced labelled set, lets new images
-    arrive in batches, and retrains the head each round with the code [cyan]konomi train[/]
-    uses. Writes OUT/rounds.csv (one row per strategy, seed and round), OUT/summary.csv and
-    OUT/curves.png. It reads either an embeddings file (--embeddings) or, with
+    Holds out part of the pool and starts from a balanced labelled set (or from nothing, with
+    --start 0). With small starts (the session protocol) the whole pool is there at once and
+    the head is retrained every --retrain-every judgements; with bigger ones (arrivals) new
+    images arrive in batches and the head is retrained each round — always with the code
+    [cyan]konomi train[/] uses. Writes OUT/rounds.csv (one row per strategy, seed and round),
+    OUT/summary.csv and OUT/curves.png. It reads either an embeddings file (--embeddings) or, with
     --from-workspace, the labelled images of your own workspace (--root, --model): then the
     numbers are about your taste, not a synthetic one.
+
+    Example: [cyan]konomi simulate --embeddings pool.npz --out sim/ --start 0[/]
 
     Example: [cyan]konomi simulate --embeddings pool.npz --out sim/ --seeds 3[/]
 
@@ -108,7 +159,9 @@ def simulate(
     from konomi.learn.head import MODEL_KINDS, resolve_kind
     from konomi.learn.simulate.replay import (
         Plan,
+        check_plan,
         load_pool,
+        load_themes,
         plot_curves,
         simulate,
         summarise,
@@ -132,6 +185,11 @@ def simulate(
         X, y = load_pool(embeddings)
         plan = Plan(
             strategies=tuple(s.strip() for s in strategies.split(",") if s.strip()),
+            protocol=protocol,
+            retrain_every=retrain_every,
+            judgements=judgements,
+            prompt_cosine=prompt_cosine,
+            prompts=prompts,
             rounds=rounds,
             batch=batch,
             budget=budget,
@@ -142,23 +200,33 @@ def simulate(
             test_fraction=test_fraction,
             workers=workers,
         )
+        plan = check_plan(plan)
+        if plan.session:
+            shape = t(
+                "simulate.session",
+                judgements=plan.judgements,
+                every=plan.retrain_every,
+                start=plan.start,
+            )
+        else:
+            shape = t("simulate.arrivals", rounds=rounds, start=plan.start)
         err.print(
             t(
-                "cli.sim.pool",
+                "simulate.pool",
                 name=escape(embeddings.name),
                 n=len(y),
-                dim=X.shape[1],
+                d=X.shape[1],
                 like=int(y.sum()),
                 dislike=int(len(y) - y.sum()),
                 head=resolve_kind(head),
                 strategies=len(plan.strategies),
                 seeds=seeds,
-                rounds=rounds,
+                shape=shape,
             )
         )
         started = time.perf_counter()
         with RichProgress(err) as progress:
-            rows = simulate(X, y, plan, progress)
+            rows = simulate(X, y, plan, progress, theme=load_themes(embeddings))
         rounds_csv = write_rounds(rows, out_dir / "rounds.csv")
         summary = summarise(rows, target)
         png = plot_curves(rows, out_dir / "curves.png", target=target, title=title)

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from konomi import COMMAND
-from konomi.i18n import cli, core, errors, formats, library, page, safety, text
+from konomi.i18n import cli, core, errors, formats, library, page, safety, simulate, text
 
 LANGUAGES = ("en", "ja")
 DEFAULT = "en"
@@ -38,6 +38,7 @@ _AREAS = (
     library.MESSAGES,
     page.MESSAGES,
     safety.MESSAGES,
+    simulate.MESSAGES,
     text.MESSAGES,
 )
 

@@ -381,12 +381,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "your labelled images ({name})",
         "ja": "あなたのラベル付き画像（{name}）",
     },
-    "cli.sim.pool": {
-        "en": "Pool {name}: {n} × {dim}, {like} like / {dislike} dislike; head {head}; "
-        "{strategies} strategies × {seeds} seed(s) × {rounds} rounds.",
-        "ja": "データ {name}: {n} × {dim}（好き {like}・好きでない {dislike}）、判定モデル "
-        "{head}、戦略 {strategies} 種 × シード {seeds} 個 × {rounds} ラウンド。",
-    },
     "cli.sim.wrote": {
         "en": "Wrote {rounds}, {summary} and {png} in {seconds:.0f} s.",
         "ja": "{rounds}、{summary}、{png} を書き出しました（{seconds:.0f} 秒）。",

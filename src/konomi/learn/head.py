@@ -183,6 +183,13 @@ def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         if np.abs(step).max() < 1e-10:
             break
     a = w[0] / scale
+    if a <= 0:
+        # With a handful of labels, out-of-sample scores can run against the labels (leaving
+        # out one like tips the rest towards dislike). A fitted head's ranking is never worth
+        # reversing: keep its order with a negligible slope, at the labels' base rate.
+        a = 1e-6 / scale
+        rate = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
+        return float(a), float(np.log(rate / (1 - rate)) - a * centre)
     return float(a), float(w[1] - a * centre)
 
 

@@ -23,7 +23,7 @@ import os
 import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -33,17 +33,27 @@ import numpy as np
 from konomi.errors import KonomiError
 from konomi.learn.active import suggested_reviews
 from konomi.learn.head import evaluate, resolve_kind, train_head
+from konomi.learn.simulate.prompts import prompt_prior
+from konomi.learn.simulate.session import SESSION_DEFAULT, SESSION_STRATEGIES, run_session, steps
 from konomi.learn.simulate.strategies import BUDGETED, STRATEGIES, Situation
 from konomi.progress import Progress
 
 DEFAULT_STRATEGIES = ("seed", "confirm", "random", "uncertainty", "diverse")
+PROTOCOLS = ("auto", "session", "arrivals")
+SESSION_BELOW = 100  # "auto": starts smaller than this are a first session, not a stream
 
 
 @dataclass(frozen=True)
 class Plan:
     """The settings of one simulation."""
 
-    strategies: tuple[str, ...] = DEFAULT_STRATEGIES
+    strategies: tuple[str, ...] = ()  # empty: the protocol's own list
+    protocol: str = "auto"  # session (the whole pool at once) | arrivals (batches) | auto
+    retrain_every: int = 20  # session: judgements between two trainings of the head
+    judgements: int = 1000  # session: judgements in all, the start's included
+    prompt_cosine: float = 0.0  # session: > 0 gives a synthetic like/dislike prompt this near
+    prompts: int = 1  # session: like prompts (and dislike prompts), one theme each
+    prior_strength: float = 20.0  # the prompt prior counts as this many labels
     rounds: int = 12
     batch: int = 0  # new images per round; 0: the stream split evenly over the rounds
     budget: int = 0  # images labelled per round; 0: `active.suggested_reviews`, as the product
@@ -55,6 +65,18 @@ class Plan:
     dislike_threshold: float = 0.3
     like_threshold: float = 0.7
     workers: int = 0  # 0: one per core, at most one per run
+
+    @property
+    def session(self) -> bool:
+        """Is this the first-session protocol (else batches of arrivals)?"""
+        if self.protocol == "auto":
+            return self.start < SESSION_BELOW
+        return self.protocol == "session"
+
+    def resolved(self) -> Plan:
+        """The same plan with its protocol and strategies spelt out."""
+        chosen = self.strategies or (SESSION_DEFAULT if self.session else DEFAULT_STRATEGIES)
+        return replace(self, protocol="session" if self.session else "arrivals", strategies=chosen)
 
 
 @dataclass(frozen=True)
@@ -116,8 +138,18 @@ def load_pool(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(X, np.float32), np.asarray(y, np.int64)
 
 
+def load_themes(path: Path) -> np.ndarray | None:
+    """The optional `theme` array of a pool file (one group number per row), else None: the
+    synthetic prompts then find themes by k-means."""
+    with contextlib.suppress(OSError, ValueError), np.load(path, allow_pickle=False) as data:
+        if "theme" in data.files and data["theme"].ndim == 1:
+            return np.asarray(data["theme"], np.int64)
+    return None
+
+
 def split_pool(y: np.ndarray, plan: Plan, seed: int) -> Split:
-    """Stratified held-out rows, a balanced starting set, and a random arrival order."""
+    """Stratified held-out rows, a balanced starting set (empty with start 0), and a random
+    arrival order."""
     rng = np.random.default_rng([plan.seed, seed, 0])
     test, rest = [], []
     for label in (0, 1):
@@ -126,7 +158,7 @@ def split_pool(y: np.ndarray, plan: Plan, seed: int) -> Split:
         test.append(rows[:n_test])
         rest.append(rows[n_test:])
     each = min(plan.start // 2, len(rest[0]) // 4, len(rest[1]) // 4)
-    if each < 2:
+    if min(len(rest[0]), len(rest[1])) < 8 or (plan.start >= 4 and each < 2):
         raise KonomiError(
             f"Too few images of one class to simulate (like: {int(y.sum())}, "
             f"dislike: {int(len(y) - y.sum())}).",
@@ -231,27 +263,137 @@ def _limit_threads() -> None:
         pass
 
 
-def _worker(args: tuple[np.ndarray, np.ndarray, Plan, str, int, Any]) -> list[RoundRow]:
-    _limit_threads()
-    X, y, plan, strategy, seed, queue = args
-    report = queue.put if queue is not None else None
+def run_first_session(
+    X: np.ndarray,
+    y: np.ndarray,
+    plan: Plan,
+    strategy: str,
+    seed: int,
+    report: Callable[[int], object] | None = None,
+    on_train: Callable[[np.ndarray], object] | None = None,
+    theme: np.ndarray | None = None,
+) -> list[RoundRow]:
+    """One strategy, one seed of the session protocol (`session.run_session`): a row per
+    training of the head, `round` counting the trainings and `n_reviewed` every judgement."""
+    split = split_pool(y, plan, seed)
+    prior = None
+    if plan.prompt_cosine > 0:
+        rng = np.random.default_rng([plan.seed, seed, 1])
+        prior = prompt_prior(
+            X, y, split.test, plan.prompt_cosine, rng, theme=theme, count=plan.prompts
+        )
+    rows = run_session(
+        X,
+        y,
+        test=split.test,
+        start=split.start,
+        strategy=strategy,
+        seed=seed,
+        plan_seed=plan.seed,
+        head=plan.head,
+        judgements=plan.judgements,
+        retrain_every=plan.retrain_every,
+        prior=prior,
+        prior_strength=plan.prior_strength,
+        on_train=on_train,
+        report=report,
+    )
+    expected = steps(plan.judgements, plan.start, plan.retrain_every)
+    if report is not None and len(rows) < expected:
+        report(expected - len(rows))  # the pool ran out first: the progress bar still ends
+    return [
+        RoundRow(
+            strategy,
+            r["kind"],
+            seed,
+            r["round"],
+            r["n_arrived"],
+            r["n_labeled"],
+            r["n_like"],
+            r["n_reviewed"],
+            r["n_corrections"],
+            round(r["auc"], 6),
+            round(r["accuracy"], 6),
+            round(r["brier"], 6),
+            round(r["oof_auc"], 6),
+        )
+        for r in rows
+    ]
+
+
+def _run(
+    X: np.ndarray,
+    y: np.ndarray,
+    plan: Plan,
+    strategy: str,
+    seed: int,
+    report: Callable[[int], object] | None,
+    theme: np.ndarray | None,
+) -> list[RoundRow]:
+    if plan.session:
+        return run_first_session(X, y, plan, strategy, seed, report, theme=theme)
     return run_strategy(X, y, plan, strategy, seed, report)
 
 
-def simulate(
-    X: np.ndarray, y: np.ndarray, plan: Plan = Plan(), progress: Progress | None = None
+def _worker(
+    args: tuple[np.ndarray, np.ndarray, Plan, str, int, Any, np.ndarray | None],
 ) -> list[RoundRow]:
-    """Every strategy of the plan on every seed; rows sorted by strategy order, seed, round."""
-    unknown = [s for s in plan.strategies if s not in STRATEGIES]
-    if unknown:
+    _limit_threads()
+    X, y, plan, strategy, seed, queue, theme = args
+    report = queue.put if queue is not None else None
+    return _run(X, y, plan, strategy, seed, report, theme)
+
+
+def check_plan(plan: Plan) -> Plan:
+    """The plan with protocol and strategies spelt out, or a KonomiError saying what is wrong."""
+    if plan.protocol not in PROTOCOLS:
         raise KonomiError(
-            f"Unknown strateg{'y' if len(unknown) == 1 else 'ies'}: {', '.join(unknown)}.",
-            f"Choose from: {', '.join(STRATEGIES)}.",
+            f"Unknown protocol {plan.protocol!r}.", f"Choose from: {', '.join(PROTOCOLS)}."
         )
-    if plan.rounds < 1 or plan.seeds < 1 or plan.budget < 0 or plan.start < 4:
-        raise KonomiError("rounds and seeds must be at least 1, budget 0 or more, start 4 or more.")
+    plan = plan.resolved()
+    known = SESSION_STRATEGIES if plan.session else STRATEGIES
+    unknown = [s for s in plan.strategies if s not in known]
+    if unknown:
+        protocol = "the session protocol" if plan.session else "the arrivals protocol"
+        raise KonomiError(
+            f"Unknown strateg{'y' if len(unknown) == 1 else 'ies'} for {protocol}: "
+            f"{', '.join(unknown)}.",
+            f"Choose from: {', '.join(known)}.",
+        )
+    if plan.rounds < 1 or plan.seeds < 1 or plan.budget < 0 or plan.start < 0:
+        raise KonomiError("rounds and seeds must be at least 1, budget and start 0 or more.")
+    if not plan.session and plan.start < 4:
+        raise KonomiError(
+            "The arrivals protocol needs a start of 4 or more labelled images.",
+            "Use --protocol session to start from nothing.",
+        )
+    if plan.session and (plan.retrain_every < 1 or plan.judgements <= plan.start):
+        raise KonomiError(
+            "The session needs --retrain-every 1 or more and more judgements than the start."
+        )
+    if plan.prompt_cosine > 0 and not plan.session:
+        raise KonomiError(
+            "Prompts are simulated in the first session only.", "Add --protocol session."
+        )
+    if not 0.0 <= plan.prompt_cosine <= 1.0 or plan.prompts < 1:
+        raise KonomiError(
+            "The prompts' cosine to the truth must be between 0 and 1, and --prompts 1 or more."
+        )
     if not 0.05 <= plan.test_fraction <= 0.9:
         raise KonomiError("The held-out fraction must be between 0.05 and 0.9.")
+    return plan
+
+
+def simulate(
+    X: np.ndarray,
+    y: np.ndarray,
+    plan: Plan = Plan(),
+    progress: Progress | None = None,
+    theme: np.ndarray | None = None,
+) -> list[RoundRow]:
+    """Every strategy of the plan on every seed; rows sorted by strategy order, seed, round.
+    `theme` (a group number per row, optional) tells the synthetic prompts where themes are."""
+    plan = check_plan(plan)
     # Longest first (confirm labels everything it shows, seed almost nothing), so that no worker
     # sits idle at the end.
     cost = {"confirm": 0, "seed": 2}
@@ -259,7 +401,8 @@ def simulate(
         ((s, seed) for seed in range(plan.seeds) for s in plan.strategies),
         key=lambda job: (cost.get(job[0], 1), job[1]),
     )
-    total = len(jobs) * (plan.rounds + 1)
+    per_run = steps(plan.judgements, plan.start, plan.retrain_every) if plan.session else 0
+    total = len(jobs) * (per_run or plan.rounds + 1)
     workers = min(plan.workers or os.cpu_count() or 1, len(jobs))
     done = 0
 
@@ -273,7 +416,7 @@ def simulate(
     results: dict[tuple[str, int], list[RoundRow]] = {}
     if workers <= 1:
         for s, seed in jobs:
-            results[(s, seed)] = run_strategy(X, y, plan, s, seed, tick)
+            results[(s, seed)] = _run(X, y, plan, s, seed, tick, theme)
     else:
         import multiprocessing
 
@@ -281,7 +424,7 @@ def simulate(
             queue = manager.Queue()
             with ProcessPoolExecutor(workers) as pool:
                 futures = {
-                    pool.submit(_worker, (X, y, plan, s, seed, queue)): (s, seed)
+                    pool.submit(_worker, (X, y, plan, s, seed, queue, theme)): (s, seed)
                     for s, seed in jobs
                 }
                 pending = set(futures)
