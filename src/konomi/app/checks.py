@@ -12,6 +12,7 @@ import numpy as np
 from konomi.encode.encoder import Encoder, available_providers, resolve_model
 from konomi.encode.images import IMAGE_EXTENSIONS, Skipped, find_images
 from konomi.errors import KonomiError
+from konomi.i18n import t
 from konomi.settings import Settings
 from konomi.workspace import LABELS, Workspace
 
@@ -58,9 +59,28 @@ def run_checks(ws: Workspace, settings: Settings) -> list[Check]:
             required=False,
         )
     )
+    checks.append(_ray_check())
     checks += _model_checks(settings)
     checks += _data_checks(ws)
     return checks
+
+
+def _ray_check() -> Check:
+    """Ray is an optional extra (konomi score --engine ray): reported, never required. Read
+    from the package metadata, so check-env does not pay for importing Ray."""
+    try:
+        version = importlib.metadata.version("ray")
+    except importlib.metadata.PackageNotFoundError:
+        return Check(
+            t("batch.check_ray"),
+            False,
+            t("batch.check_ray_absent"),
+            t("batch.check_ray_fix"),
+            required=False,
+        )
+    return Check(
+        t("batch.check_ray"), True, t("batch.check_ray_present", version=version), required=False
+    )
 
 
 def _model_checks(settings: Settings) -> list[Check]:

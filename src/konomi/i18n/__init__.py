@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 
-from konomi.i18n import core
+from konomi.i18n import batch, core
 
 LANGUAGES = ("en", "ja")
 DEFAULT = "en"
 
-_AREAS = (core.MESSAGES,)
+_AREAS = (core.MESSAGES, batch.MESSAGES)
 
 
 def _merge() -> dict[str, dict[str, str]]:
