@@ -31,6 +31,7 @@ def run_local(
     Pillow decodes and resizes with the GIL released, so a thread per core keeps the encoder
     fed; the session itself uses every core between batches.
     """
+    folder.mkdir(parents=True, exist_ok=True)
     cores = workers or usable_cores()
     scorer = Scorer(spec, threads=cores)
     batches = [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)]
