@@ -268,3 +268,23 @@ def test_check_env_reports_ray(konomi, tmp_path):
         assert "--engine ray is available" in result.out
     else:
         assert "not installed" in result.out
+
+
+def test_batch_messages_exist_in_both_languages():
+    from konomi.i18n import batch, missing, t
+
+    assert not [k for k, _ in missing() if k.startswith("batch.")]
+    for key in batch.MESSAGES:
+        if not key.endswith("_fix"):  # a command line reads the same in every language
+            assert t(key, "ja", **_FIELDS) != t(key, "en", **_FIELDS), key  # translated
+        assert "{" not in t(key, "ja", **_FIELDS)
+
+
+_FIELDS = {
+    k: 1
+    for k in (
+        "path", "columns", "reason", "engine", "head", "model", "missing", "total", "like",
+        "unsure", "dislike", "unreadable", "reused", "scored", "seconds", "rate", "cpus", "gpus",
+        "session", "address", "options", "version",
+    )
+}  # fmt: skip
