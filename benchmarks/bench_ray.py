@@ -169,6 +169,11 @@ def main(argv: list[str] | None = None) -> None:
         ray_engine.run_ray(paths[:64], spec, work / "ray-warm", session, progress_bars=False)
         warm = time.perf_counter() - t1
         print(f"\nray start-up       {started:8.1f} s (ray.init), first 64 images {warm:.1f} s")
+        time.sleep(2)
+        with Busy() as idle:  # what Ray's daemons cost while nothing runs
+            time.sleep(10)
+        idle_cores = idle.cpu / idle.seconds
+        print(f"ray idle           {idle_cores:8.2f} cores (GCS, raylet, agents, no job)")
         for r in range(args.repeats):
             with Busy() as w:
                 run_local(paths, spec, work / f"local-{r}", workers=args.cpus)
@@ -194,6 +199,12 @@ def main(argv: list[str] | None = None) -> None:
         f"CPU per image (least): local {1000 * min(local_cpu):.1f} ms, ray "
         f"{1000 * min(ray_cpu):.1f} ms: on cores of its own, Ray would run at "
         f"{cpu_ratio:.2f} x the local engine's throughput"
+    )
+    per_image = min(c - idle_cores / r for c, r in zip(ray_cpu, ray_rates))
+    print(
+        f"Ray's CPU per image less its idle daemons: {1000 * per_image:.1f} ms, "
+        f"{min(local_cpu) / per_image:.2f} x the local engine's efficiency; the daemons' "
+        f"{idle_cores:.2f} cores are a fixed cost per node"
     )
 
     print("\nOn paper, N nodes like this one (CPU only), images/s:")
