@@ -30,7 +30,7 @@ DECODE_MEMORY = 512 * 2**20  # bytes a decode task may hold
 # beside its session. With one task per CPU, a decode-bound run on 2 CPUs (one held by the
 # actor) decoded on one core and ran at half the local engine's speed.
 DECODE_CPUS = 0.5
-BLOCK = 256  # paths per input block: the unit of parallel reading
+BLOCK = 64  # paths per input block: the unit of parallel reading
 FAULT_ENV = "KONOMI_RAY_FAULT_FILE"  # tests: an actor that finds this file removes it and dies
 
 
