@@ -14,6 +14,7 @@ from konomi.app.batch import output
 from konomi.app.batch.scoring import BatchSpec
 from konomi.app.batch.sources import as_posix, list_inputs
 from konomi.app.context import Context
+from konomi.encode.encoder import Encoder
 from konomi.errors import KonomiError
 from konomi.i18n import t
 from konomi.store.heads import load_head
@@ -39,7 +40,10 @@ class BatchOutcome:
 def spec_for(ctx: Context, *, with_embeddings: bool) -> BatchSpec:
     """The model, head and thresholds of the workspace, as values a worker can receive."""
     record = load_head(ctx.ws, ctx.model.model_id)
-    encoder = ctx.encoder  # loads the model once here: a broken one fails before any work
+    # The model is loaded once here, on the CPU: a broken one fails before any work, and the
+    # session tells the input size and dimension. The device is the workers' business (the
+    # machine that starts a GPU cluster's job often has no GPU itself).
+    encoder = Encoder(ctx.model, device="cpu", threads=1)
     dim = record.info.get("dim")
     if dim and encoder.dim and dim != encoder.dim:
         raise KonomiError(
