@@ -70,20 +70,26 @@ def _spec(model_dir: Path) -> BatchSpec:
     return BatchSpec(files, enc.size, "bench", head.arrays(), head.params(), (0.3, 0.7), "cpu")
 
 
-def tree_cpu_s() -> float:
-    """CPU seconds of this process and all its descendants: with a local Ray, its GCS, raylet
-    and every worker are children of this process, so both engines are counted alike."""
+def tree_cpu() -> dict[int, float]:
+    """CPU seconds of this process and each of its descendants, by pid: with a local Ray, its
+    GCS, raylet and every worker are children of this process, so both engines count alike."""
     import psutil
 
-    total = 0.0
+    out = {}
     me = psutil.Process()
     for proc in [me, *me.children(recursive=True)]:
         try:
             t = proc.cpu_times()
-            total += t.user + t.system
+            out[proc.pid] = t.user + t.system
         except psutil.Error:
             continue
-    return total
+    return out
+
+
+def cpu_since(before: dict[int, float]) -> float:
+    """CPU seconds spent since `before` by the processes alive now (those that ended in
+    between are not counted: a lower bound when Ray's workers come and go)."""
+    return sum(max(0.0, t - before.get(pid, 0.0)) for pid, t in tree_cpu().items())
 
 
 class Busy:
@@ -91,12 +97,12 @@ class Busy:
     while a block ran: this box is shared, and CPU per image is what their load hardly moves."""
 
     def __enter__(self) -> Busy:
-        self.t0, self.b0, self.c0 = time.perf_counter(), _machine_busy_s(), tree_cpu_s()
+        self.t0, self.b0, self.c0 = time.perf_counter(), _machine_busy_s(), tree_cpu()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self.t0
-        self.cpu = tree_cpu_s() - self.c0
+        self.cpu = cpu_since(self.c0)
         busy = _machine_busy_s() - self.b0
         self.others = max(0.0, (busy - self.cpu) / self.seconds)
 
