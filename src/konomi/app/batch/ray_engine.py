@@ -30,6 +30,7 @@ DECODE_MEMORY = 512 * 2**20  # bytes a decode task may hold
 # beside its session. With one task per CPU, a decode-bound run on 2 CPUs (one held by the
 # actor) decoded on one core and ran at half the local engine's speed.
 DECODE_CPUS = 0.5
+WRITE_CPUS = 0.25
 BLOCK = 64  # paths per input block: the unit of parallel reading
 FAULT_ENV = "KONOMI_RAY_FAULT_FILE"  # tests: an actor that finds this file removes it and dies
 
@@ -186,5 +187,7 @@ def run_ray(
         batch_format="numpy",
         **actor_res,
     )  # Ray Data restarts an actor that dies and runs its batch again (max_restarts=-1)
-    ds.write_parquet(str(folder))
+    # Writing a block's few kilobytes of results is light: a whole CPU slot for it would
+    # hold back a decode task.
+    ds.write_parquet(str(folder), ray_remote_args={"num_cpus": WRITE_CPUS})
     return len(todo)
