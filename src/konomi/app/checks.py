@@ -63,6 +63,7 @@ def run_checks(ws: Workspace, settings: Settings) -> list[Check]:
     providers = available_providers()
     checks.append(Check("ONNX Runtime providers", True, ", ".join(providers)))
     checks += format_checks()
+    checks.append(_ray_check())
     checks += _model_checks(settings)
     checks += _data_checks(ws)
     return checks
@@ -89,6 +90,24 @@ def format_checks() -> list[Check]:
             # AVIF needs a Pillow built with libavif: worth knowing, not worth stopping for.
             rows.append(Check(name, False, detail, fix, required=probe.name != "AVIF"))
     return rows
+
+
+def _ray_check() -> Check:
+    """Ray is an optional extra (konomi score --engine ray): reported, never required. Read
+    from the package metadata, so check-env does not pay for importing Ray."""
+    try:
+        version = importlib.metadata.version("ray")
+    except importlib.metadata.PackageNotFoundError:
+        return Check(
+            t("batch.check_ray"),
+            False,
+            t("batch.check_ray_absent"),
+            t("batch.check_ray_fix"),
+            required=False,
+        )
+    return Check(
+        t("batch.check_ray"), True, t("batch.check_ray_present", version=version), required=False
+    )
 
 
 def _model_checks(settings: Settings) -> list[Check]:

@@ -12,7 +12,9 @@ from rich.table import Table
 
 from konomi import __version__
 from konomi.app import loop as workflow
+from konomi.cli import batch
 from konomi.cli.app import app, err, out
+from konomi.cli.batch import AddressOpt, CpusOpt, EmbeddingsOpt, EngineOpt, InputOpt
 from konomi.cli.options import (
     DebugOpt,
     DeviceOpt,
@@ -340,14 +342,32 @@ def score(
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="CSV path (default: reports/scores.csv).")
+        Path | None,
+        typer.Option(
+            "--out", help="CSV path (default: reports/scores.csv); with --input, a .parquet file."
+        ),
     ] = None,
+    source: InputOpt = None,
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
+    with_embeddings: EmbeddingsOpt = False,
+    cpus: CpusOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Score every image under data/ and write the CSV report (UTF-8 with BOM).
+    """Score every image under data/ and write the CSV report (UTF-8 with BOM); or, with
+    --input, score images anywhere into a Parquet file (docs/cluster.md).
 
     Example: [cyan]konomi score --out reports/today.csv[/]
+
+    Example: [cyan]konomi score --input /nas/photos --out scores.parquet[/]
     """
+    if source is not None or engine != "local" or address or with_embeddings or cpus:
+        batch.score_input(
+            root, model, device, precision, like_threshold, dislike_threshold, out_path,
+            source=source, engine=engine, address=address, with_embeddings=with_embeddings,
+            cpus=cpus, debug=debug,
+        )  # fmt: skip
+        return
     with errors(debug):
         ctx = context(
             root,

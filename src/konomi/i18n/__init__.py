@@ -25,12 +25,13 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from konomi import COMMAND
-from konomi.i18n import cli, core, errors, formats, library, page, safety, simulate, text
+from konomi.i18n import batch, cli, core, errors, formats, library, page, safety, simulate, text
 
 LANGUAGES = ("en", "ja")
 DEFAULT = "en"
 
 _AREAS = (
+    batch.MESSAGES,
     cli.MESSAGES,
     core.MESSAGES,
     errors.MESSAGES,

@@ -75,13 +75,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     # -- the review page: quality of the model so far ---------------------------------------
     "text.quality.none": {
         "en": "No model yet: judge a few images of each kind and it trains itself.",
-        "ja": "まだモデルがありません。好き・嫌いを数枚ずつ判定すると自動で学習します。",
+        "ja": "まだモデルがありません。好き・好きでないを数枚ずつ判定すると自動で学習します。",
     },
     "text.quality.line": {
         "en": "Model so far: AUC {auc:.2f} (95% interval {lo:.2f}–{hi:.2f}), from {n_like} liked "
         "and {n_dislike} disliked, cross-validated.",
         "ja": "現在のモデル: AUC {auc:.2f}（95% 区間 {lo:.2f}–{hi:.2f}）、好き {n_like} 枚・"
-        "嫌い {n_dislike} 枚から交差検証で測定。",
+        "好きでない {n_dislike} 枚から交差検証で測定。",
     },
     "text.quality.trusted": {
         "en": "Trustworthy now: even the low end of the interval is at least {bar:.2f}.",
@@ -96,7 +96,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "text.retrain.auto": {
         "en": "Retrained in the background on {n_like} liked / {n_dislike} disliked; the order "
         "follows the new model.",
-        "ja": "好き {n_like} 枚・嫌い {n_dislike} 枚でバックグラウンド再学習しました。"
+        "ja": "好き {n_like} 枚・好きでない {n_dislike} 枚でバックグラウンド再学習しました。"
         "並び順は新しいモデルに従います。",
     },
     "text.cold.note": {
@@ -115,7 +115,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "text.taste.set": {
         "en": "Taste in words set for this session: {n_like} like, {n_dislike} dislike phrase(s).",
-        "ja": "このセッションの好みの言葉を設定しました: 好き {n_like} 個、嫌い {n_dislike} 個。",
+        "ja": "このセッションの好みの言葉を設定しました: "
+        "好き {n_like} 個、好きでない {n_dislike} 個。",
     },
     # -- page strings ----------------------------------------------------------------------
     "page.text.search_placeholder": {

@@ -1,0 +1,136 @@
+"""`konomi score --input SOURCE --out FILE.parquet`: options and rendering of dataset scoring
+(the logic is in konomi.app.batch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from konomi.app.batch.run import score_dataset
+from konomi.cli.app import err, out
+from konomi.cli.render import context, errors, run
+from konomi.errors import ExitCode
+from konomi.i18n import t
+
+InputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--input",
+        help="Score images outside the workspace: a folder (recursive), a text file of paths, "
+        "or a Parquet file with a 'path' column. Only read, never moved.",
+    ),
+]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="With --input: local, or ray (extra 'ray').")
+]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--address",
+        help="With --engine ray: the cluster to join (default: $RAY_ADDRESS, else "
+        "a local Ray for the run).",
+    ),
+]
+CpusOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--cpus",
+        min=1,
+        help="With --input: cores to use (local engine) or to start a local Ray "
+        "with (default: all this process may use).",
+    ),
+]
+EmbeddingsOpt = Annotated[
+    bool, typer.Option("--with-embeddings", help="With --input: add the embedding column.")
+]
+
+
+def score_input(
+    root: Path | None,
+    model: str | None,
+    device: str | None,
+    precision: str | None,
+    like_threshold: float | None,
+    dislike_threshold: float | None,
+    out_path: Path | None,
+    *,
+    source: Path | None,
+    engine: str,
+    address: str | None,
+    with_embeddings: bool,
+    cpus: int | None,
+    debug: bool,
+) -> None:
+    """Run `konomi.app.batch` for `konomi score --input` and print what it did."""
+    if source is None:
+        err.print(
+            f"[bold red]{t('error.prefix')}[/] "
+            + t(
+                "batch.options_need_input", options="--engine, --address, --cpus, --with-embeddings"
+            )
+        )
+        raise typer.Exit(ExitCode.USAGE)
+    if out_path is None:
+        out_path = Path("scores.parquet")
+    with errors(debug):
+        ctx = context(
+            root,
+            model,
+            device=device,
+            precision=precision,
+            like_threshold=like_threshold,
+            dislike_threshold=dislike_threshold,
+        )
+        result = run(
+            ctx,
+            lambda c: score_dataset(
+                c,
+                source,
+                out_path,
+                engine=engine,
+                address=address,
+                with_embeddings=with_embeddings,
+                cpus=cpus,
+            ),
+        )
+        c = result.counts
+        out.print(
+            escape(
+                t(
+                    "batch.wrote",
+                    path=result.out,
+                    total=result.total,
+                    head=result.head_id,
+                    engine=result.engine,
+                    like=c["like"],
+                    unsure=c["unsure"],
+                    dislike=c["dislike"],
+                    unreadable=result.unreadable,
+                )
+            )
+        )
+        if result.reused:
+            out.print(t("batch.resumed", reused=result.reused, scored=result.scored))
+        if result.scored:
+            work = max(1e-9, result.seconds - result.startup_seconds)
+            out.print(
+                t("batch.speed", scored=result.scored, seconds=work, rate=result.scored / work)
+            )
+        s = result.ray
+        if s is not None:
+            key = "batch.ray_started" if s.started_here else "batch.ray_joined"
+            out.print(
+                escape(
+                    t(
+                        key,
+                        cpus=s.cpus,
+                        gpus=s.gpus,
+                        seconds=result.startup_seconds,
+                        session=s.session_dir,
+                        address=s.address,
+                    )
+                )
+            )
