@@ -248,7 +248,7 @@ def test_report_in_headless_chromium(workspace, tiny_model, tmp_path):
             page.goto(url, wait_until="load")
             # Thumbnails load lazily: scroll through the page so that every one is asked for.
             page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-            page.wait_for_function("[...document.images].every(i => i.complete)")
+            page.wait_for_function("() => [...document.images].every(i => i.complete)")
 
             # Only the page and its own thumbnails are fetched, nothing from anywhere else.
             thumbs = (outcome.out.parent / "thumbs").resolve().as_uri() + "/"

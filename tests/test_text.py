@@ -275,6 +275,7 @@ _FIELDS = dict.fromkeys(
         "n_dislike",
         "per_class",
         "every",
+        "reason",
     ),
     1,
 )
