@@ -100,3 +100,34 @@ def workspace(tmp_path: Path) -> Callable[..., Generated]:
         return Generated(root, truth)
 
     return make
+
+
+# `pytest -m "not slow"` is the maintainer's quick loop (under a minute): it leaves out every
+# test that starts konomi, a browser or Ray in another process, and the modules that are whole
+# scenarios (crashes, attacks, fuzzing, libraries on disk). Everything else runs in-process.
+SLOW_FIXTURES = frozenset({"konomi", "cli_env"})
+SLOW_MODULES = frozenset(
+    {
+        "test_attacks",
+        "test_batch",
+        "test_corrupt_state",
+        "test_crash",
+        "test_first_contact",
+        "test_fuzz",
+        "test_hostile_files",
+        "test_i18n_page",
+        "test_library",
+        "test_moves",
+        "test_review_browser",
+        "test_review_cold_browser",
+        "test_xmp",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__ if hasattr(item, "module") and item.module else ""
+        in_process = not (SLOW_FIXTURES & set(getattr(item, "fixturenames", ())))
+        if module in SLOW_MODULES or not in_process or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)

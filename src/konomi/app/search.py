@@ -15,7 +15,7 @@ from konomi.app.context import Context
 from konomi.encode.images import Skipped, find_images
 from konomi.errors import KonomiError, ModelError
 from konomi.i18n import t
-from konomi.learn.textprior import prior_scores, unit_mean
+from konomi.learn.prior import text_prior, unit_mean
 
 
 @dataclass
@@ -92,4 +92,4 @@ def taste_prior(
         return None
     L = text_vectors(ctx, like) if like else None
     D = text_vectors(ctx, dislike) if dislike else None
-    return prior_scores(X, L, D)
+    return text_prior(X, L, D)

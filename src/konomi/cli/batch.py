@@ -75,15 +75,17 @@ def score_input(
         raise typer.Exit(ExitCode.USAGE)
     if out_path is None:
         out_path = Path("scores.parquet")
-    with errors(debug):
-        ctx = context(
+    with (
+        errors(debug),
+        context(
             root,
             model,
             device=device,
             precision=precision,
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
-        )
+        ) as ctx,
+    ):
         result = run(
             ctx,
             lambda c: score_dataset(

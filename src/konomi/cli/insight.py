@@ -55,8 +55,7 @@ def suspects(
     """
     from konomi.app.suspects import in_workspace
 
-    with errors(debug):
-        ctx = context(root, model, device=device)
+    with errors(debug), context(root, model, device=device) as ctx:
         found = run(ctx, lambda c: in_workspace(c, top=top))
         if as_json:
             _print_json([s.as_dict() for s in found.suspects])
@@ -111,8 +110,7 @@ def explain(
     """
     from konomi.app.explain import explain as explain_paths
 
-    with errors(debug):
-        ctx = context(root, model, device=device)
+    with errors(debug), context(root, model, device=device) as ctx:
         files = [_resolve(ctx.ws.root, p) for p in paths]
         result = run(ctx, lambda c: explain_paths(c, files, k))
         if as_json:
@@ -168,8 +166,7 @@ def models(
     """
     if command.invoked_subcommand is not None:
         return
-    with errors(debug):
-        ctx = context(root, model)
+    with errors(debug), context(root, model) as ctx:
         rows = _head_rows(ctx.ws)
         if as_json:
             _print_json(rows)
@@ -279,8 +276,7 @@ def models_use(
 
     Example: [cyan]konomi models use 20250101-120000[/]
     """
-    with errors(debug):
-        ctx = context(root, model)
+    with errors(debug), context(root, model) as ctx:
         record = _use(ctx.ws, head_id)
         m = record.info.get("metrics", {})
         out.print(
@@ -322,8 +318,7 @@ def report(
     """
     from konomi.app.reports.html import build
 
-    with errors(debug):
-        ctx = context(root, model, device=device)
+    with errors(debug), context(root, model, device=device) as ctx:
         result = run(ctx, lambda c: build(c, out_path, duplicate_threshold=duplicate_threshold))
         out.print(
             t(

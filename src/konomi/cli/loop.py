@@ -45,8 +45,7 @@ def check_env(
     """
     from konomi.app.checks import run_checks
 
-    with errors(debug):
-        ctx = context(root, model, device=device)
+    with errors(debug), context(root, model, device=device) as ctx:
         checks = run_checks(ctx.ws, ctx.settings)
         table = Table(title=f"konomi {__version__} — {ctx.ws.root}", show_lines=False)
         for col in (
@@ -79,8 +78,7 @@ def embed(
 
     Example: [cyan]konomi embed --root ~/photos-workspace[/]
     """
-    with errors(debug):
-        ctx = context(root, model, device=device, precision=precision)
+    with errors(debug), context(root, model, device=device, precision=precision) as ctx:
         result = run(ctx, workflow.embed)
         e = result.embedded
         speed = t("cli.embed.speed", rate=e.images_per_second) if e.new else ""
@@ -133,8 +131,9 @@ def train(
     """
     if target_precision is not None and (like_threshold, dislike_threshold) != (None, None):
         raise fail(t("cli.train.both"), t("cli.train.both.hint"))
-    with errors(debug):
-        ctx = context(
+    with (
+        errors(debug),
+        context(
             root,
             model,
             device=device,
@@ -142,7 +141,8 @@ def train(
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
             head=head,
-        )
+        ) as ctx,
+    ):
         result = run(
             ctx, lambda c: workflow.train(c, folds=folds, target_precision=target_precision)
         )
@@ -263,15 +263,17 @@ def classify(
 
     Example: [cyan]konomi classify --like-threshold 0.8 --dry-run[/]
     """
-    with errors(debug):
-        ctx = context(
+    with (
+        errors(debug),
+        context(
             root,
             model,
             device=device,
             precision=precision,
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
-        )
+        ) as ctx,
+    ):
         result = run(ctx, lambda c: workflow.classify(c, dry_run=dry_run))
         _print_classify(ctx, result, dry_run)
         print_skipped(result.skipped, ctx.ws.rel, moving=bool(result.plan) and not dry_run)
@@ -368,15 +370,17 @@ def score(
             cpus=cpus, debug=debug,
         )  # fmt: skip
         return
-    with errors(debug):
-        ctx = context(
+    with (
+        errors(debug),
+        context(
             root,
             model,
             device=device,
             precision=precision,
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
-        )
+        ) as ctx,
+    ):
         result = run(ctx, lambda c: workflow.score(c, out_path))
         _print_score(ctx, result)
         print_skipped(result.skipped, ctx.ws.rel)
@@ -411,8 +415,7 @@ def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) 
 
     Example: [cyan]konomi undo[/]
     """
-    with errors(debug):
-        ctx = context(root, model)
+    with errors(debug), context(root, model) as ctx:
         result = run(ctx, workflow.undo)
         _print_repair(result.repaired)
         if result.op is None or result.report is None:
@@ -463,15 +466,17 @@ def round_(
 
     Example: [cyan]konomi round[/]
     """
-    with errors(debug):
-        ctx = context(
+    with (
+        errors(debug),
+        context(
             root,
             model,
             device=device,
             precision=precision,
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
-        )
+        ) as ctx,
+    ):
         started = time.perf_counter()
         trained = run(ctx, lambda c: workflow.train(c, reuse=True))
         _print_train(trained)

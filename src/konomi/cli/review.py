@@ -86,14 +86,16 @@ def review(
     from konomi.app.review.guard import remove_launch_file
     from konomi.app.review.server import ReviewServer
 
-    with errors(debug):
-        ctx = context(
+    with (
+        errors(debug),
+        context(
             root,
             model,
             device=device,
             like_threshold=like_threshold,
             dislike_threshold=dislike_threshold,
-        )
+        ) as ctx,
+    ):
         server = run(ctx, lambda c: ReviewServer.start(c, port=port))
         snap = server.queue.snapshot()
         if snap["head"]:
@@ -117,7 +119,6 @@ def review(
             if page is not None:
                 remove_launch_file(page)
             _print_summary(server)
-            ctx.close()
     _leave_stuck_requests()
 
 

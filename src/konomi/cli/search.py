@@ -36,8 +36,7 @@ def search(
     """
     from konomi.app.search import search as run_search
 
-    with errors(debug):
-        ctx = context(root, model, device=device)
+    with errors(debug), context(root, model, device=device) as ctx:
         with ctx:
             found = run(ctx, lambda c: run_search(c, text, top))
         if as_json:

@@ -247,22 +247,19 @@ def _export_workspace(root: Path | None, model: str | None, path: Path) -> Path:
     """Embed the workspace's labelled images (through the cache) into a pool file."""
     from konomi.app import loop as workflow
 
-    ctx = context(root, model)
-    try:
+    with context(root, model) as ctx:
         pool = run(ctx, lambda c: workflow.export_pool(c, path))
-    finally:
-        ctx.close()
-    print_skipped(pool.skipped, ctx.ws.rel)
-    err.print(
-        t(
-            "cli.sim.exported",
-            like=pool.n_like,
-            dislike=pool.n_dislike,
-            data=ctx.ws.rel(ctx.ws.data),
-            path=escape(str(pool.path)),
+        print_skipped(pool.skipped, ctx.ws.rel)
+        err.print(
+            t(
+                "cli.sim.exported",
+                like=pool.n_like,
+                dislike=pool.n_dislike,
+                data=ctx.ws.rel(ctx.ws.data),
+                path=escape(str(pool.path)),
+            )
         )
-    )
-    return pool.path
+        return pool.path
 
 
 def _write_summary(summary: list, path: Path) -> Path:

@@ -35,10 +35,12 @@ def xmp(
 
     Example: [cyan]uv run konomi xmp --dry-run[/]
     """
-    with errors(debug):
-        ctx = context(
+    with (
+        errors(debug),
+        context(
             root, model, like_threshold=like_threshold, dislike_threshold=dislike_threshold
-        )
+        ) as ctx,
+    ):
         result = run(ctx, lambda c: sidecars.write_sidecars(c, dry_run=dry_run))
         fields = {
             "images": result.images,

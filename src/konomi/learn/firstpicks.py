@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from konomi.learn.active import kmeans_groups
-from konomi.learn.textprior import telling_order
+from konomi.learn.prior import telling_order
 
 FIRST_PICKS = 40  # groups (so images) of the first, typical picks
 

@@ -102,3 +102,20 @@ def blend(
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-6, 1 - 1e-6)
     return np.log(p / (1.0 - p))
+
+
+def unit_mean(T: np.ndarray) -> np.ndarray:
+    """The normalised mean of unit vectors: one direction for several phrases."""
+    v = np.asarray(T, np.float64).mean(axis=0)
+    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
+
+
+def telling_order(prior: np.ndarray) -> np.ndarray:
+    """Rows alternating between the most liked-looking and the most disliked-looking: the first
+    judgements then give the head both sides at once."""
+    by_like = np.argsort(-np.asarray(prior), kind="stable")
+    n = len(by_like)
+    out = np.empty(n, dtype=np.int64)
+    out[0::2] = by_like[: (n + 1) // 2]
+    out[1::2] = by_like[::-1][: n // 2]
+    return out

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from konomi.learn.head import rank_auc
+
 SMALL = 30  # fewer labels than this in a class: print the interval beside each figure
 TOO_FEW = 5  # fewer than this in a class: the figures cannot be measured at all
 
@@ -27,13 +29,24 @@ class Interval:
     resamples: int
 
 
-def _auc(y: np.ndarray, p: np.ndarray) -> float:
-    """Mann–Whitney AUC (ties count half); y holds both classes."""
-    _, where, counts = np.unique(p, return_inverse=True, return_counts=True)
-    ranks = (np.cumsum(counts) - (counts - 1) / 2.0)[where]
-    n_pos = int(y.sum())
-    n_neg = len(y) - n_pos
-    return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+TRUST_AUC = 0.85  # a model is trustworthy once its interval's low end reaches this …
+TRUST_PER_CLASS = 30  # … with at least this many labels of each kind
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How good the model is so far (the review page's line): AUC with its interval."""
+
+    auc: float
+    lo: float
+    hi: float
+    n_like: int
+    n_dislike: int
+
+    @property
+    def trusted(self) -> bool:
+        small = min(self.n_like, self.n_dislike)
+        return small >= TRUST_PER_CLASS and self.lo >= TRUST_AUC
 
 
 def bootstrap_interval(
@@ -55,7 +68,7 @@ def bootstrap_interval(
     for r in range(resamples):
         rows = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
         ys, ps = y[rows], p[rows]
-        aucs[r] = _auc(ys, ps)
+        aucs[r] = rank_auc(ys, ps)
         accs[r] = np.mean((ps >= 0.5) == (ys == 1))
     tail = (1.0 - level) / 2 * 100
     bounds = (tail, 100 - tail)
@@ -74,3 +87,16 @@ def measurable(n_like: int, n_dislike: int) -> bool:
 def needs_interval(n_like: int, n_dislike: int) -> bool:
     """Whether the figures should be shown with their interval (few labels in a class)."""
     return min(n_like, n_dislike) < SMALL
+
+
+def auc_interval(
+    y: np.ndarray, p: np.ndarray, *, resamples: int = 400, level: float = 0.95, seed: int = 0
+) -> Quality:
+    """The AUC of out-of-fold scores `p` against labels `y` with its bootstrap interval (NaN
+    while a class has no label yet)."""
+    y = np.asarray(y).astype(int)
+    n_like, n_dislike = int((y == 1).sum()), int((y == 0).sum())
+    if not n_like or not n_dislike:
+        return Quality(float("nan"), float("nan"), float("nan"), n_like, n_dislike)
+    interval = bootstrap_interval(y, p, resamples=resamples, level=level, seed=seed)
+    return Quality(rank_auc(y, np.asarray(p, np.float64)), *interval.auc, n_like, n_dislike)

@@ -20,8 +20,8 @@ from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
 from konomi.learn.active import informativeness
 from konomi.learn.firstpicks import first_order
-from konomi.learn.quality import TRUST_AUC, TRUST_PER_CLASS, Quality, auc_interval
-from konomi.learn.textprior import blend, prior_weight, unit_mean
+from konomi.learn.prior import blend, prior_weight, unit_mean
+from konomi.learn.uncertainty import TRUST_AUC, TRUST_PER_CLASS, Quality, auc_interval
 from konomi.store.heads import load_head
 from konomi.workspace import LABELS, Workspace
 
