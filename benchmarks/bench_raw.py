@@ -27,23 +27,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from benchmarks.common import cpu_model
 from benchmarks.photos import make_photos
 from konomi.encode.images import content_hash, decode, read_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "bench-out" / "raw"
 MIN_SIDE = 224
-
-
-def cpu_model() -> str:
-    """The CPU's name as the kernel reports it (Linux), else what Python knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _dng_writer():  # noqa: ANN202 - imported here: pidng is a dev dependency

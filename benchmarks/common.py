@@ -15,7 +15,8 @@ import onnxruntime as ort
 import PIL
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's name as the kernel reports it (Linux), else what Python knows."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -51,7 +52,7 @@ def describe_machine() -> str:
     jpeg = f"libjpeg-turbo {turbo}" if turbo else "libjpeg (not turbo)"
     return "\n".join(
         [
-            f"CPU:         {_cpu_model()} ({platform.machine()})",
+            f"CPU:         {cpu_model()} ({platform.machine()})",
             f"cores:       {usable_cores()} usable of {os.cpu_count()}",
             f"RAM:         {_ram_gib():.1f} GiB",
             f"OS:          {platform.system()} {platform.release()}",
