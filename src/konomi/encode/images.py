@@ -162,7 +162,9 @@ def find_images(
                 continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
-                if rules.ignores_name(here_rel, name, is_dir=is_dir):
+                if (is_dir or rules.files_matter) and rules.ignores_name(
+                    here_rel, name, is_dir=is_dir
+                ):
                     continue
                 if entry.is_symlink():
                     if is_image_name(name):

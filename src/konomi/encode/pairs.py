@@ -29,6 +29,7 @@ from konomi.encode.formats import (
     SIDECAR_EXTENSION,
     extension,
     is_image_name,
+    is_raw_name,
 )
 from konomi.encode.ignore import IgnoreRules
 
@@ -80,7 +81,13 @@ def group(names: Iterable[str]) -> dict[str, tuple[str, ...]]:
 
 
 def companion_names(names: Iterable[str]) -> frozenset[str]:
-    """The image names of a folder that travel with another image (not photos themselves)."""
+    """The image names of a folder that travel with another image (not photos themselves).
+
+    Only a RAW file rides with another image: a folder without one (most of them) is answered
+    without grouping."""
+    names = list(names)
+    if not any(is_raw_name(n) for n in names):
+        return frozenset()
     return frozenset(n for rest in group(names).values() for n in rest if is_image_name(n))
 
 
