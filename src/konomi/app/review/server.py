@@ -2,7 +2,7 @@
 
 The page (plain HTML/CSS/JS in `konomi/static/`, no build step, nothing from the network) shows
 one image at a time with its score and proposal; `l` likes, `d` dislikes, `s` skips, `u` undoes.
-Decisions and their moves live in `review_queue`; who may talk to the server is `review_guard`'s
+Decisions and their moves live in `queue`; who may talk to the server is `guard`'s
 business; this module wires the routes and runs uvicorn on a socket bound to 127.0.0.1.
 
 Files are served by the ids of the server's own queue only — a request never names a path — and

@@ -7,7 +7,7 @@ The protocol (docs/simulation.md has the why):
 2. The person starts with a small balanced labelled set (200 like + 200 dislike, scaled down for
    small pools); they looked at each of those images, so they count as reviews.
 3. The rest of the pool arrives in batches, one per round. Each round the strategy decides what
-   the person looks at and what goes into training (`konomi.sim_strategies`); the head is then
+   the person looks at and what goes into training (`strategies`); the head is then
    retrained with `head.train_head` — the very code `konomi train` runs — and measured.
 
 Every (strategy, seed) run is independent and deterministic, so runs go to worker processes and

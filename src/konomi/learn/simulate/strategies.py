@@ -3,7 +3,7 @@
 Each strategy sees the situation at the start of a round (the current head's scores, the images
 that have arrived and are not labelled yet, the batch that just arrived) and returns which images
 the person looked at and which of them went into `data/train/` with which label. The simulator
-(`konomi.simulate`) counts every look as a review and every file moved into training as a
+(`replay`) counts every look as a review and every file moved into training as a
 correction, and answers for the person from the pool's true labels.
 """
 
