@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from konomi.settings import DEFAULT_DISLIKE, DEFAULT_LIKE
+
 RootOpt = Annotated[
     Path | None,
     typer.Option("--root", help="Workspace folder (default: $KONOMI_ROOT or the current one)."),
@@ -35,9 +37,12 @@ DebugOpt = Annotated[
     bool, typer.Option("--debug", help="Show the full traceback of an error (or KONOMI_DEBUG=1).")
 ]
 LikeOpt = Annotated[
-    float | None, typer.Option("--like-threshold", help="Score ≥ this is a like proposal (0.7).")
+    float | None,
+    typer.Option("--like-threshold", help=f"Score ≥ this is a like proposal ({DEFAULT_LIKE})."),
 ]
 DislikeOpt = Annotated[
     float | None,
-    typer.Option("--dislike-threshold", help="Score ≤ this is a dislike proposal (0.3)."),
+    typer.Option(
+        "--dislike-threshold", help=f"Score ≤ this is a dislike proposal ({DEFAULT_DISLIKE})."
+    ),
 ]

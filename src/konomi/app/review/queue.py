@@ -560,15 +560,9 @@ class ReviewQueue:
         self._saw_own(undo_op)
         for text in paths:
             path = Path(text)
-            item = next((it for it in self.items.values() if it.op == op and it.path == path), None)
-            if item is None:  # a decision of an earlier session: list it again
-                found = scan(self.ctx, [path])
-                if not found.paths:
-                    continue
-                score = None if found.scores is None else float(found.scores[0])
-                item = self._new_item(path, found.digests[0], score, found.library.get(path, ""))
-                if item is None:
-                    continue
+            item = self._decided(op, path, path)
+            if item is None:
+                continue
             item.state, item.op = "pending", None
             if item.id in self.history:
                 self.history.remove(item.id)
@@ -579,15 +573,9 @@ class ReviewQueue:
 
     def _restore(self, op: int, was: Path, back: Path) -> None:
         """A file an undo moved back (from `was`) becomes the next image to look at."""
-        item = next((it for it in self.items.values() if it.op == op and it.path == was), None)
-        if item is None:  # a decision of an earlier session: score it now
-            found = scan(self.ctx, [back])
-            if not found.paths:
-                return
-            score = None if found.scores is None else float(found.scores[0])
-            item = self._new_item(back, found.digests[0], score)
-            if item is None:
-                return
+        item = self._decided(op, was, back)
+        if item is None:
+            return
         st = os.stat(back)
         item.path, item.stamp = back, (st.st_size, st.st_mtime_ns)
         item.identity = (st.st_dev, st.st_ino)
@@ -595,6 +583,18 @@ class ReviewQueue:
         if item.id in self.history:
             self.history.remove(item.id)
         self._to_front(item)
+
+    def _decided(self, op: int, was: Path, now: Path) -> Item | None:
+        """The item that decision `op` took at `was`; for a decision of an earlier session, a
+        new item for the file now at `now`, scanned and scored (None if it cannot be read)."""
+        item = next((it for it in self.items.values() if it.op == op and it.path == was), None)
+        if item is not None:
+            return item
+        found = scan(self.ctx, [now])
+        if not found.paths:
+            return None
+        score = None if found.scores is None else float(found.scores[0])
+        return self._new_item(now, found.digests[0], score, found.library.get(now, ""))
 
     def _to_front(self, item: Item) -> None:
         if item.id in self.order:
