@@ -761,14 +761,19 @@ class Journal(FileEdits):
                     return self._copy_move(move_id, move, dst)
                 raise
         _fault("after_link")
-        why = self._unsafe(src) or self._unsafe(dst)
-        if why:  # swapped in the last instant: take our new name back, leave the file
-            self._undo_link(dst, src_id, OSError(errno.ELOOP, why))
+        return self._commit(src, dst, src_id, self._unsafe(src) or self._unsafe(dst))
+
+    def _commit(self, src: Path, dst: Path, ours: str, why: str | None) -> Path | str:
+        """The commit point of a move whose new name `dst` is in place: remove the source. If a
+        folder on the way was swapped for a link in the last instant (`why`), or the source
+        cannot be removed, take our new name back and leave the file where it was."""
+        if why:
+            self._undo_link(dst, ours, OSError(errno.ELOOP, why))
             return why
         try:
-            os.unlink(src)  # the commit point
+            os.unlink(src)
         except OSError as exc:
-            self._undo_link(dst, src_id, exc)
+            self._undo_link(dst, ours, exc)
             raise
         _fault("after_unlink")
         return dst
@@ -836,17 +841,7 @@ class Journal(FileEdits):
                 raise
         _fsync_folder(dst.parent)
         _fault("after_place")
-        why = self._unsafe(src)
-        if why:
-            self._undo_link(dst, copy_id, OSError(errno.ELOOP, why))
-            return why
-        try:
-            os.unlink(src)  # the commit point
-        except OSError as exc:
-            self._undo_link(dst, copy_id, exc)
-            raise
-        _fault("after_unlink")
-        return dst
+        return self._commit(src, dst, copy_id, self._unsafe(src))
 
     # -- undo ------------------------------------------------------------------------------
     def last_undoable(self, kinds: Iterable[str] | None = None) -> int | None:
