@@ -40,12 +40,21 @@ class Context:
 
     @classmethod
     def open(
-        cls, root: Path | str | None = None, reporter: Reporter | None = None, **overrides: object
+        cls,
+        root: Path | str | None = None,
+        reporter: Reporter | None = None,
+        *,
+        on_settings: Callable[[Settings], object] | None = None,
+        **overrides: object,
     ) -> Context:
         """The context of the workspace at `root` (else $KONOMI_ROOT, else the current folder),
-        with command-line `overrides` on top of konomi.toml."""
+        with command-line `overrides` on top of konomi.toml. `on_settings` hears konomi.toml's
+        settings before the overrides are checked (the CLI takes its language from them, so a
+        refused flag is already said in it)."""
         ws = Workspace.resolve(root)
         settings = ws.settings()
+        if on_settings is not None:
+            on_settings(settings)
         if overrides.get("model") is None and os.environ.get("KONOMI_MODEL"):
             overrides["model"] = os.environ["KONOMI_MODEL"]
         return cls(ws, settings.with_overrides(**overrides), reporter or Reporter())

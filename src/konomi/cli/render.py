@@ -6,7 +6,6 @@ konomi.toml, else KONOMI_LANG, else the locale.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,7 +31,6 @@ from konomi.cli.app import err, out
 from konomi.encode.images import Skipped
 from konomi.errors import ExitCode, KonomiError, from_os_error
 from konomi.i18n import set_language, t
-from konomi.workspace import Workspace
 
 WAITING = "waiting for "  # the stage app.context reports while another command holds the lock
 SHOWN = 50  # names listed before "… and N more"
@@ -128,10 +126,9 @@ def use_language(language: str | None) -> None:
 
 def context(root: Path | None, model: str | None, **overrides: object) -> Context:
     """The command's Context; its settings' language is in force from here on."""
-    with contextlib.suppress(KonomiError):  # speak konomi.toml's language even when a flag is
-        use_language(Workspace.resolve(root).settings().language)  # refused just below
-    ctx = Context.open(root, None, model=model, **overrides)
-    use_language(ctx.settings.language)
+    ctx = Context.open(
+        root, None, on_settings=lambda s: use_language(s.language), model=model, **overrides
+    )
     if overrides.get("device") not in (None, "auto"):
         # A device asked for on the command line must exist here, whatever the cache holds:
         # a warm cache would otherwise never load the encoder, and never say it cannot run.
