@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from html.parser import HTMLParser
@@ -16,7 +17,8 @@ from test_suspects import plant_mistakes
 
 from konomi.app import loop as workflow
 from konomi.app.reports import html as html_report
-from konomi.encode.images import find_images
+from konomi.app.reports import sheets
+from konomi.encode.images import content_hash, find_images
 from konomi.learn import duplicates
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,7 +53,11 @@ def rows(data: dict) -> list[dict]:
     def near(i: int, key: str) -> list[list[float]]:
         k = data[key + "k"]
         slots = range(i * k, (i + 1) * k)
-        return [[data[key][j], data[key + "s"][j] / 1000] for j in slots if data[key][j] >= 0]
+        return [
+            [data["train"][data[key][j]], data[key + "s"][j] / 100]
+            for j in slots
+            if data[key][j] >= 0
+        ]
 
     out = []
     for i in range(data["n"]):
@@ -59,7 +65,6 @@ def rows(data: dict) -> list[dict]:
         out.append(
             {
                 "p": data["p"][i],
-                "h": data["h"][i],
                 "s": data["s"][i] / 10000,
                 "l": codes[data["l"][i]],
                 "t": codes[data["t"][i]],
@@ -71,6 +76,51 @@ def rows(data: dict) -> list[dict]:
             }
         )
     return out
+
+
+def cell(sheet: Image.Image, k: int) -> np.ndarray:
+    """Cell k of a decoded sheet, as float RGB."""
+    px = sheets.THUMB_PX
+    x, y = (k % sheets.COLS) * px, (k // sheets.COLS) * px
+    return np.asarray(sheet.convert("RGB").crop((x, y, x + px, y + px)), dtype=np.float32)
+
+
+def expected_cell(path: Path) -> np.ndarray:
+    """What an image's cell should look like: its thumbnail centred on the cell's background."""
+    data = sheets.make_thumbnail(path)
+    assert data is not None
+    return cell(Image.open(io.BytesIO(sheets.compose([data], "webp"))), 0)
+
+
+def assert_cells_show_their_images(
+    root: Path, items: list[dict], folder: Path, names: list[str]
+) -> None:
+    """Every image is drawn in its own cell (sheet i // 100, cell i % 100), and nowhere else."""
+    for s, name in enumerate(names):
+        with Image.open(folder / name) as sheet:
+            assert sheet.format == sheets.sheet_format().upper()
+            assert sheet.width == sheets.COLS * sheets.THUMB_PX
+            for k, it in enumerate(items[s * sheets.PER_SHEET : (s + 1) * sheets.PER_SHEET]):
+                got, want = cell(sheet, k), expected_cell(root / it["p"])
+                # Lossy at ~450 bytes a thumbnail: the colours of a region survive, not the noise.
+                assert np.abs(got.mean(axis=(0, 1)) - want.mean(axis=(0, 1))).max() < 6, it["p"]
+
+
+def scroll_until_painted(page, selector: str) -> None:  # noqa: ANN001 - a Playwright Page
+    """Scroll down the page a screen at a time, waiting at each stop until every thumbnail on
+    the screen is painted from its decoded sheet, until the bottom."""
+    while True:
+        page.wait_for_function(
+            """sel => [...document.querySelectorAll(sel)].filter(e => {
+                const r = e.getBoundingClientRect();
+                return r.bottom > 0 && r.top < innerHeight && r.width > 0;
+            }).every(e => e.classList.contains('shown') || e.classList.contains('none'))""",
+            arg=selector,
+        )
+        if page.evaluate("innerHeight + scrollY >= document.body.scrollHeight - 2"):
+            return
+        page.mouse.wheel(0, 700)
+        page.wait_for_timeout(50)
 
 
 class Page(HTMLParser):
@@ -141,24 +191,20 @@ def test_cli_report_is_self_contained_and_shows_every_image(workspace, konomi, t
     assert f"scored by head <b>{head}</b>" in text
 
     # Every image under data/ has its tile (drawn by the page's script from the data) and its
-    # thumbnail, a WebP file in reports/thumbs/ beside the page; nothing else is there.
-    data = json.loads(
-        re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S).group(1)
-    )
+    # cell in a contact sheet in reports/thumbs/ beside the page; nothing else is there.
+    data = html_report.page_data(text)
     items = rows(data)
     assert sorted(it["p"] for it in items) == images, "every image under data/ has its tile"
-    thumbs = ws.root / "reports" / data["thumbs"]
-    expected = {f"{it['h'][:2]}/{it['h']}.webp" for it in items}
-    on_disk = {p.relative_to(thumbs).as_posix() for p in thumbs.rglob("*") if p.is_file()}
-    assert all(it["h"] for it in items) and on_disk == expected
-    for name in sorted(expected)[:5]:
-        with Image.open(thumbs / name) as im:
-            assert im.format == "WEBP" and max(im.size) <= html_report.THUMB_PX
+    thumbs = ws.root / "reports" / data["sheets"]["folder"]
+    names = data["sheets"]["names"]
+    assert len(names) == -(-len(items) // sheets.PER_SHEET) and not data["sheets"]["missing"]
+    assert {p.relative_to(thumbs).as_posix() for p in thumbs.rglob("*")} == set(names)
+    assert_cells_show_their_images(ws.root, items, thumbs, names)
 
-    # A second report reuses every thumbnail: no file is written again.
-    stamps = {name: (thumbs / name).stat().st_mtime_ns for name in expected}
+    # A second report reuses every sheet: no file is written again.
+    stamps = {name: (thumbs / name).stat().st_mtime_ns for name in names}
     konomi("report", "--duplicate-threshold", BURST_THRESHOLD, root=ws.root, check=True)
-    assert {name: (thumbs / name).stat().st_mtime_ns for name in expected} == stamps
+    assert {name: (thumbs / name).stat().st_mtime_ns for name in names} == stamps
 
     # Scores in descending order; suspects and the burst are marked.
     assert [it["s"] for it in items] == sorted((it["s"] for it in items), reverse=True)
@@ -175,6 +221,99 @@ def test_cli_report_is_self_contained_and_shows_every_image(workspace, konomi, t
         for j, sim in it["nl"] + it["nd"]:
             assert j != i and items[j]["t"] in ("like", "dislike") and -1 <= sim <= 1
     assert len(re.findall(r'src="data:image/png;base64,', text)) == 3  # the three plots
+
+
+def build_report(root: Path, model: Path) -> html_report.ReportOutcome:
+    ctx = workflow.Context.open(root, model=str(model))
+    try:
+        return html_report.build(ctx)
+    finally:
+        ctx.close()
+
+
+def no_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any decoding of an original for a thumbnail fail the test."""
+
+    def refuse(path: Path, **kw: object) -> None:
+        raise AssertionError(f"{path} was decoded again for its thumbnail")
+
+    monkeypatch.setattr(sheets, "load_image", refuse)
+
+
+def test_a_retrain_reorders_the_sheets_from_the_thumbnail_store(workspace, tiny_model, monkeypatch):
+    ws = workspace(n_like=12, n_dislike=12, n_unlabeled=120)
+    train(ws.root, tiny_model)
+    first = build_report(ws.root, tiny_model)
+    folder = first.out.parent / html_report.THUMBS_FOLDER
+    before = set(html_report.page_data(first.out.read_text(encoding="utf-8"))["sheets"]["names"])
+    assert first.sheets_written == len(before) == 2
+
+    # New labels, a new head, new scores: the order changes, and with it the sheets, which
+    # are made from the store's thumbnails without decoding a single original again.
+    for path in sorted((ws.root / "data/unlabeled").iterdir())[:8]:
+        path.rename(ws.root / "data/train/dislike" / path.name)
+    train(ws.root, tiny_model)
+    no_decoding(monkeypatch)
+    second = build_report(ws.root, tiny_model)
+    monkeypatch.undo()
+    data = html_report.page_data(second.out.read_text(encoding="utf-8"))
+    names = data["sheets"]["names"]
+    assert second.sheets_written >= 1 and set(names) != before
+    assert {p.name for p in folder.iterdir()} == set(names), "sheets of the old order are gone"
+    assert not data["sheets"]["missing"]
+    assert_cells_show_their_images(ws.root, rows(data), folder, names)
+    assert second.thumbs_bytes == sum((folder / n).stat().st_size for n in names)
+
+
+def test_thumbnails_of_older_reports_are_taken_over_and_removed(workspace, tiny_model, monkeypatch):
+    ws = workspace(n_like=8, n_dislike=8, n_unlabeled=6)
+    train(ws.root, tiny_model)
+    # A report before sheets left one WebP per image: thumbs/<2 hex>/<20 hex of its digest>.webp
+    folder = ws.root / "reports" / html_report.THUMBS_FOLDER
+    for path in find_images(ws.root / "data"):
+        digest = content_hash(path.read_bytes())
+        old = folder / digest[:2] / f"{digest[:20]}.webp"
+        old.parent.mkdir(parents=True, exist_ok=True)
+        old.write_bytes(sheets.make_thumbnail(path) or b"")
+    stranger = folder / "ab" / "notes.txt"  # not a thumbnail: left alone
+    stranger.parent.mkdir(parents=True, exist_ok=True)
+    stranger.write_text("mine")
+
+    no_decoding(monkeypatch)
+    outcome = build_report(ws.root, tiny_model)
+    monkeypatch.undo()
+    data = html_report.page_data(outcome.out.read_text(encoding="utf-8"))
+    assert not data["sheets"]["missing"], "every old thumbnail was taken over"
+    assert not list(folder.glob("*/*.webp")), "the old files are gone"
+    assert stranger.read_text() == "mine"
+    assert_cells_show_their_images(ws.root, rows(data), folder, data["sheets"]["names"])
+
+
+def test_an_image_without_a_thumbnail_is_a_blank_cell_until_it_can_be_read(
+    workspace, tiny_model, monkeypatch
+):
+    ws = workspace(n_like=8, n_dislike=8, n_unlabeled=4)
+    train(ws.root, tiny_model)
+    victim = sorted(p.relative_to(ws.root).as_posix() for p in find_images(ws.root / "data"))[0]
+    real = sheets.make_thumbnail
+    monkeypatch.setattr(
+        sheets, "make_thumbnail", lambda p: None if p.name == Path(victim).name else real(p)
+    )
+    outcome = build_report(ws.root, tiny_model)
+    data = html_report.page_data(outcome.out.read_text(encoding="utf-8"))
+    at = [it["p"] for it in rows(data)].index(victim)
+    assert data["sheets"]["missing"] == [at]
+    folder = outcome.out.parent / html_report.THUMBS_FOLDER
+    with Image.open(folder / data["sheets"]["names"][0]) as sheet:
+        blank = cell(sheet, at)
+    assert np.abs(blank - np.float32(sheets.BACKGROUND[0])).max() < 8, "a blank cell"
+
+    # Once it can be read (a decoder installed, say), the next report shows it.
+    monkeypatch.setattr(sheets, "make_thumbnail", real)
+    again = build_report(ws.root, tiny_model)
+    data = html_report.page_data(again.out.read_text(encoding="utf-8"))
+    assert not data["sheets"]["missing"] and again.sheets_written == 1
+    assert_cells_show_their_images(ws.root, rows(data), folder, data["sheets"]["names"])
 
 
 def test_models_list_roll_back_and_the_report_names_the_head(workspace, konomi, tiny_model):
@@ -246,11 +385,11 @@ def test_report_in_headless_chromium(workspace, tiny_model, tmp_path):
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             url = outcome.out.resolve().as_uri()
             page.goto(url, wait_until="load")
-            # Thumbnails load lazily: scroll through the page so that every one is asked for.
-            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-            page.wait_for_function("() => [...document.images].every(i => i.complete)")
+            page.wait_for_selector("body[data-ready]")
+            # Thumbnails are painted lazily: scroll through the page so every one is shown.
+            scroll_until_painted(page, "[data-thumb]")
 
-            # Only the page and its own thumbnails are fetched, nothing from anywhere else.
+            # Only the page and its own sheets are fetched, nothing from anywhere else.
             thumbs = (outcome.out.parent / "thumbs").resolve().as_uri() + "/"
             fetched = [
                 u
@@ -258,17 +397,25 @@ def test_report_in_headless_chromium(workspace, tiny_model, tmp_path):
                 if u != url and not u.startswith("data:") and not u.startswith(thumbs)
             ]
             assert not fetched, f"the report fetched {fetched}"
-            assert sum(u.startswith(thumbs) for u in requests) >= n_images
+            data = html_report.page_data(outcome.out.read_text(encoding="utf-8"))
+            names = data["sheets"]["names"]
+            assert {u[len(thumbs) :] for u in requests if u.startswith(thumbs)} == set(names)
             assert not problems, problems
-            state = page.evaluate(
-                """() => ({
-                    tiles: document.querySelectorAll('#grid .tile').length,
-                    images: document.images.length,
-                    broken: [...document.images].filter(i => !(i.naturalWidth > 0))
-                                .map(i => i.alt || i.className),
-                })"""
-            )
-            assert state["tiles"] == n_images and not state["broken"], state
+            tiles = page.locator("#grid .tile")
+            assert tiles.count() == n_images
+            assert page.locator(".thumb.broken, .thumb.none").count() == 0
+
+            # What the reader sees in a tile is its own image, from its cell of the sheet.
+            items = rows(data)
+            for i in (0, len(items) // 2, len(items) - 1):
+                shot = page.locator(f"#im{i}").screenshot()
+                with Image.open(io.BytesIO(shot)) as im:
+                    seen = np.asarray(im.convert("RGB"), dtype=np.float32)
+                want = expected_cell(ws.root / items[i]["p"])
+                # The element may sit on half a pixel: compare the middle 120 x 120.
+                assert abs(seen.shape[0] - 128) <= 1 and abs(seen.shape[1] - 128) <= 1
+                seen, want = seen[4:124, 4:124], want[4:124, 4:124]
+                assert np.abs(seen.mean(axis=(0, 1)) - want.mean(axis=(0, 1))).max() < 6, i
             page.screenshot(path=str(tmp_path / "report-top.png"))
 
             # Filters: suspects shows exactly the flagged ones, then all again.
@@ -287,9 +434,12 @@ def test_report_in_headless_chromium(workspace, tiny_model, tmp_path):
             panel = page.locator("#panel")
             assert panel.is_visible()
             assert "Nearest liked" in panel.inner_text() and "suspect #" in panel.inner_text()
-            near = panel.locator(".near img")
+            near = panel.locator(".near .thumb")
             assert near.count() == 6
-            assert all(near.nth(i).evaluate("i => i.naturalWidth > 0") for i in range(6))
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('#panel .thumb')]"
+                ".every(e => e.classList.contains('shown'))"
+            )
             page.screenshot(path=str(tmp_path / "report-panel.png"))
         finally:
             browser.close()
@@ -297,7 +447,7 @@ def test_report_in_headless_chromium(workspace, tiny_model, tmp_path):
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)")
-def test_a_report_of_hundreds_of_images_draws_its_grid_by_pages_and_every_thumbnail_loads(
+def test_a_report_of_hundreds_of_images_draws_its_grid_by_pages_and_loads_sheets_lazily(
     workspace, tiny_model
 ):
     from playwright.sync_api import sync_playwright
@@ -306,14 +456,12 @@ def test_a_report_of_hundreds_of_images_draws_its_grid_by_pages_and_every_thumbn
     japanese = "data/unlabeled/京都の紅葉.jpg"
     make_image(ws.root / japanese, color=(200, 60, 30), seed=21)
     train(ws.root, tiny_model)
-    ctx = workflow.Context.open(ws.root, model=str(tiny_model))
-    try:
-        outcome = html_report.build(ctx)
-    finally:
-        ctx.close()
+    outcome = build_report(ws.root, tiny_model)
     n_images = len(list(find_images(ws.root / "data")))
     assert n_images > 300 and outcome.thumbs_bytes > 0
     assert outcome.size_bytes == outcome.html_bytes + outcome.thumbs_bytes
+    names = html_report.page_data(outcome.out.read_text(encoding="utf-8"))["sheets"]["names"]
+    assert len(names) == 4
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -323,40 +471,27 @@ def test_a_report_of_hundreds_of_images_draws_its_grid_by_pages_and_every_thumbn
         )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            thumbs: list[str] = []
+            sheets_asked: list[str] = []
             problems: list[str] = []
-            page.on("request", lambda r: "/thumbs/" in r.url and thumbs.append(r.url))
+            page.on("request", lambda r: "/thumbs/" in r.url and sheets_asked.append(r.url))
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.goto(outcome.out.resolve().as_uri(), wait_until="load")
+            page.wait_for_selector("body[data-ready]")
 
-            # The first page of tiles only; thumbnails far below are not fetched yet.
+            # The first page of tiles only, none painted before it comes near the screen, and
+            # only the sheets of the thumbnails on the first screen (the suspects' table).
             tiles = page.locator("#grid .tile")
             assert tiles.count() == 240 < n_images
-            assert len(thumbs) < n_images
+            assert page.locator("#grid .thumb.shown").count() == 0
+            assert len(set(sheets_asked)) < len(names)
 
-            # Scrolling down draws the rest and loads each thumbnail as it comes into view.
-            seen: set[int] = set()
-            for _ in range(200):
-                visible = page.evaluate(
-                    """() => [...document.querySelectorAll('#grid img')].filter(i => {
-                        const r = i.getBoundingClientRect();
-                        return r.bottom > 0 && r.top < innerHeight;
-                    }).map(i => +i.id.slice(2))"""
-                )
-                page.wait_for_function(
-                    """ids => ids.every(i => {
-                        const img = document.getElementById('im' + i);
-                        return img.complete && img.naturalWidth > 0;
-                    })""",
-                    arg=visible,
-                )
-                seen.update(visible)
-                if len(seen) == n_images:
-                    break
-                page.mouse.wheel(0, 700)
-                page.wait_for_timeout(50)
-            assert len(seen) == n_images and tiles.count() == n_images, (len(seen), n_images)
-            assert len(set(thumbs)) == n_images  # one file per image, each fetched once
+            # Scrolling down draws the rest and paints each tile from its sheet as it comes
+            # into view; every sheet is asked for, once.
+            page.evaluate("document.getElementById('images').scrollIntoView()")
+            scroll_until_painted(page, "#grid .thumb")
+            assert tiles.count() == n_images
+            assert page.locator("#grid .thumb.shown").count() == n_images
+            assert sorted(u.rsplit("/", 1)[1] for u in sheets_asked) == sorted(names)
             assert not problems, problems
 
             # A Japanese file name is shown as it is.

@@ -22,6 +22,7 @@ from factories.models import konomi_env
 from test_review_server import CliServer, prepare
 
 from konomi import i18n
+from konomi.app.reports import html as html_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 AREAS = ("page.", "report.", "errors.")
@@ -114,9 +115,9 @@ def test_the_report_is_written_in_the_language_in_force(workspace, konomi, tiny_
     assert '<html lang="ja">' in text
     for words in ("すべての画像（スコア順）", "怪しいラベル", "枚の画像をヘッド", "交差検証"):
         assert words in text
-    data = json.loads(re.search(r'id="data">(.*?)</script>', text, re.S).group(1))
-    assert data["m"]["label.unsure"] == "判断保留"
-    assert name in data["p"]  # the name as it is, never escaped away
+    messages = json.loads(re.search(r'id="messages">(.*?)</script>', text, re.S).group(1))
+    assert messages["label.unsure"] == "判断保留"
+    assert name in html_report.page_data(text)["p"]  # the name as it is, never escaped away
 
     (ws.root / "konomi.toml").write_text('language = "en"\n', encoding="utf-8")
     konomi("report", root=ws.root, env={"KONOMI_LANG": "ja"}, check=True)

@@ -399,4 +399,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Nearest disliked training images",
         "ja": "いちばん近い「好きでない」の学習画像",
     },
+    "report.js.old_browser": {
+        "en": "This browser cannot unpack the report's data. Open it in a current Chrome, Edge, "
+        "Firefox or Safari.",
+        "ja": "このブラウザーではレポートのデータを展開できません。"
+        "最新の Chrome、Edge、Firefox、Safari で開いてください。",
+    },
+    "report.js.no_thumbnail": {
+        "en": "no thumbnail: the image could not be decoded",
+        "ja": "サムネイルなし（画像を読み込めませんでした）",
+    },
 }

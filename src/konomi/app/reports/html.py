@@ -1,14 +1,15 @@
-"""The HTML report: `reports/index.html` and its thumbnails in `reports/thumbs/`; opens offline.
+"""The HTML report: `reports/index.html` and its contact sheets in `reports/thumbs/`; opens offline.
 
-The page and its folder are everything: plots as inline PNG data URIs, the data as inline JSON,
-the script inline, thumbnails as small WebP files beside it. It fetches nothing from any server
-(no fonts, no scripts, no links), so the folder can be zipped, archived, or opened on a plane,
-and it leaks nothing about the person's photos when it is opened.
+The page and its folder are everything: plots as inline PNG data URIs, the data inline (gzipped
+JSON), the script inline, thumbnails as contact sheets beside it (`sheets.py`). It fetches
+nothing from any server (no fonts, no scripts, no links), so the folder can be zipped, archived,
+or opened on a plane, and it leaks nothing about the person's photos when it is opened.
 
-It scales: a thumbnail costs ~2 kB once, named by the image's content (a second report of the
-same photos decodes nothing), and the page draws its grid a few hundred tiles at a time as the
-reader scrolls, each thumbnail loaded only when it comes near the screen. A 100,000-image report
-opens in under 3 s on two busy cores (docs/performance.md, "The HTML report").
+It scales: a thumbnail costs ~410 bytes in a sheet of 100, made from the thumbnail store (a
+second report of the same photos decodes nothing), and the page draws its grid a few hundred
+tiles at a time as the reader scrolls, each sheet loaded only when one of its tiles comes near
+the screen. A 100,000-image report is under 50 MB in all and shows its first thumbnails in
+about a second on two cores (docs/performance.md, "The HTML report").
 
 What it shows, for the current head, in the language in force (`konomi.i18n`):
 - every image under data/ and in the libraries (`libraries` in konomi.toml) in score order, with
@@ -23,41 +24,36 @@ What it shows, for the current head, in the language in force (`konomi.i18n`):
 from __future__ import annotations
 
 import base64
-import contextlib
+import gzip
 import html
 import io
 import json
 import os
 import re
 import shutil
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
-from PIL import Image
 
 from konomi import i18n
 from konomi.app.context import Context
 from konomi.app.explain import DEFAULT_K, TrainingSet
 from konomi.app.library import library_images, library_labels
 from konomi.app.reports.scores_csv import proposal
+from konomi.app.reports.sheets import COLS, PER_SHEET, Sheets, build_sheets
 from konomi.app.suspects import Found, in_workspace
-from konomi.encode.images import Skipped, load_image
-from konomi.errors import KonomiError, UnreadableImage
+from konomi.encode.images import Skipped
+from konomi.errors import KonomiError
 from konomi.i18n import t
 from konomi.learn import duplicates
-from konomi.progress import Progress
 from konomi.store.heads import HeadRecord, list_heads
+from konomi.store.thumbs import THUMB_PX, ThumbStore, thumbs_path
 from konomi.workspace import Workspace
 
-THUMB_PX = 128
-THUMB_QUALITY = 60  # WebP: ~2 kB a photo, a third of a JPEG of the same look
-THUMB_NAME_CHARS = 20
 THUMBS_FOLDER = "thumbs"
 SUSPECTS_LISTED = 30
 BURSTS_LISTED = 200  # bursts listed by name; the "bursts" filter of the grid shows them all
@@ -70,88 +66,11 @@ class ReportOutcome:
     head_id: str
     n_suspects: int  # training images flagged as likely mislabelled
     n_groups: int  # bursts of near-duplicates
-    size_bytes: int  # the page and its thumbnails together
+    size_bytes: int  # the page and its sheets of thumbnails together
     skipped: list[Skipped]
     html_bytes: int = 0
     thumbs_bytes: int = 0
-
-
-# -- thumbnails -----------------------------------------------------------------------------------
-def thumb_name(digest: str) -> str:
-    """Where an image's thumbnail lives under `thumbs/`: named by its content, so it is made once.
-
-    80 bits of the content digest: a collision among even a million images is beyond reach, and
-    the short name keeps the page's data small at 100k images.
-    """
-    short = digest[:THUMB_NAME_CHARS]
-    return f"{short[:2]}/{short}.webp"
-
-
-def write_thumbnail(path: Path, digest: str, folder: Path, px: int = THUMB_PX) -> int | None:
-    """Make `folder/thumb_name(digest)` unless it exists; its size, or None when unreadable.
-
-    An unreadable image gets no file (the page shows a grey tile), so that a decoder installed
-    later gives it a real thumbnail on the next report.
-    """
-    target = folder / thumb_name(digest)
-    try:
-        return target.stat().st_size
-    except OSError:
-        pass
-    try:
-        image = load_image(path, min_side=px)
-    except UnreadableImage:
-        return None
-    image.thumbnail((px, px), Image.Resampling.BICUBIC)
-    buf = io.BytesIO()
-    image.save(buf, "WEBP", quality=THUMB_QUALITY, method=4)
-    data = buf.getvalue()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
-    return len(data)
-
-
-def thumbnails(
-    paths: list[Path], digests: list[str], folder: Path, progress: Progress | None = None
-) -> list[str]:
-    """Every image's thumbnail written under `folder` (decoded on all cores); their names.
-
-    The name is "" for an image that cannot be decoded. Files of images no longer in the report
-    are removed, so the folder holds exactly what the page shows.
-    """
-    names: list[str] = [""] * len(paths)
-    workers = max(1, os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="konomi-thumb") as pool:
-        jobs = pool.map(lambda pd: write_thumbnail(pd[0], pd[1], folder), zip(paths, digests))
-        for i, size in enumerate(jobs):
-            if size is not None:
-                names[i] = digests[i][:THUMB_NAME_CHARS]
-            if progress and (i % 64 == 0 or i == len(paths) - 1):
-                progress("thumbnails", i + 1, len(paths))
-    prune_thumbnails(folder, {n for n in names if n})
-    return names
-
-
-def prune_thumbnails(folder: Path, keep: set[str]) -> None:
-    """Remove thumbnails (and only thumbnails: `xx/<hex>.webp`) of images no longer shown."""
-    pattern = re.compile(rf"[0-9a-f]{{{THUMB_NAME_CHARS}}}\.webp")
-    try:
-        shards = [d for d in folder.iterdir() if d.is_dir() and re.fullmatch("[0-9a-f]{2}", d.name)]
-    except OSError:
-        return
-    for shard in shards:
-        for entry in shard.iterdir():
-            if pattern.fullmatch(entry.name) and entry.name[:-5] not in keep:
-                entry.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            shard.rmdir()  # only when empty
-
-
-def folder_size(folder: Path) -> int:
-    """Bytes of every file under `folder`."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    sheets_written: int = 0  # sheets encoded by this report (the others were reused)
 
 
 # -- plots ----------------------------------------------------------------------------------------
@@ -335,6 +254,23 @@ def _script_json(value: object) -> str:
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
+def pack(value: object) -> str:
+    """The page's data as base64 of gzipped JSON, which the page unpacks with the browser's own
+    DecompressionStream: at 100,000 images 4 MB instead of 12 (file names, scores and neighbours
+    repeat a lot), so the file is smaller and the browser has less to read before it paints."""
+    raw = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
+
+
+def page_data(page: str) -> dict[str, Any]:
+    """The data of a written report page (`columns` and its sheets) read back, as its script
+    reads it: for tools that look into a report, and the tests."""
+    found = re.search(r'<script type="application/gzip" id="data">([^<]*)</script>', page)
+    if found is None:
+        raise ValueError("not a konomi report page: it carries no data")
+    return cast(dict[str, Any], json.loads(gzip.decompress(base64.b64decode(found.group(1)))))
+
+
 def _fmt(x: object, digits: int = 3) -> str:
     return f"{x:.{digits}f}" if isinstance(x, (int, float)) else "–"
 
@@ -450,9 +386,14 @@ def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
     thumbs_dir = target.parent / THUMBS_FOLDER
     # Reports before this one cached JPEG thumbnails in .konomi/thumbs/: nothing reads them now.
     shutil.rmtree(ws.state / "thumbs", ignore_errors=True)
-    names = thumbnails(
-        [emb.paths[i] for i in order], [emb.digests[i] for i in order], thumbs_dir, ctx.progress
-    )
+    with ThumbStore(thumbs_path(ws.state)) as store:
+        sheets = build_sheets(
+            [emb.paths[i] for i in order],
+            [emb.digests[i] for i in order],
+            thumbs_dir,
+            store,
+            ctx.progress,
+        )
     if ctx.progress:
         ctx.progress("plots", 0, None)
 
@@ -465,7 +406,6 @@ def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
         items.append(
             {
                 "p": path,
-                "h": names[i],
                 "s": round(float(scores[i]), 4),
                 "l": proposal(float(scores[i]), dislike, like),
                 "f": "library" if emb.paths[order[i]] in from_library else ws.folder_of(path),
@@ -505,22 +445,23 @@ def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
             head=record.id,
         ),
         duplicate_threshold=duplicate_threshold,
+        sheets=sheets,
     )
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, target)
     html_bytes = target.stat().st_size
-    thumbs_bytes = folder_size(thumbs_dir)
     return ReportOutcome(
         target,
         len(rel),
         record.id,
         found.n_flagged,
         len(groups),
-        html_bytes + thumbs_bytes,
+        html_bytes + sheets.bytes,
         skipped + emb.unreadable + found.skipped,
         html_bytes,
-        thumbs_bytes,
+        sheets.bytes,
+        sheets.written,
     )
 
 
@@ -532,16 +473,16 @@ def columns(items: list[dict[str, object]], groups: list[list[int]]) -> dict[str
 
     At 100,000 images an object per image costs twice the bytes and three times the browser's
     parsing time: names repeated in every object, floats spelled out. Here scores are whole
-    numbers of 1/10,000, similarities of 1/1,000, proposals one letter each, folders indices
-    into a short list, neighbours k slots per image (-1: none). `rows()` in the tests and the
-    page's script read it back.
+    numbers of 1/10,000, similarities of 1/100, proposals one letter each, folders indices into
+    a short list, neighbours k slots per image holding an index into `train` (the page
+    positions of the training images that are someone's neighbour: a few digits instead of
+    six; -1: none). `rows()` in the tests and the page's script read it back.
     """
     folders = sorted({str(it["f"]) for it in items})
     folder_of = {f: i for i, f in enumerate(folders)}
     out: dict[str, object] = {
         "n": len(items),
         "p": [it["p"] for it in items],
-        "h": [it["h"] for it in items],
         "s": [round(float(it["s"]) * 10_000) for it in items],  # type: ignore[arg-type]
         "l": "".join(_LABEL_CODES[str(it["l"])] for it in items),
         "t": "".join(_LABEL_CODES[str(it["t"])] for it in items),
@@ -554,17 +495,21 @@ def columns(items: list[dict[str, object]], groups: list[list[int]]) -> dict[str
         },
         "groups": groups,
     }
+    neighbours = [cast(list[list[float]], it[key]) for key in ("nl", "nd") for it in items]
+    train = sorted({int(j) for pairs in neighbours for j, _ in pairs})
+    slot_of = {j: n for n, j in enumerate(train)}
+    out["train"] = train
     for key in ("nl", "nd"):
         k = max((len(it[key]) for it in items), default=0)  # type: ignore[arg-type]
         index: list[int] = []
         similarity: list[int] = []
         for it in items:
-            pairs = it[key]
+            pairs = cast(list[list[float]], it[key])
             for slot in range(k):
-                if slot < len(pairs):  # type: ignore[arg-type]
-                    j, sim = pairs[slot]  # type: ignore[index]
-                    index.append(int(j))
-                    similarity.append(round(float(sim) * 1000))
+                if slot < len(pairs):
+                    j, sim = pairs[slot]
+                    index.append(slot_of[int(j)])
+                    similarity.append(round(float(sim) * 100))
                 else:
                     index.append(-1)
                     similarity.append(0)
@@ -588,13 +533,14 @@ def render(
     summary: str,
     suspects_note: str,
     duplicate_threshold: float,
+    sheets: Sheets,
     generated: str | None = None,
 ) -> str:
     """The page: the template with the lists, the plots, the texts and the data filled in.
 
     The grid itself is drawn by the page's script from the data, a few hundred tiles at a time
-    as the reader scrolls, with thumbnails loaded lazily from `thumbs/`: a report of 100,000
-    images opens as fast as one of a hundred.
+    as the reader scrolls, each tile painted from its contact sheet in `thumbs/` only when it
+    comes near the screen: a report of 100,000 images opens as fast as one of a hundred.
     """
     esc = html.escape
     suspect_rows = []
@@ -604,13 +550,14 @@ def render(
             f'<tr data-open="{i}"><td>{s.rank}</td><td>{"●" if s.flagged else ""} '
             f"{s.confidence:.0%}</td><td>{esc(t('report.label.' + s.label))}</td>"
             f"<td>{s.score:.2f}</td>"
-            f'<td><img class="mini" data-src="{i}" alt=""></td>'
+            f'<td><span class="thumb mini" data-thumb="{i}"></span></td>'
             f'<td class="path">{esc(s.path)}</td></tr>'
         )
     group_rows = []
     for g, members in enumerate(groups[:BURSTS_LISTED]):
         minis = "".join(
-            f'<img class="mini" data-src="{i}" data-open="{i}" alt="{esc(str(items[i]["p"]))}">'
+            f'<span class="thumb mini" role="img" data-thumb="{i}" data-open="{i}" '
+            f'aria-label="{esc(str(items[i]["p"]))}"></span>'
             for i in members
         )
         title = esc(t("report.bursts.row", n=g + 1, size=len(members)))
@@ -646,8 +593,19 @@ def render(
         ),
         "BURST_ROWS": "".join(group_rows) or f"<p>{esc(t('report.none'))}</p>",
         "FILTERS": filters,
-        "DATA": _script_json(
-            {**columns(items, groups), "m": page_messages(), "thumbs": THUMBS_FOLDER}
+        "MESSAGES": _script_json(page_messages()),
+        "DATA": pack(
+            {
+                **columns(items, groups),
+                "sheets": {
+                    "folder": THUMBS_FOLDER,
+                    "names": sheets.names,
+                    "missing": sheets.missing,
+                    "cols": COLS,
+                    "per": PER_SHEET,
+                    "px": THUMB_PX,
+                },
+            }
         ),
     }
 
