@@ -32,7 +32,7 @@ from konomi.i18n import t
 from konomi.learn.head import Metrics, advice, train_head
 from konomi.learn.suspects import count_flagged
 from konomi.learn.thresholds import Thresholds, settle
-from konomi.learn.uncertainty import Interval, bootstrap_interval, measurable, needs_interval
+from konomi.learn.uncertainty import Interval, measurable, needs_interval, score_interval
 from konomi.store.edits import EditReport
 from konomi.store.heads import HeadRecord, load_head, save_head
 from konomi.store.journal import MoveReport, PlannedMove, RepairReport, prune_empty_parents
@@ -125,7 +125,7 @@ class TrainOutcome:
     expected: Thresholds | None = None  # precision and unsure share the thresholds give (OOF)
     n_suspects: int = 0  # training images whose label looks wrong (konomi suspects)
     library: LibraryLabels | None = None  # labels of library images (reviews, XMP ratings)
-    interval: Interval | None = None  # bootstrap interval of the figures, with few labels
+    interval: Interval | None = None  # 95 % intervals of the figures, with few labels
     reused: bool = False  # the labels and settings had not changed: the current head was kept
 
 
@@ -149,7 +149,7 @@ def _trained_with(
 def _interval(y: np.ndarray, oof: np.ndarray) -> Interval | None:
     n_like, n_dislike = int(y.sum()), int(len(y) - y.sum())
     if measurable(n_like, n_dislike) and needs_interval(n_like, n_dislike):
-        return bootstrap_interval(y, oof)
+        return score_interval(y, oof)
     return None
 
 

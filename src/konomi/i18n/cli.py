@@ -109,10 +109,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "正解率 {acc:.0%}（{acc_lo:.0%}〜{acc_hi:.0%}）、Brier {brier:.3f}",
     },
     "cli.train.rough.why": {
-        "en": "With {like} like / {dislike} dislike these figures are rough: the interval "
-        "(bootstrap over your labels) shows how far they could move. About 30 of each narrows it.",
+        "en": "With {like} like / {dislike} dislike these figures are rough: the interval shows "
+        "how far they could move with other labels of the same number. About 30 of each narrows "
+        "it.",
         "ja": "好き {like} 枚・好きでない {dislike} 枚ではまだ目安にすぎません。"
-        "区間（ラベルのブートストラップ）はこの数値がどこまでぶれうるかを示します。"
+        "区間は、同じ枚数の別のラベルならこの数値がどこまでぶれうるかを示します。"
         "それぞれ 30 枚ほどあれば幅が狭まります。",
     },
     "cli.train.unmeasurable": {
