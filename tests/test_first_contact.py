@@ -293,7 +293,13 @@ def test_train_on_few_labels_never_prints_a_bare_figure(workspace, konomi):
     rough = konomi("train", root=small.root, check=True)
     line = next(ln for ln in rough.out.splitlines() if "AUC" in ln)
     assert re.search(r"AUC \d\.\d\d \(95% interval \d\.\d\d–\d\.\d\d\)", line), line
+    lo, hi = map(float, re.search(r"interval (\d\.\d\d)–(\d\.\d\d)", line).groups())
+    assert lo < 0.95 and hi <= 1.0, "22 labels cannot pin the AUC down to a hundredth"
     assert "rough" in rough.out
+    # What the thresholds promise comes with its interval too, never a bare "right 100%".
+    expected = next(ln for ln in rough.out.splitlines() if "Expected from" in ln)
+    shares = re.findall(r"right (\d+)% \((\d+)%–(\d+)%\)", expected)
+    assert len(shares) == 2 and all(int(lo) < int(p) or int(p) < 100 for p, lo, _ in shares)
     info = json.loads((small.root / "models" / f"{heads(small.root)[0]}.json").read_text())
     assert info["counts"] == {"like": 12, "dislike": 10}
 

@@ -150,12 +150,15 @@ def train(
         print_skipped(result.skipped, ctx.ws.rel)
 
 
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{x:.0%}"
+def _pct(x: float | None, interval: tuple[float, float] | None = None) -> str:
+    """A share as a percentage, with its interval while the labels are few: "100% (72%–100%)"."""
+    if x is None:
+        return "–"
+    return f"{x:.0%}" if interval is None else f"{x:.0%} ({interval[0]:.0%}–{interval[1]:.0%})"
 
 
 def _print_figures(result: workflow.TrainOutcome) -> None:
-    """AUC, accuracy and Brier — with their bootstrap interval when labels are few, or the
+    """AUC, accuracy and Brier — with their 95 % interval when labels are few, or the
     plain statement that they cannot be measured yet: never a bare "AUC 1.000" on 8 images."""
     from konomi.learn.uncertainty import TOO_FEW, measurable
 
@@ -223,12 +226,13 @@ def _print_train(result: workflow.TrainOutcome) -> None:
     out.print("  " + t("cli.train.thresholds", like=like, dislike=dislike))
     x = result.expected
     if x is not None and measurable(m.n_like, m.n_dislike):
+        like_ci, dislike_ci = x.precision_intervals() if result.interval else (None, None)
         out.print(
             "  "
             + t(
                 "cli.train.expected",
-                like=_pct(x.like_precision),
-                dislike=_pct(x.dislike_precision),
+                like=_pct(x.like_precision, like_ci),
+                dislike=_pct(x.dislike_precision, dislike_ci),
                 unsure=x.unsure_share,
             )
         )

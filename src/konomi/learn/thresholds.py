@@ -44,6 +44,21 @@ class Thresholds:
     target: float | None = None  # the precision asked for, when chosen by `choose`
     like_reached: bool = True  # False: no like threshold reaches the target
     dislike_reached: bool = True
+    like_proposed: int = 0  # out-of-fold images proposed as like: what like_precision is of
+    dislike_proposed: int = 0
+
+    def precision_intervals(self) -> tuple[tuple[float, float] | None, ...]:
+        """95 % (Wilson) intervals of like_precision and dislike_precision (None: no proposals),
+        for `train` to print beside them while the labels are few."""
+        from konomi.learn.uncertainty import wilson
+
+        return tuple(
+            None if share is None or not n else wilson(round(share * n), n)
+            for share, n in (
+                (self.like_precision, self.like_proposed),
+                (self.dislike_precision, self.dislike_proposed),
+            )
+        )
 
     def as_dict(self) -> dict[str, float | bool | None]:
         """The form stored in a head's JSON under "thresholds"."""
@@ -80,6 +95,8 @@ def expected(
         float(liked.sum() / n),
         float(disliked.sum() / n),
         target,
+        like_proposed=int(liked.sum()),
+        dislike_proposed=int(disliked.sum()),
     )
 
 
