@@ -189,6 +189,8 @@ def test_cli_report_is_self_contained_and_shows_every_image(workspace, konomi, t
 
     images = sorted(p.relative_to(ws.root).as_posix() for p in find_images(ws.root / "data"))
     assert f"scored by head <b>{head}</b>" in text
+    # 21 + 20 labels: the head's AUC comes with its interval, never bare.
+    assert re.search(r"Cross-validated AUC \d\.\d{3} \(95 % interval \d\.\d\d–\d\.\d\d", text)
 
     # Every image under data/ has its tile (drawn by the page's script from the data) and its
     # cell in a contact sheet in reports/thumbs/ beside the page; nothing else is there.

@@ -254,6 +254,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Cross-validated AUC {auc}, Brier {brier}.",
         "ja": "交差検証での AUC は {auc}、Brier スコアは {brier} です。",
     },
+    "report.summary.cv_unmeasurable": {
+        "en": "With {like} like / {dislike} dislike labels, how good the head is cannot be "
+        "measured yet.",
+        "ja": "好き {like} 枚・好きでない {dislike} 枚では、判定モデルの精度はまだ測れません。",
+    },
+    "report.summary.cv_rough": {
+        "en": "Cross-validated AUC {auc} (95 % interval {lo}–{hi}: rough with so few labels), "
+        "Brier {brier}.",
+        "ja": "交差検証での AUC は {auc}（95 % 区間 {lo}〜{hi}。ラベルが少ないうちは目安です）、"
+        "Brier スコアは {brier} です。",
+    },
     "report.summary.thresholds": {
         "en": "Thresholds: like ≥ {like}, dislike ≤ {dislike}.",
         "ja": "しきい値: {like} 以上で「好き」、{dislike} 以下で「好きでない」。",

@@ -50,6 +50,7 @@ from konomi.encode.images import Skipped
 from konomi.errors import KonomiError
 from konomi.i18n import t
 from konomi.learn import duplicates
+from konomi.learn.uncertainty import measurable, needs_interval, score_interval
 from konomi.store.heads import HeadRecord, list_heads
 from konomi.store.thumbs import THUMB_PX, ThumbStore, thumbs_path
 from konomi.workspace import Workspace
@@ -279,6 +280,21 @@ def _pct(x: object) -> str:
     return f"{x:.0%}" if isinstance(x, (int, float)) else "–"
 
 
+def _cv_summary(record: HeadRecord, metrics: dict[str, Any]) -> str:
+    """The head's cross-validated figures; with their interval while its labels are few."""
+    extra = record.info.get("extra", {})
+    y = np.asarray(extra.get("train_labels", []), dtype=int)
+    oof = np.asarray(extra.get("train_oof", []), dtype=np.float64)
+    n_like, n_dislike = int((y == 1).sum()), int((y == 0).sum())
+    auc, brier = _fmt(metrics.get("auc")), _fmt(metrics.get("brier"))
+    if len(y) != len(oof) or not needs_interval(n_like, n_dislike):
+        return t("report.summary.cv", auc=auc, brier=brier)
+    if not measurable(n_like, n_dislike):
+        return t("report.summary.cv_unmeasurable", like=n_like, dislike=n_dislike)
+    lo, hi = score_interval(y, oof).auc
+    return t("report.summary.cv_rough", auc=auc, lo=f"{lo:.2f}", hi=f"{hi:.2f}", brier=brier)
+
+
 def _summary(record: HeadRecord, dislike: float, like: float, n_images: int) -> str:
     """The header's paragraph (HTML): which head scored what, how good it is, the thresholds."""
     esc = html.escape
@@ -297,7 +313,7 @@ def _summary(record: HeadRecord, dislike: float, like: float, n_images: int) -> 
             n_dislike=c.get("dislike", "?"),
             model=esc(str(info.get("model_id", "?"))),
         ),
-        t("report.summary.cv", auc=_fmt(m.get("auc")), brier=_fmt(m.get("brier"))),
+        _cv_summary(record, m),
         t(
             "report.summary.thresholds_target" if target else "report.summary.thresholds",
             like=f"{like:.2f}",
