@@ -202,7 +202,7 @@ def _download(
     )
 
     if progress:
-        progress(f"model {repo_id}", 0, None)
+        progress(t("progress.model", repo=repo_id), 0, None)
     try:
         try:
             if not cached_first:

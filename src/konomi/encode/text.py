@@ -111,10 +111,7 @@ def resolve_text_model(value: str, progress: Progress | None = None) -> TextMode
         return text_files_in(value, path.resolve())
     looks_like_repo = value.count("/") == 1 and not value.startswith((".", "/", "~"))
     if not looks_like_repo or path.exists():
-        raise ModelError(
-            f"Model not found: {value}",
-            "Pass a Hugging Face repo id (owner/name), a model folder, or a .onnx file.",
-        )
+        raise ModelError(t("errors.model.not_found", value=value), t("errors.model.not_found_hint"))
     name = value.split("/")[1]
     snapshot = hub_snapshot(value, TEXT_PATTERNS, progress)
     if not (snapshot / "textual" / "model.onnx").is_file():

@@ -5,8 +5,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     # -- shared ----------------------------------------------------------------------------
     "cli.more": {"en": "… and {n} more", "ja": "…ほか {n} 件"},
     "cli.waiting": {
-        "en": "Waiting for {who} to finish…",
-        "ja": "{who}の終了を待っています…",
+        "en": "Waiting for another konomi command ({holder}) to finish…",
+        "ja": "別の konomi コマンド（{holder}）の終了を待っています…",
     },
     "cli.interrupted": {
         "en": "Interrupted. Nothing is left half-done: the next command repairs the journal.",

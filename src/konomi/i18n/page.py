@@ -133,6 +133,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.flash.undo": {"en": "↶ Undone", "ja": "↶ 取り消しました"},
     # -- the review server's own answers (in the page's language) --------------------------------
     "page.server.no_such_image": {"en": "No such image.", "ja": "その画像はありません。"},
+    "page.server.body_too_large": {
+        "en": "The request body is too large.",
+        "ja": "リクエストの本文が大きすぎます。",
+    },
+    "page.server.taste_shape": {
+        "en": "Send {shape}.",
+        "ja": "{shape} の形で送ってください。",
+    },
+    "page.server.stopping": {
+        "en": "The review server is stopping.",
+        "ja": "確認用のサーバーを止めています。",
+    },
+    "page.server.cannot_listen": {
+        "en": "Cannot listen on {host}:{port} ({why}).",
+        "ja": "{host}:{port} で接続を待ち受けられません（{why}）。",
+    },
+    "page.server.cannot_listen_hint": {
+        "en": "Pick another port with --port N, or leave it out to get a free one.",
+        "ja": "--port N で別のポートを選ぶか、指定を省いて空いているポートを使ってください。",
+    },
     "page.server.body_json": {
         "en": "The request body must be a JSON object.",
         "ja": "リクエストの本文は JSON オブジェクトにしてください。",

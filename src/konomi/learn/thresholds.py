@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from konomi.errors import KonomiError
+from konomi.i18n import t
 from konomi.settings import DEFAULT_DISLIKE, DEFAULT_LIKE, Settings, check_thresholds
 
 MIN_SUPPORT = 10
@@ -53,10 +54,7 @@ class Thresholds:
 def check_target(target: float) -> None:
     """A target precision must be a probability above chance and below certainty."""
     if not (0.5 < target < 1.0):
-        raise KonomiError(
-            f"--target-precision must be between 0.5 and 1 (exclusive), got {target}.",
-            "Example: --target-precision 0.95 (95 % of proposals right).",
-        )
+        raise KonomiError(t("errors.learn.target", target=target), t("errors.learn.target_hint"))
 
 
 def expected(
@@ -161,10 +159,8 @@ def settle(
     chosen = choose(y, oof, float(target))
     overridden = [k for k in ("like_threshold", "dislike_threshold") if k in explicit]
     if overridden:
-        warnings.append(
-            f"{' and '.join(overridden)} (set by a flag or in konomi.toml) override the "
-            f"thresholds chosen for {float(target):.0%} precision when classifying."
-        )
+        key = "errors.learn.overridden_both" if len(overridden) == 2 else "errors.learn.overridden"
+        warnings.append(t(key, key=overridden[0], target=float(target)))
     dislike = dislike if "dislike_threshold" in explicit else chosen.dislike
     like = like if "like_threshold" in explicit else chosen.like
     check_thresholds(dislike, like)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from konomi.i18n import t
 from konomi.progress import Progress
 from konomi.store.labels import LabelStore, labels_path
 
@@ -223,7 +224,7 @@ class FileEdits:
                     "UPDATE edits SET state='done' WHERE id=?", [(i,) for i in done]
                 )
             if progress:
-                progress("writing sidecars", min(start + EDIT_BATCH, len(writes)), len(writes))
+                progress(t("progress.sidecars"), min(start + EDIT_BATCH, len(writes)), len(writes))
         self._close_op(op)
         return report
 

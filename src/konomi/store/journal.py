@@ -346,14 +346,14 @@ class Journal(FileEdits):
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(
-                f"Cannot open the move journal {ws.rel(path)} ({exc}). Nothing was moved.",
-                "Check that the workspace is writable and the disk is not full.",
+                t("errors.journal.cannot_open", path=ws.rel(path), why=exc),
+                t("errors.store.writable_hint"),
             ) from None
         self._identity = _identity_of(path)  # to notice the file deleted while we work
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            upgrade(self.db, STEPS, what=f"The move journal {ws.rel(path)}")
+            upgrade(self.db, STEPS, what=str(ws.rel(path)))
             row = self.db.execute("PRAGMA quick_check").fetchone()
             if not row or row[0] != "ok":
                 raise sqlite3.DatabaseError(row[0] if row else "integrity check failed")
@@ -365,17 +365,15 @@ class Journal(FileEdits):
             if is_sqlite_corruption(exc):
                 raise self._corrupt(str(exc)) from None
             raise JournalError(
-                f"Cannot use the move journal {ws.rel(path)} ({exc}). Nothing was moved.",
-                "Check that the disk is not full and the workspace is writable, then retry.",
+                t("errors.journal.cannot_use", path=ws.rel(path), why=exc),
+                t("errors.journal.cannot_use_hint"),
             ) from None
 
     def _corrupt(self, why: str) -> JournalError:
         rel = self.ws.rel(self.ws.journal_path)
         return JournalError(
-            f"The move journal {rel} is damaged ({why}). Nothing was moved.",
-            f"Inspect it with: sqlite3 {rel} .dump — once your files are where you want them, "
-            f"set it aside (mv {rel} {rel}.bad) to start a fresh journal; only the undo history "
-            "is lost, no image is touched (docs/safety.md).",
+            t("errors.journal.damaged", path=rel, why=why),
+            t("errors.journal.damaged_hint", path=rel),
         )
 
     def close(self) -> None:
@@ -512,9 +510,7 @@ class Journal(FileEdits):
         if isinstance(exc, sqlite3.DatabaseError) and is_sqlite_corruption(exc):
             return self._corrupt(str(exc))
         return JournalError(
-            f"The move journal could not be written ({exc}).",
-            "Free some disk space (or make the workspace writable) and run the command again: "
-            "it first finishes or rolls back every half-done move; no image is lost.",
+            t("errors.journal.not_written", why=exc), t("errors.journal.not_written_hint")
         )
 
     # -- moving ----------------------------------------------------------------------------
@@ -550,7 +546,7 @@ class Journal(FileEdits):
                     )
                     self._run_batch(op, chunk, chunk_reverts, report, companion_reverts or {})
                     if progress:
-                        progress("moving", min(start + BATCH, total), total)
+                        progress(t("progress.moving"), min(start + BATCH, total), total)
                 with self._tx():
                     self.db.execute("UPDATE operations SET state='done' WHERE id=?", (op,))
                 if report.moved and self._lost():

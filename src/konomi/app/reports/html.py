@@ -129,7 +129,7 @@ def thumbnails(
             if size is not None:
                 names[i] = digests[i][:THUMB_NAME_CHARS]
             if progress and (i % 64 == 0 or i == len(paths) - 1):
-                progress("thumbnails", i + 1, len(paths))
+                progress(t("progress.thumbnails"), i + 1, len(paths))
     prune_thumbnails(folder, {n for n in names if n})
     return names
 
@@ -454,7 +454,7 @@ def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
         [emb.paths[i] for i in order], [emb.digests[i] for i in order], thumbs_dir, ctx.progress
     )
     if ctx.progress:
-        ctx.progress("plots", 0, None)
+        ctx.progress(t("progress.plots"), 0, None)
 
     kinds = [library.get(emb.paths[i]) or ws.label_of(emb.paths[i]) or "" for i in order]
     from_library = set(in_library)

@@ -608,7 +608,7 @@ class ReviewQueue:
         with self.lock:
             if self.retraining.running:
                 return False
-            self.retraining = Retraining(running=True, stage="starting")
+            self.retraining = Retraining(running=True, stage=t("progress.starting"))
         thread = threading.Thread(  # in the language of the page that asked (konomi.i18n)
             target=contextvars.copy_context().run,
             args=(self._retrain, make_context, auto),
@@ -629,7 +629,7 @@ class ReviewQueue:
             ctx = make_context()
             ctx.reporter.on_progress = progress
             trained = workflow.train(ctx)
-            progress("rescoring", 0, None)
+            progress(t("progress.rescoring"), 0, None)
             self.load(ctx, new_round=not auto)
             m = trained.metrics
             state.message = t(
