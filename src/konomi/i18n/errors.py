@@ -188,6 +188,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "それが終わるのを待つか止めてから、このコマンドをもう一度実行してください。",
     },
     # -- files and folders (OSError) -------------------------------------------------------------
+    "errors.os.failed": {
+        "en": "{problem}",
+        "ja": "ファイルの操作に失敗しました（{problem}）。",
+    },
+    "errors.os.failed_at": {
+        "en": "{problem}: {path}",
+        "ja": "{path} の操作に失敗しました（{problem}）。",
+    },
+    "errors.os.failed_between": {
+        "en": "{problem}: {path} → {other}",
+        "ja": "{path} → {other} の操作に失敗しました（{problem}）。",
+    },
     "errors.os.nospace": {
         "en": "Free some disk space and run again; no image is lost (the next konomi command "
         "finishes or rolls back any half-done move).",
