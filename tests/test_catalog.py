@@ -237,3 +237,17 @@ def test_konomi_toml_language_reaches_errors_below_the_cli(monkeypatch):
     with pytest.raises(KonomiError) as caught:
         check_plan(Plan(protocol="weekly"))
     assert not KANA.search(caught.value.message)
+
+
+def test_the_review_guard_refuses_in_the_browsers_language_unless_one_is_set():
+    from starlette.responses import PlainTextResponse
+    from starlette.testclient import TestClient
+
+    from konomi.app.review.guard import Guard
+
+    page = PlainTextResponse("the page")
+    for setting, asked, japanese in ((None, "ja,en;q=0.8", True), ("en", "ja", False)):
+        client = TestClient(Guard(page, "token", 8765, setting))  # no lifespan: the guard has none
+        refused = client.get("/", headers={"Accept-Language": asked})  # Host: testserver
+        assert refused.status_code == 400
+        assert bool(KANA.search(refused.text)) is japanese, refused.text

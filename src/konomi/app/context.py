@@ -187,6 +187,5 @@ def repair_if_idle(ws: Workspace, warn: Callable[[str], None] | None = None) -> 
     except JournalError as exc:
         if warn is None:
             raise
-        problem = exc.message.removesuffix(" Nothing was moved.")
-        warn(t("errors.app.journal_unreadable", problem=problem))
+        warn(t("errors.app.journal_unreadable", problem=exc.message))  # in any language
         return None

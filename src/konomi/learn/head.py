@@ -273,19 +273,13 @@ def rank_auc(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def advice(metrics: Metrics) -> list[str]:
-    """Plain-word warnings about the training data."""
+    """Plain-word warnings about the training data (the notes `train` prints)."""
     notes = []
     small = min(metrics.n_like, metrics.n_dislike)
     if small < 20:
-        notes.append(
-            f"Very little data: {metrics.n_like} like / {metrics.n_dislike} dislike. Scores will "
-            "be rough; about 200 of each is a good start."
-        )
+        notes.append(t("cli.note.little", like=metrics.n_like, dislike=metrics.n_dislike))
     big = max(metrics.n_like, metrics.n_dislike)
     if small and big / small > 5:
-        notes.append(
-            f"Very unbalanced: {big / small:.1f}x more "
-            f"{'like' if metrics.n_like > metrics.n_dislike else 'dislike'} images. Add some of "
-            "the other kind so the model sees both sides."
-        )
+        side = "like" if metrics.n_like > metrics.n_dislike else "dislike"
+        notes.append(t(f"cli.note.unbalanced.{side}", ratio=big / small))
     return notes

@@ -167,22 +167,22 @@ def settle(
     return chosen, expected(y, oof, dislike, like, target=float(target))
 
 
-def describe(t: Thresholds) -> list[str]:
+def describe(x: Thresholds) -> list[str]:
     """What the thresholds promise, in the words `train` prints (from out-of-fold scores)."""
 
-    def pct(x: float | None) -> str:
-        return "–" if x is None else f"{x:.0%}"
+    def pct(p: float | None) -> str:
+        return "–" if p is None else f"{p:.0%}"
 
     lines = [
-        f"Expected from cross-validation: like proposals right {pct(t.like_precision)}, "
-        f"dislike proposals right {pct(t.dislike_precision)}; "
-        f"{t.unsure_share:.0%} of images unsure."
+        t(
+            "cli.train.expected",
+            like=pct(x.like_precision),
+            dislike=pct(x.dislike_precision),
+            unsure=x.unsure_share,
+        )
     ]
-    if t.target is not None:
-        for side, reached in (("like", t.like_reached), ("dislike", t.dislike_reached)):
+    if x.target is not None:
+        for side, reached in (("like", x.like_reached), ("dislike", x.dislike_reached)):
             if not reached:
-                lines.append(
-                    f"No {side} threshold reaches {t.target:.0%} precision on these labels: "
-                    f"nothing will be proposed as {side}. Add labels or lower the target."
-                )
+                lines.append(t(f"cli.train.unreached.{side}", target=x.target))
     return lines

@@ -188,7 +188,7 @@ def build_app(
         Route("/api/search", search, methods=["GET"]),
         Route("/api/taste", set_taste, methods=["POST"]),
     ]
-    return Guard(Starlette(routes=routes), token, port)
+    return Guard(Starlette(routes=routes), token, port, language)
 
 
 TASTE_SHAPE = "{like: [phrases], dislike: [phrases]}"
