@@ -19,7 +19,7 @@ from konomi.learn import thresholds
 from konomi.learn.head import train_head
 from konomi.learn.simulate.replay import Plan, check_plan
 from konomi.settings import Settings
-from konomi.store.journal import Journal
+from konomi.store.journal import Journal, PlannedMove
 from konomi.store.labels import LabelStore
 from konomi.workspace import Workspace
 
@@ -251,3 +251,20 @@ def test_the_review_guard_refuses_in_the_browsers_language_unless_one_is_set():
         refused = client.get("/", headers={"Accept-Language": asked})  # Host: testserver
         assert refused.status_code == 400
         assert bool(KANA.search(refused.text)) is japanese, refused.text
+
+
+def test_undo_forgets_a_deleted_file_whatever_the_language(japanese, tmp_path):
+    """Undo stops offering a move whose file is gone: known by the reason's type, not by its
+    English words, so it holds in Japanese too."""
+    ws = Workspace(tmp_path)
+    unlabeled, like = ws.unlabeled, ws.classified_dir("like")
+    unlabeled.mkdir(parents=True)
+    for i in range(2):
+        (unlabeled / f"{i}.jpg").write_bytes(b"image %d" % i)
+    with Journal(ws) as journal:
+        report = journal.run("classify", [PlannedMove(p, like) for p in unlabeled.iterdir()])
+    report.moved[0][1].unlink()  # the person deleted one
+    with Journal(ws) as journal:
+        back = journal.undo(journal.last_undoable() or 0)
+        assert len(back.moved) == 1 and KANA.search(back.skipped[0][1]), back.skipped
+        assert journal.last_undoable() is None

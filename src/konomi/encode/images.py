@@ -145,7 +145,7 @@ def find_images(
             with os.scandir(here) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            _note(skipped, here, f"cannot read the folder ({exc.strerror or exc})")
+            _note(skipped, here, t("unreadable.cannot_read_folder", why=exc.strerror or exc))
             continue
         subfolders: list[Path] = []
         files: list[Path] = []
@@ -168,20 +168,20 @@ def find_images(
                     continue
                 if entry.is_symlink():
                     if is_image_name(name):
-                        _note(skipped, path, "symbolic link (not followed)")
+                        _note(skipped, path, t("unreadable.symlink"))
                     continue
                 if is_dir:
                     subfolders.append(path)
                     if is_image_name(name):
-                        _note(skipped, path, "a folder with an image name")
+                        _note(skipped, path, t("unreadable.folder_named_like_image"))
                     continue
                 if not is_image_name(name):
                     continue
                 if not entry.is_file(follow_symlinks=False):
-                    _note(skipped, path, "not a regular file (a pipe, socket or device)")
+                    _note(skipped, path, t("unreadable.special"))
                     continue
             except OSError as exc:
-                _note(skipped, path, f"cannot read it ({exc.strerror or exc})")
+                _note(skipped, path, t("unreadable.cannot_read", why=exc.strerror or exc))
                 continue
             files.append(path)
         riders = companion_names(p.name for p in files) if pairs else frozenset()
@@ -208,7 +208,7 @@ def _not_text(raw: bytes) -> str:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
-        return "the name is not valid UTF-8 (rename it to use it)"
+        return t("unreadable.bad_name")
     return t("safety.name_locale")
 
 

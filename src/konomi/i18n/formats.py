@@ -23,6 +23,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the file disappeared after it was scored",
         "ja": "スコアを付けた後にファイルがなくなりました",
     },
+    "unreadable.cannot_read_folder": {
+        "en": "cannot read the folder ({why})",
+        "ja": "フォルダーを読めません（{why}）",
+    },
+    "unreadable.folder_named_like_image": {
+        "en": "a folder with an image name",
+        "ja": "画像の名前が付いたフォルダーです",
+    },
+    "unreadable.bad_name": {
+        "en": "the name is not valid UTF-8 (rename it to use it)",
+        "ja": "ファイル名が正しい UTF-8 ではありません（使うには名前を変えてください）",
+    },
     "unreadable.symlink": {
         "en": "symbolic link (not followed)",
         "ja": "シンボリックリンクです（リンク先は読みません）",

@@ -45,7 +45,7 @@ from konomi.encode.pairs import companions_for
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
 from konomi.learn import duplicates
-from konomi.store.journal import Journal, PlannedMove, latest_operation
+from konomi.store.journal import Gone, Journal, PlannedMove, latest_operation
 from konomi.workspace import LABELS, PROPOSALS, Workspace, workspace_lock
 
 LOCK_WAIT = 1.5  # seconds a decision waits for another konomi command before giving up
@@ -484,7 +484,7 @@ class ReviewQueue:
         self._labelled(label, len(report.moved))
         if not report.moved:
             _, reason = report.skipped[0]
-            if retry and reason.startswith("the file is gone"):
+            if retry and isinstance(reason, Gone):
                 # Another command (a classify in a terminal) moved it since the page looked:
                 # look again, and decide on the same photo where it is now.
                 self.load(new_round=False)
