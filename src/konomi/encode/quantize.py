@@ -130,10 +130,13 @@ class Agreement:
         return self.spearman >= self.min_spearman and self.same_decision >= self.min_agreement
 
     def describe(self) -> str:
-        return (
-            f"on your {self.n} labelled images its scores rank like fp32's with Spearman "
-            f"{self.spearman:.4f} (needs ≥ {self.min_spearman}) and give the same like/dislike "
-            f"decision for {self.same_decision:.1%} (needs ≥ {self.min_agreement:.0%})"
+        return t(
+            "errors.model.int8_agreement",
+            n=self.n,
+            spearman=self.spearman,
+            min_spearman=self.min_spearman,
+            same=self.same_decision,
+            min_same=self.min_agreement,
         )
 
 

@@ -530,6 +530,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Check the path given to --model.",
         "ja": "--model に指定したパスを確認してください。",
     },
+    "errors.model.int8_agreement": {
+        "en": "on your {n} labelled images its scores rank like fp32's with Spearman "
+        "{spearman:.4f} (needs ≥ {min_spearman}) and give the same like/dislike decision for "
+        "{same:.1%} (needs ≥ {min_same:.0%})",
+        "ja": "ラベル付きの画像 {n} 枚で、スコアの順位の fp32 との一致はスピアマン相関で "
+        "{spearman:.4f}（{min_spearman} 以上が必要）、好き・好きでないの判定が同じになったのは "
+        "{same:.1%}（{min_same:.0%} 以上が必要）でした",
+    },
     "errors.model.int8_unwritable": {
         "en": "Cannot write the int8 model anywhere ({why}).",
         "ja": "int8 のモデルを書き込める場所がありません（{why}）。",
@@ -586,8 +594,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{available} です）。",
     },
     "errors.model.device_unavailable_hint": {
-        "en": "Use --device auto or cpu, or install {package}.",
-        "ja": "--device auto か cpu を使うか、{package} をインストールしてください。",
+        "en": "Use --device auto or cpu, or install {package} in place of onnxruntime "
+        "(uv pip install {package}).",
+        "ja": "--device auto か cpu を使うか、onnxruntime の代わりに {package} をインストール"
+        "してください（uv pip install {package}）。",
+    },
+    "errors.model.device_unavailable_hint_other": {
+        "en": "Use --device auto or cpu, or install the onnxruntime package that has it.",
+        "ja": "--device auto か cpu を使うか、そのデバイスに対応した onnxruntime のパッケージを"
+        "インストールしてください。",
     },
     "errors.model.does_not_load": {
         "en": "The model file does not load: {path} ({problem})",
