@@ -467,6 +467,40 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{path} is corrupt.",
         "ja": "{path} が壊れています。",
     },
+    # -- what is wrong with a head's JSON record (in errors.heads.corrupt's parentheses) -------
+    "heads.problem.not_object": {
+        "en": "not a JSON object",
+        "ja": "JSON のオブジェクトではありません",
+    },
+    "heads.problem.not_text": {"en": "'{key}' is not text", "ja": "'{key}' が文字列ではありません"},
+    "heads.problem.field_not_object": {
+        "en": "'{key}' is not an object",
+        "ja": "'{key}' がオブジェクトではありません",
+    },
+    "heads.problem.not_positive": {
+        "en": "'{key}' is not a positive whole number",
+        "ja": "'{key}' が正の整数ではありません",
+    },
+    "heads.problem.not_whole": {
+        "en": "'{key}' is not a whole number",
+        "ja": "'{key}' が整数ではありません",
+    },
+    "heads.problem.not_whole_numbers": {
+        "en": "'{key}' are not whole numbers",
+        "ja": "'{key}' の値が整数ではありません",
+    },
+    "heads.problem.not_numbers": {
+        "en": "'{key}' are not numbers",
+        "ja": "'{key}' の値が数値ではありません",
+    },
+    "heads.problem.threshold.like": {
+        "en": "the like threshold is not a number between 0 and 1",
+        "ja": "「好き」のしきい値が 0 から 1 の間の数値ではありません",
+    },
+    "heads.problem.threshold.dislike": {
+        "en": "the dislike threshold is not a number between 0 and 1",
+        "ja": "「好きでない」のしきい値が 0 から 1 の間の数値ではありません",
+    },
     "errors.heads.missing": {
         "en": "The trained head {head} is missing ({file}).",
         "ja": "学習済みのヘッド {head} が見つかりません（{file}）。",

@@ -121,33 +121,33 @@ def info_problem(info: object) -> str | None:
     """What is wrong with a head's JSON record (None when every field konomi reads has the type
     it wrote): a hand-edited or damaged `models/<id>.json` is refused with this, never trusted."""
     if not isinstance(info, dict):
-        return "not a JSON object"
+        return t("heads.problem.not_object")
     if not isinstance(info.get("id"), str):
-        return "'id' is not text"
+        return t("heads.problem.not_text", key="id")
     if not isinstance(info.get("head", {}), dict):
-        return "'head' is not an object"
+        return t("heads.problem.field_not_object", key="head")
     for key in ("created", "model_id", "model", "konomi_version"):
         if key in info and not isinstance(info[key], str):
-            return f"'{key}' is not text"
+            return t("heads.problem.not_text", key=key)
     if "dim" in info and not (type(info["dim"]) is int and info["dim"] > 0):
-        return "'dim' is not a positive whole number"
+        return t("heads.problem.not_positive", key="dim")
     if "suspects" in info and info["suspects"] is not None and type(info["suspects"]) is not int:
-        return "'suspects' is not a whole number"
+        return t("heads.problem.not_whole", key="suspects")
     counts = info.get("counts", {})
     if not isinstance(counts, dict) or not all(
         isinstance(k, str) and type(v) is int and v >= 0 for k, v in counts.items()
     ):
-        return "'counts' are not whole numbers"
+        return t("heads.problem.not_whole_numbers", key="counts")
     for key in ("metrics", "thresholds"):
         block = info.get(key, {})
         if not isinstance(block, dict) or not all(
             v is None or isinstance(v, bool) or _number(v) for v in block.values()
         ):
-            return f"'{key}' are not numbers"
-    t = info.get("thresholds", {})
+            return t("heads.problem.not_numbers", key=key)
+    limits = info.get("thresholds", {})
     for side in ("like", "dislike"):
-        if side in t and not (_number(t[side]) and 0.0 <= t[side] <= 1.0):
-            return f"the {side} threshold is not a number between 0 and 1"
+        if side in limits and not (_number(limits[side]) and 0.0 <= limits[side] <= 1.0):
+            return t(f"heads.problem.threshold.{side}")
     return None
 
 
