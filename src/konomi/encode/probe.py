@@ -96,7 +96,11 @@ def probe_formats() -> list[FormatProbe]:
             out.append(FormatProbe(name, False, str(exc) or type(exc).__name__, decoder))
             continue
         if image.size != size:
-            why = f"decoded as {image.size[0]}x{image.size[1]} px, not {size[0]}x{size[1]}"
+            why = t(
+                "formats.wrong_size",
+                got=f"{image.size[0]}x{image.size[1]}",
+                size=f"{size[0]}x{size[1]}",
+            )
             out.append(FormatProbe(name, False, why, decoder))
             continue
         out.append(FormatProbe(name, True, how, decoder))

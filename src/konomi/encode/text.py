@@ -59,7 +59,7 @@ def _read_json(path: Path) -> dict:
             t("text.bad_file", path=path, why=type(exc).__name__), t("text.bad_file.hint")
         ) from None
     if not isinstance(data, dict):
-        raise ModelError(t("text.bad_file", path=path, why="not a JSON object"))
+        raise ModelError(t("text.bad_file", path=path, why=t("errors.json.not_object")))
     return data
 
 

@@ -188,6 +188,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "それが終わるのを待つか止めてから、このコマンドをもう一度実行してください。",
     },
     # -- files and folders (OSError) -------------------------------------------------------------
+    "errors.settings.syntax": {"en": "syntax error", "ja": "書き方の誤り"},
     "errors.os.failed": {
         "en": "{problem}",
         "ja": "ファイルの操作に失敗しました（{problem}）。",
@@ -468,7 +469,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "{path} が壊れています。",
     },
     # -- what is wrong with a head's JSON record (in errors.heads.corrupt's parentheses) -------
-    "heads.problem.not_object": {
+    "errors.json.not_object": {
         "en": "not a JSON object",
         "ja": "JSON のオブジェクトではありません",
     },

@@ -35,6 +35,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the name is not valid UTF-8 (rename it to use it)",
         "ja": "ファイル名が正しい UTF-8 ではありません（使うには名前を変えてください）",
     },
+    "formats.wrong_size": {
+        "en": "decoded as {got} px, not {size}",
+        "ja": "{size} ではなく {got} px として読み込まれました",
+    },
     "formats.no_sample": {
         "en": "no sample could be made: {why}",
         "ja": "試験用の画像を作れませんでした: {why}",

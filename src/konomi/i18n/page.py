@@ -133,6 +133,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.flash.undo": {"en": "↶ Undone", "ja": "↶ 取り消しました"},
     # -- the review server's own answers (in the page's language) --------------------------------
     # -- the guard's refusals (plain text, in the language of the browser that asked) -----------
+    "page.launch.opening": {"en": "Opening {link}…", "ja": "{link} を開いています…"},
     "page.guard.host": {
         "en": "Refused: this server answers only to 127.0.0.1 and localhost.",
         "ja": "お断りしました。このサーバーは 127.0.0.1 と localhost からの接続にしか応えません。",

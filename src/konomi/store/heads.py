@@ -121,7 +121,7 @@ def info_problem(info: object) -> str | None:
     """What is wrong with a head's JSON record (None when every field konomi reads has the type
     it wrote): a hand-edited or damaged `models/<id>.json` is refused with this, never trusted."""
     if not isinstance(info, dict):
-        return t("heads.problem.not_object")
+        return t("errors.json.not_object")
     if not isinstance(info.get("id"), str):
         return t("heads.problem.not_text", key="id")
     if not isinstance(info.get("head", {}), dict):

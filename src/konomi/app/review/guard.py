@@ -79,12 +79,13 @@ def launch_file(url: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="konomi-review-"))  # mode 0700
     path = folder / "open.html"
     shown = html.escape(url, quote=True)
+    opening = i18n.t("page.launch.opening", link=f'<a href="{shown}">konomi review</a>')
     page = (
         '<!doctype html>\n<html><head><meta charset="utf-8">'
         '<meta name="referrer" content="no-referrer">'
         f'<meta http-equiv="refresh" content="0;url={shown}">'
         "<title>konomi review</title></head>\n"
-        f'<body><p>Opening <a href="{shown}">konomi review</a>…</p></body></html>\n'
+        f"<body><p>{opening}</p></body></html>\n"
     )
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o600)
