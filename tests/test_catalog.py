@@ -179,6 +179,20 @@ def test_a_broken_label_store_is_reported_in_japanese(japanese, tmp_path):
     assert str(path) in caught.value.message
 
 
+def test_a_label_store_whose_upgrade_fails_is_reported_in_japanese(japanese, tmp_path):
+    path = tmp_path / "labels.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE labels (x)")  # schema step 1 cannot index a table of this shape
+    db.close()
+    with pytest.raises(KonomiError) as caught:
+        LabelStore(path)
+    _in_japanese(caught.value)
+    assert "no such column" in caught.value.message  # sqlite's own words, in the parentheses
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone() == (0,)  # the step was rolled back
+    db.close()
+
+
 def test_a_journal_from_a_newer_konomi_is_refused_in_japanese(japanese, tmp_path):
     ws = Workspace(tmp_path)
     ws.state.mkdir()
