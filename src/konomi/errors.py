@@ -93,8 +93,13 @@ _OS_HINTS = {  # errno → message key (konomi.i18n)
 def from_os_error(exc: OSError) -> KonomiError:
     """A file-system failure (permission, full disk, missing folder) as one line and a hint."""
     what = exc.strerror or str(exc) or type(exc).__name__
-    where = f": {exc.filename}" if exc.filename else ""
-    if exc.filename2:
-        where += f" → {exc.filename2}"
     hint = t(_OS_HINTS.get(exc.errno or 0, "errors.os.other"))
-    return KonomiError(f"{what}{where}", hint)
+    if exc.filename and exc.filename2:
+        message = t(
+            "errors.os.failed_between", problem=what, path=exc.filename, other=exc.filename2
+        )
+    elif exc.filename:
+        message = t("errors.os.failed_at", problem=what, path=exc.filename)
+    else:
+        message = t("errors.os.failed", problem=what)
+    return KonomiError(message, hint)

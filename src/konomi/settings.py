@@ -257,7 +257,7 @@ def _toml_error(path: Path, text: str, exc: Exception) -> KonomiError:
     """A TOML syntax error as 'line N (`the line`): what is wrong', with the key it sets."""
     message = str(exc)
     found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-    what = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "syntax error"
+    what = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or t("errors.settings.syntax")
     if not found:
         return KonomiError(
             t("errors.settings.toml", file=path.name, problem=message),

@@ -182,8 +182,9 @@ def workspace_lock(
     The lock is an OS advisory lock (`flock`) on `.konomi/lock`, so the kernel frees it the moment
     its holder dies, even under kill -9: a stale lock of a dead process is simply free again. The
     file also records the holder's pid and purpose, so a refused command can say who holds it.
-    While waiting (up to `wait` seconds), `on_wait` hears who holds it; a waiter whose parent
-    process has gone (its terminal or launcher was killed) gives up instead of running later.
+    While waiting (up to `wait` seconds), `on_wait` hears who holds it (the holder's line); a
+    waiter whose parent process has gone (its terminal or launcher was killed) gives up instead
+    of running later.
     """
     ws.ensure_state()
     try:
@@ -214,7 +215,7 @@ def workspace_lock(
                     t("errors.workspace.busy", holder=holder), t("errors.workspace.busy_hint")
                 )
             if on_wait and not waited:
-                on_wait(f"another konomi command ({holder})")
+                on_wait(holder)
             waited = True
             time.sleep(0.05)
         with contextlib.suppress(OSError):  # a full disk must not stop the lock itself
@@ -235,7 +236,7 @@ def _read_holder(fd: int) -> str:
         text = os.pread(fd, 200, 0).decode(errors="replace").strip()
     except OSError:
         text = ""
-    return text or "unknown process"
+    return text or t("errors.workspace.unknown_holder")
 
 
 if sys.platform == "win32":  # pragma: no cover - Windows

@@ -51,17 +51,18 @@ def run_checks(ws: Workspace, settings: Settings) -> list[Check]:
             "Python",
             sys.version_info >= (3, 10),
             f"{platform.python_version()} ({sys.executable})",
-            "Install Python 3.10 or newer.",
+            t("check.python_fix"),
         )
     ]
     for name in PACKAGES:
         try:
             version = importlib.metadata.version(name)
-            checks.append(Check(f"package {name}", True, version))
+            checks.append(Check(t("check.package", name=name), True, version))
         except importlib.metadata.PackageNotFoundError:
-            checks.append(Check(f"package {name}", False, "missing", "Run: uv sync"))
+            missing, fix = t("check.missing"), t("check.package_fix")
+            checks.append(Check(t("check.package", name=name), False, missing, fix))
     providers = available_providers()
-    checks.append(Check("ONNX Runtime providers", True, ", ".join(providers)))
+    checks.append(Check(t("check.providers"), True, ", ".join(providers)))
     checks += format_checks()
     checks.append(_ray_check())
     checks += _model_checks(settings)
@@ -114,21 +115,20 @@ def _model_checks(settings: Settings) -> list[Check]:
     try:
         files = resolve_model(settings.model)
     except KonomiError as exc:
-        return [Check(f"model {settings.model}", False, exc.message, exc.hint or "")]
-    out = [Check("model files", True, f"{files.onnx_path}")]
+        return [Check(t("check.model", model=settings.model), False, exc.message, exc.hint or "")]
+    out = [Check(t("check.model_files"), True, f"{files.onnx_path}")]
     try:
         encoder = Encoder(files, device=settings.device)
         vec = encoder.encode(np.zeros((1, 3, encoder.size, encoder.size), np.float32))
-        out.append(
-            Check(
-                "model loads",
-                True,
-                f"input {encoder.size}x{encoder.size} px, embedding {vec.shape[1]}-d, "
-                f"on {encoder.providers[0]}",
-            )
+        detail = t(
+            "check.model_loads_yes",
+            size=encoder.size,
+            dim=vec.shape[1],
+            provider=encoder.providers[0],
         )
+        out.append(Check(t("check.model_loads"), True, detail))
     except KonomiError as exc:
-        out.append(Check("model loads", False, exc.message, exc.hint or ""))
+        out.append(Check(t("check.model_loads"), False, exc.message, exc.hint or ""))
     return out
 
 
@@ -138,27 +138,22 @@ def _data_checks(ws: Workspace) -> list[Check]:
     for label in LABELS:
         folder = ws.train_dir(label)
         if not folder.is_dir():
-            out.append(
-                Check(ws.rel(folder), False, "missing", f"Create it: mkdir -p {ws.rel(folder)}")
-            )
+            fix = t("check.folder_fix", folder=ws.rel(folder))
+            out.append(Check(ws.rel(folder), False, t("check.missing"), fix))
             continue
         skipped: list[Skipped] = []
         n = sum(1 for _ in find_images(folder, skipped, ignore=rules))
-        fix = "" if n >= 20 else f"Put liked/disliked images in {ws.rel(folder)} (about 200)."
-        out.append(Check(ws.rel(folder), n > 0, f"{n} images", fix))
-    for folder, why in ((ws.unlabeled, "new images to sort"),):
-        n = sum(1 for _ in find_images(folder, ignore=rules)) if folder.is_dir() else 0
-        out.append(
-            Check(
-                ws.rel(folder),
-                True,
-                f"{n} images ({why})" if folder.is_dir() else "missing",
-                required=False,
-            )
-        )
+        fix = "" if n >= 20 else t(f"check.train_fix.{label}", folder=ws.rel(folder))
+        out.append(Check(ws.rel(folder), n > 0, t("check.images", n=n), fix))
+    folder = ws.unlabeled
+    if folder.is_dir():
+        n = sum(1 for _ in find_images(folder, ignore=rules))
+        out.append(Check(ws.rel(folder), True, t("check.images_to_sort", n=n), required=False))
+    else:
+        out.append(Check(ws.rel(folder), True, t("check.missing"), required=False))
     for proposal in ("like", "dislike", "unsure"):
         folder = ws.classified_dir(proposal)
         if folder.is_dir():
             n = sum(1 for _ in find_images(folder, ignore=rules))
-            out.append(Check(ws.rel(folder), True, f"{n} images", required=False))
+            out.append(Check(ws.rel(folder), True, t("check.images", n=n), required=False))
     return out

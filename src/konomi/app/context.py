@@ -85,7 +85,7 @@ class Context:
     @property
     def encoder(self) -> Encoder:
         if self.loaded_encoder is None:
-            self.progress("loading model", 0, None)
+            self.progress(t("progress.loading_model"), 0, None)
             self.loaded_encoder = Encoder(
                 self.model, device=self.settings.device, threads=self.threads
             )
@@ -155,7 +155,7 @@ def moving(ctx: Context, purpose: str) -> Iterator[tuple[Journal, RepairReport]]
 
     def waiting(who: str) -> None:
         if ctx.progress:
-            ctx.progress(f"waiting for {who}", 0, None)
+            ctx.progress(t("progress.waiting", holder=who), 0, None)
 
     lock = workspace_lock(ctx.ws, wait=lock_wait(), purpose=purpose, on_wait=waiting)
     with lock, Journal(ctx.ws) as journal:
@@ -187,6 +187,5 @@ def repair_if_idle(ws: Workspace, warn: Callable[[str], None] | None = None) -> 
     except JournalError as exc:
         if warn is None:
             raise
-        problem = exc.message.removesuffix(" Nothing was moved.")
-        warn(t("errors.app.journal_unreadable", problem=problem))
+        warn(t("errors.app.journal_unreadable", problem=exc.message))  # in any language
         return None

@@ -216,7 +216,7 @@ def train(
         )
     kind = ctx.settings.head if ctx.settings.head != "auto" else None
     if ctx.progress:  # seconds at thousands of labels: say what the wait is
-        ctx.progress(f"training the head on {len(y)} labels", 0, None)
+        ctx.progress(t("progress.training", n=len(y)), 0, None)
     trained = train_head(
         embedded.vectors, y, folds=folds, seed=seed, **({"kind": kind} if kind else {})
     )
@@ -297,7 +297,7 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
                 try:
                     st = path.stat()
                 except OSError:
-                    skipped.append(Skipped(path, "the file disappeared after it was scored"))
+                    skipped.append(Skipped(path, t("unreadable.gone_after_scoring")))
                     continue
                 stamp = (st.st_size, st.st_mtime_ns)
             move = PlannedMove(

@@ -83,7 +83,7 @@ def _predict(ctx: Context, record: HeadRecord, X: np.ndarray) -> np.ndarray:
         stop = min(start + PREDICT_CHUNK, len(X))
         scores[start:stop] = record.head.predict(X[start:stop])
         if ctx.progress:
-            ctx.progress("scoring", stop, len(X))
+            ctx.progress(t("progress.scoring"), stop, len(X))
     return scores
 
 

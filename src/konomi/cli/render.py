@@ -30,9 +30,8 @@ from konomi.app.context import Context
 from konomi.cli.app import err, out
 from konomi.encode.images import Skipped
 from konomi.errors import ExitCode, KonomiError, from_os_error
-from konomi.i18n import set_language, t
+from konomi.i18n import set_language, t, template
 
-WAITING = "waiting for "  # the stage app.context reports while another command holds the lock
 SHOWN = 50  # names listed before "… and N more"
 
 
@@ -62,8 +61,9 @@ class RichProgress:
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if stage not in self.tasks:
             self.tasks[stage] = self.bar.add_task(escape(stage), total=total)
-            if stage.startswith(WAITING) and not self.drawing:
-                self.console.print(t("cli.waiting", who=escape(stage[len(WAITING) :])))
+            holder = _waiting_for(stage)
+            if holder is not None and not self.drawing:
+                self.console.print(t("cli.waiting", holder=escape(holder)))
         self.bar.update(self.tasks[stage], completed=done, total=total)
 
     def __enter__(self) -> RichProgress:
@@ -76,6 +76,16 @@ class RichProgress:
         if self.drawing:  # stopping a bar never started still prints a blank line
             self.bar.stop()
             self.drawing = False
+
+
+def _waiting_for(stage: str) -> str | None:
+    """Who holds the lock, when `stage` is the one app.context reports while it waits for it
+    (`progress.waiting`, in the language in force); None for every other stage."""
+    before, _, after = template("progress.waiting").partition("{holder}")
+    inside = len(stage) - len(before) - len(after)
+    if inside > 0 and stage.startswith(before) and stage.endswith(after):
+        return stage[len(before) : len(stage) - len(after)]
+    return None
 
 
 T = TypeVar("T")

@@ -202,7 +202,7 @@ def _download(
     )
 
     if progress:
-        progress(f"model {repo_id}", 0, None)
+        progress(t("progress.model", repo=repo_id), 0, None)
     try:
         try:
             if not cached_first:
@@ -249,9 +249,9 @@ DEVICE_PROVIDERS = {
     "cpu": "CPUExecutionProvider",
 }
 PROVIDER_PACKAGES = {  # the package whose ONNX Runtime has the device (it replaces onnxruntime)
-    "cuda": "onnxruntime-gpu in place of onnxruntime (uv pip install onnxruntime-gpu)",
-    "directml": "onnxruntime-directml in place of onnxruntime",
-    "openvino": "onnxruntime-openvino in place of onnxruntime",
+    "cuda": "onnxruntime-gpu",
+    "directml": "onnxruntime-directml",
+    "openvino": "onnxruntime-openvino",
 }
 
 
@@ -269,12 +269,12 @@ def choose_providers(device: str) -> list[str]:
         )
     provider = DEVICE_PROVIDERS[device]
     if provider not in available:
+        package = PROVIDER_PACKAGES.get(device)
         raise ModelError(
             t("errors.model.device_unavailable", device=device, available=", ".join(available)),
-            t(
-                "errors.model.device_unavailable_hint",
-                package=PROVIDER_PACKAGES.get(device, "the matching onnxruntime package"),
-            ),
+            t("errors.model.device_unavailable_hint", package=package)
+            if package
+            else t("errors.model.device_unavailable_hint_other"),
         )
     return [provider] if device == "cpu" else [provider, "CPUExecutionProvider"]
 

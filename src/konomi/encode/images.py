@@ -33,7 +33,7 @@ from konomi.encode.formats import (
 )
 from konomi.encode.ignore import IgnoreRules, builtin_rules
 from konomi.encode.pairs import companion_names
-from konomi.encode.pixels import MAX_PIXELS, decode_pillow, to_rgb
+from konomi.encode.pixels import MAX_PIXELS, NotAnImage, decode_pillow, to_rgb
 from konomi.encode.raw import NotRaw, decode_raw, looks_raw
 from konomi.errors import UnreadableImage
 from konomi.i18n import t
@@ -145,7 +145,7 @@ def find_images(
             with os.scandir(here) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            _note(skipped, here, f"cannot read the folder ({exc.strerror or exc})")
+            _note(skipped, here, t("unreadable.cannot_read_folder", why=exc.strerror or exc))
             continue
         subfolders: list[Path] = []
         files: list[Path] = []
@@ -168,20 +168,20 @@ def find_images(
                     continue
                 if entry.is_symlink():
                     if is_image_name(name):
-                        _note(skipped, path, "symbolic link (not followed)")
+                        _note(skipped, path, t("unreadable.symlink"))
                     continue
                 if is_dir:
                     subfolders.append(path)
                     if is_image_name(name):
-                        _note(skipped, path, "a folder with an image name")
+                        _note(skipped, path, t("unreadable.folder_named_like_image"))
                     continue
                 if not is_image_name(name):
                     continue
                 if not entry.is_file(follow_symlinks=False):
-                    _note(skipped, path, "not a regular file (a pipe, socket or device)")
+                    _note(skipped, path, t("unreadable.special"))
                     continue
             except OSError as exc:
-                _note(skipped, path, f"cannot read it ({exc.strerror or exc})")
+                _note(skipped, path, t("unreadable.cannot_read", why=exc.strerror or exc))
                 continue
             files.append(path)
         riders = companion_names(p.name for p in files) if pairs else frozenset()
@@ -208,7 +208,7 @@ def _not_text(raw: bytes) -> str:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
-        return "the name is not valid UTF-8 (rename it to use it)"
+        return t("unreadable.bad_name")
     return t("safety.name_locale")
 
 
@@ -234,23 +234,26 @@ def read_file(path: Path) -> bytes:
     try:
         fd = os.open(path, flags)
     except IsADirectoryError:
-        raise UnreadableImage("a folder, not a file") from None
+        raise UnreadableImage(t("unreadable.folder")) from None
     except FileNotFoundError:
-        raise UnreadableImage("the file disappeared") from None
+        raise UnreadableImage(t("unreadable.gone")) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise UnreadableImage("symbolic link (not followed)") from None
-        raise UnreadableImage(f"cannot read the file ({exc.strerror or exc})") from None
+            raise UnreadableImage(t("unreadable.symlink")) from None
+        raise UnreadableImage(t("unreadable.cannot_read", why=exc.strerror or exc)) from None
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            raise UnreadableImage("a folder, not a file")
+            raise UnreadableImage(t("unreadable.folder"))
         if not stat.S_ISREG(st.st_mode):
-            raise UnreadableImage("not a regular file (a pipe, socket or device)")
+            raise UnreadableImage(t("unreadable.special"))
         if st.st_size > MAX_FILE_BYTES:
             raise UnreadableImage(
-                f"too large for an image ({st.st_size / 2**30:.1f} GiB; "
-                f"limit {MAX_FILE_BYTES // 2**30} GiB)"
+                t(
+                    "unreadable.file_too_large",
+                    gib=st.st_size / 2**30,
+                    limit=MAX_FILE_BYTES // 2**30,
+                )
             )
         with os.fdopen(fd, "rb", closefd=False) as f:
             # read(n) reserves n bytes first: ask for the size fstat gave (+1 to see growth),
@@ -260,7 +263,7 @@ def read_file(path: Path) -> bytes:
                 data += f.read(MAX_FILE_BYTES + 1 - len(data))
             return data
     except OSError as exc:
-        raise UnreadableImage(f"cannot read the file ({exc.strerror or exc})") from None
+        raise UnreadableImage(t("unreadable.cannot_read", why=exc.strerror or exc)) from None
     finally:
         os.close(fd)
 
@@ -276,7 +279,7 @@ def decode(data: bytes, *, min_side: int | None = None, name: str | None = None)
     """
     configure()
     if not data:
-        raise UnreadableImage("empty file (0 bytes)")
+        raise UnreadableImage(t("unreadable.empty"))
     raw = (name is not None and is_raw_name(name)) or looks_raw(data)
     if raw:
         try:
@@ -285,9 +288,7 @@ def decode(data: bytes, *, min_side: int | None = None, name: str | None = None)
             pass  # a JPEG or TIFF under a RAW name, or a TIFF from a camera: Pillow may know it
     try:
         return decode_pillow(data, min_side)
-    except UnreadableImage as exc:
-        if not exc.message.startswith("not an image"):
-            raise
+    except NotAnImage:
         if raw:
             raise UnreadableImage(t("formats.raw_unknown")) from None
         if not heif_ready() and name is not None and extension(name) in HEIF_EXTENSIONS:
@@ -295,7 +296,7 @@ def decode(data: bytes, *, min_side: int | None = None, name: str | None = None)
     try:  # a RAW format without a signature we test for (CRW, X3F, MRW…): LibRaw may know it
         return decode_raw(data, min_side)
     except (NotRaw, UnreadableImage):
-        raise UnreadableImage("not an image (or a format Pillow cannot read)") from None
+        raise NotAnImage(t("unreadable.not_image")) from None
 
 
 def load_image(path: Path, *, min_side: int | None = None) -> Image.Image:

@@ -130,7 +130,7 @@ def embed_files(
         try:
             st = os.stat(name)
         except OSError:
-            unreadable.append(Skipped(path, "the file disappeared"))
+            unreadable.append(Skipped(path, t("unreadable.gone")))
             continue
         known = stamps.get(name)
         if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
@@ -405,7 +405,7 @@ def _embed_todo(
                     queued.append(work)
                     waiting += 1
                 if progress:
-                    progress("embedding", done, total)
+                    progress(t("progress.embedding"), done, total)
             else:
                 encoding -= 1
                 finished, vectors = future.result()

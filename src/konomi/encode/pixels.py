@@ -12,6 +12,7 @@ import warnings
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from konomi.errors import UnreadableImage
+from konomi.i18n import t
 
 # Pillow refuses images above twice this many pixels; between 1x and 2x it warns, which we make
 # an error too. 100 MP covers every camera people own and stops bombs long before memory runs out.
@@ -46,6 +47,11 @@ MAX_ASPECT = 100
 NEUTRAL_BACKGROUND = (128, 128, 128)
 
 
+class NotAnImage(UnreadableImage):
+    """Pillow does not recognise the bytes at all (as opposed to a damaged or refused image):
+    the caller may still try another decoder, or give a more precise reason."""
+
+
 def open_checked(data: bytes) -> Image.Image:
     """`Image.open` with the size and shape limits applied before any pixel is decoded."""
     configure()
@@ -53,12 +59,11 @@ def open_checked(data: bytes) -> Image.Image:
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise UnreadableImage(
-            f"too large to decode safely ({width}x{height} px; limit {MAX_PIXELS:,} px)"
+            t("unreadable.too_many_pixels", width=width, height=height, limit=MAX_PIXELS)
         )
     if max(width, height) > MAX_ASPECT * min(width, height):
         raise UnreadableImage(
-            f"too long and thin to score ({width}x{height} px; "
-            f"sides may differ {MAX_ASPECT}-fold at most)"
+            t("unreadable.too_thin", width=width, height=height, aspect=MAX_ASPECT)
         )
     return image
 
@@ -74,16 +79,16 @@ def decode_pillow(data: bytes, min_side: int | None) -> Image.Image:
         raise
     except Image.DecompressionBombError as exc:
         declared = str(exc).split(", could be")[0]
-        raise UnreadableImage(f"decompression bomb refused ({declared})") from None
+        raise UnreadableImage(t("unreadable.bomb", declared=declared)) from None
     except UnidentifiedImageError:
-        raise UnreadableImage("not an image (or a format Pillow cannot read)") from None
+        raise NotAnImage(t("unreadable.not_image")) from None
     except MemoryError:
-        raise UnreadableImage("not enough memory to decode it") from None
+        raise UnreadableImage(t("unreadable.memory")) from None
     except Exception as exc:  # noqa: BLE001 - hostile bytes make decoders raise anything
         text = str(exc) or type(exc).__name__
         if "truncated" in text or "end of file" in text.lower() or isinstance(exc, EOFError):
-            raise UnreadableImage(f"truncated or corrupt image ({text})") from None
-        raise UnreadableImage(f"corrupt image ({text[:200]})") from None
+            raise UnreadableImage(t("unreadable.truncated", why=text)) from None
+        raise UnreadableImage(t("unreadable.corrupt", why=text[:200])) from None
 
 
 def draft(image: Image.Image, min_side: int) -> None:

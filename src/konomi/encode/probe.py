@@ -18,6 +18,7 @@ from PIL import Image
 
 from konomi.encode.images import decode, heif_ready
 from konomi.errors import UnreadableImage
+from konomi.i18n import t
 
 SAMPLE_SIZE = (32, 24)
 SAMPLE_COLOUR = (200, 40, 20)
@@ -84,7 +85,7 @@ def probe_formats() -> list[FormatProbe]:
         try:
             data = make()
         except Exception as exc:  # noqa: BLE001 - no encoder for the sample: cannot be read
-            out.append(FormatProbe(name, False, f"no sample could be made: {exc}", decoder))
+            out.append(FormatProbe(name, False, t("formats.no_sample", why=exc), decoder))
             continue
         try:
             image = decode(data, name=file_name)
@@ -95,7 +96,11 @@ def probe_formats() -> list[FormatProbe]:
             out.append(FormatProbe(name, False, str(exc) or type(exc).__name__, decoder))
             continue
         if image.size != size:
-            why = f"decoded as {image.size[0]}x{image.size[1]} px, not {size[0]}x{size[1]}"
+            why = t(
+                "formats.wrong_size",
+                got=f"{image.size[0]}x{image.size[1]}",
+                size=f"{size[0]}x{size[1]}",
+            )
             out.append(FormatProbe(name, False, why, decoder))
             continue
         out.append(FormatProbe(name, True, how, decoder))

@@ -26,6 +26,7 @@ import numpy as np
 
 from konomi.encode.encoder import ModelFiles
 from konomi.errors import KonomiError, ModelError
+from konomi.i18n import t
 from konomi.progress import Progress
 
 PRECISIONS = ("fp32", "int8")
@@ -59,7 +60,7 @@ def quantized_files(
         if (folder / name).is_file():
             return replace(twin, onnx_path=folder / name)
     if progress:
-        progress("quantizing the model to int8 (once)", 0, None)
+        progress(t("progress.quantizing"), 0, None)
     errors = []
     for folder in places:
         try:
@@ -70,8 +71,8 @@ def quantized_files(
             continue
         return replace(twin, onnx_path=path)
     raise KonomiError(
-        f"Cannot write the int8 model anywhere ({'; '.join(errors)}).",
-        "Free some disk space or use --precision fp32.",
+        t("errors.model.int8_unwritable", why="; ".join(errors)),
+        t("errors.model.int8_unwritable_hint"),
     )
 
 
@@ -102,8 +103,8 @@ def _quantize(source: Path, target: Path) -> Path:
         raise
     except Exception as exc:  # noqa: BLE001 - the quantiser raises anything on odd graphs
         raise ModelError(
-            f"This model cannot be quantised to int8 ({type(exc).__name__}: {str(exc)[:200]}).",
-            "Use --precision fp32.",
+            t("errors.model.int8_impossible", why=f"{type(exc).__name__}: {str(exc)[:200]}"),
+            t("errors.model.use_fp32"),
         ) from None
     finally:
         root.setLevel(level)
@@ -129,10 +130,13 @@ class Agreement:
         return self.spearman >= self.min_spearman and self.same_decision >= self.min_agreement
 
     def describe(self) -> str:
-        return (
-            f"on your {self.n} labelled images its scores rank like fp32's with Spearman "
-            f"{self.spearman:.4f} (needs ≥ {self.min_spearman}) and give the same like/dislike "
-            f"decision for {self.same_decision:.1%} (needs ≥ {self.min_agreement:.0%})"
+        return t(
+            "errors.model.int8_agreement",
+            n=self.n,
+            spearman=self.spearman,
+            min_spearman=self.min_spearman,
+            same=self.same_decision,
+            min_same=self.min_agreement,
         )
 
 

@@ -96,8 +96,12 @@ def decode_raw(data: bytes, min_side: int | None) -> Image.Image:
         sizes = raw.sizes
         if sizes.raw_width * sizes.raw_height > MAX_RAW_PIXELS:
             raise UnreadableImage(
-                f"too large to decode safely ({sizes.raw_width}x{sizes.raw_height} px; "
-                f"limit {MAX_RAW_PIXELS:,} px)"
+                t(
+                    "unreadable.too_many_pixels",
+                    width=sizes.raw_width,
+                    height=sizes.raw_height,
+                    limit=MAX_RAW_PIXELS,
+                )
             )
         need = min(min_side or PREVIEW_MIN_SIDE, max(1, min(sizes.width, sizes.height)))
         image = _raw_preview(raw, need, min_side)

@@ -59,7 +59,7 @@ def _read_json(path: Path) -> dict:
             t("text.bad_file", path=path, why=type(exc).__name__), t("text.bad_file.hint")
         ) from None
     if not isinstance(data, dict):
-        raise ModelError(t("text.bad_file", path=path, why="not a JSON object"))
+        raise ModelError(t("text.bad_file", path=path, why=t("errors.json.not_object")))
     return data
 
 
@@ -111,10 +111,7 @@ def resolve_text_model(value: str, progress: Progress | None = None) -> TextMode
         return text_files_in(value, path.resolve())
     looks_like_repo = value.count("/") == 1 and not value.startswith((".", "/", "~"))
     if not looks_like_repo or path.exists():
-        raise ModelError(
-            f"Model not found: {value}",
-            "Pass a Hugging Face repo id (owner/name), a model folder, or a .onnx file.",
-        )
+        raise ModelError(t("errors.model.not_found", value=value), t("errors.model.not_found_hint"))
     name = value.split("/")[1]
     snapshot = hub_snapshot(value, TEXT_PATTERNS, progress)
     if not (snapshot / "textual" / "model.onnx").is_file():

@@ -5,8 +5,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     # -- shared ----------------------------------------------------------------------------
     "cli.more": {"en": "… and {n} more", "ja": "…ほか {n} 件"},
     "cli.waiting": {
-        "en": "Waiting for {who} to finish…",
-        "ja": "{who}の終了を待っています…",
+        "en": "Waiting for another konomi command ({holder}) to finish…",
+        "ja": "別の konomi コマンド（{holder}）の終了を待っています…",
     },
     "cli.interrupted": {
         "en": "Interrupted. Nothing is left half-done: the next command repairs the journal.",
@@ -45,6 +45,42 @@ MESSAGES: dict[str, dict[str, str]] = {
         "（移動の完了 {finished} 件、取り消し {rolled_back} 件）。",
     },
     # -- check-env ---------------------------------------------------------------------------
+    # -- check-env's rows: what was checked, what was found, what to do --------------------------
+    "check.python_fix": {
+        "en": "Install Python 3.10 or newer.",
+        "ja": "Python 3.10 以降を入れてください。",
+    },
+    "check.package": {"en": "package {name}", "ja": "パッケージ {name}"},
+    "check.package_fix": {
+        "en": "Run: uv sync",
+        "ja": "uv sync を実行してください。",
+    },
+    "check.missing": {"en": "missing", "ja": "ありません"},
+    "check.providers": {"en": "ONNX Runtime providers", "ja": "ONNX Runtime のプロバイダー"},
+    "check.model": {"en": "model {model}", "ja": "モデル {model}"},
+    "check.model_files": {"en": "model files", "ja": "モデルのファイル"},
+    "check.model_loads": {"en": "model loads", "ja": "モデルの読み込み"},
+    "check.model_loads_yes": {
+        "en": "input {size}x{size} px, embedding {dim}-d, on {provider}",
+        "ja": "入力 {size}x{size} px、埋め込み {dim} 次元、{provider} で実行",
+    },
+    "check.folder_fix": {
+        "en": "Create it: mkdir -p {folder}",
+        "ja": "作成してください: mkdir -p {folder}",
+    },
+    "check.train_fix.like": {
+        "en": "Put liked images in {folder} (about 200).",
+        "ja": "{folder} に好きな画像を入れてください（200 枚ほど）。",
+    },
+    "check.train_fix.dislike": {
+        "en": "Put disliked images in {folder} (about 200).",
+        "ja": "{folder} に好きでない画像を入れてください（200 枚ほど）。",
+    },
+    "check.images": {"en": "{n} images", "ja": "{n} 枚の画像"},
+    "check.images_to_sort": {
+        "en": "{n} images (new images to sort)",
+        "ja": "{n} 枚の画像（これから振り分ける新しい画像）",
+    },
     "cli.check.col.check": {"en": "check", "ja": "項目"},
     "cli.check.col.status": {"en": "status", "ja": "状態"},
     "cli.check.col.fix": {"en": "what to do", "ja": "対処"},

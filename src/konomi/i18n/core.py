@@ -3,4 +3,29 @@
 MESSAGES: dict[str, dict[str, str]] = {
     "error.prefix": {"en": "error:", "ja": "エラー:"},
     "warning.prefix": {"en": "warning:", "ja": "警告:"},
+    # -- progress: the stage a bar (or the review page while it retrains) is at -------------------
+    "progress.starting": {"en": "starting", "ja": "準備中"},
+    "progress.loading_model": {"en": "loading model", "ja": "モデルを読み込み中"},
+    "progress.model": {"en": "model {repo}", "ja": "モデル {repo}"},
+    "progress.quantizing": {
+        "en": "quantizing the model to int8 (once)",
+        "ja": "モデルを int8 に量子化中（初回のみ）",
+    },
+    "progress.waiting": {
+        "en": "waiting for another konomi command ({holder})",
+        "ja": "別の konomi コマンド（{holder}）の終了待ち",
+    },
+    "progress.embedding": {"en": "embedding", "ja": "埋め込み中"},
+    "progress.training": {
+        "en": "training the head on {n} labels",
+        "ja": "{n} 件のラベルでヘッドを学習中",
+    },
+    "progress.scoring": {"en": "scoring", "ja": "スコアを計算中"},
+    "progress.rescoring": {"en": "rescoring", "ja": "スコアを計算し直し中"},
+    "progress.moving": {"en": "moving", "ja": "移動中"},
+    "progress.sidecars": {"en": "writing sidecars", "ja": "サイドカーファイルを書き込み中"},
+    "progress.thumbnails": {"en": "thumbnails", "ja": "サムネイルを作成中"},
+    "progress.sheets": {"en": "contact sheets", "ja": "サムネイル一覧の画像を作成中"},
+    "progress.plots": {"en": "plots", "ja": "グラフを作成中"},
+    "progress.simulating": {"en": "simulating", "ja": "シミュレーション中"},
 }

@@ -182,11 +182,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Another konomi command is working in this workspace ({holder}).",
         "ja": "別の konomi コマンドがこの作業フォルダーで処理中です（{holder}）。",
     },
+    "errors.workspace.unknown_holder": {"en": "unknown process", "ja": "不明なプロセス"},
     "errors.workspace.busy_hint": {
         "en": "Wait for it to finish (or stop it), then run this command again.",
         "ja": "それが終わるのを待つか止めてから、このコマンドをもう一度実行してください。",
     },
     # -- files and folders (OSError) -------------------------------------------------------------
+    "errors.settings.syntax": {"en": "syntax error", "ja": "書き方の誤り"},
+    "errors.os.failed": {
+        "en": "{problem}",
+        "ja": "ファイルの操作に失敗しました（{problem}）。",
+    },
+    "errors.os.failed_at": {
+        "en": "{problem}: {path}",
+        "ja": "{path} の操作に失敗しました（{problem}）。",
+    },
+    "errors.os.failed_between": {
+        "en": "{problem}: {path} → {other}",
+        "ja": "{path} → {other} の操作に失敗しました（{problem}）。",
+    },
     "errors.os.nospace": {
         "en": "Free some disk space and run again; no image is lost (the next konomi command "
         "finishes or rolls back any half-done move).",
@@ -306,6 +320,206 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "ヘッドは {expected} 次元の埋め込みを想定していますが、モデルの出力は {got} "
         "次元です。",
     },
+    # -- training: labels, heads, thresholds -----------------------------------------------------
+    "errors.learn.no_like": {
+        "en": "No readable images labelled 'like' (like: {like}, dislike: {dislike}).",
+        "ja": "「好き」のラベルが付いた読める画像がありません"
+        "（好き: {like}、好きでない: {dislike}）。",
+    },
+    "errors.learn.no_dislike": {
+        "en": "No readable images labelled 'dislike' (like: {like}, dislike: {dislike}).",
+        "ja": "「好きでない」のラベルが付いた読める画像がありません"
+        "（好き: {like}、好きでない: {dislike}）。",
+    },
+    "errors.learn.no_class_hint": {
+        "en": "Put at least a few images in {folder} (about 200 each is a good start), then "
+        "train again.",
+        "ja": "{folder} に少なくとも数枚の画像を入れてから（それぞれ 200 枚ほどあると十分な"
+        "出発点になります）、もう一度学習してください。",
+    },
+    "errors.learn.too_few": {
+        "en": "Too few images to train (like: {like}, dislike: {dislike}).",
+        "ja": "学習するには画像が少なすぎます（好き: {like}、好きでない: {dislike}）。",
+    },
+    "errors.learn.too_few_hint": {
+        "en": "Add more images to data/train/like and data/train/dislike.",
+        "ja": "data/train/like と data/train/dislike に画像を追加してください。",
+    },
+    "errors.learn.unknown_kind": {
+        "en": "Unknown head kind {kind}.",
+        "ja": "{kind} という種類のヘッドはありません。",
+    },
+    "errors.learn.unknown_head": {
+        "en": "Unknown head '{head}'.",
+        "ja": "'{head}' というヘッドはありません。",
+    },
+    "errors.learn.target": {
+        "en": "--target-precision must be between 0.5 and 1 (exclusive), got {target}.",
+        "ja": "--target-precision には 0.5 より大きく 1 より小さい値を指定してください"
+        "（指定値: {target}）。",
+    },
+    "errors.learn.target_hint": {
+        "en": "Example: --target-precision 0.95 (95 % of proposals right).",
+        "ja": "例: --target-precision 0.95（提案の 95 % が正しい）",
+    },
+    "errors.learn.overridden": {
+        "en": "{key} (set by a flag or in konomi.toml) overrides the threshold chosen for "
+        "{target:.0%} precision when classifying.",
+        "ja": "振り分けでは、オプションか konomi.toml で指定した {key} が、適合率 {target:.0%} "
+        "を目指して選んだしきい値より優先されます。",
+    },
+    "errors.learn.overridden_both": {
+        "en": "like_threshold and dislike_threshold (set by a flag or in konomi.toml) override "
+        "the thresholds chosen for {target:.0%} precision when classifying.",
+        "ja": "振り分けでは、オプションか konomi.toml で指定した like_threshold と "
+        "dislike_threshold が、適合率 {target:.0%} を目指して選んだしきい値より優先されます。",
+    },
+    # -- the stores: the cache, the journal, the labels, saved heads ------------------------------
+    "errors.store.newer": {
+        "en": "{file} was written by a newer konomi (schema {schema}; this one knows up to "
+        "{latest}).",
+        "ja": "{file} は、より新しい konomi で書かれています（スキーマ {schema}。この konomi が"
+        "扱えるのは {latest} までです）。",
+    },
+    "errors.store.newer_hint": {
+        "en": "Update konomi (uv sync in its folder, or uv tool upgrade konomi).",
+        "ja": "konomi を更新してください（konomi のフォルダーで uv sync を実行するか、"
+        "uv tool upgrade konomi）。",
+    },
+    "errors.store.writable_hint": {
+        "en": "Check that the workspace is writable and the disk is not full.",
+        "ja": "作業フォルダーに書き込めるか、ディスクがいっぱいでないかを確かめてください。",
+    },
+    "errors.store.labels_cannot_open": {
+        "en": "Cannot open the label store {path} ({why}).",
+        "ja": "ラベルの保存ファイル {path} を開けません（{why}）。",
+    },
+    "errors.store.cache_corrupt": {
+        "en": "The embedding cache was corrupt ({why}); it was moved to {aside} and is being "
+        "rebuilt (images are embedded again).",
+        "ja": "埋め込みキャッシュが壊れていました（{why}）。{aside} に移して作り直しています"
+        "（画像はもう一度埋め込まれます）。",
+    },
+    "errors.store.cache_unusable": {
+        "en": "The embedding cache {file} cannot be used ({why}).",
+        "ja": "埋め込みキャッシュ {file} を使えません（{why}）。",
+    },
+    "errors.store.cache_unusable_hint": {
+        "en": "Free some disk space or make the workspace writable (the cache's companion files "
+        "-wal and -shm too), then run again. Deleting the cache is always safe — it is "
+        "rebuilt: rm -f {names}",
+        "ja": "ディスクの空きを作るか、作業フォルダー（キャッシュに付随する -wal と -shm の"
+        "ファイルも）を書き込めるようにしてから、もう一度実行してください。キャッシュは"
+        "作り直されるので、消しても問題ありません: rm -f {names}",
+    },
+    "errors.journal.cannot_open": {
+        "en": "Cannot open the move journal {path} ({why}). Nothing was moved.",
+        "ja": "移動の記録 {path} を開けません（{why}）。何も移動していません。",
+    },
+    "errors.journal.cannot_use": {
+        "en": "Cannot use the move journal {path} ({why}). Nothing was moved.",
+        "ja": "移動の記録 {path} を使えません（{why}）。何も移動していません。",
+    },
+    "errors.journal.cannot_use_hint": {
+        "en": "Check that the disk is not full and the workspace is writable, then retry.",
+        "ja": "ディスクがいっぱいでないか、作業フォルダーに書き込めるかを確かめてから、"
+        "もう一度実行してください。",
+    },
+    "errors.journal.damaged": {
+        "en": "The move journal {path} is damaged ({why}). Nothing was moved.",
+        "ja": "移動の記録 {path} が壊れています（{why}）。何も移動していません。",
+    },
+    "errors.journal.damaged_hint": {
+        "en": "Inspect it with: sqlite3 {path} .dump — once your files are where you want them, "
+        "set it aside (mv {path} {path}.bad) to start a fresh journal; only the undo history "
+        "is lost, no image is touched (docs/safety.md).",
+        "ja": "中身は sqlite3 {path} .dump で確かめられます。ファイルが望みどおりの場所に"
+        "そろったら、記録を脇に移して（mv {path} {path}.bad）新しく始めてください。"
+        "失われるのは取り消しの履歴だけで、画像には一切触れません（docs/safety.md）。",
+    },
+    "errors.journal.not_written": {
+        "en": "The move journal could not be written ({why}).",
+        "ja": "移動の記録に書き込めませんでした（{why}）。",
+    },
+    "errors.journal.not_written_hint": {
+        "en": "Free some disk space (or make the workspace writable) and run the command again: "
+        "it first finishes or rolls back every half-done move; no image is lost.",
+        "ja": "ディスクの空きを作る（または作業フォルダーを書き込めるようにする）と、もう一度"
+        "実行してください。途中で止まった移動はまず完了するか元に戻されるので、画像は"
+        "失われません。",
+    },
+    "errors.heads.no_such": {
+        "en": "No saved head '{head}' (recent: {recent}).",
+        "ja": "'{head}' という保存済みのヘッドはありません（最近のもの: {recent}）。",
+    },
+    "errors.heads.no_such_none": {
+        "en": "No saved head '{head}' (none is saved yet).",
+        "ja": "'{head}' という保存済みのヘッドはありません（まだ一つも保存されていません）。",
+    },
+    "errors.heads.none_yet": {
+        "en": "No trained model yet.",
+        "ja": "まだ学習済みのモデルがありません。",
+    },
+    "errors.heads.none_yet_hint": {
+        "en": "Train one first: {cmd} train",
+        "ja": "先に学習してください: {cmd} train",
+    },
+    "errors.heads.pointer_corrupt": {
+        "en": "{path} is corrupt.",
+        "ja": "{path} が壊れています。",
+    },
+    # -- what is wrong with a head's JSON record (in errors.heads.corrupt's parentheses) -------
+    "errors.json.not_object": {
+        "en": "not a JSON object",
+        "ja": "JSON のオブジェクトではありません",
+    },
+    "heads.problem.not_text": {"en": "'{key}' is not text", "ja": "'{key}' が文字列ではありません"},
+    "heads.problem.field_not_object": {
+        "en": "'{key}' is not an object",
+        "ja": "'{key}' がオブジェクトではありません",
+    },
+    "heads.problem.not_positive": {
+        "en": "'{key}' is not a positive whole number",
+        "ja": "'{key}' が正の整数ではありません",
+    },
+    "heads.problem.not_whole": {
+        "en": "'{key}' is not a whole number",
+        "ja": "'{key}' が整数ではありません",
+    },
+    "heads.problem.not_whole_numbers": {
+        "en": "'{key}' are not whole numbers",
+        "ja": "'{key}' の値が整数ではありません",
+    },
+    "heads.problem.not_numbers": {
+        "en": "'{key}' are not numbers",
+        "ja": "'{key}' の値が数値ではありません",
+    },
+    "heads.problem.threshold.like": {
+        "en": "the like threshold is not a number between 0 and 1",
+        "ja": "「好き」のしきい値が 0 から 1 の間の数値ではありません",
+    },
+    "heads.problem.threshold.dislike": {
+        "en": "the dislike threshold is not a number between 0 and 1",
+        "ja": "「好きでない」のしきい値が 0 から 1 の間の数値ではありません",
+    },
+    "errors.heads.missing": {
+        "en": "The trained head {head} is missing ({file}).",
+        "ja": "学習済みのヘッド {head} が見つかりません（{file}）。",
+    },
+    "errors.heads.corrupt": {
+        "en": "The trained head {head} is corrupt ({why}).",
+        "ja": "学習済みのヘッド {head} が壊れています（{why}）。",
+    },
+    "errors.heads.other_encoder": {
+        "en": "The current head was trained with another image encoder ({trained}), not {model}.",
+        "ja": "今のヘッドは別の画像エンコーダー（{trained}）で学習されたもので、{model} の"
+        "ものではありません。",
+    },
+    "errors.heads.other_encoder_hint": {
+        "en": "Retrain with this model: {cmd} train (or pass the --model it was made with).",
+        "ja": "このモデルで学習し直すか（{cmd} train）、ヘッドを作ったときの --model を"
+        "指定してください。",
+    },
     # -- the model -------------------------------------------------------------------------------
     "errors.model.cfg_json": {
         "en": "The model's preprocessing file is not valid JSON: {path} ({problem})",
@@ -351,6 +565,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Check the path given to --model.",
         "ja": "--model に指定したパスを確認してください。",
     },
+    "errors.model.int8_agreement": {
+        "en": "on your {n} labelled images its scores rank like fp32's with Spearman "
+        "{spearman:.4f} (needs ≥ {min_spearman}) and give the same like/dislike decision for "
+        "{same:.1%} (needs ≥ {min_same:.0%})",
+        "ja": "ラベル付きの画像 {n} 枚で、スコアの順位の fp32 との一致はスピアマン相関で "
+        "{spearman:.4f}（{min_spearman} 以上が必要）、好き・好きでないの判定が同じになったのは "
+        "{same:.1%}（{min_same:.0%} 以上が必要）でした",
+    },
+    "errors.model.int8_unwritable": {
+        "en": "Cannot write the int8 model anywhere ({why}).",
+        "ja": "int8 のモデルを書き込める場所がありません（{why}）。",
+    },
+    "errors.model.int8_unwritable_hint": {
+        "en": "Free some disk space or use --precision fp32.",
+        "ja": "ディスクの空きを作るか、--precision fp32 を使ってください。",
+    },
+    "errors.model.int8_impossible": {
+        "en": "This model cannot be quantised to int8 ({why}).",
+        "ja": "このモデルは int8 に量子化できません（{why}）。",
+    },
+    "errors.model.use_fp32": {
+        "en": "Use --precision fp32.",
+        "ja": "--precision fp32 を使ってください。",
+    },
     "errors.model.not_found": {
         "en": "Model not found: {value}",
         "ja": "モデルが見つかりません: {value}",
@@ -391,8 +629,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{available} です）。",
     },
     "errors.model.device_unavailable_hint": {
-        "en": "Use --device auto or cpu, or install {package}.",
-        "ja": "--device auto か cpu を使うか、{package} をインストールしてください。",
+        "en": "Use --device auto or cpu, or install {package} in place of onnxruntime "
+        "(uv pip install {package}).",
+        "ja": "--device auto か cpu を使うか、onnxruntime の代わりに {package} をインストール"
+        "してください（uv pip install {package}）。",
+    },
+    "errors.model.device_unavailable_hint_other": {
+        "en": "Use --device auto or cpu, or install the onnxruntime package that has it.",
+        "ja": "--device auto か cpu を使うか、そのデバイスに対応した onnxruntime のパッケージを"
+        "インストールしてください。",
     },
     "errors.model.does_not_load": {
         "en": "The model file does not load: {path} ({problem})",

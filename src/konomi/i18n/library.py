@@ -108,4 +108,45 @@ MESSAGES: dict[str, dict[str, str]] = {
         "サイドカー {restored} 個を復元、{removed} 個を削除、"
         "ラベル {unlabelled} 件を取り消しました。",
     },
+    # -- why a sidecar was not written or restored (listed beside its name) ----------------------
+    "xmp.error.too_large": {
+        "en": "too large for XMP ({size:,} bytes)",
+        "ja": "XMP としては大きすぎます（{size:,} バイト）",
+    },
+    "xmp.error.not_xml": {
+        "en": "not well-formed XML ({why})",
+        "ja": "XML として正しくありません（{why}）",
+    },
+    "xmp.error.empty": {"en": "empty", "ja": "空です"},
+    "xmp.error.no_rdf": {"en": "no rdf:RDF element", "ja": "rdf:RDF 要素がありません"},
+    "edits.not_regular": {
+        "en": "{name} is not a regular file (a link or folder)",
+        "ja": "{name} は通常のファイルではありません（リンクかフォルダーです）",
+    },
+    "edits.changed_meanwhile": {
+        "en": "it changed while konomi worked",
+        "ja": "konomi の処理中に変更されました",
+    },
+    "edits.not_written": {
+        "en": "could not write it ({why})",
+        "ja": "書き込めませんでした（{why}）",
+    },
+    "edits.changed_after": {
+        "en": "it was changed after konomi wrote it (left as it is)",
+        "ja": "konomi が書き込んだ後に変更されています（そのままにしました）",
+    },
+    "edits.not_restored": {
+        "en": "could not restore it ({why})",
+        "ja": "元に戻せませんでした（{why}）",
+    },
+    "edits.refused.relative": {"en": "not an absolute path", "ja": "絶対パスではありません"},
+    "edits.refused.not_sidecar": {
+        "en": "not an XMP sidecar",
+        "ja": "XMP サイドカーファイルではありません",
+    },
+    "edits.refused.outside": {
+        "en": "not under a library of this workspace (see libraries in konomi.toml)",
+        "ja": "このワークスペースのライブラリの中にありません"
+        "（konomi.toml の libraries を確認してください）",
+    },
 }

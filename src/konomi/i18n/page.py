@@ -132,7 +132,60 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.flash.skip": {"en": "Skipped", "ja": "スキップ"},
     "page.flash.undo": {"en": "↶ Undone", "ja": "↶ 取り消しました"},
     # -- the review server's own answers (in the page's language) --------------------------------
+    # -- the guard's refusals (plain text, in the language of the browser that asked) -----------
+    "page.launch.opening": {"en": "Opening {link}…", "ja": "{link} を開いています…"},
+    "page.guard.host": {
+        "en": "Refused: this server answers only to 127.0.0.1 and localhost.",
+        "ja": "お断りしました。このサーバーは 127.0.0.1 と localhost からの接続にしか応えません。",
+    },
+    "page.guard.origin": {
+        "en": "Refused: this request comes from another page.",
+        "ja": "お断りしました。このリクエストは別のページから送られています。",
+    },
+    "page.guard.no_token": {
+        "en": "This page needs the link that `{cmd} review` printed (it carries a token).",
+        "ja": "このページは `{cmd} review` が表示したリンクから開いてください"
+        "（リンクにトークンが含まれています）。",
+    },
+    "page.guard.bad_token": {
+        "en": "Wrong or old token. Open the link that `{cmd} review` printed this time "
+        "(each start makes a new one).",
+        "ja": "トークンが違うか、古くなっています。今回 `{cmd} review` が表示したリンクを開いて"
+        "ください（起動するたびに新しくなります）。",
+    },
+    "page.guard.not_the_page": {
+        "en": "Refused: a change must come from the review page itself.",
+        "ja": "お断りしました。変更は確認ページそのものから送ってください。",
+    },
+    "page.guard.cross_site": {
+        "en": "Refused: cross-site request.",
+        "ja": "お断りしました。別のサイトからのリクエストです。",
+    },
+    "page.guard.json": {
+        "en": "Refused: send JSON.",
+        "ja": "お断りしました。JSON で送ってください。",
+    },
     "page.server.no_such_image": {"en": "No such image.", "ja": "その画像はありません。"},
+    "page.server.body_too_large": {
+        "en": "The request body is too large.",
+        "ja": "リクエストの本文が大きすぎます。",
+    },
+    "page.server.taste_shape": {
+        "en": "Send {shape}.",
+        "ja": "{shape} の形で送ってください。",
+    },
+    "page.server.stopping": {
+        "en": "The review server is stopping.",
+        "ja": "確認用のサーバーを止めています。",
+    },
+    "page.server.cannot_listen": {
+        "en": "Cannot listen on {host}:{port} ({why}).",
+        "ja": "{host}:{port} で接続を待ち受けられません（{why}）。",
+    },
+    "page.server.cannot_listen_hint": {
+        "en": "Pick another port with --port N, or leave it out to get a free one.",
+        "ja": "--port N で別のポートを選ぶか、指定を省いて空いているポートを使ってください。",
+    },
     "page.server.body_json": {
         "en": "The request body must be a JSON object.",
         "ja": "リクエストの本文は JSON オブジェクトにしてください。",

@@ -47,4 +47,60 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "もう一度コマンドを実行するか（キャッシュはモデルの次元を記録しました）、"
         ".konomi/cache.sqlite を削除してください（作り直されます）。",
     },
+    # -- why one move was not made (listed beside the file's name) -------------------------------
+    "safety.move.gone": {
+        "en": "the file is gone (moved or deleted since it was scored)",
+        "ja": "ファイルがありません（スコアを付けた後に移動または削除されました）",
+    },
+    "safety.move.not_regular": {
+        "en": "not a regular file (a link, folder or device)",
+        "ja": "通常のファイルではありません（リンク、フォルダー、デバイスのいずれか）",
+    },
+    "safety.move.cannot_reach": {
+        "en": "cannot reach the file ({why})",
+        "ja": "ファイルにアクセスできません（{why}）",
+    },
+    "safety.move.changed": {
+        "en": "the file changed since it was scored (score it again)",
+        "ja": "スコアを付けた後にファイルが変わりました（もう一度スコアを付けてください）",
+    },
+    "safety.move.replaced": {
+        "en": "the file was replaced since it was scored (score it again)",
+        "ja": "スコアを付けた後にファイルが置き換えられました（もう一度スコアを付けてください）",
+    },
+    "safety.move.bad_name": {
+        "en": "the name is not valid UTF-8 (rename it)",
+        "ja": "ファイル名が正しい UTF-8 ではありません（名前を変えてください）",
+    },
+    "safety.move.failed": {
+        "en": "could not move ({why})",
+        "ja": "移動できませんでした（{why}）",
+    },
+    "safety.move.failed_copy_left": {
+        "en": "could not move ({why}); it is also at {copy} until the next konomi command "
+        "tidies up",
+        "ja": "移動できませんでした（{why}）。次の konomi コマンドが片付けるまで、{copy} にも"
+        "同じファイルがあります",
+    },
+    "safety.move.copy_mismatch": {
+        "en": "the copy did not match the original",
+        "ja": "コピーが元のファイルと一致しませんでした",
+    },
+    "safety.move.stays": {
+        "en": "stays with its photo ({why})",
+        "ja": "元の写真と一緒に残します（{why}）",
+    },
+    "safety.move.cannot_create": {
+        "en": "cannot create the folder {folder} ({why})",
+        "ja": "フォルダー {folder} を作れません（{why}）",
+    },
+    "safety.move.file_in_the_way": {
+        "en": "{path} is a file, not a folder: move it away and run again",
+        "ja": "{path} はフォルダーではなくファイルです。別の場所へ移してから、もう一度実行して"
+        "ください",
+    },
+    "safety.move.cannot_reach_folder": {
+        "en": "cannot reach {folder} ({why})",
+        "ja": "{folder} にアクセスできません（{why}）",
+    },
 }

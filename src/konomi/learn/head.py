@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Protocol, cast
 import numpy as np
 
 from konomi.errors import KonomiError
+from konomi.i18n import t
 from konomi.learn.kinds import (
     C_GRID,
     KernelRidgeModel,
@@ -144,7 +145,9 @@ class Head:
     def load(cls, arrays: dict[str, np.ndarray], params: dict[str, Any]) -> Head:
         kind = params.get("kind")
         if kind not in MODEL_KINDS:
-            raise KonomiError(f"Unknown head kind {kind!r}.", "Retrain: uv run konomi train")
+            raise KonomiError(
+                t("errors.learn.unknown_kind", kind=repr(kind)), t("errors.app.retrain_hint")
+            )
         model = MODEL_KINDS[kind].load(arrays, params["model"])
         a, b = params["platt"]
         return cls(model, float(a), float(b))
@@ -199,14 +202,13 @@ def check_labels(y: np.ndarray) -> None:
     if counts.min() == 0:
         missing = "dislike" if counts[0] == 0 else "like"
         raise KonomiError(
-            f"No readable images labelled '{missing}' (like: {counts[1]}, dislike: {counts[0]}).",
-            f"Put at least a few images in data/train/{missing}/ (about 200 each is a good "
-            "start), then train again.",
+            t("errors.learn.no_" + missing, like=counts[1], dislike=counts[0]),
+            t("errors.learn.no_class_hint", folder=f"data/train/{missing}/"),
         )
     if counts.min() < 2:
         raise KonomiError(
-            f"Too few images to train (like: {counts[1]}, dislike: {counts[0]}).",
-            "Add more images to data/train/like and data/train/dislike.",
+            t("errors.learn.too_few", like=counts[1], dislike=counts[0]),
+            t("errors.learn.too_few_hint"),
         )
 
 
@@ -224,7 +226,10 @@ def train_head(
     check_labels(y)
     kind = resolve_kind(kind)
     if kind not in MODEL_KINDS:
-        raise KonomiError(f"Unknown head '{kind}'.", f"Choose one of: {', '.join(MODEL_KINDS)}.")
+        raise KonomiError(
+            t("errors.learn.unknown_head", head=kind),
+            t("errors.app.choose_one", choices=", ".join(MODEL_KINDS)),
+        )
     cls = MODEL_KINDS[kind]
     fit_with_oof = getattr(cls, "fit_with_oof", None)
     if fit_with_oof is not None:
@@ -268,19 +273,13 @@ def rank_auc(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def advice(metrics: Metrics) -> list[str]:
-    """Plain-word warnings about the training data."""
+    """Plain-word warnings about the training data (the notes `train` prints)."""
     notes = []
     small = min(metrics.n_like, metrics.n_dislike)
     if small < 20:
-        notes.append(
-            f"Very little data: {metrics.n_like} like / {metrics.n_dislike} dislike. Scores will "
-            "be rough; about 200 of each is a good start."
-        )
+        notes.append(t("cli.note.little", like=metrics.n_like, dislike=metrics.n_dislike))
     big = max(metrics.n_like, metrics.n_dislike)
     if small and big / small > 5:
-        notes.append(
-            f"Very unbalanced: {big / small:.1f}x more "
-            f"{'like' if metrics.n_like > metrics.n_dislike else 'dislike'} images. Add some of "
-            "the other kind so the model sees both sides."
-        )
+        side = "like" if metrics.n_like > metrics.n_dislike else "dislike"
+        notes.append(t(f"cli.note.unbalanced.{side}", ratio=big / small))
     return notes

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from konomi.errors import KonomiError
+from konomi.i18n import t
 from konomi.settings import DEFAULT_DISLIKE, DEFAULT_LIKE, Settings, check_thresholds
 
 MIN_SUPPORT = 10
@@ -68,10 +69,7 @@ class Thresholds:
 def check_target(target: float) -> None:
     """A target precision must be a probability above chance and below certainty."""
     if not (0.5 < target < 1.0):
-        raise KonomiError(
-            f"--target-precision must be between 0.5 and 1 (exclusive), got {target}.",
-            "Example: --target-precision 0.95 (95 % of proposals right).",
-        )
+        raise KonomiError(t("errors.learn.target", target=target), t("errors.learn.target_hint"))
 
 
 def expected(
@@ -178,32 +176,30 @@ def settle(
     chosen = choose(y, oof, float(target))
     overridden = [k for k in ("like_threshold", "dislike_threshold") if k in explicit]
     if overridden:
-        warnings.append(
-            f"{' and '.join(overridden)} (set by a flag or in konomi.toml) override the "
-            f"thresholds chosen for {float(target):.0%} precision when classifying."
-        )
+        key = "errors.learn.overridden_both" if len(overridden) == 2 else "errors.learn.overridden"
+        warnings.append(t(key, key=overridden[0], target=float(target)))
     dislike = dislike if "dislike_threshold" in explicit else chosen.dislike
     like = like if "like_threshold" in explicit else chosen.like
     check_thresholds(dislike, like)
     return chosen, expected(y, oof, dislike, like, target=float(target))
 
 
-def describe(t: Thresholds) -> list[str]:
+def describe(x: Thresholds) -> list[str]:
     """What the thresholds promise, in the words `train` prints (from out-of-fold scores)."""
 
-    def pct(x: float | None) -> str:
-        return "–" if x is None else f"{x:.0%}"
+    def pct(p: float | None) -> str:
+        return "–" if p is None else f"{p:.0%}"
 
     lines = [
-        f"Expected from cross-validation: like proposals right {pct(t.like_precision)}, "
-        f"dislike proposals right {pct(t.dislike_precision)}; "
-        f"{t.unsure_share:.0%} of images unsure."
+        t(
+            "cli.train.expected",
+            like=pct(x.like_precision),
+            dislike=pct(x.dislike_precision),
+            unsure=x.unsure_share,
+        )
     ]
-    if t.target is not None:
-        for side, reached in (("like", t.like_reached), ("dislike", t.dislike_reached)):
+    if x.target is not None:
+        for side, reached in (("like", x.like_reached), ("dislike", x.dislike_reached)):
             if not reached:
-                lines.append(
-                    f"No {side} threshold reaches {t.target:.0%} precision on these labels: "
-                    f"nothing will be proposed as {side}. Add labels or lower the target."
-                )
+                lines.append(t(f"cli.train.unreached.{side}", target=x.target))
     return lines

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from konomi.errors import KonomiError, is_sqlite_corruption
+from konomi.i18n import t
 from konomi.store.migrations import Step, sql, upgrade
 
 _TABLES = """
@@ -145,7 +146,9 @@ class EmbeddingCache:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            upgrade(db, STEPS, what="The embedding cache", start=_meta_version(db))
+            upgrade(
+                db, STEPS, what=f"{self.path.parent.name}/{self.path.name}", start=_meta_version(db)
+            )
             row = db.execute("PRAGMA quick_check").fetchone()
             if not row or row[0] != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else '?'}")
@@ -158,10 +161,7 @@ class EmbeddingCache:
         """Set the damaged database aside and open a fresh one in its place."""
         aside = self._set_aside()
         self.generation += 1
-        self._say(
-            f"The embedding cache was corrupt ({exc}); it was moved to .konomi/{aside.name} and "
-            "is being rebuilt (images are embedded again)."
-        )
+        self._say(t("errors.store.cache_corrupt", why=exc, aside=f".konomi/{aside.name}"))
         try:
             return self._open()
         except (sqlite3.Error, OSError) as again:
@@ -519,8 +519,6 @@ def _unwritable(path: Path, exc: BaseException) -> KonomiError:
     text = getattr(exc, "strerror", None) or str(exc)
     names = " ".join(f"{path.parent.name}/{p.name}" for p in [path, *_sides(path)])
     return KonomiError(
-        f"The embedding cache {path.parent.name}/{path.name} cannot be used ({text}).",
-        "Free some disk space or make the workspace writable (the cache's companion files "
-        "-wal and -shm too), then run again. Deleting the cache is always safe — it is "
-        f"rebuilt: rm -f {names}",
+        t("errors.store.cache_unusable", file=f"{path.parent.name}/{path.name}", why=text),
+        t("errors.store.cache_unusable_hint", names=names),
     )

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from konomi.i18n import t
 from konomi.progress import Progress
 from konomi.store.labels import LabelStore, labels_path
 
@@ -99,7 +100,7 @@ def read_bytes(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     if not stat.S_ISREG(st.st_mode):
-        raise OSError(f"{path.name} is not a regular file (a link or folder)")
+        raise OSError(t("edits.not_regular", name=path.name))
     with open(path, "rb") as f:
         return f.read()
 
@@ -194,7 +195,7 @@ class FileEdits:
                         report.skipped.append((w.path, str(exc)))
                         continue
                     if before != w.expected:
-                        report.skipped.append((w.path, "it changed while konomi worked"))
+                        report.skipped.append((w.path, t("edits.changed_meanwhile")))
                         continue
                     cur = self.db.execute(
                         "INSERT INTO edits(op, kind, path, before, existed, after, state) "
@@ -208,7 +209,7 @@ class FileEdits:
                 try:
                     write_atomic(w.path, w.data)
                 except OSError as exc:
-                    why = f"could not write it ({exc.strerror or exc})"
+                    why = t("edits.not_written", why=exc.strerror or exc)
                     with self._tx():
                         self.db.execute(
                             "UPDATE edits SET state='skipped', reason=? WHERE id=?", (why, edit_id)
@@ -223,7 +224,7 @@ class FileEdits:
                     "UPDATE edits SET state='done' WHERE id=?", [(i,) for i in done]
                 )
             if progress:
-                progress("writing sidecars", min(start + EDIT_BATCH, len(writes)), len(writes))
+                progress(t("progress.sidecars"), min(start + EDIT_BATCH, len(writes)), len(writes))
         self._close_op(op)
         return report
 
@@ -266,7 +267,7 @@ class FileEdits:
                 except OSError as exc:
                     why = str(exc)
             if why is None and digest_of(now) != after and now != before:
-                why = "it was changed after konomi wrote it (left as it is)"
+                why = t("edits.changed_after")
             if why is not None:
                 report.skipped.append((path, why))
                 continue
@@ -280,7 +281,7 @@ class FileEdits:
                         path.unlink()
                     report.removed.append(path)
             except OSError as exc:
-                report.skipped.append((path, f"could not restore it ({exc.strerror or exc})"))
+                report.skipped.append((path, t("edits.not_restored", why=exc.strerror or exc)))
                 continue
             with self._tx():
                 self.db.execute("UPDATE edits SET state='reverted' WHERE id=?", (edit_id,))
@@ -326,9 +327,9 @@ def _refuse_path(path: Path, roots: Sequence[Path]) -> str | None:
     """Why a journaled sidecar path must not be written back (a tampered or foreign journal
     must never make konomi write anywhere else), or None."""
     if not path.is_absolute() or ".." in path.parts:
-        return "not an absolute path"
+        return t("edits.refused.relative")
     if path.suffix.lower() != SIDECAR_SUFFIX:
-        return "not an XMP sidecar"
+        return t("edits.refused.not_sidecar")
     if not any(path.is_relative_to(root) for root in roots):
-        return "not under a library of this workspace (see libraries in konomi.toml)"
+        return t("edits.refused.outside")
     return None

@@ -18,10 +18,9 @@ import numpy as np
 
 from konomi import __version__
 from konomi.errors import NoHeadError
+from konomi.i18n import t
 from konomi.learn.head import Head
 from konomi.workspace import Workspace
-
-RETRAIN = "Retrain: uv run konomi train"
 
 
 @dataclass
@@ -92,8 +91,10 @@ def save_head(
 def use_head(ws: Workspace, head_id: str) -> None:
     """Make a saved head the current one (roll back or forward)."""
     if not (ws.models / f"{head_id}.json").is_file():
-        known = ", ".join(r["id"] for r in list_heads(ws)[-5:]) or "none"
-        raise NoHeadError(f"No saved head '{head_id}' (recent: {known}).")
+        known = ", ".join(r["id"] for r in list_heads(ws)[-5:])
+        if not known:
+            raise NoHeadError(t("errors.heads.no_such_none", head=head_id))
+        raise NoHeadError(t("errors.heads.no_such", head=head_id, recent=known))
     write_atomic(ws.models / "current.json", json.dumps({"id": head_id}) + "\n")
 
 
@@ -120,33 +121,33 @@ def info_problem(info: object) -> str | None:
     """What is wrong with a head's JSON record (None when every field konomi reads has the type
     it wrote): a hand-edited or damaged `models/<id>.json` is refused with this, never trusted."""
     if not isinstance(info, dict):
-        return "not a JSON object"
+        return t("errors.json.not_object")
     if not isinstance(info.get("id"), str):
-        return "'id' is not text"
+        return t("heads.problem.not_text", key="id")
     if not isinstance(info.get("head", {}), dict):
-        return "'head' is not an object"
+        return t("heads.problem.field_not_object", key="head")
     for key in ("created", "model_id", "model", "konomi_version"):
         if key in info and not isinstance(info[key], str):
-            return f"'{key}' is not text"
+            return t("heads.problem.not_text", key=key)
     if "dim" in info and not (type(info["dim"]) is int and info["dim"] > 0):
-        return "'dim' is not a positive whole number"
+        return t("heads.problem.not_positive", key="dim")
     if "suspects" in info and info["suspects"] is not None and type(info["suspects"]) is not int:
-        return "'suspects' is not a whole number"
+        return t("heads.problem.not_whole", key="suspects")
     counts = info.get("counts", {})
     if not isinstance(counts, dict) or not all(
         isinstance(k, str) and type(v) is int and v >= 0 for k, v in counts.items()
     ):
-        return "'counts' are not whole numbers"
+        return t("heads.problem.not_whole_numbers", key="counts")
     for key in ("metrics", "thresholds"):
         block = info.get(key, {})
         if not isinstance(block, dict) or not all(
             v is None or isinstance(v, bool) or _number(v) for v in block.values()
         ):
-            return f"'{key}' are not numbers"
-    t = info.get("thresholds", {})
+            return t("heads.problem.not_numbers", key=key)
+    limits = info.get("thresholds", {})
     for side in ("like", "dislike"):
-        if side in t and not (_number(t[side]) and 0.0 <= t[side] <= 1.0):
-            return f"the {side} threshold is not a number between 0 and 1"
+        if side in limits and not (_number(limits[side]) and 0.0 <= limits[side] <= 1.0):
+            return t(f"heads.problem.threshold.{side}")
     return None
 
 
@@ -161,13 +162,15 @@ def _id_order(head_id: str) -> tuple[str, int]:
 def current_id(ws: Workspace) -> str:
     path = ws.models / "current.json"
     if not path.is_file():
-        raise NoHeadError("No trained model yet.", "Train one first: uv run konomi train")
+        raise NoHeadError(t("errors.heads.none_yet"), t("errors.heads.none_yet_hint"))
     try:
         head_id = json.loads(path.read_text(encoding="utf-8"))["id"]
         if not isinstance(head_id, str) or "/" in head_id or head_id.startswith("."):
             raise ValueError(head_id)
     except (OSError, ValueError, KeyError, TypeError):
-        raise NoHeadError(f"{ws.rel(path)} is corrupt.", RETRAIN) from None
+        raise NoHeadError(
+            t("errors.heads.pointer_corrupt", path=ws.rel(path)), t("errors.app.retrain_hint")
+        ) from None
     return head_id
 
 
@@ -187,16 +190,18 @@ def load_head(ws: Workspace, model_id: str | None, head_id: str | None = None) -
         head = Head.load(model_arrays, info["head"])
     except FileNotFoundError as exc:
         raise NoHeadError(
-            f"The trained head {head_id} is missing ({exc.filename}).", RETRAIN
+            t("errors.heads.missing", head=head_id, file=exc.filename),
+            t("errors.app.retrain_hint"),
         ) from None
     except Exception as exc:  # noqa: BLE001 - any damage to these files means the same thing
         why = str(exc)[:120] if isinstance(exc, ValueError) and str(exc) else type(exc).__name__
-        raise NoHeadError(f"The trained head {head_id} is corrupt ({why}).", RETRAIN) from None
+        raise NoHeadError(
+            t("errors.heads.corrupt", head=head_id, why=why), t("errors.app.retrain_hint")
+        ) from None
     if model_id is not None and info.get("model_id") != model_id:
         raise NoHeadError(
-            f"The current head was trained with another image encoder "
-            f"({info.get('model_id')}), not {model_id}.",
-            "Retrain with this model: uv run konomi train (or pass the --model it was made with).",
+            t("errors.heads.other_encoder", trained=info.get("model_id"), model=model_id),
+            t("errors.heads.other_encoder_hint"),
         )
     head.meta = info
     info["extra"] = {k[7:]: v for k, v in arrays.items() if k.startswith("extra__")}

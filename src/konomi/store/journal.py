@@ -83,8 +83,19 @@ STEPS = (
 # companion_of: the move of the photo this file travels with (a RAW beside its JPEG, a sidecar)
 
 PART_PREFIX = ".konomi-part-"
-# Reasons for which undo stops offering a move: retrying cannot help.
-_HOPELESS = ("the file is gone", "not a regular file")
+
+
+class Hopeless(str):
+    """A reason retrying cannot help (the file is gone, or is no regular file): undo stops
+    offering the move. A type, not a wording, so that it holds in every language."""
+
+
+class Gone(Hopeless):
+    """The file is no longer where it was scored: a caller may look for it again."""
+
+
+class _FileInTheWay(str):
+    """`unsafe_path`'s reason when a file stands where a folder must be."""
 
 
 @dataclass(frozen=True)
@@ -346,14 +357,14 @@ class Journal(FileEdits):
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(
-                f"Cannot open the move journal {ws.rel(path)} ({exc}). Nothing was moved.",
-                "Check that the workspace is writable and the disk is not full.",
+                t("errors.journal.cannot_open", path=ws.rel(path), why=exc),
+                t("errors.store.writable_hint"),
             ) from None
         self._identity = _identity_of(path)  # to notice the file deleted while we work
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            upgrade(self.db, STEPS, what=f"The move journal {ws.rel(path)}")
+            upgrade(self.db, STEPS, what=str(ws.rel(path)))
             row = self.db.execute("PRAGMA quick_check").fetchone()
             if not row or row[0] != "ok":
                 raise sqlite3.DatabaseError(row[0] if row else "integrity check failed")
@@ -365,17 +376,15 @@ class Journal(FileEdits):
             if is_sqlite_corruption(exc):
                 raise self._corrupt(str(exc)) from None
             raise JournalError(
-                f"Cannot use the move journal {ws.rel(path)} ({exc}). Nothing was moved.",
-                "Check that the disk is not full and the workspace is writable, then retry.",
+                t("errors.journal.cannot_use", path=ws.rel(path), why=exc),
+                t("errors.journal.cannot_use_hint"),
             ) from None
 
     def _corrupt(self, why: str) -> JournalError:
         rel = self.ws.rel(self.ws.journal_path)
         return JournalError(
-            f"The move journal {rel} is damaged ({why}). Nothing was moved.",
-            f"Inspect it with: sqlite3 {rel} .dump — once your files are where you want them, "
-            f"set it aside (mv {rel} {rel}.bad) to start a fresh journal; only the undo history "
-            "is lost, no image is touched (docs/safety.md).",
+            t("errors.journal.damaged", path=rel, why=why),
+            t("errors.journal.damaged_hint", path=rel),
         )
 
     def close(self) -> None:
@@ -512,9 +521,7 @@ class Journal(FileEdits):
         if isinstance(exc, sqlite3.DatabaseError) and is_sqlite_corruption(exc):
             return self._corrupt(str(exc))
         return JournalError(
-            f"The move journal could not be written ({exc}).",
-            "Free some disk space (or make the workspace writable) and run the command again: "
-            "it first finishes or rolls back every half-done move; no image is lost.",
+            t("errors.journal.not_written", why=exc), t("errors.journal.not_written_hint")
         )
 
     # -- moving ----------------------------------------------------------------------------
@@ -550,7 +557,7 @@ class Journal(FileEdits):
                     )
                     self._run_batch(op, chunk, chunk_reverts, report, companion_reverts or {})
                     if progress:
-                        progress("moving", min(start + BATCH, total), total)
+                        progress(t("progress.moving"), min(start + BATCH, total), total)
                 with self._tx():
                     self.db.execute("UPDATE operations SET state='done' WHERE id=?", (op,))
                 if report.moved and self._lost():
@@ -581,7 +588,9 @@ class Journal(FileEdits):
                 if reason is None:
                     reason = self._unsafe(move.src) or _prepare_folder(move.dst_dir, self.ws)
                 if reason is not None or st is None:
-                    report.skipped.append((move.src, reason or "not a regular file"))
+                    report.skipped.append(
+                        (move.src, reason or Hopeless(t("safety.move.not_regular")))
+                    )
                     continue
                 name = move.name or move.src.name
                 if move.companions:
@@ -590,7 +599,7 @@ class Journal(FileEdits):
                     dst, rider_dsts = free_name(move.dst_dir, name, taken), []
                 src_text, dst_text = _stored(self.ws.rel(move.src)), _stored(self.ws.rel(dst))
                 if src_text is None or dst_text is None:
-                    report.skipped.append((move.src, "the name is not valid UTF-8 (rename it)"))
+                    report.skipped.append((move.src, t("safety.move.bad_name")))
                     continue
                 taken.add(dst)
                 size, mtime = move.stamp or (None, None)
@@ -623,7 +632,7 @@ class Journal(FileEdits):
                 self._stay(riders[move_id], str(exc))
                 continue
             except OSError as exc:
-                why = f"could not move ({exc.strerror or exc})"
+                why = t("safety.move.failed", why=exc.strerror or exc)
                 self._skip(move_id, why)
                 report.skipped.append((move.src, why))
                 self._stay(riders[move_id], why)
@@ -657,16 +666,15 @@ class Journal(FileEdits):
             try:
                 st = os.lstat(src)
             except OSError as exc:
-                report.companions_left.append((src, f"cannot reach it ({exc.strerror or exc})"))
+                why = t("safety.move.cannot_reach", why=exc.strerror or exc)
+                report.companions_left.append((src, why))
                 continue
             if not _is_regular(st):
-                report.companions_left.append(
-                    (src, "not a regular file (a link, folder or device)")
-                )
+                report.companions_left.append((src, Hopeless(t("safety.move.not_regular"))))
                 continue
             src_text, dst_text = _stored(self.ws.rel(src)), _stored(self.ws.rel(dst))
             if src_text is None or dst_text is None:
-                report.companions_left.append((src, "the name is not valid UTF-8 (rename it)"))
+                report.companions_left.append((src, t("safety.move.bad_name")))
                 continue
             taken.add(dst)
             rev = companion_reverts.get(src)
@@ -700,7 +708,7 @@ class Journal(FileEdits):
                 report.companions_left.append((src, str(exc)))
                 continue
             except OSError as exc:
-                final = f"could not move ({exc.strerror or exc})"
+                final = t("safety.move.failed", why=exc.strerror or exc)
             if isinstance(final, str):
                 self._skip(move_id, final)
                 report.companions_left.append((src, final))
@@ -717,7 +725,7 @@ class Journal(FileEdits):
         """The photo did not move: its companions stay with it (the photo's reason is
         reported; they are not reported apart)."""
         for move_id, _src, _dst, _rev, _id in riders:
-            self._skip(move_id, f"stays with its photo ({why})")
+            self._skip(move_id, t("safety.move.stays", why=why))
 
     def _skip(self, move_id: int, reason: str) -> None:
         with self._tx():
@@ -730,13 +738,13 @@ class Journal(FileEdits):
         try:
             st = os.lstat(move.src)
         except FileNotFoundError:
-            return "the file is gone (moved or deleted since it was scored)", None
+            return Gone(t("safety.move.gone")), None
         except OSError as exc:
-            return f"cannot reach the file ({exc.strerror or exc})", None
+            return t("safety.move.cannot_reach", why=exc.strerror or exc), None
         if not _is_regular(st):
-            return "not a regular file (a link, folder or device)", st
+            return Hopeless(t("safety.move.not_regular")), st
         if move.stamp and (st.st_size, st.st_mtime_ns) != tuple(move.stamp):
-            return "the file changed since it was scored (score it again)", st
+            return t("safety.move.changed"), st
         return None, st
 
     def _move_file(self, move_id: int, move: PlannedMove, dst: Path, src_id: str) -> Path | str:
@@ -744,9 +752,9 @@ class Journal(FileEdits):
         src = move.src
         reason, st = self._refusal(move)
         if reason is not None or st is None:
-            return reason or "not a regular file"
+            return reason or Hopeless(t("safety.move.not_regular"))
         if _identity(st) != src_id:
-            return "the file was replaced since it was scored (score it again)"
+            return t("safety.move.replaced")
         while True:
             why = self._unsafe(src) or self._unsafe(dst)
             if why:
@@ -786,8 +794,7 @@ class Journal(FileEdits):
                 dst.unlink()
         except OSError:
             raise _Unsafe(
-                f"could not move ({exc.strerror or exc}); it is also at {dst.name} until the "
-                "next konomi command tidies up"
+                t("safety.move.failed_copy_left", why=exc.strerror or exc, copy=dst.name)
             ) from None
 
     def _rename_planned(self, move_id: int, folder: Path, name: str) -> Path:
@@ -809,7 +816,7 @@ class Journal(FileEdits):
             _copy_to_part(src, part)
             _fault("after_copy")
             if not _same_bytes(src, part):
-                raise OSError(errno.EIO, "the copy did not match the original")
+                raise OSError(errno.EIO, t("safety.move.copy_mismatch"))
         except BaseException:
             with contextlib.suppress(OSError):
                 part.unlink()
@@ -920,12 +927,12 @@ class Journal(FileEdits):
             reverts=reverts,
             companion_reverts=companion_reverts,
         )
-        hopeless = {p for p, why in report.skipped if why.startswith(_HOPELESS)}
+        hopeless = {p for p, why in report.skipped if isinstance(why, Hopeless)}
         hopeless_ids = [move_id for move, move_id in zip(moves, reverts) if move.src in hopeless]
         hopeless_ids += [
             companion_reverts[p]
             for p, why in report.companions_left
-            if why.startswith(_HOPELESS) and p in companion_reverts
+            if isinstance(why, Hopeless) and p in companion_reverts
         ]
         if hopeless_ids:
             try:
@@ -993,7 +1000,9 @@ def _prepare_folder(folder: Path, ws: Workspace) -> str | None:
     cannot be used, or None."""
     why = unsafe_path(ws, folder / "_")
     if why:
-        return f"cannot create the folder {ws.rel(folder)} ({why})" if "is a file" in why else why
+        if isinstance(why, _FileInTheWay):
+            return t("safety.move.cannot_create", folder=ws.rel(folder), why=why)
+        return why
     try:
         rel = folder.relative_to(ws.root)
     except ValueError:
@@ -1006,15 +1015,15 @@ def _prepare_folder(folder: Path, ws: Workspace) -> str | None:
         except FileExistsError:
             pass
         except OSError as exc:
-            return f"cannot create the folder {ws.rel(current)} ({exc.strerror or exc})"
+            return t("safety.move.cannot_create", folder=ws.rel(current), why=exc.strerror or exc)
         try:
             st = os.lstat(current)
         except OSError as exc:
-            return f"cannot create the folder {ws.rel(current)} ({exc.strerror or exc})"
+            return t("safety.move.cannot_create", folder=ws.rel(current), why=exc.strerror or exc)
         if stat.S_ISLNK(st.st_mode):
             return t("safety.linked_folder", folder=ws.rel(current))
         if not stat.S_ISDIR(st.st_mode):
-            return f"{ws.rel(current)} is a file, not a folder (move it away and run again)"
+            return t("safety.move.file_in_the_way", path=ws.rel(current))
     return None
 
 
@@ -1074,11 +1083,13 @@ def unsafe_path(ws: Workspace, path: Path) -> str | None:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            return f"cannot reach {ws.rel(folder)} ({exc.strerror or exc})"
+            return t(
+                "safety.move.cannot_reach_folder", folder=ws.rel(folder), why=exc.strerror or exc
+            )
         if stat.S_ISLNK(st.st_mode):
             return t("safety.linked_folder", folder=ws.rel(folder))
         if not stat.S_ISDIR(st.st_mode):
-            return f"{ws.rel(folder)} is a file, not a folder: move it away and run again"
+            return _FileInTheWay(t("safety.move.file_in_the_way", path=ws.rel(folder)))
     return None
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from konomi.errors import KonomiError
+from konomi.i18n import t
 from konomi.store.migrations import Step, sql, upgrade
 
 SOURCES = ("review", "rating")
@@ -65,11 +66,11 @@ class LabelStore:
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            upgrade(self.db, STEPS, what=f"The label store {path}")
+            upgrade(self.db, STEPS, what=str(path))
         except (OSError, sqlite3.Error) as exc:
             raise KonomiError(
-                f"Cannot open the label store {path} ({exc}).",
-                "Check that the workspace is writable and the disk is not full.",
+                t("errors.store.labels_cannot_open", path=path, why=exc),
+                t("errors.store.writable_hint"),
             ) from None
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from konomi.errors import KonomiError
+from konomi.i18n import t
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,9 @@ def version_of(db: sqlite3.Connection) -> int:
 def upgrade(
     db: sqlite3.Connection, steps: Sequence[Step], *, what: str, start: int | None = None
 ) -> list[str]:
-    """Apply the steps `db` lacks; return their names. `start` overrides the stored version (for
-    a store that kept its version elsewhere before steps existed)."""
+    """Apply the steps `db` lacks; return their names. `what` names the file in messages (its
+    path); `start` overrides the stored version (for a store that kept its version elsewhere
+    before steps existed)."""
     versions = [s.version for s in steps]
     if versions != sorted(set(versions)) or not versions or versions[0] < 1:
         raise ValueError(f"steps of {what} must have increasing versions from 1")
@@ -67,9 +69,8 @@ def upgrade(
     latest = versions[-1]
     if current > latest:
         raise KonomiError(
-            f"{what} was written by a newer konomi (schema {current}; this one knows up to "
-            f"{latest}).",
-            "Update konomi (uv sync in its folder, or uv tool upgrade konomi).",
+            t("errors.store.newer", file=what, schema=current, latest=latest),
+            t("errors.store.newer_hint"),
         )
     if current > stored:  # the version kept elsewhere moves to user_version, where steps read it
         db.execute(f"PRAGMA user_version={int(current)}")

@@ -53,7 +53,7 @@ class ThumbStore:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # a lost write is a thumbnail made again
-            upgrade(db, STEPS, what=f"The thumbnail store {self.path}")
+            upgrade(db, STEPS, what=str(self.path))
         except BaseException:
             db.close()
             raise

@@ -29,6 +29,8 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from konomi.i18n import t
+
 KONOMI_NS = "https://konomi.invalid/ns/1.0/"
 XMP_NS = "http://ns.adobe.com/xap/1.0/"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -93,13 +95,13 @@ def sidecar_for(image: Path, preferred: str = "with_extension") -> Path:
 
 def _parse(data: bytes) -> etree._ElementTree:
     if len(data) > MAX_SIDECAR_BYTES:
-        raise XmpError(f"too large for XMP ({len(data):,} bytes)")
+        raise XmpError(t("xmp.error.too_large", size=len(data)))
     try:
         root = etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
     except etree.XMLSyntaxError as exc:
-        raise XmpError(f"not well-formed XML ({exc})") from None
+        raise XmpError(t("xmp.error.not_xml", why=exc)) from None
     if root is None:
-        raise XmpError("empty")
+        raise XmpError(t("xmp.error.empty"))
     return root.getroottree()
 
 
@@ -109,7 +111,7 @@ def _rdf(tree: etree._ElementTree) -> etree._Element:
         return root
     found = root.find(f".//{{{RDF_NS}}}RDF")
     if found is None:
-        raise XmpError("no rdf:RDF element")
+        raise XmpError(t("xmp.error.no_rdf"))
     return found
 
 

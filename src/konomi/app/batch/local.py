@@ -12,6 +12,7 @@ import numpy as np
 from konomi.app.batch.output import write_part
 from konomi.app.batch.scoring import BatchSpec, Scorer, decode_batch
 from konomi.encode.encoder import usable_cores
+from konomi.i18n import t
 from konomi.progress import Progress
 
 BATCH = 32  # images decoded by one task and encoded in one call
@@ -51,7 +52,7 @@ def run_local(
             pending_tables.append(scorer(decoded))
             done += len(decoded["path"])
             if progress:
-                progress("scoring", done, len(todo))
+                progress(t("progress.scoring"), done, len(todo))
             if len(pending_tables) >= PART_BATCHES or not queue:
                 import pyarrow as pa
 

@@ -47,7 +47,7 @@ def spec_for(ctx: Context, *, with_embeddings: bool) -> BatchSpec:
     dim = record.info.get("dim")
     if dim and encoder.dim and dim != encoder.dim:
         raise KonomiError(
-            t("batch.dim_mismatch", head=dim, model=encoder.dim), "Retrain: uv run konomi train"
+            t("batch.dim_mismatch", head=dim, model=encoder.dim), t("errors.app.retrain_hint")
         )
     return BatchSpec(
         model=ctx.model,

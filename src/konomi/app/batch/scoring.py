@@ -14,6 +14,7 @@ import numpy as np
 from konomi.encode.encoder import Encoder, ModelFiles
 from konomi.encode.images import decode, read_file
 from konomi.errors import UnreadableImage
+from konomi.i18n import t
 from konomi.learn.head import Head
 
 NO_ERROR = ""  # the error column's value inside the pipeline for a readable file (null on disk)
@@ -64,7 +65,7 @@ def decode_batch(batch: dict[str, np.ndarray], spec: BatchSpec) -> dict[str, np.
         except UnreadableImage as exc:
             errors[i] = exc.message
         except OSError as exc:
-            errors[i] = f"cannot read the file ({exc.strerror or exc})"
+            errors[i] = t("unreadable.cannot_read", why=exc.strerror or exc)
     return {
         "path": np.asarray(paths, dtype=object),
         "size": sizes,

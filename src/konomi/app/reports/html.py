@@ -411,7 +411,7 @@ def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
             ctx.progress,
         )
     if ctx.progress:
-        ctx.progress("plots", 0, None)
+        ctx.progress(t("progress.plots"), 0, None)
 
     kinds = [library.get(emb.paths[i]) or ws.label_of(emb.paths[i]) or "" for i in order]
     from_library = set(in_library)

@@ -32,6 +32,7 @@ from PIL import Image, features
 
 from konomi.encode.images import load_image
 from konomi.errors import UnreadableImage
+from konomi.i18n import t
 from konomi.progress import Progress
 from konomi.store.thumbs import THUMB_PX, ThumbStore
 
@@ -160,7 +161,7 @@ def build_sheets(
             store.put_many(made)
             made = []
         if progress and (n % 64 == 0 or n == len(todo)):
-            progress("thumbnails", n, len(todo))
+            progress(t("progress.thumbnails"), n, len(todo))
 
     # The sheets, in page order; only those not on disk yet are encoded.
     missing = [i for i, d in enumerate(digests) if d in unreadable]
@@ -186,7 +187,7 @@ def build_sheets(
 
     for n, _ in enumerate(_in_order(sheet_jobs(), workers), start=1):
         if progress:
-            progress("sheets", n, len(build))
+            progress(t("progress.sheets"), n, len(build))
 
     keep = set(names)
     for entry in folder.iterdir():

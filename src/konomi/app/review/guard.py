@@ -33,6 +33,8 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
+from konomi import i18n
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -77,12 +79,13 @@ def launch_file(url: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="konomi-review-"))  # mode 0700
     path = folder / "open.html"
     shown = html.escape(url, quote=True)
+    opening = i18n.t("page.launch.opening", link=f'<a href="{shown}">konomi review</a>')
     page = (
         '<!doctype html>\n<html><head><meta charset="utf-8">'
         '<meta name="referrer" content="no-referrer">'
         f'<meta http-equiv="refresh" content="0;url={shown}">'
         "<title>konomi review</title></head>\n"
-        f'<body><p>Opening <a href="{shown}">konomi review</a>…</p></body></html>\n'
+        f"<body><p>{opening}</p></body></html>\n"
     )
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o600)
@@ -101,8 +104,9 @@ def remove_launch_file(path: Path) -> None:
 class Guard:
     """ASGI middleware that refuses every request that is not the person's own."""
 
-    def __init__(self, app: ASGIApp, token: str, port: int) -> None:
+    def __init__(self, app: ASGIApp, token: str, port: int, language: str | None = None) -> None:
         self.app = app
+        self.language = language  # konomi.toml's or KONOMI_LANG; None: the browser's
         self.token = token
         self.port = port
         self.hosts = {f"{h}:{port}" for h in HOSTS}
@@ -124,15 +128,17 @@ class Guard:
                 message["headers"] = raw + SECURITY_HEADERS
             await send(message)
 
-        async def refuse(status: int, text: str) -> None:
-            await PlainTextResponse(text + "\n", status_code=status)(scope, receive, secured)
+        async def refuse(status: int, key: str) -> None:
+            lang = self.language or i18n.from_browser(headers.get("accept-language"))
+            text = i18n.t(key, lang) + "\n"
+            await PlainTextResponse(text, status_code=status)(scope, receive, secured)
 
         if headers.get("host", "").lower() not in self.hosts:
-            await refuse(400, "Refused: this server answers only to 127.0.0.1 and localhost.")
+            await refuse(400, "page.guard.host")
             return
         origin = headers.get("origin")
         if origin is not None and origin not in self.origins:
-            await refuse(403, "Refused: this request comes from another page.")
+            await refuse(403, "page.guard.origin")
             return
 
         if path not in PUBLIC:
@@ -142,28 +148,21 @@ class Guard:
             if given is None and path == PAGE:
                 given = request.query_params.get("token")
             if not given:
-                await refuse(
-                    401,
-                    "This page needs the link that `konomi review` printed (it carries a token).",
-                )
+                await refuse(401, "page.guard.no_token")
                 return
             if not self._valid(given):
-                await refuse(
-                    403,
-                    "Wrong or old token. Open the link that `konomi review` printed this time "
-                    "(each start makes a new one).",
-                )
+                await refuse(403, "page.guard.bad_token")
                 return
 
         if scope["method"] not in SAFE_METHODS:
             if origin is None:
-                await refuse(403, "Refused: a change must come from the review page itself.")
+                await refuse(403, "page.guard.not_the_page")
                 return
             if headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-                await refuse(403, "Refused: cross-site request.")
+                await refuse(403, "page.guard.cross_site")
                 return
             content_type = headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type != "application/json":
-                await refuse(415, "Refused: send JSON.")
+                await refuse(415, "page.guard.json")
                 return
         await self.app(scope, receive, secured)

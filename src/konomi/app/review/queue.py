@@ -45,7 +45,7 @@ from konomi.encode.pairs import companions_for
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
 from konomi.learn import duplicates
-from konomi.store.journal import Journal, PlannedMove, latest_operation
+from konomi.store.journal import Gone, Journal, PlannedMove, latest_operation
 from konomi.workspace import LABELS, PROPOSALS, Workspace, workspace_lock
 
 LOCK_WAIT = 1.5  # seconds a decision waits for another konomi command before giving up
@@ -484,7 +484,7 @@ class ReviewQueue:
         self._labelled(label, len(report.moved))
         if not report.moved:
             _, reason = report.skipped[0]
-            if retry and reason.startswith("the file is gone"):
+            if retry and isinstance(reason, Gone):
                 # Another command (a classify in a terminal) moved it since the page looked:
                 # look again, and decide on the same photo where it is now.
                 self.load(new_round=False)
@@ -608,7 +608,7 @@ class ReviewQueue:
         with self.lock:
             if self.retraining.running:
                 return False
-            self.retraining = Retraining(running=True, stage="starting")
+            self.retraining = Retraining(running=True, stage=t("progress.starting"))
         thread = threading.Thread(  # in the language of the page that asked (konomi.i18n)
             target=contextvars.copy_context().run,
             args=(self._retrain, make_context, auto),
@@ -629,7 +629,7 @@ class ReviewQueue:
             ctx = make_context()
             ctx.reporter.on_progress = progress
             trained = workflow.train(ctx)
-            progress("rescoring", 0, None)
+            progress(t("progress.rescoring"), 0, None)
             self.load(ctx, new_round=not auto)
             m = trained.metrics
             state.message = t(

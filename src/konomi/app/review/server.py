@@ -106,7 +106,8 @@ def build_app(
             error = i18n.t("page.server.no_such_image", lang_of(request))
             return JSONResponse({"ok": False, "error": error}, status_code=404)
         try:
-            jpeg = previews.cached_preview(queue.ws, item.path, item.digest, item.identity)
+            with i18n.speaking(lang_of(request)):  # the reason in the page's language
+                jpeg = previews.cached_preview(queue.ws, item.path, item.digest, item.identity)
         except UnreadableImage as exc:
             return JSONResponse({"ok": False, "error": exc.message}, status_code=422)
         return Response(jpeg, media_type="image/jpeg")
@@ -114,7 +115,7 @@ def build_app(
     async def read_json(request: Request) -> dict[str, Any]:
         raw = await request.body()
         if len(raw) > MAX_BODY:
-            raise KonomiError("The request body is too large.")
+            raise KonomiError(i18n.t("page.server.body_too_large", lang_of(request)))
         try:
             body = json.loads(raw or b"{}")
         except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
@@ -170,7 +171,8 @@ def build_app(
     async def set_taste(request: Request) -> JSONResponse:
         try:
             body = await read_json(request)
-            like, dislike = _phrases(body.get("like")), _phrases(body.get("dislike"))
+            with i18n.speaking(lang_of(request)):
+                like, dislike = _phrases(body.get("like")), _phrases(body.get("dislike"))
         except KonomiError as exc:
             return _error(exc, 400, queue)
         return await act(request, lambda: queue.set_taste(like, dislike))
@@ -186,7 +188,10 @@ def build_app(
         Route("/api/search", search, methods=["GET"]),
         Route("/api/taste", set_taste, methods=["POST"]),
     ]
-    return Guard(Starlette(routes=routes), token, port)
+    return Guard(Starlette(routes=routes), token, port, language)
+
+
+TASTE_SHAPE = "{like: [phrases], dislike: [phrases]}"
 
 
 def _phrases(value: Any) -> list[str]:
@@ -196,7 +201,7 @@ def _phrases(value: Any) -> list[str]:
     if isinstance(value, str):
         value = value.replace("、", ",").split(",")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise KonomiError("Send {like: [phrases], dislike: [phrases]}.")
+        raise KonomiError(i18n.t("page.server.taste_shape", shape=TASTE_SHAPE))
     return [v.strip()[:200] for v in value if v.strip()][:20]
 
 
@@ -209,7 +214,8 @@ def quiet_on_stop(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
-                stopping = PlainTextResponse("The review server is stopping.\n", status_code=503)
+                said = i18n.t("page.server.stopping") + "\n"
+                stopping = PlainTextResponse(said, status_code=503)
                 await stopping(scope, receive, send)
 
     return wrapped
@@ -226,8 +232,8 @@ def bind(port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise KonomiError(
-            f"Cannot listen on {HOST}:{port} ({exc.strerror or exc}).",
-            "Pick another port with --port N, or leave it out to get a free one.",
+            i18n.t("page.server.cannot_listen", host=HOST, port=port, why=exc.strerror or exc),
+            i18n.t("page.server.cannot_listen_hint"),
         ) from None
     sock.set_inheritable(True)
     return sock

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from konomi.errors import KonomiError
+from konomi.i18n import t
 from konomi.learn.active import suggested_reviews
 from konomi.learn.head import evaluate, resolve_kind, train_head
 from konomi.learn.simulate.prompts import prompt_prior
@@ -116,25 +117,24 @@ def load_pool(path: Path) -> tuple[np.ndarray, np.ndarray]:
         with np.load(path, allow_pickle=False) as data:
             if "X" not in data or "y" not in data:
                 raise KonomiError(
-                    f"{path} has no arrays named X and y (it has: {', '.join(data.files)}).",
-                    "Save the pool with numpy.savez(path, X=embeddings, y=labels).",
+                    t("simulate.error.no_arrays", path=path, names=", ".join(data.files)),
+                    t("simulate.error.no_arrays_hint"),
                 )
             X, y = data["X"], data["y"]
     except FileNotFoundError:
-        raise KonomiError(f"No such file: {path}") from None
+        raise KonomiError(t("simulate.error.no_file", path=path)) from None
     except (OSError, ValueError) as exc:
         raise KonomiError(
-            f"Cannot read {path} as .npz: {exc}", "Save it with numpy.savez(path, X=..., y=...)."
+            t("simulate.error.not_npz", path=path, why=exc), t("simulate.error.not_npz_hint")
         ) from None
     if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
         raise KonomiError(
-            f"X must be n × d and y of length n (got X {X.shape}, y {y.shape}).",
-            "One row of X per image, one 0/1 label in y per row.",
+            t("simulate.error.shapes", x=X.shape, y=y.shape), t("simulate.error.shapes_hint")
         )
     if not np.isfinite(X).all():
-        raise KonomiError("X contains NaN or infinite values.")
+        raise KonomiError(t("simulate.error.not_finite"))
     if not np.isin(y, (0, 1)).all():
-        raise KonomiError("y must hold only 0 (dislike) and 1 (like).")
+        raise KonomiError(t("simulate.error.labels"))
     return np.asarray(X, np.float32), np.asarray(y, np.int64)
 
 
@@ -160,9 +160,8 @@ def split_pool(y: np.ndarray, plan: Plan, seed: int) -> Split:
     each = min(plan.start // 2, len(rest[0]) // 4, len(rest[1]) // 4)
     if min(len(rest[0]), len(rest[1])) < 8 or (plan.start >= 4 and each < 2):
         raise KonomiError(
-            f"Too few images of one class to simulate (like: {int(y.sum())}, "
-            f"dislike: {int(len(y) - y.sum())}).",
-            "The pool needs at least about 20 of each.",
+            t("simulate.error.too_few", like=int(y.sum()), dislike=int(len(y) - y.sum())),
+            t("simulate.error.too_few_hint"),
         )
     start = np.concatenate([rest[0][:each], rest[1][:each]])
     stream = rng.permutation(np.concatenate([rest[0][each:], rest[1][each:]]))
@@ -348,39 +347,30 @@ def check_plan(plan: Plan) -> Plan:
     """The plan with protocol and strategies spelt out, or a KonomiError saying what is wrong."""
     if plan.protocol not in PROTOCOLS:
         raise KonomiError(
-            f"Unknown protocol {plan.protocol!r}.", f"Choose from: {', '.join(PROTOCOLS)}."
+            t("simulate.error.protocol", protocol=repr(plan.protocol)),
+            t("errors.app.choose_one", choices=", ".join(PROTOCOLS)),
         )
     plan = plan.resolved()
     known = SESSION_STRATEGIES if plan.session else STRATEGIES
     unknown = [s for s in plan.strategies if s not in known]
     if unknown:
-        protocol = "the session protocol" if plan.session else "the arrivals protocol"
+        key = "simulate.error.strategy" if len(unknown) == 1 else "simulate.error.strategies"
         raise KonomiError(
-            f"Unknown strateg{'y' if len(unknown) == 1 else 'ies'} for {protocol}: "
-            f"{', '.join(unknown)}.",
-            f"Choose from: {', '.join(known)}.",
+            t(key, protocol=plan.protocol, names=", ".join(unknown)),
+            t("errors.app.choose_one", choices=", ".join(known)),
         )
     if plan.rounds < 1 or plan.seeds < 1 or plan.budget < 0 or plan.start < 0:
-        raise KonomiError("rounds and seeds must be at least 1, budget and start 0 or more.")
+        raise KonomiError(t("simulate.error.counts"))
     if not plan.session and plan.start < 4:
-        raise KonomiError(
-            "The arrivals protocol needs a start of 4 or more labelled images.",
-            "Use --protocol session to start from nothing.",
-        )
+        raise KonomiError(t("simulate.error.start"), t("simulate.error.start_hint"))
     if plan.session and (plan.retrain_every < 1 or plan.judgements <= plan.start):
-        raise KonomiError(
-            "The session needs --retrain-every 1 or more and more judgements than the start."
-        )
+        raise KonomiError(t("simulate.error.session"))
     if plan.prompt_cosine > 0 and not plan.session:
-        raise KonomiError(
-            "Prompts are simulated in the first session only.", "Add --protocol session."
-        )
+        raise KonomiError(t("simulate.error.prompts_session"), t("simulate.error.prompts_hint"))
     if not 0.0 <= plan.prompt_cosine <= 1.0 or plan.prompts < 1:
-        raise KonomiError(
-            "The prompts' cosine to the truth must be between 0 and 1, and --prompts 1 or more."
-        )
+        raise KonomiError(t("simulate.error.prompts_range"))
     if not 0.05 <= plan.test_fraction <= 0.9:
-        raise KonomiError("The held-out fraction must be between 0.05 and 0.9.")
+        raise KonomiError(t("simulate.error.test_fraction"))
     return plan
 
 
@@ -410,7 +400,7 @@ def simulate(
         nonlocal done
         done += n
         if progress:
-            progress("simulating", done, total)
+            progress(t("progress.simulating"), done, total)
 
     tick(0)
     results: dict[tuple[str, int], list[RoundRow]] = {}
