@@ -282,3 +282,23 @@ def test_undo_forgets_a_deleted_file_whatever_the_language(japanese, tmp_path):
         back = journal.undo(journal.last_undoable() or 0)
         assert len(back.moved) == 1 and KANA.search(back.skipped[0][1]), back.skipped
         assert journal.last_undoable() is None
+
+
+def test_a_reason_kept_in_the_cache_reads_in_the_language_of_each_run(workspace, konomi):
+    """The cache remembers why a file is unreadable (so it is not decoded again) as a message
+    key and its fields, never as words of the language of the run that found it."""
+    ws = workspace(n_like=6, n_dislike=6, n_unlabeled=1)
+    (ws.root / "data/unlabeled/broken.jpg").write_bytes(b"these bytes are no image")
+    konomi("train", root=ws.root, env={"KONOMI_LANG": "ja"}, check=True)
+    found = konomi("classify", "--dry-run", root=ws.root, env={"KONOMI_LANG": "ja"}, check=True)
+    assert "画像ではありません" in found.out
+    db = sqlite3.connect(ws.root / ".konomi" / "cache.sqlite")
+    (kept,) = db.execute("SELECT reason FROM failures").fetchone()
+    db.close()
+    assert not KANA.search(kept), kept
+    assert i18n.shown(kept) == i18n.t("unreadable.not_image")
+
+    later = konomi("classify", "--dry-run", root=ws.root, env={"KONOMI_LANG": "en"}, check=True)
+    assert "broken.jpg: not an image" in later.out and not KANA.search(later.out)
+    # Words written by an older konomi are shown as they are.
+    assert i18n.shown("not an image (old words)") == "not an image (old words)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import sqlite3
 
+from konomi.i18n import kept as i18n_kept
 from konomi.i18n import t
 
 
@@ -55,7 +56,20 @@ class NoHeadError(KonomiError):
 
 
 class UnreadableImage(KonomiError):
-    """One image file cannot be decoded; the run goes on and lists it at the end."""
+    """One image file cannot be decoded; the run goes on and lists it at the end.
+
+    Made with `because(key, **fields)`: `message` is the reason in the language in force,
+    `kept` the same reason as the cache stores it (`i18n.kept`), shown later in whatever
+    language is in force then.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, kept: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.kept = kept if kept is not None else message
+
+    @classmethod
+    def because(cls, key: str, /, **fields: object) -> UnreadableImage:
+        return cls(t(key, **fields), kept=i18n_kept(key, **fields))
 
 
 class JournalError(KonomiError):

@@ -234,26 +234,24 @@ def read_file(path: Path) -> bytes:
     try:
         fd = os.open(path, flags)
     except IsADirectoryError:
-        raise UnreadableImage(t("unreadable.folder")) from None
+        raise UnreadableImage.because("unreadable.folder") from None
     except FileNotFoundError:
-        raise UnreadableImage(t("unreadable.gone")) from None
+        raise UnreadableImage.because("unreadable.gone") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise UnreadableImage(t("unreadable.symlink")) from None
-        raise UnreadableImage(t("unreadable.cannot_read", why=exc.strerror or exc)) from None
+            raise UnreadableImage.because("unreadable.symlink") from None
+        raise UnreadableImage.because("unreadable.cannot_read", why=exc.strerror or exc) from None
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            raise UnreadableImage(t("unreadable.folder"))
+            raise UnreadableImage.because("unreadable.folder")
         if not stat.S_ISREG(st.st_mode):
-            raise UnreadableImage(t("unreadable.special"))
+            raise UnreadableImage.because("unreadable.special")
         if st.st_size > MAX_FILE_BYTES:
-            raise UnreadableImage(
-                t(
-                    "unreadable.file_too_large",
-                    gib=st.st_size / 2**30,
-                    limit=MAX_FILE_BYTES // 2**30,
-                )
+            raise UnreadableImage.because(
+                "unreadable.file_too_large",
+                gib=st.st_size / 2**30,
+                limit=MAX_FILE_BYTES // 2**30,
             )
         with os.fdopen(fd, "rb", closefd=False) as f:
             # read(n) reserves n bytes first: ask for the size fstat gave (+1 to see growth),
@@ -263,7 +261,7 @@ def read_file(path: Path) -> bytes:
                 data += f.read(MAX_FILE_BYTES + 1 - len(data))
             return data
     except OSError as exc:
-        raise UnreadableImage(t("unreadable.cannot_read", why=exc.strerror or exc)) from None
+        raise UnreadableImage.because("unreadable.cannot_read", why=exc.strerror or exc) from None
     finally:
         os.close(fd)
 
@@ -279,7 +277,7 @@ def decode(data: bytes, *, min_side: int | None = None, name: str | None = None)
     """
     configure()
     if not data:
-        raise UnreadableImage(t("unreadable.empty"))
+        raise UnreadableImage.because("unreadable.empty")
     raw = (name is not None and is_raw_name(name)) or looks_raw(data)
     if raw:
         try:
@@ -290,13 +288,13 @@ def decode(data: bytes, *, min_side: int | None = None, name: str | None = None)
         return decode_pillow(data, min_side)
     except NotAnImage:
         if raw:
-            raise UnreadableImage(t("formats.raw_unknown")) from None
+            raise UnreadableImage.because("formats.raw_unknown") from None
         if not heif_ready() and name is not None and extension(name) in HEIF_EXTENSIONS:
-            raise UnreadableImage(t("formats.heif_missing")) from None
+            raise UnreadableImage.because("formats.heif_missing") from None
     try:  # a RAW format without a signature we test for (CRW, X3F, MRW…): LibRaw may know it
         return decode_raw(data, min_side)
     except (NotRaw, UnreadableImage):
-        raise NotAnImage(t("unreadable.not_image")) from None
+        raise NotAnImage.because("unreadable.not_image") from None
 
 
 def load_image(path: Path, *, min_side: int | None = None) -> Image.Image:

@@ -35,7 +35,7 @@ import numpy as np
 from konomi.encode.encoder import Encoder, usable_cores
 from konomi.encode.images import Skipped, content_hash, decode, decoder_fingerprint, read_file
 from konomi.errors import KonomiError, UnreadableImage
-from konomi.i18n import t
+from konomi.i18n import shown, t
 from konomi.progress import Progress
 from konomi.store.cache import EmbeddingCache, sound_vector
 
@@ -98,7 +98,8 @@ class _Work:
     stamp: tuple[int, int] | None
     digest: str | None = None
     pixels: np.ndarray | None = None  # uint8 [S, S, 3], only when it must be encoded
-    reason: str | None = None
+    reason: str | None = None  # why it is unreadable, in the language in force
+    kept: str | None = None  # the same reason as the cache keeps it (i18n.kept)
 
 
 def embed_files(
@@ -149,7 +150,7 @@ def embed_files(
             continue
         digest_of[i] = None
         if digest in failures:
-            unreadable.append(Skipped(paths[i], failures[digest]))
+            unreadable.append(Skipped(paths[i], shown(failures[digest])))
         else:
             todo.append((i, paths[i], None))  # hashed before but never embedded with this model
     cached = sum(d is not None for d in digest_of)
@@ -298,11 +299,12 @@ def _prepare(
         if known(work.digest):
             return work
         if work.digest in failures:
-            work.reason = failures[work.digest]
+            work.kept = failures[work.digest]
+            work.reason = shown(work.kept)
             return work
         work.pixels = pixels(data, work.path.name)
     except UnreadableImage as exc:
-        work.reason = exc.message
+        work.reason, work.kept = exc.message, exc.kept
     return work
 
 
@@ -450,6 +452,6 @@ def _store(
 
 def _remember_failure(cache: EmbeddingCache, work: _Work) -> None:
     """An unreadable file is remembered by digest (and path), so it is not decoded again."""
-    cache.put_failures([(work.digest, work.reason)])  # type: ignore[list-item]
+    cache.put_failures([(work.digest, work.kept or work.reason)])  # type: ignore[list-item]
     if work.stamp:
         cache.put_files([(str(work.path), *work.stamp, work.digest)])  # type: ignore[list-item]

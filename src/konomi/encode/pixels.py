@@ -12,7 +12,6 @@ import warnings
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from konomi.errors import UnreadableImage
-from konomi.i18n import t
 
 # Pillow refuses images above twice this many pixels; between 1x and 2x it warns, which we make
 # an error too. 100 MP covers every camera people own and stops bombs long before memory runs out.
@@ -58,12 +57,12 @@ def open_checked(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise UnreadableImage(
-            t("unreadable.too_many_pixels", width=width, height=height, limit=MAX_PIXELS)
+        raise UnreadableImage.because(
+            "unreadable.too_many_pixels", width=width, height=height, limit=MAX_PIXELS
         )
     if max(width, height) > MAX_ASPECT * min(width, height):
-        raise UnreadableImage(
-            t("unreadable.too_thin", width=width, height=height, aspect=MAX_ASPECT)
+        raise UnreadableImage.because(
+            "unreadable.too_thin", width=width, height=height, aspect=MAX_ASPECT
         )
     return image
 
@@ -79,16 +78,16 @@ def decode_pillow(data: bytes, min_side: int | None) -> Image.Image:
         raise
     except Image.DecompressionBombError as exc:
         declared = str(exc).split(", could be")[0]
-        raise UnreadableImage(t("unreadable.bomb", declared=declared)) from None
+        raise UnreadableImage.because("unreadable.bomb", declared=declared) from None
     except UnidentifiedImageError:
-        raise NotAnImage(t("unreadable.not_image")) from None
+        raise NotAnImage.because("unreadable.not_image") from None
     except MemoryError:
-        raise UnreadableImage(t("unreadable.memory")) from None
+        raise UnreadableImage.because("unreadable.memory") from None
     except Exception as exc:  # noqa: BLE001 - hostile bytes make decoders raise anything
         text = str(exc) or type(exc).__name__
         if "truncated" in text or "end of file" in text.lower() or isinstance(exc, EOFError):
-            raise UnreadableImage(t("unreadable.truncated", why=text)) from None
-        raise UnreadableImage(t("unreadable.corrupt", why=text[:200])) from None
+            raise UnreadableImage.because("unreadable.truncated", why=text) from None
+        raise UnreadableImage.because("unreadable.corrupt", why=text[:200]) from None
 
 
 def draft(image: Image.Image, min_side: int) -> None:

@@ -21,7 +21,6 @@ from PIL import Image
 
 from konomi.encode.images import decode
 from konomi.errors import UnreadableImage
-from konomi.i18n import t
 from konomi.workspace import Workspace
 
 MAX_SIDE = 1600  # sharp on a laptop screen, ~150–300 KB as JPEG
@@ -53,17 +52,17 @@ def open_listed(path: Path, identity: tuple[int, int] | None = None) -> BinaryIO
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise UnreadableImage(t("unreadable.gone")) from None
+        raise UnreadableImage.because("unreadable.gone") from None
     except OSError as exc:
-        raise UnreadableImage(t("unreadable.cannot_read", why=exc.strerror or exc)) from None
+        raise UnreadableImage.because("unreadable.cannot_read", why=exc.strerror or exc) from None
     st = os.fstat(fd)
     f = os.fdopen(fd, "rb")
     if not stat.S_ISREG(st.st_mode):
         f.close()
-        raise UnreadableImage(t("unreadable.not_regular"))
+        raise UnreadableImage.because("unreadable.not_regular")
     if identity is not None and (st.st_dev, st.st_ino) != tuple(identity):
         f.close()
-        raise UnreadableImage(t("unreadable.replaced"))
+        raise UnreadableImage.because("unreadable.replaced")
     return f
 
 

@@ -16,7 +16,6 @@ from PIL import Image
 
 from konomi.encode.pixels import MAX_PIXELS, draft, open_checked, to_rgb
 from konomi.errors import UnreadableImage
-from konomi.i18n import t
 
 # A preview whose short side is below this (or below the model's input, when larger) is a mere
 # thumbnail (old cameras store 160x120): the sensor data is decoded instead.
@@ -91,17 +90,15 @@ def decode_raw(data: bytes, min_side: int | None) -> Image.Image:
     except rawpy.LibRawFileUnsupportedError:
         raise NotRaw from None
     except (rawpy.LibRawError, MemoryError) as exc:
-        raise UnreadableImage(t("formats.raw_corrupt", why=_libraw_why(exc))) from None
+        raise UnreadableImage.because("formats.raw_corrupt", why=_libraw_why(exc)) from None
     with raw:
         sizes = raw.sizes
         if sizes.raw_width * sizes.raw_height > MAX_RAW_PIXELS:
-            raise UnreadableImage(
-                t(
-                    "unreadable.too_many_pixels",
-                    width=sizes.raw_width,
-                    height=sizes.raw_height,
-                    limit=MAX_RAW_PIXELS,
-                )
+            raise UnreadableImage.because(
+                "unreadable.too_many_pixels",
+                width=sizes.raw_width,
+                height=sizes.raw_height,
+                limit=MAX_RAW_PIXELS,
             )
         need = min(min_side or PREVIEW_MIN_SIDE, max(1, min(sizes.width, sizes.height)))
         image = _raw_preview(raw, need, min_side)
@@ -110,7 +107,7 @@ def decode_raw(data: bytes, min_side: int | None) -> Image.Image:
         try:
             rgb = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
         except (rawpy.LibRawError, MemoryError, ValueError) as exc:
-            raise UnreadableImage(t("formats.raw_corrupt", why=_libraw_why(exc))) from None
+            raise UnreadableImage.because("formats.raw_corrupt", why=_libraw_why(exc)) from None
     return Image.fromarray(rgb, "RGB")  # LibRaw has applied the orientation itself
 
 

@@ -19,6 +19,7 @@ the browser (`from_browser`), and its server answers each request in the page's 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import string
 from collections.abc import Iterator
@@ -125,6 +126,26 @@ def t(key: str, lang: str | None = None, /, **fields: object) -> str:
     texts = CATALOG[key]
     text = texts.get(lang or language()) or texts[DEFAULT]
     return text.format_map({"cmd": command(), **fields})
+
+
+def kept(key: str, /, **fields: object) -> str:
+    """A message to keep on disk and show later, in the language in force then: its key and
+    fields as JSON (`shown` renders it). The cache keeps why a file is unreadable this way, so
+    a verdict reached in one language reads right in the other."""
+    plain = {k: v if isinstance(v, (int, float)) else str(v) for k, v in fields.items()}
+    return json.dumps({"key": key, "fields": plain}, ensure_ascii=False)
+
+
+def shown(text: str) -> str:
+    """A message kept by `kept`, in the language in force; any other text (words written by an
+    older konomi) as it is."""
+    if not text.startswith('{"key"'):
+        return text
+    try:
+        said = json.loads(text)
+        return t(said["key"], **said["fields"])
+    except (ValueError, KeyError, TypeError, IndexError):
+        return text
 
 
 def template(key: str, lang: str | None = None) -> str:
