@@ -157,3 +157,16 @@ def test_help_screens_follow_konomi_lang(monkeypatch, lang):
             assert_japanese(args, result.output, phrases, english)
         else:
             assert english in result.output and phrases[0] not in flat(result.output)
+
+
+def test_a_narrow_terminal_folds_the_japanese_help_instead_of_cutting_it(konomi):
+    """rich breaks lines only at spaces and Typer's tables cut a longer word with "…": without
+    `cli.main.fold_long_words`, most Japanese sentences were cut at 80 columns."""
+    env = {"KONOMI_LANG": "ja", "COLUMNS": "80", "PYTHONIOENCODING": "utf-8"}
+    for args, phrase in (
+        (["--help"], "ラベルがほかのラベルの示す好みと最も食い違うものを、怪しい順に一覧にします"),
+        (["train", "--help"], "ラベル付きの画像をfp32と同じように採点できる場合にだけ使われます"),
+    ):
+        shown = konomi(*args, env=env, check=True).out
+        assert "…" not in shown, shown
+        assert phrase in flat(shown), shown
