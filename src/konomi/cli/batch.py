@@ -19,19 +19,15 @@ InputOpt = Annotated[
     Path | None,
     typer.Option(
         "--input",
-        help="Score images outside the workspace: a folder (recursive), a text file of paths, "
-        "or a Parquet file with a 'path' column. Only read, never moved.",
+        help=t("cli.help.score.input"),
     ),
 ]
-EngineOpt = Annotated[
-    str, typer.Option("--engine", help="With --input: local, or ray (extra 'ray').")
-]
+EngineOpt = Annotated[str, typer.Option("--engine", help=t("cli.help.score.engine"))]
 AddressOpt = Annotated[
     str | None,
     typer.Option(
         "--address",
-        help="With --engine ray: the cluster to join (default: $RAY_ADDRESS, else "
-        "a local Ray for the run).",
+        help=t("cli.help.score.address"),
     ),
 ]
 CpusOpt = Annotated[
@@ -39,12 +35,11 @@ CpusOpt = Annotated[
     typer.Option(
         "--cpus",
         min=1,
-        help="With --input: cores to use (local engine) or to start a local Ray "
-        "with (default: all this process may use).",
+        help=t("cli.help.score.cpus"),
     ),
 ]
 EmbeddingsOpt = Annotated[
-    bool, typer.Option("--with-embeddings", help="With --input: add the embedding column.")
+    bool, typer.Option("--with-embeddings", help=t("cli.help.score.with_embeddings"))
 ]
 
 

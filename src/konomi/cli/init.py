@@ -17,26 +17,21 @@ from konomi.errors import KonomiError
 from konomi.i18n import t
 
 
-@app.command()
+@app.command(help=t("cli.help.init"))
 def init(
     folder: Annotated[
         Path | None,
         typer.Argument(
             metavar="[DIR]",
-            help="Workspace folder to create (default: $KONOMI_ROOT or the current folder).",
+            help=t("cli.help.init.dir"),
         ),
     ] = None,
     root: RootOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Create a workspace: data/train/like, data/train/dislike, data/unlabeled and a commented
-    konomi.toml. Safe to run again: it only adds what is missing and never overwrites
-    konomi.toml. DIR and --root mean the same; with --model, the new konomi.toml uses that
-    model (its line is written out, not commented).
-
-    Example: [cyan]konomi init ~/my-taste --model ./models/ViT-B-32__openai[/]
-    """
+    """Create the workspace's folders and konomi.toml. It only adds, so running it again
+    on a workspace in use is safe."""
     from konomi.app.init import init_workspace
 
     with errors(debug):

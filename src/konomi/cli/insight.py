@@ -22,7 +22,7 @@ from konomi.workspace import Workspace, workspace_lock
 
 MAX_K = 1000  # neighbours per label in `explain`: bounded before any array is made
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only (for scripts).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help=t("cli.help.option.json"))]
 
 
 def _print_json(value: object) -> None:
@@ -36,23 +36,19 @@ def _skipped_to_stderr(skipped: list[Skipped], rel) -> None:  # noqa: ANN001
 
 
 # -- suspects -------------------------------------------------------------------------------------
-@app.command()
+@app.command(help=t("cli.help.suspects"))
 def suspects(
     root: RootOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
-    top: Annotated[int, typer.Option("--top", min=1, max=1_000_000, help="How many to list.")] = 20,
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=1_000_000, help=t("cli.help.suspects.top"))
+    ] = 20,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Training images whose label disagrees most with the rest of your taste, most suspect first.
-
-    Each training image is scored by a head that never saw it (cross-validation). A "like" that
-    the rest of your labels put at 5 % is either in the wrong folder or an exception worth a
-    second look. [cyan]--json[/] prints a list of objects with path, label, score, confidence.
-
-    Example: [cyan]konomi suspects --top 10[/]
-    """
+    """Labels that the out-of-fold scores contradict: a mislabelled image misleads every
+    later head, so they are worth a look before the next train."""
     from konomi.app.suspects import in_workspace
 
     with errors(debug), context(root, model, device=device) as ctx:
@@ -92,22 +88,18 @@ def _resolve(ws_root: Path, given: Path) -> Path:
     return (ws_root / given).resolve()
 
 
-@app.command()
+@app.command(help=t("cli.help.explain"))
 def explain(
-    paths: Annotated[list[Path], typer.Argument(help="Image file(s) to explain.")],
+    paths: Annotated[list[Path], typer.Argument(help=t("cli.help.explain.paths"))],
     root: RootOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
-    k: Annotated[int, typer.Option("--k", min=1, max=MAX_K, help="Neighbours of each label.")] = 3,
+    k: Annotated[int, typer.Option("--k", min=1, max=MAX_K, help=t("cli.help.explain.k"))] = 3,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Why an image got its score: the score, and its nearest liked and disliked training images.
-
-    Similarity is the cosine of the image embeddings (1 = identical, 0 = unrelated).
-
-    Example: [cyan]konomi explain data/unlabeled/IMG_0042.jpg[/]
-    """
+    """The score and the nearest labelled neighbours of given images, so that a score can
+    be checked by eye."""
     from konomi.app.explain import explain as explain_paths
 
     with errors(debug), context(root, model, device=device) as ctx:
@@ -149,7 +141,7 @@ models_app = typer.Typer(no_args_is_help=False, invoke_without_command=True)
 app.add_typer(models_app, name="models")
 
 
-@models_app.callback(invoke_without_command=True)
+@models_app.callback(invoke_without_command=True, help=t("cli.help.models"))
 def models(
     command: typer.Context,
     root: RootOpt = None,
@@ -157,13 +149,8 @@ def models(
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Saved heads, oldest first: date, counts, AUC, Brier; * marks the current one.
-
-    Every train keeps its head with its metrics. Roll back with [cyan]konomi models use ID[/]
-    (the next classify and score use it). [cyan]--json[/] prints the list for scripts.
-
-    Example: [cyan]konomi models[/], then [cyan]konomi models use 20250101-120000[/]
-    """
+    """List the saved heads; as the group's callback it runs only when no subcommand is
+    given."""
     if command.invoked_subcommand is not None:
         return
     with errors(debug), context(root, model) as ctx:
@@ -265,17 +252,14 @@ def _num(value: object, digits: int) -> str:
     return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "–"
 
 
-@models_app.command("use")
+@models_app.command("use", help=t("cli.help.models.use"))
 def models_use(
-    head_id: Annotated[str, typer.Argument(metavar="ID", help="A head id from konomi models.")],
+    head_id: Annotated[str, typer.Argument(metavar="ID", help=t("cli.help.models.use.id"))],
     root: RootOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Make a saved head the current one (roll back, or forward again).
-
-    Example: [cyan]konomi models use 20250101-120000[/]
-    """
+    """Make a saved head the current one, so that a worse new head can be rolled back."""
     with errors(debug), context(root, model) as ctx:
         record = _use(ctx.ws, head_id)
         m = record.info.get("metrics", {})
@@ -290,32 +274,24 @@ def models_use(
 
 
 # -- report ---------------------------------------------------------------------------------------
-@app.command()
+@app.command(help=t("cli.help.report"))
 def report(
     root: RootOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
-    out_path: Annotated[
-        Path | None, typer.Option("--out", help="HTML path (default: reports/index.html).")
-    ] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help=t("cli.help.report.out"))] = None,
     duplicate_threshold: Annotated[
         float,
         typer.Option(
             "--duplicate-threshold",
             min=0.5,
             max=1.0,
-            help="Cosine similarity at which two images count as one burst.",
+            help=t("cli.help.report.duplicate_threshold"),
         ),
     ] = 0.95,
     debug: DebugOpt = False,
 ) -> None:
-    """Write a self-contained HTML report (opens offline): thumbnails by score, filters, plots.
-
-    Like / dislike / unsure / suspects / bursts filters, the score histogram, the reliability
-    curve, the learning curve across saved heads, and each image's explanation on click.
-
-    Example: [cyan]konomi report && open reports/index.html[/]
-    """
+    """The HTML report, built from the cache and the current head; it opens offline."""
     from konomi.app.reports.html import build
 
     with errors(debug), context(root, model, device=device) as ctx:

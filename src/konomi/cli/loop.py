@@ -33,16 +33,12 @@ SHOWN = 50  # images listed per destination by classify --dry-run before "… an
 NAMED = 5  # files undo names before "and N more"
 
 
-@app.command("check-env")
+@app.command("check-env", help=t("cli.help.check-env"))
 def check_env(
     root: RootOpt = None, model: ModelOpt = None, device: DeviceOpt = None, debug: DebugOpt = False
 ) -> None:
-    """Check Python, packages, ONNX Runtime, the model and the data folders.
-
-    Exits non-zero when something required is missing, and says what to do.
-
-    Example: [cyan]konomi check-env --model ./models/ViT-B-32__openai[/]
-    """
+    """Check the environment before a command fails on it: what is missing is said with
+    its fix here, not as a traceback later."""
     from konomi.app.checks import run_checks
 
     with errors(debug), context(root, model, device=device) as ctx:
@@ -66,7 +62,7 @@ def check_env(
         out.print(f"[green]{t('cli.check.passed')}[/]")
 
 
-@app.command()
+@app.command(help=t("cli.help.embed"))
 def embed(
     root: RootOpt = None,
     model: ModelOpt = None,
@@ -74,10 +70,7 @@ def embed(
     precision: PrecisionOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Embed every image of the workspace into the cache (moves nothing).
-
-    Example: [cyan]konomi embed --root ~/photos-workspace[/]
-    """
+    """Embed ahead of time, so that train, classify and review start without waiting."""
     with errors(debug), context(root, model, device=device, precision=precision) as ctx:
         result = run(ctx, workflow.embed)
         e = result.embedded
@@ -97,7 +90,7 @@ def embed(
             err.print(f"[yellow]{t('cli.embed.nothing', data=ctx.ws.rel(ctx.ws.data))}[/]")
 
 
-@app.command()
+@app.command(help=t("cli.help.train"))
 def train(
     root: RootOpt = None,
     model: ModelOpt = None,
@@ -105,12 +98,12 @@ def train(
     precision: PrecisionOpt = None,
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
-    folds: Annotated[int, typer.Option(min=2, max=20, help="Cross-validation folds.")] = 5,
+    folds: Annotated[int, typer.Option(min=2, max=20, help=t("cli.help.train.folds"))] = 5,
     head: Annotated[
         str | None,
         typer.Option(
             "--head",
-            help="auto (= kernel), kernel, logreg, svm, mlp or knn; see docs/simulation.md.",
+            help=t("cli.help.train.head"),
         ),
     ] = None,
     target_precision: Annotated[
@@ -119,16 +112,13 @@ def train(
             "--target-precision",
             min=0.5,
             max=1.0,
-            help="Choose the like / dislike thresholds from cross-validation so that this share "
-            "of proposals is right (e.g. 0.95).",
+            help=t("cli.help.train.target_precision"),
         ),
     ] = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Train the preference head on data/train/like (1) and data/train/dislike (0).
-
-    Example: [cyan]konomi train --target-precision 0.95[/]
-    """
+    """Train a head. `--target-precision` chooses the thresholds itself, so given together
+    with explicit thresholds it is refused rather than silently overridden."""
     if target_precision is not None and (like_threshold, dislike_threshold) != (None, None):
         raise fail(t("cli.train.both"), t("cli.train.both.hint"))
     with (
@@ -250,7 +240,7 @@ def _print_train(result: workflow.TrainOutcome) -> None:
         out.print("[yellow]  " + t("cli.train.suspects", n=result.n_suspects) + "[/]")
 
 
-@app.command()
+@app.command(help=t("cli.help.classify"))
 def classify(
     root: RootOpt = None,
     model: ModelOpt = None,
@@ -258,15 +248,13 @@ def classify(
     precision: PrecisionOpt = None,
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan only.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help=t("cli.help.classify.dry_run"))
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Score data/unlabeled and sort it into data/classified/{like,dislike,unsure}.
-
-    Every move is journaled and collision-safe; [cyan]konomi undo[/] puts them all back.
-
-    Example: [cyan]konomi classify --like-threshold 0.8 --dry-run[/]
-    """
+    """Sort data/unlabeled by score; the moves go through the journal, so undo reverts the
+    whole run."""
     with (
         errors(debug),
         context(
@@ -339,7 +327,7 @@ def _print_classify(ctx: workflow.Context, result: workflow.ClassifyOutcome, dry
         out.print(t("cli.classify.next"))
 
 
-@app.command()
+@app.command(help=t("cli.help.score"))
 def score(
     root: RootOpt = None,
     model: ModelOpt = None,
@@ -349,9 +337,7 @@ def score(
     dislike_threshold: DislikeOpt = None,
     out_path: Annotated[
         Path | None,
-        typer.Option(
-            "--out", help="CSV path (default: reports/scores.csv); with --input, a .parquet file."
-        ),
+        typer.Option("--out", help=t("cli.help.score.out")),
     ] = None,
     source: InputOpt = None,
     engine: EngineOpt = "local",
@@ -360,13 +346,8 @@ def score(
     cpus: CpusOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Score every image under data/ and write the CSV report (UTF-8 with BOM); or, with
-    --input, score images anywhere into a Parquet file (docs/cluster.md).
-
-    Example: [cyan]konomi score --out reports/today.csv[/]
-
-    Example: [cyan]konomi score --input /nas/photos --out scores.parquet[/]
-    """
+    """Score without moving anything: the workspace into a CSV, or (`--input` or any engine
+    option) a dataset into Parquet through `cli.batch`."""
     if source is not None or engine != "local" or address or with_embeddings or cpus:
         batch.score_input(
             root, model, device, precision, like_threshold, dislike_threshold, out_path,
@@ -411,14 +392,9 @@ def _print_score(ctx: workflow.Context, result: workflow.ScoreOutcome) -> None:
         out.print("  " + t("cli.score.bottom", names=bottom))
 
 
-@app.command()
+@app.command(help=t("cli.help.undo"))
 def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) -> None:
-    """Revert the most recent operation: a whole classify run, or one review decision.
-
-    Repeatable: each call reverts the next older one.
-
-    Example: [cyan]konomi undo[/]
-    """
+    """Revert the newest journaled operation, one per call."""
     with errors(debug), context(root, model) as ctx:
         result = run(ctx, workflow.undo)
         _print_repair(result.repaired)
@@ -453,7 +429,7 @@ def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) 
         print_skipped([Skipped(p, why) for p, why in r.skipped], ctx.ws.rel, moving=True)
 
 
-@app.command("round")
+@app.command("round", help=t("cli.help.round"))
 def round_(
     root: RootOpt = None,
     model: ModelOpt = None,
@@ -463,13 +439,8 @@ def round_(
     dislike_threshold: DislikeOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """One turn of the loop: train → classify → score, then what to review next.
-
-    A new head is trained only when the labelled images or the settings changed since the
-    current one; otherwise the current head is kept, and said so.
-
-    Example: [cyan]konomi round[/]
-    """
+    """The whole turn of the loop in one command: train (the current head reused when
+    nothing changed), classify, score, then how many images to review."""
     with (
         errors(debug),
         context(

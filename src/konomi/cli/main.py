@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from typing import Any
 
 from konomi.cli import (  # noqa: F401 - they register their commands
     init,
@@ -29,9 +30,41 @@ def robust_output() -> None:
                 reconfigure(errors="backslashreplace")
 
 
+_folding = False
+
+
+def fold_long_words() -> None:
+    """Let the help screens fold a word too long for its column instead of cutting it with "…".
+
+    Typer draws `--help` in rich tables, whose cells cut such a word, and rich breaks lines only
+    at spaces: a Japanese sentence is one long word, so at 80 columns most of the Japanese help
+    was cut. Applied only when help is asked for (Typer's help module takes 0.1 s to import), and
+    to Typer's text maker only while it has the shape it has today.
+    """
+    global _folding
+    from rich.text import Text
+    from typer import rich_utils
+
+    make = getattr(rich_utils, "_make_rich_text", None)
+    if _folding or make is None:
+        return
+
+    def folded(**kwargs: Any) -> Any:
+        made = make(**kwargs)
+        if isinstance(made, Text):
+            made.overflow = "fold"
+        return made
+
+    rich_utils._make_rich_text = folded
+    _folding = True
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: the process-wide set-up once, then the command."""
     robust_output()
+    args = sys.argv[1:] if argv is None else argv
+    if not args or "--help" in args:
+        fold_long_words()
     configure_decoding()
     app(args=argv, prog_name="konomi")
 

@@ -1,4 +1,4 @@
-"""Options shared by the commands, declared once."""
+"""Options shared by the commands, declared once (their help: `cli.help.option.*`)."""
 
 from __future__ import annotations
 
@@ -7,42 +7,42 @@ from typing import Annotated
 
 import typer
 
+from konomi.i18n import t
 from konomi.settings import DEFAULT_DISLIKE, DEFAULT_LIKE
 
 RootOpt = Annotated[
     Path | None,
-    typer.Option("--root", help="Workspace folder (default: $KONOMI_ROOT or the current one)."),
+    typer.Option("--root", help=t("cli.help.option.root")),
 ]
 ModelOpt = Annotated[
     str | None,
     typer.Option(
         "--model",
-        help="Hugging Face repo id, model folder, or .onnx file "
-        "(default: $KONOMI_MODEL, konomi.toml, immich-app/ViT-B-32__openai).",
+        help=t("cli.help.option.model"),
     ),
 ]
 DeviceOpt = Annotated[
     str | None,
-    typer.Option("--device", help="auto, cpu, cuda, coreml, directml or openvino."),
+    typer.Option("--device", help=t("cli.help.option.device")),
 ]
 PrecisionOpt = Annotated[
     str | None,
     typer.Option(
         "--precision",
-        help="fp32, or int8 (faster on the CPU; used only if it scores your labelled images "
-        "like fp32).",
+        help=t("cli.help.option.precision"),
     ),
 ]
-DebugOpt = Annotated[
-    bool, typer.Option("--debug", help="Show the full traceback of an error (or KONOMI_DEBUG=1).")
-]
+DebugOpt = Annotated[bool, typer.Option("--debug", help=t("cli.help.option.debug"))]
 LikeOpt = Annotated[
     float | None,
-    typer.Option("--like-threshold", help=f"Score ≥ this is a like proposal ({DEFAULT_LIKE})."),
+    typer.Option(
+        "--like-threshold", help=t("cli.help.option.like_threshold", default=DEFAULT_LIKE)
+    ),
 ]
 DislikeOpt = Annotated[
     float | None,
     typer.Option(
-        "--dislike-threshold", help=f"Score ≤ this is a dislike proposal ({DEFAULT_DISLIKE})."
+        "--dislike-threshold",
+        help=t("cli.help.option.dislike_threshold", default=DEFAULT_DISLIKE),
     ),
 ]

@@ -57,7 +57,7 @@ def _leave_stuck_requests(grace: float = 2.0) -> None:
         os._exit(0)
 
 
-@app.command()
+@app.command(help=t("cli.help.review"))
 def review(
     root: RootOpt = None,
     model: ModelOpt = None,
@@ -66,23 +66,15 @@ def review(
     dislike_threshold: DislikeOpt = None,
     port: Annotated[
         int,
-        typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: pick a free one)."),
+        typer.Option("--port", min=0, max=65535, help=t("cli.help.review.port")),
     ] = 0,
     no_browser: Annotated[
-        bool, typer.Option("--no-browser", help="Only print the link; do not open a browser.")
+        bool, typer.Option("--no-browser", help=t("cli.help.review.no_browser"))
     ] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Review the model's proposals in your browser: one image at a time, one key each.
-
-    Shows data/classified/* and data/unlabeled/, most informative first, with the score.
-    Keys: [bold]l[/] / → like (moves to data/train/like/), [bold]d[/] / ← dislike
-    (data/train/dislike/), [bold]s[/] / ↓ skip, [bold]u[/] / Backspace undo, [bold]?[/] help.
-    Every move is journaled: [cyan]konomi undo[/] reverts a decision too. The server listens on
-    127.0.0.1 only and needs the link it prints (a new token each start). Ctrl-C stops it.
-
-    Example: [cyan]konomi review --port 8765 --no-browser[/]
-    """
+    """Serve the review page on 127.0.0.1 until Ctrl-C: labelling in a browser is faster
+    than moving files by hand, and every decision is journaled like a classify move."""
     from konomi.app.review.guard import remove_launch_file
     from konomi.app.review.server import ReviewServer
 

@@ -14,26 +14,21 @@ from konomi.cli.render import context, errors, print_skipped, run
 from konomi.i18n import t
 
 
-@app.command()
+@app.command(help=t("cli.help.search"))
 def search(
-    text: Annotated[str, typer.Argument(help="What to look for, in words.")],
+    text: Annotated[str, typer.Argument(help=t("cli.help.search.text"))],
     root: RootOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="How many images to list.")] = 20,
+    top: Annotated[int, typer.Option("--top", min=1, help=t("cli.help.search.top"))] = 20,
     as_json: Annotated[
         bool,
-        typer.Option("--json", help="Print JSON only: a list of {path, similarity}, best first."),
+        typer.Option("--json", help=t("cli.help.search.json")),
     ] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Rank the workspace's images (data/ and the libraries) by how well they match TEXT.
-
-    Needs a model with a text tower (Immich layout: textual/model.onnx beside visual/); for
-    Japanese words, a multilingual one (docs/text.md). Image embeddings come from the cache.
-
-    Example: [cyan]uv run konomi search "quiet street at dusk" --top 10[/]
-    """
+    """Text-to-image search over the cached image embeddings; it needs the model's text
+    tower."""
     from konomi.app.search import search as run_search
 
     with errors(debug), context(root, model, device=device) as ctx:

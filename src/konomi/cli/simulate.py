@@ -18,51 +18,38 @@ from konomi.cli.render import RichProgress, context, errors, print_skipped, run
 from konomi.i18n import t
 
 
-@app.command()
+@app.command(help=t("cli.help.simulate"))
 def simulate(
-    out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder for rounds.csv, summary.csv and curves.png.")
-    ],
+    out_dir: Annotated[Path, typer.Option("--out", help=t("cli.help.simulate.out"))],
     embeddings: Annotated[
         Path | None,
-        typer.Option("--embeddings", help=".npz with X (float32, n × d) and y (0/1, n)."),
+        typer.Option("--embeddings", help=t("cli.help.simulate.embeddings")),
     ] = None,
     from_workspace: Annotated[
         bool,
         typer.Option(
             "--from-workspace",
-            help="Simulate on your own labelled images (data/train of --root, embedded with "
-            "--model); their embeddings are saved as OUT/pool.npz for later runs.",
+            help=t("cli.help.simulate.from_workspace"),
         ),
     ] = False,
     strategies: Annotated[
         str,
-        typer.Option(
-            help="Comma-separated. Session protocol: cold, diverse, uncertainty, random "
-            "(default: all four). Arrivals protocol: seed, confirm, random, uncertainty, "
-            "diverse (default: all five)."
-        ),
+        typer.Option(help=t("cli.help.simulate.strategies")),
     ] = "",
     protocol: Annotated[
         str,
-        typer.Option(
-            help="session: the whole pool at once, the head retrained every few judgements (a "
-            "first session); arrivals: new images in batches, one round each; auto: session "
-            "when --start is under 100."
-        ),
+        typer.Option(help=t("cli.help.simulate.protocol")),
     ] = "auto",
     retrain_every: Annotated[
         int,
-        typer.Option(
-            min=1, max=100_000, help="Session: judgements between two trainings of the head."
-        ),
+        typer.Option(min=1, max=100_000, help=t("cli.help.simulate.retrain_every")),
     ] = 20,
     judgements: Annotated[
         int,
         typer.Option(
             min=1,
             max=10_000_000,
-            help="Session: judgements in all, first picks and start included.",
+            help=t("cli.help.simulate.judgements"),
         ),
     ] = 1000,
     prompt_cosine: Annotated[
@@ -70,8 +57,7 @@ def simulate(
         typer.Option(
             min=0.0,
             max=1.0,
-            help="Session: give the person a synthetic like and dislike prompt whose cosine to "
-            "a liked / disliked theme's centre is this (0.3 vague … 0.7 telling; 0: none).",
+            help=t("cli.help.simulate.prompt_cosine"),
         ),
     ] = 0.0,
     prompts: Annotated[
@@ -79,19 +65,16 @@ def simulate(
         typer.Option(
             min=1,
             max=100,
-            help="Session, with --prompt-cosine: like prompts (and dislike prompts), "
-            "one theme each.",
+            help=t("cli.help.simulate.prompts"),
         ),
     ] = 1,
-    rounds: Annotated[
-        int, typer.Option(min=1, max=1000, help="Arrivals: rounds (batches of new images) per run.")
-    ] = 12,
+    rounds: Annotated[int, typer.Option(min=1, max=1000, help=t("cli.help.simulate.rounds"))] = 12,
     batch: Annotated[
         int,
         typer.Option(
             min=0,
             max=10_000_000,
-            help="New images per round (0: the pool split evenly over the rounds).",
+            help=t("cli.help.simulate.batch"),
         ),
     ] = 0,
     budget: Annotated[
@@ -99,63 +82,38 @@ def simulate(
         typer.Option(
             min=0,
             max=10_000_000,
-            help="Images the person labels per round in the budgeted strategies (0: what "
-            "`konomi round` suggests: a quarter of the labels, in hundreds, 100 to 500).",
+            help=t("cli.help.simulate.budget"),
         ),
     ] = 0,
-    seeds: Annotated[
-        int, typer.Option(min=1, max=1000, help="Repeats with different splits (mean and band).")
-    ] = 3,
+    seeds: Annotated[int, typer.Option(min=1, max=1000, help=t("cli.help.simulate.seeds"))] = 3,
     seed: Annotated[
         int,
-        typer.Option(min=0, max=2**32 - 1, help="Random seed: the same seed gives the same CSV."),
+        typer.Option(min=0, max=2**32 - 1, help=t("cli.help.simulate.seed")),
     ] = 0,
-    head: Annotated[
-        str, typer.Option(help="Head to train each round: auto, kernel, logreg, svm, mlp, knn.")
-    ] = "auto",
+    head: Annotated[str, typer.Option(help=t("cli.help.simulate.head"))] = "auto",
     start: Annotated[
         int,
         typer.Option(
             min=0,
             max=10_000_000,
-            help="Starting labelled images, half like and half dislike, picked at random (0: "
-            "nobody has labelled anything; each strategy makes its own first picks).",
+            help=t("cli.help.simulate.start"),
         ),
     ] = 400,
     test_fraction: Annotated[
         float,
-        typer.Option(
-            min=0.01, max=0.9, help="Share of the pool held out for measuring, never trained on."
-        ),
+        typer.Option(min=0.01, max=0.9, help=t("cli.help.simulate.test_fraction")),
     ] = 0.25,
     target: Annotated[
         float,
-        typer.Option(min=0.5, max=1.0, help="AUC whose reviews-to-reach the summary reports."),
+        typer.Option(min=0.5, max=1.0, help=t("cli.help.simulate.target")),
     ] = 0.93,
-    workers: Annotated[
-        int, typer.Option(min=0, max=1024, help="Worker processes (0: one per core).")
-    ] = 0,
+    workers: Annotated[int, typer.Option(min=0, max=1024, help=t("cli.help.simulate.workers"))] = 0,
     root: RootOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Replay the active-learning loop on labelled embeddings and compare review strategies.
-
-    Holds out part of the pool and starts from a balanced labelled set (or from nothing, with
-    --start 0). With small starts (the session protocol) the whole pool is there at once and
-    the head is retrained every --retrain-every judgements; with bigger ones (arrivals) new
-    images arrive in batches and the head is retrained each round — always with the code
-    [cyan]konomi train[/] uses. Writes OUT/rounds.csv (one row per strategy, seed and round),
-    OUT/summary.csv and OUT/curves.png. It reads either an embeddings file (--embeddings) or, with
-    --from-workspace, the labelled images of your own workspace (--root, --model): then the
-    numbers are about your taste, not a synthetic one.
-
-    Example: [cyan]konomi simulate --embeddings pool.npz --out sim/ --start 0[/]
-
-    Example: [cyan]konomi simulate --embeddings pool.npz --out sim/ --seeds 3[/]
-
-    Example: [cyan]konomi simulate --from-workspace --out sim-mine/[/]
-    """
+    """Replay the loop on labelled embeddings to compare review strategies before a
+    person spends hours labelling; the head is trained with the code `konomi train` uses."""
     from konomi.learn.head import MODEL_KINDS, resolve_kind
     from konomi.learn.simulate.replay import (
         Plan,

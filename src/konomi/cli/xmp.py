@@ -14,27 +14,17 @@ from konomi.cli.render import context, errors, print_skipped, run
 from konomi.i18n import t
 
 
-@app.command()
+@app.command(help=t("cli.help.xmp"))
 def xmp(
     root: RootOpt = None,
     model: ModelOpt = None,
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")
-    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=t("cli.help.xmp.dry_run"))] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Write an XMP sidecar with konomi's star rating for every library image.
-
-    Stars: like proposal 4 (5 at ≥ 0.9), unsure 3, dislike 2 (1 at ≤ 0.1); the exact score too.
-
-    A rating you set is never changed, sidecars are merged, images never touched.
-
-    [cyan]konomi undo[/] puts every sidecar back. See docs/photo-libraries.md.
-
-    Example: [cyan]uv run konomi xmp --dry-run[/]
-    """
+    """konomi's scores as star ratings in XMP sidecars, so a photo library (Lightroom,
+    darktable, digiKam) can filter by them; undoable through the journal."""
     with (
         errors(debug),
         context(

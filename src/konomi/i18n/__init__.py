@@ -26,7 +26,19 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from konomi import COMMAND
-from konomi.i18n import batch, cli, core, errors, formats, library, page, safety, simulate, text
+from konomi.i18n import (
+    batch,
+    cli,
+    core,
+    errors,
+    formats,
+    help,
+    library,
+    page,
+    safety,
+    simulate,
+    text,
+)
 
 LANGUAGES = ("en", "ja")
 DEFAULT = "en"
@@ -37,6 +49,7 @@ _AREAS = (
     core.MESSAGES,
     errors.MESSAGES,
     formats.MESSAGES,
+    help.MESSAGES,
     library.MESSAGES,
     page.MESSAGES,
     safety.MESSAGES,
