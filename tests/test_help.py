@@ -140,6 +140,18 @@ def test_help_screens_follow_the_locale_of_a_new_process(konomi):
         assert_japanese(args, shown, phrases, english)
 
 
+def test_typers_own_words_follow_the_language_too(konomi):
+    """Panel titles, "[default: …]" and the usage error's panel and hint are Typer's constants,
+    set from the catalog at start-up (`cli.main.typer_words`); English stays Typer's own."""
+    env = {"KONOMI_LANG": "ja", "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
+    shown = konomi("train", "--help", env=env, check=True).out
+    assert "╭─ オプション" in shown and "[既定値: 5]" in shown and "─ Options" not in shown
+    wrong = konomi("train", "--no-such-flag", env=env)
+    assert wrong.code == 2 and "╭─ エラー" in wrong.err and "でヘルプを表示できます" in wrong.err
+    english = konomi("train", "--help", env={"COLUMNS": "200"}, check=True).out
+    assert "╭─ Options" in english and "[default: 5]" in english
+
+
 def test_help_screens_are_english_in_a_new_process_by_default(konomi):
     env = {"KONOMI_LANG": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
     shown = konomi("--help", env=env, check=True).out

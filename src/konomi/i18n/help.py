@@ -476,4 +476,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Worker processes (0: one per core).",
         "ja": "ワーカープロセスの数（0 ならコアごとに 1 つ）。",
     },
+    # Typer's own words on help screens and usage errors (cli/main.py, typer_words).
+    "cli.typer.options": {"en": "Options", "ja": "オプション"},
+    "cli.typer.commands": {"en": "Commands", "ja": "コマンド"},
+    "cli.typer.arguments": {"en": "Arguments", "ja": "引数"},
+    "cli.typer.error": {"en": "Error", "ja": "エラー"},
+    "cli.typer.aborted": {"en": "Aborted.", "ja": "中断しました。"},
+    "cli.typer.default": {"en": "[default: {value}]", "ja": "[既定値: {value}]"},
+    "cli.typer.env_var": {"en": "[env var: {value}]", "ja": "[環境変数: {value}]"},
+    "cli.typer.required": {"en": "[required]", "ja": "[必須]"},
+    "cli.typer.deprecated": {"en": "(deprecated) ", "ja": "（非推奨）"},
+    "cli.typer.try_help": {
+        "en": "Try [blue]'{command_path} {help_option}'[/] for help.",
+        "ja": "[blue]'{command_path} {help_option}'[/] でヘルプを表示できます。",
+    },
 }
