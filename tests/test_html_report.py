@@ -250,6 +250,16 @@ def test_a_retrain_reorders_the_sheets_from_the_thumbnail_store(workspace, tiny_
     before = set(html_report.page_data(first.out.read_text(encoding="utf-8"))["sheets"]["names"])
     assert first.sheets_written == len(before) == 2
 
+    # A copy kept for comparison (report --out) has its own sheets, which later reports keep.
+    ctx = workflow.Context.open(ws.root, model=str(tiny_model))
+    try:
+        kept = html_report.build(ctx, ws.root / "reports" / "before.html")
+    finally:
+        ctx.close()
+    kept_data = html_report.page_data(kept.out.read_text(encoding="utf-8"))["sheets"]
+    assert kept_data["folder"] == "before-thumbs" and set(kept_data["names"]) == before
+    assert "before-thumbs/ folder" in kept.out.read_text(encoding="utf-8")
+
     # New labels, a new head, new scores: the order changes, and with it the sheets, which
     # are made from the store's thumbnails without decoding a single original again.
     for path in sorted((ws.root / "data/unlabeled").iterdir())[:8]:
@@ -265,6 +275,8 @@ def test_a_retrain_reorders_the_sheets_from_the_thumbnail_store(workspace, tiny_
     assert not data["sheets"]["missing"]
     assert_cells_show_their_images(ws.root, rows(data), folder, names)
     assert second.thumbs_bytes == sum((folder / n).stat().st_size for n in names)
+    kept_folder = kept.out.parent / "before-thumbs"
+    assert {p.name for p in kept_folder.iterdir()} == before, "the kept copy is untouched"
 
 
 def test_thumbnails_of_older_reports_are_taken_over_and_removed(workspace, tiny_model, monkeypatch):

@@ -293,8 +293,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     # -- the HTML report, filled in Python -------------------------------------------------------
     "report.title": {"en": "konomi report", "ja": "konomi レポート"},
     "report.generated": {
-        "en": "Generated {when}. This page and its thumbs/ folder load nothing from anywhere else.",
-        "ja": "{when} に作成。このページと thumbs/ フォルダーは、"
+        "en": "Generated {when}. This page and its {folder} folder load nothing from anywhere "
+        "else.",
+        "ja": "{when} に作成。このページと {folder} フォルダーは、"
         "ほかの場所から何も読み込みません。",
     },
     "report.summary.head": {

@@ -56,6 +56,15 @@ from konomi.store.thumbs import THUMB_PX, ThumbStore, thumbs_path
 from konomi.workspace import Workspace
 
 THUMBS_FOLDER = "thumbs"
+
+
+def thumbs_folder(page: Path) -> Path:
+    """Where a page's sheets go: `thumbs/` beside `index.html`, `<name>-thumbs/` beside any
+    other page (`report --out`), so that a report kept for comparison keeps its thumbnails when
+    the next one prunes the sheets it no longer shows."""
+    return page.parent / (THUMBS_FOLDER if page.name == "index.html" else f"{page.stem}-thumbs")
+
+
 SUSPECTS_LISTED = 30
 BURSTS_LISTED = 200  # bursts listed by name; the "bursts" filter of the grid shows them all
 
@@ -399,7 +408,7 @@ def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
 
     target = out or ws.reports / "index.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    thumbs_dir = target.parent / THUMBS_FOLDER
+    thumbs_dir = thumbs_folder(target)
     # Reports before this one cached JPEG thumbnails in .konomi/thumbs/: nothing reads them now.
     shutil.rmtree(ws.state / "thumbs", ignore_errors=True)
     with ThumbStore(thumbs_path(ws.state)) as store:
@@ -597,7 +606,13 @@ def render(
     fills = {
         "LANG": i18n.language(),
         "SUMMARY": summary,
-        "GENERATED": esc(t("report.generated", when=generated or time.strftime("%Y-%m-%d %H:%M"))),
+        "GENERATED": esc(
+            t(
+                "report.generated",
+                when=generated or time.strftime("%Y-%m-%d %H:%M"),
+                folder=f"{sheets.folder}/",
+            )
+        ),
         "HISTOGRAM": plots["histogram"],
         "RELIABILITY": plots["reliability"],
         "LEARNING": plots["learning"],
@@ -614,7 +629,7 @@ def render(
             {
                 **columns(items, groups),
                 "sheets": {
-                    "folder": THUMBS_FOLDER,
+                    "folder": sheets.folder,
                     "names": sheets.names,
                     "missing": sheets.missing,
                     "cols": COLS,

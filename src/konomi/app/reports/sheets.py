@@ -56,6 +56,7 @@ class Sheets:
     missing: list[int]  # page positions whose image could not be decoded (a blank cell)
     written: int  # sheets encoded by this call (the others were there already)
     bytes: int  # every sheet together
+    folder: str = "thumbs"  # where they are, beside the page
 
 
 def sheet_format() -> str:
@@ -85,8 +86,11 @@ def compose(cells: list[bytes | None], fmt: str) -> bytes:
     for k, data in enumerate(cells):
         if data is None:
             continue
-        with Image.open(io.BytesIO(data)) as thumb:
-            thumb = thumb.convert("RGB")
+        try:
+            with Image.open(io.BytesIO(data)) as thumb:
+                thumb = thumb.convert("RGB")
+        except (OSError, ValueError, SyntaxError):  # a damaged row of the store: a blank cell
+            continue
         x = (k % COLS) * THUMB_PX + (THUMB_PX - thumb.width) // 2
         y = (k // COLS) * THUMB_PX + (THUMB_PX - thumb.height) // 2
         sheet.paste(thumb, (x, y))
@@ -195,7 +199,7 @@ def build_sheets(
             entry.unlink(missing_ok=True)
     store.keep_only(digests)
     size = sum((folder / name).stat().st_size for name in keep)
-    return Sheets(names, missing, len(build), size)
+    return Sheets(names, missing, len(build), size, folder.name)
 
 
 def _adopt_legacy(folder: Path, wanted: list[str], store: ThumbStore, have: set[str]) -> None:
