@@ -148,6 +148,16 @@ def test_typers_own_words_follow_the_language_too(konomi):
     assert "╭─ オプション" in shown and "[既定値: 5]" in shown and "─ Options" not in shown
     wrong = konomi("train", "--no-such-flag", env=env)
     assert wrong.code == 2 and "╭─ エラー" in wrong.err and "でヘルプを表示できます" in wrong.err
+    # The usage errors a person meets most, in the catalog's words; exit code 2 as before.
+    for args, said in (
+        (["train", "--forlds", "3"], "--forlds というオプションはありません（近いもの: --folds）"),
+        (["train", "--folds", "50"], "'--folds' の値が正しくありません（"),
+        (["explain"], "'paths' を指定してください。"),
+        (["trian"], "'trian' というコマンドはありません。'train' のことですか?"),
+        (["train", "extra"], "余分な引数があります（extra）。"),
+    ):
+        result = konomi(*args, env=env)
+        assert result.code == 2 and flat(said) in flat(result.err), (args, result.err)
     english = konomi("train", "--help", env={"COLUMNS": "200"}, check=True).out
     assert "╭─ Options" in english and "[default: 5]" in english
 

@@ -7,7 +7,6 @@ import contextlib
 import sys
 from typing import Any
 
-from konomi import i18n
 from konomi.cli import (  # noqa: F401 - they register their commands
     init,
     insight,
@@ -15,6 +14,7 @@ from konomi.cli import (  # noqa: F401 - they register their commands
     review,
     search,
     simulate,
+    typer_words,
     xmp,
 )
 from konomi.cli.app import app
@@ -60,44 +60,11 @@ def fold_long_words() -> None:
     _folding = True
 
 
-# Typer's fixed words on help screens and in usage errors, and the catalog keys that say them.
-TYPER_WORDS = {
-    "OPTIONS_PANEL_TITLE": "cli.typer.options",
-    "COMMANDS_PANEL_TITLE": "cli.typer.commands",
-    "ARGUMENTS_PANEL_TITLE": "cli.typer.arguments",
-    "ERRORS_PANEL_TITLE": "cli.typer.error",
-    "ABORTED_TEXT": "cli.typer.aborted",
-    "DEFAULT_STRING": "cli.typer.default",
-    "ENVVAR_STRING": "cli.typer.env_var",
-    "REQUIRED_LONG_STRING": "cli.typer.required",
-    "DEPRECATED_STRING": "cli.typer.deprecated",
-    "RICH_HELP": "cli.typer.try_help",
-}
-
-
-def typer_words() -> None:
-    """Typer's panel titles, "[default: …]" and "Try … for help" in the language in force.
-
-    Typer keeps them as module constants (made once with gettext, which has no Japanese
-    catalog for Typer); the help texts themselves come from konomi's catalog. Only in another
-    language than English, since it costs Typer's help module (0.1 s) at start-up; and only the
-    constants Typer still has. "Usage:" and the help option's own line are written into Typer's
-    copy of click and stay English.
-    """
-    if i18n.language() == "en":
-        return
-    from typer import rich_utils
-
-    for name, key in TYPER_WORDS.items():
-        if isinstance(getattr(rich_utils, name, None), str):
-            setattr(rich_utils, name, i18n.template(key).replace("{value}", "{}"))
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: the process-wide set-up once, then the command."""
     robust_output()
     args = sys.argv[1:] if argv is None else argv
-    typer_words()
+    typer_words.speak()
     if not args or "--help" in args:
         fold_long_words()
     configure_decoding()

@@ -490,4 +490,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Try [blue]'{command_path} {help_option}'[/] for help.",
         "ja": "[blue]'{command_path} {help_option}'[/] でヘルプを表示できます。",
     },
+    "cli.usage.no_such_option": {
+        "en": "No such option: {option}",
+        "ja": "{option} というオプションはありません。",
+    },
+    "cli.usage.no_such_option_near": {
+        "en": "No such option: {option} (Possible options: {near})",
+        "ja": "{option} というオプションはありません（近いもの: {near}）。",
+    },
+    "cli.usage.missing": {
+        "en": "Missing {param}.",
+        "ja": "{param} を指定してください。",
+    },
+    "cli.usage.bad_value": {
+        "en": "Invalid value for {param}: {detail}",
+        "ja": "{param} の値が正しくありません（{detail}）。",
+    },
+    "cli.usage.no_such_command": {
+        "en": "No such command '{name}'.",
+        "ja": "'{name}' というコマンドはありません。",
+    },
+    "cli.usage.no_such_command_near": {
+        "en": "No such command '{name}'. Did you mean '{near}'?",
+        "ja": "'{name}' というコマンドはありません。'{near}' のことですか?",
+    },
+    "cli.usage.extra": {
+        "en": "Got unexpected extra argument(s) ({args})",
+        "ja": "余分な引数があります（{args}）。",
+    },
 }
