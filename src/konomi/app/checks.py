@@ -138,7 +138,7 @@ def _data_checks(ws: Workspace) -> list[Check]:
     for label in LABELS:
         folder = ws.train_dir(label)
         if not folder.is_dir():
-            fix = t("check.folder_fix", folder=ws.rel(folder))
+            fix = t("check.folder_fix", root=ws.root)
             out.append(Check(ws.rel(folder), False, t("check.missing"), fix))
             continue
         skipped: list[Skipped] = []

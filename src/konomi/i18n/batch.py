@@ -34,7 +34,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "batch.no_pyarrow_hint": {
         "en": "Install the extra: uv sync --extra parquet (or --extra ray), or "
         "pip install 'konomi[parquet]'.",
-        "ja": "追加機能を入れてください: uv sync --extra parquet(または --extra ray)、"
+        "ja": "追加機能を入れてください: uv sync --extra parquet（または --extra ray）、"
         "あるいは pip install 'konomi[parquet]'。",
     },
     "batch.no_ray": {
@@ -44,8 +44,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "batch.no_ray_hint": {
         "en": "Install the extra: uv sync --extra ray (or pip install 'konomi[ray]'), or use "
         "--engine local.",
-        "ja": "追加機能を入れてください: uv sync --extra ray(または pip install "
-        "'konomi[ray]')。あるいは --engine local を使ってください。",
+        "ja": "追加機能を入れてください: uv sync --extra ray（または pip install "
+        "'konomi[ray]'）。あるいは --engine local を使ってください。",
     },
     "batch.unknown_engine": {
         "en": "Unknown engine '{engine}': choose local or ray.",
@@ -103,7 +103,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{options} only apply with --input.",
         "ja": "{options} は --input と一緒にしか使えません。",
     },
-    "batch.check_ray": {"en": "Ray (extra)", "ja": "Ray(追加機能)"},
+    "batch.check_ray": {"en": "Ray (extra)", "ja": "Ray（追加機能）"},
     "batch.check_ray_present": {
         "en": "ray {version}: konomi score --engine ray is available",
         "ja": "ray {version}: konomi score --engine ray が使えます",

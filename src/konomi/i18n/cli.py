@@ -65,8 +65,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "入力 {size}x{size} px、埋め込み {dim} 次元、{provider} で実行",
     },
     "check.folder_fix": {
-        "en": "Create it: mkdir -p {folder}",
-        "ja": "作成してください: mkdir -p {folder}",
+        "en": "Create the workspace's folders: {cmd} init {root}",
+        "ja": "作業フォルダーを作ってください: {cmd} init {root}",
     },
     "check.train_fix.like": {
         "en": "Put liked images in {folder} (about 200).",
