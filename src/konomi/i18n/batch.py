@@ -21,7 +21,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "batch.no_path_column": {
         "en": "{path} has no 'path' column (its columns: {columns}).",
-        "ja": "{path} には 'path' 列がありません(列: {columns})。",
+        "ja": "{path} には 'path' 列がありません（列: {columns}）。",
     },
     "batch.parquet_unreadable": {
         "en": "{path} cannot be read as Parquet ({reason}).",
@@ -53,7 +53,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "batch.out_not_parquet": {
         "en": "With --input, --out must be a .parquet file (got {path}).",
-        "ja": "--input を使うときは、--out に .parquet ファイルを指定してください(指定: {path})。",
+        "ja": "--input を使うときは、--out に .parquet ファイルを指定してください（指定: {path}）。",
     },
     "batch.out_is_input": {
         "en": "The output {path} is also one of the inputs.",
@@ -75,7 +75,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "batch.wrote": {
         "en": "Wrote {path}: {total} image(s) scored by head {head} ({engine} engine) — "
         "like {like}, unsure {unsure}, dislike {dislike}, unreadable {unreadable}.",
-        "ja": "{path} を書きました。ヘッド {head} で {total} 枚を採点しました({engine} エンジン)。"
+        "ja": "{path} を書きました。ヘッド {head} で {total} 枚を採点しました（{engine} エンジン）。"
         "好き {like}、保留 {unsure}、好きでない {dislike}、読めない {unreadable}。",
     },
     "batch.resumed": {
@@ -85,19 +85,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "batch.speed": {
         "en": "{scored} image(s) in {seconds:.1f} s ({rate:.1f} images/s).",
-        "ja": "{scored} 枚を {seconds:.1f} 秒で採点しました(毎秒 {rate:.1f} 枚)。",
+        "ja": "{scored} 枚を {seconds:.1f} 秒で採点しました（毎秒 {rate:.1f} 枚）。",
     },
     "batch.ray_started": {
         "en": "Started a local Ray for this run ({cpus:g} CPUs, {gpus:g} GPUs) in {seconds:.1f} s; "
         "session {session}. It is stopped again.",
-        "ja": "この実行のためにローカルの Ray を起動しました(CPU {cpus:g}、GPU {gpus:g}、"
-        "{seconds:.1f} 秒)。セッション {session}。終了時に停止しました。",
+        "ja": "この実行のためにローカルの Ray を起動しました（CPU {cpus:g}、GPU {gpus:g}、"
+        "{seconds:.1f} 秒）。セッション {session}。終了時に停止しました。",
     },
     "batch.ray_joined": {
         "en": "Ran on the Ray cluster at {address} ({cpus:g} CPUs, {gpus:g} GPUs); joined in "
         "{seconds:.1f} s.",
-        "ja": "{address} の Ray クラスターで実行しました(CPU {cpus:g}、GPU {gpus:g}、"
-        "接続に {seconds:.1f} 秒)。",
+        "ja": "{address} の Ray クラスターで実行しました（CPU {cpus:g}、GPU {gpus:g}、"
+        "接続に {seconds:.1f} 秒）。",
     },
     "batch.options_need_input": {
         "en": "{options} only apply with --input.",
@@ -110,7 +110,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "batch.check_ray_absent": {
         "en": "not installed (only needed for --engine ray)",
-        "ja": "未インストール(--engine ray を使うときだけ必要)",
+        "ja": "未インストール（--engine ray を使うときだけ必要）",
     },
     "batch.check_ray_fix": {
         "en": "uv sync --extra ray",

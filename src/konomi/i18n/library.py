@@ -19,7 +19,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "library.missing": {
         "en": "The library {path} is not there now (an unplugged disk?); it is left out this time.",
-        "ja": "ライブラリ {path} が見つかりません(ディスクが外れていませんか?)。"
+        "ja": "ライブラリ {path} が見つかりません（ディスクが外れていませんか?）。"
         "今回は対象外にします。",
     },
     "library.no_labels": {
@@ -40,12 +40,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "  Library labels: {ratings} from XMP ratings, {review} from review decisions "
         "({likes} like / {dislikes} dislike).",
         "ja": "  ライブラリのラベル: XMP の評価から {ratings} 件、レビューの判断から {review} 件"
-        "(好き {likes} / 好きでない {dislikes})。",
+        "（好き {likes} / 好きでない {dislikes}）。",
     },
     "library.labelled": {
         "en": "{label} {name} (library image: a label was recorded, the file stays where it is)",
-        "ja": "{name} を「{label}」にしました(ライブラリの画像なのでラベルだけを記録し、"
-        "ファイルはそのままです)",
+        "ja": "{name} を「{label}」にしました（ライブラリの画像なのでラベルだけを記録し、"
+        "ファイルはそのままです）",
     },
     "library.unlabelled": {
         "en": "Undone: the label of {names} was taken back.",
@@ -58,13 +58,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "image(s): {created} new, {updated} updated, {unchanged} already up to date.",
         "ja": "ドライラン: 何も書き込んでいません。ライブラリの画像 {images} 枚に対し、"
         "サイドカー {n} 個を書き込む予定です"
-        "(新規 {created}、更新 {updated}、変更なし {unchanged})。",
+        "（新規 {created}、更新 {updated}、変更なし {unchanged}）。",
     },
     "xmp.written": {
         "en": "Wrote {n} XMP sidecar(s) for {images} library image(s) with head {head}: "
         "{created} new, {updated} updated, {unchanged} already up to date.",
         "ja": "ヘッド {head} でライブラリの画像 {images} 枚の XMP サイドカーを {n} 個書き込みました"
-        "(新規 {created}、更新 {updated}、変更なし {unchanged})。",
+        "（新規 {created}、更新 {updated}、変更なし {unchanged}）。",
     },
     "xmp.stars": {
         "en": "  Stars proposed: {counts}.",
