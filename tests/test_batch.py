@@ -10,11 +10,15 @@ from __future__ import annotations
 import csv
 import importlib.util
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from factories.images import make_image, make_unlabeled_set
+from factories.images import make_image, make_taste_set, make_unlabeled_set
+from factories.models import konomi_env
 
 pa = pytest.importorskip("pyarrow", reason="the parquet or ray extra is not installed")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -58,18 +62,35 @@ def read(path: Path) -> dict[str, dict]:
     return {r["path"]: r for r in rows}
 
 
+@pytest.fixture(scope="module")
+def trained_once(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace trained by `konomi train`, built once for the module."""
+    base = tmp_path_factory.mktemp("batch")
+    root = base / "ws"
+    make_taste_set(root / "data" / "train", 20, 20, seed=0)
+    make_unlabeled_set(root / "data" / "unlabeled", 5, 5, seed=1)
+    done = subprocess.run(
+        [sys.executable, "-m", "konomi", "train", "--root", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=konomi_env(tiny_model, base),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root
+
+
 @pytest.fixture
-def trained(workspace, konomi):
-    ws = workspace(n_like=20, n_dislike=20, n_unlabeled=10)
-    konomi("train", root=ws.root, check=True)
-    return ws
+def trained(trained_once: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the trained workspace for each test (its cache and head included)."""
+    return Path(shutil.copytree(trained_once, tmp_path / "ws", symlinks=True))
 
 
 def test_local_engine_scores_a_folder_read_only(trained, konomi, tmp_path):
     folder, images = image_folder(tmp_path / "outside", 40)
     before = listing(folder)
     out = tmp_path / "results" / "local.parquet"
-    done = konomi("score", "--input", folder, "--out", out, root=trained.root, check=True)
+    done = konomi("score", "--input", folder, "--out", out, root=trained, check=True)
     assert "local" in done.out
     assert listing(folder) == before, "the input folder changed"
     rows = read(out)
@@ -95,14 +116,14 @@ def test_local_engine_scores_a_folder_read_only(trained, konomi, tmp_path):
 
 def test_same_scores_as_the_workspace_report(trained, konomi, tmp_path):
     """The images of the workspace, scored by --input, get the scores of the CSV report."""
-    konomi("score", root=trained.root, check=True)
-    with open(trained.root / "reports" / "scores.csv", encoding="utf-8-sig") as f:
+    konomi("score", root=trained, check=True)
+    with open(trained / "reports" / "scores.csv", encoding="utf-8-sig") as f:
         report = {r["path"]: float(r["score"]) for r in csv.DictReader(f)}
     out = tmp_path / "ws.parquet"
-    konomi("score", "--input", trained.root / "data", "--out", out, root=trained.root,
+    konomi("score", "--input", trained / "data", "--out", out, root=trained,
            check=True)  # fmt: skip
     rows = read(out)
-    root = trained.root.as_posix()
+    root = trained.as_posix()
     assert {p.removeprefix(root + "/") for p in rows} == set(report)
     for path, row in rows.items():
         assert row["score"] == pytest.approx(report[path.removeprefix(root + "/")], abs=1e-4)
@@ -118,7 +139,7 @@ def test_path_list_and_parquet_sources_and_embeddings(trained, konomi, tmp_path)
                       encoding="utf-8")  # fmt: skip
     from_list = tmp_path / "from-list.parquet"
     konomi("score", "--input", listed, "--out", from_list, "--with-embeddings",
-           root=trained.root, check=True)  # fmt: skip
+           root=trained, check=True)  # fmt: skip
     rows = read(from_list)
     assert set(rows) == set(images)
     table = pq.read_table(from_list)
@@ -130,7 +151,7 @@ def test_path_list_and_parquet_sources_and_embeddings(trained, konomi, tmp_path)
     source = tmp_path / "paths.parquet"
     pq.write_table(pa.table({"path": images, "extra": list(range(len(images)))}), source)
     from_parquet = tmp_path / "from-parquet.parquet"
-    konomi("score", "--input", source, "--out", from_parquet, root=trained.root, check=True)
+    konomi("score", "--input", source, "--out", from_parquet, root=trained, check=True)
     again = read(from_parquet)
     assert set(again) == set(images)
     for path, row in again.items():
@@ -139,17 +160,17 @@ def test_path_list_and_parquet_sources_and_embeddings(trained, konomi, tmp_path)
 
     bad = tmp_path / "no-path.parquet"
     pq.write_table(pa.table({"file": images}), bad)
-    refused = konomi("score", "--input", bad, "--out", tmp_path / "x.parquet", root=trained.root)
+    refused = konomi("score", "--input", bad, "--out", tmp_path / "x.parquet", root=trained)
     assert refused.code == 1 and "'path'" in refused.err and "Traceback" not in refused.text
 
 
 def test_rerun_scores_only_what_changed_and_each_input_once(trained, konomi, tmp_path):
     folder, images = image_folder(tmp_path / "outside", 20)
     out = tmp_path / "scores.parquet"
-    konomi("score", "--input", folder, "--out", out, root=trained.root, check=True)
+    konomi("score", "--input", folder, "--out", out, root=trained, check=True)
     first = read(out)
 
-    again = konomi("score", "--input", folder, "--out", out, root=trained.root, check=True)
+    again = konomi("score", "--input", folder, "--out", out, root=trained, check=True)
     assert f"{len(images)} image(s) were already scored" in again.out
     assert read(out) == first
 
@@ -160,7 +181,7 @@ def test_rerun_scores_only_what_changed_and_each_input_once(trained, konomi, tmp
     os.utime(changed, ns=(1_000_000_000, 1_000_000_000))
     added = make_image(folder / "a" / "new.png", color=(240, 120, 20), size=(50, 50))
     Path(images[2]).unlink()
-    third = konomi("score", "--input", folder, "--out", out, root=trained.root, check=True)
+    third = konomi("score", "--input", folder, "--out", out, root=trained, check=True)
     assert f"{len(images) - 2} image(s) were already scored" in third.out
     rows = read(out)
     assert set(rows) == (set(images) - {images[2]}) | {added.as_posix()}
@@ -173,14 +194,14 @@ def test_a_crashed_run_is_resumed_from_its_parts(trained, konomi, tmp_path):
     scores the rest, and writes every input exactly once."""
     folder, images = image_folder(tmp_path / "outside", 30)
     full = tmp_path / "full.parquet"
-    konomi("score", "--input", folder, "--out", full, root=trained.root, check=True)
+    konomi("score", "--input", folder, "--out", full, root=trained, check=True)
     done = pq.read_table(full)
     out = tmp_path / "resumed.parquet"
     run_dir = out.parent / f".{out.name}.parts" / "run-crashed"
     run_dir.mkdir(parents=True)
     pq.write_table(done.slice(0, 10), run_dir / "part-000000.parquet")
     (run_dir / "part-000001.parquet").write_bytes(b"PAR1 cut short")
-    result = konomi("score", "--input", folder, "--out", out, root=trained.root, check=True)
+    result = konomi("score", "--input", folder, "--out", out, root=trained, check=True)
     assert "10 image(s) were already scored" in result.out
     rows = read(out)
     assert set(rows) == set(images)
@@ -193,12 +214,12 @@ def test_a_crashed_run_is_resumed_from_its_parts(trained, konomi, tmp_path):
 
 
 def test_usage_errors_are_plain(trained, konomi, tmp_path):
-    no_input = konomi("score", "--engine", "ray", root=trained.root)
+    no_input = konomi("score", "--engine", "ray", root=trained)
     assert no_input.code == 2 and "--input" in no_input.err
-    csv_out = konomi("score", "--input", tmp_path, "--out", tmp_path / "x.csv", root=trained.root)
+    csv_out = konomi("score", "--input", tmp_path, "--out", tmp_path / "x.csv", root=trained)
     assert csv_out.code == 1 and ".parquet" in csv_out.err
     missing = konomi("score", "--input", tmp_path / "nope", "--out", tmp_path / "x.parquet",
-                     root=trained.root)  # fmt: skip
+                     root=trained)  # fmt: skip
     assert missing.code == 1 and "does not exist" in missing.err
     assert "Traceback" not in no_input.text + csv_out.text + missing.text
 
@@ -210,7 +231,7 @@ def test_engine_ray_without_the_extra_says_how_to_install_it(trained, konomi, tm
     (shadow / "ray" / "__init__.py").write_text("raise ImportError('No module named ray')\n")
     folder, _ = image_folder(tmp_path / "outside", 4)
     result = konomi("score", "--input", folder, "--out", tmp_path / "r.parquet", "--engine",
-                    "ray", root=trained.root, env={"PYTHONPATH": str(shadow)})  # fmt: skip
+                    "ray", root=trained, env={"PYTHONPATH": str(shadow)})  # fmt: skip
     assert result.code == 1, result.text
     assert "needs Ray" in result.err and "uv sync --extra ray" in result.err
     assert not (tmp_path / "r.parquet").exists()
@@ -226,9 +247,9 @@ def test_local_and_ray_engines_agree(trained, konomi, tmp_path):
     before = listing(folder)
     local = tmp_path / "local.parquet"
     ray_out = tmp_path / "ray.parquet"
-    konomi("score", "--input", folder, "--out", local, root=trained.root, check=True)
+    konomi("score", "--input", folder, "--out", local, root=trained, check=True)
     ran = konomi("score", "--input", folder, "--out", ray_out, "--engine", "ray", "--cpus", "2",
-                 root=trained.root, timeout=280, check=True)  # fmt: skip
+                 root=trained, timeout=280, check=True)  # fmt: skip
     assert "Started a local Ray" in ran.out
     session = ran.out.split("session ")[1].split()[0].rstrip(".")
     assert Path(session).is_dir(), session
@@ -252,7 +273,7 @@ def test_a_ray_worker_killed_mid_run_costs_only_its_batch(trained, konomi, tmp_p
     trigger.write_text("")
     out = tmp_path / "ray.parquet"
     ran = konomi("score", "--input", folder, "--out", out, "--engine", "ray", "--cpus", "2",
-                 root=trained.root, timeout=280,
+                 root=trained, timeout=280,
                  env={"KONOMI_RAY_FAULT_FILE": str(trigger)})  # fmt: skip
     assert ran.code == 0, ran.text
     assert not trigger.exists(), "no actor died: the test did not test anything"

@@ -7,6 +7,7 @@ unusual (a batch fixed at 1) must work end to end.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -43,14 +44,21 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return models
 
 
-@pytest.fixture
-def ws(tiny_model: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
+@pytest.fixture(scope="module")
+def trained_once(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A trained workspace with its cache, built once for the module."""
+    root = tmp_path_factory.mktemp("trained") / "ws"
     make_taste_set(root / "data" / "train", 8, 8, seed=0)
     for i in range(5):
         make_image(root / "data" / "unlabeled" / f"u{i}.jpg", seed=40 + i)
     train_in_process(root, tiny_model)
     return root
+
+
+@pytest.fixture
+def ws(trained_once: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the trained workspace for each test."""
+    return Path(shutil.copytree(trained_once, tmp_path / "ws", symlinks=True))
 
 
 def everything(root: Path) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -52,14 +53,21 @@ def invoke(root: Path, *args: str, model: Path, **env: str) -> Run:
     return run
 
 
-@pytest.fixture
-def ws(tiny_model: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
+@pytest.fixture(scope="module")
+def trained_once(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A trained workspace with its cache, built once for the module."""
+    root = tmp_path_factory.mktemp("trained") / "ws"
     make_taste_set(root / "data" / "train", 8, 8, seed=0)
     for i in range(6):
         make_image(root / "data" / "unlabeled" / f"u{i}.jpg", seed=30 + i)
     train_in_process(root, tiny_model)
     return root
+
+
+@pytest.fixture
+def ws(trained_once: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the trained workspace for each test."""
+    return Path(shutil.copytree(trained_once, tmp_path / "ws", symlinks=True))
 
 
 def short(run: Run) -> list[str]:
