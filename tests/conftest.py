@@ -48,7 +48,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
     A test spends much of its time waiting on konomi, a review server, Chromium or Ray in other
     processes, so one worker per CPU leaves CPUs idle (2 cores, shared: 2:55–3:56 with two
-    workers, 2:33–3:14 with three). Past four the suite is as long as its longest file. CPUs by
+    workers, 2:33–3:15 with three). Past four the suite is as long as its longest file. CPUs by
     affinity, not the physical cores xdist would count: a 2-vCPU machine often reports one core.
     `PYTEST_XDIST_AUTO_NUM_WORKERS` still decides when it is set; `-n 0` runs in one process.
     """
