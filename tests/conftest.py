@@ -7,8 +7,10 @@ with the `onnx` package, real SQLite, real files on disk, the CLI as a subproces
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,19 +27,22 @@ def pytest_configure(config: pytest.Config) -> None:
     writing bytecode is turned off (`PYTHONDONTWRITEBYTECODE`, set in many containers), each of
     those compiles the ~400 modules of konomi, NumPy, Typer and rich from source again: 0.7 s of
     a 1.2 s `konomi score`. The suite therefore keeps the bytecode in pytest's cache folder
-    (`PYTHONPYCACHEPREFIX`), never beside the sources; Python checks each file against its
-    source, so an edited module is compiled again. Where bytecode is written already, nothing
-    changes.
+    (`PYTHONPYCACHEPREFIX`), never beside the sources, or under `-p no:cacheprovider` in a
+    folder of its own removed at the end; Python checks each file against its source, so an
+    edited module is compiled again. Where bytecode is written already (and in xdist workers,
+    which inherit the variables), nothing changes.
     """
     if not sys.dont_write_bytecode:
         return
     cache = getattr(config, "cache", None)  # None under `-p no:cacheprovider`
-    prefix = cache.mkdir("pycache") if cache is not None else None
-    if prefix is None:
-        return
+    if cache is not None:
+        prefix = str(cache.mkdir("pycache"))
+    else:
+        prefix = tempfile.mkdtemp(prefix="konomi-tests-pycache-")
+        config.add_cleanup(lambda: shutil.rmtree(prefix, ignore_errors=True))
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    os.environ["PYTHONPYCACHEPREFIX"] = str(prefix)
-    sys.pycache_prefix = str(prefix)  # this process too: its later imports (sklearn, Ray)
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    sys.pycache_prefix = prefix  # this process too: its later imports (sklearn, Ray)
     sys.dont_write_bytecode = False
 
 
@@ -48,7 +53,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
     A test spends much of its time waiting on konomi, a review server, Chromium or Ray in other
     processes, so one worker per CPU leaves CPUs idle (2 cores, shared: 2:55–3:56 with two
-    workers, 2:33–3:14 with three). Past four the suite is as long as its longest file. CPUs by
+    workers, 2:33–3:15 with three). Past four the suite is as long as its longest file. CPUs by
     affinity, not the physical cores xdist would count: a 2-vCPU machine often reports one core.
     `PYTEST_XDIST_AUTO_NUM_WORKERS` still decides when it is set; `-n 0` runs in one process.
     """
