@@ -299,9 +299,24 @@
   }
 
   // -- actions ---------------------------------------------------------------------------
+  // Answers can arrive out of order: a poll's /api/state asked before a decision may come back
+  // after the decision's own answer. Each request is numbered when it is sent, and a state is
+  // taken only from an answer newer than the one the page shows, so a stale state never brings
+  // a decided image back.
+  let asked = 0;
+  let shownAnswer = 0;
+  function newer(number) {
+    if (number < shownAnswer) return false;
+    shownAnswer = number;
+    return true;
+  }
+
   async function refresh() {
+    const number = ++asked;
     try {
-      state = await api('/api/state');
+      const fresh = await api('/api/state');
+      if (!newer(number)) return;
+      state = fresh;
       render();
     } catch (err) {
       toast(err.message, true);
@@ -326,9 +341,10 @@
   }
 
   async function send(path, body, kind) {
+    const number = ++asked;
     try {
       const data = await api(path, body);
-      if (data.state) state = data.state;
+      if (data.state && newer(number)) state = data.state;
       if (data.ok) {
         if (kind) flash(kind);
         toast(data.message);
