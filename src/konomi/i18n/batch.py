@@ -53,7 +53,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "batch.out_not_parquet": {
         "en": "With --input, --out must be a .parquet file (got {path}).",
-        "ja": "--input を使うときは、--out に .parquet ファイルを指定してください（指定: {path}）。",
+        "ja": "--input を使うときは、--out に .parquet ファイルを指定してください"
+        "（指定: {path}）。",
     },
     "batch.out_is_input": {
         "en": "The output {path} is also one of the inputs.",
@@ -75,8 +76,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "batch.wrote": {
         "en": "Wrote {path}: {total} image(s) scored by head {head} ({engine} engine) — "
         "like {like}, unsure {unsure}, dislike {dislike}, unreadable {unreadable}.",
-        "ja": "{path} を書きました。ヘッド {head} で {total} 枚を採点しました（{engine} エンジン）。"
-        "好き {like}、保留 {unsure}、好きでない {dislike}、読めない {unreadable}。",
+        "ja": "{path} を書きました。ヘッド {head} で {total} 枚を採点しました"
+        "（{engine} エンジン）。好き {like}、保留 {unsure}、好きでない {dislike}、"
+        "読めない {unreadable}。",
     },
     "batch.resumed": {
         "en": "{reused} image(s) were already scored by an earlier run and kept; {scored} "
