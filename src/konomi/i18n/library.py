@@ -4,18 +4,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "library.inside_data": {
         "en": "The library {path} is inside the workspace's data/ folder, where konomi moves "
         "files; a library is never changed.",
-        "ja": "ライブラリ {path} がワークスペースの data/ フォルダの中にあります。data/ では "
+        "ja": "ライブラリ {path} が作業フォルダーの data/ フォルダーの中にあります。data/ では "
         "konomi がファイルを移動しますが、ライブラリは決して変更しません。",
     },
     "library.holds_data": {
         "en": "The library {path} holds the workspace's data/ folder, where konomi moves files; "
         "a library is never changed.",
-        "ja": "ライブラリ {path} の中にワークスペースの data/ フォルダがあります。data/ では "
+        "ja": "ライブラリ {path} の中に作業フォルダーの data/ フォルダーがあります。data/ では "
         "konomi がファイルを移動しますが、ライブラリは決して変更しません。",
     },
     "library.inside_data_hint": {
         "en": "List a folder outside data/ in libraries = [...] in konomi.toml.",
-        "ja": "konomi.toml の libraries = [...] には data/ の外のフォルダを指定してください。",
+        "ja": "konomi.toml の libraries = [...] には data/ の外のフォルダーを指定してください。",
     },
     "library.missing": {
         "en": "The library {path} is not there now (an unplugged disk?); it is left out this time.",
@@ -146,7 +146,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "edits.refused.outside": {
         "en": "not under a library of this workspace (see libraries in konomi.toml)",
-        "ja": "このワークスペースのライブラリの中にありません"
+        "ja": "この作業フォルダーのライブラリの中にありません"
         "（konomi.toml の libraries を確認してください）",
     },
 }

@@ -4,8 +4,8 @@ review server's gate."""
 MESSAGES: dict[str, dict[str, str]] = {
     "safety.outside": {
         "en": "{path} is outside the workspace (konomi moves files only inside it)",
-        "ja": "{path} はワークスペースの外にあります"
-        "（konomi はワークスペースの中でしかファイルを移動しません）",
+        "ja": "{path} は作業フォルダーの外にあります"
+        "（konomi は作業フォルダーの中でしかファイルを移動しません）",
     },
     "safety.linked_folder": {
         "en": "{folder} is a symbolic link (konomi never moves a file through one; replace "
@@ -15,7 +15,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "safety.journal_row": {
         "en": "an entry points outside the workspace or at no file in it: {entry}",
-        "ja": "ワークスペースの外、またはワークスペース内のどのファイルでもない場所を指す"
+        "ja": "作業フォルダーの外、または作業フォルダー内のどのファイルでもない場所を指す"
         "記録があります: {entry}",
     },
     "safety.history_lost": {

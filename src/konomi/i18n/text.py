@@ -102,7 +102,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "text.cold.note": {
         "en": "No labels yet: these are typical images of each group in the folder. Judge them; "
         "the model trains itself every {every} decisions.",
-        "ja": "まだラベルがありません。フォルダの各グループを代表する画像から表示しています。"
+        "ja": "まだラベルがありません。フォルダーの各グループを代表する画像から表示しています。"
         "判定すると {every} 枚ごとにモデルが自動で学習します。",
     },
     "text.search.filtered": {
