@@ -14,10 +14,10 @@ from konomi.cli import (  # noqa: F401 - they register their commands
     review,
     search,
     simulate,
-    typer_words,
     xmp,
 )
 from konomi.cli.app import app
+from konomi.cli.typer_words import speak as speak_typers_words
 from konomi.encode.images import configure as configure_decoding
 
 
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: the process-wide set-up once, then the command."""
     robust_output()
     args = sys.argv[1:] if argv is None else argv
-    typer_words.speak()
+    speak_typers_words()
     if not args or "--help" in args:
         fold_long_words()
     configure_decoding()

@@ -24,6 +24,7 @@ import numpy as np
 
 from konomi.errors import KonomiError
 from konomi.i18n import t
+from konomi.learn.uncertainty import wilson
 from konomi.settings import DEFAULT_DISLIKE, DEFAULT_LIKE, Settings, check_thresholds
 
 MIN_SUPPORT = 10
@@ -51,8 +52,6 @@ class Thresholds:
     def precision_intervals(self) -> tuple[tuple[float, float] | None, ...]:
         """95 % (Wilson) intervals of like_precision and dislike_precision (None: no proposals),
         for `train` to print beside them while the labels are few."""
-        from konomi.learn.uncertainty import wilson
-
         return tuple(
             None if share is None or not n else wilson(round(share * n), n)
             for share, n in (

@@ -3,14 +3,14 @@ file written every few hundred images (so a stopped run resumes from there)."""
 
 from __future__ import annotations
 
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from konomi.app.batch.output import write_part
 from konomi.app.batch.scoring import BatchSpec, Scorer, decode_batch
+from konomi.app.ordered import in_order
 from konomi.encode.encoder import usable_cores
 from konomi.i18n import t
 from konomi.progress import Progress
@@ -37,27 +37,17 @@ def run_local(
     scorer = Scorer(spec, threads=cores)
     batches = [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)]
     done, part, pending_tables = 0, 0, []
-    with ThreadPoolExecutor(max_workers=cores, thread_name_prefix="konomi-decode") as pool:
-        queue: deque[Future] = deque()
-        it = iter(batches)
-        for batch in it:
-            queue.append(pool.submit(_decode, batch, spec))
-            if len(queue) >= 2 * cores:
-                break
-        while queue:
-            decoded = queue.popleft().result()
-            nxt = next(it, None)
-            if nxt is not None:
-                queue.append(pool.submit(_decode, nxt, spec))
-            pending_tables.append(scorer(decoded))
-            done += len(decoded["path"])
-            if progress:
-                progress(t("progress.scoring"), done, len(todo))
-            if len(pending_tables) >= PART_BATCHES or not queue:
-                import pyarrow as pa
+    jobs = (partial(_decode, batch, spec) for batch in batches)
+    for n, decoded in enumerate(in_order(jobs, cores, "konomi-decode"), start=1):
+        pending_tables.append(scorer(decoded))
+        done += len(decoded["path"])
+        if progress:
+            progress(t("progress.scoring"), done, len(todo))
+        if len(pending_tables) >= PART_BATCHES or n == len(batches):
+            import pyarrow as pa
 
-                write_part(pa.concat_tables(pending_tables), folder, part)
-                part, pending_tables = part + 1, []
+            write_part(pa.concat_tables(pending_tables), folder, part)
+            part, pending_tables = part + 1, []
     return done
 
 

@@ -18,22 +18,21 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
 from PIL import Image, features
 
+from konomi.app.ordered import in_order
+from konomi.encode.encoder import usable_cores
 from konomi.encode.images import load_image
 from konomi.errors import UnreadableImage
 from konomi.i18n import t
 from konomi.progress import Progress
+from konomi.store.edits import write_atomic
 from konomi.store.thumbs import THUMB_PX, ThumbStore
 
 COLS = 10  # cells across a sheet
@@ -43,7 +42,6 @@ THUMB_QUALITY = 60  # the stored WebP thumbnail: ~2 kB, kept once per image
 AVIF_QUALITY = 16  # ~410 bytes a detailed photo in a sheet (18: ~450, 22: ~510)
 AVIF_SPEED = 9  # a sheet in ~0.2 s on one core: speed 8 is 2.5x slower for 1 % fewer bytes
 WEBP_QUALITY = 50  # sheets where Pillow was built without AVIF: about twice the bytes
-T = TypeVar("T")
 _SHEET_NAME = re.compile(r"[0-9a-f]{24}\.(avif|webp)")
 _LEGACY_NAME = re.compile(r"[0-9a-f]{20}\.webp")  # one file per image, by reports before sheets
 
@@ -111,25 +109,6 @@ def sheet_name(digests: list[str], missing: set[int], fmt: str) -> str:
     return f"{h.hexdigest()[:24]}.{fmt}"
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
-
-
-def _in_order(jobs: Iterator[Callable[[], T]], workers: int) -> Iterator[T]:
-    """Run jobs on `workers` threads, a bounded number ahead, yielding results in job order
-    (so that neither the thumbnails nor the sheets of 100,000 images are all in memory)."""
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="konomi-sheet") as pool:
-        pending: list[Future[T]] = []
-        for job in jobs:
-            pending.append(pool.submit(job))
-            if len(pending) >= 2 * workers:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
-
-
 def build_sheets(
     paths: list[Path],
     digests: list[str],
@@ -145,17 +124,20 @@ def build_sheets(
     """
     folder.mkdir(parents=True, exist_ok=True)
     fmt = sheet_format()
-    workers = max(1, os.cpu_count() or 1)
+    workers = usable_cores()
     have = store.digests()
     _adopt_legacy(folder, [d for d in dict.fromkeys(digests) if d not in have], store, have)
 
     # Thumbnails the store lacks, made from the originals.
-    first_path = {d: p for p, d in reversed(list(zip(paths, digests)))}
+    first_path: dict[str, Path] = {}
+    for path, digest in zip(paths, digests):
+        first_path.setdefault(digest, path)
     todo = [(p, d) for d, p in first_path.items() if d not in have]
     unreadable: set[str] = set()
     made: list[tuple[str, bytes]] = []
     jobs = (partial(make_thumbnail, p) for p, _ in todo)
-    for n, ((_, digest), data) in enumerate(zip(todo, _in_order(jobs, workers)), start=1):
+    made_in_order = in_order(jobs, workers, "konomi-thumb")
+    for n, ((_, digest), data) in enumerate(zip(todo, made_in_order), start=1):
         if data is None:
             unreadable.add(digest)
         else:
@@ -171,17 +153,19 @@ def build_sheets(
     missing = [i for i, d in enumerate(digests) if d in unreadable]
     names: list[str] = []
     build: list[tuple[str, list[str], set[int]]] = []
+    queued: set[str] = set()
     for start in range(0, len(digests), PER_SHEET):
         members = digests[start : start + PER_SHEET]
         blank = {k for k, d in enumerate(members) if d in unreadable}
         name = sheet_name(members, blank, fmt)
-        names.append(name)
-        if not (folder / name).is_file():
+        if name not in queued and not (folder / name).is_file():  # two sheets alike: one file
             build.append((name, members, blank))
+            queued.add(name)
+        names.append(name)
 
     def encode(name: str, cells: list[bytes | None]) -> int:
         data = compose(cells, fmt)
-        _write_atomically(folder / name, data)
+        write_atomic(folder / name, data)
         return len(data)
 
     def sheet_jobs() -> Iterator[Callable[[], int]]:
@@ -189,7 +173,7 @@ def build_sheets(
             stored = store.get_many(d for k, d in enumerate(members) if k not in blank)
             yield partial(encode, name, [stored.get(d) for d in members])
 
-    for n, _ in enumerate(_in_order(sheet_jobs(), workers), start=1):
+    for n, _ in enumerate(in_order(sheet_jobs(), workers, "konomi-sheet"), start=1):
         if progress:
             progress(t("progress.sheets"), n, len(build))
 
