@@ -1,20 +1,22 @@
 """Journaled changes that are not moves: labels of library images and XMP sidecar writes.
 
-Part of the journal's format (`.konomi/journal.sqlite`): the table `edits` beside `moves`, used
-by `Journal` through this mixin so that `konomi undo` walks one history. An operation holds
-moves or edits; both kinds are undone the same way, newest first.
+Part of the journal's format (`.konomi/journal.sqlite`): the table `edits` beside `moves`,
+written through the same `Ledger` (`store/ledger.py`) so that `konomi undo` walks one history.
+An operation holds moves or edits; both kinds are undone the same way, newest first.
 
 - **label** rows: a review decision on a library image. The operation and its rows are journaled
   ('planned') before the label store (`labels.py`) records the labels under the operation's id,
   then marked 'done'. Undo revokes the label store's rows of that operation. Repair after a
   crash asks the label store whether the rows were written.
 - **file** rows: one sidecar written (`konomi xmp`). The previous bytes (or their absence) and
-  the digest of the new bytes are journaled before the file is replaced (temp file + rename).
+  the digest of the new bytes are journaled before the file is replaced (`konomi.atomic`).
   Undo puts the previous bytes back, or removes a file konomi created, unless the person changed
-  the file since (then it is left alone and reported). Only `.xmp` files under a library of the
-  workspace are ever written back, whatever the journal says.
+  the file since (then it is left alone and reported once, and the edit counts as settled, so
+  the next undo reaches the operation before). Only `.xmp` files really inside a library of
+  the workspace — no symbolic link on the way — are ever written back, whatever the journal
+  says (`safepaths.unsafe_edit`).
 
-Edit states: planned → done | skipped; done → reverted.
+Edit states: planned → done | skipped; done → reverted | abandoned.
 """
 
 from __future__ import annotations
@@ -23,49 +25,24 @@ import contextlib
 import glob
 import hashlib
 import os
-import signal
-import sqlite3
 import stat
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from konomi import atomic, faults
 from konomi.i18n import t
 from konomi.progress import Progress
 from konomi.store.labels import LabelStore, labels_path
+from konomi.store.ledger import Ledger
 
-EDITS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS edits (
-    id INTEGER PRIMARY KEY, op INTEGER NOT NULL REFERENCES operations(id),
-    kind TEXT NOT NULL, path TEXT NOT NULL, label TEXT, before BLOB, existed INTEGER,
-    after TEXT, state TEXT NOT NULL, reason TEXT
-);
-CREATE INDEX IF NOT EXISTS edits_op ON edits(op);
-"""
 EDIT_BATCH = 64
 SIDECAR_SUFFIX = ".xmp"
-TMP_MARK = ".konomi-tmp-"  # `.IMG_1.NEF.xmp.konomi-tmp-<pid>`: a write before its rename
-
-# Fault injection (tests only), as in journal.py: `KONOMI_TEST_CRASH_AT=point[:N]` kills the
-# process the N-th time it reaches `point`.
-_CRASH_AT = os.environ.get("KONOMI_TEST_CRASH_AT", "")
-_fault_counts: dict[str, int] = {}
 EDIT_FAULT_POINTS = (
     "edit_after_plan",  # a batch of writes is journaled, no file written
     "edit_after_write",  # one file is written, not yet marked done
     "edit_after_label",  # the label store has the rows, the journal does not say done
 )
-
-
-def _fault(point: str) -> None:
-    if not _CRASH_AT:
-        return
-    count = _fault_counts[point] = _fault_counts.get(point, 0) + 1
-    name, _, nth = _CRASH_AT.partition(":")
-    if name == point and count == int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -105,60 +82,21 @@ def read_bytes(path: Path) -> bytes | None:
         return f.read()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` by `data` all at once: a temp file beside it, flushed, then renamed over
-    it, keeping the old file's permissions. A reader sees the old bytes or the new, never half."""
-    tmp = path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}")
-    mode = 0o644
-    with contextlib.suppress(OSError):
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), mode)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+class Edits:
+    """The journal's edits, written through a `Ledger` (the journal's open file)."""
 
-
-class FileEdits:
-    """The journal's edits (a mixin of `Journal`, which provides `db`, `ws` and `_tx`)."""
-
-    db: sqlite3.Connection
-    ws: Any
-
-    def _tx(self) -> Any: ...  # provided by Journal
-
-    def _new_op(self, kind: str, note: str) -> int:
-        with self._tx():
-            cur = self.db.execute(
-                "INSERT INTO operations(kind, created, state, note) VALUES (?, ?, 'open', ?)",
-                (kind, time.time(), note),
-            )
-        return int(cur.lastrowid or 0)
-
-    def _close_op(self, op: int) -> None:
-        with self._tx():
-            self.db.execute("UPDATE operations SET state='done' WHERE id=?", (op,))
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.ws = ledger.ws
+        self.db = ledger.db
 
     # -- labels ----------------------------------------------------------------------------
     def record_labels(
         self, kind: str, rows: Sequence[tuple[str, str, str]], *, source: str, note: str = ""
     ) -> EditReport:
         """Label library images — (absolute path, digest, label) rows — as one operation."""
-        op = self._new_op(kind, note)
-        with self._tx():
+        op = self.ledger.new_op(kind, note)
+        with self.ledger.tx():
             self.db.executemany(
                 "INSERT INTO edits(op, kind, path, label, state) VALUES (?, 'label', ?, ?, "
                 "'planned')",
@@ -166,10 +104,10 @@ class FileEdits:
             )
         with LabelStore(labels_path(self.ws.state)) as store:
             store.add(rows, source=source, op=op)
-        _fault("edit_after_label")
-        with self._tx():
+        faults.reached("edit_after_label")
+        with self.ledger.tx():
             self.db.execute("UPDATE edits SET state='done' WHERE op=? AND state='planned'", (op,))
-        self._close_op(op)
+        self.ledger.close_op(op)
         return EditReport(op, labelled=[p for p, _, _ in rows])
 
     # -- files -----------------------------------------------------------------------------
@@ -182,12 +120,12 @@ class FileEdits:
         progress: Progress | None = None,
     ) -> EditReport:
         """Write files as one operation, each journaled with its previous bytes first."""
-        op = self._new_op(kind, note)
+        op = self.ledger.new_op(kind, note)
         report = EditReport(op)
         for start in range(0, len(writes), EDIT_BATCH):
             chunk = writes[start : start + EDIT_BATCH]
             planned: list[tuple[int, FileWrite]] = []
-            with self._tx():
+            with self.ledger.tx():
                 for w in chunk:
                     try:
                         before = read_bytes(w.path)
@@ -203,14 +141,14 @@ class FileEdits:
                         (op, str(w.path), before, before is not None, digest_of(w.data)),
                     )
                     planned.append((int(cur.lastrowid or 0), w))
-            _fault("edit_after_plan")
+            faults.reached("edit_after_plan")
             done: list[int] = []
             for edit_id, w in planned:
                 try:
-                    write_atomic(w.path, w.data)
+                    atomic.write_bytes(w.path, w.data)
                 except OSError as exc:
                     why = t("edits.not_written", why=exc.strerror or exc)
-                    with self._tx():
+                    with self.ledger.tx():
                         self.db.execute(
                             "UPDATE edits SET state='skipped', reason=? WHERE id=?", (why, edit_id)
                         )
@@ -218,14 +156,14 @@ class FileEdits:
                     continue
                 done.append(edit_id)
                 report.written.append(w.path)
-                _fault("edit_after_write")
-            with self._tx():
+                faults.reached("edit_after_write")
+            with self.ledger.tx():
                 self.db.executemany(
                     "UPDATE edits SET state='done' WHERE id=?", [(i,) for i in done]
                 )
             if progress:
                 progress(t("progress.sidecars"), min(start + EDIT_BATCH, len(writes)), len(writes))
-        self._close_op(op)
+        self.ledger.close_op(op)
         return report
 
     # -- undo and repair -------------------------------------------------------------------
@@ -235,10 +173,10 @@ class FileEdits:
         ).fetchone()
         return row is not None
 
-    def undo_edits(self, op: int, *, roots: Sequence[Path] = ()) -> EditReport:
+    def undo(self, op: int, *, roots: Sequence[Path] = ()) -> EditReport:
         """Revert operation `op`'s edits, newest first; `roots` are the library folders a
         sidecar may be written back into."""
-        undo_op = self._new_op("undo", f"undo of operation {op}")
+        undo_op = self.ledger.new_op("undo", f"undo of operation {op}")
         report = EditReport(undo_op)
         rows = self.db.execute(
             "SELECT id, kind, path, before, existed, after FROM edits WHERE op=? AND "
@@ -249,7 +187,7 @@ class FileEdits:
         if labels:
             with LabelStore(labels_path(self.ws.state)) as store:
                 report.labelled = store.revoke(op)
-            with self._tx():
+            with self.ledger.tx():
                 self.db.execute(
                     "UPDATE edits SET state='reverted' WHERE op=? AND kind='label' AND "
                     "state='done'",
@@ -274,7 +212,7 @@ class FileEdits:
             try:
                 if existed:
                     if now != before:
-                        write_atomic(path, before)
+                        atomic.write_bytes(path, before)
                     report.written.append(path)
                 else:
                     with contextlib.suppress(FileNotFoundError):
@@ -283,12 +221,12 @@ class FileEdits:
             except OSError as exc:
                 report.skipped.append((path, t("edits.not_restored", why=exc.strerror or exc)))
                 continue
-            with self._tx():
+            with self.ledger.tx():
                 self.db.execute("UPDATE edits SET state='reverted' WHERE id=?", (edit_id,))
-        self._close_op(undo_op)
+        self.ledger.close_op(undo_op)
         return report
 
-    def repair_edits(self) -> int:
+    def repair(self) -> int:
         """Settle edits a crash left 'planned'; how many were settled."""
         rows = self.db.execute(
             "SELECT id, op, kind, path, after FROM edits WHERE state='planned'"
@@ -304,7 +242,7 @@ class FileEdits:
                 done = written_ops[op]
             else:
                 path = Path(text)
-                for tmp in path.parent.glob(f".{glob.escape(path.name)}{TMP_MARK}*"):
+                for tmp in path.parent.glob(f".{glob.escape(path.name)}{atomic.TMP_MARK}*"):
                     with contextlib.suppress(OSError):
                         tmp.unlink()  # a write cut short before its rename: ours, never read
                 try:
@@ -312,7 +250,7 @@ class FileEdits:
                 except OSError:
                     now = None
                 done = digest_of(now) == after
-            with self._tx():
+            with self.ledger.tx():
                 if done:
                     self.db.execute("UPDATE edits SET state='done' WHERE id=?", (edit_id,))
                 else:

@@ -27,12 +27,12 @@ from pathlib import Path
 from PIL import Image, features
 
 from konomi.app.ordered import in_order
+from konomi.atomic import write_bytes as write_atomic
 from konomi.encode.encoder import usable_cores
 from konomi.encode.images import load_image
 from konomi.errors import UnreadableImage
 from konomi.i18n import t
 from konomi.progress import Progress
-from konomi.store.edits import write_atomic
 from konomi.store.thumbs import THUMB_PX, ThumbStore
 
 COLS = 10  # cells across a sheet

@@ -1,0 +1,55 @@
+"""Test fault switches, read in this one place: product code asks, tests switch them on.
+
+Every switch is an environment variable a test sets for a child process; unset in normal use,
+so each question costs one string comparison.
+
+- `KONOMI_TEST_CRASH_AT=point[:N]`: SIGKILL the process the N-th time it reaches `point`.
+- `KONOMI_TEST_PAUSE_AT=point[:N]`: SIGSTOP there instead (a test changes the file system at
+  exactly this instant, then sends SIGCONT).
+- `KONOMI_TEST_LINK_ERROR=EXDEV|EPERM`: hard links fail like a link across devices (only links
+  between folders) or a file system without hard links (every link), so tests reach the
+  journal's copy path on any machine.
+- `KONOMI_RAY_FAULT_FILE=PATH`: the Ray actor that finds this file removes it and dies (once).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+
+CRASH_AT_ENV = "KONOMI_TEST_CRASH_AT"
+PAUSE_AT_ENV = "KONOMI_TEST_PAUSE_AT"
+LINK_ERROR_ENV = "KONOMI_TEST_LINK_ERROR"
+RAY_FAULT_ENV = "KONOMI_RAY_FAULT_FILE"
+
+# Read once at import: a process's switches do not change while it runs.
+_CRASH_AT = os.environ.get(CRASH_AT_ENV, "")
+_PAUSE_AT = os.environ.get(PAUSE_AT_ENV, "")
+_LINK_ERROR = os.environ.get(LINK_ERROR_ENV, "")
+_counts: dict[str, int] = {}
+
+
+def reached(point: str) -> None:
+    """A named point of the code was reached: crash or pause here if a test asked for it."""
+    if not (_CRASH_AT or _PAUSE_AT):
+        return
+    count = _counts[point] = _counts.get(point, 0) + 1
+    for spec, sig in ((_CRASH_AT, signal.SIGKILL), (_PAUSE_AT, getattr(signal, "SIGSTOP", 0))):
+        name, _, nth = spec.partition(":")
+        if name == point and count == int(nth or 1) and sig:
+            os.kill(os.getpid(), sig)
+
+
+def link_error(*, same_folder: bool) -> int:
+    """The errno a hard link must fail with under `KONOMI_TEST_LINK_ERROR`, else 0."""
+    if _LINK_ERROR == "EPERM":
+        return errno.EPERM
+    if _LINK_ERROR == "EXDEV" and not same_folder:
+        return errno.EXDEV
+    return 0
+
+
+def ray_fault_file() -> str:
+    """The file whose finder among the Ray actors dies (`KONOMI_RAY_FAULT_FILE`), else ""."""
+    return os.environ.get(RAY_FAULT_ENV, "")
