@@ -4,13 +4,13 @@ labelled images like fp32 (see `konomi.encode.quantize` for the twin and the agr
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict
 from typing import Protocol
 
 import numpy as np
 
 from konomi.app.folders import labelled_images
+from konomi.atomic import write_text
 from konomi.encode.encoder import Encoder, ModelFiles, choose_providers
 from konomi.encode.images import Skipped
 from konomi.encode.ingest import embed_files
@@ -125,9 +125,7 @@ def _verdict(
     )
     try:
         text = json.dumps({"key": key, "agreement": asdict(verdict)}, indent=2)
-        tmp = record_path.with_name(f".{CHECK_FILE}.tmp-{os.getpid()}")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, record_path)
+        write_text(record_path, text)
     except OSError:
         pass  # only a memo: the check runs again next time
     return verdict

@@ -8,9 +8,9 @@ kept in `.konomi/round.json` with the head it was made for: a newer head makes i
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 
+from konomi.atomic import write_text
 from konomi.errors import KonomiError
 from konomi.learn.active import suggested_reviews
 from konomi.workspace import Workspace
@@ -32,9 +32,7 @@ def suggest(ws: Workspace, head_id: str, waiting: int, labelled: int) -> Suggest
     found = Suggestion(head_id, suggested_reviews(waiting, labelled), waiting)
     try:
         ws.ensure_state()
-        tmp = ws.state / f".{FILE}.tmp-{os.getpid()}"
-        tmp.write_text(json.dumps(asdict(found)), encoding="utf-8")
-        os.replace(tmp, ws.state / FILE)
+        write_text(ws.state / FILE, json.dumps(asdict(found)))
     except (OSError, KonomiError):  # only a note for the page: it never stops the round
         pass
     return found

@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from PIL import Image
 
+from konomi.atomic import publish
 from konomi.encode.images import decode
 from konomi.errors import UnreadableImage
 from konomi.workspace import Workspace
@@ -112,7 +113,7 @@ def cached_preview(
     tmp = target.with_name(f".{target.name}.{os.getpid()}-{id(jpeg)}.tmp")
     try:
         tmp.write_bytes(jpeg)
-        os.replace(tmp, target)  # two requests for one preview both write whole files
+        publish(tmp, target)  # two requests for one preview both write whole files
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()

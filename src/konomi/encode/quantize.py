@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from konomi.atomic import publish
 from konomi.encode.encoder import ModelFiles
 from konomi.errors import KonomiError, ModelError
 from konomi.i18n import t
@@ -98,7 +99,7 @@ def _quantize(source: Path, target: Path) -> Path:
             op_types_to_quantize=["MatMul", "Gemm"],
             use_external_data_format=big,
         )
-        os.replace(tmp, target)
+        publish(tmp, target)
     except OSError:
         raise
     except Exception as exc:  # noqa: BLE001 - the quantiser raises anything on odd graphs

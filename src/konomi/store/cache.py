@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from konomi.atomic import rename_over
 from konomi.errors import KonomiError, is_sqlite_corruption
 from konomi.i18n import t
 from konomi.store.migrations import Step, sql, upgrade
@@ -175,11 +176,11 @@ class EmbeddingCache:
             n += 1
             aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
         if self.path.exists():
-            os.replace(self.path, aside)
+            rename_over(self.path, aside)
         for suffix in ("-wal", "-shm"):
             side = self.path.with_name(self.path.name + suffix)
             if side.exists():
-                os.replace(side, aside.with_name(aside.name + suffix))
+                rename_over(side, aside.with_name(aside.name + suffix))
         return aside
 
     def _guard(self, action: Callable[[sqlite3.Connection], T]) -> T:

@@ -8,15 +8,14 @@ can run code. A head remembers the encoder that made its embeddings, and refuses
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from konomi import __version__
+from konomi.atomic import atomic_file, write_text
 from konomi.errors import NoHeadError
 from konomi.i18n import t
 from konomi.learn.head import Head
@@ -36,16 +35,6 @@ class HeadRecord:
         """(dislike, like) thresholds recorded at training time."""
         t = self.info.get("thresholds", {})
         return float(t.get("dislike", 0.3)), float(t.get("like", 0.7))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a small file so that a crash leaves either the old or the new content."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def new_id(ws: Workspace) -> str:
@@ -70,12 +59,8 @@ def save_head(
     for key, value in (extra_arrays or {}).items():
         arrays[f"extra__{key}"] = value
     npz = ws.models / f"{head_id}.npz"
-    tmp = ws.models / f".{head_id}.npz.tmp"
-    with open(tmp, "wb") as f:
+    with atomic_file(npz) as f:
         np.savez_compressed(f, **arrays)  # type: ignore[arg-type]
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, npz)
     record = {
         "id": head_id,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -83,7 +68,7 @@ def save_head(
         "head": head.params(),
         **info,
     }
-    write_atomic(ws.models / f"{head_id}.json", json.dumps(record, indent=2, ensure_ascii=False))
+    write_text(ws.models / f"{head_id}.json", json.dumps(record, indent=2, ensure_ascii=False))
     use_head(ws, head_id)
     return head_id
 
@@ -95,7 +80,7 @@ def use_head(ws: Workspace, head_id: str) -> None:
         if not known:
             raise NoHeadError(t("errors.heads.no_such_none", head=head_id))
         raise NoHeadError(t("errors.heads.no_such", head=head_id, recent=known))
-    write_atomic(ws.models / "current.json", json.dumps({"id": head_id}) + "\n")
+    write_text(ws.models / "current.json", json.dumps({"id": head_id}) + "\n")
 
 
 def list_heads(ws: Workspace) -> list[dict[str, Any]]:

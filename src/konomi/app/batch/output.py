@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from konomi.atomic import publish
 from konomi.errors import KonomiError
 from konomi.i18n import t
 
@@ -53,7 +54,7 @@ def write_part(table: Any, folder: Path, index: int) -> Path:
     final = folder / f"part-{index:06d}.parquet"
     tmp = folder / f".part-{index:06d}.parquet.tmp"
     pq.write_table(table, tmp)
-    os.replace(tmp, final)
+    publish(tmp, final)
     return final
 
 
@@ -156,7 +157,7 @@ def finish(
     rows = relabel(rows.take(pa.array(order)), *thresholds)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     pq.write_table(rows, tmp)
-    os.replace(tmp, out)
+    publish(tmp, out)
     shutil.rmtree(work_dir(out), ignore_errors=True)
     return rows
 

@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from konomi import faults
 from konomi.app.batch.scoring import BatchSpec, Scorer, decode_batch
+from konomi.atomic import publish
 from konomi.encode.encoder import usable_cores
 from konomi.errors import KonomiError
 from konomi.i18n import t
@@ -32,7 +34,7 @@ DECODE_MEMORY = 512 * 2**20  # bytes a decode task may hold
 DECODE_CPUS = 0.5
 WRITE_CPUS = 0.25
 BLOCK = 64  # paths per input block: the unit of parallel reading
-FAULT_ENV = "KONOMI_RAY_FAULT_FILE"  # tests: an actor that finds this file removes it and dies
+FAULT_ENV = faults.RAY_FAULT_ENV  # tests: an actor that finds this file removes it and dies
 
 
 @dataclass
@@ -130,7 +132,7 @@ def _materialise(data: bytes) -> str:
     if not path.is_file() or path.stat().st_size != len(data):
         tmp = folder / f".{digest}.{os.getpid()}.tmp"
         tmp.write_bytes(data)
-        os.replace(tmp, path)
+        publish(tmp, path)
     return str(path)
 
 
@@ -180,7 +182,7 @@ def run_ray(
             "spec": spec,
             "model": model_ref,
             "threads": threads,
-            "fault_file": os.environ.get(FAULT_ENV, ""),
+            "fault_file": faults.ray_fault_file(),
         },
         compute=ActorPoolStrategy(size=actors),
         batch_size=BATCH,

@@ -46,6 +46,7 @@ from konomi.app.library import library_images, library_labels
 from konomi.app.reports.scores_csv import proposal
 from konomi.app.reports.sheets import COLS, PER_SHEET, Sheets, build_sheets
 from konomi.app.suspects import Found, in_workspace
+from konomi.atomic import publish
 from konomi.encode.images import Skipped
 from konomi.errors import KonomiError
 from konomi.i18n import t
@@ -474,7 +475,7 @@ def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
     )
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, target)
+    publish(tmp, target)
     html_bytes = target.stat().st_size
     return ReportOutcome(
         target,

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from konomi.atomic import publish
+
 COLUMNS = ("path", "score", "label", "folder", "train_label", "informativeness", "head")
 
 
@@ -58,5 +60,5 @@ def write_csv(rows: Sequence[Row], out: Path) -> Path:
                     r.head,
                 ]
             )
-    os.replace(tmp, out)
+    publish(tmp, out)
     return out
