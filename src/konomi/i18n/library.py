@@ -144,6 +144,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "not an XMP sidecar",
         "ja": "XMP サイドカーファイルではありません",
     },
+    "edits.refused.linked": {
+        "en": "reached through {folder}, a symbolic link or not a folder (konomi never writes a "
+        "sidecar through one)",
+        "ja": "シンボリックリンクかフォルダーでないもの（{folder}）を通った先にあります"
+        "（konomi はそこを通してサイドカーを書き込みません）",
+    },
     "edits.refused.outside": {
         "en": "not under a library of this workspace (see libraries in konomi.toml)",
         "ja": "この作業フォルダーのライブラリの中にありません"

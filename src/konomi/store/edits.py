@@ -35,9 +35,9 @@ from konomi.i18n import t
 from konomi.progress import Progress
 from konomi.store.labels import LabelStore, labels_path
 from konomi.store.ledger import Ledger
+from konomi.store.safepaths import Hopeless, unsafe_edit
 
 EDIT_BATCH = 64
-SIDECAR_SUFFIX = ".xmp"
 EDIT_FAULT_POINTS = (
     "edit_after_plan",  # a batch of writes is journaled, no file written
     "edit_after_write",  # one file is written, not yet marked done
@@ -196,35 +196,58 @@ class Edits:
         for edit_id, kind, text, before, existed, after in rows:
             if kind != "file":
                 continue
-            path = Path(text)
-            why = _refuse_path(path, roots)
-            now: bytes | None = None
-            if why is None:
-                try:
-                    now = read_bytes(path)
-                except OSError as exc:
-                    why = str(exc)
-            if why is None and digest_of(now) != after and now != before:
-                why = t("edits.changed_after")
+            path = Path(text) if isinstance(text, str) else Path("?")
+            why = self._revert_file(path, roots, before, bool(existed), after, report)
             if why is not None:
                 report.skipped.append((path, why))
-                continue
-            try:
-                if existed:
-                    if now != before:
-                        atomic.write_bytes(path, before)
-                    report.written.append(path)
-                else:
-                    with contextlib.suppress(FileNotFoundError):
-                        path.unlink()
-                    report.removed.append(path)
-            except OSError as exc:
-                report.skipped.append((path, t("edits.not_restored", why=exc.strerror or exc)))
-                continue
+                if not isinstance(why, Hopeless):
+                    continue  # may work another time (a read-only folder): still offered
+            # 'abandoned': reported this once and left alone; the next undo goes further back
+            state = "reverted" if why is None else "abandoned"
             with self.ledger.tx():
-                self.db.execute("UPDATE edits SET state='reverted' WHERE id=?", (edit_id,))
+                self.db.execute(
+                    "UPDATE edits SET state=?, reason=? WHERE id=?", (state, why, edit_id)
+                )
         self.ledger.close_op(undo_op)
         return report
+
+    @staticmethod
+    def _revert_file(
+        path: Path,
+        roots: Sequence[Path],
+        before: bytes | None,
+        existed: bool,
+        after: str | None,
+        report: EditReport,
+    ) -> str | None:
+        """Put one sidecar back as it was before konomi wrote it; why not, or None. A path a
+        tampered journal names outside the libraries, and a file the person changed since, are
+        `Hopeless`: left alone for good."""
+        why = unsafe_edit(path, roots)
+        if why:
+            return why
+        try:
+            now = read_bytes(path)
+        except OSError as exc:
+            # no errno: not a regular file (a link, a folder), which waiting does not change
+            return Hopeless(str(exc)) if exc.errno is None else str(exc)
+        if digest_of(now) != after and now != before:
+            return Hopeless(t("edits.changed_after"))
+        try:
+            why = unsafe_edit(path, roots)  # again, at the instant of writing
+            if why:
+                return why
+            if existed:
+                if now != before:
+                    atomic.write_bytes(path, before or b"")
+                report.written.append(path)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                report.removed.append(path)
+        except OSError as exc:
+            return t("edits.not_restored", why=exc.strerror or exc)
+        return None
 
     def repair(self) -> int:
         """Settle edits a crash left 'planned'; how many were settled."""
@@ -259,15 +282,3 @@ class Edits:
                         (edit_id,),
                     )
         return len(rows)
-
-
-def _refuse_path(path: Path, roots: Sequence[Path]) -> str | None:
-    """Why a journaled sidecar path must not be written back (a tampered or foreign journal
-    must never make konomi write anywhere else), or None."""
-    if not path.is_absolute() or ".." in path.parts:
-        return t("edits.refused.relative")
-    if path.suffix.lower() != SIDECAR_SUFFIX:
-        return t("edits.refused.not_sidecar")
-    if not any(path.is_relative_to(root) for root in roots):
-        return t("edits.refused.outside")
-    return None

@@ -22,14 +22,13 @@ from konomi.store.ledger import STEPS, Ledger
 from konomi.store.moves import (
     BATCH,
     FAULT_POINTS,
-    Gone,
-    Hopeless,
     MoveReport,
     Moves,
     PlannedMove,
     RepairReport,
 )
 from konomi.store.prune import prune_empty_parents
+from konomi.store.safepaths import Gone, Hopeless
 from konomi.workspace import Workspace
 
 __all__ = [

@@ -54,18 +54,9 @@ from konomi.store.fsops import (
     same_file,
 )
 from konomi.store.ledger import Ledger
-from konomi.store.safepaths import prepare_folder, stored, unsafe_path
+from konomi.store.safepaths import Gone, Hopeless, prepare_folder, stored, unsafe_path
 
 BATCH = 64  # moves planned per journal commit
-
-
-class Hopeless(str):
-    """A reason retrying cannot help (the file is gone, or is no regular file): undo stops
-    offering the move. A type, not a wording, so that it holds in every language."""
-
-
-class Gone(Hopeless):
-    """The file is no longer where it was scored: a caller may look for it again."""
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,23 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from konomi.i18n import t
 from konomi.workspace import Workspace
+
+SIDECAR_SUFFIX = ".xmp"
+
+
+class Hopeless(str):
+    """A reason retrying cannot help (the file is gone, or is no regular file, or must never be
+    touched): undo stops offering it. A type, not a wording, so that it holds in every
+    language."""
+
+
+class Gone(Hopeless):
+    """The file is no longer where it was scored: a caller may look for it again."""
 
 
 class FileInTheWay(str):
@@ -116,3 +129,30 @@ def plain_rel(rel: object) -> bool:
         and parts[0] != ".konomi"
         and not rel.startswith("/")
     )
+
+
+def unsafe_edit(path: Path, roots: Sequence[Path]) -> Hopeless | None:
+    """Why a journaled sidecar write must not touch `path`, or None: it must be an absolute
+    `.xmp` path inside one of `roots` (the libraries), reached through real folders only — no
+    symbolic link on the way, so that a tampered journal cannot make konomi write or delete a
+    file elsewhere. Checked when a row is read and again just before the file is touched."""
+    if not path.is_absolute() or ".." in path.parts or "\x00" in str(path):
+        return Hopeless(t("edits.refused.relative"))
+    if path.suffix.lower() != SIDECAR_SUFFIX:
+        return Hopeless(t("edits.refused.not_sidecar"))
+    root = next((r for r in roots if path.is_relative_to(r)), None)
+    if root is None or path == root:
+        return Hopeless(t("edits.refused.outside"))
+    folder = root
+    for part in path.relative_to(root).parts[:-1]:
+        folder = folder / part
+        try:
+            st = os.lstat(folder)
+        except OSError:
+            return Hopeless(t("edits.refused.outside"))
+        if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+            return Hopeless(t("edits.refused.linked", folder=str(folder)))
+    real = Path(os.path.realpath(path.parent))
+    if not real.is_relative_to(os.path.realpath(root)):
+        return Hopeless(t("edits.refused.outside"))
+    return None
