@@ -19,6 +19,7 @@ from konomi.cli.options import (
     DebugOpt,
     DeviceOpt,
     DislikeOpt,
+    HeadKindOpt,
     LikeOpt,
     ModelOpt,
     PrecisionOpt,
@@ -99,13 +100,7 @@ def train(
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
     folds: Annotated[int, typer.Option(min=2, max=20, help=t("cli.help.train.folds"))] = 5,
-    head: Annotated[
-        str | None,
-        typer.Option(
-            "--head",
-            help=t("cli.help.train.head"),
-        ),
-    ] = None,
+    head: HeadKindOpt = None,
     target_precision: Annotated[
         float | None,
         typer.Option(
