@@ -1,6 +1,8 @@
 """The workspace: folder layout, where its settings live, and the lock.
 
-The root is `--root DIR`, else `KONOMI_ROOT`, else the current directory. Every path konomi shows
+The root is `--root DIR`, else `KONOMI_ROOT`, else the nearest folder at or above the current one
+that holds `konomi.toml` or `.konomi/` (as git finds its repository, so a command run from
+`data/train/like/` works on its workspace), else the current directory. Every path konomi shows
 a person or writes to a report is relative to that root, with forward slashes.
 """
 
@@ -31,9 +33,9 @@ class Workspace:
 
     @classmethod
     def resolve(cls, root: Path | str | None = None) -> Workspace:
-        """The workspace at `root`, else `KONOMI_ROOT`, else the current directory."""
-        chosen = root or os.environ.get("KONOMI_ROOT") or os.getcwd()
-        path = Path(chosen).expanduser()
+        """The workspace at `root`, else `KONOMI_ROOT`, else the one the current folder is in
+        (`find_root`), else the current folder."""
+        path = chosen_root(root)
         if not path.is_dir():
             raise KonomiError(
                 t("errors.workspace.not_found", path=path),
@@ -149,6 +151,27 @@ class Workspace:
         if parts[:2] == ["data", "train"] and len(parts) > 3 and parts[2] in LABELS:
             return parts[2]
         return None
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` holding `konomi.toml` or `.konomi/`; `start`
+    itself when none does (a new workspace is made where the person is)."""
+    try:
+        here = start.resolve()
+    except OSError:
+        return start
+    for folder in (here, *here.parents):
+        marker = folder / "konomi.toml"
+        if os.path.lexists(marker) or (folder / ".konomi").is_dir():
+            return folder
+    return here
+
+
+def chosen_root(root: Path | str | None) -> Path:
+    """The folder a command works on, before anything in it is read: `--root`, else
+    `KONOMI_ROOT`, else `find_root` of the current folder (the CLI reads the language of its
+    konomi.toml this early)."""
+    return Path(root or os.environ.get("KONOMI_ROOT") or find_root(Path.cwd())).expanduser()
 
 
 # -- the lock ---------------------------------------------------------------------------------

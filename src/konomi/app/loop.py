@@ -29,7 +29,7 @@ from konomi.encode.ingest import Embedded
 from konomi.encode.pairs import companions_for
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
-from konomi.learn.head import Metrics, advice, train_head
+from konomi.learn.head import Metrics, advice, check_labels, train_head
 from konomi.learn.suspects import count_flagged
 from konomi.learn.thresholds import Thresholds, settle
 from konomi.learn.uncertainty import Interval, measurable, needs_interval, score_interval
@@ -325,6 +325,66 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
             prune_empty_parents(ws, [src for src, _ in report.moved])
     return ClassifyOutcome(
         scored, (dislike, like), plan, report, repaired, skipped + emb.unreadable
+    )
+
+
+@dataclass
+class RoundPreview:
+    """What `round` would do now (`round --dry-run`): train or keep, and what classify would
+    move where, with the head it would have."""
+
+    n_like: int
+    n_dislike: int
+    current: str | None  # the current head's id; None before the first
+    kept: bool  # nothing it was trained on changed: the round would keep it
+    thresholds: tuple[float, float]  # (dislike, like) classify would use
+    plan: list[tuple[Path, str, float]]  # (image in data/unlabeled, proposal, score)
+    skipped: list[Skipped]
+
+
+def preview_round(ctx: Context) -> RoundPreview:
+    """`round` without its effects: the labels are read and embedded, and when they changed a
+    head is trained in memory only (never saved), so the plan is the one the round would
+    carry out. Nothing is moved, no head is written, no lock is taken."""
+    ws = ctx.ws
+    with planning(ctx):
+        embedded, y, skipped, _ = embed_all_labelled(ctx)
+        check_labels(y)  # the round would stop here, with the same words
+        record = _unchanged(ctx, embedded, y, _trained_with(ctx, 5, 0, None))
+        try:
+            current: str | None = load_head(ws, ctx.model.model_id).id
+        except NoHeadError:
+            current = None
+        paths = list(find_images(ws.unlabeled, skipped, ignore=ignore_rules(ws)))
+        if record is not None:
+            scored = score_paths(ctx, paths, vectors=False)
+            found, scores = scored.embedded, scored.scores
+            thresholds = ctx.thresholds(record)
+        else:
+            kind = ctx.settings.head if ctx.settings.head != "auto" else None
+            if ctx.progress:
+                ctx.progress(t("progress.training", n=len(y)), 0, None)
+            trained = train_head(
+                embedded.vectors, y, folds=5, seed=0, **({"kind": kind} if kind else {})
+            )
+            _, in_force = settle(y, trained.oof, ctx.settings, None, [])
+            found = ctx.embed(paths)
+            scores = trained.head.predict(found.vectors) if found.paths else np.empty(0)
+            thresholds = (in_force.dislike, in_force.like)
+        dislike, like = thresholds
+        plan = [
+            (path, proposal(float(s), dislike, like), float(s))
+            for path, s in zip(found.paths, scores)
+        ]
+    n_like = int(y.sum())
+    return RoundPreview(
+        n_like,
+        len(y) - n_like,
+        current,
+        record is not None,
+        thresholds,
+        plan,
+        skipped + found.unreadable,
     )
 
 

@@ -3,6 +3,11 @@
 `round` ends with "look at 100 of 315"; `konomi review`, started next (often in another terminal),
 shows the same number ("100 suggested this round") so both speak of one round. The suggestion is
 kept in `.konomi/round.json` with the head it was made for: a newer head makes it stale.
+
+When the head is already right on nearly all the labels (cross-validated accuracy of at least
+`NEARLY_ALL`, on enough labels to measure it), looking at a hundred images it is sure of would
+teach it little: only the waiting images it is unsure of are suggested, and none when it is
+sure of them all.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from konomi.learn.active import suggested_reviews
 from konomi.workspace import Workspace
 
 FILE = "round.json"
+NEARLY_ALL = 0.95  # cross-validated accuracy from which only the unsure images are suggested
 
 
 @dataclass(frozen=True)
@@ -25,11 +31,26 @@ class Suggestion:
     head_id: str
     n: int
     waiting: int
+    confident: bool = False  # right on nearly all labels: only the unsure ones are suggested
 
 
-def suggest(ws: Workspace, head_id: str, waiting: int, labelled: int) -> Suggestion:
-    """Work out this round's suggestion and remember it for the review page."""
-    found = Suggestion(head_id, suggested_reviews(waiting, labelled), waiting)
+def suggest(
+    ws: Workspace,
+    head_id: str,
+    waiting: int,
+    labelled: int,
+    *,
+    accuracy: float | None = None,
+    unsure: int | None = None,
+) -> Suggestion:
+    """Work out this round's suggestion and remember it for the review page. `accuracy`: the
+    head's cross-validated accuracy (None when too few labels measure it); `unsure`: how many
+    waiting images it is unsure of."""
+    n = suggested_reviews(waiting, labelled)
+    confident = accuracy is not None and accuracy >= NEARLY_ALL and unsure is not None
+    if confident:
+        n = min(n, unsure or 0)
+    found = Suggestion(head_id, n, waiting, confident)
     try:
         ws.ensure_state()
         write_text(ws.state / FILE, json.dumps(asdict(found)))

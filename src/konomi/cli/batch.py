@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from konomi.app.batch.run import score_dataset
+from konomi.app.batch.run import ENGINES, score_dataset
 from konomi.cli.app import err, out
+from konomi.cli.options import one_of
 from konomi.cli.render import context, errors, run
 from konomi.errors import ExitCode
 from konomi.i18n import t
@@ -22,7 +23,10 @@ InputOpt = Annotated[
         help=t("cli.help.score.input"),
     ),
 ]
-EngineOpt = Annotated[str, typer.Option("--engine", help=t("cli.help.score.engine"))]
+EngineOpt = Annotated[
+    str,
+    typer.Option("--engine", callback=one_of(ENGINES), help=t("cli.help.score.engine")),
+]
 AddressOpt = Annotated[
     str | None,
     typer.Option(
@@ -35,6 +39,7 @@ CpusOpt = Annotated[
     typer.Option(
         "--cpus",
         min=1,
+        max=65536,
         help=t("cli.help.score.cpus"),
     ),
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from konomi.cli.options import DebugOpt, ModelOpt, RootOpt
 from konomi.cli.render import errors, fail, use_language
 from konomi.errors import KonomiError
 from konomi.i18n import t
+from konomi.workspace import chosen_root, find_root
 
 
 @app.command(help=t("cli.help.init"))
@@ -37,7 +37,9 @@ def init(
     with errors(debug):
         if folder is not None and root is not None and folder != root:
             raise fail(t("cli.init.two_roots"), t("cli.init.two_roots.hint"))
-        chosen = folder or root or Path(os.environ.get("KONOMI_ROOT") or os.getcwd())
+        # Without DIR, the workspace the current folder is in (init in its data/train/like/
+        # says it is ready, never makes a second workspace inside the first).
+        chosen = folder or chosen_root(root)
         _language_of(chosen.expanduser() / "konomi.toml")
         result = init_workspace(chosen, model=model)
         shown = escape(str(result.root))
@@ -51,7 +53,7 @@ def init(
             out.print("  + konomi.toml  " + t("cli.init.toml"))
         elif (result.root / "konomi.toml").exists():
             out.print("  = konomi.toml  " + t("cli.init.toml.kept"))
-        here = result.root == Path.cwd().resolve()
+        here = find_root(Path.cwd()) == result.root
         root_flag = "" if here else f" --root {escape(_quoted(result.root))}"
         out.print(t("cli.init.next", root=root_flag))
 

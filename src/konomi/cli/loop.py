@@ -19,6 +19,7 @@ from konomi.cli.options import (
     DebugOpt,
     DeviceOpt,
     DislikeOpt,
+    HeadKindOpt,
     LikeOpt,
     ModelOpt,
     PrecisionOpt,
@@ -99,13 +100,7 @@ def train(
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
     folds: Annotated[int, typer.Option(min=2, max=20, help=t("cli.help.train.folds"))] = 5,
-    head: Annotated[
-        str | None,
-        typer.Option(
-            "--head",
-            help=t("cli.help.train.head"),
-        ),
-    ] = None,
+    head: HeadKindOpt = None,
     target_precision: Annotated[
         float | None,
         typer.Option(
@@ -437,6 +432,7 @@ def round_(
     precision: PrecisionOpt = None,
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=t("cli.help.round.dry_run"))] = False,
     debug: DebugOpt = False,
 ) -> None:
     """The whole turn of the loop in one command: train (the current head reused when
@@ -452,6 +448,9 @@ def round_(
             dislike_threshold=dislike_threshold,
         ) as ctx,
     ):
+        if dry_run:
+            _print_preview(ctx, run(ctx, workflow.preview_round))
+            return
         started = time.perf_counter()
         trained = run(ctx, lambda c: workflow.train(c, reuse=True))
         _print_train(trained)
@@ -466,17 +465,55 @@ def round_(
         out.print(t("cli.round.done", seconds=time.perf_counter() - started))
 
 
+def _print_preview(ctx: workflow.Context, p: workflow.RoundPreview) -> None:
+    """`round --dry-run`: the training it would do, then classify's plan by destination."""
+    if p.kept:
+        out.print(t("cli.round.dry.keep", id=p.current, like=p.n_like, dislike=p.n_dislike))
+    elif p.current:
+        out.print(t("cli.round.dry.retrain", id=p.current, like=p.n_like, dislike=p.n_dislike))
+    else:
+        out.print(t("cli.round.dry.first", like=p.n_like, dislike=p.n_dislike))
+    for label in ("like", "unsure", "dislike"):
+        group = sorted((row for row in p.plan if row[1] == label), key=lambda r: -r[2])
+        if not group:
+            continue
+        out.print(
+            t("cli.plan.group", folder=ctx.ws.rel(ctx.ws.classified_dir(label)), n=len(group))
+        )
+        for path, _, s in group[:SHOWN]:
+            out.print(f"  {s:6.1%}  {escape(ctx.ws.rel(path))}")
+        if len(group) > SHOWN:
+            out.print("  " + t("cli.more", n=len(group) - SHOWN))
+    if not p.plan:
+        out.print(t("cli.classify.nothing", folder=ctx.ws.rel(ctx.ws.unlabeled)))
+    print_skipped(p.skipped, ctx.ws.rel)
+    dislike, like = p.thresholds
+    out.print(t("cli.round.dry.done", n=len(p.plan), like_t=like, dislike_t=dislike))
+
+
 def _print_suggestion(
     ctx: workflow.Context, trained: workflow.TrainOutcome, scored: workflow.ScoreOutcome
 ) -> None:
     """Say how many images to look at this round, the most informative first (and remember
     it, so that the review page shows the same number)."""
     from konomi.app.suggestion import suggest
+    from konomi.learn.uncertainty import measurable
 
-    waiting = sum(1 for r in scored.rows if not r.train_label)
-    labelled = trained.metrics.n_like + trained.metrics.n_dislike
-    found = suggest(ctx.ws, scored.head_id, waiting, labelled)
-    if found.n:
-        out.print(t("cli.round.suggest", n=found.n, waiting=waiting))
+    m = trained.metrics
+    waiting = [r for r in scored.rows if not r.train_label]
+    found = suggest(
+        ctx.ws,
+        scored.head_id,
+        len(waiting),
+        m.n_like + m.n_dislike,
+        accuracy=m.accuracy if measurable(m.n_like, m.n_dislike) else None,
+        unsure=sum(1 for r in waiting if r.label == "unsure"),
+    )
+    if found.confident and found.n:
+        out.print(t("cli.round.suggest.unsure", n=found.n, waiting=found.waiting, acc=m.accuracy))
+    elif found.confident and found.waiting:
+        out.print(t("cli.round.confident", waiting=found.waiting, acc=m.accuracy))
+    elif found.n:
+        out.print(t("cli.round.suggest", n=found.n, waiting=found.waiting))
     else:
         out.print(t("cli.round.nothing"))

@@ -136,6 +136,15 @@ def use_language(language: str | None) -> None:
 
 def context(root: Path | None, model: str | None, **overrides: object) -> Context:
     """The command's Context; its settings' language is in force from here on."""
+    like, dislike = overrides.get("like_threshold"), overrides.get("dislike_threshold")
+    if isinstance(like, float) and isinstance(dislike, float) and dislike > like:
+        # Both on the command line: the options contradict each other, a usage error (2).
+        from konomi.settings import check_thresholds
+
+        try:
+            check_thresholds(dislike, like)
+        except KonomiError as exc:
+            raise fail(exc.message, exc.hint or "") from None
     ctx = Context.open(
         root, None, on_settings=lambda s: use_language(s.language), model=model, **overrides
     )

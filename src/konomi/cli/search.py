@@ -20,7 +20,9 @@ def search(
     root: RootOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
-    top: Annotated[int, typer.Option("--top", min=1, help=t("cli.help.search.top"))] = 20,
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=1_000_000, help=t("cli.help.search.top"))
+    ] = 20,
     as_json: Annotated[
         bool,
         typer.Option("--json", help=t("cli.help.search.json")),

@@ -5,7 +5,10 @@ filled by `str.format`: whole sentences are translated, never glued from fragmen
 live in the area modules beside this file (`core`, `loop`, …); this module merges them, checks
 that every key exists in every language, and picks the language:
 
-Hints name commands with `{cmd}` (`uv run konomi`, or what KONOMI_COMMAND says), never literally.
+Hints name commands with `{cmd}` (`konomi`, `uv run konomi` in a checkout, or what KONOMI_COMMAND
+says), never literally, and the commands that add an extra with `{install_ray}` and
+`{install_parquet}`, and the one that reinstalls its dependencies with `{reinstall}` (as konomi
+was installed: see konomi.installed).
 
 1. `language = "ja" | "en"` in konomi.toml (the CLI calls `set_language` once it has read it);
 2. else `KONOMI_LANG`;
@@ -25,7 +28,7 @@ import string
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-from konomi import COMMAND
+from konomi import installed
 from konomi.i18n import (
     batch,
     cli,
@@ -37,6 +40,7 @@ from konomi.i18n import (
     page,
     safety,
     simulate,
+    start,
     text,
 )
 
@@ -54,6 +58,7 @@ _AREAS = (
     page.MESSAGES,
     safety.MESSAGES,
     simulate.MESSAGES,
+    start.MESSAGES,
     text.MESSAGES,
 )
 
@@ -130,7 +135,21 @@ def language() -> str:
 
 def command() -> str:
     """How the person runs konomi, as hints should name it (`{cmd}` in a message)."""
-    return os.environ.get("KONOMI_COMMAND", "").strip() or COMMAND
+    return installed.command()
+
+
+class _Implied(dict[str, object]):
+    """A message's fields, with the ones every message may use filled on demand: `{cmd}`, and
+    `{install_ray}` / `{install_parquet}` (the command that adds that extra to this install)."""
+
+    def __missing__(self, key: str) -> object:
+        if key == "cmd":
+            return command()
+        if key == "reinstall":
+            return installed.reinstall()
+        if key.startswith("install_"):
+            return installed.extra_install(key.removeprefix("install_"))
+        raise KeyError(key)
 
 
 def t(key: str, lang: str | None = None, /, **fields: object) -> str:
@@ -138,7 +157,7 @@ def t(key: str, lang: str | None = None, /, **fields: object) -> str:
     `{cmd}` is how the person runs konomi."""
     texts = CATALOG[key]
     text = texts.get(lang or language()) or texts[DEFAULT]
-    return text.format_map({"cmd": command(), **fields})
+    return text.format_map(_Implied(fields))
 
 
 def kept(key: str, /, **fields: object) -> str:

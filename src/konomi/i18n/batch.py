@@ -32,20 +32,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "Parquet を書くには pyarrow が必要ですが、インストールされていません。",
     },
     "batch.no_pyarrow_hint": {
-        "en": "Install the extra: uv sync --extra parquet (or --extra ray), or "
-        "pip install 'konomi[parquet]'.",
-        "ja": "追加機能を入れてください: uv sync --extra parquet（または --extra ray）、"
-        "あるいは pip install 'konomi[parquet]'。",
+        "en": "Install the extra: {install_parquet}",
+        "ja": "追加機能を入れてください: {install_parquet}",
     },
     "batch.no_ray": {
         "en": "--engine ray needs Ray, which this install does not have.",
         "ja": "--engine ray には Ray が必要ですが、インストールされていません。",
     },
     "batch.no_ray_hint": {
-        "en": "Install the extra: uv sync --extra ray (or pip install 'konomi[ray]'), or use "
-        "--engine local.",
-        "ja": "追加機能を入れてください: uv sync --extra ray（または pip install "
-        "'konomi[ray]'）。あるいは --engine local を使ってください。",
+        "en": "Install the extra ({install_ray}), or use --engine local.",
+        "ja": "追加機能を入れる（{install_ray}）か、--engine local を使ってください。",
     },
     "batch.unknown_engine": {
         "en": "Unknown engine '{engine}': choose local or ray.",
@@ -115,7 +111,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "未インストール（--engine ray を使うときだけ必要）",
     },
     "batch.check_ray_fix": {
-        "en": "uv sync --extra ray",
-        "ja": "uv sync --extra ray",
+        "en": "{install_ray}",
+        "ja": "{install_ray}",
     },
 }

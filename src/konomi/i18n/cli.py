@@ -52,8 +52,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "check.package": {"en": "package {name}", "ja": "パッケージ {name}"},
     "check.package_fix": {
-        "en": "Run: uv sync",
-        "ja": "uv sync を実行してください。",
+        "en": "Run: {reinstall}",
+        "ja": "{reinstall} を実行してください。",
     },
     "check.missing": {"en": "missing", "ja": "ありません"},
     "check.providers": {"en": "ONNX Runtime providers", "ja": "ONNX Runtime のプロバイダー"},
@@ -461,23 +461,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.init.next": {
         "en": "Next:\n"
-        "  1. Put images you like in data/train/like/ and images you do not like in "
-        "data/train/dislike/ (20 of each to start, about 200 of each is better).\n"
-        "  2. Put the photos to sort in data/unlabeled/.\n"
-        "  3. Run [cyan]konomi round{root}[/]: it learns your taste, sorts data/unlabeled into "
-        "data/classified/, and says how many images to review.\n"
-        "  4. Run [cyan]konomi review{root}[/] to confirm or correct its proposals in your "
-        "browser, then [cyan]konomi round{root}[/] again.\n"
-        "Check the setup any time with [cyan]konomi check-env{root}[/].",
+        "  1. Put the photos to sort in data/unlabeled/ (or list your photo folders as "
+        "libraries in konomi.toml) and run [cyan]{cmd} review{root}[/]: it starts from typical "
+        "images of your photos and learns your taste as you judge them in your browser — no "
+        "sorting by hand first.\n"
+        "  2. Then run [cyan]{cmd} round{root}[/]: it sorts data/unlabeled into "
+        "data/classified/ and says how many images to review next.\n"
+        "  Already have liked and disliked images sorted? Put them in data/train/like/ and "
+        "data/train/dislike/ and start with [cyan]{cmd} round{root}[/] instead.\n"
+        "Check the setup any time with [cyan]{cmd} check-env{root}[/].",
         "ja": "次にすること:\n"
-        "  1. 好きな画像を data/train/like/ に、好きではない画像を data/train/dislike/ に"
-        "入れます（まずはそれぞれ 20 枚、200 枚ほどあるとより良くなります）。\n"
-        "  2. 振り分けたい写真を data/unlabeled/ に入れます。\n"
-        "  3. [cyan]konomi round{root}[/] を実行します。好みを学習し、data/unlabeled の画像を "
-        "data/classified/ に振り分け、何枚確認すればよいかを表示します。\n"
-        "  4. [cyan]konomi review{root}[/] でブラウザーを開き、提案を確認・修正したら、もう一度 "
-        "[cyan]konomi round{root}[/] を実行します。\n"
-        "環境の確認は、いつでも [cyan]konomi check-env{root}[/] でできます。",
+        "  1. 振り分けたい写真を data/unlabeled/ に入れ（または konomi.toml の libraries に写真の"
+        "フォルダーを書き）、[cyan]{cmd} review{root}[/] を実行します。写真の中から代表的な画像を"
+        "選んでブラウザーに表示し、判定するそばから好みを学習します。先に手で仕分ける必要は"
+        "ありません。\n"
+        "  2. 続けて [cyan]{cmd} round{root}[/] を実行します。data/unlabeled の画像を "
+        "data/classified/ に振り分け、次に何枚確認すればよいかを表示します。\n"
+        "  好きな画像と好きでない画像をすでに仕分けてある場合は、data/train/like/ と "
+        "data/train/dislike/ に入れ、代わりに [cyan]{cmd} round{root}[/] から始めてください。\n"
+        "環境の確認は、いつでも [cyan]{cmd} check-env{root}[/] でできます。",
     },
     "cli.init.two_roots": {
         "en": "DIR and --root name two different folders.",

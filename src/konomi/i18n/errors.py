@@ -275,10 +275,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "学習用フォルダーがありません: {folders}",
     },
     "errors.app.train_missing_hint": {
-        "en": "Create the workspace with: konomi init {root} — then put images in "
-        "data/train/like/ (liked) and data/train/dislike/ (not liked).",
-        "ja": "konomi init {root} で作業フォルダーを作り、data/train/like/（好きな画像）と"
-        "data/train/dislike/（好きでない画像）に画像を入れてください。",
+        "en": "Create the workspace with {cmd} init {root}, put your photos in data/unlabeled/ "
+        "and run {cmd} review: it learns as you judge them (images already sorted go in "
+        "data/train/like/ and data/train/dislike/).",
+        "ja": "{cmd} init {root} で作業フォルダーを作り、写真を data/unlabeled/ に入れて "
+        "{cmd} review を実行してください。判定するそばから学習します（仕分け済みの画像は "
+        "data/train/like/ と data/train/dislike/ に入れます）。",
     },
     "errors.app.nothing_to_simulate": {
         "en": "No readable images in {like}/ or {dislike}/ to simulate on.",
@@ -332,18 +334,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "（好き: {like}、好きでない: {dislike}）。",
     },
     "errors.learn.no_class_hint": {
-        "en": "Put at least a few images in {folder} (about 200 each is a good start), then "
-        "train again.",
-        "ja": "{folder} に少なくとも数枚の画像を入れてから（それぞれ 200 枚ほどあると十分な"
-        "出発点になります）、もう一度学習してください。",
+        "en": "Start from zero with {cmd} review: it shows typical images of your photos and "
+        "learns as you judge them. Or put a few images in {folder} (about 200 each is a good "
+        "start) and train again.",
+        "ja": "ラベルがなくても {cmd} review から始められます。写真の中から代表的な画像を表示し、"
+        "判定するそばから学習します。または {folder} に数枚以上の画像を入れてから（それぞれ "
+        "200 枚ほどあると十分な出発点になります）、もう一度学習してください。",
     },
     "errors.learn.too_few": {
         "en": "Too few images to train (like: {like}, dislike: {dislike}).",
         "ja": "学習するには画像が少なすぎます（好き: {like}、好きでない: {dislike}）。",
     },
     "errors.learn.too_few_hint": {
-        "en": "Add more images to data/train/like and data/train/dislike.",
-        "ja": "data/train/like と data/train/dislike に画像を追加してください。",
+        "en": "Judge more images in {cmd} review, or add images to data/train/like and "
+        "data/train/dislike.",
+        "ja": "{cmd} review でさらに画像を判定するか、data/train/like と data/train/dislike に"
+        "画像を追加してください。",
     },
     "errors.learn.unknown_kind": {
         "en": "Unknown head kind {kind}.",
@@ -461,8 +467,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "まだ学習済みのモデルがありません。",
     },
     "errors.heads.none_yet_hint": {
-        "en": "Train one first: {cmd} train",
-        "ja": "先に学習してください: {cmd} train",
+        "en": "Start with {cmd} review: it shows typical images of your photos and learns as "
+        "you judge them. (With images already sorted into data/train/like and "
+        "data/train/dislike, run {cmd} train.)",
+        "ja": "まず {cmd} review を実行してください。写真の中から代表的な画像を表示し、判定する"
+        "そばから学習します（data/train/like と data/train/dislike に仕分け済みの画像がある"
+        "場合は {cmd} train を実行してください）。",
     },
     "errors.heads.pointer_corrupt": {
         "en": "{path} is corrupt.",

@@ -29,12 +29,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ライブラリの画像にもラベルがありません。",
     },
     "library.no_labels_hint": {
-        "en": "Put liked images in data/train/like/ and the others in data/train/dislike/, or "
-        "set ratings_as_labels = true in konomi.toml to learn from the star ratings of your "
-        "libraries, or label library images in konomi review.",
-        "ja": "好きな画像を data/train/like/ に、そうでない画像を data/train/dislike/ に入れるか、"
-        "konomi.toml で ratings_as_labels = true にしてライブラリの星の評価から学ぶか、"
-        "konomi review でライブラリの画像にラベルを付けてください。",
+        "en": "Start with {cmd} review: it shows typical images and learns as you judge them. "
+        "Or put liked images in data/train/like/ and the others in data/train/dislike/, or set "
+        "ratings_as_labels = true in konomi.toml to learn from your libraries' star ratings.",
+        "ja": "まず {cmd} review を実行してください。代表的な画像を表示し、判定するそばから"
+        "学習します。または、好きな画像を data/train/like/ に、そうでない画像を "
+        "data/train/dislike/ に入れるか、konomi.toml で ratings_as_labels = true にして"
+        "ライブラリの星の評価から学ぶこともできます。",
     },
     "library.train_counts": {
         "en": "  Library labels: {ratings} from XMP ratings, {review} from review decisions "

@@ -1,0 +1,60 @@
+"""Messages of a person's first steps: the version, `round --dry-run`, out-of-range values on
+the command line, Ray's quieter start, and what `explain`'s figures mean."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "cli.help.option.version": {
+        "en": "Show konomi's version and exit.",
+        "ja": "konomi のバージョンを表示して終了します。",
+    },
+    "cli.usage.choose": {
+        "en": "'{value}' is not one of {choices}.",
+        "ja": "'{value}' は使えません。{choices} のいずれかを指定してください。",
+    },
+    "cli.help.round.dry_run": {
+        "en": "Show what the round would train and move, and do nothing: no file moves, no "
+        "head is written.",
+        "ja": "学習と移動の予定を表示するだけで、何も実行しません（ファイルは移動せず、判定モデル"
+        "も保存しません）。",
+    },
+    "cli.round.dry.keep": {
+        "en": "Train: the labels have not changed ({like} like, {dislike} dislike); the current "
+        "head {id} would be kept.",
+        "ja": "学習: ラベルは変わっていないため（好き {like} 枚、好きでない {dislike} 枚）、"
+        "今の判定モデル {id} をそのまま使います。",
+    },
+    "cli.round.dry.retrain": {
+        "en": "Train: a new head would be trained on {like} like and {dislike} dislike labels, "
+        "replacing {id}. Classify would sort with it:",
+        "ja": "学習: 好き {like} 枚、好きでない {dislike} 枚のラベルで判定モデルを学習し直し、"
+        "{id} と置き換えます。振り分けはその判定モデルで行います:",
+    },
+    "cli.round.dry.first": {
+        "en": "Train: the first head would be trained on {like} like and {dislike} dislike "
+        "labels. Classify would sort with it:",
+        "ja": "学習: 好き {like} 枚、好きでない {dislike} 枚のラベルで最初の判定モデルを"
+        "学習します。振り分けはその判定モデルで行います:",
+    },
+    "cli.round.dry.done": {
+        "en": "Dry run: nothing was moved and no head was written. Without --dry-run, {n} "
+        "image(s) would be sorted (like from {like_t:.2f}, dislike up to {dislike_t:.2f}).",
+        "ja": "試し実行（--dry-run）なので、何も移動せず、判定モデルも保存していません。"
+        "--dry-run なしで実行すると {n} 枚を振り分けます（{like_t:.2f} 以上は好き、"
+        "{dislike_t:.2f} 以下は好きでない）。",
+    },
+    "cli.round.suggest.unsure": {
+        "en": "Suggested this round: the {n} of {waiting} waiting image(s) the head is unsure "
+        "of (it is right on {acc:.0%} of your labels) — [cyan]{cmd} review[/], then "
+        "[cyan]{cmd} round[/] again.",
+        "ja": "今回のおすすめ: 判定待ちの {waiting} 枚のうち、判定モデルが迷っている {n} 枚です"
+        "（ラベルに対する正解率は {acc:.0%}）。[cyan]{cmd} review[/] で判定し、もう一度 "
+        "[cyan]{cmd} round[/] を実行してください。",
+    },
+    "cli.round.confident": {
+        "en": "No review needed this round: the head is right on {acc:.0%} of your labels and "
+        "sure of all {waiting} waiting image(s). Spot-check a few in [cyan]{cmd} review[/] "
+        "if you like, or add new photos to data/unlabeled/.",
+        "ja": "今回は確認の必要はありません。判定モデルはラベルに対して {acc:.0%} 正解しており、"
+        "判定待ちの {waiting} 枚すべてに迷いがありません。気になる場合は [cyan]{cmd} review[/] で"
+        "いくつか確かめるか、新しい写真を data/unlabeled/ に入れてください。",
+    },
+}
