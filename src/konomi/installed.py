@@ -72,7 +72,10 @@ def extra_install(extra: str) -> str:
 def _tool_requirement() -> tuple[list[str], str]:
     """The extras konomi was installed with as a uv tool, and where from (` @ /its/folder`,
     empty for the package index), read from uv's receipt: a reinstall keeps both."""
-    from konomi.settings import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
     try:
         receipt = tomllib.loads((Path(sys.prefix) / "uv-receipt.toml").read_text("utf-8"))
