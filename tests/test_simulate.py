@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from konomi.app.loop import Context
+from konomi.app.simulate.runner import simulate
 from konomi.errors import KonomiError
 from konomi.learn.active import informativeness, kmeans_groups, suggested_reviews, uncertainty
 from konomi.learn.coldstart import cold_picks, typical_picks, typicality
@@ -21,7 +22,6 @@ from konomi.learn.simulate.replay import (
     check_plan,
     run_first_session,
     run_strategy,
-    simulate,
     split_pool,
     summarise,
 )
