@@ -3,8 +3,8 @@
 Each trial moves `--files` small files from data/unlabeled/ into data/classified/like/ with
 `Journal.run` (plan, link, unlink, done in batches), then reverts them with `Journal.undo`.
 Given `--baseline SRC` (another checkout's `src/` folder), the trials alternate between that
-tree and this one in fresh processes (each first in every other trial), so both are measured in the same run on the same disk,
-and the ratio this/baseline is printed (below 1.0: faster).
+tree and this one in fresh processes (each first in every other trial), so both are measured
+in the same run on the same disk, and the ratio this/baseline is printed (below 1.0: faster).
 
     uv run python -m benchmarks.bench_journal --files 2000 --trials 5 --baseline /tmp/old/src
 """
