@@ -3,8 +3,8 @@
 Each trial moves `--files` small files from data/unlabeled/ into data/classified/like/ with
 `Journal.run` (plan, link, unlink, done in batches), then reverts them with `Journal.undo`.
 Given `--baseline SRC` (another checkout's `src/` folder), the trials alternate between that
-tree and this one in fresh processes, so both are measured in the same run on the same disk,
-and the ratio this/baseline is printed (below 1.0: faster).
+tree and this one in fresh processes (each first in every other trial), so both are measured
+in the same run on the same disk, and the ratio this/baseline is printed (below 1.0: faster).
 
     uv run python -m benchmarks.bench_journal --files 2000 --trials 5 --baseline /tmp/old/src
 """
@@ -79,8 +79,9 @@ def main() -> None:
     print(describe_machine())
     trees = {"this": SRC} | ({"baseline": args.baseline} if args.baseline else {})
     times: dict[str, dict[str, list[float]]] = {k: {"move": [], "undo": []} for k in trees}
-    for _ in range(args.trials):
-        for name, src in trees.items():
+    for i in range(args.trials):
+        order = list(trees.items())
+        for name, src in order if i % 2 == 0 else order[::-1]:  # ABBA: no tree always first
             for part, seconds in trial(src, args.files).items():
                 times[name][part].append(seconds)
     for name in trees:

@@ -42,8 +42,9 @@ from benchmarks.photos import make_photos
 from benchmarks.vit_model import build_vit_b32
 from konomi.app.batch.local import run_local
 from konomi.app.batch.scoring import BatchSpec, Scorer, decode_batch
-from konomi.encode.encoder import Encoder, resolve_model, usable_cores
+from konomi.encode.encoder import Encoder, resolve_model
 from konomi.learn.head import train_head
+from konomi.machine import usable_cores
 
 CACHE = Path(tempfile.gettempdir()) / "konomi-bench"
 

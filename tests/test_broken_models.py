@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from factories.images import make_image, make_taste_set
 from factories.models import build_broken_models, build_model_dir
+from messages import said
 from test_corrupt_state import invoke, short
 from test_crash import train_in_process
 from test_moves import layout
@@ -93,7 +94,7 @@ def test_other_commands_refuse_a_broken_model_too(ws, tiny_model, broken, comman
     before = everything(ws)
     run = invoke(ws, command, model=broken["truncated_onnx"])
     assert run.code == ExitCode.MODEL, run.text
-    assert "The model file does not load" in run.err
+    assert said(run.err, "errors.model.does_not_load")
     assert everything(ws) == before
 
 
@@ -102,7 +103,7 @@ def test_a_model_with_a_batch_fixed_at_one_works(ws, broken):
     assert invoke(ws, "train", "--folds", "2", model=fixed).code == 0
     run = invoke(ws, "classify", model=fixed)
     assert run.code == 0, run.text
-    assert "Sorted 5 image(s)" in run.out
+    assert said(run.out, "cli.classify.sorted", n=5)
     assert not list((ws / "data" / "unlabeled").iterdir())
 
 
@@ -111,5 +112,6 @@ def test_a_hub_model_that_is_not_downloaded_offline(konomi, workspace):
     ws = workspace(n_like=2, n_dislike=2, n_unlabeled=2)
     run = konomi("classify", "--model", "someone/not-downloaded", root=ws.root)
     assert run.code == ExitCode.MODEL, run.text
-    assert "not downloaded yet" in run.err and "--model /path/to/model-folder" in run.err
+    assert said(run.err, "errors.model.offline", repo="someone/not-downloaded")
+    assert said(run.err, "errors.model.offline_hint")
     assert "Traceback" not in run.text

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from factories.images import assert_conserved, file_hashes, make_image, make_taste_set
 from factories.models import build_model_dir, konomi_env
+from messages import said
 from test_crash import train_in_process
 from test_moves import assert_settled, layout, undo_everything
 from typer.testing import CliRunner
@@ -104,8 +105,8 @@ def test_damaged_cache_is_set_aside_rebuilt_and_the_command_succeeds(ws, tiny_mo
     damage(cache)
     run = invoke(ws, "score", model=tiny_model)
     assert run.code == 0, run.text
-    assert "warning: The embedding cache was corrupt" in run.err
-    assert "Wrote reports/scores.csv: 22 image(s)" in run.out
+    assert said(run.err, "errors.store.cache_corrupt")
+    assert said(run.out, "cli.score.done", out="reports/scores.csv", n=22)
     assert list((ws / ".konomi").glob("cache.sqlite.corrupt-*"))
     again = invoke(ws, "score", model=tiny_model)  # the rebuilt cache is healthy
     assert again.code == 0 and "corrupt" not in again.err
@@ -129,7 +130,7 @@ def test_cache_damage_found_in_the_middle_of_a_run(ws, tiny_model):
     finally:
         ctx.close()
     assert len(outcome.rows) == 22
-    assert any("embedding cache was corrupt" in w for w in ctx.reporter.warnings)
+    assert any(said(w, "errors.store.cache_corrupt") for w in ctx.reporter.warnings)
     assert list((ws / ".konomi").glob("cache.sqlite.corrupt-*"))
     with EmbeddingCache(ws / ".konomi" / "cache.sqlite") as rebuilt:
         assert len(rebuilt.file_stamps()) == 22 and not rebuilt.warnings
@@ -145,7 +146,7 @@ def test_cache_damage_inside_a_transaction(tmp_path):
         cache.db.executemany("INSERT OR REPLACE INTO failures VALUES (?, ?)", [("b", "bad")])
         assert cache.get_embeddings(["d1", "d150"], "m") == {}  # lost: recomputed, never wrong
     assert cache.get_failures(["b"]) == {"b": "bad"}
-    assert len(cache.warnings) == 1 and "corrupt" in cache.warnings[0]
+    assert len(cache.warnings) == 1 and said(cache.warnings[0], "errors.store.cache_corrupt")
     cache.close()
 
 
@@ -165,13 +166,12 @@ def test_damaged_journal_refuses_to_move_and_explains(ws, tiny_model, damage):
         run = invoke(ws, command, model=tiny_model)
         assert run.code == 1, run.text
         lines = short(run)
-        assert lines[0].startswith("error: The move journal .konomi/journal.sqlite is damaged")
-        assert "Nothing was moved" in lines[0] and len(lines) == 2
-        assert "sqlite3 .konomi/journal.sqlite .dump" in lines[1]
-        assert "mv .konomi/journal.sqlite .konomi/journal.sqlite.bad" in lines[1]
+        assert said(lines[0], "errors.journal.damaged", path=".konomi/journal.sqlite")
+        assert len(lines) == 2
+        assert said(lines[1], "errors.journal.damaged_hint", path=".konomi/journal.sqlite")
         assert layout(ws) == before
     score = invoke(ws, "score", model=tiny_model)
-    assert score.code == 0 and "warning: The move journal" in score.err
+    assert score.code == 0 and said(score.err, "errors.journal.damaged")
     journal.rename(journal.with_name("journal.sqlite.bad"))  # the documented reset
     assert invoke(ws, "classify", model=tiny_model).code == 0
     assert not list((ws / "data" / "unlabeled").iterdir())
@@ -230,7 +230,7 @@ def test_broken_head_files_ask_to_retrain(ws, tiny_model, damage):
         assert run.code == 1, run.text
         lines = short(run)
         assert len(lines) == 2, lines
-        assert "Retrain" in lines[1] or "train" in lines[1]
+        assert "train" in lines[1]  # the hint names the command that mends it
     assert layout(ws) == before
 
 
@@ -239,7 +239,7 @@ def test_head_from_another_encoder_is_refused(ws, tiny_model, tmp_path):
     before = layout(ws)
     run = invoke(ws, "classify", model=other)
     assert run.code == 1
-    assert "trained with another image encoder" in run.err
+    assert said(run.err, "errors.heads.other_encoder")
     assert layout(ws) == before
 
 
@@ -271,7 +271,7 @@ def test_malformed_settings_name_the_line_and_key(ws, tiny_model, toml, expected
 def test_settings_that_are_not_utf8(ws, tiny_model):
     (ws / "konomi.toml").write_bytes(b"model = '\xff\xfe'\n")
     run = invoke(ws, "score", model=tiny_model)
-    assert run.code == 1 and "not UTF-8" in run.err
+    assert run.code == 1 and said(run.err, "errors.settings.not_utf8")
 
 
 def test_state_folder_that_is_a_file(ws, tiny_model):
@@ -282,7 +282,7 @@ def test_state_folder_that_is_a_file(ws, tiny_model):
     for command in ("classify", "score", "undo"):
         run = invoke(ws, command, model=tiny_model)
         assert run.code == 1, run.text
-        assert ".konomi is a file" in run.err
+        assert said(run.err, "errors.workspace.state_is_file", path=".konomi")
 
 
 # -- a full disk --------------------------------------------------------------------------------
@@ -341,20 +341,21 @@ def test_external_check_sequence(ws, tiny_model, tmp_path):
             path.write_bytes(os.urandom(4096))
     scored = cli("score")
     assert scored.returncode == 0, scored.stdout + scored.stderr
-    assert "warning: The embedding cache was corrupt" in scored.stderr
+    assert said(scored.stderr, "errors.store.cache_corrupt")
 
     current(ws).write_text("{broken")
     broken = cli("score")
-    assert broken.returncode == 1 and "Retrain" in broken.stderr
+    assert broken.returncode == 1 and said(broken.stderr, "errors.heads.pointer_corrupt")
+    assert said(broken.stderr, "errors.app.retrain_hint")
 
     missing = cli("score", KONOMI_MODEL=str(tmp_path / "no-such-model"))
-    assert missing.returncode == 3 and "Model not found" in missing.stderr
+    assert missing.returncode == 3 and said(missing.stderr, "errors.model.not_found")
 
     model = build_model_dir(tmp_path / "cut-model")
     onnx = model / "visual" / "model.onnx"
     onnx.write_bytes(onnx.read_bytes()[:300])
     cut = cli("score", KONOMI_MODEL=str(model))
-    assert cut.returncode == 3 and "does not load" in cut.stderr
+    assert cut.returncode == 3 and said(cut.stderr, "errors.model.does_not_load")
 
 
 def test_sqlite_module_sees_a_healthy_rebuilt_cache(ws, tiny_model):

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from factories.images import file_hashes, make_taste_set, make_unlabeled_set
 from factories.models import konomi_env
+from messages import said, word
 from test_moves import assert_settled, layout, undo_everything
 
 from konomi.app import loop as workflow
@@ -105,7 +106,7 @@ def classified(root: Path) -> list[Path]:
 def undo_until_nothing(root: Path, env: dict[str, str]) -> int:
     for n in range(20):
         text = ok(cli(root, "undo", env=env))
-        if "Nothing to undo" in text:
+        if said(text, "cli.undo.nothing"):
             return n
     raise AssertionError("undo never said 'Nothing to undo'")
 
@@ -119,7 +120,7 @@ def test_every_command_repairs_a_killed_run_first(ws):
     assert crashed.returncode == -signal.SIGKILL
     assert 0 < len(classified(root)) < N_UNLABELED  # it died while files were moving
     text = ok(cli(root, "undo", env=env))
-    assert "Repaired an interrupted run: 7 move(s) finished" in text
+    assert said(text, "cli.repaired", finished=7)
     assert_settled(root, before)
     assert layout(root) == original
 
@@ -157,7 +158,7 @@ def test_ctrl_c_mid_move_leaves_nothing_half_done(ws):
     os.kill(proc.pid, signal.SIGCONT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, out + err
-    assert "Interrupted. Nothing is left half-done" in err and "Traceback" not in err
+    assert said(err, "cli.interrupted") and "Traceback" not in err
     assert_settled(root, before)  # without any other command having run
     assert len(classified(root)) == 3
     undo_everything(root)
@@ -221,8 +222,7 @@ def test_second_moving_command_is_refused_or_waits_and_stale_lock_is_taken_over(
     try:
         busy = cli(root, "classify", env=env, KONOMI_LOCK_WAIT="0")
         assert busy.returncode == 4, busy.stdout + busy.stderr
-        assert "Another konomi command is working in this workspace" in busy.stderr
-        assert f"pid {first.pid} classify" in busy.stderr
+        assert said(busy.stderr, "errors.workspace.busy", holder=f"pid {first.pid} classify")
         assert "Traceback" not in busy.stderr
         waiting = start(root, "undo", env=env)  # the default: wait for the lock
         time.sleep(0.5)
@@ -233,7 +233,9 @@ def test_second_moving_command_is_refused_or_waits_and_stale_lock_is_taken_over(
     assert first.returncode == 0
     out, err = waiting.communicate(timeout=120)
     assert waiting.returncode == 0, out + err
-    assert "Undid classify" in out  # it ran after the first one, never interleaved
+    assert said(
+        out, "cli.undo.done", kind=word("cli.undo.kind.classify")
+    )  # it ran after the first one, never interleaved
     assert_settled(root, before)
     assert layout(root) == original
 
@@ -243,7 +245,7 @@ def test_second_moving_command_is_refused_or_waits_and_stale_lock_is_taken_over(
     stale.communicate()
     assert stale.returncode == -signal.SIGKILL
     text = ok(cli(root, "undo", env=env, KONOMI_LOCK_WAIT="0"))
-    assert "Repaired an interrupted run" in text
+    assert said(text, "cli.repaired")
     undo_until_nothing(root, env)
     assert_settled(root, before)
     assert layout(root) == original
@@ -303,5 +305,5 @@ def test_a_waiting_command_whose_launcher_died_gives_up(ws):
     while alive(waiter):
         assert time.monotonic() < deadline, "the orphan never finished"
         time.sleep(0.05)
-    assert "launcher has gone while it waited" in log.read_text()
+    assert said(log.read_text(), "errors.workspace.orphaned")
     assert not unlabeled(root)  # the orphaned undo gave up instead of undoing the classify

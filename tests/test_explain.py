@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from messages import said
 
 from konomi.app import loop as workflow
 from konomi.app.explain import nearest
@@ -64,5 +65,5 @@ def test_cli_explains_with_existing_training_files(workspace, konomi, tiny_model
     # A training image is explained by the others, never by itself.
     own = "data/train/dislike/dislike_0004.jpg"
     text = konomi("explain", own, root=ws.root, check=True).out
-    assert "labelled dislike" in text and "nearest liked" in text
+    assert said(text, "cli.explain.labelled", label="dislike") and said(text, "cli.explain.liked")
     assert text.count(own) == 1

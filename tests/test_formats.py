@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from factories.images import make_image
 from factories.raw import add_preview, make_dng, write_dng
+from messages import said
 from PIL import Image
 
 from konomi.encode.formats import RAW_EXTENSIONS
@@ -90,7 +91,7 @@ def test_a_garbage_raw_file_is_unreadable_with_its_reason(tmp_path):
     bad.write_bytes(b"\x00garbage" * 50)
     with pytest.raises(UnreadableImage) as caught:
         load_image(bad)
-    assert "camera RAW" in caught.value.message
+    assert said(caught.value.message, "formats.raw_unknown")
     truncated = make_dng(tmp_path / "cut.dng", RED, preview=False)
     truncated.write_bytes(truncated.read_bytes()[:300])
     with pytest.raises(UnreadableImage):
@@ -126,7 +127,7 @@ def test_score_and_classify_take_heic_and_raw_and_name_every_unreadable_file(wor
     assert "DSC_0002.NEF" in scored.text and "broken.heic" in scored.text
     result = konomi("classify", root=ws.root, check=True)
     assert "DSC_0002.NEF" in result.text and "broken.heic" in result.text
-    assert "camera RAW" in result.text
+    assert said(result.text, "formats.raw_unknown") or said(result.text, "formats.raw_corrupt")
     classified = {p.name for p in (ws.root / "data" / "classified").rglob("*") if p.is_file()}
     assert {"phone.HEIC", "camera.DNG"} <= classified
     assert (unlabeled / "DSC_0002.NEF").exists() and (unlabeled / "broken.heic").exists()

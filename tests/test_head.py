@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from messages import said
 
 from konomi.learn import kinds as head_kinds
 from konomi.learn.head import DEFAULT_HEAD, MODEL_KINDS, Head, evaluate, resolve_kind, train_head
@@ -133,5 +134,6 @@ def test_unknown_head_is_a_clear_error() -> None:
     from konomi.errors import KonomiError
 
     X, y = multimodal_pool(60)
-    with pytest.raises(KonomiError, match="Unknown head 'forest'"):
+    with pytest.raises(KonomiError) as caught:
         train_head(X, y, kind="forest")
+    assert said(caught.value.message, "errors.learn.unknown_head", head="forest")

@@ -31,9 +31,10 @@ from pathlib import Path
 import pytest
 from factories.images import assert_conserved, file_hashes
 from factories.watch import count_files, moving_window
+from messages import said
 
 from konomi.errors import JournalError
-from konomi.store.journal import BATCH, FAULT_POINTS, Journal, PlannedMove, free_name
+from konomi.store.journal import BATCH, FAULT_POINTS, Gone, Journal, PlannedMove, free_name
 from konomi.workspace import Workspace, workspace_lock
 
 DRIVER = r"""
@@ -347,11 +348,11 @@ def test_long_name_collision_moves_instead_of_failing(tmp_path):
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ("modify", "changed since it was scored"),
-        ("delete", "the file is gone"),
-        ("symlink", "not a regular file"),
-        ("folder", "not a regular file"),
-        ("replace", "changed since it was scored"),
+        ("modify", "safety.move.changed"),
+        ("delete", "safety.move.gone"),
+        ("symlink", "safety.move.not_regular"),
+        ("folder", "safety.move.not_regular"),
+        ("replace", "safety.move.changed"),
     ],
 )
 def test_a_file_changed_after_scoring_is_not_moved(tmp_path, change, reason):
@@ -379,7 +380,7 @@ def test_a_file_changed_after_scoring_is_not_moved(tmp_path, change, reason):
     with journal_at(root) as journal:
         report = journal.run("classify", [PlannedMove(src, dst_dir, (st.st_size, st.st_mtime_ns))])
     assert not report.moved
-    assert reason in report.skipped[0][1]
+    assert said(report.skipped[0][1], reason)
     assert outside.read_bytes() == b"not in the workspace"
     assert not (dst_dir / "a.jpg").exists()
 
@@ -394,7 +395,7 @@ def test_source_folder_read_only_leaves_the_file_in_one_place(tmp_path):
     with unwritable(root / "data" / "unlabeled"), journal_at(root) as journal:
         report = journal.run("classify", [PlannedMove(p, dst_dir) for p in files])
     assert not report.moved and len(report.skipped) == 3
-    assert all("could not move" in why for _, why in report.skipped)
+    assert all(said(why, "safety.move.failed") for _, why in report.skipped)
     assert not any(dst_dir.iterdir())
     assert_settled(root, before)
 
@@ -418,8 +419,8 @@ def test_destination_folder_read_only_or_a_file(tmp_path):
             ],
         )
     reasons = dict(report.skipped)
-    assert "is a file, not a folder" in reasons[files[0]]
-    assert "could not move" in reasons[files[1]]
+    assert said(reasons[files[0]], "safety.move.file_in_the_way")
+    assert said(reasons[files[1]], "safety.move.failed")
     assert_settled(root, before)
 
 
@@ -443,7 +444,7 @@ def test_a_destination_linked_to_another_disk_is_refused(tmp_path):
                 "classify", [PlannedMove(p, root / "data" / "classified" / "like") for p in files]
             )
         assert not report.moved and len(report.skipped) == 10
-        assert all("symbolic link" in why for _, why in report.skipped)
+        assert all(said(why, "safety.linked_folder") for _, why in report.skipped)
         assert layout(root) == original and file_hashes(root / "data") == before
         assert not list(other.rglob("*"))
     finally:
@@ -458,9 +459,8 @@ def test_damaged_journal_refuses_to_move_and_explains(tmp_path):
     before = layout(root)
     with pytest.raises(JournalError) as caught:
         journal_at(root)
-    assert "Nothing was moved" in caught.value.message
-    assert "sqlite3 .konomi/journal.sqlite .dump" in caught.value.hint
-    assert "mv .konomi/journal.sqlite" in caught.value.hint
+    assert said(caught.value.message, "errors.journal.damaged", path=".konomi/journal.sqlite")
+    assert said(caught.value.hint, "errors.journal.damaged_hint", path=".konomi/journal.sqlite")
     assert layout(root) == before
 
 
@@ -473,8 +473,9 @@ def test_truncated_journal_is_detected(tmp_path):
     data = path.read_bytes()
     assert len(data) > 8192
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(JournalError, match="damaged"):
+    with pytest.raises(JournalError) as caught:
         journal_at(root)
+    assert said(caught.value.message, "errors.journal.damaged")
 
 
 def test_journal_entry_outside_the_workspace_is_refused(tmp_path):
@@ -491,8 +492,10 @@ def test_journal_entry_outside_the_workspace_is_refused(tmp_path):
             ],
         )
         journal.db.execute("UPDATE moves SET src='../victim.jpg'")
-        with pytest.raises(JournalError, match="outside the workspace"):
+        with pytest.raises(JournalError) as caught:
             journal.undo(journal.last_undoable() or 0)
+        assert said(caught.value.message, "errors.journal.damaged")
+        assert said(caught.value.message, "safety.journal_row", entry="'../victim.jpg'")
     assert victim.read_bytes() == b"outside"
 
 
@@ -532,7 +535,7 @@ def test_undo_brings_back_under_a_free_name_and_forgets_deleted_files(tmp_path):
     with journal_at(root) as journal:
         back = journal.undo(journal.last_undoable() or 0)
         assert len(back.moved) == 2
-        assert "the file is gone" in back.skipped[0][1]
+        assert isinstance(back.skipped[0][1], Gone)
         assert journal.last_undoable() is None  # the deleted file is not offered again
     stem, suffix = os.path.splitext(files[0].name)
     assert files[0].read_bytes() == b"a new file took the old name"

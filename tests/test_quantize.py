@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 import pytest
+from messages import said
 
 from konomi.app.loop import Context, all_images
 from konomi.app.precision import choose_model
@@ -96,7 +97,7 @@ def test_int8_is_refused_with_the_numbers_when_it_scores_differently(workspace, 
     chosen = choose_model(ctx, fp32, min_spearman=1.01)  # no model can pass this
     assert chosen == fp32
     (warning,) = ctx.reporter.warnings
-    assert "int8 refused" in warning and "Spearman" in warning and "fp32" in warning
+    assert said(warning, "errors.app.int8_refused") and "Spearman" in warning
     ctx.close()
 
 
@@ -149,16 +150,18 @@ def test_the_cli_takes_precision_and_says_when_int8_is_refused(workspace, tiny_m
     ws = workspace(n_like=15, n_dislike=15, n_unlabeled=4)
     _remember_verdict(ws.root, tiny_model, spearman=0.5, same_decision=0.5)
     result = konomi("embed", "--precision", "int8", root=ws.root, check=True)
-    assert "Embedded 4 new, 30 cached" in result.out  # the check embedded data/train first
-    assert "int8 refused" in result.err and "Spearman 0.5000" in result.err
+    assert said(result.out, "cli.embed.done", new=4, cached=30)  # the check embedded data/train
+    assert said(result.err, "errors.app.int8_refused") and "Spearman 0.5000" in result.err
     assert "Traceback" not in result.text
     verdict = Agreement(**json.loads((ws.root / ".konomi" / CHECK_FILE).read_text())["agreement"])
     assert not verdict.passed
 
     _remember_verdict(ws.root, tiny_model, spearman=1.0, same_decision=1.0)
     result = konomi("embed", "--precision", "int8", root=ws.root, check=True)
-    assert "int8 refused" not in result.text and "Traceback" not in result.text
-    assert "Using int8" in result.out  # said, not silent
-    assert "Embedded 4 new, 30 cached" in result.out  # int8 vectors of data/train, from the check
+    assert not said(result.text, "errors.app.int8_refused") and "Traceback" not in result.text
+    assert said(result.out, "cli.int8.used")  # said, not silent
+    assert said(
+        result.out, "cli.embed.done", new=4, cached=30
+    )  # int8 vectors of data/train, from the check
     bad = konomi("embed", "--precision", "fp16", root=ws.root)
     assert bad.code != 0 and "fp16" in bad.err and "Traceback" not in bad.text

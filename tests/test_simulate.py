@@ -9,8 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from messages import said
 
 from konomi.app.loop import Context
+from konomi.app.simulate.runner import simulate
 from konomi.errors import KonomiError
 from konomi.learn.active import informativeness, kmeans_groups, suggested_reviews, uncertainty
 from konomi.learn.coldstart import cold_picks, typical_picks, typicality
@@ -21,7 +23,6 @@ from konomi.learn.simulate.replay import (
     check_plan,
     run_first_session,
     run_strategy,
-    simulate,
     split_pool,
     summarise,
 )
@@ -197,16 +198,16 @@ def test_another_seed_gives_other_rounds(pool: tuple[np.ndarray, np.ndarray], ro
 @pytest.mark.parametrize(
     ("arrays", "message"),
     [
-        ({"X": np.zeros((10, 4), np.float32)}, "no arrays named X and y"),
-        ({"X": np.zeros((10, 4), np.float32), "y": np.arange(10)}, "only 0"),
-        ({"X": np.zeros((10, 4), np.float32), "y": np.zeros(9)}, "n × d"),
+        ({"X": np.zeros((10, 4), np.float32)}, "simulate.error.no_arrays"),
+        ({"X": np.zeros((10, 4), np.float32), "y": np.arange(10)}, "simulate.error.labels"),
+        ({"X": np.zeros((10, 4), np.float32), "y": np.zeros(9)}, "simulate.error.shapes"),
     ],
 )
 def test_command_explains_bad_pools(konomi, tmp_path: Path, arrays: dict, message: str) -> None:
     np.savez(tmp_path / "bad.npz", **arrays)
     result = konomi("simulate", "--embeddings", tmp_path / "bad.npz", "--out", tmp_path / "o")
     assert result.code != 0
-    assert message in result.err and "Traceback" not in result.text
+    assert said(result.err, message) and "Traceback" not in result.text
 
 
 def test_command_rejects_unknown_strategy(konomi, tmp_path: Path) -> None:
@@ -214,7 +215,8 @@ def test_command_rejects_unknown_strategy(konomi, tmp_path: Path) -> None:
     np.savez(tmp_path / "pool.npz", X=X, y=y)
     result = konomi("simulate", "--embeddings", tmp_path / "pool.npz", "--out", tmp_path / "o",
                     "--strategies", "seed,telepathy")  # fmt: skip
-    assert result.code != 0 and "telepathy" in result.err and "Traceback" not in result.text
+    assert result.code != 0 and "Traceback" not in result.text
+    assert said(result.err, "simulate.error.strategy", names="telepathy")
 
 
 def test_command_simulates_on_the_workspace_labels(
@@ -228,7 +230,7 @@ def test_command_simulates_on_the_workspace_labels(
             "--budget", "10", "--seeds", "1", "--start", "20", "--workers", "1",
             "--protocol", "arrivals"]  # fmt: skip
     result = konomi(*args, root=ws.root, check=True)
-    assert "50 like / 70 dislike" in result.err
+    assert said(result.err, "simulate.pool", like=50, dislike=70)
     assert "notes.jpg" in result.out  # the unreadable file is named, and left where it is
     assert (ws.root / "data" / "train" / "like" / "notes.jpg").exists()
 
@@ -245,9 +247,9 @@ def test_command_simulates_on_the_workspace_labels(
     assert set(CONTRACT) <= set(columns) and lines
 
     both = konomi(*args, "--embeddings", tmp_path / "mine" / "pool.npz", root=ws.root)
-    assert both.code != 0 and "not both" in both.err
+    assert both.code != 0 and said(both.err, "cli.sim.source")
     neither = konomi("simulate", "--out", tmp_path / "o", root=ws.root)
-    assert neither.code != 0 and "--from-workspace" in neither.err
+    assert neither.code != 0 and said(neither.err, "cli.sim.source")
 
 
 def test_informativeness_spreads_a_round_over_look_alikes() -> None:
@@ -367,14 +369,19 @@ def test_auto_protocol_and_plan_checks() -> None:
     assert Plan(start=0).session and Plan(start=40).session and not Plan(start=400).session
     assert Plan(start=0).resolved().strategies[0] == "cold"
     assert Plan(start=400).resolved().strategies == DEFAULT_STRATEGIES
-    with pytest.raises(KonomiError, match="seed"):
+    with pytest.raises(KonomiError) as caught:
         check_plan(Plan(start=0, strategies=("seed",)))
-    with pytest.raises(KonomiError, match="--protocol session"):
+    assert said(caught.value.message, "simulate.error.strategy", names="seed")
+    with pytest.raises(KonomiError) as caught:
         check_plan(Plan(start=0, protocol="arrivals"))
-    with pytest.raises(KonomiError, match="first session"):
+    assert said(caught.value.message, "simulate.error.start")
+    assert said(caught.value.hint, "simulate.error.start_hint")
+    with pytest.raises(KonomiError) as caught:
         check_plan(Plan(start=400, prompt_cosine=0.5))
-    with pytest.raises(KonomiError, match="Unknown protocol"):
+    assert said(caught.value.message, "simulate.error.prompts_session")
+    with pytest.raises(KonomiError) as caught:
         check_plan(Plan(protocol="stream"))
+    assert said(caught.value.message, "simulate.error.protocol", protocol="'stream'")
 
 
 def test_command_starts_from_zero(konomi, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from factories.images import make_image
+from messages import said
 
 from konomi.learn import suspects
 from konomi.learn.head import train_head
@@ -72,7 +73,7 @@ def test_cli_finds_planted_mistakes(workspace, konomi):
     (ws.root / "data/train/like/broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
 
     trained = konomi("train", root=ws.root, check=True)
-    assert "look mislabelled" in trained.out and "konomi suspects" in trained.out
+    assert said(trained.out, "cli.train.suspects")
 
     result = konomi("suspects", "--top", "8", "--json", root=ws.root, check=True)
     rows = json.loads(result.out)  # stdout holds the JSON and nothing else
@@ -89,9 +90,9 @@ def test_cli_finds_planted_mistakes(workspace, konomi):
 
     text = konomi("suspects", "--top", "3", root=ws.root, check=True).out
     assert planted[0] in text or planted[1] in text
-    assert "look mislabelled" in text
+    assert said(text, "cli.suspects.head") or said(text, "cli.suspects.fresh")
     head = json.loads((ws.root / "models/current.json").read_text())["id"]
-    assert f"From head {head}'s cross-validation" in text  # an unreadable file changes nothing
+    assert said(text, "cli.suspects.head", id=head)  # an unreadable file changes nothing
     assert "broken.jpg" not in result.out
 
     # The person fixes one: its file moves to the right folder. The list follows the folders

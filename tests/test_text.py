@@ -20,6 +20,7 @@ from factories.models import (
     build_model_dir,
     offline_hub_env,
 )
+from messages import said
 
 from konomi.encode.encoder import Encoder, resolve_model
 from konomi.encode.images import load_image
@@ -93,7 +94,8 @@ def test_colour_words_land_nearest_images_of_that_colour(tmp_path, joint, multil
 def test_a_model_without_a_text_tower_is_refused_clearly(tmp_path, tiny_model):
     with pytest.raises(ModelError) as info:
         TextEncoder(resolve_text_model(str(tiny_model)))
-    assert "no text tower" in info.value.message and "textual/model.onnx" in info.value.message
+    assert said(info.value.message, "text.no_tower")
+    assert "textual/model.onnx" in info.value.message
     half = build_joint_model_dir(tmp_path / "half")
     (half / "textual" / "tokenizer.json").unlink()
     with pytest.raises(ModelError, match="textual/tokenizer.json"):
@@ -142,7 +144,7 @@ def test_the_hub_text_tower_comes_from_the_offline_cache(tmp_path):
     # A repo of the visual files only: its text tower is refused in one sentence, offline.
     build_hub_cache(cache, "immich-app/visual-only")
     refused = _resolve_offline(cache, "immich-app/visual-only")
-    assert "no text tower" in refused.get("error", ""), refused
+    assert said(refused.get("error", ""), "text.no_tower"), refused
 
 
 # -- konomi search -----------------------------------------------------------------------------
@@ -216,7 +218,7 @@ def test_search_with_a_model_without_text_tower_is_refused_in_one_line(
     assert refused.code == 3, refused.text
     assert refused.out == ""  # no half JSON for a script to parse
     first = refused.err.strip().splitlines()[0]
-    assert first.startswith("error:") and "no text tower" in first
+    assert said(first, "text.no_tower")
     assert "Traceback" not in refused.err
 
 
@@ -298,5 +300,5 @@ def test_towers_of_two_different_models_are_refused(konomi, tmp_path, colour_wor
     folder = build_joint_model_dir(tmp_path / "mixed")
     build_tiny_encoder(folder / "visual" / "model.onnx", dim=20)
     refused = konomi("search", "red", root=colour_workspace, env={"KONOMI_MODEL": str(folder)})
-    assert refused.code == 3 and "not one model" in refused.err, refused.text
+    assert refused.code == 3 and said(refused.err, "text.dim_mismatch"), refused.text
     assert "Traceback" not in refused.err

@@ -9,6 +9,7 @@ import shutil
 import numpy as np
 import pytest
 from factories.images import make_image
+from messages import said
 
 from konomi.errors import KonomiError
 from konomi.learn import thresholds
@@ -53,7 +54,7 @@ def test_no_threshold_when_labels_cannot_support_the_target():
     t = thresholds.choose(y, oof, 0.95)  # 8 right of 8 is no evidence of 95 %
     assert not t.like_reached and not t.dislike_reached
     assert (t.dislike, t.like) == (0.0, 1.0) and t.unsure_share == 1.0
-    assert any("No like threshold" in line for line in thresholds.describe(t))
+    assert any(said(line, "cli.train.unreached.like") for line in thresholds.describe(t))
 
 
 def test_expected_counts_piles_and_unsure():
@@ -109,15 +110,15 @@ def test_cli_target_precision_holds_on_held_out_images(konomi, tmp_path):
     held = hue_taste(root / "data/unlabeled", 160, seed=2)
 
     conflict = konomi("train", "--target-precision", "0.9", "--like-threshold", "0.8", root=root)
-    assert conflict.code == 2 and "not both" in conflict.err
+    assert conflict.code == 2 and said(conflict.err, "cli.train.both.hint")
 
     trained = konomi("train", "--target-precision", "0.9", root=root, check=True)
-    assert "Expected from cross-validation" in trained.out and "unsure" in trained.out
+    assert said(trained.out, "cli.train.expected")
     head = json.loads((root / "models/current.json").read_text())["id"]
     info = json.loads((root / f"models/{head}.json").read_text())
     assert info["thresholds"]["target"] == 0.9
     like, dislike = info["thresholds"]["like"], info["thresholds"]["dislike"]
-    assert f"like ≥ {like:.2f}, dislike ≤ {dislike:.2f}" in trained.out
+    assert said(trained.out, "cli.train.thresholds", like=like, dislike=dislike)
 
     classified = konomi("classify", root=root, check=True)
     assert f"(≥ {like:.2f})" in classified.out  # classify uses the head's thresholds

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from messages import said
 
 from konomi.errors import KonomiError
 from konomi.store.migrations import version_of
@@ -49,8 +50,9 @@ def test_a_store_of_a_newer_konomi_is_refused_not_overwritten(tmp_path):
     db.execute(f"PRAGMA user_version={STEPS[-1].version + 1}")
     db.commit()
     db.close()
-    with pytest.raises(KonomiError, match="newer konomi"):
+    with pytest.raises(KonomiError) as caught:
         ThumbStore(path)
+    assert said(caught.value.message, "errors.store.newer")
     db = sqlite3.connect(path)
     assert db.execute("SELECT count(*) FROM thumbs").fetchone() == (1,)
     db.close()

@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from konomi.app.context import Context
-from konomi.app.reports.scores_csv import proposal
+from konomi.app.scoring import score_paths
 from konomi.encode.images import Skipped
 from konomi.errors import KonomiError
 from konomi.i18n import t
+from konomi.learn.thresholds import proposal
 from konomi.store.heads import HeadRecord
 from konomi.workspace import Workspace
 
@@ -153,10 +154,8 @@ class ExplainOutcome:
     skipped: list[Skipped]
 
 
-def explain(ctx, paths: list[Path], k: int = DEFAULT_K) -> ExplainOutcome:  # noqa: ANN001
+def explain(ctx: Context, paths: list[Path], k: int = DEFAULT_K) -> ExplainOutcome:
     """Score each image with the current head and name its nearest liked and disliked images."""
-    from konomi.app.loop import score_paths
-
     ws: Workspace = ctx.ws
     missing = [p for p in paths if not p.is_file()]
     if missing:

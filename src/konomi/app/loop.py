@@ -22,7 +22,7 @@ from konomi.app.library import (
     library_labels,
     library_roots,
 )
-from konomi.app.reports.scores_csv import Row, proposal, write_csv
+from konomi.app.reports.scores_csv import Row, write_csv
 from konomi.app.scoring import Scored, score_paths
 from konomi.encode.images import Skipped, find_images
 from konomi.encode.ingest import Embedded
@@ -31,7 +31,7 @@ from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
 from konomi.learn.head import Metrics, advice, check_labels, train_head
 from konomi.learn.suspects import count_flagged
-from konomi.learn.thresholds import Thresholds, settle
+from konomi.learn.thresholds import Thresholds, proposal, settle
 from konomi.learn.uncertainty import Interval, measurable, needs_interval, score_interval
 from konomi.store.edits import EditReport
 from konomi.store.heads import HeadRecord, load_head, save_head

@@ -11,14 +11,13 @@ import typer
 from rich.cells import cell_len
 from rich.markup import escape
 
+from konomi.app.models import head_rows, use_head_checked
 from konomi.cli.app import app, err, out
 from konomi.cli.options import DebugOpt, DeviceOpt, ModelOpt, RootOpt
 from konomi.cli.render import context, errors, print_skipped, run
 from konomi.encode.images import Skipped
-from konomi.errors import ExitCode, NoHeadError
+from konomi.errors import ExitCode
 from konomi.i18n import t
-from konomi.store.heads import HeadRecord, current_id, list_heads, load_head, use_head
-from konomi.workspace import Workspace, workspace_lock
 
 MAX_K = 1000  # neighbours per label in `explain`: bounded before any array is made
 
@@ -154,7 +153,7 @@ def models(
     if command.invoked_subcommand is not None:
         return
     with errors(debug), context(root, model) as ctx:
-        rows = _head_rows(ctx.ws)
+        rows = head_rows(ctx.ws)
         if as_json:
             _print_json(rows)
             return
@@ -204,50 +203,6 @@ def _columns(lines: list[list[str]], *, right: set[int]) -> list[str]:
     return text
 
 
-def _head_rows(ws: Workspace) -> list[dict[str, object]]:
-    """One flat row per saved head, oldest first, with a `current` marker."""
-    try:
-        current = current_id(ws)
-    except NoHeadError:
-        current = None
-    rows = []
-    for info in list_heads(ws):
-        metrics = info.get("metrics") or {}
-        counts = info.get("counts") or {}
-        thresholds = info.get("thresholds") or {}
-        rows.append(
-            {
-                "id": info["id"],
-                "current": info["id"] == current,
-                "created": info.get("created", ""),
-                "date": str(info.get("created", ""))[:16].replace("T", " "),
-                "n_like": counts.get("like"),
-                "n_dislike": counts.get("dislike"),
-                "auc": metrics.get("auc"),
-                "brier": metrics.get("brier"),
-                "accuracy": metrics.get("accuracy"),
-                "like_threshold": thresholds.get("like"),
-                "dislike_threshold": thresholds.get("dislike"),
-                "target_precision": thresholds.get("target"),
-                "suspects": info.get("suspects"),
-                "model_id": info.get("model_id"),
-            }
-        )
-    return rows
-
-
-def _use(ws: Workspace, head_id: str) -> HeadRecord:
-    """Check that the head loads, then make it current (under the lock: no classify mid-way)."""
-    if "/" in head_id or "\\" in head_id or head_id.startswith(".") or not head_id:
-        raise NoHeadError(t("cli.models.bad_id", id=head_id), t("cli.models.bad_id.hint"))
-    if not (ws.models / f"{head_id}.json").is_file():
-        use_head(ws, head_id)  # raises, naming the recent ids
-    record = load_head(ws, None, head_id)
-    with workspace_lock(ws, purpose="models use"):
-        use_head(ws, head_id)
-    return record
-
-
 def _num(value: object, digits: int) -> str:
     return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "–"
 
@@ -261,7 +216,7 @@ def models_use(
 ) -> None:
     """Make a saved head the current one, so that a worse new head can be rolled back."""
     with errors(debug), context(root, model) as ctx:
-        record = _use(ctx.ws, head_id)
+        record = use_head_checked(ctx.ws, head_id)
         m = record.info.get("metrics", {})
         out.print(
             t(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import math
-import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -15,7 +14,12 @@ from rich.table import Table
 from konomi.cli.app import app, err, out
 from konomi.cli.options import DebugOpt, ModelOpt, RootOpt
 from konomi.cli.render import RichProgress, context, errors, print_skipped, run
+from konomi.errors import KonomiError
 from konomi.i18n import t
+
+if TYPE_CHECKING:
+    from konomi.app.simulate.study import Pool
+    from konomi.learn.simulate.replay import Summary
 
 
 @app.command(help=t("cli.help.simulate"))
@@ -114,25 +118,11 @@ def simulate(
 ) -> None:
     """Replay the loop on labelled embeddings to compare review strategies before a
     person spends hours labelling; the head is trained with the code `konomi train` uses."""
-    from konomi.learn.head import MODEL_KINDS, resolve_kind
-    from konomi.learn.simulate.replay import (
-        Plan,
-        check_plan,
-        load_pool,
-        load_themes,
-        plot_curves,
-        simulate,
-        summarise,
-        write_rounds,
-    )
+    from konomi.app.simulate.study import check_head, open_pool, run_study
+    from konomi.learn.simulate.replay import Plan
 
     with errors(debug):
-        from konomi.errors import KonomiError
-
-        if resolve_kind(head) not in MODEL_KINDS:
-            raise KonomiError(
-                t("cli.sim.head", head=head), t("cli.sim.head.hint", kinds=", ".join(MODEL_KINDS))
-            )
+        kind = check_head(head)
         if (embeddings is None) == (not from_workspace):
             raise KonomiError(t("cli.sim.source"), t("cli.sim.source.hint"))
         if embeddings is None:
@@ -140,7 +130,6 @@ def simulate(
             title = t("cli.sim.title.own", name=embeddings.name)
         else:
             title = embeddings.name
-        X, y = load_pool(embeddings)
         plan = Plan(
             strategies=tuple(s.strip() for s in strategies.split(",") if s.strip()),
             protocol=protocol,
@@ -158,47 +147,46 @@ def simulate(
             test_fraction=test_fraction,
             workers=workers,
         )
-        plan = check_plan(plan)
-        if plan.session:
-            shape = t(
-                "simulate.session",
-                judgements=plan.judgements,
-                every=plan.retrain_every,
-                start=plan.start,
-            )
-        else:
-            shape = t("simulate.arrivals", rounds=rounds, start=plan.start)
-        err.print(
-            t(
-                "simulate.pool",
-                name=escape(embeddings.name),
-                n=len(y),
-                d=X.shape[1],
-                like=int(y.sum()),
-                dislike=int(len(y) - y.sum()),
-                head=resolve_kind(head),
-                strategies=len(plan.strategies),
-                seeds=seeds,
-                shape=shape,
-            )
-        )
-        started = time.perf_counter()
+        pool = open_pool(embeddings, plan)
+        err.print(_describe(pool, kind))
         with RichProgress(err) as progress:
-            rows = simulate(X, y, plan, progress, theme=load_themes(embeddings))
-        rounds_csv = write_rounds(rows, out_dir / "rounds.csv")
-        summary = summarise(rows, target)
-        png = plot_curves(rows, out_dir / "curves.png", target=target, title=title)
-        summary_csv = _write_summary(summary, out_dir / "summary.csv")
-        _print_summary(summary, target)
+            study = run_study(pool, out_dir, target=target, title=title, progress=progress)
+        _print_summary(study.summary, target)
         out.print(
             t(
                 "cli.sim.wrote",
-                rounds=escape(str(rounds_csv)),
-                summary=escape(str(summary_csv)),
-                png=escape(str(png)),
-                seconds=time.perf_counter() - started,
+                rounds=escape(str(study.rounds_csv)),
+                summary=escape(str(study.summary_csv)),
+                png=escape(str(study.png)),
+                seconds=study.seconds,
             )
         )
+
+
+def _describe(pool: Pool, kind: str) -> str:
+    """The line that says what is about to be replayed."""
+    plan, y = pool.plan, pool.y
+    if plan.session:
+        shape = t(
+            "simulate.session",
+            judgements=plan.judgements,
+            every=plan.retrain_every,
+            start=plan.start,
+        )
+    else:
+        shape = t("simulate.arrivals", rounds=plan.rounds, start=plan.start)
+    return t(
+        "simulate.pool",
+        name=escape(pool.path.name),
+        n=len(y),
+        d=pool.X.shape[1],
+        like=int(y.sum()),
+        dislike=int(len(y) - y.sum()),
+        head=kind,
+        strategies=len(plan.strategies),
+        seeds=plan.seeds,
+        shape=shape,
+    )
 
 
 def _export_workspace(root: Path | None, model: str | None, path: Path) -> Path:
@@ -220,36 +208,7 @@ def _export_workspace(root: Path | None, model: str | None, path: Path) -> Path:
         return pool.path
 
 
-def _write_summary(summary: list, path: Path) -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(
-            [
-                "strategy",
-                "reviews_to_target",
-                "auc_at_common",
-                "final_auc",
-                "final_auc_sd",
-                "final_reviewed",
-                "final_labeled",
-            ]
-        )
-        for s in summary:
-            writer.writerow(
-                [
-                    s.strategy,
-                    "" if math.isnan(s.reviews_to_target) else f"{s.reviews_to_target:.0f}",
-                    f"{s.auc_at_common:.4f}",
-                    f"{s.final_auc:.4f}",
-                    f"{s.final_auc_sd:.4f}",
-                    f"{s.final_reviewed:.0f}",
-                    f"{s.final_labeled:.0f}",
-                ]
-            )
-    return path
-
-
-def _print_summary(summary: list, target: float) -> None:
+def _print_summary(summary: Sequence[Summary], target: float) -> None:
     common = min(s.final_reviewed for s in summary)
     table = Table(title=t("cli.sim.table"))
     table.add_column(t("cli.sim.col.strategy"))

@@ -18,6 +18,7 @@ from PIL import Image
 
 from konomi.errors import ModelError
 from konomi.i18n import t
+from konomi.machine import usable_cores
 from konomi.progress import Progress
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -277,14 +278,6 @@ def choose_providers(device: str) -> list[str]:
             else t("errors.model.device_unavailable_hint_other"),
         )
     return [provider] if device == "cpu" else [provider, "CPUExecutionProvider"]
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (respects CPU affinity, unlike `os.cpu_count`)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
 
 
 def session_options(threads: int, *, spin: bool = False) -> object:

@@ -32,10 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from konomi.encode.encoder import Encoder, usable_cores
+from konomi.encode.encoder import Encoder
 from konomi.encode.images import Skipped, content_hash, decode, decoder_fingerprint, read_file
 from konomi.errors import KonomiError, UnreadableImage
 from konomi.i18n import shown, t
+from konomi.machine import usable_cores
 from konomi.progress import Progress
 from konomi.store.cache import EmbeddingCache, sound_vector
 

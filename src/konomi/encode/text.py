@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from konomi.encode.encoder import choose_providers, hub_snapshot, session_options, usable_cores
+from konomi.encode.encoder import choose_providers, hub_snapshot, session_options
 from konomi.errors import ModelError
 from konomi.i18n import t
+from konomi.machine import usable_cores
 from konomi.progress import Progress
 
 TEXT_PATTERNS = ["config.json", "textual/*"]

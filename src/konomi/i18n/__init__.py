@@ -2,13 +2,10 @@
 
 Each message has a key and a text per language (English and Japanese), with `{name}` fields
 filled by `str.format`: whole sentences are translated, never glued from fragments. The texts
-live in the area modules beside this file (`core`, `loop`, …); this module merges them, checks
-that every key exists in every language, and picks the language:
-
-Hints name commands with `{cmd}` (`konomi`, `uv run konomi` in a checkout, or what KONOMI_COMMAND
-says), never literally, and the commands that add an extra with `{install_ray}` and
-`{install_parquet}`, and the one that reinstalls its dependencies with `{reinstall}` (as konomi
-was installed: see konomi.installed).
+live in the area modules beside this file (`batch`, `cli`, `core`, `errors`, `formats`, `help`,
+`library`, `page`, `safety`, `simulate`, `start`, `text`); this module merges them (a key defined twice
+is an error; `missing` lists a text a language lacks, and a test keeps it empty) and picks the
+language:
 
 1. `language = "ja" | "en"` in konomi.toml (the CLI calls `set_language` once it has read it);
 2. else `KONOMI_LANG`;
@@ -17,6 +14,13 @@ was installed: see konomi.installed).
 The review page is the exception to 3: when neither konomi.toml nor KONOMI_LANG says, it follows
 the browser (`from_browser`), and its server answers each request in the page's language
 (`speaking` sets a language for one block of one thread).
+
+Hints name commands with `{cmd}` (`konomi`, `uv run konomi` in a checkout, or what KONOMI_COMMAND
+says), never literally, and the commands that add an extra with `{install_ray}` and
+`{install_parquet}`, and the one that reinstalls its dependencies with `{reinstall}` (as konomi
+was installed: see konomi.installed). A message kept on disk is its key and fields (`kept`),
+shown later in the language in force then (`shown`). `recording` lists the keys rendered inside a block, so that a test asks
+"was this message shown" instead of matching its words.
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ def _merge() -> dict[str, dict[str, str]]:
 
 CATALOG = _merge()
 _chosen: str | None = None
+_heard: list[str] | None = None  # the keys `t` renders while `recording` is on
 _speaking: ContextVar[str | None] = ContextVar("konomi_speaking", default=None)
 
 
@@ -156,8 +161,22 @@ def t(key: str, lang: str | None = None, /, **fields: object) -> str:
     """The message `key` in the language in force (or `lang`), with its fields filled;
     `{cmd}` is how the person runs konomi."""
     texts = CATALOG[key]
+    if _heard is not None:
+        _heard.append(key)
     text = texts.get(lang or language()) or texts[DEFAULT]
     return text.format_map(_Implied(fields))
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[str]]:
+    """The keys of every message rendered inside the block, in order (all threads): a test asks
+    `"cli.undo.nothing" in heard` instead of matching words that a translator may change."""
+    global _heard
+    outer, _heard = _heard, []
+    try:
+        yield _heard
+    finally:
+        _heard = outer
 
 
 def kept(key: str, /, **fields: object) -> str:

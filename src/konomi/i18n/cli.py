@@ -411,8 +411,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "--from-workspace のどちらか一方です。",
     },
     "cli.sim.source.hint": {
-        "en": "Example: konomi simulate --from-workspace --out sim/",
-        "ja": "例: konomi simulate --from-workspace --out sim/",
+        "en": "Example: {cmd} simulate --from-workspace --out sim/",
+        "ja": "例: {cmd} simulate --from-workspace --out sim/",
     },
     "cli.sim.title.own": {
         "en": "your labelled images ({name})",

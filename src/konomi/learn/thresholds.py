@@ -65,6 +65,15 @@ class Thresholds:
         return dict(self.__dict__)
 
 
+def proposal(score: float, dislike: float, like: float) -> str:
+    """like (score ≥ like), dislike (score ≤ dislike), or unsure (between)."""
+    if score >= like:
+        return "like"
+    if score <= dislike:
+        return "dislike"
+    return "unsure"
+
+
 def check_target(target: float) -> None:
     """A target precision must be a probability above chance and below certainty."""
     if not (0.5 < target < 1.0):

@@ -11,8 +11,8 @@ import numpy as np
 from konomi.app.batch.output import write_part
 from konomi.app.batch.scoring import BatchSpec, Scorer, decode_batch
 from konomi.app.ordered import in_order
-from konomi.encode.encoder import usable_cores
 from konomi.i18n import t
+from konomi.machine import usable_cores
 from konomi.progress import Progress
 
 BATCH = 32  # images decoded by one task and encoded in one call

@@ -21,9 +21,9 @@ import numpy as np
 from konomi import faults
 from konomi.app.batch.scoring import BatchSpec, Scorer, decode_batch
 from konomi.atomic import publish
-from konomi.encode.encoder import usable_cores
 from konomi.errors import KonomiError
 from konomi.i18n import t
+from konomi.machine import usable_cores
 
 BATCH = 32  # images per decode task batch and per encoder call
 DECODE_MEMORY = 512 * 2**20  # bytes a decode task may hold

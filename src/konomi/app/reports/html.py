@@ -43,7 +43,6 @@ from konomi import i18n
 from konomi.app.context import Context
 from konomi.app.explain import DEFAULT_K, TrainingSet
 from konomi.app.library import library_images, library_labels
-from konomi.app.reports.scores_csv import proposal
 from konomi.app.reports.sheets import COLS, PER_SHEET, Sheets, build_sheets
 from konomi.app.suspects import Found, in_workspace
 from konomi.atomic import publish
@@ -51,6 +50,7 @@ from konomi.encode.images import Skipped
 from konomi.errors import KonomiError
 from konomi.i18n import t
 from konomi.learn import duplicates
+from konomi.learn.thresholds import proposal
 from konomi.learn.uncertainty import measurable, needs_interval, score_interval
 from konomi.store.heads import HeadRecord, list_heads
 from konomi.store.thumbs import THUMB_PX, ThumbStore, thumbs_path
@@ -359,7 +359,9 @@ def build(
 
 
 def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int) -> ReportOutcome:
-    from konomi.app.loop import all_images, repair_if_idle, score_paths
+    from konomi.app.context import repair_if_idle
+    from konomi.app.folders import all_images
+    from konomi.app.scoring import score_paths
 
     ws: Workspace = ctx.ws
     repair_if_idle(ws, ctx.reporter.warn)

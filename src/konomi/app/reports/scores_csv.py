@@ -31,15 +31,6 @@ class Row:
     head: str
 
 
-def proposal(score: float, dislike: float, like: float) -> str:
-    """like (score ≥ like), dislike (score ≤ dislike), or unsure (between)."""
-    if score >= like:
-        return "like"
-    if score <= dislike:
-        return "dislike"
-    return "unsure"
-
-
 def write_csv(rows: Sequence[Row], out: Path) -> Path:
     """Write rows sorted by score (descending, then path), atomically."""
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -28,10 +28,10 @@ from PIL import Image, features
 
 from konomi.app.ordered import in_order
 from konomi.atomic import write_bytes as write_atomic
-from konomi.encode.encoder import usable_cores
 from konomi.encode.images import load_image
 from konomi.errors import UnreadableImage
 from konomi.i18n import t
+from konomi.machine import usable_cores
 from konomi.progress import Progress
 from konomi.store.thumbs import THUMB_PX, ThumbStore
 

@@ -37,7 +37,6 @@ from konomi.app import loop as workflow
 from konomi.app.context import Context
 from konomi.app.folders import ignore_rules
 from konomi.app.library import key, library_images, library_labels, library_roots
-from konomi.app.reports.scores_csv import proposal
 from konomi.app.review import taste
 from konomi.app.scoring import VectorLookup, score_paths
 from konomi.encode.images import Skipped, find_images
@@ -45,6 +44,7 @@ from konomi.encode.pairs import companions_for
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
 from konomi.learn import duplicates
+from konomi.learn.thresholds import proposal
 from konomi.store.journal import Gone, Journal, PlannedMove, latest_operation
 from konomi.workspace import LABELS, PROPOSALS, Workspace, workspace_lock
 

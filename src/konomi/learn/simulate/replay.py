@@ -10,23 +10,18 @@ The protocol (docs/simulation.md has the why):
    the person looks at and what goes into training (`strategies`); the head is then
    retrained with `head.train_head` — the very code `konomi train` runs — and measured.
 
-Every (strategy, seed) run is independent and deterministic, so runs go to worker processes and
-the rows come back sorted: the same seed gives the same `rounds.csv`.
+Every (strategy, seed) run is independent and deterministic (`run_one`), so a caller may run
+them in any order, in worker processes (`app/simulate.py` does), and sort the rows back with
+`in_order`: the same seed gives the same rows. Arrays in, rows out: no file is read or written
+here.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import math
-import os
 import zlib
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, fields, replace
-from pathlib import Path
-from queue import Empty
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -37,7 +32,6 @@ from konomi.learn.head import evaluate, resolve_kind, train_head
 from konomi.learn.simulate.prompts import prompt_prior
 from konomi.learn.simulate.session import SESSION_DEFAULT, SESSION_STRATEGIES, run_session, steps
 from konomi.learn.simulate.strategies import BUDGETED, STRATEGIES, Situation
-from konomi.progress import Progress
 
 DEFAULT_STRATEGIES = ("seed", "confirm", "random", "uncertainty", "diverse")
 PROTOCOLS = ("auto", "session", "arrivals")
@@ -109,42 +103,6 @@ class Split:
     test: np.ndarray
     start: np.ndarray
     stream: np.ndarray  # arrival order of everything else
-
-
-def load_pool(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read `X` (n × d) and `y` (0/1) from an .npz file, with clear errors for bad input."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if "X" not in data or "y" not in data:
-                raise KonomiError(
-                    t("simulate.error.no_arrays", path=path, names=", ".join(data.files)),
-                    t("simulate.error.no_arrays_hint"),
-                )
-            X, y = data["X"], data["y"]
-    except FileNotFoundError:
-        raise KonomiError(t("simulate.error.no_file", path=path)) from None
-    except (OSError, ValueError) as exc:
-        raise KonomiError(
-            t("simulate.error.not_npz", path=path, why=exc), t("simulate.error.not_npz_hint")
-        ) from None
-    if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
-        raise KonomiError(
-            t("simulate.error.shapes", x=X.shape, y=y.shape), t("simulate.error.shapes_hint")
-        )
-    if not np.isfinite(X).all():
-        raise KonomiError(t("simulate.error.not_finite"))
-    if not np.isin(y, (0, 1)).all():
-        raise KonomiError(t("simulate.error.labels"))
-    return np.asarray(X, np.float32), np.asarray(y, np.int64)
-
-
-def load_themes(path: Path) -> np.ndarray | None:
-    """The optional `theme` array of a pool file (one group number per row), else None: the
-    synthetic prompts then find themes by k-means."""
-    with contextlib.suppress(OSError, ValueError), np.load(path, allow_pickle=False) as data:
-        if "theme" in data.files and data["theme"].ndim == 1:
-            return np.asarray(data["theme"], np.int64)
-    return None
 
 
 def split_pool(y: np.ndarray, plan: Plan, seed: int) -> Split:
@@ -252,16 +210,6 @@ def run_strategy(
     return rows
 
 
-def _limit_threads() -> None:
-    """One BLAS thread per worker: two workers on two cores beat two fighting for both."""
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        pass
-
-
 def run_first_session(
     X: np.ndarray,
     y: np.ndarray,
@@ -320,7 +268,7 @@ def run_first_session(
     ]
 
 
-def _run(
+def run_one(
     X: np.ndarray,
     y: np.ndarray,
     plan: Plan,
@@ -334,13 +282,28 @@ def _run(
     return run_strategy(X, y, plan, strategy, seed, report)
 
 
-def _worker(
-    args: tuple[np.ndarray, np.ndarray, Plan, str, int, Any, np.ndarray | None],
-) -> list[RoundRow]:
-    _limit_threads()
-    X, y, plan, strategy, seed, queue, theme = args
-    report = queue.put if queue is not None else None
-    return _run(X, y, plan, strategy, seed, report, theme)
+def jobs(plan: Plan) -> list[tuple[str, int]]:
+    """Every (strategy, seed) run of a checked plan, longest first (confirm labels everything it
+    shows, seed almost nothing), so that no worker sits idle at the end."""
+    cost = {"confirm": 0, "seed": 2}
+    return sorted(
+        ((s, seed) for seed in range(plan.seeds) for s in plan.strategies),
+        key=lambda job: (cost.get(job[0], 1), job[1]),
+    )
+
+
+def steps_per_run(plan: Plan) -> int:
+    """Rows (progress steps) one run of a checked plan reports."""
+    if plan.session:
+        return steps(plan.judgements, plan.start, plan.retrain_every)
+    return plan.rounds + 1
+
+
+def in_order(plan: Plan, parts: Iterable[list[RoundRow]]) -> list[RoundRow]:
+    """The rows of every run, sorted by the plan's strategy order, seed, round."""
+    order = {s: i for i, s in enumerate(plan.strategies)}
+    rows = [row for part in parts for row in part]
+    return sorted(rows, key=lambda r: (order[r.strategy], r.seed, r.round))
 
 
 def check_plan(plan: Plan) -> Plan:
@@ -372,82 +335,6 @@ def check_plan(plan: Plan) -> Plan:
     if not 0.05 <= plan.test_fraction <= 0.9:
         raise KonomiError(t("simulate.error.test_fraction"))
     return plan
-
-
-def simulate(
-    X: np.ndarray,
-    y: np.ndarray,
-    plan: Plan = Plan(),
-    progress: Progress | None = None,
-    theme: np.ndarray | None = None,
-) -> list[RoundRow]:
-    """Every strategy of the plan on every seed; rows sorted by strategy order, seed, round.
-    `theme` (a group number per row, optional) tells the synthetic prompts where themes are."""
-    plan = check_plan(plan)
-    # Longest first (confirm labels everything it shows, seed almost nothing), so that no worker
-    # sits idle at the end.
-    cost = {"confirm": 0, "seed": 2}
-    jobs = sorted(
-        ((s, seed) for seed in range(plan.seeds) for s in plan.strategies),
-        key=lambda job: (cost.get(job[0], 1), job[1]),
-    )
-    per_run = steps(plan.judgements, plan.start, plan.retrain_every) if plan.session else 0
-    total = len(jobs) * (per_run or plan.rounds + 1)
-    workers = min(plan.workers or os.cpu_count() or 1, len(jobs))
-    done = 0
-
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(t("progress.simulating"), done, total)
-
-    tick(0)
-    results: dict[tuple[str, int], list[RoundRow]] = {}
-    if workers <= 1:
-        for s, seed in jobs:
-            results[(s, seed)] = _run(X, y, plan, s, seed, tick, theme)
-    else:
-        import multiprocessing
-
-        with multiprocessing.Manager() as manager:
-            queue = manager.Queue()
-            with ProcessPoolExecutor(workers) as pool:
-                futures = {
-                    pool.submit(_worker, (X, y, plan, s, seed, queue, theme)): (s, seed)
-                    for s, seed in jobs
-                }
-                pending = set(futures)
-                while pending:
-                    while not queue.empty():
-                        tick(queue.get())
-                    finished = {f for f in pending if f.done()}
-                    for f in finished:
-                        results[futures[f]] = f.result()
-                    pending -= finished
-                    if pending:
-                        with contextlib.suppress(Empty):
-                            tick(queue.get(timeout=0.2))
-    order = {s: i for i, s in enumerate(plan.strategies)}
-    rows = [row for part in results.values() for row in part]
-    return sorted(rows, key=lambda r: (order[r.strategy], r.seed, r.round))
-
-
-def write_rounds(rows: Sequence[RoundRow], path: Path) -> Path:
-    """rounds.csv: one row per strategy, seed and round."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow([_cell(v) for v in asdict(row).values()])
-    return path
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.6f}"
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -545,52 +432,3 @@ def _last_round(rows: Sequence[RoundRow], c: Curve) -> int:
         for k in {r.round for r in mine}
         if len({r.seed for r in mine if r.round == k}) == len(seeds)
     )
-
-
-def plot_curves(
-    rows: Sequence[RoundRow], path: Path, *, target: float | None = None, title: str = ""
-) -> Path:
-    """curves.png: held-out AUC and Brier against reviews, one line per strategy."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    cs = curves(rows)
-    fig, (ax_auc, ax_brier) = plt.subplots(1, 2, figsize=(13, 5.2))
-    for c in cs:
-        (line,) = ax_auc.plot(c.n_reviewed, c.auc, marker="o", ms=3, label=c.strategy)
-        ax_auc.fill_between(c.n_reviewed, c.auc_low, c.auc_high, color=line.get_color(), alpha=0.15)
-        ax_brier.plot(
-            c.n_reviewed, c.brier, marker="o", ms=3, color=line.get_color(), label=c.strategy
-        )
-        ax_brier.fill_between(
-            c.n_reviewed, c.brier_low, c.brier_high, color=line.get_color(), alpha=0.15
-        )
-    if target is not None:
-        ax_auc.axhline(target, color="grey", ls="--", lw=1, label=f"target {target:.2f}")
-    seeds = len({r.seed for r in rows})
-    heads = ", ".join(sorted({r.head for r in rows}))
-    ax_auc.set(
-        xlabel="images the person looked at (n_reviewed)",
-        ylabel="held-out AUC (higher is better)",
-        title="Ranking quality",
-    )
-    ax_brier.set(
-        xlabel="images the person looked at (n_reviewed)",
-        ylabel="held-out Brier score (lower is better)",
-        title="Probability quality",
-    )
-    for ax in (ax_auc, ax_brier):
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=9)
-    fig.suptitle(
-        (title + " — " if title else "")
-        + f"head: {heads}; mean over {seeds} seed(s), band = min–max",
-        fontsize=11,
-    )
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
