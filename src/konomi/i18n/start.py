@@ -85,4 +85,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "速く終わります。すぐに始まり（Ray は起動に {seconds:.0f} 秒かかりました）、同じ"
         "コアを使うためです。Ray が役立つのはクラスター（--address）で動かすときです。",
     },
+    "cli.explain.similarity": {
+        "en": "The numbers beside the neighbours are similarities (cosine of the embeddings, "
+        "up to 1.000): 1.000 is the same picture, and the nearer to 1, the more alike the two "
+        "look to the model. The score comes from the head, which weighs all your labels, not "
+        "only these neighbours.",
+        "ja": "似ている画像の横の数値は類似度（埋め込みのコサイン類似度、最大 1.000）です。"
+        "1.000 は同じ画像で、1 に近いほどモデルには似て見えます。スコアはこれらの画像だけで"
+        "なく、すべてのラベルをもとに判定モデルが出したものです。",
+    },
+    "xmp.dry.kept": {
+        "en": "{person}★ kept (your rating; konomi's {stars}★ goes in its own field only)",
+        "ja": "{person}★ のまま（あなたのレーティング。konomi の ★{stars} は専用の欄にだけ"
+        "書きます）",
+    },
 }
