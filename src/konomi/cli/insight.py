@@ -110,6 +110,8 @@ def explain(
         else:
             for e in result.explanations:
                 _print_explanation(e)
+            if result.explanations:
+                out.print(t("cli.explain.similarity"))
             print_skipped(result.skipped, ctx.ws.rel)
         if result.skipped:  # an image that could not be explained is a failure
             err.print(

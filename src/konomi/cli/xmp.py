@@ -41,7 +41,13 @@ def xmp(
         }
         if dry_run:
             for plan in result.plans[:200]:
-                out.print(f"  {plan.score:6.1%}  {plan.stars}★  {escape(plan.sidecar.as_posix())}")
+                # The rating the sidecar will hold: the person's own one is kept as it is.
+                rating = (
+                    f"{plan.stars}★"
+                    if plan.person is None
+                    else t("xmp.dry.kept", person=plan.person, stars=plan.stars)
+                )
+                out.print(f"  {plan.score:6.1%}  {rating}  {escape(plan.sidecar.as_posix())}")
             out.print(t("xmp.planned", n=len(result.plans), **fields))
         else:
             written = len(result.report.written) if result.report else 0

@@ -57,4 +57,46 @@ MESSAGES: dict[str, dict[str, str]] = {
         "判定待ちの {waiting} 枚すべてに迷いがありません。気になる場合は [cyan]{cmd} review[/] で"
         "いくつか確かめるか、新しい写真を data/unlabeled/ に入れてください。",
     },
+    "batch.ray_unreachable": {
+        "en": "No Ray cluster answers at {address} (waited {seconds:.0f} s).",
+        "ja": "{address} で応答する Ray クラスターがありません（{seconds:.0f} 秒待ちました）。",
+    },
+    "batch.ray_unreachable_hint": {
+        "en": "Check the address (host:port of the head node, 6379 by default; ray://host:10001 "
+        "for Ray Client) and that the cluster is running, or leave out --address to use a "
+        "local Ray.",
+        "ja": "アドレス（ヘッドノードの host:port。既定のポートは 6379、Ray Client なら "
+        "ray://host:10001）と、クラスターが動いているかを確認してください。--address を"
+        "省くとローカルの Ray を使います。",
+    },
+    "batch.ray_bad_address": {
+        "en": "'{address}' is not a Ray address.",
+        "ja": "'{address}' は Ray のアドレスとして正しくありません。",
+    },
+    "batch.ray_log": {
+        "en": "Ray's own messages: {log} (--debug shows them here).",
+        "ja": "Ray 自身のメッセージ: {log}（--debug を付けるとここに表示します）。",
+    },
+    "batch.ray_local_faster": {
+        "en": "On one machine with {cpus:g} CPUs and no GPU, --engine local is usually faster: "
+        "it starts at once (Ray took {seconds:.0f} s) and uses the same cores. Ray pays off on "
+        "a cluster (--address).",
+        "ja": "CPU {cpus:g} 個、GPU なしの 1 台のマシンでは、たいてい --engine local のほうが"
+        "速く終わります。すぐに始まり（Ray は起動に {seconds:.0f} 秒かかりました）、同じ"
+        "コアを使うためです。Ray が役立つのはクラスター（--address）で動かすときです。",
+    },
+    "cli.explain.similarity": {
+        "en": "The numbers beside the neighbours are similarities (cosine of the embeddings, "
+        "up to 1.000): 1.000 is the same picture, and the nearer to 1, the more alike the two "
+        "look to the model. The score comes from the head, which weighs all your labels, not "
+        "only these neighbours.",
+        "ja": "似ている画像の横の数値は類似度（埋め込みのコサイン類似度、最大 1.000）です。"
+        "1.000 は同じ画像で、1 に近いほどモデルには似て見えます。スコアはこれらの画像だけで"
+        "なく、すべてのラベルをもとに判定モデルが出したものです。",
+    },
+    "xmp.dry.kept": {
+        "en": "{person}★ kept (your rating; konomi's {stars}★ goes in its own field only)",
+        "ja": "{person}★ のまま（あなたのレーティング。konomi の ★{stars} は専用の欄にだけ"
+        "書きます）",
+    },
 }
