@@ -151,9 +151,12 @@ def test_typers_own_words_follow_the_language_too(konomi):
     # The usage errors a person meets most, in the catalog's words; exit code 2 as before.
     for args, said in (
         (["train", "--forlds", "3"], "--forlds というオプションはありません（近いもの: --folds）"),
-        (["train", "--folds", "50"], "'--folds' の値が正しくありません（"),
+        (
+            ["train", "--folds", "50"],
+            "'--folds' の値が正しくありません。20 以下で指定してください。",
+        ),
         (["explain"], "'paths' を指定してください。"),
-        (["trian"], "'trian' というコマンドはありません。'train' のことですか?"),
+        (["trian"], "'trian' というコマンドはありません。'train' のことですか？"),
         (["train", "extra"], "余分な引数があります（extra）。"),
     ):
         result = konomi(*args, env=env)

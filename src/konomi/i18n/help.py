@@ -512,10 +512,52 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.usage.no_such_command_near": {
         "en": "No such command '{name}'. Did you mean '{near}'?",
-        "ja": "'{name}' というコマンドはありません。'{near}' のことですか?",
+        "ja": "'{name}' というコマンドはありません。'{near}' のことですか？",
     },
+    "cli.usage.bad_value_said": {
+        "en": "Invalid value for {param}: {said}.",
+        "ja": "{param} の値が正しくありません。{said}。",
+    },
+    "cli.usage.original": {"en": " ({detail})", "ja": "（原文: {detail}）"},
     "cli.usage.extra": {
         "en": "Got unexpected extra argument(s) ({args})",
         "ja": "余分な引数があります（{args}）。",
     },
+    "cli.typer.usage": {"en": "Usage: ", "ja": "使い方: "},
+    "cli.typer.options_metavar": {"en": "[OPTIONS]", "ja": "[オプション]"},
+    "cli.typer.command_metavar": {"en": "COMMAND [ARGS]...", "ja": "コマンド [引数]..."},
+    "cli.typer.help_option": {
+        "en": "Show this message and exit.",
+        "ja": "このヘルプを表示して終了します。",
+    },
+    # The value an option takes, as help screens tag it (`<int>`); a flag shows none.
+    "cli.typer.type.str": {"en": "<str>", "ja": "<文字列>"},
+    "cli.typer.type.int": {"en": "<int>", "ja": "<整数>"},
+    "cli.typer.type.float": {"en": "<float>", "ja": "<数値>"},
+    "cli.typer.type.path": {"en": "<path>", "ja": "<パス>"},
+    "cli.typer.type.file": {"en": "<file>", "ja": "<ファイル>"},
+    "cli.typer.type.dir": {"en": "<dir>", "ja": "<フォルダー>"},
+    "cli.typer.type.datetime": {"en": "<datetime>", "ja": "<日時>"},
+    # Why a value does not parse (the common cases of the library's validation).
+    "cli.usage.value.le": {"en": "at most {n}", "ja": "{n} 以下で指定してください"},
+    "cli.usage.value.ge": {"en": "at least {n}", "ja": "{n} 以上で指定してください"},
+    "cli.usage.value.lt": {"en": "less than {n}", "ja": "{n} より小さい値で指定してください"},
+    "cli.usage.value.gt": {"en": "more than {n}", "ja": "{n} より大きい値で指定してください"},
+    "cli.usage.value.int": {"en": "a whole number", "ja": "整数で指定してください"},
+    "cli.usage.value.float": {"en": "a number", "ja": "数値で指定してください"},
+    "cli.usage.value.bool": {
+        "en": "true or false",
+        "ja": "true か false で指定してください",
+    },
+    "cli.usage.value.choice": {
+        "en": "one of {choices}",
+        "ja": "{choices} のいずれかを指定してください",
+    },
+    "cli.usage.value.exists": {
+        "en": "{path} does not exist",
+        "ja": "{path} が見つかりません",
+    },
+    "cli.typer.range": {"en": "{min}<=x<={max}", "ja": "{min}〜{max}"},
+    "cli.typer.range.min": {"en": "x>={min}", "ja": "{min} 以上"},
+    "cli.typer.range.max": {"en": "x<={max}", "ja": "{max} 以下"},
 }
