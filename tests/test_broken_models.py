@@ -27,7 +27,7 @@ EXPECTED = {
     "wrong_rank": "the input should be an image batch [N, 3, H, W]",
     "bad_output": "the output should be embeddings [N, d]",
     "bad_preprocess_json": "preprocessing file is not valid JSON",
-    "preprocess_missing_keys": "lacks the key(s) size, mean, std",
+    "preprocess_missing_keys": "Keys missing from",
     "too_small_input": "too small to be an image model",
     "missing_onnx_file": "Model file not found",
     "truncated_onnx_file": "The model file does not load",
@@ -102,7 +102,7 @@ def test_a_model_with_a_batch_fixed_at_one_works(ws, broken):
     assert invoke(ws, "train", "--folds", "2", model=fixed).code == 0
     run = invoke(ws, "classify", model=fixed)
     assert run.code == 0, run.text
-    assert "Sorted 5 image(s)" in run.out
+    assert "Sorted 5 images" in run.out
     assert not list((ws / "data" / "unlabeled").iterdir())
 
 

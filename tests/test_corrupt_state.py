@@ -105,7 +105,7 @@ def test_damaged_cache_is_set_aside_rebuilt_and_the_command_succeeds(ws, tiny_mo
     run = invoke(ws, "score", model=tiny_model)
     assert run.code == 0, run.text
     assert "warning: The embedding cache was corrupt" in run.err
-    assert "Wrote reports/scores.csv: 22 image(s)" in run.out
+    assert "Wrote reports/scores.csv: 22 images" in run.out
     assert list((ws / ".konomi").glob("cache.sqlite.corrupt-*"))
     again = invoke(ws, "score", model=tiny_model)  # the rebuilt cache is healthy
     assert again.code == 0 and "corrupt" not in again.err

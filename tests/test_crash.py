@@ -119,7 +119,7 @@ def test_every_command_repairs_a_killed_run_first(ws):
     assert crashed.returncode == -signal.SIGKILL
     assert 0 < len(classified(root)) < N_UNLABELED  # it died while files were moving
     text = ok(cli(root, "undo", env=env))
-    assert "Repaired an interrupted run: 7 move(s) finished" in text
+    assert "Repaired an interrupted run: moves finished 7" in text
     assert_settled(root, before)
     assert layout(root) == original
 

@@ -189,7 +189,7 @@ def test_a_narrow_terminal_folds_the_japanese_help_instead_of_cutting_it(konomi)
     `cli.main.fold_long_words`, most Japanese sentences were cut at 80 columns."""
     env = {"KONOMI_LANG": "ja", "COLUMNS": "80", "PYTHONIOENCODING": "utf-8"}
     for args, phrase in (
-        (["--help"], "ラベルがほかのラベルの示す好みと最も食い違うものを、怪しい順に一覧にします"),
+        (["--help"], "示す好みと最も食い違うものを、疑わしい順に一覧にします"),
         (["train", "--help"], "ラベル付きの画像をfp32と同じように採点できる場合にだけ使われます"),
     ):
         shown = konomi(*args, env=env, check=True).out

@@ -19,6 +19,7 @@ the browser (`from_browser`), and its server answers each request in the page's 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import string
@@ -30,6 +31,7 @@ from konomi.i18n import (
     batch,
     cli,
     core,
+    details,
     errors,
     formats,
     help,
@@ -47,6 +49,7 @@ _AREAS = (
     batch.MESSAGES,
     cli.MESSAGES,
     core.MESSAGES,
+    details.MESSAGES,
     errors.MESSAGES,
     formats.MESSAGES,
     help.MESSAGES,
@@ -135,10 +138,40 @@ def command() -> str:
 
 def t(key: str, lang: str | None = None, /, **fields: object) -> str:
     """The message `key` in the language in force (or `lang`), with its fields filled;
-    `{cmd}` is how the person runs konomi."""
+    `{cmd}` is how the person runs konomi.
+
+    A message may have forms for a count (`"en:0"`, `"ja:0"`, `"en:1"`, chosen by the field its
+    `"count"` names) — "No suspect labels", not "0 suspect label(s)" — and a field that holds a
+    library's words is said in the catalog's words outside English (`details`)."""
     texts = CATALOG[key]
-    text = texts.get(lang or language()) or texts[DEFAULT]
-    return text.format_map({"cmd": command(), **fields})
+    lang = lang or language()
+    if lang != DEFAULT and key in details.FIELDS:
+        fields = _library_words(key, lang, fields)
+    return _form(texts, lang, fields).format_map({"cmd": command(), **fields})
+
+
+def _form(texts: dict[str, str], lang: str, fields: dict[str, object]) -> str:
+    """The text of `lang` for the count in `fields` (its zero or one form, where it has one)."""
+    counted = texts.get("count")
+    if counted is not None:
+        count = fields.get(counted)
+        form = {0: "0", 1: "1"}.get(count) if isinstance(count, int) else None
+        if form and f"{lang}:{form}" in texts:
+            return texts[f"{lang}:{form}"]
+    return texts.get(lang) or texts[DEFAULT]
+
+
+def _library_words(key: str, lang: str, fields: dict[str, object]) -> dict[str, object]:
+    """`fields` with the library's words of message `key` in the catalog's words."""
+    name, kind = details.FIELDS[key]
+    original = str(fields.get(name, ""))
+    found = details.known(kind, original)
+    if found is None:
+        return fields
+    said = t(found[0], lang, **found[1])
+    if details.showing_originals():
+        said = t("detail.original", lang, said=said, original=original)
+    return {**fields, name: said}
 
 
 def kept(key: str, /, **fields: object) -> str:
@@ -161,6 +194,34 @@ def shown(text: str) -> str:
         return text
 
 
+def when(moment: object, lang: str | None = None) -> str:
+    """A time as the reader's language writes it: "7 Dec 2026, 14:05" or "2026年12月7日 14:05",
+    in local time. `moment` is a datetime, an ISO 8601 text (what konomi keeps on disk) or
+    seconds since the epoch; anything else is shown as it is."""
+    if isinstance(moment, (int, float)) and not isinstance(moment, bool):
+        moment = dt.datetime.fromtimestamp(moment)
+    elif isinstance(moment, str):
+        text = moment
+        try:
+            moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return text
+    if not isinstance(moment, dt.datetime):
+        return "" if moment is None else str(moment)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    month = t(f"time.month.{moment.month}", lang)
+    return t(
+        "time.when",
+        lang,
+        year=moment.year,
+        month=month,
+        day=moment.day,
+        hour=moment.hour,
+        minute=f"{moment.minute:02d}",
+    )
+
+
 def template(key: str, lang: str | None = None) -> str:
     """The message `key` with its fields left for a page's script to fill (only `{cmd}` is
     filled here): the texts the review page and the report show."""
@@ -171,6 +232,11 @@ def template(key: str, lang: str | None = None) -> str:
 def fields_of(text: str) -> set[str]:
     """The `{name}` fields a message text uses."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def forms(texts: dict[str, str]) -> list[str]:
+    """The count forms a message has beside its two languages (`"ja:0"`, …)."""
+    return [k for k in texts if ":" in k]
 
 
 def missing() -> list[tuple[str, str]]:
