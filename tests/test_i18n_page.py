@@ -39,7 +39,7 @@ def test_every_page_report_and_error_message_exists_in_both_languages_with_the_s
     assert not [m for m in i18n.missing() if m[0].startswith(AREAS)]
     for key in keys:
         texts = i18n.CATALOG[key]
-        assert set(texts) == {"en", "ja"}, key
+        assert set(texts) - {"count", *i18n.forms(texts)} == {"en", "ja"}, key
         assert fields(texts["en"]) == fields(texts["ja"]), key
         words = re.sub(r"\{\w+\}|<[^>]+>", "", texts["en"])
         if re.search(r"[A-Za-z]{3,}", words):
@@ -209,7 +209,7 @@ def test_the_review_page_follows_the_browser_unless_a_language_is_set(
         ja = open_page(browser, server, "ja-JP")
         en = open_page(browser, server, "en-US")
     assert ja["lang"] == "ja" and ja["like"] == "好き" and ja["help"] == "キーボード操作"
-    assert "残り" in ja["progress"] and ja["caption"] == "モデルの提案"
+    assert "残り" in ja["progress"] and ja["caption"] == "判定モデルの提案"
     assert ja["proposal"] in ("好き", "好きでない", "保留") and "判定" in ja["title"]
     assert "<code>data/train/like/</code>" in ja["helpLike"] and "へ移します" in ja["helpLike"]
     assert "をスキップしました" in ja["skipped"], ja["skipped"]

@@ -130,6 +130,13 @@ def test_english_is_broken_as_rich_breaks_it():
         assert wrap.divide_line(text, width) == wrap._rich_divide(text, width)
 
 
+def test_a_path_too_long_for_its_column_breaks_after_a_slash():
+    text = "3.11.7 (/work/wt/japanese/.venv/bin/python)"
+    offsets = wrap.divide_line(text, 34)
+    lines = [text[a:b] for a, b in zip([0, *offsets], [*offsets, len(text)], strict=True)]
+    assert lines == ["3.11.7 ", "(/work/wt/japanese/.venv/bin/", "python)"], lines
+
+
 def test_a_table_cell_breaks_between_japanese_characters():
     """rich alone moves a Japanese sentence whole (one "word" to it) and cuts it anywhere."""
     wrap.install()

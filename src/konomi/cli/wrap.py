@@ -13,15 +13,15 @@ path in a narrow column) is broken after a `/`, `-` or `_` inside it if it can b
 when nothing else fits. Widths are display cells (rich's `cell_len`: wide characters are two).
 
 `install()` puts this in place of rich's own line divider and of the narrowest width rich
-measures for a text (which decides a table's columns); text without a wide character is left
-to rich's own code, so English output is unchanged to the cell.
+measures for a Japanese text (which decides a table's columns). English text breaks at the
+same spaces as with rich's own code; only a word longer than the line (a path) now breaks after
+a `/`, `-` or `_` rather than anywhere.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -116,9 +116,7 @@ def _fold(piece: str, width: int) -> list[str]:
 
 def divide_line(text: str, width: int, fold: bool = True) -> list[int]:
     """Where to break `text` into lines of `width` cells: rich's `divide_line`, with the break
-    opportunities of Japanese (the same offsets as rich's for text with no wide character)."""
-    if not any(map(wide, text)):
-        return _RICH_DIVIDE(text, width, fold)
+    opportunities of Japanese (the same offsets as rich's for English text of short words)."""
     offsets: list[int] = []
     used = 0
     for start, piece in pieces(text):
@@ -152,19 +150,19 @@ def narrowest(text: str) -> int:
 
 
 def _rich_divide(text: str, width: int, fold: bool = True) -> list[int]:
+    """rich's own divider (the tests compare with it)."""
     from rich._wrap import divide_line as original
 
     return original(text, width, fold)
 
 
-_RICH_DIVIDE: Callable[[str, int, bool], list[int]] = _rich_divide
 _installed = False
 
 
 def install() -> None:
     """Break every line rich wraps where Japanese breaks (once per process); only while rich
     has the shape it has today — an upgrade that moves these things leaves rich's own way."""
-    global _installed, _RICH_DIVIDE
+    global _installed
     if _installed:
         return
     import rich.text
@@ -175,7 +173,6 @@ def install() -> None:
     measure = getattr(Text, "__rich_measure__", None)
     if original is None or measure is None:
         return
-    _RICH_DIVIDE = original
     rich.text.divide_line = divide_line
 
     def measured(self: Text, console: Any, options: Any) -> Measurement:
