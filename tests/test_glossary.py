@@ -4,6 +4,7 @@ say what their sentence says."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def test_the_glossary_page_lists_every_term():
     for term in glossary.TERMS:
         assert term.term in page, term.concept
         for variant in term.ruled_out:
-            shown = variant.replace("(?<!プ)", "").replace("(?!ー)", "")
+            shown = re.sub(r"\(\?<?[!=][^)]*\)", "", variant)
             assert shown in page, (term.concept, shown)
 
 

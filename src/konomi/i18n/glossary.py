@@ -28,7 +28,7 @@ TERMS: tuple[Term, ...] = (
     Term(
         "head (the small model trained on your labels)",
         "判定モデル",
-        ("ヘッド",),
+        (r"ヘッド(?!レス)",),
         "The encoder and the head are both models; モデル alone means neither.",
     ),
     Term("encoder (the image model that makes embeddings)", "エンコーダー", (r"エンコーダ(?!ー)",)),
