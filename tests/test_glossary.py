@@ -139,3 +139,12 @@ def test_a_librarys_words_are_said_in_japanese_and_kept_for_debugging(monkeypatc
         problem="Invalid value", shown=": model = abc",
     )  # fmt: skip
     assert "2 行目 9 文字目" in toml and "Invalid" not in toml
+
+
+def test_the_operating_systems_words_are_said_in_japanese(monkeypatch):
+    monkeypatch.delenv("KONOMI_DEBUG", raising=False)
+    said = i18n.t("errors.os.failed_at", "ja", problem="Permission denied", path="/p/a.jpg")
+    assert said == "/p/a.jpg の操作に失敗しました（アクセスが拒否されました）。"
+    moved = i18n.t("safety.move.failed", "ja", why="[Errno 28] No space left on device: '/p'")
+    assert moved == "移動できませんでした（ディスクに空きがありません）"
+    assert i18n.t("safety.move.failed", "ja", why="odd") == "移動できませんでした（odd）"

@@ -22,6 +22,24 @@ FIELDS: dict[str, tuple[str, str]] = {
     "errors.settings.toml": ("problem", "toml"),
     "errors.settings.toml_line": ("problem", "toml"),
     "errors.settings.toml_line_key": ("problem", "toml"),
+    # The operating system's words (strerror) for a failed file operation.
+    "errors.os.failed": ("problem", "os"),
+    "errors.os.failed_at": ("problem", "os"),
+    "errors.os.failed_between": ("problem", "os"),
+    "errors.settings.cannot_read": ("reason", "os"),
+    "errors.workspace.cannot_create_state": ("reason", "os"),
+    "errors.workspace.cannot_lock": ("reason", "os"),
+    "init.cannot_create": ("why", "os"),
+    "unreadable.cannot_read": ("why", "os"),
+    "unreadable.cannot_read_folder": ("why", "os"),
+    "safety.move.failed": ("why", "os"),
+    "safety.move.failed_copy_left": ("why", "os"),
+    "safety.move.cannot_reach": ("why", "os"),
+    "safety.move.cannot_create": ("why", "os"),
+    "safety.move.cannot_reach_folder": ("why", "os"),
+    "edits.not_written": ("why", "os"),
+    "edits.not_restored": ("why", "os"),
+    "ignore.unreadable": ("why", "os"),
 }
 
 _RULES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -48,6 +66,27 @@ _RULES: dict[str, tuple[tuple[str, str], ...]] = {
         (r"HfHubHTTPError|HTTPError", "detail.hub.http"),
         (r"(?:Connect|Timeout|ReadTimeout|ConnectTimeout|ConnectionError).*", "detail.hub.network"),
         (r"OSError|PermissionError|FileNotFoundError", "detail.hub.disk"),
+    ),
+    "os": tuple(
+        (rf"(?:\[Errno \d+\] )?{words}(?::? .*)?", f"detail.os.{name}")
+        for words, name in (
+            ("Permission denied", "access"),
+            ("Operation not permitted", "not_permitted"),
+            ("No space left on device", "nospace"),
+            ("Disk quota exceeded", "quota"),
+            ("Read-only file system", "readonly"),
+            ("No such file or directory", "missing"),
+            ("Not a directory", "not_dir"),
+            ("Is a directory", "is_dir"),
+            ("File exists", "exists"),
+            ("File too large", "too_big"),
+            ("Directory not empty", "not_empty"),
+            ("Too many open files", "too_many"),
+            ("Input/output error", "io"),
+            ("Invalid cross-device link", "cross_device"),
+            ("Too many levels of symbolic links", "loop"),
+            ("File name too long", "name_too_long"),
+        )
     ),
     "toml": (
         (r"Expected '=' after a key in a key/value pair", "detail.toml.expected_equals"),
@@ -137,6 +176,35 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the download could not be saved",
         "ja": "ダウンロードしたファイルを保存できません",
     },
+    # The operating system: why a file operation failed.
+    "detail.os.access": {"en": "permission denied", "ja": "アクセスが拒否されました"},
+    "detail.os.not_permitted": {"en": "not permitted", "ja": "許可されていない操作です"},
+    "detail.os.nospace": {"en": "no space left", "ja": "ディスクに空きがありません"},
+    "detail.os.quota": {"en": "disk quota exceeded", "ja": "ディスクの割り当て容量を超えました"},
+    "detail.os.readonly": {
+        "en": "read-only file system",
+        "ja": "読み取り専用のファイルシステムです",
+    },
+    "detail.os.missing": {
+        "en": "no such file or folder",
+        "ja": "ファイルまたはフォルダーがありません",
+    },
+    "detail.os.not_dir": {"en": "not a folder", "ja": "フォルダーではありません"},
+    "detail.os.is_dir": {"en": "a folder", "ja": "フォルダーです"},
+    "detail.os.exists": {"en": "already exists", "ja": "すでにあります"},
+    "detail.os.too_big": {"en": "file too large", "ja": "ファイルが大きすぎます"},
+    "detail.os.not_empty": {"en": "folder not empty", "ja": "フォルダーが空ではありません"},
+    "detail.os.too_many": {
+        "en": "too many open files",
+        "ja": "開いているファイルが多すぎます",
+    },
+    "detail.os.io": {"en": "input/output error", "ja": "ディスクの読み書きでエラーが起きました"},
+    "detail.os.cross_device": {
+        "en": "cannot link across devices",
+        "ja": "デバイスをまたいでリンクできません",
+    },
+    "detail.os.loop": {"en": "a loop of links", "ja": "リンクが循環しています"},
+    "detail.os.name_too_long": {"en": "name too long", "ja": "名前が長すぎます"},
     # The TOML parser: why konomi.toml does not read.
     "detail.toml.expected_equals": {
         "en": "'=' is missing after the key",
