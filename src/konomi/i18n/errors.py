@@ -102,7 +102,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "errors.settings.toml": {
         "en": "{file} is not valid TOML: {problem}",
-        "ja": "{file} は TOML として正しくありません: {problem}",
+        "ja": "{file} を TOML として読めません: {problem}",
     },
     "errors.settings.toml_hint": {
         "en": "Fix it, or delete konomi.toml to use the defaults.",
@@ -110,14 +110,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "errors.settings.toml_line": {
         "en": "{file}, line {line}, column {column} is not valid TOML — {problem}{shown}",
-        "ja": "{file} の {line} 行目 {column} 文字目が TOML として正しくありません — "
-        "{problem}{shown}",
+        "ja": "{file} の {line} 行目 {column} 文字目を TOML として読めません — {problem}{shown}",
     },
     "errors.settings.toml_line_key": {
         "en": "{file}, line {line}, column {column} (key '{key}') is not valid TOML — "
         "{problem}{shown}",
-        "ja": "{file} の {line} 行目 {column} 文字目（キー '{key}'）が TOML "
-        "として正しくありません — {problem}{shown}",
+        "ja": "{file} の {line} 行目 {column} 文字目（キー '{key}'）を TOML として読めません — "
+        "{problem}{shown}",
     },
     "errors.settings.toml_line_hint": {
         "en": 'Fix that line (text needs quotes: model = "owner/name"), or delete konomi.toml '

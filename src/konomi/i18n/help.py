@@ -132,7 +132,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.help.score.engine": {
         "en": "With --input: local, or ray (extra 'ray').",
-        "ja": "--input と使います。local か、ray（追加パッケージ 'ray' が必要）を指定します。",
+        "ja": "--input と使います。local か、ray（追加機能 'ray' が必要）を指定します。",
     },
     "cli.help.score.address": {
         "en": "With --engine ray: the cluster to join (default: $RAY_ADDRESS, else "
@@ -264,12 +264,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "overwrites konomi.toml. DIR and --root mean the same; with --model, the new "
         "konomi.toml uses that model (its line is written out, not commented).\n\n"
         "Example: [cyan]konomi init ~/my-taste --model ./models/ViT-B-32__openai[/]",
-        "ja": "作業フォルダーを作ります。data/train/like、data/train/dislike、data/unlabeled と、"
-        "説明のコメント付きの konomi.toml です。何度実行しても安全で、足りないものを加える"
-        "だけなので konomi.toml を上書きすることはありません。DIR と --root は同じ意味です。"
-        "--model を付けると、新しい konomi.toml はそのモデルを使います（その行はコメントでは"
-        "なく、有効な設定として書かれます）。\n\n"
-        "例: [cyan]konomi init ~/my-taste --model ./models/ViT-B-32__openai[/]",
+        "ja": "作業フォルダーを作ります。中身は data/train/like、data/train/dislike、"
+        "data/unlabeled と、説明のコメント付きの konomi.toml です。何度実行しても安全で、"
+        "足りないものを加えるだけなので konomi.toml を上書きすることはありません。DIR と "
+        "--root は同じ意味です。--model を付けると、新しい konomi.toml "
+        "はそのモデルを使います（その行はコメントではなく、有効な設定として書かれます）。"
+        "\n\n例: [cyan]konomi init ~/my-taste --model ./models/ViT-B-32__openai[/]",
     },
     "cli.help.init.dir": {
         "en": "Workspace folder to create (default: $KONOMI_ROOT or the current folder).",
@@ -313,7 +313,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cache.\n\n"
         'Example: [cyan]{cmd} search "quiet street at dusk" --top 10[/]',
         "ja": "作業フォルダーの画像（data/ とライブラリ）を、TEXT によく合う順に並べます。"
-        "\n\nテキストを扱えるモデルが必要です（Immich の構成で、visual/ の隣に "
+        "\n\nテキストエンコーダー付きのモデルが必要です（Immich の構成で、visual/ の隣に "
         "textual/model.onnx があるもの）。"
         "日本語の言葉で探すには多言語のモデルを使ってください（docs/text.md、英語）。"
         '画像の埋め込みはキャッシュから読みます。\n\n例: [cyan]{cmd} search "quiet '
@@ -407,9 +407,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "session: the whole pool at once, the head retrained every few judgements (a "
         "first session); arrivals: new images in batches, one round each; auto: session "
         "when --start is under 100.",
-        "ja": "session はデータ全体を最初から使い、数回の判定ごとに判定モデルを学習し直します"
-        "（最初のセッションにあたります）。arrivals は新しい画像がまとまって届き、届くたびに"
-        "1 回学習します。auto なら --start が 100 未満のときに session を使います。",
+        "ja": "session はデータ全体を最初から使い、"
+        "数回の判定ごとに判定モデルを学習し直します（最初のセッションにあたります）。"
+        "arrivals は新しい画像がまとまって届き、届くたびに 1 回学習します。auto なら "
+        "--start が 100 未満のときに session を使います。",
     },
     "cli.help.simulate.retrain_every": {
         "en": "Session: judgements between two trainings of the head.",
