@@ -121,6 +121,8 @@ def test_times_are_written_as_the_reader_reads_them():
     assert i18n.when("2026-12-07T14:05:00", "ja") == "2026年12月7日 14:05"
     assert i18n.when("2026-12-07T14:05:00", "en") == "7 Dec 2026, 14:05"
     assert i18n.when("not a time", "ja") == "not a time"
+    utc = i18n.when("2026-12-07T14:05:00+0000", "ja")  # as heads keep it (time.strftime %z)
+    assert utc.startswith("2026年12月") and utc.count(":") == 1
 
 
 def test_a_librarys_words_are_said_in_japanese_and_kept_for_debugging(monkeypatch):

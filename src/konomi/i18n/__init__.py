@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import string
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -203,7 +204,8 @@ def when(moment: object, lang: str | None = None) -> str:
     elif isinstance(moment, str):
         text = moment
         try:
-            moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+            iso = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", text.strip().replace("Z", "+00:00"))
+            moment = dt.datetime.fromisoformat(iso)  # Python 3.10 reads only this form
         except ValueError:
             return text
     if not isinstance(moment, dt.datetime):
