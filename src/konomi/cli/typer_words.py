@@ -157,8 +157,10 @@ _spoken = False
 
 
 def _speak_click() -> None:
-    """ "Usage:", the usage line's metavars, the help option's line and the value tags in the
-    language in force (once per process), while Typer's copy of click has the shape it has."""
+    """The words "Usage:", the usage line's metavars, the help option's line and the value
+    tags in the language in force (once per process), while Typer's copy of click has the shape
+    it has. Each replacement asks the catalog when it draws, so a language set later (from
+    konomi.toml) is followed; the catalog's English is Typer's own, so English is unchanged."""
     global _spoken
     if _spoken:
         return
@@ -205,7 +207,7 @@ def _tag_in_language(shown: Any) -> Any:
             return said
         name, _, rest = said[1:].partition(">")
         if name == "bool" and getattr(self, "is_flag", False):
-            return None
+            return None if i18n.language() != "en" else said
         key = _TAGS.get(name)
         return t(key) + rest if key else said
 
