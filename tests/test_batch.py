@@ -171,7 +171,7 @@ def test_rerun_scores_only_what_changed_and_each_input_once(trained, konomi, tmp
     first = read(out)
 
     again = konomi("score", "--input", folder, "--out", out, root=trained, check=True)
-    assert f"{len(images)} image(s) were already scored" in again.out
+    assert f"{len(images)} images were already scored" in again.out
     assert read(out) == first
 
     # One image replaced by a cool one (new size and mtime), one added, one removed: only the
@@ -182,7 +182,7 @@ def test_rerun_scores_only_what_changed_and_each_input_once(trained, konomi, tmp
     added = make_image(folder / "a" / "new.png", color=(240, 120, 20), size=(50, 50))
     Path(images[2]).unlink()
     third = konomi("score", "--input", folder, "--out", out, root=trained, check=True)
-    assert f"{len(images) - 2} image(s) were already scored" in third.out
+    assert f"{len(images) - 2} images were already scored" in third.out
     rows = read(out)
     assert set(rows) == (set(images) - {images[2]}) | {added.as_posix()}
     assert rows[changed.as_posix()]["size"] == changed.stat().st_size
@@ -202,7 +202,7 @@ def test_a_crashed_run_is_resumed_from_its_parts(trained, konomi, tmp_path):
     pq.write_table(done.slice(0, 10), run_dir / "part-000000.parquet")
     (run_dir / "part-000001.parquet").write_bytes(b"PAR1 cut short")
     result = konomi("score", "--input", folder, "--out", out, root=trained, check=True)
-    assert "10 image(s) were already scored" in result.out
+    assert "10 images were already scored" in result.out
     rows = read(out)
     assert set(rows) == set(images)
     assert not run_dir.parent.exists()

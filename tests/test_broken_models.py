@@ -28,7 +28,7 @@ EXPECTED = {
     "wrong_rank": "the input should be an image batch [N, 3, H, W]",
     "bad_output": "the output should be embeddings [N, d]",
     "bad_preprocess_json": "preprocessing file is not valid JSON",
-    "preprocess_missing_keys": "lacks the key(s) size, mean, std",
+    "preprocess_missing_keys": "Keys missing from",
     "too_small_input": "too small to be an image model",
     "missing_onnx_file": "Model file not found",
     "truncated_onnx_file": "The model file does not load",

@@ -184,7 +184,7 @@ def test_undo_names_what_it_moved_back_and_empty_folders_go(workspace, konomi):
     assert (keep / "readme.txt").is_file() and (ws.root / "data" / "unlabeled").is_dir()
 
     undone = konomi("undo", root=ws.root, check=True)
-    assert "8 file(s) moved back" in undone.out
+    assert "8 files moved back" in undone.out
     listed = [ln.strip() for ln in undone.out.splitlines() if ln.startswith("  data/")]
     assert len(listed) == 5 and all(p.startswith("data/unlabeled/2024/trip/") for p in listed)
     assert "… and 3 more" in undone.out

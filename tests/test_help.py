@@ -151,9 +151,12 @@ def test_typers_own_words_follow_the_language_too(konomi):
     # The usage errors a person meets most, in the catalog's words; exit code 2 as before.
     for args, said in (
         (["train", "--forlds", "3"], "--forlds というオプションはありません（近いもの: --folds）"),
-        (["train", "--folds", "50"], "'--folds' の値が正しくありません（"),
+        (
+            ["train", "--folds", "50"],
+            "'--folds' の値が正しくありません。20 以下で指定してください。",
+        ),
         (["explain"], "'paths' を指定してください。"),
-        (["trian"], "'trian' というコマンドはありません。'train' のことですか?"),
+        (["trian"], "'trian' というコマンドはありません。'train' のことですか？"),
         (["train", "extra"], "余分な引数があります（extra）。"),
     ):
         result = konomi(*args, env=env)
@@ -186,7 +189,7 @@ def test_a_narrow_terminal_folds_the_japanese_help_instead_of_cutting_it(konomi)
     `cli.main.fold_long_words`, most Japanese sentences were cut at 80 columns."""
     env = {"KONOMI_LANG": "ja", "COLUMNS": "80", "PYTHONIOENCODING": "utf-8"}
     for args, phrase in (
-        (["--help"], "ラベルがほかのラベルの示す好みと最も食い違うものを、怪しい順に一覧にします"),
+        (["--help"], "示す好みと最も食い違うものを、疑わしい順に一覧にします"),
         (["train", "--help"], "ラベル付きの画像をfp32と同じように採点できる場合にだけ使われます"),
     ):
         shown = konomi(*args, env=env, check=True).out

@@ -303,7 +303,7 @@ def test_review_labels_a_library_image_in_place_and_undo_takes_it_back(
     trained = konomi("train", root=ws)
     assert trained.code == 0 and "1 from review decisions" in trained.out, trained.text
     by_cli = konomi("undo", root=ws)  # the like, from a terminal
-    assert by_cli.code == 0 and "1 label(s) taken back" in by_cli.out, by_cli.text
+    assert by_cli.code == 0 and "labels taken back 1" in by_cli.out, by_cli.text
     assert read_labels(ws / ".konomi") == {}
     assert hashes(photos) == before
 

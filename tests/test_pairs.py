@@ -191,7 +191,7 @@ def test_classify_and_undo_move_a_pair_and_its_sidecars_together(workspace, kono
     konomi("train", root=ws.root, check=True)
     before = file_hashes(ws.root / "data")
     result = konomi("classify", root=ws.root, check=True)
-    assert "Sorted 3 image(s)" in result.out, result.out  # the pair counts once
+    assert "Sorted 3 images" in result.out, result.out  # the pair counts once
     homes = {
         p.name: p.parent.parent.name
         for p in (ws.root / "data" / "classified").rglob("*")

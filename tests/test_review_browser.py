@@ -241,7 +241,7 @@ def test_shift_l_judges_a_burst_at_once_and_u_takes_it_back(browser, tiny_model,
         assert page.get_attribute("#alike-thumbs img", "alt") == other
         page.screenshot(path=str(tmp_path / "burst.png"))
         liked = press(page, "Shift+L", "/api/decide").json()
-        assert liked["ok"] and "1 look-alike(s)" in liked["message"]
+        assert liked["ok"] and "look-alikes (1)" in liked["message"]
         for p in burst:
             assert where(root, p.name) == [f"data/train/like/{p.name}"]
         assert press(page, "u", "/api/undo").ok

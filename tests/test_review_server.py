@@ -668,7 +668,7 @@ def test_a_burst_is_judged_with_one_decision_and_undone_with_one(tmp_path, tiny_
 
         body = {"id": shots[1]["id"], "decision": "like", "burst": True}
         liked = post(client, "/api/decide", body, port).json()
-        assert liked["ok"] and "2 look-alike(s)" in liked["message"]
+        assert liked["ok"] and "look-alikes (2)" in liked["message"]
         for p in burst:
             assert where(ws, p.name) == [f"data/train/like/{p.name}"]
         assert liked["state"]["counts"]["liked"] == 3

@@ -268,7 +268,8 @@ def _toml_error(path: Path, text: str, exc: Exception) -> KonomiError:
     line = lines[number - 1].strip()[:120] if 0 < number <= len(lines) else ""
     key = line.split("=", 1)[0].strip().strip("\"'") if "=" in line else ""
     shown = f": {line}" if line else ""
-    fields = {"file": path.name, "line": number, "key": key, "problem": what, "shown": shown}
+    fields = {"file": path.name, "line": number, "column": int(found.group(2))}
+    fields |= {"key": key, "problem": what, "shown": shown}
     return KonomiError(
         t("errors.settings.toml_line_key" if key else "errors.settings.toml_line", **fields),
         t("errors.settings.toml_line_hint"),

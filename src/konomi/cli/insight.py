@@ -17,7 +17,7 @@ from konomi.cli.options import DebugOpt, DeviceOpt, ModelOpt, RootOpt
 from konomi.cli.render import context, errors, print_skipped, run
 from konomi.encode.images import Skipped
 from konomi.errors import ExitCode
-from konomi.i18n import t
+from konomi.i18n import t, when
 
 MAX_K = 1000  # neighbours per label in `explain`: bounded before any array is made
 
@@ -170,7 +170,7 @@ def models(
                 [
                     "*" if r["current"] else "",
                     str(r["id"]),
-                    str(r["date"]),
+                    when(r["created"]) or str(r["date"]),
                     str(r["n_like"] or 0),
                     str(r["n_dislike"] or 0),
                     _num(r["auc"], 3) if _measured(r) else "–",

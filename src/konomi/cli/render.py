@@ -31,6 +31,7 @@ from konomi.cli.app import err, out
 from konomi.encode.images import Skipped
 from konomi.errors import ExitCode, KonomiError, from_os_error
 from konomi.i18n import set_language, t, template
+from konomi.i18n.details import show_originals
 
 SHOWN = 50  # names listed before "… and N more"
 
@@ -95,6 +96,7 @@ T = TypeVar("T")
 def errors(debug: bool) -> Iterator[None]:
     """Turn expected failures into one or two plain lines and an exit code."""
     debug = debug or os.environ.get("KONOMI_DEBUG", "") not in ("", "0")
+    show_originals(debug)  # the libraries' own words beside the catalog's
     try:
         yield
     except (KonomiError, OSError) as exc:

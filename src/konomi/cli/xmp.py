@@ -53,7 +53,9 @@ def xmp(
             written = len(result.report.written) if result.report else 0
             out.print(t("xmp.written", n=written, **fields))
         if result.plans:
-            counts = ", ".join(f"{n}★ {k}" for n, k in result.star_counts().items())
+            counts = t("xmp.stars.separator").join(
+                t("xmp.stars.count", stars=n, n=k) for n, k in result.star_counts().items()
+            )
             out.print(t("xmp.stars", counts=counts))
         if result.kept:
             out.print(t("xmp.kept", n=result.kept))

@@ -2,10 +2,9 @@
 
 Each message has a key and a text per language (English and Japanese), with `{name}` fields
 filled by `str.format`: whole sentences are translated, never glued from fragments. The texts
-live in the area modules beside this file (`batch`, `cli`, `core`, `errors`, `formats`, `help`,
-`library`, `page`, `safety`, `simulate`, `start`, `text`); this module merges them (a key defined twice
-is an error; `missing` lists a text a language lacks, and a test keeps it empty) and picks the
-language:
+live in the area modules listed in `_AREAS` below; this module merges them (a key defined
+twice is an error; `missing` lists a text a language lacks, and a test keeps it empty) and picks
+the language:
 
 1. `language = "ja" | "en"` in konomi.toml (the CLI calls `set_language` once it has read it);
 2. else `KONOMI_LANG`;
@@ -19,15 +18,17 @@ Hints name commands with `{cmd}` (`konomi`, `uv run konomi` in a checkout, or wh
 says), never literally, and the commands that add an extra with `{install_ray}` and
 `{install_parquet}`, and the one that reinstalls its dependencies with `{reinstall}` (as konomi
 was installed: see konomi.installed). A message kept on disk is its key and fields (`kept`),
-shown later in the language in force then (`shown`). `recording` lists the keys rendered inside a block, so that a test asks
-"was this message shown" instead of matching its words.
+shown later in the language in force then (`shown`). `recording` lists the keys rendered inside
+a block, so that a test asks "was this message shown" instead of matching its words.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
+import re
 import string
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -37,6 +38,7 @@ from konomi.i18n import (
     batch,
     cli,
     core,
+    details,
     errors,
     formats,
     help,
@@ -55,6 +57,7 @@ _AREAS = (
     batch.MESSAGES,
     cli.MESSAGES,
     core.MESSAGES,
+    details.MESSAGES,
     errors.MESSAGES,
     formats.MESSAGES,
     help.MESSAGES,
@@ -159,12 +162,18 @@ class _Implied(dict[str, object]):
 
 def t(key: str, lang: str | None = None, /, **fields: object) -> str:
     """The message `key` in the language in force (or `lang`), with its fields filled;
-    `{cmd}` is how the person runs konomi."""
+    `{cmd}` is how the person runs konomi.
+
+    A message may have forms for a count (`"en:0"`, `"ja:0"`, `"en:1"`, chosen by the field its
+    `"count"` names) — "No suspect labels", not "0 suspect label(s)" — and a field that holds a
+    library's words is said in the catalog's words outside English (`details`)."""
     texts = CATALOG[key]
     if _heard is not None:
         _heard.append(key)
-    text = texts.get(lang or language()) or texts[DEFAULT]
-    return text.format_map(_Implied(fields))
+    lang = lang or language()
+    if lang != DEFAULT and key in details.FIELDS:
+        fields = _library_words(key, lang, fields)
+    return _form(texts, lang, fields).format_map(_Implied(fields))
 
 
 @contextlib.contextmanager
@@ -177,6 +186,30 @@ def recording() -> Iterator[list[str]]:
         yield _heard
     finally:
         _heard = outer
+
+
+def _form(texts: dict[str, str], lang: str, fields: dict[str, object]) -> str:
+    """The text of `lang` for the count in `fields` (its zero or one form, where it has one)."""
+    counted = texts.get("count")
+    if counted is not None:
+        count = fields.get(counted)
+        form = {0: "0", 1: "1"}.get(count) if isinstance(count, int) else None
+        if form and f"{lang}:{form}" in texts:
+            return texts[f"{lang}:{form}"]
+    return texts.get(lang) or texts[DEFAULT]
+
+
+def _library_words(key: str, lang: str, fields: dict[str, object]) -> dict[str, object]:
+    """`fields` with the library's words of message `key` in the catalog's words."""
+    name, kind = details.FIELDS[key]
+    original = str(fields.get(name, ""))
+    found = details.known(kind, original)
+    if found is None:
+        return fields
+    said = t(found[0], lang, **found[1])
+    if details.showing_originals():
+        said = t("detail.original", lang, said=said, original=original)
+    return {**fields, name: said}
 
 
 def kept(key: str, /, **fields: object) -> str:
@@ -199,6 +232,35 @@ def shown(text: str) -> str:
         return text
 
 
+def when(moment: object, lang: str | None = None) -> str:
+    """A time as the reader's language writes it: "7 Dec 2026, 14:05" or "2026年12月7日 14:05",
+    in local time. `moment` is a datetime, an ISO 8601 text (what konomi keeps on disk) or
+    seconds since the epoch; anything else is shown as it is."""
+    if isinstance(moment, (int, float)) and not isinstance(moment, bool):
+        moment = dt.datetime.fromtimestamp(moment)
+    elif isinstance(moment, str):
+        text = moment
+        try:
+            iso = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", text.strip().replace("Z", "+00:00"))
+            moment = dt.datetime.fromisoformat(iso)  # Python 3.10 reads only this form
+        except ValueError:
+            return text
+    if not isinstance(moment, dt.datetime):
+        return "" if moment is None else str(moment)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    month = t(f"time.month.{moment.month}", lang)
+    return t(
+        "time.when",
+        lang,
+        year=moment.year,
+        month=month,
+        day=moment.day,
+        hour=moment.hour,
+        minute=f"{moment.minute:02d}",
+    )
+
+
 def template(key: str, lang: str | None = None) -> str:
     """The message `key` with its fields left for a page's script to fill (only `{cmd}` is
     filled here): the texts the review page and the report show."""
@@ -209,6 +271,11 @@ def template(key: str, lang: str | None = None) -> str:
 def fields_of(text: str) -> set[str]:
     """The `{name}` fields a message text uses."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def forms(texts: dict[str, str]) -> list[str]:
+    """The count forms a message has beside its two languages (`"ja:0"`, …)."""
+    return [k for k in texts if ":" in k]
 
 
 def missing() -> list[tuple[str, str]]:

@@ -25,7 +25,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "batch.parquet_unreadable": {
         "en": "{path} cannot be read as Parquet ({reason}).",
-        "ja": "{path} を Parquet として読めません({reason})。",
+        "ja": "{path} を Parquet として読めません（{reason}）。",
     },
     "batch.no_pyarrow": {
         "en": "Writing Parquet needs pyarrow, which this install does not have.",
@@ -57,33 +57,42 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "出力先 {path} が入力にも含まれています。",
     },
     "batch.dim_mismatch": {
-        "en": "The head expects {head}-d embeddings, the model gives {model}.",
-        "ja": "ヘッドは {head} 次元の埋め込みを前提にしていますが、"
-        "モデルの出力は {model} 次元です。",
+        "en": "The head expects {head}-d embeddings, the encoder gives {model}.",
+        "ja": "判定モデルは {head} 次元の埋め込みを前提にしていますが、エンコーダーの出力は "
+        "{model} 次元です。",
     },
     "batch.incomplete": {
-        "en": "{missing} image(s) got no result; what was scored is kept.",
+        "en": "{missing} images got no result; what was scored is kept.",
         "ja": "{missing} 枚の画像に結果がありません。採点済みの分は保存されています。",
+        "count": "missing",
+        "en:1": "1 image got no result; what was scored is kept.",
     },
     "batch.incomplete_hint": {
         "en": "Run the same command again: it scores only what is missing.",
         "ja": "同じコマンドをもう一度実行してください。足りない分だけを採点します。",
     },
     "batch.wrote": {
-        "en": "Wrote {path}: {total} image(s) scored by head {head} ({engine} engine) — "
-        "like {like}, unsure {unsure}, dislike {dislike}, unreadable {unreadable}.",
-        "ja": "{path} を書きました。ヘッド {head} で {total} 枚を採点しました"
-        "（{engine} エンジン）。好き {like}、保留 {unsure}、好きでない {dislike}、"
-        "読めない {unreadable}。",
+        "en": "Wrote {path}: {total} images scored by head {head} ({engine} engine) — like "
+        "{like}, unsure {unsure}, dislike {dislike}, unreadable {unreadable}.",
+        "ja": "{path} に書き出しました。判定モデル {head} で {total} "
+        "枚を採点しました（{engine} エンジン）。好き {like} 枚、保留 {unsure} 枚、"
+        "好きでない {dislike} 枚、読めない画像 {unreadable} 枚です。",
+        "count": "total",
+        "en:1": "Wrote {path}: 1 image scored by head {head} ({engine} engine) — like {like}, "
+        "unsure {unsure}, dislike {dislike}, unreadable {unreadable}.",
     },
     "batch.resumed": {
-        "en": "{reused} image(s) were already scored by an earlier run and kept; {scored} "
-        "scored now.",
+        "en": "{reused} images were already scored by an earlier run and kept; {scored} scored "
+        "now.",
         "ja": "以前の実行で採点済みの {reused} 枚はそのまま使い、{scored} 枚を新たに採点しました。",
+        "count": "reused",
+        "en:1": "1 image was already scored by an earlier run and kept; {scored} scored now.",
     },
     "batch.speed": {
-        "en": "{scored} image(s) in {seconds:.1f} s ({rate:.1f} images/s).",
+        "en": "{scored} images in {seconds:.1f} s ({rate:.1f} images/s).",
         "ja": "{scored} 枚を {seconds:.1f} 秒で採点しました（毎秒 {rate:.1f} 枚）。",
+        "count": "scored",
+        "en:1": "1 image in {seconds:.1f} s ({rate:.1f} images/s).",
     },
     "batch.ray_started": {
         "en": "Started a local Ray for this run ({cpus:g} CPUs, {gpus:g} GPUs) in {seconds:.1f} s; "

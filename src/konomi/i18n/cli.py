@@ -20,27 +20,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.unexpected.hint": {
         "en": "A bug in konomi: run again with --debug for the details and please report it. "
         "No image is lost: the next command finishes or rolls back any half-done move.",
-        "ja": "konomi の不具合です。--debug を付けて再実行すると詳細が表示されるので、"
-        "報告してください。"
-        "画像は失われていません。途中の移動は次のコマンドが完了させるか元に戻します。",
+        "ja": "konomi の不具合です。--debug を付けて実行し直すと詳細が表示されます。"
+        "お手数ですが報告をお願いします。画像は失われていません。途中の移動は、"
+        "次のコマンドが完了させるか元に戻します。",
     },
     "cli.int8.used": {
         "en": "Using int8: it scores your labelled images like fp32 (checked once per set of "
         "labels).",
-        "ja": "int8 モデルを使います。ラベル付きの画像で fp32 と同じ評価になることを確認済みです"
-        "（ラベルが変わるたびに確認し直します）。",
+        "ja": "int8 のエンコーダーを使います。ラベル付きの画像で fp32 "
+        "と同じ採点結果になることを確認済みです（ラベルが変わるたびに確認し直します）。",
     },
     "cli.skipped.left": {
-        "en": "{n} file(s) left where they are:",
+        "en": "{n} files left where they are:",
         "ja": "{n} 個のファイルは移動せず、元の場所に残しました:",
+        "count": "n",
+        "en:1": "1 file left where it is:",
     },
     "cli.skipped.unread": {
-        "en": "{n} file(s) could not be read:",
+        "en": "{n} files could not be read:",
         "ja": "{n} 個のファイルを読み込めませんでした:",
+        "count": "n",
+        "en:1": "1 file could not be read:",
     },
     "cli.repaired": {
-        "en": "Repaired an interrupted run: {finished} move(s) finished, {rolled_back} rolled "
-        "back.",
+        "en": "Repaired an interrupted run: moves finished {finished}, rolled back {rolled_back}.",
         "ja": "中断された処理を修復しました"
         "（移動の完了 {finished} 件、取り消し {rolled_back} 件）。",
     },
@@ -57,9 +60,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "check.missing": {"en": "missing", "ja": "ありません"},
     "check.providers": {"en": "ONNX Runtime providers", "ja": "ONNX Runtime のプロバイダー"},
-    "check.model": {"en": "model {model}", "ja": "モデル {model}"},
-    "check.model_files": {"en": "model files", "ja": "モデルのファイル"},
-    "check.model_loads": {"en": "model loads", "ja": "モデルの読み込み"},
+    "check.model": {"en": "model {model}", "ja": "エンコーダー {model}"},
+    "check.model_files": {"en": "model files", "ja": "エンコーダーのファイル"},
+    "check.model_loads": {"en": "model loads", "ja": "エンコーダーの読み込み"},
     "check.model_loads_yes": {
         "en": "input {size}x{size} px, embedding {dim}-d, on {provider}",
         "ja": "入力 {size}x{size} px、埋め込み {dim} 次元、{provider} で実行",
@@ -76,17 +79,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Put disliked images in {folder} (about 200).",
         "ja": "{folder} に好きでない画像を入れてください（200 枚ほど）。",
     },
-    "check.images": {"en": "{n} images", "ja": "{n} 枚の画像"},
+    "check.images": {"en": "{n} images", "ja": "画像 {n} 枚", "count": "n", "en:1": "1 image"},
     "check.images_to_sort": {
         "en": "{n} images (new images to sort)",
-        "ja": "{n} 枚の画像（これから振り分ける新しい画像）",
+        "ja": "画像 {n} 枚（これから振り分ける新しい画像）",
+        "count": "n",
+        "en:1": "1 image (new images to sort)",
     },
     "cli.check.col.check": {"en": "check", "ja": "項目"},
     "cli.check.col.status": {"en": "status", "ja": "状態"},
     "cli.check.col.fix": {"en": "what to do", "ja": "対処"},
     "cli.check.failed": {
-        "en": "{n} required check(s) failed. See 'what to do' above.",
+        "en": "{n} required checks failed. See 'what to do' above.",
         "ja": "必須の確認項目のうち {n} 件が通りませんでした。上の「対処」を見てください。",
+        "count": "n",
+        "en:1": "1 required check failed. See 'what to do' above.",
     },
     "cli.check.passed": {
         "en": "All required checks passed.",
@@ -135,8 +142,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.train.figures": {
         "en": "{how}: AUC {auc:.3f}, accuracy {acc:.1%}, Brier {brier:.3f} (0 is perfect, 0.25 "
         "is a coin toss)",
-        "ja": "{how}での評価: AUC {auc:.3f}、正解率 {acc:.1%}、Brier {brier:.3f}"
-        "（0 が完璧、0.25 は当てずっぽうと同じ）",
+        "ja": "{how}での評価: AUC {auc:.3f}、正解率 {acc:.1%}、Brier {brier:.3f}（0 が完璧、"
+        "0.25 は毎回 50% と答えた場合と同じ）",
     },
     "cli.train.figures.rough": {
         "en": "{how}: AUC {auc:.2f} ({level:.0%} interval {auc_lo:.2f}–{auc_hi:.2f}), accuracy "
@@ -201,9 +208,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "両方の傾向を学べるよう、「好き」の画像も加えてください。",
     },
     "cli.train.suspects": {
-        "en": "{n} training image(s) look mislabelled: run [cyan]konomi suspects[/]",
+        "en": "{n} training images look mislabelled: run [cyan]konomi suspects[/]",
         "ja": "学習用の画像のうち {n} 枚はラベルが間違っているようです。"
         "[cyan]konomi suspects[/] で確認してください。",
+        "count": "n",
+        "en:1": "1 training image looks mislabelled: run [cyan]konomi suspects[/]",
+        "en:0": "No training image looks mislabelled.",
+        "ja:0": "学習用の画像には、ラベルの誤りの疑いはありません。",
     },
     # -- classify ----------------------------------------------------------------------------
     "cli.plan.group": {
@@ -215,13 +226,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "振り分ける画像がありません（{folder}/ は空です）。",
     },
     "cli.classify.dry": {
-        "en": "Dry run: nothing moved. {n} image(s) would be sorted.",
+        "en": "Dry run: nothing moved. {n} images would be sorted.",
         "ja": "試し実行（--dry-run）なので何も移動していません。"
         "実行すると {n} 枚が振り分けられます。",
+        "count": "n",
+        "en:1": "Dry run: nothing moved. 1 image would be sorted.",
+        "en:0": "Dry run: nothing moved, and there is nothing to sort.",
+        "ja:0": "試し実行（--dry-run）なので何も移動していません。振り分ける画像もありません。",
     },
     "cli.classify.sorted": {
-        "en": "Sorted {n} image(s) with head {id}:",
+        "en": "Sorted {n} images with head {id}:",
         "ja": "判定モデル {id} で {n} 枚を振り分けました:",
+        "count": "n",
+        "en:1": "Sorted 1 image with head {id}:",
     },
     "cli.classify.counts": {
         "en": "like {like} (≥ {like_t:.2f}) · unsure {unsure} · dislike {dislike} "
@@ -230,8 +247,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "（{dislike_t:.2f} 以下）",
     },
     "cli.classify.embedded": {
-        "en": "embedded {n} new image(s) at {rate:.1f} images/s",
+        "en": "embedded {n} new images at {rate:.1f} images/s",
         "ja": "新しい画像 {n} 枚の埋め込みを計算しました（毎秒 {rate:.1f} 枚）",
+        "count": "n",
+        "en:1": "embedded 1 new image at {rate:.1f} images/s",
     },
     "cli.classify.next": {
         "en": "Next: look through data/classified/like and data/classified/dislike and move every "
@@ -245,25 +264,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # -- score -------------------------------------------------------------------------------
     "cli.score.done": {
-        "en": "Wrote {out}: {n} image(s) scored by head {id} — like {like}, unsure {unsure}, "
+        "en": "Wrote {out}: {n} images scored by head {id} — like {like}, unsure {unsure}, "
         "dislike {dislike}",
         "ja": "{out} に書き出しました: 判定モデル {id} で {n} 枚を採点"
         "（好き {like}・保留 {unsure}・好きでない {dislike}）",
+        "count": "n",
+        "en:1": "Wrote {out}: 1 image scored by head {id} — like {like}, unsure {unsure}, "
+        "dislike {dislike}",
     },
     "cli.score.top": {"en": "top:    {names}", "ja": "上位: {names}"},
     "cli.score.bottom": {"en": "bottom: {names}", "ja": "下位: {names}"},
     # -- undo --------------------------------------------------------------------------------
     "cli.undo.nothing": {"en": "Nothing to undo.", "ja": "元に戻す操作はありません。"},
     "cli.undo.kind.classify": {"en": "classify", "ja": "振り分け"},
-    "cli.undo.kind.review": {"en": "review", "ja": "レビューでの判定"},
+    "cli.undo.kind.review": {"en": "review", "ja": "判定ページでの判定"},
     "cli.undo.done": {
-        "en": "Undid {kind} (operation {op}): {n} file(s) moved back:",
+        "en": "Undid {kind} (operation {op}): {n} files moved back:",
         "ja": "{kind}（操作 {op}）を取り消し、{n} 個のファイルを元の場所に戻しました:",
+        "count": "n",
+        "en:1": "Undid {kind} (operation {op}): 1 file moved back:",
     },
     # -- round -------------------------------------------------------------------------------
     "cli.round.suggest": {
-        "en": "Suggested this round: look at {n} of {waiting} image(s), most informative first "
-        "— [cyan]konomi review[/] (confirmations count as labels too), then run "
+        "en": "Suggested this round: look at {n} of the {waiting} waiting, most informative "
+        "first — [cyan]konomi review[/] (confirmations count as labels too), then run "
         "[cyan]konomi round[/] again.",
         "ja": "今回のおすすめ: 判定待ちの {waiting} 枚のうち {n} 枚を、判定すると学習効果の"
         "大きい画像から順に見てください。[cyan]konomi review[/] で判定し（提案どおりと確認した"
@@ -275,7 +299,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.round.done": {
         "en": "Round done in {seconds:.1f} s.",
-        "ja": "1 ラウンドが終わりました（{seconds:.1f} 秒）。",
+        "ja": "ループを 1 周しました（{seconds:.1f} 秒）。",
     },
     # -- suspects, explain, models, report ----------------------------------------------------
     "cli.skipped.one": {"en": "skipped {path}: {why}", "ja": "{path} を読み飛ばしました: {why}"},
@@ -289,23 +313,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mislabelled.",
         "ja": "判定モデル {id} の交差検証より: 学習用の画像 {n} 枚のうち、[bold]{flagged}[/] 枚は"
         "ラベルが間違っているようです。",
+        "count": "flagged",
+        "en:0": "From head {id}'s cross-validation: {n} training images, none looks mislabelled.",
+        "ja:0": "判定モデル {id} の交差検証より: 学習用の画像 {n} 枚に、"
+        "ラベルの誤りの疑いはありません。",
     },
     "cli.suspects.fresh": {
         "en": "From a fresh cross-validation of data/train (it changed since the last train): "
         "{n} training images, [bold]{flagged}[/] look mislabelled.",
         "ja": "data/train は前回の学習から変わったため、交差検証をやり直しました: 学習用の画像 "
         "{n} 枚のうち、[bold]{flagged}[/] 枚はラベルが間違っているようです。",
+        "count": "flagged",
+        "en:0": "From a fresh cross-validation of data/train (it changed since the last "
+        "train): {n} training images, none looks mislabelled.",
+        "ja:0": "data/train は前回の学習から変わったため、交差検証をやり直しました: "
+        "学習用の画像 {n} 枚に、ラベルの誤りの疑いはありません。",
     },
     "cli.suspects.col.rank": {"en": "#", "ja": "#"},
-    "cli.suspects.col.wrong": {"en": "wrong?", "ja": "誤り?"},
+    "cli.suspects.col.wrong": {"en": "wrong?", "ja": "誤り？"},
     "cli.suspects.col.label": {"en": "label", "ja": "ラベル"},
     "cli.suspects.col.score": {"en": "score", "ja": "スコア"},
     "cli.suspects.col.path": {"en": "path", "ja": "パス"},
     "cli.suspects.legend": {
         "en": "wrong? = estimated chance the label is wrong; score = how much the rest of your "
         "labels say you like it; ● = likely mislabelled.",
-        "ja": "誤り? = ラベルが間違っている見込み、スコア = ほかのラベルから見てどれだけ好みか、"
-        "● = ラベルが間違っている可能性が高いもの。",
+        "ja": "誤り？ = ラベルが間違っている見込み、スコア = "
+        "ほかのラベルから見てどれだけ好みか、● = ラベルが間違っている可能性が高いもの。",
     },
     "cli.suspects.next": {
         "en": "Still like it? Leave it. If not, move it to the other folder of data/train/ (or "
@@ -326,8 +359,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.explain.disliked": {"en": "nearest disliked:", "ja": "似ている「好きでない」:"},
     "cli.explain.none": {"en": "none", "ja": "なし"},
     "cli.explain.failed": {
-        "en": "{n} image(s) could not be explained: they cannot be read (see above).",
+        "en": "{n} images could not be explained: they cannot be read (see above).",
         "ja": "{n} 枚の画像は読み込めないため、説明できませんでした（上の一覧を参照）。",
+        "count": "n",
+        "en:1": "1 image could not be explained: it cannot be read (see above).",
     },
     "cli.models.none": {
         "en": "No saved heads yet. Train one: [cyan]konomi train[/]",
@@ -340,7 +375,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.models.col.auc": {"en": "AUC", "ja": "AUC"},
     "cli.models.col.brier": {"en": "Brier", "ja": "Brier"},
     "cli.models.col.thresholds": {"en": "thresholds", "ja": "しきい値"},
-    "cli.models.col.suspects": {"en": "suspects", "ja": "要確認"},
+    "cli.models.col.suspects": {"en": "suspects", "ja": "疑わしいラベル"},
     "cli.models.legend": {
         "en": "* = current head. Roll back with [cyan]konomi models use ID[/].",
         "ja": "* = 使用中の判定モデル。[cyan]konomi models use ID[/] で以前のものに戻せます。",
@@ -360,19 +395,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "次の classify と score から使われます。",
     },
     "cli.report.done": {
-        "en": "Wrote {out}: {n} image(s) scored by head {id}, {suspects} suspect label(s), "
-        "{groups} burst(s) of near-duplicates ({mb:.1f} MB).",
-        "ja": "{out} に書き出しました: 判定モデル {id} で {n} 枚を採点、要確認のラベル "
-        "{suspects} 件、ほぼ同じ画像の連写 {groups} 組（{mb:.1f} MB）。",
+        "en": "Wrote {out} ({mb:.1f} MB): images scored by head {id}: {n}; suspect labels: "
+        "{suspects}; bursts of near-duplicates: {groups}.",
+        "ja": "{out} に書き出しました（{mb:.1f} MB）。判定モデル {id} で {n} 枚を採点、"
+        "疑わしいラベル {suspects} 件、ほぼ同じ画像の連写 {groups} 組です。",
     },
     # -- review ------------------------------------------------------------------------------
     "cli.review.start": {
-        "en": "konomi review: {n} image(s) to review, head {id}.",
+        "en": "konomi review: {n} images to review, head {id}.",
         "ja": "konomi review: 判定待ちの画像 {n} 枚、判定モデル {id}。",
+        "count": "n",
+        "en:1": "konomi review: 1 image to review, head {id}.",
     },
     "cli.review.start.nohead": {
-        "en": "konomi review: {n} image(s) to review, no trained head yet.",
+        "en": "konomi review: {n} images to review, no trained head yet.",
         "ja": "konomi review: 判定待ちの画像 {n} 枚（判定モデルはまだ学習していません）。",
+        "count": "n",
+        "en:1": "konomi review: 1 image to review, no trained head yet.",
     },
     "cli.review.suggested": {
         "en": "{n} suggested this round (konomi round): the page shows the most informative first.",
@@ -397,7 +436,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.review.next": {
         "en": "Next: [cyan]konomi round[/] (or train) to learn from them.",
-        "ja": "次は [cyan]konomi round[/]（または train）で、判定した内容を学習させましょう。",
+        "ja": "次は [cyan]konomi round[/]（または train）で、判定した内容を学習させてください。",
     },
     # -- simulate ----------------------------------------------------------------------------
     "cli.sim.head": {
@@ -548,8 +587,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "init.key.precision": {
         "en": "fp32, or int8 (faster on the CPU; used only if it scores your labels like fp32).",
-        "ja": "fp32 または int8（CPU で高速。ラベル付き画像で fp32 と同じ評価になる場合だけ"
-        "使います）。",
+        "ja": "fp32 または int8（CPU で高速。ラベル付きの画像で fp32 "
+        "と同じ採点結果になる場合だけ使います）。",
     },
     "init.key.batch_size": {
         "en": "Images encoded at once; 0 lets konomi choose from the model.",
@@ -565,22 +604,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "init.key.ratings_as_labels": {
         "en": "true: star ratings in XMP sidecars count as like / dislike labels.",
-        "ja": "true にすると、XMP サイドカーの星の評価を「好き」「好きでない」のラベルとして"
-        "扱います。",
+        "ja": "true にすると、XMP "
+        "サイドカーファイルのレーティングを「好き」「好きでない」のラベルとして扱います。",
     },
     "init.key.like_rating": {
         "en": "With ratings_as_labels: a rating at or above this is a like (1 to 5).",
-        "ja": "ratings_as_labels のとき、この値以上の評価を「好き」とみなします（1〜5）。",
+        "ja": "ratings_as_labels のとき、この値以上のレーティングを「好き」とみなします（1〜5）。",
     },
     "init.key.dislike_rating": {
         "en": "With ratings_as_labels: a rating at or below this (or rejected, -1) is a dislike.",
-        "ja": "ratings_as_labels のとき、この値以下の評価（または却下 -1）を「好きでない」と"
-        "みなします。",
+        "ja": "ratings_as_labels のとき、この値以下のレーティング（または除外 -1）"
+        "を「好きでない」とみなします。",
     },
     "init.key.sidecar_name": {
         "en": "XMP sidecar names: with_extension (IMG_1.NEF.xmp) or without_extension (IMG_1.xmp).",
-        "ja": "XMP サイドカーの名前: with_extension（IMG_1.NEF.xmp）または without_extension"
-        "（IMG_1.xmp）。",
+        "ja": "XMP サイドカーファイルの名前: with_extension（IMG_1.NEF.xmp）または "
+        "without_extension（IMG_1.xmp）。",
     },
     "init.key.like_text": {
         "en": 'Phrases describing what you like (models with a text encoder), e.g. ["film '
@@ -590,6 +629,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "init.key.dislike_text": {
         "en": 'Phrases describing what you do not like, e.g. ["screenshots"].',
-        "ja": '好きではないものを表す言葉。例: ["スクリーンショット"]',
+        "ja": '好きでないものを表す言葉。例: ["スクリーンショット"]',
     },
 }

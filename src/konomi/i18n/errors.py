@@ -54,8 +54,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "errors.settings.unknown_key_close": {
         "en": "{where}: unknown key '{key}' — did you mean '{close}'?",
-        "ja": "{where}: '{key}' という設定キーはありません。"
-        "'{close}' の書き間違いではありませんか?",
+        "ja": "{where}: '{key}' という設定キーはありません。'{close}' "
+        "の書き間違いではありませんか？",
     },
     "errors.settings.known_keys": {
         "en": "Known keys: {keys}.",
@@ -102,19 +102,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "errors.settings.toml": {
         "en": "{file} is not valid TOML: {problem}",
-        "ja": "{file} は TOML として正しくありません: {problem}",
+        "ja": "{file} を TOML として読めません: {problem}",
     },
     "errors.settings.toml_hint": {
         "en": "Fix it, or delete konomi.toml to use the defaults.",
         "ja": "書き直すか、konomi.toml を削除して既定の設定を使ってください。",
     },
     "errors.settings.toml_line": {
-        "en": "{file}, line {line} is not valid TOML — {problem}{shown}",
-        "ja": "{file} の {line} 行目は TOML として正しくありません — {problem}{shown}",
+        "en": "{file}, line {line}, column {column} is not valid TOML — {problem}{shown}",
+        "ja": "{file} の {line} 行目 {column} 文字目を TOML として読めません — {problem}{shown}",
     },
     "errors.settings.toml_line_key": {
-        "en": "{file}, line {line} (key '{key}') is not valid TOML — {problem}{shown}",
-        "ja": "{file} の {line} 行目（キー '{key}'）は TOML として正しくありません — "
+        "en": "{file}, line {line}, column {column} (key '{key}') is not valid TOML — "
+        "{problem}{shown}",
+        "ja": "{file} の {line} 行目 {column} 文字目（キー '{key}'）を TOML として読めません — "
         "{problem}{shown}",
     },
     "errors.settings.toml_line_hint": {
@@ -248,14 +249,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # -- the app layer ---------------------------------------------------------------------------
     "errors.app.journal_unreadable": {
-        "en": "{problem} Commands that move files refuse until it is fixed (see docs/safety.md, "
-        "'Inspect or reset the journal').",
-        "ja": "{problem} これが直るまで、ファイルを移動するコマンドは実行できません"
-        "（docs/safety.md の「Inspect or reset the journal」を参照）。",
+        "en": "{problem} Commands that move files refuse until it is fixed (see "
+        "docs/safety.md, 'Inspect or reset the journal').",
+        "ja": "{problem} これが直るまで、"
+        "ファイルを移動するコマンドは実行できません（docs/safety.ja.md "
+        "の「移動の記録を確かめる・リセットする」を参照してください）。",
     },
     "errors.app.no_train_list": {
         "en": "Head {head} kept no list of its training images.",
-        "ja": "ヘッド {head} には学習に使った画像の一覧が残っていません。",
+        "ja": "判定モデル {head} には、学習に使った画像の一覧が残っていません。",
     },
     "errors.app.retrain_hint": {
         "en": "Retrain: {cmd} train",
@@ -271,7 +273,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "相対パス）。",
     },
     "errors.app.train_missing": {
-        "en": "Training folder(s) missing: {folders}",
+        "en": "Missing training folders: {folders}",
         "ja": "学習用フォルダーがありません: {folders}",
     },
     "errors.app.train_missing_hint": {
@@ -318,9 +320,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         'に precision = "fp32" と書いてください）。',
     },
     "errors.app.head_dim": {
-        "en": "The head expects {expected}-d embeddings, the model gives {got}.",
-        "ja": "ヘッドは {expected} 次元の埋め込みを想定していますが、モデルの出力は {got} "
-        "次元です。",
+        "en": "The head expects {expected}-d embeddings, the encoder gives {got}.",
+        "ja": "判定モデルは {expected} 次元の埋め込みを前提にしていますが、"
+        "エンコーダーの出力は {got} 次元です。",
     },
     # -- training: labels, heads, thresholds -----------------------------------------------------
     "errors.learn.no_like": {
@@ -353,11 +355,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "errors.learn.unknown_kind": {
         "en": "Unknown head kind {kind}.",
-        "ja": "{kind} という種類のヘッドはありません。",
+        "ja": "{kind} という種類の判定モデルはありません。",
     },
     "errors.learn.unknown_head": {
         "en": "Unknown head '{head}'.",
-        "ja": "'{head}' というヘッドはありません。",
+        "ja": "'{head}' という判定モデルはありません。",
     },
     "errors.learn.target": {
         "en": "--target-precision must be between 0.5 and 1 (exclusive), got {target}.",
@@ -439,9 +441,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Inspect it with: sqlite3 {path} .dump — once your files are where you want them, "
         "set it aside (mv {path} {path}.bad) to start a fresh journal; only the undo history "
         "is lost, no image is touched (docs/safety.md).",
-        "ja": "中身は sqlite3 {path} .dump で確かめられます。ファイルが望みどおりの場所に"
-        "そろったら、記録を脇に移して（mv {path} {path}.bad）新しく始めてください。"
-        "失われるのは取り消しの履歴だけで、画像には一切触れません（docs/safety.md）。",
+        "ja": "中身は sqlite3 {path} .dump で確かめられます。"
+        "ファイルが望みどおりの場所にそろったら、記録を別名にして（mv {path} {path}.bad）"
+        "新しく始めてください。失われるのは取り消しの履歴だけで、"
+        "画像には一切触れません（docs/safety.ja.md）。",
     },
     "errors.journal.not_written": {
         "en": "The move journal could not be written ({why}).",
@@ -450,21 +453,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     "errors.journal.not_written_hint": {
         "en": "Free some disk space (or make the workspace writable) and run the command again: "
         "it first finishes or rolls back every half-done move; no image is lost.",
-        "ja": "ディスクの空きを作る（または作業フォルダーを書き込めるようにする）と、もう一度"
-        "実行してください。途中で止まった移動はまず完了するか元に戻されるので、画像は"
-        "失われません。",
+        "ja": "ディスクの空きを作るか、作業フォルダーを書き込めるようにしてから、"
+        "もう一度実行してください。実行するとまず、"
+        "途中で止まった移動を完了させるか元に戻すので、画像は失われません。",
     },
     "errors.heads.no_such": {
         "en": "No saved head '{head}' (recent: {recent}).",
-        "ja": "'{head}' という保存済みのヘッドはありません（最近のもの: {recent}）。",
+        "ja": "'{head}' という保存済みの判定モデルはありません（最近のもの: {recent}）。",
     },
     "errors.heads.no_such_none": {
         "en": "No saved head '{head}' (none is saved yet).",
-        "ja": "'{head}' という保存済みのヘッドはありません（まだ一つも保存されていません）。",
+        "ja": "'{head}' という保存済みの判定モデルはありません（まだ一つも保存されていません）。",
     },
     "errors.heads.none_yet": {
         "en": "No trained model yet.",
-        "ja": "まだ学習済みのモデルがありません。",
+        "ja": "まだ学習済みの判定モデルがありません。",
     },
     "errors.heads.none_yet_hint": {
         "en": "Start with {cmd} review: it shows typical images of your photos and learns as "
@@ -514,21 +517,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "errors.heads.missing": {
         "en": "The trained head {head} is missing ({file}).",
-        "ja": "学習済みのヘッド {head} が見つかりません（{file}）。",
+        "ja": "学習済みの判定モデル {head} が見つかりません（{file}）。",
     },
     "errors.heads.corrupt": {
         "en": "The trained head {head} is corrupt ({why}).",
-        "ja": "学習済みのヘッド {head} が壊れています（{why}）。",
+        "ja": "学習済みの判定モデル {head} が壊れています（{why}）。",
     },
     "errors.heads.other_encoder": {
         "en": "The current head was trained with another image encoder ({trained}), not {model}.",
-        "ja": "今のヘッドは別の画像エンコーダー（{trained}）で学習されたもので、{model} の"
-        "ものではありません。",
+        "ja": "今の判定モデルは別のエンコーダー（{trained}）で学習したもので、{model} "
+        "で学習したものではありません。",
     },
     "errors.heads.other_encoder_hint": {
         "en": "Retrain with this model: {cmd} train (or pass the --model it was made with).",
-        "ja": "このモデルで学習し直すか（{cmd} train）、ヘッドを作ったときの --model を"
-        "指定してください。",
+        "ja": "このエンコーダーで学習し直すか（{cmd} train）、判定モデルを作ったときの --model "
+        "を指定してください。",
     },
     # -- the model -------------------------------------------------------------------------------
     "errors.model.cfg_json": {
@@ -544,8 +547,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "{path} には JSON のオブジェクトが必要です。",
     },
     "errors.model.cfg_keys": {
-        "en": "{path} lacks the key(s) {keys}.",
-        "ja": "{path} にキー {keys} がありません。",
+        "en": "Keys missing from {path}: {keys}.",
+        "ja": "{path} にキーがありません: {keys}",
     },
     "errors.model.cfg_keys_hint": {
         "en": "A preprocess_cfg.json needs at least size, mean and std.",
@@ -708,6 +711,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "errors.model.batch_shape": {
         "en": "The model returned shape {shape}; expected ({n}, d).",
-        "ja": "モデルの出力の形が {shape} でした。({n}, d) のはずです。",
+        "ja": "モデルの出力の形が {shape} でした。（{n}, d）のはずです。",
     },
 }

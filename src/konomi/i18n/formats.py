@@ -133,7 +133,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "ignore.unreadable": {
         "en": "Cannot read the ignore file {path} ({why}).",
-        "ja": "除外ファイル {path} を読み込めません（{why}）。",
+        "ja": "無視リスト {path} を読み込めません（{why}）。",
     },
     "ignore.unreadable_hint": {
         "en": "Make it a readable UTF-8 text file, or remove it.",
@@ -142,7 +142,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ignore.bad_pattern": {
         "en": "The ignore file {path} has a pattern that is not valid gitignore syntax ({why}).",
         "ja": (
-            "除外ファイル {path} に、gitignore の書式として正しくないパターンがあります（{why}）。"
+            "無視リスト {path} に、gitignore の書式として正しくないパターンがあります（{why}）。"
         ),
     },
     "ignore.bad_hint": {

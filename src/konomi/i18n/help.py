@@ -57,9 +57,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Check Python, packages, ONNX Runtime, the model and the data folders.\n\n"
         "Exits non-zero when something required is missing, and says what to do.\n\n"
         "Example: [cyan]konomi check-env --model ./models/ViT-B-32__openai[/]",
-        "ja": "Python、パッケージ、ONNX Runtime、モデル、データのフォルダーを確認します。\n\n"
-        "必要なものが欠けていれば、どうすればよいかを示し、0 以外の終了コードで終わります。\n\n"
-        "例: [cyan]konomi check-env --model ./models/ViT-B-32__openai[/]",
+        "ja": "Python、パッケージ、ONNX Runtime、エンコーダー、データのフォルダーを確認します。"
+        "\n\n必要なものが欠けていれば、どうすればよいかを示し、0 "
+        "以外の終了コードで終わります。\n\n例: [cyan]konomi check-env --model "
+        "./models/ViT-B-32__openai[/]",
     },
     "cli.help.embed": {
         "en": "Embed every image of the workspace into the cache (moves nothing).\n\n"
@@ -82,8 +83,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.help.train.head": {
         "en": "auto (= kernel), kernel, logreg, svm, mlp or knn; see docs/simulation.md.",
-        "ja": "判定モデルの種類。auto（= kernel）、kernel、logreg、svm、mlp、knn のいずれかです。"
-        "違いは docs/simulation.md に書いてあります。",
+        "ja": "判定モデルの種類。auto（= kernel）、kernel、logreg、svm、mlp、knn "
+        "のいずれかです。違いは docs/simulation.md（英語）に書いてあります。",
     },
     "cli.help.train.target_precision": {
         "en": "Choose the like / dislike thresholds from cross-validation so that this share "
@@ -111,11 +112,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "--input, score images anywhere into a Parquet file (docs/cluster.md).\n\n"
         "Example: [cyan]konomi score --out reports/today.csv[/]\n\n"
         "Example: [cyan]konomi score --input /nas/photos --out scores.parquet[/]",
-        "ja": "data/ 以下のすべての画像を採点し、CSV のレポート（BOM 付き UTF-8）に書き出します。"
-        "--input を付けると、どこにある画像でも採点して Parquet ファイルに書き出します"
-        "（docs/cluster.md）。\n\n"
-        "例: [cyan]konomi score --out reports/today.csv[/]\n\n"
-        "例: [cyan]konomi score --input /nas/photos --out scores.parquet[/]",
+        "ja": "data/ 以下のすべての画像を採点し、CSV のレポート（BOM 付き UTF-8）"
+        "に書き出します。--input を付けると、どこにある画像でも採点して Parquet "
+        "ファイルに書き出します（docs/cluster.md、英語）。\n\n例: [cyan]konomi score "
+        "--out reports/today.csv[/]\n\n例: [cyan]konomi score --input /nas/photos --out "
+        "scores.parquet[/]",
     },
     "cli.help.score.out": {
         "en": "CSV path (default: reports/scores.csv); with --input, a .parquet file.",
@@ -131,7 +132,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.help.score.engine": {
         "en": "With --input: local, or ray (extra 'ray').",
-        "ja": "--input と使います。local か、ray（追加パッケージ 'ray' が必要）を指定します。",
+        "ja": "--input と使います。local か、ray（追加機能 'ray' が必要）を指定します。",
     },
     "cli.help.score.address": {
         "en": "With --engine ray: the cluster to join (default: $RAY_ADDRESS, else "
@@ -166,10 +167,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "current one; otherwise the current head is kept, and said so.\n\n"
         "Example: [cyan]konomi round[/]",
         "ja": "学習のループを 1 周します。train → classify → score を続けて実行し、"
-        "次に判定するとよい画像を示します。\n\n"
-        "新しい判定モデルを学習するのは、今のモデルを作ったあとでラベル付きの画像か設定が"
-        "変わったときだけです。変わっていなければ今のモデルをそのまま使い、そう表示します。\n\n"
-        "例: [cyan]konomi round[/]",
+        "次に判定するとよい画像を示します。\n\n新しい判定モデルを学習するのは、"
+        "今の判定モデルを作ったあとでラベル付きの画像か設定が変わったときだけです。"
+        "変わっていなければ今の判定モデルをそのまま使い、そう表示します。\n\n例: "
+        "[cyan]konomi round[/]",
     },
     # -- suspects, explain, models, report --------------------------------------------------------
     "cli.help.suspects": {
@@ -181,12 +182,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "label, score, confidence.\n\n"
         "Example: [cyan]konomi suspects --top 10[/]",
         "ja": "学習用の画像のうち、ラベルがほかのラベルの示す好みと最も食い違うものを、"
-        "怪しい順に一覧にします。\n\n"
-        "学習用の画像はどれも、その画像を見ていない判定モデルで採点します（交差検証）。"
-        "ほかのラベルからは 5 % と判定される「好き」の画像は、フォルダーを間違えているか、"
+        "疑わしい順に一覧にします。\n\n学習用の画像はどれも、"
+        "その画像を見ていない判定モデルで採点します（交差検証）。ほかのラベルからは 5 % "
+        "と判定される「好き」の画像は、フォルダーを間違えているか、"
         "見直す価値のある例外です。[cyan]--json[/] を付けると、path、label、score、"
-        "confidence を持つオブジェクトの一覧を出力します。\n\n"
-        "例: [cyan]konomi suspects --top 10[/]",
+        "confidence を持つオブジェクトの一覧を出力します。\n\n例: [cyan]konomi suspects "
+        "--top 10[/]",
     },
     "cli.help.suspects.top": {
         "en": "How many to list.",
@@ -203,7 +204,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "例: [cyan]konomi explain data/unlabeled/IMG_0042.jpg[/]",
     },
     "cli.help.explain.paths": {
-        "en": "Image file(s) to explain.",
+        "en": "Image files to explain.",
         "ja": "理由を知りたい画像ファイル（いくつでも指定できます）。",
     },
     "cli.help.explain.k": {
@@ -217,19 +218,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prints the list for scripts.\n\n"
         "Example: [cyan]konomi models[/], then [cyan]konomi models use 20250101-120000[/]",
         "ja": "保存された判定モデルを古い順に一覧にします。日時、画像の枚数、AUC、Brier "
-        "スコアを表示し、使用中のモデルには * が付きます。\n\n"
-        "train のたびに、判定モデルはその評価指標と一緒に保存されます。"
-        "[cyan]konomi models use ID[/] で以前のモデルに戻せます（次の classify と score から"
-        "そのモデルが使われます）。[cyan]--json[/] を付けると、スクリプト向けに一覧を"
-        "出力します。\n\n"
-        "例: [cyan]konomi models[/] のあとに [cyan]konomi models use 20250101-120000[/]",
+        "スコアを表示し、使用中の判定モデルには * が付きます。\n\ntrain のたびに、"
+        "判定モデルはその評価指標と一緒に保存されます。[cyan]konomi models use ID[/] "
+        "で以前の判定モデルに戻せます（次の classify と score から使われます）。"
+        "[cyan]--json[/] を付けると、スクリプト向けに一覧を出力します。\n\n例: "
+        "[cyan]konomi models[/] のあとに [cyan]konomi models use 20250101-120000[/]",
     },
     "cli.help.models.use": {
         "en": "Make a saved head the current one (roll back, or forward again).\n\n"
         "Example: [cyan]konomi models use 20250101-120000[/]",
-        "ja": "保存された判定モデルを使用中にします（以前のモデルに戻すときも、"
-        "新しいモデルに戻すときも使えます）。\n\n"
-        "例: [cyan]konomi models use 20250101-120000[/]",
+        "ja": "保存された判定モデルを使用中にします（以前の判定モデルに戻すときも、"
+        "新しいほうへ戻すときも使えます）。\n\n例: [cyan]konomi models use "
+        "20250101-120000[/]",
     },
     "cli.help.models.use.id": {
         "en": "A head id from konomi models.",
@@ -243,11 +243,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "explanation on click.\n\n"
         "Example: [cyan]konomi report && open reports/index.html[/]",
         "ja": "1 つのファイルで完結する HTML レポートを書き出します（オフラインでも開けます）。"
-        "スコア順のサムネイル、絞り込み、グラフが入っています。\n\n"
-        "「好き」「好きでない」「保留」「怪しいラベル」「連写」で絞り込めるほか、スコアの"
-        "ヒストグラム、信頼性曲線、保存された判定モデルをたどる学習曲線があり、画像を"
-        "クリックするとそのスコアの理由が表示されます。\n\n"
-        "例: [cyan]konomi report && open reports/index.html[/]",
+        "スコア順のサムネイル、絞り込み、グラフが入っています。"
+        "\n\n「好き」「好きでない」「保留」「疑わしいラベル」「連写」で絞り込めるほか、"
+        "スコアのヒストグラム、信頼性曲線、保存された判定モデルをたどる学習曲線があり、"
+        "画像をクリックするとそのスコアの理由が表示されます。\n\n例: [cyan]konomi report "
+        "&& open reports/index.html[/]",
     },
     "cli.help.report.out": {
         "en": "HTML path (default: reports/index.html).",
@@ -264,12 +264,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "overwrites konomi.toml. DIR and --root mean the same; with --model, the new "
         "konomi.toml uses that model (its line is written out, not commented).\n\n"
         "Example: [cyan]konomi init ~/my-taste --model ./models/ViT-B-32__openai[/]",
-        "ja": "作業フォルダーを作ります。data/train/like、data/train/dislike、data/unlabeled と、"
-        "説明のコメント付きの konomi.toml です。何度実行しても安全で、足りないものを加える"
-        "だけなので konomi.toml を上書きすることはありません。DIR と --root は同じ意味です。"
-        "--model を付けると、新しい konomi.toml はそのモデルを使います（その行はコメントでは"
-        "なく、有効な設定として書かれます）。\n\n"
-        "例: [cyan]konomi init ~/my-taste --model ./models/ViT-B-32__openai[/]",
+        "ja": "作業フォルダーを作ります。中身は data/train/like、data/train/dislike、"
+        "data/unlabeled と、説明のコメント付きの konomi.toml です。何度実行しても安全で、"
+        "足りないものを加えるだけなので konomi.toml を上書きすることはありません。DIR と "
+        "--root は同じ意味です。--model を付けると、新しい konomi.toml "
+        "はそのモデルを使います（その行はコメントではなく、有効な設定として書かれます）。"
+        "\n\n例: [cyan]konomi init ~/my-taste --model ./models/ViT-B-32__openai[/]",
     },
     "cli.help.init.dir": {
         "en": "Workspace folder to create (default: $KONOMI_ROOT or the current folder).",
@@ -285,16 +285,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "server listens on 127.0.0.1 only and needs the link it prints (a new token each "
         "start). Ctrl-C stops it.\n\n"
         "Example: [cyan]konomi review --port 8765 --no-browser[/]",
-        "ja": "モデルの提案をブラウザーで判定します。画像を 1 枚ずつ表示し、キー 1 つで"
-        "判定します。\n\n"
-        "data/classified/* と data/unlabeled/ の画像を、判定すると学習効果の大きいものから"
-        "順に、スコアを添えて表示します。キーは [bold]l[/] / → で「好き」"
-        "（data/train/like/ へ移動）、[bold]d[/] / ← で「好きでない」（data/train/dislike/ へ"
-        "移動）、[bold]s[/] / ↓ でスキップ、[bold]u[/] / Backspace で取り消し、[bold]?[/] で"
-        "ヘルプです。移動はすべて記録されるので、[cyan]konomi undo[/] で判定も取り消せます。"
-        "サーバーは 127.0.0.1 でだけ待ち受け、起動時に表示されるリンク（起動のたびに新しい"
-        "トークンが付きます）からしか開けません。Ctrl-C で止まります。\n\n"
-        "例: [cyan]konomi review --port 8765 --no-browser[/]",
+        "ja": "判定モデルの提案をブラウザーで判定します。画像を 1 枚ずつ表示し、キー 1 "
+        "つで判定します。\n\ndata/classified/* と data/unlabeled/ の画像を、"
+        "判定すると学習効果の大きいものから順に、スコアを添えて表示します。キーは "
+        "[bold]l[/] / → で「好き」（data/train/like/ へ移動）、[bold]d[/] / ← "
+        "で「好きでない」（data/train/dislike/ へ移動）、[bold]s[/] / ↓ でスキップ、"
+        "[bold]u[/] / Backspace で取り消し、[bold]?[/] でヘルプです。"
+        "移動はすべて記録されるので、[cyan]konomi undo[/] で判定も取り消せます。"
+        "サーバーは 127.0.0.1 でだけ待ち受け、"
+        "起動時に表示されるリンク（起動のたびに新しいトークンが付きます）"
+        "からしか開けません。Ctrl-C で止まります。\n\n例: [cyan]konomi review --port "
+        "8765 --no-browser[/]",
     },
     "cli.help.review.port": {
         "en": "Port on 127.0.0.1 (0: pick a free one).",
@@ -311,11 +312,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "for Japanese words, a multilingual one (docs/text.md). Image embeddings come from the "
         "cache.\n\n"
         'Example: [cyan]{cmd} search "quiet street at dusk" --top 10[/]',
-        "ja": "作業フォルダーの画像（data/ とライブラリ）を、TEXT によく合う順に並べます。\n\n"
-        "テキストを扱えるモデルが必要です（Immich の構成で、visual/ の隣に "
-        "textual/model.onnx があるもの）。日本語の言葉で探すには多言語のモデルを使ってください"
-        "（docs/text.md）。画像の埋め込みはキャッシュから読みます。\n\n"
-        '例: [cyan]{cmd} search "quiet street at dusk" --top 10[/]',
+        "ja": "作業フォルダーの画像（data/ とライブラリ）を、TEXT によく合う順に並べます。"
+        "\n\nテキストエンコーダー付きのモデルが必要です（Immich の構成で、visual/ の隣に "
+        "textual/model.onnx があるもの）。"
+        "日本語の言葉で探すには多言語のモデルを使ってください（docs/text.md、英語）。"
+        '画像の埋め込みはキャッシュから読みます。\n\n例: [cyan]{cmd} search "quiet '
+        'street at dusk" --top 10[/]',
     },
     "cli.help.search.text": {
         "en": "What to look for, in words.",
@@ -330,21 +332,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "JSON だけを出力します。{{path, similarity}} の一覧で、よく合うものが先に来ます。",
     },
     "cli.help.xmp": {
-        "en": "Write an XMP sidecar with konomi's star rating for every library image.\n\n"
-        "Stars: like proposal 4 (5 at ≥ 0.9), unsure 3, dislike 2 (1 at ≤ 0.1); the exact "
-        "score too.\n\n"
-        "A rating you set is never changed, sidecars are merged, images never touched.\n\n"
-        "[cyan]konomi undo[/] puts every sidecar back. See docs/photo-libraries.md.\n\n"
-        "Example: [cyan]{cmd} xmp --dry-run[/]",
-        "ja": "ライブラリのすべての画像に、konomi の星の評価を書いた XMP サイドカーを作ります。"
-        "\n\n"
-        "星の数は「好き」の提案が 4（スコア 0.9 以上なら 5）、「保留」が 3、「好きでない」が 2"
-        "（0.1 以下なら 1）です。正確なスコアも書き込みます。\n\n"
-        "あなたが付けた評価は変えません。既存のサイドカーには内容を統合して書き込み、"
-        "画像そのものには手を触れません。\n\n"
-        "[cyan]konomi undo[/] ですべてのサイドカーを元に戻せます。詳しくは "
-        "docs/photo-libraries.md を見てください。\n\n"
-        "例: [cyan]{cmd} xmp --dry-run[/]",
+        "en": "Write an XMP sidecar with konomi's rating for every library image.\n\nRatings: "
+        "like proposal ★4 (★5 at ≥ 0.9), unsure ★3, dislike ★2 (★1 at ≤ 0.1); the exact "
+        "score too.\n\nA rating you set is never changed, sidecars are merged, images "
+        "never touched.\n\n[cyan]konomi undo[/] puts every sidecar back. See "
+        "docs/photo-libraries.md.\n\nExample: [cyan]{cmd} xmp --dry-run[/]",
+        "ja": "ライブラリのすべての画像について、konomi のレーティングを書いた XMP "
+        "サイドカーファイルを作ります。\n\nレーティングは「好き」の提案が ★4（スコア 0.9 "
+        "以上なら ★5）、「保留」が ★3、「好きでない」が ★2（0.1 以下なら ★1）です。"
+        "正確なスコアも書き込みます。\n\nあなたが付けたレーティングは変えません。"
+        "既存のサイドカーファイルには内容を統合して書き込み、"
+        "画像そのものには手を触れません。\n\n[cyan]konomi undo[/] "
+        "ですべてのサイドカーファイルを元に戻せます。詳しくは docs/photo-libraries.ja.md "
+        "を見てください。\n\n例: [cyan]{cmd} xmp --dry-run[/]",
     },
     "cli.help.xmp.dry_run": {
         "en": "Show what would be written; write nothing.",
@@ -407,9 +407,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "session: the whole pool at once, the head retrained every few judgements (a "
         "first session); arrivals: new images in batches, one round each; auto: session "
         "when --start is under 100.",
-        "ja": "session はデータ全体を最初から使い、数回の判定ごとに判定モデルを学習し直します"
-        "（最初のセッションにあたります）。arrivals は新しい画像がまとまって届き、届くたびに"
-        "1 回学習します。auto なら --start が 100 未満のときに session を使います。",
+        "ja": "session はデータ全体を最初から使い、"
+        "数回の判定ごとに判定モデルを学習し直します（最初のセッションにあたります）。"
+        "arrivals は新しい画像がまとまって届き、届くたびに 1 回学習します。auto なら "
+        "--start が 100 未満のときに session を使います。",
     },
     "cli.help.simulate.retrain_every": {
         "en": "Session: judgements between two trainings of the head.",
@@ -512,10 +513,52 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.usage.no_such_command_near": {
         "en": "No such command '{name}'. Did you mean '{near}'?",
-        "ja": "'{name}' というコマンドはありません。'{near}' のことですか?",
+        "ja": "'{name}' というコマンドはありません。'{near}' のことですか？",
     },
+    "cli.usage.bad_value_said": {
+        "en": "Invalid value for {param}: {said}.",
+        "ja": "{param} の値が正しくありません。{said}。",
+    },
+    "cli.usage.original": {"en": " ({detail})", "ja": "（原文: {detail}）"},
     "cli.usage.extra": {
         "en": "Got unexpected extra argument(s) ({args})",
         "ja": "余分な引数があります（{args}）。",
     },
+    "cli.typer.usage": {"en": "Usage: ", "ja": "使い方: "},
+    "cli.typer.options_metavar": {"en": "[OPTIONS]", "ja": "[オプション]"},
+    "cli.typer.command_metavar": {"en": "COMMAND [ARGS]...", "ja": "コマンド [引数]..."},
+    "cli.typer.help_option": {
+        "en": "Show this message and exit.",
+        "ja": "このヘルプを表示して終了します。",
+    },
+    # The value an option takes, as help screens tag it (`<int>`); a flag shows none.
+    "cli.typer.type.str": {"en": "<str>", "ja": "<文字列>"},
+    "cli.typer.type.int": {"en": "<int>", "ja": "<整数>"},
+    "cli.typer.type.float": {"en": "<float>", "ja": "<数値>"},
+    "cli.typer.type.path": {"en": "<path>", "ja": "<パス>"},
+    "cli.typer.type.file": {"en": "<file>", "ja": "<ファイル>"},
+    "cli.typer.type.dir": {"en": "<dir>", "ja": "<フォルダー>"},
+    "cli.typer.type.datetime": {"en": "<datetime>", "ja": "<日時>"},
+    # Why a value does not parse (the common cases of the library's validation).
+    "cli.usage.value.le": {"en": "at most {n}", "ja": "{n} 以下で指定してください"},
+    "cli.usage.value.ge": {"en": "at least {n}", "ja": "{n} 以上で指定してください"},
+    "cli.usage.value.lt": {"en": "less than {n}", "ja": "{n} より小さい値で指定してください"},
+    "cli.usage.value.gt": {"en": "more than {n}", "ja": "{n} より大きい値で指定してください"},
+    "cli.usage.value.int": {"en": "a whole number", "ja": "整数で指定してください"},
+    "cli.usage.value.float": {"en": "a number", "ja": "数値で指定してください"},
+    "cli.usage.value.bool": {
+        "en": "true or false",
+        "ja": "true か false で指定してください",
+    },
+    "cli.usage.value.choice": {
+        "en": "one of {choices}",
+        "ja": "{choices} のいずれかを指定してください",
+    },
+    "cli.usage.value.exists": {
+        "en": "{path} does not exist",
+        "ja": "{path} が見つかりません",
+    },
+    "cli.typer.range": {"en": "{min}<=x<={max}", "ja": "{min}〜{max}"},
+    "cli.typer.range.min": {"en": "x>={min}", "ja": "{min} 以上"},
+    "cli.typer.range.max": {"en": "x<={max}", "ja": "{max} 以下"},
 }

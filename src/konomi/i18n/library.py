@@ -19,7 +19,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "library.missing": {
         "en": "The library {path} is not there now (an unplugged disk?); it is left out this time.",
-        "ja": "ライブラリ {path} が見つかりません（ディスクが外れていませんか?）。"
+        "ja": "ライブラリ {path} が見つかりません（ディスクが外れていませんか？）。"
         "今回は対象外にします。",
     },
     "library.no_labels": {
@@ -35,13 +35,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "まず {cmd} review を実行してください。代表的な画像を表示し、判定するそばから"
         "学習します。または、好きな画像を data/train/like/ に、そうでない画像を "
         "data/train/dislike/ に入れるか、konomi.toml で ratings_as_labels = true にして"
-        "ライブラリの星の評価から学ぶこともできます。",
+        "ライブラリのレーティングから学ぶこともできます。",
     },
     "library.train_counts": {
         "en": "  Library labels: {ratings} from XMP ratings, {review} from review decisions "
         "({likes} like / {dislikes} dislike).",
-        "ja": "  ライブラリのラベル: XMP の評価から {ratings} 件、レビューの判断から {review} 件"
-        "（好き {likes} / 好きでない {dislikes}）。",
+        "ja": "  ライブラリのラベル: XMP のレーティングから {ratings} 件、"
+        "判定ページでの判定から {review} 件（好き {likes} 件・好きでない {dislikes} 件）"
+        "。",
     },
     "library.labelled": {
         "en": "{label} {name} (library image: a label was recorded, the file stays where it is)",
@@ -50,39 +51,50 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "library.unlabelled": {
         "en": "Undone: the label of {names} was taken back.",
-        "ja": "取り消しました: {names} のラベルを取り消しました。",
+        "ja": "{names} のラベルを取り消しました。",
     },
     "library.like": {"en": "Liked", "ja": "好き"},
     "library.dislike": {"en": "Disliked", "ja": "好きでない"},
     "xmp.planned": {
-        "en": "Dry run: nothing written. {n} sidecar(s) would be written for {images} library "
-        "image(s): {created} new, {updated} updated, {unchanged} already up to date.",
-        "ja": "ドライラン: 何も書き込んでいません。ライブラリの画像 {images} 枚に対し、"
-        "サイドカー {n} 個を書き込む予定です"
-        "（新規 {created}、更新 {updated}、変更なし {unchanged}）。",
+        "en": "Dry run: nothing written. {n} sidecars would be written (library images: "
+        "{images}; {created} new, {updated} updated, {unchanged} already up to date).",
+        "ja": "試し実行: 何も書き込んでいません。実行すると、ライブラリの画像 {images} "
+        "枚に対してサイドカーファイルを {n} 個書き込みます（新規 {created}、更新 "
+        "{updated}、変更なし {unchanged}）。",
+        "count": "n",
+        "en:1": "Dry run: nothing written. 1 sidecar would be written (library images: "
+        "{images}; {created} new, {updated} updated, {unchanged} already up to date).",
     },
     "xmp.written": {
-        "en": "Wrote {n} XMP sidecar(s) for {images} library image(s) with head {head}: "
-        "{created} new, {updated} updated, {unchanged} already up to date.",
-        "ja": "ヘッド {head} でライブラリの画像 {images} 枚の XMP サイドカーを {n} 個書き込みました"
-        "（新規 {created}、更新 {updated}、変更なし {unchanged}）。",
+        "en": "Wrote {n} XMP sidecars with head {head} (library images: {images}; {created} "
+        "new, {updated} updated, {unchanged} already up to date).",
+        "ja": "判定モデル {head} で、ライブラリの画像 {images} 枚の XMP サイドカーファイルを "
+        "{n} 個書き込みました（新規 {created}、更新 {updated}、変更なし {unchanged}）。",
+        "count": "n",
+        "en:1": "Wrote 1 XMP sidecar with head {head} (library images: {images}; {created} "
+        "new, {updated} updated, {unchanged} already up to date).",
     },
     "xmp.stars": {
-        "en": "  Stars proposed: {counts}.",
-        "ja": "  提案した星の数: {counts}。",
+        "en": "  Ratings proposed: {counts}.",
+        "ja": "  提案したレーティング: {counts}。",
     },
+    "xmp.stars.count": {"en": "★{stars}: {n}", "ja": "★{stars} が {n} 枚"},
+    "xmp.stars.separator": {"en": ", ", "ja": "、"},
     "xmp.kept": {
-        "en": "  {n} image(s) keep the rating you gave them; konomi added only its own score.",
-        "ja": "  {n} 枚はあなたが付けた評価をそのまま残し、konomi 自身のスコアだけを追加しました。",
+        "en": "  {n} images keep the rating you gave them; konomi added only its own score.",
+        "ja": "  {n} 枚はあなたが付けたレーティングをそのまま残し、konomi "
+        "のスコアだけを追加しました。",
+        "count": "n",
+        "en:1": "  1 image keeps the rating you gave it; konomi added only its own score.",
     },
     "xmp.undo_hint": {
         "en": "  konomi undo puts every sidecar back as it was.",
-        "ja": "  konomi undo ですべてのサイドカーを元に戻せます。",
+        "ja": "  konomi undo ですべてのサイドカーファイルを元に戻せます。",
     },
     "xmp.no_libraries": {
         "en": "No library to write sidecars for: libraries = [...] in konomi.toml is empty.",
-        "ja": "サイドカーを書き込むライブラリがありません。"
-        "konomi.toml の libraries = [...] が空です。",
+        "ja": "サイドカーファイルを書き込むライブラリがありません。konomi.toml の libraries = "
+        "[...] が空です。",
     },
     "xmp.no_libraries_hint": {
         "en": 'Example: libraries = ["~/Pictures"] — konomi scores those images in place and '
@@ -91,23 +103,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "移動も変更もしません。",
     },
     "xmp.skipped": {
-        "en": "  {n} sidecar(s) left alone:",
-        "ja": "  {n} 個のサイドカーには手を付けませんでした:",
+        "en": "  {n} sidecars left alone:",
+        "ja": "  {n} 個のサイドカーファイルには手を付けませんでした:",
+        "count": "n",
+        "en:1": "  1 sidecar left alone:",
     },
     "xmp.not_xmp": {
         "en": "its sidecar is not XMP konomi can merge into ({why})",
-        "ja": "サイドカーが konomi で統合できる XMP ではありません({why})",
+        "ja": "サイドカーファイルが konomi で統合できる XMP ではありません（{why}）",
     },
     "xmp.shared": {
         "en": "its sidecar {name} belongs to another image of the same name, already written",
-        "ja": "サイドカー {name} は同じ名前の別の画像のもので、すでに書き込み済みです",
+        "ja": "サイドカーファイル {name} は同じ名前の別の画像のもので、すでに書き込み済みです",
     },
     "undo.edits": {
-        "en": "Undid {kind} (operation {op}): {restored} sidecar(s) restored, {removed} removed, "
-        "{unlabelled} label(s) taken back.",
-        "ja": "{kind}(操作 {op})を取り消しました: "
-        "サイドカー {restored} 個を復元、{removed} 個を削除、"
-        "ラベル {unlabelled} 件を取り消しました。",
+        "en": "Undid {kind} (operation {op}): sidecars restored {restored}, removed {removed}; "
+        "labels taken back {unlabelled}.",
+        "ja": "{kind}（操作 {op}）を取り消しました。サイドカーファイルを {restored} 個復元、"
+        "{removed} 個削除し、ラベル {unlabelled} 件を外しました。",
     },
     # -- why a sidecar was not written or restored (listed beside its name) ----------------------
     "xmp.error.too_large": {

@@ -21,7 +21,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.empty_title": {"en": "Nothing left to review", "ja": "判定する画像はもうありません"},
     "page.retrain_now": {"en": "⟳ Retrain now", "ja": "⟳ 今すぐ再学習"},
     "page.caption.score": {"en": "score", "ja": "スコア"},
-    "page.caption.proposal": {"en": "the model proposes", "ja": "モデルの提案"},
+    "page.caption.proposal": {"en": "the model proposes", "ja": "判定モデルの提案"},
     "page.caption.file": {"en": "file", "ja": "ファイル"},
     "page.caption.upnext": {"en": "up next", "ja": "次の画像"},
     "page.btn.dislike": {"en": "Dislike", "ja": "好きでない"},
@@ -62,14 +62,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.help.order": {
         "en": "Images come most informative first: the ones where your answer teaches the model "
         "the most. Every move is journaled and can be undone.",
-        "ja": "判定するとモデルの学習効果が大きい画像から順に表示します。"
+        "ja": "判定すると判定モデルがいちばん多く学べる画像から順に表示します。"
         "ファイルの移動はすべて記録され、元に戻せます。",
     },
     "page.help.close": {"en": "Got it", "ja": "閉じる"},
     "page.error.no_server": {
         "en": "The review server does not answer (was it stopped?). Start it again: konomi review",
-        "ja": "判定用のサーバーが応答しません（停止しましたか?）。"
-        "もう一度起動してください: konomi review",
+        "ja": "判定用のサーバーが応答しません（停止しましたか？）。もう一度起動してください: "
+        "konomi review",
     },
     "page.error.session_ended": {
         "en": "This session has ended. Open the link that konomi review printed.",
@@ -87,25 +87,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": " · {n} suggested this round",
         "ja": "・今回のおすすめ {n} 枚",
     },
-    "page.head": {"en": "head {head}", "ja": "ヘッド {head}"},
+    "page.head": {"en": "head {head}", "ja": "判定モデル {head}"},
     "page.no_head": {"en": "no head yet", "ja": "まだ学習していません"},
     "page.new_labels": {
-        "en": "{n} new label(s) since this head was trained",
-        "ja": "このヘッドの学習後に付けたラベルが {n} 件あります",
+        "en": "new labels since this head was trained: {n}",
+        "ja": "この判定モデルの学習後に付けたラベルが {n} 件あります",
     },
     "page.legend_dislike": {"en": "dislike ≤ {value}", "ja": "好きでない ≤ {value}"},
     "page.legend_like": {"en": "like ≥ {value}", "ja": "好き ≥ {value}"},
     "page.round_done": {
         "en": "This session: {liked} liked, {disliked} disliked, {skipped} skipped. Retrain to "
         "learn from your answers; skipped images come back in the next round.",
-        "ja": "このセッションの判定: 好き {liked} 枚、好きでない {disliked} 枚、"
-        "スキップ {skipped} 枚。"
-        "再学習すると答えがモデルに反映されます。スキップした画像は次の回にまた表示されます。",
+        "ja": "このセッションの判定: 好き {liked} 枚、好きでない {disliked} 枚、スキップ "
+        "{skipped} 枚。再学習すると、判定が判定モデルに反映されます。"
+        "スキップした画像は次の回にまた表示されます。",
     },
     "page.proposal.like": {"en": "like", "ja": "好き"},
     "page.proposal.dislike": {"en": "dislike", "ja": "好きでない"},
-    "page.proposal.unsure": {"en": "unsure", "ja": "判断保留"},
-    "page.proposal.none": {"en": "no model yet", "ja": "まだモデルがありません"},
+    "page.proposal.unsure": {"en": "unsure", "ja": "保留"},
+    "page.proposal.none": {"en": "no model yet", "ja": "まだ判定モデルがありません"},
     "page.alike_one": {
         # The English is kept word for word as the page has always said it (a test reads it).
         "en": "1 look-alike wait too (a burst): Shift+L likes all 2, Shift+D dislikes all 2.",
@@ -136,11 +136,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.launch.opening": {"en": "Opening {link}…", "ja": "{link} を開いています…"},
     "page.guard.host": {
         "en": "Refused: this server answers only to 127.0.0.1 and localhost.",
-        "ja": "お断りしました。このサーバーは 127.0.0.1 と localhost からの接続にしか応えません。",
+        "ja": "受け付けられません。このサーバーは 127.0.0.1 と localhost "
+        "からの接続だけを受け付けます。",
     },
     "page.guard.origin": {
         "en": "Refused: this request comes from another page.",
-        "ja": "お断りしました。このリクエストは別のページから送られています。",
+        "ja": "受け付けられません。このリクエストは別のページから送られています。",
     },
     "page.guard.no_token": {
         "en": "This page needs the link that `{cmd} review` printed (it carries a token).",
@@ -155,15 +156,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "page.guard.not_the_page": {
         "en": "Refused: a change must come from the review page itself.",
-        "ja": "お断りしました。変更は確認ページそのものから送ってください。",
+        "ja": "受け付けられません。変更は判定ページから送ってください。",
     },
     "page.guard.cross_site": {
         "en": "Refused: cross-site request.",
-        "ja": "お断りしました。別のサイトからのリクエストです。",
+        "ja": "受け付けられません。別のサイトからのリクエストです。",
     },
     "page.guard.json": {
         "en": "Refused: send JSON.",
-        "ja": "お断りしました。JSON で送ってください。",
+        "ja": "受け付けられません。JSON で送ってください。",
     },
     "page.server.no_such_image": {"en": "No such image.", "ja": "その画像はありません。"},
     "page.server.body_too_large": {
@@ -176,7 +177,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "page.server.stopping": {
         "en": "The review server is stopping.",
-        "ja": "確認用のサーバーを止めています。",
+        "ja": "判定用のサーバーを止めています。",
     },
     "page.server.cannot_listen": {
         "en": "Cannot listen on {host}:{port} ({why}).",
@@ -215,19 +216,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "page.server.already_like": {
         "en": "{name} was already liked (in another tab?).",
-        "ja": "{name} はすでに「好き」と判定されています（別のタブで判定しましたか?）。",
+        "ja": "{name} はすでに「好き」と判定されています（別のタブで判定しましたか？）。",
     },
     "page.server.already_dislike": {
         "en": "{name} was already disliked (in another tab?).",
-        "ja": "{name} はすでに「好きでない」と判定されています（別のタブで判定しましたか?）。",
+        "ja": "{name} はすでに「好きでない」と判定されています（別のタブで判定しましたか？）。",
     },
     "page.server.already_skip": {
         "en": "{name} was already skipped (in another tab?).",
-        "ja": "{name} はすでにスキップされています（別のタブで判定しましたか?）。",
+        "ja": "{name} はすでにスキップされています（別のタブで判定しましたか？）。",
     },
     "page.server.already_gone": {
         "en": "{name} was already taken out (in another tab?).",
-        "ja": "{name} はすでに一覧から外れています（別のタブで判定しましたか?）。",
+        "ja": "{name} はすでに一覧から外れています（別のタブで判定しましたか？）。",
     },
     "page.server.already_hint": {
         "en": "Nothing was moved twice; the page now shows the next image.",
@@ -252,11 +253,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "{name} を「好きでない」にしました → {folder}/",
     },
     "page.server.moved_burst_like": {
-        "en": "Liked {name} and {n} look-alike(s) → {folder}/",
+        "en": "Liked {name} and its look-alikes ({n}) → {folder}/",
         "ja": "{name} とよく似た画像 {n} 枚を「好き」にしました → {folder}/",
     },
     "page.server.moved_burst_dislike": {
-        "en": "Disliked {name} and {n} look-alike(s) → {folder}/",
+        "en": "Disliked {name} and its look-alikes ({n}) → {folder}/",
         "ja": "{name} とよく似た画像 {n} 枚を「好きでない」にしました → {folder}/",
     },
     "page.server.some_not_moved": {
@@ -278,13 +279,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "page.server.undone": {
         "en": "Undone: {names} is back in {folder}/.",
-        "ja": "取り消しました: {names} を {folder}/ に戻しました。",
+        "ja": "{names} を {folder}/ に戻しました。",
     },
     "page.server.trained": {
         "en": "Trained {head} on {n_like} like / {n_dislike} dislike (AUC {auc}); scores "
         "refreshed.",
-        "ja": "好き {n_like} 枚・好きでない {n_dislike} 枚で {head} を学習し（AUC {auc}）、"
-        "スコアを更新しました。",
+        "ja": "好き {n_like} 枚・好きでない {n_dislike} 枚で判定モデル {head} を学習し（AUC "
+        "{auc}）、スコアを更新しました。",
     },
     "page.server.retrain_failed": {
         "en": "Retraining failed ({problem}).",
@@ -301,7 +302,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.summary.head": {
         "en": "{n} images scored by head {head} (trained {created} on {n_like} like / "
         "{n_dislike} dislike with {model}).",
-        "ja": "{n} 枚の画像をヘッド {head} で採点しました（{created} に {model} で、好き "
+        "ja": "{n} 枚の画像を判定モデル {head} で採点しました（{created} に {model} で、好き "
         "{n_like} 枚・好きでない {n_dislike} 枚から学習）。",
     },
     "report.summary.cv": {
@@ -332,33 +333,47 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Expected from cross-validation: like proposals right {like}, dislike proposals "
         "right {dislike}; {unsure} unsure.",
         "ja": "交差検証から見込まれる正しさ: 「好き」の提案は {like}、「好きでない」の提案は "
-        "{dislike} が正解で、{unsure} は判断保留になります。",
+        "{dislike} が正解で、{unsure} は保留になります。",
     },
     "report.no_suspects": {
         "en": "No suspect labels in the report: {reason}",
-        "ja": "レポートには怪しいラベルを載せていません: {reason}",
+        "ja": "レポートには疑わしいラベルを載せていません: {reason}",
     },
     "report.suspects.note": {
         "en": "{n} of {total} training images look mislabelled (cross-validation of head {head}).",
-        "ja": "学習画像 {total} 枚のうち {n} 枚のラベルが誤っているようです"
-        "（ヘッド {head} の交差検証による）。",
+        "ja": "学習用の画像 {total} 枚のうち {n} 枚のラベルが誤っているようです（判定モデル "
+        "{head} の交差検証による）。",
+        "count": "n",
+        "en:0": "None of the {total} training images looks mislabelled (cross-validation of "
+        "head {head}).",
+        "en:1": "1 of {total} training images looks mislabelled (cross-validation of head {head}).",
+        "ja:0": "学習用の画像 {total} 枚に、ラベルの誤りの疑いはありません（判定モデル {head} "
+        "の交差検証による）。",
     },
     "report.suspects.note_fresh": {
         "en": "{n} of {total} training images look mislabelled (fresh cross-validation: "
         "data/train changed since the last train).",
-        "ja": "学習画像 {total} 枚のうち {n} 枚のラベルが誤っているようです"
-        "（前回の学習のあと data/train が変わったため、交差検証をやり直しました）。",
+        "ja": "学習用の画像 {total} 枚のうち {n} "
+        "枚のラベルが誤っているようです（前回の学習のあと data/train が変わったため、"
+        "交差検証をやり直しました）。",
+        "count": "n",
+        "en:0": "None of the {total} training images looks mislabelled (fresh "
+        "cross-validation: data/train changed since the last train).",
+        "en:1": "1 of {total} training images looks mislabelled (fresh cross-validation: "
+        "data/train changed since the last train).",
+        "ja:0": "学習用の画像 {total} 枚に、ラベルの誤りの疑いはありません（前回の学習のあと "
+        "data/train が変わったため、交差検証をやり直しました）。",
     },
-    "report.suspects.title": {"en": "Suspect labels", "ja": "怪しいラベル"},
+    "report.suspects.title": {"en": "Suspect labels", "ja": "疑わしいラベル"},
     "report.suspects.explain": {
         "en": '"wrong?" is the estimated chance that the label is wrong; ● marks the likely '
         "mislabelled. Still like it? Leave it. If not, move it to the other folder of "
         "data/train/.",
-        "ja": "「誤り?」はラベルが誤っている見込み、● は誤りの可能性が高いものです。"
+        "ja": "「誤り？」はラベルが誤っている見込み、● は誤りの可能性が高いものです。"
         "今のラベルのままでよければ、そのままにしてください。違っていたら data/train/ "
         "のもう一方のフォルダーへ移してください。",
     },
-    "report.suspects.wrong": {"en": "wrong?", "ja": "誤り?"},
+    "report.suspects.wrong": {"en": "wrong?", "ja": "誤り？"},
     "report.suspects.label": {"en": "label", "ja": "ラベル"},
     "report.suspects.score": {"en": "score", "ja": "スコア"},
     "report.suspects.path": {"en": "path", "ja": "パス"},
@@ -366,7 +381,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.label.dislike": {"en": "dislike", "ja": "好きでない"},
     "report.bursts.title": {"en": "Near-duplicates", "ja": "ほぼ同じ画像（連写）"},
     "report.bursts.note": {
-        "en": "{n} burst(s) of near-duplicates (cosine similarity ≥ {threshold}): one decision "
+        "en": "Bursts of near-duplicates (cosine similarity ≥ {threshold}): {n}. One decision "
         "can cover each burst.",
         "ja": "ほぼ同じ画像のまとまり（連写）が {n} 組あります（コサイン類似度 {threshold} "
         "以上）。まとまりごとに一度の判定で済ませられます。",
@@ -381,14 +396,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.filter.all": {"en": "all", "ja": "すべて"},
     "report.filter.like": {"en": "like", "ja": "好き"},
     "report.filter.dislike": {"en": "dislike", "ja": "好きでない"},
-    "report.filter.unsure": {"en": "unsure", "ja": "判断保留"},
-    "report.filter.suspects": {"en": "suspects", "ja": "怪しいラベル"},
+    "report.filter.unsure": {"en": "unsure", "ja": "保留"},
+    "report.filter.suspects": {"en": "suspects", "ja": "疑わしいラベル"},
     "report.filter.bursts": {"en": "bursts", "ja": "連写"},
     "report.alt.histogram": {"en": "score histogram", "ja": "スコアのヒストグラム"},
     "report.alt.reliability": {"en": "reliability curve", "ja": "信頼性曲線"},
     "report.alt.learning": {
         "en": "learning curve across saved heads",
-        "ja": "保存済みヘッドごとの学習曲線",
+        "ja": "保存済みの判定モデルごとの学習曲線",
     },
     # -- text inside the plots (English when no Japanese font is installed) ----------------------
     "report.plot.train_like": {"en": "training: like", "ja": "学習用: 好き"},
@@ -419,17 +434,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.plot.current": {"en": "current", "ja": "使用中"},
     "report.plot.heads_axis": {
         "en": "saved head (and labels it was trained on)",
-        "ja": "保存済みヘッド（と学習に使ったラベル数）",
+        "ja": "保存済みの判定モデル（と学習に使ったラベル数）",
     },
     "report.plot.learning_title": {
         "en": "Learning curve across saved heads",
-        "ja": "保存済みヘッドごとの学習曲線",
+        "ja": "保存済みの判定モデルごとの学習曲線",
     },
     # -- the report's script (filled in the browser) ---------------------------------------------
     "report.js.label.like": {"en": "like", "ja": "好き"},
     "report.js.label.dislike": {"en": "dislike", "ja": "好きでない"},
-    "report.js.label.unsure": {"en": "unsure", "ja": "判断保留"},
-    "report.js.badge.suspect": {"en": "suspect", "ja": "ラベル要確認"},
+    "report.js.label.unsure": {"en": "unsure", "ja": "保留"},
+    "report.js.badge.suspect": {"en": "suspect", "ja": "疑わしいラベル"},
     "report.js.badge.burst": {"en": "burst of {n}", "ja": "連写 {n} 枚"},
     "report.js.shown": {
         "en": "Showing {shown} of {total}; more appear as you scroll.",
@@ -449,8 +464,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "report.js.suspect": {
         "en": "suspect #{rank}: {pct}% chance its label is wrong (out-of-fold score {oof})",
-        "ja": "怪しいラベル #{rank}: ラベルが誤っている見込みは {pct}% です"
-        "（交差検証でのスコア {oof}）",
+        "ja": "疑わしいラベル #{rank}: ラベルが誤っている見込みは {pct}% "
+        "です（交差検証でのスコア {oof}）",
     },
     "report.js.burst": {
         "en": "one of a burst of {n} near-duplicates",

@@ -20,8 +20,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "safety.history_lost": {
         "en": "The .konomi folder was deleted or replaced while konomi worked: the undo "
-        "history of these {n} move(s) is lost (`konomi undo` cannot revert them). Every file "
-        "is in its new place; nothing else was lost.",
+        "history of these moves ({n}) is lost (`konomi undo` cannot revert them). Every "
+        "file is in its new place; nothing else was lost.",
         "ja": "konomi の処理中に .konomi フォルダーが削除または置き換えられました。"
         "この {n} 件の移動の取り消し履歴は失われました（konomi undo では元に戻せません）。"
         "ファイルはすべて移動先にあり、それ以外に失われたものはありません。",

@@ -13,19 +13,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Search and like_text / dislike_text need a CLIP model with its text encoder, "
         "e.g. immich-app/ViT-B-32__openai; for Japanese, a multilingual one such as "
         "immich-app/XLM-Roberta-Large-Vit-B-16Plus (see docs/text.md).",
-        "ja": "検索と like_text / dislike_text には、テキストエンコーダー付きの CLIP モデル"
-        "（例: immich-app/ViT-B-32__openai）が必要です。日本語で書くなら "
-        "immich-app/XLM-Roberta-Large-Vit-B-16Plus などの多言語モデルを使ってください"
-        "（docs/text.md を参照）。",
+        "ja": "検索と like_text / dislike_text には、テキストエンコーダー付きの CLIP "
+        "モデル（例: immich-app/ViT-B-32__openai）が必要です。日本語で書くなら "
+        "immich-app/XLM-Roberta-Large-Vit-B-16Plus "
+        "などの多言語モデルを使ってください（docs/text.md、英語）。",
     },
     "text.not_fetched.hint": {
         "en": "If the model has one, it is not downloaded yet: connect to the internet once and "
         "run again (unset HF_HUB_OFFLINE if set). Otherwise use a CLIP model with its text "
         "encoder (see docs/text.md).",
         "ja": "モデルにテキストエンコーダーがあるなら、まだダウンロードされていません。"
-        "一度インターネットに接続してもう一度実行してください（HF_HUB_OFFLINE が設定されていれば"
-        "外してください）。ないなら、テキストエンコーダー付きの CLIP モデルを使ってください"
-        "（docs/text.md を参照）。",
+        "一度インターネットに接続してもう一度実行してください（HF_HUB_OFFLINE "
+        "が設定されていれば外してください）。ないなら、テキストエンコーダー付きの CLIP "
+        "モデルを使ってください（docs/text.md、英語）。",
     },
     "text.bad_file": {
         "en": "The text tower's file {path} is unusable ({why}).",
@@ -69,19 +69,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # -- konomi search ---------------------------------------------------------------------
     "text.search.header": {
-        "en": "{n} image(s) closest to {text!r} (of {total}):",
+        "en": "{n} images closest to {text!r} (of {total}):",
         "ja": "「{text}」に近い画像 {n} 枚（全 {total} 枚中）:",
+        "count": "n",
+        "en:1": "The image closest to {text!r} (of {total}):",
     },
     # -- the review page: quality of the model so far ---------------------------------------
     "text.quality.none": {
         "en": "No model yet: judge a few images of each kind and it trains itself.",
-        "ja": "まだモデルがありません。好き・好きでないを数枚ずつ判定すると自動で学習します。",
+        "ja": "まだ判定モデルがありません。好き・好きでないを数枚ずつ判定すると自動で学習します。",
     },
     "text.quality.line": {
         "en": "Model so far: AUC {auc:.2f} (95% interval {lo:.2f}–{hi:.2f}), from {n_like} liked "
         "and {n_dislike} disliked, cross-validated.",
-        "ja": "現在のモデル: AUC {auc:.2f}（95% 区間 {lo:.2f}–{hi:.2f}）、好き {n_like} 枚・"
-        "好きでない {n_dislike} 枚から交差検証で測定。",
+        "ja": "現在の判定モデル: AUC {auc:.2f}（95% 区間 {lo:.2f}〜{hi:.2f}）、好き {n_like} "
+        "枚・好きでない {n_dislike} 枚から交差検証で測定。",
     },
     "text.quality.trusted": {
         "en": "Trustworthy now: even the low end of the interval is at least {bar:.2f}.",
@@ -96,25 +98,28 @@ MESSAGES: dict[str, dict[str, str]] = {
     "text.retrain.auto": {
         "en": "Retrained in the background on {n_like} liked / {n_dislike} disliked; the order "
         "follows the new model.",
-        "ja": "好き {n_like} 枚・好きでない {n_dislike} 枚でバックグラウンド再学習しました。"
-        "並び順は新しいモデルに従います。",
+        "ja": "好き {n_like} 枚・好きでない {n_dislike} 枚で、"
+        "バックグラウンドで再学習しました。並び順は新しい判定モデルに従います。",
     },
     "text.cold.note": {
         "en": "No labels yet: these are typical images of each group in the folder. Judge them; "
         "the model trains itself every {every} decisions.",
         "ja": "まだラベルがありません。フォルダーの各グループを代表する画像から表示しています。"
-        "判定すると {every} 枚ごとにモデルが自動で学習します。",
+        "{every} 枚判定するごとに、判定モデルが自動で学習します。",
     },
     "text.search.filtered": {
-        "en": "{n} image(s) match {text!r}; the queue shows them best first.",
+        "en": "{n} images match {text!r}; the queue shows them best first.",
         "ja": "「{text}」に合う画像が {n} 枚あり、近い順に表示しています。",
+        "count": "n",
+        "en:1": "1 image matches {text!r}; the queue shows it first.",
     },
     "text.search.cleared": {
         "en": "Search cleared: the queue is back in its own order.",
         "ja": "検索を解除しました。元の順番に戻ります。",
     },
     "text.taste.set": {
-        "en": "Taste in words set for this session: {n_like} like, {n_dislike} dislike phrase(s).",
+        "en": "Taste in words set for this session: like phrases {n_like}, dislike phrases "
+        "{n_dislike}.",
         "ja": "このセッションの好みの言葉を設定しました: "
         "好き {n_like} 個、好きでない {n_dislike} 個。",
     },
@@ -133,10 +138,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "page.text.dislike_placeholder": {
         "en": "I don't like… (comma-separated)",
-        "ja": "苦手なもの…（カンマ区切り）",
+        "ja": "好きでないもの…（カンマ区切り）",
     },
     "text.search.skipped": {
         "en": "skipped {path}: {reason}",
-        "ja": "読めないため除外しました: {path}（{reason}）",
+        "ja": "読めないためスキップしました: {path}（{reason}）",
     },
 }

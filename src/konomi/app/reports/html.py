@@ -318,7 +318,7 @@ def _summary(record: HeadRecord, dislike: float, like: float, n_images: int) -> 
             "report.summary.head",
             n=n_images,
             head=f"<b>{esc(record.id)}</b>",
-            created=esc(str(info.get("created", "?"))),
+            created=esc(i18n.when(info.get("created", "?"))),
             n_like=c.get("like", "?"),
             n_dislike=c.get("dislike", "?"),
             model=esc(str(info.get("model_id", "?"))),
@@ -612,7 +612,7 @@ def render(
         "GENERATED": esc(
             t(
                 "report.generated",
-                when=generated or time.strftime("%Y-%m-%d %H:%M"),
+                when=generated or i18n.when(time.time()),
                 folder=f"{sheets.folder}/",
             )
         ),
