@@ -64,7 +64,10 @@ def _print(result: culling.CullOutcome, gap: float) -> None:
     out.print(
         t("cull.summary", bursts=len(result.bursts), images=result.images, rejects=result.rejects)
     )
-    out.print(t("cull.head", head=result.head_id) if result.head_id else t("cull.no_head"))
+    if result.head_id is None:
+        out.print(t("cull.no_head"))
+    elif any(b.reason == "liked_most" for b in result.bursts):
+        out.print(t("cull.head", head=result.head_id))
     in_library = sum(len(b.rest) for b in result.bursts if b.library)
     if result.report is not None:
         out.print(t("cull.moved", n=len(result.report.moved), op=result.report.op))

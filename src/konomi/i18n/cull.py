@@ -94,8 +94,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "除外する写真を data/classified/rejected/ に移動します（元に戻せます）。",
     },
     "cli.help.cull.json": {
-        "en": 'Print JSON only: a list of {{"keeper", "rest", "reason"}}, one per burst.',
-        "ja": 'JSON だけを出力します。バーストごとに {{"keeper", "rest", "reason"}} の一覧です。',
+        "en": "Print JSON only: one object per burst, with keeper, rest and reason.",
+        "ja": "JSON だけを出力します。バーストごとに keeper（残す 1 枚）、rest（除外）、"
+        "reason（理由）を持つ一覧です。",
     },
     "cli.help.xmp.cull": {
         "en": "Also mark the frames of each burst that konomi cull sets aside as rejected "
