@@ -291,3 +291,18 @@ def test_burst_settings_are_typed_and_ranged(tmp_path):
     from konomi.app.init import settings_text
 
     assert "# burst_gap = 2.0" in settings_text() and "# burst_similarity = 0.9" in settings_text()
+
+
+def test_a_damaged_quality_row_is_measured_again(tmp_path, tiny_model):
+    from konomi.app.context import Context
+    from konomi.store.quality import get_quality
+
+    root = tmp_path / "ws"
+    paths = make_shoot(root / "data" / "unlabeled", bursts=1, frames=2, singles=0).bursts[0]
+    with Context.open(root, model=str(tiny_model)) as ctx:
+        embedded = ctx.embed(paths)
+        good = get_quality(ctx.cache, embedded.digests, quality.MEASURE)
+        ctx.cache.db.execute("UPDATE quality SET sharpness = 'x', highlights = 7")
+        assert get_quality(ctx.cache, embedded.digests, quality.MEASURE) == {}
+        ctx.embed(paths)
+        assert get_quality(ctx.cache, embedded.digests, quality.MEASURE) == good

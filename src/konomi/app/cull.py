@@ -92,8 +92,8 @@ class CullOutcome:
 
 
 def waiting(ctx: Context, path: Path) -> bool:
-    """A workspace image that waits for a decision (data/unlabeled, data/classified but
-    rejected), as opposed to a labelled or already rejected one."""
+    """A workspace image that waits for a decision (in data/unlabeled, or data/classified
+    outside rejected/), as opposed to a labelled or an already rejected one."""
     parts = ctx.ws.rel(path).split("/")
     if parts[:2] == ["data", "unlabeled"]:
         return True

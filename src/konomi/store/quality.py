@@ -97,8 +97,16 @@ def get_quality(cache: CacheLike, digests: Iterable[str], measure: int) -> dict[
 
 
 def measured(cache: CacheLike, measure: int) -> set[str]:
-    """Every digest with a row of `measure` (one query: the check before each embed)."""
-    rows = cache.db.execute("SELECT digest FROM quality WHERE measure = ?", (measure,))
+    """Every digest with a sound row of `measure` (one query: the check before each embed; a
+    damaged row is not among them, so its image is measured again)."""
+    rows = cache.db.execute(
+        "SELECT digest FROM quality WHERE measure = ? "
+        "AND typeof(sharpness) IN ('real', 'integer') AND sharpness >= 0 "
+        "AND typeof(highlights) IN ('real', 'integer') AND highlights BETWEEN 0 AND 1 "
+        "AND typeof(shadows) IN ('real', 'integer') AND shadows BETWEEN 0 AND 1 "
+        "AND (taken IS NULL OR typeof(taken) IN ('real', 'integer'))",
+        (measure,),
+    )
     return {d for (d,) in rows if isinstance(d, str)}
 
 
