@@ -306,3 +306,22 @@ def test_a_damaged_quality_row_is_measured_again(tmp_path, tiny_model):
         assert get_quality(ctx.cache, embedded.digests, quality.MEASURE) == {}
         ctx.embed(paths)
         assert get_quality(ctx.cache, embedded.digests, quality.MEASURE) == good
+
+
+def test_without_a_head_the_sharp_frame_is_kept_and_a_chosen_frame_wins(tmp_path, tiny_model):
+    from konomi.app import cull
+    from konomi.app.context import Context
+
+    root = tmp_path / "ws"
+    shoot = make_shoot(root / "data" / "unlabeled", bursts=2, frames=3, singles=1)
+    (root / "konomi.toml").write_text("burst_similarity = 0\n", encoding="utf-8")
+    with Context.open(root, model=str(tiny_model)) as ctx:
+        found = cull.find_bursts(ctx)
+        assert found.head_id is None
+        assert [b.keeper for b in found.bursts] == shoot.sharp
+        assert {b.reason for b in found.bursts} == {"sharpest"}
+        swap = next(p for p in shoot.bursts[1] if p != shoot.sharp[1])
+        again = cull.find_bursts(ctx, chosen={swap})
+        assert again.bursts[0] == found.bursts[0]
+        assert again.bursts[1].keeper == swap and again.bursts[1].reason == "chosen"
+        assert shoot.sharp[1] in again.bursts[1].rest

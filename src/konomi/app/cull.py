@@ -17,7 +17,7 @@ The review page and the report read `find_bursts` (or `burst_table` for one row 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,7 +46,7 @@ class CullBurst:
 
     keeper: Path
     rest: tuple[Path, ...]
-    reason: str  # "sharpest", "best_exposed" or "liked_most" (learn.bursts.REASONS)
+    reason: str  # learn.bursts.REASONS ("sharpest", "best_exposed", "liked_most") or "chosen"
     keeper_name: str  # as in scores.csv: relative to the root, or absolute for a library image
     rest_names: tuple[str, ...]
     library: bool  # the burst's frames are library images (never moved)
@@ -124,6 +124,7 @@ def _bursts(
     taste: np.ndarray | None,
     is_library: set[Path],
     qualities: dict[str, Quality],
+    chosen: Collection[Path] = (),
 ) -> list[CullBurst]:
     """Group the embedded images (workspace and libraries apart) and name each burst."""
     paths, digests = embedded.paths, embedded.digests
@@ -161,7 +162,11 @@ def _bursts(
             similarity=s.burst_similarity,
             vectors_of=_through(lookup, part),
         ):
-            found.append((part[b.members], int(part[b.keeper]), b.reason))
+            members, keeper, reason = part[b.members], int(part[b.keeper]), b.reason
+            picked = [int(i) for i in members if paths[int(i)] in chosen]
+            if picked:  # the person's own choice wins (the first, should they name two)
+                keeper, reason = picked[0], "chosen"
+            found.append((members, keeper, reason))
     found.sort(key=lambda f: int(f[0].min()))  # folder order: as the images were found
 
     def name(path: Path) -> str:
@@ -188,19 +193,20 @@ def _through(lookup: VectorLookup, part: np.ndarray) -> Callable[[np.ndarray], n
     return lambda rows: lookup(part[rows])
 
 
-def find_bursts(ctx: Context) -> CullOutcome:
+def find_bursts(ctx: Context, chosen: Collection[Path] = ()) -> CullOutcome:
     """The bursts of the workspace's waiting images and of the libraries, each with its keeper
-    and reason, in folder order. Moves and changes nothing."""
+    and reason, in folder order. Moves and changes nothing. A frame in `chosen` (the person
+    swapped the keeper, on the review page) is its burst's keeper, with the reason "chosen"."""
     repair_if_idle(ctx.ws, ctx.reporter.warn)
-    return _find(ctx)
+    return _find(ctx, chosen)
 
 
-def _find(ctx: Context) -> CullOutcome:
+def _find(ctx: Context, chosen: Collection[Path] = ()) -> CullOutcome:
     skipped: list[Skipped] = []
     paths, is_library = _frames(ctx, skipped)
     embedded, taste, head = _embed_and_score(ctx, paths)
     qualities = get_quality(ctx.cache, embedded.digests, MEASURE)
-    bursts = _bursts(ctx, embedded, taste, is_library, qualities)
+    bursts = _bursts(ctx, embedded, taste, is_library, qualities, chosen)
     return CullOutcome(bursts, len(embedded.paths), head, skipped + embedded.unreadable)
 
 
@@ -232,12 +238,13 @@ def burst_table(
     return table
 
 
-def apply(ctx: Context) -> CullOutcome:
+def apply(ctx: Context, chosen: Collection[Path] = ()) -> CullOutcome:
     """Move the rest of each workspace burst into data/classified/rejected/ (keeping the
-    sub-folder it had), as one journaled operation. Library images stay where they are."""
+    sub-folder it had), as one journaled operation. Library images stay where they are.
+    `chosen`: keepers the person picked (see `find_bursts`)."""
     ws = ctx.ws
     with moving(ctx, "cull") as (journal, _):
-        outcome = _find(ctx)
+        outcome = _find(ctx, chosen)
         stamps = ctx.cache.file_stamps()
         rest = [p for b in outcome.bursts if not b.library for p in b.rest]
         riders = companions_for(rest, ignore_rules(ws))

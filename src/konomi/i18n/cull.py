@@ -8,6 +8,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "liked most among the sharp ones",
         "ja": "シャープなものの中でいちばん好み",
     },
+    "cull.reason.chosen": {"en": "your choice", "ja": "あなたが選んだもの"},
     "cull.burst": {
         "en": "Burst {number} ({n} frames): keep {keeper} ({reason})",
         "ja": "バースト {number}（{n} 枚）: {keeper} を残します（{reason}）",
