@@ -34,6 +34,9 @@ HEADS = ("auto", "kernel", "logreg", "svm", "mlp", "knn")
 LANGUAGES = ("", "en", "ja")  # "": from KONOMI_LANG or the locale
 SIDECAR_NAMES = ("with_extension", "without_extension")  # IMG_1.NEF.xmp / IMG_1.xmp
 MAX_BATCH = 4096
+DEFAULT_BURST_GAP = 2.0  # seconds between two frames of one burst, at most
+DEFAULT_BURST_SIMILARITY = 0.9  # cosine of consecutive frames of a burst, at least (0: time)
+MAX_BURST_GAP = 3600.0
 MAX_SETTINGS_BYTES = 1_000_000
 
 
@@ -57,6 +60,8 @@ class Settings:
     sidecar_name: str = "with_extension"
     like_text: tuple[str, ...] = ()  # phrases describing the taste (models with a text tower)
     dislike_text: tuple[str, ...] = ()
+    burst_gap: float = DEFAULT_BURST_GAP
+    burst_similarity: float = DEFAULT_BURST_SIMILARITY
     explicit: frozenset[str] = frozenset()  # keys konomi.toml or a flag set
 
     def with_overrides(self, **values: object) -> Settings:
@@ -89,6 +94,8 @@ _RULES: dict[str, tuple[Any, ...]] = {
     "sidecar_name": ("choice", SIDECAR_NAMES),
     "like_text": ("texts",),
     "dislike_text": ("texts",),
+    "burst_gap": ("number", 0.0, MAX_BURST_GAP),
+    "burst_similarity": ("number", 0.0, 1.0),
 }
 _EXAMPLES = {
     "model": 'model = "immich-app/ViT-B-32__openai"',

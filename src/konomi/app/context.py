@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from konomi.encode import quality
 from konomi.encode.encoder import Encoder, ModelFiles, resolve_model
 from konomi.encode.ingest import Embedded, embed_files
 from konomi.encode.text import TextEncoder, resolve_text_model
@@ -122,7 +123,9 @@ class Context:
         )
 
     def embed(self, paths: list[Path], *, vectors: bool = True) -> Embedded:
-        return embed_files(
+        """Embed `paths` through the cache; images embedded before konomi measured their
+        quality (sharpness, clipping, capture time) are measured now, once."""
+        embedded = embed_files(
             paths,
             self.cache,
             self.model.model_id,
@@ -131,6 +134,9 @@ class Context:
             batch_size=self.settings.batch_size or None,
             vectors=vectors,
         )
+        size = self.loaded_encoder.size if self.loaded_encoder is not None else 0
+        quality.fill(self.cache, embedded.paths, embedded.digests, size, progress=self.progress)
+        return embedded
 
     def thresholds(self, record: HeadRecord | None = None) -> tuple[float, float]:
         """(dislike, like): flags and konomi.toml first, then the head's own, then the defaults."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from konomi.app.context import Context, moving, planning, repair_if_idle
+from konomi.app.cull import burst_table
 from konomi.app.folders import all_images, ignore_rules, labelled_images
 from konomi.app.library import (
     LibraryLabels,
@@ -411,6 +412,7 @@ def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
     dislike, like = ctx.thresholds(scored.record)
     library = library_labels(ctx, in_library).labels if in_library else {}
     is_library = set(in_library)
+    frames = burst_table(ctx, scored.embedded, scored.scores, is_library)
     rows = []
     for path, s, inf in zip(scored.embedded.paths, scored.scores.tolist(), scored.info.tolist()):
         if path in is_library:
@@ -418,7 +420,22 @@ def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
         else:
             name = ws.rel(path)
             folder, label = ws.folder_of(name), ws.label_of(name) or ""
-        rows.append(Row(name, s, proposal(s, dislike, like), folder, label, inf, scored.record.id))
+        f = frames[path]
+        rows.append(
+            Row(
+                name,
+                s,
+                proposal(s, dislike, like),
+                folder,
+                label,
+                inf,
+                scored.record.id,
+                f.sharpness,
+                f.exposure,
+                f.burst,
+                f.keeper,
+            )
+        )
     target = out or ws.reports / "scores.csv"
     write_csv(rows, target)
     return ScoreOutcome(

@@ -13,6 +13,10 @@ first), else a new one named by `sidecar_name`. The default, `with_extension`
 (`IMG_0001.NEF.xmp`), is what darktable and digiKam write, and it cannot be shared by the RAW
 and the JPEG of a pair; Lightroom users set `without_extension`.
 
+With `cull` (`konomi xmp --cull`), the frames `konomi cull` sets aside — all of each burst but
+its keeper — get -1 (rejected) instead of stars, under the same rule: never over the person's
+own rating.
+
 All writes are one journaled operation: `konomi undo` puts every sidecar back byte for byte
 and removes the ones konomi created. Images themselves are never touched.
 """
@@ -34,6 +38,7 @@ from konomi.store.xmp import XmpError, merge, sidecar_for
 
 TOP = 0.9  # a like this sure gets 5 stars
 BOTTOM = 0.1  # a dislike this sure gets 1 star
+REJECTED = -1  # xmp:Rating of a rejected image (`--cull`: a burst's frames but its keeper)
 
 
 def stars(score: float, dislike: float, like: float) -> int:
@@ -76,15 +81,21 @@ class XmpOutcome:
         return len(self.plans) - self.created
 
     def star_counts(self) -> dict[int, int]:
-        return dict(sorted(Counter(p.stars for p in self.plans).items()))
+        return dict(sorted(Counter(p.stars for p in self.plans if p.stars > 0).items()))
+
+    @property
+    def culled(self) -> int:
+        """Frames of bursts written as rejected (-1) where the person had no rating."""
+        return sum(p.stars == REJECTED and p.person is None for p in self.plans)
 
     @property
     def kept(self) -> int:
         return sum(p.person is not None for p in self.plans)
 
 
-def write_sidecars(ctx: Context, *, dry_run: bool = False) -> XmpOutcome:
-    """Score the library images and write (or, with `dry_run`, only plan) their sidecars."""
+def write_sidecars(ctx: Context, *, dry_run: bool = False, cull: bool = False) -> XmpOutcome:
+    """Score the library images and write (or, with `dry_run`, only plan) their sidecars;
+    with `cull`, the frames of each burst but its keeper as rejected."""
     if not ctx.settings.libraries:
         raise KonomiError(t("xmp.no_libraries"), t("xmp.no_libraries_hint"))
     with moving(ctx, "xmp") as (journal, _):
@@ -93,6 +104,12 @@ def write_sidecars(ctx: Context, *, dry_run: bool = False) -> XmpOutcome:
         scored = score_paths(ctx, images, vectors=False)
         dislike, like = ctx.thresholds(scored.record)
         head = scored.record.id
+        rejects: set[Path] = set()
+        if cull:
+            from konomi.app.cull import burst_table
+
+            table = burst_table(ctx, scored.embedded, scored.scores, set(images))
+            rejects = {p for p, info in table.items() if info.keeper is False}
         plans: list[SidecarPlan] = []
         unchanged = 0
         taken: set[Path] = set()
@@ -104,7 +121,7 @@ def write_sidecars(ctx: Context, *, dry_run: bool = False) -> XmpOutcome:
             taken.add(sidecar)
             try:
                 before = read_bytes(sidecar)
-                n = stars(score, dislike, like)
+                n = REJECTED if image in rejects else stars(score, dislike, like)
                 person = person_rating(image, ctx.settings.sidecar_name)
                 after = merge(
                     before, score=score, head=head, rating=n, rated_elsewhere=person is not None

@@ -413,7 +413,7 @@ def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) 
             return
         kind = (
             t(f"cli.undo.kind.{result.kind}")
-            if result.kind in ("classify", "review")
+            if result.kind in ("classify", "review", "cull")
             else (result.kind)
         )
         out.print(t("cli.undo.done", kind=kind, op=result.op, n=len(r.moved)))

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from konomi.cli import (  # noqa: F401 - they register their commands
+    cull,
     init,
     insight,
     loop,

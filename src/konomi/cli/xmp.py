@@ -21,6 +21,7 @@ def xmp(
     like_threshold: LikeOpt = None,
     dislike_threshold: DislikeOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=t("cli.help.xmp.dry_run"))] = False,
+    cull: Annotated[bool, typer.Option("--cull", help=t("cli.help.xmp.cull"))] = False,
     debug: DebugOpt = False,
 ) -> None:
     """konomi's scores as star ratings in XMP sidecars, so a photo library (Lightroom,
@@ -31,7 +32,7 @@ def xmp(
             root, model, like_threshold=like_threshold, dislike_threshold=dislike_threshold
         ) as ctx,
     ):
-        result = run(ctx, lambda c: sidecars.write_sidecars(c, dry_run=dry_run))
+        result = run(ctx, lambda c: sidecars.write_sidecars(c, dry_run=dry_run, cull=cull))
         fields = {
             "images": result.images,
             "created": result.created,
@@ -59,6 +60,8 @@ def xmp(
             out.print(t("xmp.stars", counts=counts))
         if result.kept:
             out.print(t("xmp.kept", n=result.kept))
+        if result.culled:
+            out.print(t("xmp.culled", n=result.culled))
         if not dry_run and result.report and result.report.written:
             out.print(t("xmp.undo_hint"))
         print_skipped(result.skipped, ctx.ws.rel)

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from konomi.encode import quality
 from konomi.encode.encoder import Encoder
 from konomi.encode.images import Skipped, content_hash, decode, decoder_fingerprint, read_file
 from konomi.errors import KonomiError, UnreadableImage
@@ -39,6 +40,7 @@ from konomi.i18n import shown, t
 from konomi.machine import usable_cores
 from konomi.progress import Progress
 from konomi.store.cache import EmbeddingCache, sound_vector
+from konomi.store.quality import Quality, put_quality
 
 # Measured (docs/performance.md): on the CPU, single-threaded runs of 8 images cost less per
 # image than 16 or 32 (their activations stay in the cache) and keep the pipeline's start and
@@ -101,6 +103,7 @@ class _Work:
     pixels: np.ndarray | None = None  # uint8 [S, S, 3], only when it must be encoded
     reason: str | None = None  # why it is unreadable, in the language in force
     kept: str | None = None  # the same reason as the cache keeps it (i18n.kept)
+    quality: Quality | None = None  # sharpness, clipping, capture time (encode.quality)
 
 
 def embed_files(
@@ -291,7 +294,7 @@ def _prepare(
     work: _Work,
     known: Callable[[str], bool],
     failures: dict[str, str],
-    pixels: Callable[[bytes, str], np.ndarray],
+    pixels: Callable[[bytes, str], tuple[np.ndarray, Quality]],
 ) -> _Work:
     """Decode worker: read once, hash those bytes, and decode unless the digest is known."""
     try:
@@ -303,7 +306,7 @@ def _prepare(
             work.kept = failures[work.digest]
             work.reason = shown(work.kept)
             return work
-        work.pixels = pixels(data, work.path.name)
+        work.pixels, work.quality = pixels(data, work.path.name)
     except UnreadableImage as exc:
         work.reason, work.kept = exc.message, exc.kept
     return work
@@ -334,8 +337,9 @@ def _embed_todo(
     pre = encoder.preprocess
     input_size = encoder.size
 
-    def pixels(data: bytes, name: str) -> np.ndarray:
-        return pre.pixels(decode(data, min_side=input_size, name=name))
+    def pixels(data: bytes, name: str) -> tuple[np.ndarray, Quality]:
+        image = decode(data, min_side=quality.decode_side(input_size), name=name)
+        return pre.pixels(image), quality.measure(image)  # measured from the same decode
 
     def encode(batch: list[_Work]) -> tuple[list[_Work], np.ndarray]:
         stacked = np.stack([w.pixels for w in batch])  # type: ignore[misc]
@@ -449,6 +453,7 @@ def _store(
         w.pixels = None
     files = [*rows, *((str(w.path), *w.stamp, w.digest) for w in batch if w.stamp)]
     cache.put_encoded(store.model_id, zip(digests, vectors), files)  # type: ignore[arg-type]
+    put_quality(cache, [(w.digest, w.quality) for w in batch if w.digest and w.quality])
 
 
 def _remember_failure(cache: EmbeddingCache, work: _Work) -> None:

@@ -29,6 +29,7 @@ from konomi.atomic import rename_over
 from konomi.errors import KonomiError, is_sqlite_corruption
 from konomi.i18n import t
 from konomi.store.migrations import Step, sql, upgrade
+from konomi.store.quality import QUALITY_STEP_NAME, QUALITY_TABLE
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,7 +50,10 @@ CREATE TABLE IF NOT EXISTS scores (
 ) WITHOUT ROWID;
 """
 # The cache's history, oldest first: a file is brought up to the last step when opened.
-STEPS = (Step(1, "tables for files, embeddings, failures and scores", sql(_TABLES)),)
+STEPS = (
+    Step(1, "tables for files, embeddings, failures and scores", sql(_TABLES)),
+    Step(2, QUALITY_STEP_NAME, sql(QUALITY_TABLE)),
+)
 T = TypeVar("T")
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from konomi.encode.encoder import Encoder, ModelFiles
 from konomi.encode.images import decode, read_file
+from konomi.encode.quality import decode_side
 from konomi.errors import UnreadableImage
 from konomi.i18n import t
 from konomi.learn.head import Head
@@ -61,7 +62,7 @@ def decode_batch(batch: dict[str, np.ndarray], spec: BatchSpec) -> dict[str, np.
         try:
             st = os.stat(path, follow_symlinks=False)
             sizes[i], mtimes[i] = st.st_size, st.st_mtime_ns
-            pixels[i] = pre.pixels(decode(read_file(Path(path)), min_side=s))
+            pixels[i] = pre.pixels(decode(read_file(Path(path)), min_side=decode_side(s)))
         except UnreadableImage as exc:
             errors[i] = exc.message
         except OSError as exc:

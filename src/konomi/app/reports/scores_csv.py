@@ -2,7 +2,9 @@
 
 One row per readable image, sorted by score, highest first. Columns: `path` (relative to the
 workspace root, forward slashes), `score` (0–1), `label` (like / dislike / unsure by the
-thresholds in force), `folder` (where the file lives now), then extras.
+thresholds in force), `folder` (where the file lives now), then extras; last the technical
+ones of culling: `sharpness`, `exposure` (share clipped, 0 = none), `burst` (its number in
+`konomi cull`'s list) and `keeper` (1: the frame kept, 0: set aside; empty outside a burst).
 """
 
 from __future__ import annotations
@@ -15,7 +17,19 @@ from pathlib import Path
 
 from konomi.atomic import publish
 
-COLUMNS = ("path", "score", "label", "folder", "train_label", "informativeness", "head")
+COLUMNS = (
+    "path",
+    "score",
+    "label",
+    "folder",
+    "train_label",
+    "informativeness",
+    "head",
+    "sharpness",
+    "exposure",
+    "burst",
+    "keeper",
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +43,10 @@ class Row:
     train_label: str  # like / dislike for training images, empty otherwise
     informativeness: float
     head: str
+    sharpness: float | None = None
+    exposure: float | None = None
+    burst: int | None = None
+    keeper: bool | None = None
 
 
 def write_csv(rows: Sequence[Row], out: Path) -> Path:
@@ -49,6 +67,10 @@ def write_csv(rows: Sequence[Row], out: Path) -> Path:
                     r.train_label,
                     f"{r.informativeness:.6f}",
                     r.head,
+                    "" if r.sharpness is None else f"{r.sharpness:.3f}",
+                    "" if r.exposure is None else f"{r.exposure:.4f}",
+                    "" if r.burst is None else r.burst,
+                    "" if r.keeper is None else int(r.keeper),
                 ]
             )
     publish(tmp, out)

@@ -1,0 +1,108 @@
+"""Messages of culling: bursts, keepers, frames set aside (`konomi cull`, `konomi xmp --cull`)."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "progress.measuring": {"en": "measuring sharpness", "ja": "シャープさを測定中"},
+    "cull.reason.sharpest": {"en": "sharpest", "ja": "いちばんシャープ"},
+    "cull.reason.best_exposed": {"en": "best exposed", "ja": "露出がいちばん良い"},
+    "cull.reason.liked_most": {
+        "en": "liked most among the sharp ones",
+        "ja": "シャープなものの中でいちばん好み",
+    },
+    "cull.reason.chosen": {"en": "your choice", "ja": "あなたが選んだもの"},
+    "cull.burst": {
+        "en": "Burst {number} ({n} frames): keep {keeper} ({reason})",
+        "ja": "バースト {number}（{n} 枚）: {keeper} を残します（{reason}）",
+    },
+    "cull.rest": {"en": "    set aside: {path}", "ja": "    除外: {path}"},
+    "cull.summary": {
+        "en": "{bursts} burst(s) among {images} image(s): {rejects} frame(s) proposed for "
+        "rejection, one kept from each burst.",
+        "ja": "{images} 枚の中にバーストが {bursts} 組あります。各バーストから 1 枚を残し、"
+        "{rejects} 枚を除外候補にしました。",
+    },
+    "cull.none": {
+        "en": "No bursts among {images} image(s): no two frames were taken within {gap} s of "
+        "each other (burst_gap in konomi.toml).",
+        "ja": "{images} 枚の中にバーストはありません。{gap} 秒以内に続けて撮られた写真が"
+        "ありません（konomi.toml の burst_gap）。",
+    },
+    "cull.head": {
+        "en": "Taste from head {head} chose among frames equally sharp and well exposed.",
+        "ja": "シャープさと露出が同程度の写真の中からは、判定モデル {head} の好みで選びました。",
+    },
+    "cull.no_head": {
+        "en": "No trained head yet: keepers were chosen on sharpness and exposure alone.",
+        "ja": "まだ学習した判定モデルがないため、シャープさと露出だけで残す 1 枚を選びました。",
+    },
+    "cull.apply_hint": {
+        "en": "Nothing was moved. {cmd} cull --apply moves the frames set aside into "
+        "data/classified/rejected/ ({cmd} undo takes it back).",
+        "ja": "何も移動していません。{cmd} cull --apply で除外する写真を "
+        "data/classified/rejected/ に移動します（{cmd} undo で元に戻せます）。",
+    },
+    "cull.library_hint": {
+        "en": "{n} frame(s) set aside are library images, which are never moved: "
+        "{cmd} xmp --cull marks them rejected in their XMP sidecars.",
+        "ja": "除外する写真のうち {n} 枚はライブラリの画像なので移動しません。"
+        "{cmd} xmp --cull で XMP サイドカーに「除外」として書き込めます。",
+    },
+    "cull.moved": {
+        "en": "Moved {n} frame(s) into data/classified/rejected/ (operation {op}).",
+        "ja": "{n} 枚を data/classified/rejected/ に移動しました（操作 {op}）。",
+    },
+    "cull.undo_hint": {
+        "en": "  {cmd} undo puts them back where they were.",
+        "ja": "  {cmd} undo で元の場所に戻せます。",
+    },
+    "cli.undo.kind.cull": {"en": "cull", "ja": "バーストの選別"},
+    "xmp.culled": {
+        "en": "  {n} frame(s) of bursts marked rejected (xmp:Rating -1) where you had not "
+        "rated them.",
+        "ja": "  バーストの {n} 枚を、あなたが評価を付けていない写真に限り「除外」"
+        "（xmp:Rating -1）にしました。",
+    },
+    "init.key.burst_gap": {
+        "en": "Frames taken at most this many seconds apart form a burst (konomi cull).",
+        "ja": "この秒数以内に続けて撮られた写真を 1 つのバーストとみなします（konomi cull）。",
+    },
+    "init.key.burst_similarity": {
+        "en": "A burst is split where two frames in a row look less alike than this "
+        "(cosine 0–1; 0 = capture time alone).",
+        "ja": "続く 2 枚の似ている度合いがこれより低いところでバーストを分けます"
+        "（コサイン類似度 0～1。0 なら撮影時刻だけで判断します）。",
+    },
+    # -- help ---------------------------------------------------------------------------------
+    "cli.help.cull": {
+        "en": "Group bursts by capture time and propose one frame to keep from each.\n\n"
+        "Frames taken within burst_gap seconds of each other (EXIF time, else the file's) "
+        "that look alike form a burst. The keeper is chosen on sharpness and exposure first, "
+        "then on your taste; the others are proposed for rejection.\n\n"
+        "Moves nothing unless --apply: then the rest go to data/classified/rejected/, and "
+        "[cyan]{cmd} undo[/] takes it back. Library images are never moved. "
+        "See docs/culling.md.\n\n"
+        "Example: [cyan]{cmd} cull[/]",
+        "ja": "撮影時刻でバーストをまとめ、それぞれから残す 1 枚を提案します。\n\n"
+        "burst_gap 秒以内に続けて撮られ（EXIF の時刻。なければファイルの時刻）、"
+        "互いに似ている写真を 1 つのバーストとみなします。残す 1 枚はまずシャープさと露出で、"
+        "次にあなたの好みで選び、残りを除外候補にします。\n\n"
+        "--apply を付けない限り何も移動しません。付けると残り"
+        "を data/classified/rejected/ に移動し、[cyan]{cmd} undo[/] で元に戻せます。"
+        "ライブラリの画像は移動しません。詳しくは docs/culling.md を見てください。\n\n"
+        "例: [cyan]{cmd} cull[/]",
+    },
+    "cli.help.cull.apply": {
+        "en": "Move the frames set aside into data/classified/rejected/ (undoable).",
+        "ja": "除外する写真を data/classified/rejected/ に移動します（元に戻せます）。",
+    },
+    "cli.help.cull.json": {
+        "en": "Print JSON only: one object per burst, with keeper, rest and reason.",
+        "ja": "JSON だけを出力します。バーストごとに keeper（残す 1 枚）、rest（除外）、"
+        "reason（理由）を持つ一覧です。",
+    },
+    "cli.help.xmp.cull": {
+        "en": "Also mark the frames of each burst that konomi cull sets aside as rejected "
+        "(xmp:Rating -1), never over a rating you set.",
+        "ja": "konomi cull で除外する各バーストの写真も「除外」（xmp:Rating -1）にします。"
+        "あなたが付けた評価は変えません。",
+    },
+}
