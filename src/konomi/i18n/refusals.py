@@ -57,4 +57,35 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "it has a DOCTYPE, which XMP never has; konomi does not write into it",
         "ja": "XMP にはない DOCTYPE があるため、konomi は書き込みません",
     },
+    "batch.input_empty": {
+        "en": "--input names no file or folder (it is empty or holds a NUL byte).",
+        "ja": "--input がファイルもフォルダーも指していません（空か、NUL バイトを含んでいます）。",
+    },
+    "batch.input_not_file": {
+        "en": "The input {path} is neither a folder nor a regular file (a pipe or a device?).",
+        "ja": "入力 {path} はフォルダーでも通常のファイルでもありません"
+        "（パイプやデバイスではありませんか？）。",
+    },
+    "batch.nul_in_path": {
+        "en": "the path holds a NUL byte, so it names no file",
+        "ja": "パスに NUL バイトが含まれているため、どのファイルも指していません",
+    },
+    "batch.path_column_type": {
+        "en": "The 'path' column of {path} holds {kind}, not text.",
+        "ja": "{path} の 'path' 列は文字列ではなく {kind} です。",
+    },
+    "batch.out_is_input_hint": {
+        "en": "Choose another --out; konomi never writes over what it reads.",
+        "ja": "別の --out を指定してください。konomi は読み込むファイルを上書きしません。",
+    },
+    "batch.out_not_ours": {
+        "en": "{path} exists and is not a Parquet file of konomi's scores; konomi does not "
+        "replace it.",
+        "ja": "{path} はすでにあり、konomi の採点結果の Parquet ファイルではないため、"
+        "置き換えません。",
+    },
+    "batch.out_not_ours_hint": {
+        "en": "Choose a new file name for --out, or move that file away first.",
+        "ja": "--out に新しいファイル名を指定するか、先にそのファイルを移動してください。",
+    },
 }
