@@ -25,7 +25,6 @@ from konomi.app.search import workspace_images
 from konomi.app.xmp import write_sidecars
 from konomi.encode.ignore import IgnoreRules
 from konomi.errors import KonomiError
-from konomi.i18n.display import display
 from konomi.store.xmp import merge, read_rating
 
 BUG = "A bug in konomi"
@@ -263,6 +262,8 @@ def test_terminal_escapes_in_names_are_shown_escaped(ws, konomi):
 
 
 def test_display_escapes_every_control_and_keeps_every_word():
+    from konomi.i18n.display import display
+
     assert display("写真 2024/a b.jpg") == "写真 2024/a b.jpg"
     assert (
         display("a\x1b]0;x\x07\n\t\x7f\x9b\u202e.jpg")
