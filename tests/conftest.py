@@ -156,6 +156,8 @@ SLOW_FIXTURES = frozenset({"konomi", "cli_env"})
 SLOW_MODULES = frozenset(
     {
         "test_attacks",
+        "test_attacks_batch",
+        "test_attacks_libraries",
         "test_batch",
         "test_corrupt_state",
         "test_crash",

@@ -3,8 +3,9 @@ a clear message (a `KonomiError`, exit code 1 or 2, an HTTP 4xx) — never "A bu
 traceback or an HTTP 500. Seeded, so a failure repeats; bounded to a few hundred cases.
 
 What is fuzzed: konomi.toml, models/<id>.json, the embedding cache's rows, the journal's rows,
-numeric CLI options, file names in any encoding under the C and Japanese locales, and JSON
-bodies (and ids) to every endpoint of the review server.
+numeric CLI options, file names in any encoding under the C and Japanese locales, JSON
+bodies (and ids) to every endpoint of the review server, `.konomiignore` files, XMP sidecars
+(rating values, comments, encodings), paths lists and Parquet inputs of `score --input`.
 """
 
 from __future__ import annotations
@@ -496,3 +497,237 @@ def test_fuzz_review_endpoints(tmp_path, tiny_model, capfd):
     assert "Traceback" not in captured.err and "Exception in ASGI" not in captured.err
     # every photo is somewhere in the workspace, once (decisions and undos only moved them)
     assert file_hashes(root / "data") == before
+
+
+# -- ignore files, sidecars, paths lists, Parquet inputs ------------------------------------------
+IGNORE_ALPHABET = [*"**?[]!/\\# ab-.", "**", "写"]
+
+
+def ignore_line(rng: random.Random) -> str:
+    return "".join(rng.choice(IGNORE_ALPHABET) for _ in range(rng.randrange(0, 10)))
+
+
+def test_fuzz_ignore_files(tmp_path):
+    """Random `.konomiignore` files in random encodings: a rule set or a message, never a crash;
+    where pathspec's own expressions accept a line, konomi's linear ones give the same answers,
+    and no match takes long (a hostile line against a 200-character name)."""
+    import time
+    import warnings
+
+    from pathspec import GitIgnoreSpec
+
+    from konomi.encode.ignore import IgnoreRules
+
+    rng = random.Random(SEED + 7)
+    outcomes: Counter[str] = Counter()
+    names = ["a" * 200, "b/" * 30 + "a", "写真/a.jpg", "a/b/c.jpg", "[x].jpg", "ab", "a*b"]
+    slowest = 0.0
+    for case in range(300):
+        lines = [ignore_line(rng) for _ in range(rng.randrange(1, 5))]
+        text = "\n".join(lines)
+        encoding = rng.choice(["utf-8", "utf-8-sig", "utf-16", "latin-1", "utf-8"])
+        data = text.encode(encoding, "replace")
+        if rng.random() < 0.1:
+            data = data[: rng.randrange(0, len(data) + 1)] + rng.choice([b"\x00", b"\xff", b""])
+        folder = tmp_path / f"c{case}"
+        folder.mkdir()
+        (folder / ".konomiignore").write_bytes(data)
+        try:
+            rules = IgnoreRules.for_root(folder)
+        except KonomiError:
+            outcomes["refused"] += 1
+            continue
+        outcomes["read"] += 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                reference = GitIgnoreSpec.from_lines(rules.patterns)
+            except Exception:  # noqa: BLE001 - pathspec refused a line konomi read: no oracle
+                reference = None
+        for name in names + ["".join(rng.choice("ab/写*") for _ in range(12)).strip("/") or "a"]:
+            started = time.perf_counter()
+            got = rules.ignores(folder / name)
+            slowest = max(slowest, time.perf_counter() - started)
+            negated = any("[!" in line or "[^" in line for line in lines)  # never "/" in git
+            if reference is not None and not negated:
+                assert got == reference.match_file(name), (lines, name)
+                outcomes["compared"] += 1
+    assert outcomes["read"] > 100 and outcomes["refused"] > 5, outcomes
+    assert outcomes["compared"] > 500, outcomes
+    assert slowest < 1.0, slowest  # exponential backtracking takes minutes on these names
+
+
+def sidecar_junk(rng: random.Random) -> bytes:
+    """A sidecar: a rating of any text, comments and processing instructions around the root
+    (holding tags), in one of several encodings, sometimes cut short."""
+    rating = rng.choice(
+        ["5", "-1", "0", "6", "9" * 400, "\u0664", "５", "2.5", " 4 ", "+3", "-0", "", "1e3", "x"]
+    )
+    around = [
+        "<!-- <MyTool> -->",
+        "<!-- </x:xmpmeta> -->",
+        "<?xpacket begin='\ufeff' id='W5M0MpCehiHzreSzNTczkc9d'?>",
+        "<?xpacket end='w'?>",
+        "<!-- 写真 -->",
+        "<?tool <x:xmpmeta>?>",
+    ]
+    before = "\n".join(rng.sample(around, rng.randrange(0, 3)))
+    after = "\n".join(rng.sample(around, rng.randrange(0, 3)))
+    form = rng.choice(["attr", "element"])
+    rating_xml = (
+        f' xmp:Rating="{rating}">' if form == "attr" else f"><xmp:Rating>{rating}</xmp:Rating>"
+    )
+    body = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+        'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        f"{rating_xml}<dc:subject><rdf:Bag><rdf:li>家族</rdf:li></rdf:Bag></dc:subject>"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    encoding = rng.choice(["UTF-8", "UTF-16", "ISO-8859-1", "UTF-8"])
+    text = f'<?xml version="1.0" encoding="{encoding}"?>\n{before}\n{body}\n{after}\n'
+    data = text.encode(encoding.lower(), "xmlcharrefreplace")
+    if rng.random() < 0.1:
+        data = data[: rng.randrange(0, len(data))]
+    return data
+
+
+def test_fuzz_sidecars(tmp_path):
+    """Random sidecars through reading and merging: a rating of -1..5 or none, and a merge
+    that is well-formed XML keeping the person's rating and keywords — or an XmpError."""
+    from lxml import etree
+
+    from konomi.store.xmp import XmpError, merge, read_rating
+
+    rng = random.Random(SEED + 8)
+    outcomes: Counter[str] = Counter()
+    checked = []
+    for case in range(400):
+        data = sidecar_junk(rng)
+        try:
+            found = read_rating(data)
+        except XmpError:
+            outcomes["unreadable"] += 1
+            continue
+        assert found.person is None or -1 <= found.person <= 5
+        stars = rng.randrange(1, 6)
+        try:
+            merged = merge(data, score=rng.random(), head="h", rating=stars)
+        except XmpError:
+            outcomes["not merged"] += 1
+            continue
+        outcomes["merged"] += 1
+        etree.fromstring(merged)  # well-formed, whatever was around the root
+        again = read_rating(merged)
+        assert again.konomi == stars and again.person == found.person, (data, merged)
+        assert (
+            "家族".encode() in merged
+            or "家族".encode("utf-16-le") in merged
+            or (b"&#23478;" in merged)
+        )
+        if len(checked) < 8:
+            path = tmp_path / f"s{case}.xmp"
+            path.write_bytes(merged)
+            checked.append(path)
+    assert outcomes["merged"] > 200, outcomes
+    exiftool = shutil.which("exiftool")
+    if exiftool:
+        done = subprocess.run(
+            [exiftool, "-j", "-XMP:all", *map(str, checked)], capture_output=True, text=True
+        )
+        for row in json.loads(done.stdout):
+            assert row.get("Subject") == "家族" and "ProposedRating" in row, row
+
+
+def paths_junk(rng: random.Random, photos: list[Path]) -> bytes:
+    lines: list[bytes] = []
+    for _ in range(rng.randrange(1, 8)):
+        kind = rng.randrange(8)
+        if kind == 0:
+            lines.append(os.fsencode(rng.choice(photos)))
+        elif kind == 1:
+            lines.append(b"a\x00b.jpg")
+        elif kind == 2:
+            lines.append(bytes(rng.randrange(1, 256) for _ in range(rng.randrange(1, 20))))
+        elif kind == 3:
+            lines.append(rng.choice([b"", b"# comment", b"   ", b"\r", b"~", b"~nobody_x/a.jpg"]))
+        elif kind == 4:
+            lines.append(b"../" * rng.randrange(1, 40) + b"etc/passwd")
+        elif kind == 5:
+            lines.append(b"x" * rng.randrange(200, 5000) + b".jpg")
+        elif kind == 6:
+            lines.append("写真/\u202e.jpg".encode())
+        else:
+            lines.append(b"\xef\xbb\xbf" + os.fsencode(rng.choice(photos)))
+    return b"\n".join(lines)
+
+
+def parquet_junk(rng: random.Random, photos: list[Path]) -> object:
+    import pyarrow as pa
+
+    kind = rng.randrange(9)
+    n = rng.randrange(1, 5)
+    if kind == 0:
+        column = pa.array([str(rng.choice(photos)) for _ in range(n)])
+    elif kind == 1:
+        column = pa.array([rng.randrange(-5, 5) for _ in range(n)])
+    elif kind == 2:
+        column = pa.array([os.fsencode(rng.choice(photos)) for _ in range(n)])
+    elif kind == 3:
+        column = pa.array([rng.random() < 0.5 for _ in range(n)])
+    elif kind == 4:
+        column = pa.array([None, "", "a\x00b", str(photos[0])][:n], pa.string())
+    elif kind == 5:
+        column = pa.array([[str(photos[0])]] * n)
+    elif kind == 6:
+        column = pa.array([str(photos[0])] * n).dictionary_encode()
+    elif kind == 7:
+        column = pa.array([str(photos[0])] * n, pa.large_string())
+    else:
+        column = pa.nulls(n)
+    name = "path" if rng.random() < 0.9 else rng.choice(["Path", "paths", ""])
+    return pa.table({name: column, "other": pa.array(range(n))})
+
+
+def test_fuzz_paths_lists_and_parquet_inputs(template, tmp_path, tiny_model, cli_env):
+    """Random paths lists and Parquet inputs: the inputs or a message, never a crash; a few
+    through the real CLI end in exit 0 or 1, with no bug line and no traceback."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    from konomi.app.batch.sources import list_inputs
+
+    rng = random.Random(SEED + 9)
+    photos = [
+        make_image(tmp_path / "imgs" / f"p{i}.jpg", seed=90 + i, size=(32, 24)) for i in range(3)
+    ]
+    outcomes: Counter[str] = Counter()
+    sources: list[Path] = []
+    for case in range(240):
+        if case % 2:
+            source = tmp_path / f"list{case}.txt"
+            source.write_bytes(paths_junk(rng, photos))
+        else:
+            source = tmp_path / f"in{case}.parquet"
+            pq.write_table(parquet_junk(rng, photos), source)
+        try:
+            found = list_inputs(source)
+        except KonomiError:
+            outcomes["refused"] += 1
+            continue
+        outcomes["listed"] += 1
+        assert all("\x00" not in p for p in found.paths)
+        if len(sources) < 6 and rng.random() < 0.3:
+            sources.append(source)
+    assert outcomes["listed"] > 50 and outcomes["refused"] > 20, outcomes
+    root = fresh(template, tmp_path, "inputs")
+    for i, source in enumerate(sources):
+        done = subprocess.run(
+            [sys.executable, "-m", "konomi", "score", "--input", str(source)]
+            + ["--out", str(tmp_path / f"out{i}.parquet"), "--root", str(root)],
+            capture_output=True,
+            text=True,
+            env=cli_env,
+            timeout=120,
+        )
+        _clean(done.stdout + done.stderr)
+        assert done.returncode in (0, 1), done.stdout + done.stderr
+    beside_untouched(root)

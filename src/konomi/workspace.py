@@ -112,7 +112,7 @@ class Workspace:
     # -- settings and names ----------------------------------------------------------------
     def settings(self) -> Settings:
         """Settings from `konomi.toml` (defaults when absent)."""
-        if self.settings_path.is_file() or self.settings_path.is_symlink():  # a link: refused
+        if os.path.lexists(self.settings_path):  # a link, a folder, a pipe: refused there
             return parse_settings(self.settings_path)
         return Settings()
 

@@ -6,7 +6,8 @@ come from two places, both the person's:
 
 - review decisions, kept in the label store (`store/labels.py`), journaled and undoable;
 - with `ratings_as_labels = true`, the person's XMP star rating (a sidecar `IMG.NEF.xmp` or
-  `IMG.xmp`, else the XMP packet inside the file): ≥ `like_rating` stars is a like, rejected
+  `IMG.xmp` — for a RAW+JPEG pair the RAW's sidecar first — else the XMP packet inside the
+  file): ≥ `like_rating` stars is a like, rejected
   (-1) or 1 … `dislike_rating` stars a dislike. A rating konomi wrote itself (`konomi xmp`) is
   marked as konomi's in the sidecar and never read back as a label.
 
@@ -22,10 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from konomi.app.context import Context
+from konomi.app.folders import ignore_rules
+from konomi.encode.formats import is_image_name, is_raw_name
 from konomi.encode.ignore import IgnoreRules
 from konomi.encode.images import Skipped, find_images
+from konomi.encode.pairs import companions_for
 from konomi.errors import KonomiError
 from konomi.i18n import t
+from konomi.i18n.display import display
 from konomi.store.labels import read_labels
 from konomi.store.xmp import (
     XmpError,
@@ -37,23 +42,42 @@ from konomi.store.xmp import (
 from konomi.workspace import Workspace
 
 
-def library_roots(ctx: Context) -> list[Path]:
-    """The library folders of the settings that exist now, resolved (`~` expanded, relative
-    ones against the workspace root). A missing one (an unmounted disk) is a warning; one
-    inside data/ is refused, since konomi moves files there."""
-    ws = ctx.ws
-    roots: list[Path] = []
-    for text in ctx.settings.libraries:
+def library_path(text: str, root: Path) -> Path:
+    """The folder a `libraries` value names, resolved (`~` expanded, relative ones against the
+    workspace root). A value that can name no folder — a NUL byte, `~user` of no such user —
+    is refused with the value shown, not passed on to crash below."""
+    shown = display(text)
+    if "\x00" in text:
+        raise KonomiError(t("library.bad_value", path=shown), t("library.bad_value_hint"))
+    try:
         path = Path(text).expanduser()
         if not path.is_absolute():
-            path = ws.root / path
-        path = path.resolve()
-        if path.is_relative_to(ws.data):
-            raise KonomiError(t("library.inside_data", path=text), t("library.inside_data_hint"))
-        if ws.data.is_relative_to(path):
-            raise KonomiError(t("library.holds_data", path=text), t("library.inside_data_hint"))
+            path = root / path
+        return path.resolve()
+    except (RuntimeError, OSError, ValueError):  # RuntimeError: a ~user with no home
+        raise KonomiError(t("library.bad_value", path=shown), t("library.bad_value_hint")) from None
+
+
+def library_roots(ctx: Context) -> list[Path]:
+    """The library folders of the settings that exist now, resolved (`library_path`). A
+    missing one (an unmounted disk) or a plain file is a warning; one inside data/ (through a
+    link too: data/ is compared resolved) is refused, since konomi moves files there."""
+    ws = ctx.ws
+    data = ws.data.resolve()
+    roots: list[Path] = []
+    for text in ctx.settings.libraries:
+        path = library_path(text, ws.root)
+        if path.is_relative_to(data):
+            raise KonomiError(
+                t("library.inside_data", path=display(text)), t("library.inside_data_hint")
+            )
+        if data.is_relative_to(path):
+            raise KonomiError(
+                t("library.holds_data", path=display(text)), t("library.inside_data_hint")
+            )
         if not path.is_dir():
-            said = t("library.missing", path=text)
+            key = "library.not_folder" if path.exists() else "library.missing"
+            said = t(key, path=display(text))
             if said not in ctx.reporter.warnings:  # asked again by each step of a command
                 ctx.reporter.warn(said)
             continue
@@ -65,17 +89,42 @@ def library_roots(ctx: Context) -> list[Path]:
 def library_images(
     ctx: Context, skipped: list[Skipped], roots: list[Path] | None = None
 ) -> list[Path]:
-    """Every image under the libraries (none of the workspace's own), sorted per library."""
+    """Every image under the libraries (none of the workspace's own), sorted per library.
+
+    A library inside another one (`LIB` and `LIB/2024`), or inside the workspace, is walked
+    with its own rules and also obeys those of every root around it: what `LIB/.konomiignore`
+    leaves out stays out however the folder is reached. Each image is listed once.
+    """
+    roots = library_roots(ctx) if roots is None else roots
+    rules = {root: IgnoreRules.for_root(root) for root in roots}
     found: list[Path] = []
     seen: set[Path] = set()
-    for root in library_roots(ctx) if roots is None else roots:
-        rules = IgnoreRules.for_root(root)  # the library's .konomiignore and tool folders
-        for path in find_images(root, skipped, ignore=rules):
+    for root in roots:
+        around = [r for other, r in rules.items() if other != root and root.is_relative_to(other)]
+        if root.is_relative_to(ctx.ws.root):
+            around.append(ignore_rules(ctx.ws))
+        for path in find_images(root, skipped, ignore=rules[root]):
             if path in seen or _managed(ctx.ws, path):
                 continue
             seen.add(path)
+            if any(left_out(r, path) for r in around):
+                continue
             found.append(path)
     return found
+
+
+def left_out(rules: IgnoreRules, path: Path) -> bool:
+    """True when `rules` leave out `path` (under their root): the file itself, or any folder on
+    the way to it — as a walk from that root would have seen it."""
+    rel = rules.relative(path.parent)
+    if rel is None:
+        return False
+    folder = ""
+    for part in rel.split("/")[:-1]:
+        if rules.ignores_name(folder, part, is_dir=True):
+            return True
+        folder += part + "/"
+    return rules.ignores_name(rel, path.name)
 
 
 def _managed(ws: Workspace, path: Path) -> bool:
@@ -90,10 +139,29 @@ def key(path: Path) -> str:
 
 
 # -- ratings ----------------------------------------------------------------------------------
-def person_rating(image: Path, preferred: str = "with_extension") -> int | None:
-    """The person's own XMP rating of `image`: from a sidecar (the preferred naming first),
-    else from the XMP inside the file; None when unrated (konomi's own ratings are not theirs)."""
-    for sidecar in existing_sidecars(image, preferred):
+def raw_twins(images: Iterable[Path]) -> dict[Path, tuple[Path, ...]]:
+    """The RAW files travelling with each image (a RAW+JPEG pair), found beside it now."""
+    return {
+        image: tuple(p for p in riders if is_raw_name(p.name))
+        for image, riders in companions_for(images).items()
+    }
+
+
+def sidecars_of(
+    image: Path, preferred: str = "with_extension", raws: tuple[Path, ...] = ()
+) -> list[Path]:
+    """The existing sidecars of the photo `image` (with its RAW twins), in reading order
+    (`store.xmp.sidecar_candidates`; `a.jpg.xmp` never belongs to `a.jpg.jpg`)."""
+    return existing_sidecars(image, preferred, raws, stem_owned=not is_image_name(image.stem))
+
+
+def person_rating(
+    image: Path, preferred: str = "with_extension", raws: tuple[Path, ...] = ()
+) -> int | None:
+    """The person's own XMP rating of the photo `image`: from a sidecar (the RAW twin's first,
+    then the image's, then `STEM.xmp`; the preferred naming first), else from the XMP inside
+    the file; None when unrated (konomi's own ratings are not theirs)."""
+    for sidecar in sidecars_of(image, preferred, raws):
         found = read_sidecar_rating(sidecar)
         if found is not None and found.person is not None:
             return found.person
@@ -137,6 +205,8 @@ def library_labels(ctx: Context, images: Iterable[Path]) -> LibraryLabels:
     s = ctx.settings
     stored = read_labels(ctx.ws.state)
     out = LibraryLabels()
+    images = list(images)
+    twins = raw_twins(images) if s.ratings_as_labels else {}
     for image in images:
         row = stored.get(key(image))
         if row is not None:
@@ -145,7 +215,9 @@ def library_labels(ctx: Context, images: Iterable[Path]) -> LibraryLabels:
         if not s.ratings_as_labels:
             continue
         label = label_from_rating(
-            person_rating(image, s.sidecar_name), s.like_rating, s.dislike_rating
+            person_rating(image, s.sidecar_name, twins.get(image, ())),
+            s.like_rating,
+            s.dislike_rating,
         )
         if label is not None:
             out.labels[image], out.source[image] = label, "rating"

@@ -12,9 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from konomi.app.context import Context
-from konomi.encode.images import Skipped, find_images
+from konomi.app.folders import all_images
+from konomi.app.library import library_images
+from konomi.encode.images import Skipped
 from konomi.errors import KonomiError, ModelError
 from konomi.i18n import t
+from konomi.i18n.display import display
 from konomi.learn.prior import text_prior, unit_mean
 
 
@@ -35,19 +38,21 @@ class SearchOutcome:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def workspace_images(ctx: Context, skipped: list[Skipped] | None = None) -> list[Path]:
-    """Every image under data/, then those of the libraries named in konomi.toml."""
-    paths = list(find_images(ctx.ws.data, skipped))
-    for library in ctx.settings.libraries:
-        folder = Path(library).expanduser()
-        folder = folder if folder.is_absolute() else ctx.ws.root / folder  # relative: to the root
-        paths += find_images(folder.resolve(), skipped)
-    return paths
+def workspace_images(ctx: Context, skipped: list[Skipped]) -> list[Path]:
+    """Every image under data/, then those of the libraries named in konomi.toml — found as
+    every other command finds them: each `.konomiignore` obeyed, each image once however the
+    libraries overlap."""
+    return all_images(ctx.ws, skipped) + library_images(ctx, skipped)
 
 
 def text_vectors(ctx: Context, phrases: list[str]) -> np.ndarray:
     """Unit vectors of `phrases` from the model's text tower, checked against the image space."""
     phrases = [p for p in (p.strip() for p in phrases) if p]
+    for phrase in phrases:
+        if not _is_text(phrase):  # bytes of another encoding on the command line
+            raise KonomiError(
+                t("text.query_not_text", text=display(phrase)), t("text.query_not_text_hint")
+            )
     if not phrases:
         raise KonomiError(t("text.empty_query"), t("text.empty_query.hint"))
     lang = ctx.settings.language or None
@@ -59,6 +64,14 @@ def text_vectors(ctx: Context, phrases: list[str]) -> np.ndarray:
             t("text.dim_mismatch.hint"),
         )
     return T
+
+
+def _is_text(phrase: str) -> bool:
+    try:
+        phrase.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def rank(X: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,9 +9,10 @@ The mapping from a score to stars (`stars`), with the thresholds in force (disli
 Every sidecar gets the exact score, the head and the proposed stars in konomi's own namespace;
 `xmp:Rating` only where the person has no rating of their own. One sidecar per image: the one
 that exists (`IMG_0001.NEF.xmp` or `IMG_0001.xmp`; the `sidecar_name` setting says which comes
-first), else a new one named by `sidecar_name`. The default, `with_extension`
-(`IMG_0001.NEF.xmp`), is what darktable and digiKam write, and it cannot be shared by the RAW
-and the JPEG of a pair; Lightroom users set `without_extension`.
+first; for a RAW+JPEG pair the RAW's `P1.DNG.xmp` before the JPEG's `P1.JPG.xmp`), else a new
+one named by `sidecar_name` — for a pair, the RAW's name, which darktable and digiKam read.
+The default, `with_extension` (`IMG_0001.NEF.xmp`), is what darktable and digiKam write, and
+it cannot be shared by the RAW and the JPEG of a pair; Lightroom users set `without_extension`.
 
 With `cull` (`konomi xmp --cull`), the frames `konomi cull` sets aside — all of each burst but
 its keeper — get -1 (rejected) instead of stars, under the same rule: never over the person's
@@ -28,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from konomi.app.context import Context, moving
-from konomi.app.library import library_images, person_rating
+from konomi.app.library import library_images, person_rating, raw_twins
 from konomi.app.scoring import score_paths
+from konomi.encode.formats import is_image_name
 from konomi.encode.images import Skipped
 from konomi.errors import KonomiError
 from konomi.i18n import t
@@ -69,8 +71,9 @@ class XmpOutcome:
     images: int
     plans: list[SidecarPlan]
     unchanged: int
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # images that could not be read
     report: EditReport | None = None
+    not_written: list[Skipped] = field(default_factory=list)  # sidecars left as they were
 
     @property
     def created(self) -> int:
@@ -113,16 +116,21 @@ def write_sidecars(ctx: Context, *, dry_run: bool = False, cull: bool = False) -
         plans: list[SidecarPlan] = []
         unchanged = 0
         taken: set[Path] = set()
+        naming = ctx.settings.sidecar_name
+        twins = raw_twins(scored.embedded.paths)
+        not_written: list[Skipped] = []
         for image, score in zip(scored.embedded.paths, scored.scores.tolist()):
-            sidecar = sidecar_for(image, ctx.settings.sidecar_name)
-            if sidecar in taken:  # IMG_0001.xmp shared by IMG_0001.NEF and IMG_0001.JPG
-                skipped.append(Skipped(image, t("xmp.shared", name=sidecar.name)))
+            raws = twins.get(image, ())
+            owned = not is_image_name(image.stem)  # a.jpg.xmp is a.jpg's, not a.jpg.jpg's
+            sidecar = sidecar_for(image, naming, raws, stem_owned=owned)
+            if sidecar in taken:  # IMG_0001.xmp shared by IMG_0001.JPG and IMG_0001.PNG
+                not_written.append(Skipped(image, t("xmp.shared", name=sidecar.name)))
                 continue
             taken.add(sidecar)
             try:
                 before = read_bytes(sidecar)
                 n = REJECTED if image in rejects else stars(score, dislike, like)
-                person = person_rating(image, ctx.settings.sidecar_name)
+                person = person_rating(image, naming, raws)
                 after = merge(
                     before, score=score, head=head, rating=n, rated_elsewhere=person is not None
                 )
@@ -130,14 +138,19 @@ def write_sidecars(ctx: Context, *, dry_run: bool = False, cull: bool = False) -
                 skipped.append(Skipped(image, str(exc)))
                 continue
             except XmpError as exc:
-                skipped.append(Skipped(image, t("xmp.not_xmp", why=exc)))
+                not_written.append(Skipped(sidecar, t("xmp.not_xmp", why=exc)))
                 continue
             if after == before:
                 unchanged += 1
                 continue
             plans.append(SidecarPlan(image, sidecar, score, n, before, after, person))
         outcome = XmpOutcome(
-            head, len(scored.embedded.paths), plans, unchanged, skipped + scored.embedded.unreadable
+            head,
+            len(scored.embedded.paths),
+            plans,
+            unchanged,
+            skipped + scored.embedded.unreadable,
+            not_written=not_written,
         )
         if not dry_run and plans:
             outcome.report = journal.write_files(
@@ -146,5 +159,5 @@ def write_sidecars(ctx: Context, *, dry_run: bool = False, cull: bool = False) -
                 note=f"head {head}",
                 progress=ctx.progress,
             )
-            outcome.skipped += [Skipped(path, why) for path, why in outcome.report.skipped]
+            outcome.not_written += [Skipped(path, why) for path, why in outcome.report.skipped]
     return outcome

@@ -18,7 +18,7 @@ from konomi.errors import ExitCode
 from konomi.i18n import t
 
 InputOpt = Annotated[
-    Path | None,
+    str | None,  # text, not a Path: --input "" must not become "." (the current folder)
     typer.Option(
         "--input",
         help=t("cli.help.score.input"),
@@ -62,7 +62,7 @@ def score_input(
     dislike_threshold: float | None,
     out_path: Path | None,
     *,
-    source: Path | None,
+    source: str | None,
     engine: str,
     address: str | None,
     with_embeddings: bool,

@@ -18,6 +18,7 @@ from konomi.cli.render import context, errors, print_skipped, run
 from konomi.encode.images import Skipped
 from konomi.errors import ExitCode
 from konomi.i18n import t, when
+from konomi.i18n.display import display
 
 MAX_K = 1000  # neighbours per label in `explain`: bounded before any array is made
 
@@ -31,7 +32,9 @@ def _print_json(value: object) -> None:
 
 def _skipped_to_stderr(skipped: list[Skipped], rel) -> None:  # noqa: ANN001
     for item in skipped:
-        err.print(t("cli.skipped.one", path=escape(rel(item.path)), why=escape(item.reason)))
+        err.print(
+            t("cli.skipped.one", path=escape(display(rel(item.path))), why=escape(item.reason))
+        )
 
 
 # -- suspects -------------------------------------------------------------------------------------
@@ -126,14 +129,21 @@ def _print_explanation(e) -> None:  # noqa: ANN001 - an app.explain.Explanation
     label = t(f"cli.label.{e.train_label}") if e.train_label in ("like", "dislike") else ""
     proposal = t(f"cli.proposal.{e.proposal}") if e.proposal else e.proposal
     out.print(
-        t(key, path=escape(e.path), score=e.score, proposal=proposal, id=e.head_id, label=label)
+        t(
+            key,
+            path=escape(display(e.path)),
+            score=e.score,
+            proposal=proposal,
+            id=e.head_id,
+            label=label,
+        )
     )
     for title_key, near in (("cli.explain.liked", e.liked), ("cli.explain.disliked", e.disliked)):
         title = t(title_key)
         if not near:
             out.print(f"  {title} {t('cli.explain.none')}")
         for n in near:
-            out.print(f"  {title} {n.similarity:.3f}  {escape(n.path)}")
+            out.print(f"  {title} {n.similarity:.3f}  {escape(display(n.path))}")
             title = " " * cell_len(title)
 
 

@@ -29,6 +29,7 @@ from konomi.cli.render import context, errors, fail, print_skipped, run
 from konomi.encode.images import Skipped
 from konomi.errors import ExitCode
 from konomi.i18n import t
+from konomi.i18n.display import display
 
 SHOWN = 50  # images listed per destination by classify --dry-run before "… and N more"
 NAMED = 5  # files undo names before "and N more"
@@ -284,7 +285,7 @@ def _print_plan(ctx: workflow.Context, result: workflow.ClassifyOutcome) -> None
         folder = ctx.ws.rel(ctx.ws.classified_dir(label))
         out.print(t("cli.plan.group", folder=folder, n=len(group)))
         for move, _, s in group[:SHOWN]:
-            out.print(f"  {s:6.1%}  {escape(ctx.ws.rel(move.src))}")
+            out.print(f"  {s:6.1%}  {escape(display(ctx.ws.rel(move.src)))}")
         if len(group) > SHOWN:
             out.print("  " + t("cli.more", n=len(group) - SHOWN))
 
@@ -381,8 +382,8 @@ def _print_score(ctx: workflow.Context, result: workflow.ScoreOutcome) -> None:
         )
     )
     if rows:
-        top = ", ".join(f"{escape(r.path)} {r.score:.0%}" for r in rows[:3])
-        bottom = ", ".join(f"{escape(r.path)} {r.score:.0%}" for r in rows[-3:])
+        top = ", ".join(f"{escape(display(r.path))} {r.score:.0%}" for r in rows[:3])
+        bottom = ", ".join(f"{escape(display(r.path))} {r.score:.0%}" for r in rows[-3:])
         out.print("  " + t("cli.score.top", names=top))
         out.print("  " + t("cli.score.bottom", names=bottom))
 
@@ -409,7 +410,9 @@ def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) 
                     unlabelled=len(e.labelled),
                 )
             )
-            print_skipped([Skipped(p, why) for p, why in e.skipped], ctx.ws.rel)
+            print_skipped(
+                [Skipped(p, why) for p, why in e.skipped], ctx.ws.rel, key="cli.skipped.not_undone"
+            )
             return
         kind = (
             t(f"cli.undo.kind.{result.kind}")
@@ -418,7 +421,7 @@ def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) 
         )
         out.print(t("cli.undo.done", kind=kind, op=result.op, n=len(r.moved)))
         for _, back in r.moved[:NAMED]:
-            out.print(f"  {escape(ctx.ws.rel(back))}")
+            out.print(f"  {escape(display(ctx.ws.rel(back)))}")
         if len(r.moved) > NAMED:
             out.print("  " + t("cli.more", n=len(r.moved) - NAMED))
         print_skipped([Skipped(p, why) for p, why in r.skipped], ctx.ws.rel, moving=True)

@@ -32,6 +32,7 @@ from konomi.encode.images import Skipped
 from konomi.errors import ExitCode, KonomiError, from_os_error
 from konomi.i18n import set_language, t, template
 from konomi.i18n.details import show_originals
+from konomi.i18n.display import display, terminal_safe
 
 SHOWN = 50  # names listed before "… and N more"
 
@@ -103,9 +104,9 @@ def errors(debug: bool) -> Iterator[None]:
         if debug:
             raise
         known = exc if isinstance(exc, KonomiError) else from_os_error(exc)
-        err.print(f"[bold red]{t('error.prefix')}[/] {escape(known.message)}")
+        err.print(f"[bold red]{t('error.prefix')}[/] {escape(terminal_safe(known.message))}")
         if known.hint:
-            err.print(f"  {escape(known.hint)}")
+            err.print(f"  {escape(terminal_safe(known.hint))}")
         raise typer.Exit(known.code) from None
     except KeyboardInterrupt:
         err.print(t("cli.interrupted"))
@@ -117,7 +118,7 @@ def errors(debug: bool) -> Iterator[None]:
             raise
         err.print(
             f"[bold red]{t('error.prefix')}[/] "
-            + t("cli.unexpected", kind=type(exc).__name__, what=escape(str(exc)[:300]))
+            + t("cli.unexpected", kind=type(exc).__name__, what=escape(display(str(exc)[:300])))
         )
         err.print("  " + t("cli.unexpected.hint"))
         raise typer.Exit(ExitCode.ERROR) from None
@@ -169,7 +170,7 @@ def run(ctx: Context, step: Callable[[Context], T]) -> T:
         finally:
             ctx.reporter.on_progress = None
             for warning in ctx.reporter.drain():
-                err.print(f"[yellow]{t('warning.prefix')}[/] {escape(warning)}")
+                err.print(f"[yellow]{t('warning.prefix')}[/] {escape(terminal_safe(warning))}")
             said_int8(ctx)
 
 
@@ -189,7 +190,11 @@ _SAID_INT8: set[int] = set()  # the contexts (one per command) that said it alre
 
 
 def print_skipped(
-    skipped: list[Skipped], ws_rel: Callable[[Path], str], *, moving: bool = False
+    skipped: list[Skipped],
+    ws_rel: Callable[[Path], str],
+    *,
+    moving: bool = False,
+    key: str | None = None,
 ) -> None:
     """Name every file a command could not use, once each, with its reason.
 
@@ -200,9 +205,9 @@ def print_skipped(
     unique = [s for s in skipped if not (s.path in seen or seen.add(s.path))]  # type: ignore[func-returns-value]
     if not unique:
         return
-    key = "cli.skipped.left" if moving else "cli.skipped.unread"
+    key = key or ("cli.skipped.left" if moving else "cli.skipped.unread")
     out.print(f"[yellow]{t(key, n=len(unique))}[/]")
     for item in unique[:SHOWN]:
-        out.print(f"  {escape(ws_rel(item.path))}: {escape(item.reason)}")
+        out.print(f"  {escape(display(ws_rel(item.path)))}: {escape(terminal_safe(item.reason))}")
     if len(unique) > SHOWN:
         out.print("  " + t("cli.more", n=len(unique) - SHOWN))

@@ -12,6 +12,7 @@ from konomi.cli.app import app, err, out
 from konomi.cli.options import DebugOpt, DeviceOpt, ModelOpt, RootOpt
 from konomi.cli.render import context, errors, print_skipped, run
 from konomi.i18n import t
+from konomi.i18n.display import display
 
 
 @app.command(help=t("cli.help.search"))
@@ -41,10 +42,12 @@ def search(
             sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
             sys.stdout.flush()
             for item in found.skipped:
-                shown = t("text.search.skipped", path=ctx.ws.rel(item.path), reason=item.reason)
+                shown = t(
+                    "text.search.skipped", path=display(ctx.ws.rel(item.path)), reason=item.reason
+                )
                 err.print(shown, markup=False)
             return
-        out.print(t("text.search.header", n=len(found.hits), text=text, total=found.total))
+        out.print(t("text.search.header", n=len(found.hits), text=display(text), total=found.total))
         for h in found.hits:
-            out.print(f"  {h.similarity:+.3f}  {h.rel}", markup=False, highlight=False)
+            out.print(f"  {h.similarity:+.3f}  {display(h.rel)}", markup=False, highlight=False)
         print_skipped(found.skipped, ctx.ws.rel)

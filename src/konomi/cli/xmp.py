@@ -12,6 +12,7 @@ from konomi.cli.app import app, out
 from konomi.cli.options import DebugOpt, DislikeOpt, LikeOpt, ModelOpt, RootOpt
 from konomi.cli.render import context, errors, print_skipped, run
 from konomi.i18n import t
+from konomi.i18n.display import display
 
 
 @app.command(help=t("cli.help.xmp"))
@@ -48,7 +49,7 @@ def xmp(
                     if plan.person is None
                     else t("xmp.dry.kept", person=plan.person, stars=plan.stars)
                 )
-                out.print(f"  {plan.score:6.1%}  {rating}  {escape(plan.sidecar.as_posix())}")
+                out.print(f"  {plan.score:6.1%}  {rating}  {escape(display(plan.sidecar))}")
             out.print(t("xmp.planned", n=len(result.plans), **fields))
         else:
             written = len(result.report.written) if result.report else 0
@@ -65,3 +66,4 @@ def xmp(
         if not dry_run and result.report and result.report.written:
             out.print(t("xmp.undo_hint"))
         print_skipped(result.skipped, ctx.ws.rel)
+        print_skipped(result.not_written, ctx.ws.rel, key="cli.skipped.not_written")

@@ -178,10 +178,24 @@ def resolve_model(value: str, progress: Progress | None = None) -> ModelFiles:
     if path.is_dir():
         return _from_layout(value, path.resolve())
     looks_like_repo = value.count("/") == 1 and not value.startswith((".", "/", "~"))
-    if not looks_like_repo or path.exists():
+    if not looks_like_repo or path.exists() or not _valid_repo_id(value):
         raise ModelError(t("errors.model.not_found", value=value), t("errors.model.not_found_hint"))
     snapshot = _download(value, progress)
     return _from_layout(value, snapshot, model_id=f"{value}@{snapshot.name[:12]}")
+
+
+def _valid_repo_id(value: str) -> bool:
+    """Whether `value` can be a Hugging Face repo id at all (`owner/name`, at most 96
+    characters, no spaces, no leading `-`): anything else names no model, and the hub's own
+    check would otherwise fail as an unexpected error."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(value)
+    except HFValidationError:
+        return False
+    return True
 
 
 def _download(

@@ -13,7 +13,8 @@ like what the camera showed — and moves every file of it together.
 - any other image is a photo of its own (two JPEGs `IMG_1.jpg`/`IMG_1.jpeg`, or two RAW
   files, are not guessed to be one);
 - `NAME.xmp` belongs to the photo of image `NAME`; `STEM.xmp` belongs to the photo of that stem
-  when the stem is exactly one photo (otherwise it is ambiguous and stays where it is).
+  when the stem is exactly one photo (otherwise it is ambiguous and stays where it is) and is
+  not itself an image name: `a.jpg.xmp` is the sidecar of `a.jpg`, never of `a.jpg.jpg`.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def group(names: Iterable[str]) -> dict[str, tuple[str, ...]]:
         base = name[: -len(SIDECAR_EXTENSION)]
         if base in owner:  # IMG_1.NEF.xmp
             photos[owner[base]].append(name)
-        elif base in one_photo_stems:  # IMG_1.xmp
+        elif base in one_photo_stems and not is_image_name(base):  # IMG_1.xmp, not a.jpg.xmp
             photos[one_photo_stems[base]].append(name)
     return {primary: tuple(sorted(rest)) for primary, rest in photos.items()}
 

@@ -76,21 +76,55 @@ def sidecar_paths(image: Path) -> tuple[Path, Path]:
     return image.with_name(image.name + ".xmp"), image.with_name(image.stem + ".xmp")
 
 
-def existing_sidecars(image: Path, preferred: str = "with_extension") -> list[Path]:
-    """The sidecars of `image` that exist, the `preferred` naming first."""
-    with_ext, without_ext = sidecar_paths(image)
-    order = [with_ext, without_ext] if preferred == "with_extension" else [without_ext, with_ext]
-    return [p for p in order if p.is_file() and not p.is_symlink()]
+def sidecar_candidates(
+    image: Path,
+    preferred: str = "with_extension",
+    raws: tuple[Path, ...] = (),
+    *,
+    stem_owned: bool = True,
+) -> list[Path]:
+    """Every sidecar that may hold the rating of the photo `image`, in the order they are read.
+
+    `raws` are the RAW files travelling with `image` (a RAW+JPEG pair): their own sidecars
+    (`P1.DNG.xmp`, where darktable and digiKam keep the rating of the pair) come before the
+    JPEG's (`P1.JPG.xmp`). `NAME.xmp` (Lightroom's name, `STEM.xmp`) comes last — first with
+    `preferred = "without_extension"` — and only when `stem_owned`: `a.jpg.xmp` is the sidecar
+    of `a.jpg`, never of `a.jpg.jpg`, whose stem is itself an image name.
+    """
+    named = [r.with_name(r.name + ".xmp") for r in raws] + [image.with_name(image.name + ".xmp")]
+    stem = [image.with_name(image.stem + ".xmp")] if stem_owned else []
+    return named + stem if preferred == "with_extension" else stem + named
 
 
-def sidecar_for(image: Path, preferred: str = "with_extension") -> Path:
-    """The sidecar konomi updates: one that exists (the preferred naming first), else the name
-    the `sidecar_name` setting gives a new one."""
-    found = existing_sidecars(image, preferred)
+def existing_sidecars(
+    image: Path,
+    preferred: str = "with_extension",
+    raws: tuple[Path, ...] = (),
+    *,
+    stem_owned: bool = True,
+) -> list[Path]:
+    """The sidecars of `image` that exist (regular files, never links), in reading order."""
+    found = sidecar_candidates(image, preferred, raws, stem_owned=stem_owned)
+    return [p for p in found if p.is_file() and not p.is_symlink()]
+
+
+def sidecar_for(
+    image: Path,
+    preferred: str = "with_extension",
+    raws: tuple[Path, ...] = (),
+    *,
+    stem_owned: bool = True,
+) -> Path:
+    """The sidecar konomi updates: the first that exists in reading order, else the name the
+    `sidecar_name` setting gives a new one (for a RAW+JPEG pair, the RAW's `P1.DNG.xmp`,
+    which darktable and digiKam read)."""
+    found = existing_sidecars(image, preferred, raws, stem_owned=stem_owned)
     if found:
         return found[0]
-    with_ext, without_ext = sidecar_paths(image)
-    return with_ext if preferred == "with_extension" else without_ext
+    if preferred == "without_extension" and stem_owned:
+        return image.with_name(image.stem + ".xmp")
+    first = raws[0] if raws else image
+    return first.with_name(first.name + ".xmp")
 
 
 def _parse(data: bytes) -> etree._ElementTree:
@@ -115,18 +149,29 @@ def _rdf(tree: etree._ElementTree) -> etree._Element:
     return found
 
 
+_INTEGER = re.compile(r"\s*([+-]?)0*([0-9]{1,3})(?:\.0*)?\s*", re.ASCII)
+RATINGS = range(-1, 6)  # -1 rejected, 0 unrated, 1-5 stars
+
+
 def _whole(text: str | None) -> int | None:
-    """An XMP integer ("5", "5.0", "-1"); None when it is not one."""
-    if text is None or not re.fullmatch(r"\s*[+-]?\d+(\.0*)?\s*", text):
+    """An XMP rating ("5", "5.0", "-1"): ASCII digits with an optional sign, -1 to 5; None for
+    anything else ("6", a 400-digit number, "٤", "2.5"), which no tool means as a rating."""
+    if text is None:
         return None
-    return int(float(text))
+    found = _INTEGER.fullmatch(text)
+    if found is None:
+        return None
+    value = int(found.group(1) + found.group(2))
+    return value if value in RATINGS else None
 
 
 def _number(text: str | None) -> float | None:
+    """konomi's own score (0-1); None for anything else."""
     try:
-        return float(text) if text is not None else None
+        value = float(text) if text is not None and len(text) < 64 else None
     except ValueError:
         return None
+    return value if value is not None and 0.0 <= value <= 1.0 else None
 
 
 def _values(tree: etree._ElementTree, tag: str) -> list[tuple[etree._Element, str]]:
@@ -179,6 +224,8 @@ def merge(
     name, or the XMP inside the image); a rating the person set is never changed.
     """
     tree = _parse(existing if existing is not None else _EMPTY)
+    if tree.docinfo.doctype:  # XMP has no DTD; its entities could not be written back intact
+        raise XmpError(t("xmp.error.doctype"))
     rdf = _rdf(tree)
     person = _rating_of(tree).person
     ours = [d for d in rdf.findall(_DESC) if any(k in d.attrib for k in _K.values())]
@@ -202,23 +249,31 @@ def merge(
     if person is None and not rated_elsewhere:
         desc.set(_RATING, str(rating))
         desc.set(_K["WroteRating"], "True")
+    return serialise(tree, existing)
+
+
+def serialise(tree: etree._ElementTree, existing: bytes | None) -> bytes:
+    """The whole document written by lxml: an XML declaration, the comments and processing
+    instructions before the root (`<?xpacket begin?>`), the root, those after it
+    (`<?xpacket end?>`), each on its own line, in the document's own encoding (UTF-8 when it
+    had none, or when konomi's values cannot be written in it).
+
+    Nothing is cut out of the old bytes around the root: a comment holding `<MyTool>` before it
+    or `</x:xmpmeta>` after it stays a comment, and the result is always well-formed.
+    """
     root = tree.getroot()
-    body = etree.tostring(root, encoding="UTF-8")
-    if existing is None:
-        return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
-    return _around_root(existing, root, body)
-
-
-def _around_root(existing: bytes, root: etree._Element, body: bytes) -> bytes:
-    """`body` (the new root element) between the file's own bytes before and after its root
-    element — the XML declaration, `<?xpacket?>` header and trailer, their padding, comments —
-    kept exactly as they were."""
-    start = re.search(rb"<(?![?!])", existing)
-    name = (f"{root.prefix}:" if root.prefix else "") + etree.QName(root).localname
-    ends = list(re.finditer(rb"</" + re.escape(name.encode()) + rb"\s*>", existing))
-    if start is None or not ends:  # a root written as one empty tag: nothing after it to keep
-        return etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=False)
-    return existing[: start.start()] + body + existing[ends[-1].end() :]
+    before = list(reversed(list(root.itersiblings(preceding=True))))
+    after = list(root.itersiblings())
+    nodes = [*before, root, *after]
+    text = "\n".join(etree.tostring(n, encoding="unicode", with_tail=False) for n in nodes)
+    encoding = (tree.docinfo.encoding or "UTF-8") if existing is not None else "UTF-8"
+    if encoding.upper().replace("_", "-") not in ("UTF-8", "UTF8"):
+        try:
+            declared = f'<?xml version="1.0" encoding="{encoding}"?>\n'
+            return (declared + text + "\n").encode(encoding)
+        except (LookupError, UnicodeError):
+            pass  # an encoding Python does not know, or that cannot hold konomi's values
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n").encode("utf-8")
 
 
 def _indent_new(rdf: etree._Element, desc: etree._Element) -> None:

@@ -36,6 +36,47 @@ def require_pyarrow() -> None:
         raise KonomiError(t("batch.no_pyarrow"), t("batch.no_pyarrow_hint")) from None
 
 
+def check_out(out: Path, source: Path, inputs: list[str]) -> None:
+    """Refuse an `--out` that would destroy something: the input itself (`--input d.parquet
+    --out d.parquet`), one of the listed files, or an existing file konomi did not write — a
+    text file, a folder, a pipe, a link, or a Parquet file without konomi's columns (the
+    person's own dataset). Files are compared by what they are on disk (the same folder entry,
+    through any link in the folders above), never by how their paths are written."""
+    name = out.name.lower()  # only a file of that name can be the same entry
+    if _same_entry(out, source) or any(
+        _same_entry(out, Path(p)) for p in inputs if p.rpartition("/")[2].lower() == name
+    ):
+        raise KonomiError(t("batch.out_is_input", path=out), t("batch.out_is_input_hint"))
+    if not os.path.lexists(out):
+        return
+    if out.is_symlink() or not out.is_file() or not _ours(out):
+        raise KonomiError(t("batch.out_not_ours", path=out), t("batch.out_not_ours_hint"))
+
+
+def _same_entry(a: Path, b: Path) -> bool:
+    """True when `a` and `b` name the same folder entry (or the same file)."""
+    try:
+        if os.path.lexists(a) and os.path.lexists(b) and os.path.samefile(a, b):
+            return True
+        return os.path.realpath(a.parent) == os.path.realpath(b.parent) and a.name == b.name
+    except (OSError, ValueError):
+        return False
+
+
+def _ours(out: Path) -> bool:
+    """True for a Parquet file whose columns are those konomi writes."""
+    import pyarrow.parquet as pq
+
+    try:
+        with open(out, "rb") as f:
+            if f.read(4) != b"PAR1":
+                return False
+        names = set(pq.read_schema(out).names)
+    except Exception:  # noqa: BLE001 - pyarrow raises several types for a damaged file
+        return False
+    return set(CORE_COLUMNS) <= names <= {*CORE_COLUMNS, EMBEDDING}
+
+
 def work_dir(out: Path) -> Path:
     return out.with_name(f".{out.name}.parts")
 
@@ -112,7 +153,7 @@ def still_valid(rows: Any) -> Any:
         try:
             st = os.stat(path, follow_symlinks=False)
             keep.append(st.st_size == size and st.st_mtime_ns == mtime)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a path that names no file (a NUL)
             keep.append(size == -1)  # unreadable then and still unreadable: keep its row
     return rows.filter(pa.array(keep, pa.bool_()))
 
@@ -156,8 +197,11 @@ def finish(
     order = np.argsort([position[p] for p in rows["path"].to_pylist()], kind="stable")
     rows = relabel(rows.take(pa.array(order)), *thresholds)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    pq.write_table(rows, tmp)
-    publish(tmp, out)
+    try:
+        pq.write_table(rows, tmp)
+        publish(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)  # gone after the rename; left by a failed write otherwise
     shutil.rmtree(work_dir(out), ignore_errors=True)
     return rows
 

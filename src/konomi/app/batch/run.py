@@ -63,7 +63,7 @@ def spec_for(ctx: Context, *, with_embeddings: bool) -> BatchSpec:
 
 def score_dataset(
     ctx: Context,
-    source: Path,
+    source: Path | str,
     out: Path,
     *,
     engine: str = "local",
@@ -84,8 +84,7 @@ def score_dataset(
         import_ray()  # a missing extra is said before any work
     started = time.perf_counter()
     inputs = list_inputs(source)
-    if out.as_posix() in set(inputs.paths):
-        raise KonomiError(t("batch.out_is_input", path=out))
+    output.check_out(out, Path(os.path.expanduser(os.fspath(source))), inputs.paths)
     spec = spec_for(ctx, with_embeddings=with_embeddings)
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = output.still_valid(

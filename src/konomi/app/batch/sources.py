@@ -11,6 +11,7 @@ from pathlib import Path
 from konomi.encode.images import Skipped, find_images
 from konomi.errors import KonomiError
 from konomi.i18n import t
+from konomi.i18n.display import display
 
 
 @dataclass
@@ -31,18 +32,27 @@ def as_posix(path: str | Path, base: Path | None = None) -> str:
     return Path(os.path.normpath(p)).as_posix()
 
 
-def list_inputs(source: Path) -> Inputs:
+def list_inputs(source: Path | str) -> Inputs:
     """Read SOURCE: a folder, a `.parquet` file with a `path` column, or a text file of paths
     (one per line; blank lines and lines starting with # are skipped; relative paths are taken
-    from the list's own folder, so a list keeps its meaning wherever the command runs)."""
-    source = Path(os.path.expanduser(str(source)))
+    from the list's own folder, so a list keeps its meaning wherever the command runs).
+
+    An empty SOURCE is refused (it would mean the current folder); so is one that is neither a
+    folder nor a regular file (a FIFO would block). A listed path holding a NUL byte names no
+    file: it becomes a row with that reason, shown with the NUL escaped."""
+    text = os.fspath(source)
+    if not text.strip() or "\x00" in text:
+        raise KonomiError(t("batch.input_empty"), t("batch.input_hint"))
+    source = Path(os.path.expanduser(text))
     if source.is_dir():
         skipped: list[Skipped] = []
         found = [as_posix(p) for p in find_images(source, skipped)]
         refused = [(as_posix(s.path), s.reason) for s in skipped if not s.path.is_dir()]
         return Inputs(_unique(found), refused)
+    if not source.exists():
+        raise KonomiError(t("batch.input_missing", path=display(source)), t("batch.input_hint"))
     if not source.is_file():
-        raise KonomiError(t("batch.input_missing", path=source), t("batch.input_hint"))
+        raise KonomiError(t("batch.input_not_file", path=display(source)), t("batch.input_hint"))
     base = source.resolve().parent
     if source.suffix.lower() == ".parquet":
         raw = _parquet_paths(source)
@@ -50,7 +60,10 @@ def list_inputs(source: Path) -> Inputs:
         raise KonomiError(t("batch.tar_unsupported", path=source), t("batch.input_hint"))
     else:
         raw = _text_paths(source)
-    return Inputs(_unique([as_posix(p, base) for p in raw]))
+    nul = [p for p in raw if "\x00" in p]
+    paths = [as_posix(p, base) for p in raw if "\x00" not in p]
+    refused = [(display(p), t("batch.nul_in_path")) for p in dict.fromkeys(nul)]
+    return Inputs(_unique(paths), refused)
 
 
 def _text_paths(source: Path) -> list[str]:
@@ -79,7 +92,14 @@ def _parquet_paths(source: Path) -> list[str]:
         raise
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise KonomiError(t("batch.parquet_unreadable", path=source, reason=exc)) from None
-    return [str(p) for p in column.to_pylist() if p]
+    import pyarrow as pa
+
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        raise KonomiError(
+            t("batch.path_column_type", path=display(source), kind=str(column.type)),
+            t("batch.input_hint"),
+        )
+    return [p for p in column.to_pylist() if p]
 
 
 def _unique(paths: list[str]) -> list[str]:
