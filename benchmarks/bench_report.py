@@ -42,7 +42,8 @@ from PIL import Image
 
 from benchmarks.common import describe_machine
 from konomi.app.reports import html as html_report
-from konomi.app.reports import sheets
+from konomi.app.reports import plots, sheets
+from konomi.app.reports.words import Words
 from konomi.encode.images import content_hash
 from konomi.learn.suspects import Suspect
 from konomi.store.thumbs import ThumbStore, thumbs_path
@@ -186,7 +187,7 @@ def build_report(out: Path, n: int, sheet_pool: list[bytes]) -> dict[str, float]
         (thumbs / name).write_bytes(sheet_pool[len(names) % len(sheet_pool)])
         names.append(name)
     size = sum((thumbs / name).stat().st_size for name in names)
-    blank = html_report.plot_reliability(np.zeros(0), np.zeros(0))  # a real plot's size
+    blank = plots.plot_reliability(np.zeros(0), np.zeros(0))  # a real plot's size
     t0 = time.perf_counter()
     page = html_report.render(
         items=rows,
@@ -194,8 +195,14 @@ def build_report(out: Path, n: int, sheet_pool: list[bytes]) -> dict[str, float]
         suspects=suspects,
         position={str(r["p"]): i for i, r in enumerate(rows)},
         plots={"histogram": blank, "reliability": blank, "learning": blank},
-        summary=f"{n} synthetic images.",
-        suspects_note="30 synthetic suspects.",
+        words=Words(
+            [f"{n} synthetic images."],
+            "head",
+            {"n": n, "created": "-", "n_like": 15, "n_dislike": 15, "model": "synthetic"},
+            [],
+            "30 synthetic suspects.",
+            "rule",
+        ),
         duplicate_threshold=0.95,
         sheets=sheets.Sheets(names, [], len(names), size),
     )
