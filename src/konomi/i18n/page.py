@@ -133,6 +133,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.flash.undo": {"en": "↶ Undone", "ja": "↶ 取り消しました"},
     # -- the review server's own answers (in the page's language) --------------------------------
     # -- the guard's refusals (plain text, in the language of the browser that asked) -----------
+    "page.taste_summary": {"en": "Your taste in words", "ja": "好みを言葉で伝える"},
+    # -- screen-reader labels of the review page (aria-label) ------------------------------------
+    "page.aria.search": {"en": "Search images by words", "ja": "言葉で画像を検索"},
+    "page.aria.like_text": {"en": "Phrases you like", "ja": "好きなものを表す言葉"},
+    "page.aria.dislike_text": {"en": "Phrases you dislike", "ja": "好きでないものを表す言葉"},
+    "page.aria.progress": {"en": "Progress this round", "ja": "このラウンドの進み具合"},
+    "page.aria.gauge": {
+        "en": "Score of this image against the two thresholds",
+        "ja": "この画像のスコアと 2 つのしきい値",
+    },
+    "page.aria.panel": {"en": "About this image", "ja": "この画像について"},
+    "page.aria.actions": {"en": "Decide", "ja": "判定"},
+    "page.aria.upnext": {"en": "Up next", "ja": "次の画像"},
     "page.launch.opening": {"en": "Opening {link}…", "ja": "{link} を開いています…"},
     "page.guard.host": {
         "en": "Refused: this server answers only to 127.0.0.1 and localhost.",
@@ -193,6 +206,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.server.decide_shape": {"en": "Send {shape}.", "ja": "{shape} の形で送ってください。"},
     "page.server.retraining": {"en": "Retraining…", "ja": "再学習しています…"},
     "page.server.already": {"en": "Already retraining.", "ja": "すでに再学習中です。"},
+    "page.server.quality.learning": {
+        "en": "Learning — {n} more judgements for a first estimate.",
+        "ja": "学習中です。あと {n} 枚判定すると、最初の見積もりが出ます。",
+    },
+    "page.server.quality.fair": {
+        "en": "Getting there: right about {k} in 10 so far — {n} more judgements to be sure.",
+        "ja": "上達中です。今のところ 10 回に {k} 回ほど正解しています。あと {n} 枚判定すると"
+        "確かになります。",
+    },
+    "page.server.quality.fair_more": {
+        "en": "Getting there: right about {k} in 10 so far; more judgements will make it surer.",
+        "ja": "上達中です。今のところ 10 回に {k} 回ほど正解しています。判定を続けるほど"
+        "確かになります。",
+    },
+    "page.server.quality.good": {
+        "en": "Good: right about {k} in 10.",
+        "ja": "良好です。10 回に {k} 回ほど正解しています。",
+    },
     "page.server.no_head": {
         "en": "{message} Label a few images, then retrain.",
         "ja": "{message} いくつかの画像にラベルを付けてから、再学習してください。",

@@ -71,3 +71,10 @@ def agreement(y: np.ndarray, p: np.ndarray) -> float:
     if not len(y):
         return float("nan")
     return float(((p >= 0.5).astype(int) == y).mean())
+
+
+def in_ten(share: float) -> int:
+    """ "About k times in 10" for a share right: 10 only when every label is right, so a model
+    that misses one in twenty reads "about 9 in 10", never "10 in 10"."""
+    k = int(round(share * 10))
+    return k if share >= 1.0 else min(k, 9)

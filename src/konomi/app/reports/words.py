@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from konomi.i18n import t
-from konomi.learn.calibration import agreement
+from konomi.learn.calibration import agreement, in_ten
 from konomi.learn.uncertainty import measurable, needs_interval, score_interval
 from konomi.store.heads import HeadRecord
 
@@ -83,7 +83,7 @@ def how_right(y: np.ndarray, oof: np.ndarray) -> str:
     right = int(round(share * len(y)))
     rough = needs_interval(n_like, n_dislike)
     key = "report.overview.right_rough" if rough else "report.overview.right"
-    return t(key, k=int(round(share * 10)), right=right, n=len(y))
+    return t(key, k=in_ten(share), right=right, n=len(y))
 
 
 def describe(
