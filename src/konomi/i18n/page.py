@@ -220,6 +220,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "上達中です。今のところ 10 回に {k} 回ほど正解しています。判定を続けるほど"
         "確かになります。",
     },
+    "page.server.quality.head": {"en": "Model {head}.", "ja": "判定モデル {head}。"},
     "page.server.quality.good": {
         "en": "Good: right about {k} in 10.",
         "ja": "良好です。10 回に {k} 回ほど正解しています。",
