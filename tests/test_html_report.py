@@ -515,3 +515,26 @@ def test_a_report_of_hundreds_of_images_draws_its_grid_by_pages_and_loads_sheets
             assert japanese in captions
         finally:
             browser.close()
+
+
+def test_past_its_limit_the_report_shows_a_sample_and_says_so(workspace, tiny_model, monkeypatch):
+    """A library of a million images still gives a page that opens: past MAX_SHOWN images the
+    page carries every training image and suspect and an even sample of the rest in score
+    order, says how many of how many it shows, and makes sheets for those only."""
+    ws = workspace(n_like=8, n_dislike=8, n_unlabeled=40)
+    train(ws.root, tiny_model)
+    monkeypatch.setattr(html_report, "MAX_SHOWN", 24)
+    outcome = build_report(ws.root, tiny_model)
+    text = outcome.out.read_text(encoding="utf-8")
+    data = html_report.page_data(text)
+    items = rows(data)
+    assert outcome.n_images == 56 and outcome.n_shown == len(items) == 24
+    assert "This page shows 24 of the 56 photos" in text
+    assert {it["p"] for it in items if it["t"]} == {
+        p.relative_to(ws.root).as_posix() for p in find_images(ws.root / "data/train")
+    }, "every training image is on the page"
+    assert [it["s"] for it in items] == sorted((it["s"] for it in items), reverse=True)
+    assert len(data["sheets"]["names"]) == 1  # 24 thumbnails: one sheet
+    assert_cells_show_their_images(
+        ws.root, items, outcome.out.parent / "thumbs", data["sheets"]["names"]
+    )

@@ -7,6 +7,7 @@ right file in the right folder, back again after undo, every byte conserved.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -255,3 +256,67 @@ def test_shift_l_judges_a_burst_at_once_and_u_takes_it_back(browser, tiny_model,
         context.close()
         assert server.stop() == 0, server.out
     assert_conserved(before, file_hashes(root / "data"))
+
+
+@pytest.fixture(scope="module")
+def served_unset(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Iterator[CliServer]:
+    """A server with no language set anywhere (konomi.toml, KONOMI_LANG, locale): each browser
+    gets its own."""
+    root = prepare(tmp_path_factory.mktemp("browser-any") / "ws", tiny_model, size=(640, 480))
+    env = konomi_env(tiny_model, root.parent)
+    for name in ("KONOMI_LANG", "LC_ALL", "LC_MESSAGES"):
+        env.pop(name, None)
+    env["LANG"] = "C.UTF-8"
+    server = CliServer(root, env)
+    server.root = root
+    try:
+        yield server
+    finally:
+        assert server.stop() == 0, server.out
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_first_screen_for_a_first_time_person(served_unset, browser, size, lang):
+    """No head id and no AUC on the first screen, the figures one hover away; the sidebar fits
+    the window (what does not fit scrolls inside it); the quality line and the screen-reader
+    labels in the browser's language."""
+    width, height = size
+    page = browser.new_page(
+        viewport={"width": width, "height": height},
+        locale="ja-JP" if lang == "ja" else "en-US",
+    )
+    try:
+        page.goto(served_unset.url)
+        page.wait_for_function("() => document.getElementById('name').textContent !== '–'")
+        page.wait_for_function("() => document.getElementById('quality').title !== ''")
+        page.wait_for_load_state("networkidle")  # previews in, the panel laid out
+        current = served_unset.root / "models" / "current.json"
+        head = json.loads(current.read_text(encoding="utf-8"))["id"]
+        shown = page.inner_text("body")
+        assert head not in shown and "AUC" not in shown
+        assert head in (page.get_attribute("#quality", "title") or "")
+        panel = page.evaluate(
+            """() => { const p = document.getElementById('panel'), r = p.getBoundingClientRect();
+                return {sw: p.scrollWidth, cw: p.clientWidth, bottom: r.bottom, right: r.right,
+                        overflow: getComputedStyle(p).overflowY}; }"""
+        )
+        widest = page.evaluate(
+            """() => [...document.querySelectorAll('#panel *')].map(e => [e.scrollWidth,
+                e.id || e.className || e.tagName, (e.textContent || '').slice(0, 60)])
+                .sort((a, b) => b[0] - a[0]).slice(0, 3)"""
+        )
+        assert panel["sw"] <= panel["cw"], f"nothing sticks out sideways: {widest}"
+        assert panel["bottom"] <= height and panel["right"] <= width
+        assert panel["overflow"] in ("auto", "scroll")
+        search = page.locator("#search").bounding_box()
+        assert search and search["y"] + search["height"] <= panel["bottom"], "search box fits"
+        japanese = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+        for text in (
+            page.get_attribute("#search", "aria-label") or "",
+            page.get_attribute("#panel", "aria-label") or "",
+            page.inner_text("#quality-text"),
+        ):
+            assert bool(japanese.search(text)) == (lang == "ja"), text
+    finally:
+        page.close()

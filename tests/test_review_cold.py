@@ -4,6 +4,7 @@ decision back, says how good the model is so far, and words order or filter the 
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -84,9 +85,9 @@ def test_from_zero_labels_the_page_trains_itself_and_says_how_good_it_is(tmp_pat
         q = state["quality"]
         assert q["known"] and q["n_like"] + q["n_dislike"] == 2 * AUTO_EVERY
         assert 0.0 <= q["lo"] <= q["auc"] <= q["hi"] <= 1.0
-        assert (
-            "AUC" in q["text"] and q["trusted"] is False and "Not trustworthy yet" in q["verdict"]
-        )
+        # A plain line for the first screen; the figures in its detail (tooltip, help).
+        assert "AUC" not in q["text"] and "in 10" in q["text"] and q["trusted"] is False
+        assert "AUC" in q["detail"] and "Not trustworthy yet" in q["detail"]
         train = list((root / "data" / "train").rglob("*.*"))
         assert len(train) == 2 * AUTO_EVERY
         assert all(p.parent.name == label_of[p.name] for p in train)
@@ -190,3 +191,47 @@ def test_the_auc_interval_holds_the_auc_and_narrows_with_more_labels():
     assert not small.trusted
     y = np.r_[np.ones(40), np.zeros(40)]
     assert auc_interval(y, y + rng.normal(0, 0.01, 80)).trusted
+
+
+# -- the browser's language ------------------------------------------------------------------------
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def test_state_answers_in_the_browsers_language_when_nothing_else_says(
+    tmp_path, tiny_model, monkeypatch
+):
+    """No language in konomi.toml nor in KONOMI_LANG: /api/state speaks the language each
+    request asks for (Accept-Language), its banner, quality line and placeholders included,
+    whatever the terminal's locale was when the server started."""
+    from konomi import i18n
+
+    for name in ("KONOMI_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    i18n.set_language(None)
+    root = tmp_path / "fresh"
+    truth = make_unlabeled_set(root / "data" / "unlabeled", 12, 12, 3)
+    label_of = {p.name: ("like" if y == 1 else "dislike") for p, y in truth.items()}
+    with serving(root, tiny_model) as server, session(server) as client:
+        ja = client.get("/api/state", headers={"Accept-Language": "ja-JP,ja;q=0.9"}).json()
+        en = client.get("/api/state", headers={"Accept-Language": "en-US"}).json()
+        for state, japanese in ((ja, True), (en, False)):
+            texts = [state["note"], state["quality"]["text"], *state["text_ui"].values()]
+            assert all(texts), texts
+            assert all(bool(JAPANESE.search(text)) == japanese for text in texts), texts
+
+        # With a model: the quality line and its figures follow the browser too.
+        for _ in range(AUTO_EVERY):
+            current = en["items"][0]
+            answer = post(
+                client,
+                "/api/decide",
+                {"id": current["id"], "decision": label_of[current["name"]]},
+                server.port,
+            ).json()
+            en = answer["state"]
+        wait_retrained(client)
+        ja = client.get("/api/state", headers={"Accept-Language": "ja"}).json()
+        assert ja["quality"]["known"], ja["quality"]
+        assert JAPANESE.search(ja["quality"]["text"]) and JAPANESE.search(ja["quality"]["detail"])
+        assert ja["retrain"]["message"] and JAPANESE.search(ja["retrain"]["message"])

@@ -34,7 +34,8 @@ def test_twenty_keys_from_zero_labels_train_a_model_the_page_rates(tmp_path, tin
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(server.url)
             page.wait_for_function("() => document.getElementById('name').textContent !== '–'")
-            assert "No model yet" in page.inner_text("#quality")
+            assert "Learning" in page.inner_text("#quality")
+            assert "No model yet" in page.get_attribute("#quality", "title")
             judged: list[tuple[str, str]] = []
             for _ in range(20):
                 name = page.inner_text("#name")
@@ -47,11 +48,16 @@ def test_twenty_keys_from_zero_labels_train_a_model_the_page_rates(tmp_path, tin
                     "name => document.getElementById('name').textContent !== name", arg=name
                 )
             page.wait_for_function(
-                "() => document.getElementById('quality-text').textContent.includes('AUC')",
+                "() => document.getElementById('quality').title.includes('AUC')",
                 timeout=60_000,
             )
+            # The first screen says it plainly; the figures wait in the tooltip and the help.
             line = page.inner_text("#quality")
-            assert "cross-validated" in line and "trustworthy" in line.lower()
+            assert "in 10" in line and "AUC" not in line and "cross-validated" not in line
+            detail = page.get_attribute("#quality", "title")
+            assert "cross-validated" in detail and "trustworthy" in detail.lower()
+            page.keyboard.press("?")
+            assert "AUC" in page.inner_text("#help")
             page.screenshot(path=str(tmp_path / "cold.png"))
             browser.close()
         assert not errors, errors

@@ -579,7 +579,9 @@ def test_without_a_trained_head_images_can_still_be_labelled(tmp_path, tiny_mode
     before = file_hashes(root / "data")
     with serving(root, tiny_model) as server, session(server) as client:
         state = client.get("/api/state").json()
-        assert state["head"] is None and "No trained model" in state["note"]
+        # One banner: with no labels yet, "no model" and "no labels" are said once, together.
+        assert state["head"] is None and "No labels yet" in state["note"]
+        assert "No trained model" not in state["note"]
         first = state["items"][0]
         assert first["score"] is None and first["proposal"] is None
         post(client, "/api/decide", {"id": first["id"], "decision": "dislike"}, server.port)
@@ -601,8 +603,8 @@ def test_the_queue_shows_images_in_the_order_score_recorded(ws, tiny_model):
         # An order the score alone would never give: the queue must follow the recorded one.
         found.info = np.linspace(0.0, 1.0, len(found.paths))
         queue_ = ReviewQueue(ctx)
-        queue_._merge(found)
-        shown = [queue_.items[i].path for i in queue_.order]
+        queue_.contents.merge(found)
+        shown = [queue_.items[i].path for i in queue_.contents.order]
         assert shown == list(reversed(found.paths))
     finally:
         ctx.close()

@@ -104,3 +104,33 @@ def test_cli_finds_planted_mistakes(workspace, konomi):
     assert planted[0] not in paths
     assert all((ws.root / p).is_file() for p in paths)
     assert set(planted[1:]) <= set(paths[:5])
+
+
+def test_one_count_of_suspects_in_the_summary_the_json_and_the_report(workspace, konomi):
+    """ "N look mislabelled" is the number of rows marked ●, in the table, its --json and the
+    report, however short a --top asks for; the bar of the marks is said beside them."""
+    import re
+
+    from konomi.app.reports.html import page_data
+
+    ws = workspace(n_like=24, n_dislike=24, n_unlabeled=4)
+    plant_mistakes(ws.root, n=2)
+    konomi("train", root=ws.root, check=True)
+
+    text = konomi("suspects", "--top", "1", root=ws.root, check=True).out
+    said = re.search(r"(\d+) look mislabelled", text)
+    assert said is not None, text
+    n = int(said.group(1))
+    assert n >= 2, "four planted mistakes, at least two marked"
+    rows_shown = [line.strip() for line in text.splitlines() if "data/train/" in line]
+    assert sum(line.startswith("●") for line in rows_shown) == n, text
+    assert "marks a liked photo once" in text, "the bar of the marks is explained"
+
+    rows = json.loads(konomi("suspects", "--top", "1", "--json", root=ws.root, check=True).out)
+    assert sum(r["flagged"] for r in rows) == n
+
+    konomi("report", root=ws.root, check=True)
+    page = (ws.root / "reports/index.html").read_text(encoding="utf-8")
+    data = page_data(page)
+    assert sum(x[2] == 1 for x in data["x"].values()) == n
+    assert f"{n} of " in page and "marks a liked photo once" in page

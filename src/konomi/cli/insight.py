@@ -78,6 +78,7 @@ def suspects(
         for line in _columns(lines, right={1, 2, 4}):
             out.print(line, markup=False)
         out.print(t("cli.suspects.legend"))
+        out.print(found.rule(), markup=False)
         out.print(t("cli.suspects.next"))
         print_skipped(found.skipped, ctx.ws.rel)
 

@@ -133,6 +133,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.flash.undo": {"en": "↶ Undone", "ja": "↶ 取り消しました"},
     # -- the review server's own answers (in the page's language) --------------------------------
     # -- the guard's refusals (plain text, in the language of the browser that asked) -----------
+    "page.taste_summary": {"en": "Your taste in words", "ja": "好みを言葉で伝える"},
+    # -- screen-reader labels of the review page (aria-label) ------------------------------------
+    "page.aria.search": {"en": "Search images by words", "ja": "言葉で画像を検索"},
+    "page.aria.like_text": {"en": "Phrases you like", "ja": "好きなものを表す言葉"},
+    "page.aria.dislike_text": {"en": "Phrases you dislike", "ja": "好きでないものを表す言葉"},
+    "page.aria.progress": {"en": "Progress this round", "ja": "このラウンドの進み具合"},
+    "page.aria.gauge": {
+        "en": "Score of this image against the two thresholds",
+        "ja": "この画像のスコアと 2 つのしきい値",
+    },
+    "page.aria.panel": {"en": "About this image", "ja": "この画像について"},
+    "page.aria.actions": {"en": "Decide", "ja": "判定"},
+    "page.aria.upnext": {"en": "Up next", "ja": "次の画像"},
     "page.launch.opening": {"en": "Opening {link}…", "ja": "{link} を開いています…"},
     "page.guard.host": {
         "en": "Refused: this server answers only to 127.0.0.1 and localhost.",
@@ -194,6 +207,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.server.decide_shape": {"en": "Send {shape}.", "ja": "{shape} の形で送ってください。"},
     "page.server.retraining": {"en": "Retraining…", "ja": "再学習しています…"},
     "page.server.already": {"en": "Already retraining.", "ja": "すでに再学習中です。"},
+    "page.server.quality.learning": {
+        "en": "Learning — {n} more judgements for a first estimate.",
+        "ja": "学習中です。あと {n} 枚判定すると、最初の見積もりが出ます。",
+    },
+    "page.server.quality.fair": {
+        "en": "Getting there: right about {k} in 10 so far — {n} more judgements to be sure.",
+        "ja": "上達中です。今のところ 10 回に {k} 回ほど正解しています。あと {n} 枚判定すると"
+        "確かになります。",
+    },
+    "page.server.quality.fair_more": {
+        "en": "Getting there: right about {k} in 10 so far; more judgements will make it surer.",
+        "ja": "上達中です。今のところ 10 回に {k} 回ほど正解しています。判定を続けるほど"
+        "確かになります。",
+    },
+    "page.server.quality.head": {"en": "Model {head}.", "ja": "判定モデル {head}。"},
+    "page.server.quality.good": {
+        "en": "Good: right about {k} in 10.",
+        "ja": "良好です。10 回に {k} 回ほど正解しています。",
+    },
     "page.server.no_head": {
         "en": "{message} Label a few images, then retrain.",
         "ja": "{message} いくつかの画像にラベルを付けてから、再学習してください。",
@@ -441,6 +473,102 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "保存済みの判定モデルごとの学習曲線",
     },
     # -- the report's script (filled in the browser) ---------------------------------------------
+    # -- the report's first screen and its words (filled in Python) ------------------------------
+    "report.when": {
+        "en": "{day} {month} {year}, {time}",
+        "ja": "{year}年{month}{day}日 {time}",
+    },
+    "report.months": {  # the twelve months as `report.when` writes them, space-separated
+        "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+        "ja": "1月 2月 3月 4月 5月 6月 7月 8月 9月 10月 11月 12月",
+    },
+    "report.overview.scored": {
+        "en": "Photos scored: {n}. The model proposes {like} as liked and {dislike} as disliked, "
+        "and leaves {unsure} for you to decide.",
+        "ja": "{n} 枚を採点しました。「好き」の提案が {like} 枚、「好きでない」の提案が "
+        "{dislike} 枚で、{unsure} 枚はあなたの判断を待っています。",
+    },
+    "report.overview.right": {
+        "en": "The model is right about {k} times in 10 on your labels: {right} of {n}, each "
+        "photo judged by a model that had not seen it.",
+        "ja": "あなたのラベルに対して、判定モデルはおよそ 10 回に {k} 回正しく判定しています"
+        "（{n} 枚中 {right} 枚。どの写真も、その写真を見ていない判定モデルで確かめています）。",
+    },
+    "report.overview.right_rough": {
+        "en": "The model is right about {k} times in 10 on your labels ({right} of {n}): a "
+        "rough figure with so few labels, which firms up as you label more.",
+        "ja": "あなたのラベルに対して、判定モデルはおよそ 10 回に {k} 回正しく判定しています"
+        "（{n} 枚中 {right} 枚）。ラベルが少ないうちは目安で、増えるほど確かになります。",
+    },
+    "report.overview.too_few": {
+        "en": "Too few labels yet ({like} liked, {dislike} disliked) to say how often the model "
+        "is right.",
+        "ja": "ラベルがまだ少ないため（好き {like} 枚・好きでない {dislike} 枚）、"
+        "判定モデルがどのくらい正しいかはまだ言えません。",
+    },
+    "report.overview.thresholds": {
+        "en": "Photos scoring {like} or more are proposed as liked, {dislike} or less as "
+        "disliked; the rest wait for you.",
+        "ja": "スコアが {like} 以上の写真は「好き」、{dislike} 以下は「好きでない」と提案し、"
+        "その間の写真はあなたの判断を待ちます。",
+    },
+    "report.sampled": {
+        "en": "This page shows {shown} of the {total} photos: every training photo and suspect, "
+        "and an even sample of the rest in score order. reports/scores.csv lists them all.",
+        "ja": "このページには {total} 枚のうち {shown} 枚を載せています。学習用の写真と怪しい"
+        "ラベルはすべて、残りはスコア順に均等に選んだ一部です。すべての写真は "
+        "reports/scores.csv にあります。",
+    },
+    "report.first.top": {"en": "The top of your taste", "ja": "あなたの好みの上位"},
+    "report.first.top_note": {
+        "en": "The photos the model likes best for you.",
+        "ja": "判定モデルがあなたの好みに最も合うと見た写真です。",
+    },
+    "report.first.look": {"en": "Worth a look", "ja": "見ておきたい写真"},
+    "report.first.look_note": {
+        "en": "Not labelled yet, and the model is least sure about them: a judgement here "
+        "teaches it the most ({cmd} review).",
+        "ja": "まだラベルがなく、判定モデルが最も迷っている写真です。ここで判定すると最も"
+        "よく学びます（{cmd} review）。",
+    },
+    "report.first.look_none": {
+        "en": "Every photo here is labelled.",
+        "ja": "ここにある写真はすべてラベル付きです。",
+    },
+    "report.first.suspects": {"en": "Labels that look wrong", "ja": "ラベルが誤っていそうな写真"},
+    "report.first.suspects_none": {
+        "en": "None of your labels look wrong.",
+        "ja": "誤っていそうなラベルはありません。",
+    },
+    "report.first.wrong": {"en": "wrong? {pct}", "ja": "誤り？ {pct}"},
+    "report.stats.title": {"en": "How the model is doing", "ja": "判定モデルの調子"},
+    "report.caption.histogram": {
+        "en": "How your photos are spread over the score; the dashed lines are where proposals "
+        "change.",
+        "ja": "写真がスコアのどこに集まっているか。破線は提案が切り替わる位置です。",
+    },
+    "report.caption.reliability": {
+        "en": "Does a score of 0.7 mean you liked 7 in 10 of those photos? Each point is the "
+        "share liked among your labels at that score, with the range it could truly be in "
+        "(95 %) and, above it, how many photos it rests on: few photos, a wide range.",
+        "ja": "スコア 0.7 の写真は、実際に 10 枚中 7 枚が好きだったか。点はそのスコア帯で"
+        "「好き」だった割合、縦線は本当の値がありうる範囲（95 %）、上の数字はもとにした"
+        "写真の枚数です。枚数が少ないほど範囲は広くなります。",
+    },
+    "report.caption.learning": {
+        "en": "How the model improved with each training: higher AUC and lower Brier are better.",
+        "ja": "学習のたびに判定モデルがどう良くなったか。AUC は高いほど、Brier は低いほど"
+        "良い値です。",
+    },
+    "report.tech.summary": {"en": "Technical figures", "ja": "技術的な数値"},
+    "suspects.rule": {
+        "en": '● marks a liked photo once "wrong?" reaches {like}, a disliked one once it '
+        "reaches {dislike}: each label's bar is how sure the model is, on average, of the "
+        "photos you gave the other label.",
+        "ja": "●は、「好き」の写真なら「誤り？」が {like}、「好きでない」の写真なら {dislike} "
+        "に達したものに付きます。基準は、もう一方のラベルを付けた写真について判定モデルが"
+        "平均してどれだけ確かか、です。",
+    },
     "report.js.label.like": {"en": "like", "ja": "好き"},
     "report.js.label.dislike": {"en": "dislike", "ja": "好きでない"},
     "report.js.label.unsure": {"en": "unsure", "ja": "保留"},

@@ -120,6 +120,16 @@
   }
 
   // -- drawing ---------------------------------------------------------------------------
+  // A file name with a line-break opportunity after each / _ - . : it wraps there, never
+  // in the middle of a word.
+  function wrapAtSeparators(node, text) {
+    node.textContent = '';
+    String(text).split(/(?<=[\/_\-.])/).forEach((part, k) => {
+      if (k) node.appendChild(document.createElement('wbr'));
+      node.appendChild(document.createTextNode(part));
+    });
+  }
+
   function fmt(x) {
     return x === null || x === undefined ? '–' : x.toFixed(2);
   }
@@ -131,7 +141,10 @@
     $('progress-fill').style.width = total ? `${(100 * done) / total}%` : '0%';
     const suggested = state.suggested ? t('suggested', { n: state.suggested }) : '';
     $('progress-text').textContent = t('progress', { done, left }) + suggested;
-    $('head').textContent = state.head ? t('head', { head: state.head }) : t('no_head');
+    // No head id on the first screen: the quality line's detail names it (tooltip, help).
+    $('head').textContent = '';
+    const track = $('progress-track');
+    if (track) track.setAttribute('aria-valuenow', String(total ? Math.round((100 * done) / total) : 0));
     const badge = $('new-labels');
     badge.textContent = `+${state.new_labels}`;
     badge.classList.toggle('hidden', !state.new_labels);
@@ -182,9 +195,9 @@
     const proposal = $('proposal');
     proposal.textContent = t(`proposal.${item.proposal || 'none'}`);
     proposal.className = `proposal ${item.proposal || ''}`;
-    $('name').textContent = item.name;
+    wrapAtSeparators($('name'), item.name);
     $('name').title = item.path;
-    $('folder').textContent = item.folder;
+    wrapAtSeparators($('folder'), item.folder);
     $('alike').classList.toggle('hidden', !item.alike);
     $('alike-text').textContent = !item.alike
       ? ''
@@ -248,6 +261,9 @@
       $('quality').classList.toggle('trusted', Boolean(q.trusted));
       $('quality-text').textContent = q.text || '';
       $('quality-verdict').textContent = q.verdict || '';
+      $('quality').title = q.detail || '';
+      $('quality').setAttribute('aria-description', q.detail || '');
+      $('help-quality').textContent = q.detail || '';
     }
     const ui = state.text_ui;
     if (ui) {
@@ -260,6 +276,7 @@
       tasteShown = true; // konomi.toml's like_text / dislike_text, editable for this session
       $('like-text').value = state.taste.like.join(', ');
       $('dislike-text').value = state.taste.dislike.join(', ');
+      if (state.taste.like.length || state.taste.dislike.length) $('taste').open = true;
     }
     const search = $('search');
     if (document.activeElement !== search && state.search !== undefined) search.value = state.search;

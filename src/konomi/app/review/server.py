@@ -52,23 +52,157 @@ def _load_assets() -> dict[str, tuple[bytes, str]]:
     return {url: ((folder / name).read_bytes(), media) for url, (name, media) in ASSETS.items()}
 
 
-def _view(queue: ReviewQueue) -> dict[str, Any]:
-    """The queue's state for the page, with the number `konomi round` suggested for its head."""
-    snap = queue.snapshot()
-    found = remembered(queue.ws, snap["head"])
-    snap["suggested"] = found.n if found else None
-    return snap
-
-
-def _error(exc: KonomiError, status: int, queue: ReviewQueue) -> JSONResponse:
-    body = {"ok": False, "error": exc.message, "hint": exc.hint or "", "state": _view(queue)}
-    return JSONResponse(body, status_code=status)
-
-
 def page_messages() -> dict[str, dict[str, str]]:
     """Every text of the page (`page.*`, without the prefix), in every language."""
     keys = [k for k in i18n.CATALOG if k.startswith("page.") and not k.startswith("page.server.")]
     return {lang: {k[5:]: i18n.template(k, lang) for k in keys} for lang in i18n.LANGUAGES}
+
+
+class Routes:
+    """The server's routes, one method each, around one queue.
+
+    Every answer is in the language of the request: the one konomi.toml or KONOMI_LANG set,
+    else the browser's (its Accept-Language header). The queue's state, its notes and the
+    quality line are put into words inside `i18n.speaking`, so a Japanese browser reads Japanese
+    even when the server was started in an English terminal.
+    """
+
+    def __init__(
+        self,
+        queue: ReviewQueue,
+        ctx_factory: Callable[[], Context],
+        language: str | None,
+    ) -> None:
+        self.queue = queue
+        self.ctx_factory = ctx_factory
+        self.language = language
+        self.assets = _load_assets()
+        self.texts = {"language": language, "messages": page_messages()}
+
+    def lang_of(self, request: Request) -> str:
+        """The language of the server's answers: the setting, else what the page asks for."""
+        return self.language or i18n.from_browser(request.headers.get("accept-language"))
+
+    def view(self, lang: str) -> dict[str, Any]:
+        """The queue's state for the page in `lang`, with the number `konomi round` suggested
+        for its head."""
+        with i18n.speaking(lang):
+            snap = self.queue.snapshot()
+        found = remembered(self.queue.ws, snap["head"])
+        snap["suggested"] = found.n if found else None
+        return snap
+
+    def error(self, exc: KonomiError, status: int, request: Request) -> JSONResponse:
+        state = self.view(self.lang_of(request))
+        body = {"ok": False, "error": exc.message, "hint": exc.hint or "", "state": state}
+        return JSONResponse(body, status_code=status)
+
+    def messages(self, request: Request) -> JSONResponse:
+        return JSONResponse(self.texts)
+
+    def asset(self, request: Request) -> Response:
+        body, media = self.assets[request.url.path]
+        return Response(body, media_type=media)
+
+    def state(self, request: Request) -> JSONResponse:
+        self.queue.catch_up()  # a terminal command may have moved files since the last look
+        return JSONResponse(self.view(self.lang_of(request)))
+
+    def preview(self, request: Request) -> Response:
+        item = self.queue.get(request.path_params["item_id"])
+        lang = self.lang_of(request)
+        if item is None:
+            error = i18n.t("page.server.no_such_image", lang)
+            return JSONResponse({"ok": False, "error": error}, status_code=404)
+        try:
+            with i18n.speaking(lang):  # the reason in the page's language
+                jpeg = previews.cached_preview(self.queue.ws, item.path, item.digest, item.identity)
+        except UnreadableImage as exc:
+            return JSONResponse({"ok": False, "error": exc.message}, status_code=422)
+        return Response(jpeg, media_type="image/jpeg")
+
+    async def read_json(self, request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            raise KonomiError(i18n.t("page.server.body_too_large", self.lang_of(request)))
+        try:
+            body = json.loads(raw or b"{}")
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
+            body = None
+        if not isinstance(body, dict):
+            raise KonomiError(i18n.t("page.server.body_json", self.lang_of(request)))
+        return body
+
+    async def act(self, request: Request, action: Callable[[], str]) -> JSONResponse:
+        """Run a queue action in a worker thread, in the request's language."""
+        lang = self.lang_of(request)
+        try:
+            message = await run_in_threadpool(_speaking, lang, action)
+        except WorkspaceBusy as exc:
+            return self.error(exc, 423, request)
+        except KonomiError as exc:
+            return self.error(exc, 409, request)
+        return JSONResponse({"ok": True, "message": message, "state": self.view(lang)})
+
+    async def decide(self, request: Request) -> JSONResponse:
+        try:
+            body = await self.read_json(request)
+            item_id, decision = body.get("id"), body.get("decision")
+            burst = body.get("burst", False)
+            if (
+                not isinstance(item_id, int)
+                or not isinstance(decision, str)
+                or not isinstance(burst, bool)
+            ):
+                shape = "{id: <number>, decision: like|dislike|skip, burst: true|false}"
+                raise KonomiError(
+                    i18n.t("page.server.decide_shape", self.lang_of(request), shape=shape)
+                )
+        except KonomiError as exc:
+            return self.error(exc, 400, request)
+        return await self.act(request, lambda: self.queue.decide(item_id, decision, burst=burst))
+
+    async def undo(self, request: Request) -> JSONResponse:
+        return await self.act(request, self.queue.undo)
+
+    async def retrain(self, request: Request) -> JSONResponse:
+        lang = self.lang_of(request)
+        with i18n.speaking(lang):  # the retrain's own messages too
+            started = self.queue.retrain(self.ctx_factory)
+        message = i18n.t("page.server.retraining" if started else "page.server.already", lang)
+        return JSONResponse({"ok": True, "message": message, "state": self.view(lang)})
+
+    async def search(self, request: Request) -> JSONResponse:
+        text = request.query_params.get("q", "")
+        return await self.act(request, lambda: self.queue.search(text))
+
+    async def set_taste(self, request: Request) -> JSONResponse:
+        try:
+            body = await self.read_json(request)
+            with i18n.speaking(self.lang_of(request)):
+                like, dislike = _phrases(body.get("like")), _phrases(body.get("dislike"))
+        except KonomiError as exc:
+            return self.error(exc, 400, request)
+        return await self.act(request, lambda: self.queue.set_taste(like, dislike))
+
+    def routes(self) -> list[Route]:
+        routes = [Route(url, self.asset, methods=["GET", "HEAD"]) for url in ASSETS]
+        routes += [
+            Route("/api/state", self.state, methods=["GET"]),
+            Route("/api/messages", self.messages, methods=["GET"]),
+            Route("/api/preview/{item_id:int}", self.preview, methods=["GET"]),
+            Route("/api/decide", self.decide, methods=["POST"]),
+            Route("/api/undo", self.undo, methods=["POST"]),
+            Route("/api/retrain", self.retrain, methods=["POST"]),
+            Route("/api/search", self.search, methods=["GET"]),
+            Route("/api/taste", self.set_taste, methods=["POST"]),
+        ]
+        return routes
+
+
+def _speaking(lang: str, action: Callable[[], str]) -> str:
+    with i18n.speaking(lang):
+        return action()
 
 
 def build_app(
@@ -82,113 +216,8 @@ def build_app(
 
     `language`: the one konomi.toml or KONOMI_LANG set; None lets each browser choose its own.
     """
-    assets = _load_assets()
-    texts = {"language": language, "messages": page_messages()}
-
-    def lang_of(request: Request) -> str:
-        """The language of the server's answers: the setting, else what the page asks for."""
-        return language or i18n.from_browser(request.headers.get("accept-language"))
-
-    def messages(request: Request) -> JSONResponse:
-        return JSONResponse(texts)
-
-    def asset(request: Request) -> Response:
-        body, media = assets[request.url.path]
-        return Response(body, media_type=media)
-
-    def state(request: Request) -> JSONResponse:
-        queue.catch_up()  # a terminal command may have moved files since the last look
-        return JSONResponse(_view(queue))
-
-    def preview(request: Request) -> Response:
-        item = queue.get(request.path_params["item_id"])
-        if item is None:
-            error = i18n.t("page.server.no_such_image", lang_of(request))
-            return JSONResponse({"ok": False, "error": error}, status_code=404)
-        try:
-            with i18n.speaking(lang_of(request)):  # the reason in the page's language
-                jpeg = previews.cached_preview(queue.ws, item.path, item.digest, item.identity)
-        except UnreadableImage as exc:
-            return JSONResponse({"ok": False, "error": exc.message}, status_code=422)
-        return Response(jpeg, media_type="image/jpeg")
-
-    async def read_json(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            raise KonomiError(i18n.t("page.server.body_too_large", lang_of(request)))
-        try:
-            body = json.loads(raw or b"{}")
-        except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
-            body = None
-        if not isinstance(body, dict):
-            raise KonomiError(i18n.t("page.server.body_json", lang_of(request)))
-        return body
-
-    def speaking(lang: str, action: Any) -> Any:
-        with i18n.speaking(lang):
-            return action()
-
-    async def act(request: Request, action: Any) -> JSONResponse:
-        try:
-            message = await run_in_threadpool(speaking, lang_of(request), action)
-        except WorkspaceBusy as exc:
-            return _error(exc, 423, queue)
-        except KonomiError as exc:
-            return _error(exc, 409, queue)
-        return JSONResponse({"ok": True, "message": message, "state": _view(queue)})
-
-    async def decide(request: Request) -> JSONResponse:
-        try:
-            body = await read_json(request)
-            item_id, decision = body.get("id"), body.get("decision")
-            burst = body.get("burst", False)
-            if (
-                not isinstance(item_id, int)
-                or not isinstance(decision, str)
-                or not isinstance(burst, bool)
-            ):
-                shape = "{id: <number>, decision: like|dislike|skip, burst: true|false}"
-                raise KonomiError(i18n.t("page.server.decide_shape", lang_of(request), shape=shape))
-        except KonomiError as exc:
-            return _error(exc, 400, queue)
-        return await act(request, lambda: queue.decide(item_id, decision, burst=burst))
-
-    async def undo(request: Request) -> JSONResponse:
-        return await act(request, queue.undo)
-
-    async def retrain(request: Request) -> JSONResponse:
-        with i18n.speaking(lang_of(request)):  # the retrain's own messages too
-            started = queue.retrain(ctx_factory)
-        message = i18n.t(
-            "page.server.retraining" if started else "page.server.already", lang_of(request)
-        )
-        return JSONResponse({"ok": True, "message": message, "state": _view(queue)})
-
-    async def search(request: Request) -> JSONResponse:
-        text = request.query_params.get("q", "")
-        return await act(request, lambda: queue.search(text))
-
-    async def set_taste(request: Request) -> JSONResponse:
-        try:
-            body = await read_json(request)
-            with i18n.speaking(lang_of(request)):
-                like, dislike = _phrases(body.get("like")), _phrases(body.get("dislike"))
-        except KonomiError as exc:
-            return _error(exc, 400, queue)
-        return await act(request, lambda: queue.set_taste(like, dislike))
-
-    routes = [Route(url, asset, methods=["GET", "HEAD"]) for url in ASSETS]
-    routes += [
-        Route("/api/state", state, methods=["GET"]),
-        Route("/api/messages", messages, methods=["GET"]),
-        Route("/api/preview/{item_id:int}", preview, methods=["GET"]),
-        Route("/api/decide", decide, methods=["POST"]),
-        Route("/api/undo", undo, methods=["POST"]),
-        Route("/api/retrain", retrain, methods=["POST"]),
-        Route("/api/search", search, methods=["GET"]),
-        Route("/api/taste", set_taste, methods=["POST"]),
-    ]
-    return Guard(Starlette(routes=routes), token, port, language)
+    routes = Routes(queue, ctx_factory, language)
+    return Guard(Starlette(routes=routes.routes()), token, port, language)
 
 
 TASTE_SHAPE = "{like: [phrases], dislike: [phrases]}"

@@ -2,7 +2,10 @@
 labels, the model's quality so far, and the search box.
 
 Kept apart from `queue.py`, which calls these at a few points: the order of a scan, the
-quality line of the page's state, and the focus of a search.
+quality line of the page's state, and the focus of a search. The quality line speaks to a
+person on their first visit ("learning — 7 more judgements for a first estimate", "good: right
+about 9 in 10"); its figures (AUC and its interval, the head) are its `detail`, which the page
+shows in a tooltip and in the help overlay.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from konomi.encode.images import find_images
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
 from konomi.learn.active import informativeness
+from konomi.learn.calibration import agreement, in_ten
 from konomi.learn.firstpicks import first_order
 from konomi.learn.prior import blend, prior_weight, unit_mean
-from konomi.learn.uncertainty import TRUST_AUC, TRUST_PER_CLASS, Quality, auc_interval
+from konomi.learn.uncertainty import TOO_FEW, TRUST_AUC, TRUST_PER_CLASS, Quality, auc_interval
 from konomi.store.heads import load_head
 from konomi.workspace import LABELS, Workspace
 
@@ -41,6 +45,28 @@ class Taste:
 
     def __bool__(self) -> bool:
         return bool(self.like or self.dislike)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """How good the current head is: its AUC with interval, and how often it is right."""
+
+    quality: Quality
+    right: float  # share of the labels on the side of 0.5 their out-of-fold score puts them
+
+
+@dataclass
+class Words:
+    """The review session's words and measures: taste phrases, search, notes, quality."""
+
+    taste: Taste
+    labels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LABELS, 0))
+    since_auto: int = 0  # labels since the last background retrain
+    standing: Standing | None = None
+    cold: bool = False  # no head yet: the order is the typical picks
+    focused: list[int] | None = None  # item ids of a search, best first
+    search_text: str = ""
+    notes: list[str] = field(default_factory=list)  # kept messages (`i18n.kept`) or plain text
 
 
 def label_counts(ws: Workspace) -> dict[str, int]:
@@ -76,8 +102,9 @@ def order(
     return informativeness(blend(prior, scores, n_labels), X, n_labeled=n_labels), note
 
 
-def quality(ctx: Context) -> Quality | None:
-    """Cross-validated AUC of the current head with its bootstrap interval (None: no head)."""
+def quality(ctx: Context) -> Standing | None:
+    """Cross-validated AUC of the current head with its interval, and its share right (None:
+    no head, or one without out-of-fold scores)."""
     try:
         record = load_head(ctx.ws, ctx.model.model_id)
     except NoHeadError:
@@ -86,20 +113,49 @@ def quality(ctx: Context) -> Quality | None:
     y, oof = extra.get("train_labels"), extra.get("train_oof")
     if y is None or oof is None or len(y) != len(oof):
         return None
-    return auc_interval(np.asarray(y), np.asarray(oof, np.float64))
+    labels, scores = np.asarray(y), np.asarray(oof, np.float64)
+    return Standing(auc_interval(labels, scores), agreement(labels, scores))
 
 
-def quality_public(q: Quality | None) -> dict[str, Any]:
-    """The quality line as the page shows it, in the language in force."""
+def _more(labels: dict[str, int], per_class: int) -> int:
+    """Judgements still needed for `per_class` of each kind."""
+    return sum(max(0, per_class - labels.get(label, 0)) for label in LABELS)
+
+
+def quality_public(
+    standing: Standing | None, labels: dict[str, int], head: str | None = None
+) -> dict[str, Any]:
+    """The quality line as the page shows it, in the language in force: `text` in plain words
+    for the first screen, `detail` with the figures (tooltip and help overlay)."""
+    q = standing.quality if standing else None
     if q is None or not np.isfinite(q.auc):
-        return {"known": False, "trusted": False, "text": t("text.quality.none"), "verdict": ""}
-    line = t(
+        more = max(_more(labels, TOO_FEW), AUTO_EVERY - sum(labels.values()), 1)
+        return {
+            "known": False,
+            "trusted": False,
+            "text": t("page.server.quality.learning", n=more),
+            "verdict": "",
+            "detail": t("text.quality.none"),
+        }
+    assert standing is not None
+    k = in_ten(standing.right)
+    more = _more({"like": q.n_like, "dislike": q.n_dislike}, TRUST_PER_CLASS)
+    if q.trusted:
+        text = t("page.server.quality.good", k=k)
+    elif more:
+        text = t("page.server.quality.fair", k=k, n=more)
+    else:
+        text = t("page.server.quality.fair_more", k=k)
+    figures = t(
         "text.quality.line", auc=q.auc, lo=q.lo, hi=q.hi, n_like=q.n_like, n_dislike=q.n_dislike
     )
     verdict = (
         t("text.quality.trusted", bar=TRUST_AUC)
         if q.trusted
         else t("text.quality.not_yet", bar=TRUST_AUC, per_class=TRUST_PER_CLASS)
+    )
+    detail = " ".join(
+        part for part in (t("page.head", head=head) if head else "", figures, verdict) if part
     )
     return {
         "known": True,
@@ -108,9 +164,11 @@ def quality_public(q: Quality | None) -> dict[str, Any]:
         "hi": q.hi,
         "n_like": q.n_like,
         "n_dislike": q.n_dislike,
+        "right": standing.right,
         "trusted": q.trusted,
-        "text": line,
-        "verdict": verdict,
+        "text": text,
+        "verdict": "",
+        "detail": detail,
     }
 
 
