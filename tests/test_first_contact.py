@@ -226,7 +226,7 @@ def test_the_suggestion_and_the_counts_reach_the_review_page(workspace, konomi, 
 
     ws = workspace(n_like=8, n_dislike=8, n_unlabeled=6)
     rounded = konomi("round", root=ws.root, check=True)
-    assert "look at 6 of 6" in rounded.out
+    assert "look at 6 of the 6 waiting" in rounded.out
     server = CliServer(ws.root, cli_env)
     try:
         assert any("6 suggested this round" in line for line in server.out)
