@@ -205,7 +205,8 @@ def merge(
     root = tree.getroot()
     body = etree.tostring(root, encoding="UTF-8")
     if existing is None:
-        return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
+        result: bytes = b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
+        return result
     return _around_root(existing, root, body)
 
 
@@ -217,7 +218,8 @@ def _around_root(existing: bytes, root: etree._Element, body: bytes) -> bytes:
     name = (f"{root.prefix}:" if root.prefix else "") + etree.QName(root).localname
     ends = list(re.finditer(rb"</" + re.escape(name.encode()) + rb"\s*>", existing))
     if start is None or not ends:  # a root written as one empty tag: nothing after it to keep
-        return etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=False)
+        result: bytes = etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=False)
+        return result
     return existing[: start.start()] + body + existing[ends[-1].end() :]
 
 

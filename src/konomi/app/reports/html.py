@@ -88,7 +88,7 @@ class ReportOutcome:
 CJK_FONTS = ("Hiragino Sans", "Noto Sans CJK JP", "Noto Sans JP", "Yu Gothic", "IPAexGothic")
 
 
-def _png(fig) -> str:  # noqa: ANN001 - a matplotlib Figure
+def _png(fig: Any) -> str:  # a matplotlib Figure
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     import matplotlib.pyplot as plt
@@ -97,7 +97,7 @@ def _png(fig) -> str:  # noqa: ANN001 - a matplotlib Figure
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _pyplot():  # noqa: ANN202
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -555,7 +555,7 @@ def render(
     *,
     items: list[dict[str, object]],
     groups: list[list[int]],
-    suspects: list,  # list[Suspect]
+    suspects: list[Any],  # list[Suspect]
     position: dict[str, int],
     plots: dict[str, str],
     summary: str,
