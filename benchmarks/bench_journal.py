@@ -5,6 +5,8 @@ Each trial moves `--files` small files from data/unlabeled/ into data/classified
 Given `--baseline SRC` (another checkout's `src/` folder), the trials alternate between that
 tree and this one in fresh processes (each first in every other trial), so both are measured
 in the same run on the same disk, and the ratio this/baseline is printed (below 1.0: faster).
+Wall time (disk flushes included) and the process's CPU time are both given: on a busy machine
+the wall time of fsync-bound work varies far more than the code's own cost.
 
     uv run python -m benchmarks.bench_journal --files 2000 --trials 5 --baseline /tmp/old/src
 """
@@ -40,16 +42,16 @@ with tempfile.TemporaryDirectory() as tmp:
     like = ws.classified_dir("like")
     moves = [PlannedMove(p, like) for p in sorted(src.iterdir())]
     with Journal(ws) as journal:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         report = journal.run("classify", moves)
-        moved = time.perf_counter() - start
+        moved, moved_cpu = time.perf_counter() - start, time.process_time() - cpu
         assert len(report.moved) == n, report.skipped[:3]
         op = journal.last_undoable()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         back = journal.undo(op)
-        undone = time.perf_counter() - start
+        undone, undone_cpu = time.perf_counter() - start, time.process_time() - cpu
         assert len(back.moved) == n
-print(json.dumps({"move": moved, "undo": undone}))
+print(json.dumps({"move": moved, "undo": undone, "move cpu": moved_cpu, "undo cpu": undone_cpu}))
 """
 
 
@@ -78,21 +80,22 @@ def main() -> None:
 
     print(describe_machine())
     trees = {"this": SRC} | ({"baseline": args.baseline} if args.baseline else {})
-    times: dict[str, dict[str, list[float]]] = {k: {"move": [], "undo": []} for k in trees}
+    parts = ("move", "undo", "move cpu", "undo cpu")
+    times: dict[str, dict[str, list[float]]] = {k: {p: [] for p in parts} for k in trees}
     for i in range(args.trials):
         order = list(trees.items())
         for name, src in order if i % 2 == 0 else order[::-1]:  # ABBA: no tree always first
             for part, seconds in trial(src, args.files).items():
                 times[name][part].append(seconds)
     for name in trees:
-        for part in ("move", "undo"):
+        for part in parts:
             med = statistics.median(times[name][part])
             print(
                 f"{name:9} {part}: {med * 1000:8.1f} ms median of {args.trials} "
                 f"({args.files / med:,.0f} files/s)"
             )
     if args.baseline:
-        for part in ("move", "undo"):
+        for part in parts:
             ratio = statistics.median(times["this"][part]) / statistics.median(
                 times["baseline"][part]
             )

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from factories.images import assert_conserved, file_hashes, make_image
 from factories.models import build_hub_cache, offline_hub_env
+from messages import said
 
+from konomi.i18n import t
 from konomi.workspace import Workspace, workspace_lock
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
@@ -40,7 +42,7 @@ def test_four_seed_commands_sort_a_separable_set(workspace, konomi, cli_env):
         return proc
 
     env_check = run("check_env")
-    assert "model loads" in env_check.stdout and "16-d" in env_check.stdout
+    assert said(env_check.stdout, "check.model_loads") and "16-d" in env_check.stdout
     trained = run("train")
     assert "AUC" in trained.stdout and "30 like / 30 dislike" in trained.stdout
     run("classify")
@@ -136,7 +138,7 @@ def test_a_second_command_is_refused_while_the_workspace_is_locked(workspace, ko
     with workspace_lock(Workspace.resolve(ws.root), purpose="test"):
         result = konomi("classify", root=ws.root, env={"KONOMI_LOCK_WAIT": "0.5"})
     assert result.code == 4
-    assert "Another konomi command" in result.err and "Traceback" not in result.text
+    assert said(result.err, "errors.workspace.busy") and "Traceback" not in result.text
     assert all(p.exists() for p in ws.truth)
 
 
@@ -148,7 +150,7 @@ def test_crash_mid_batch_is_repaired_by_the_next_run(workspace, konomi):
     assert crashed.code == -9
     # Right after the crash one file has two names (the same inode); the next run repairs it.
     result = konomi("classify", root=ws.root, check=True)
-    assert "Repaired an interrupted run" in result.out
+    assert said(result.out, "cli.repaired")
     assert_conserved(before, file_hashes(ws.root / "data"))
     assert not any(p.exists() for p in ws.truth)
     for _ in range(3):
@@ -174,17 +176,16 @@ def test_clear_errors_without_tracebacks(tmp_path, konomi):
     assert missing.code == 1 and "data/train/like" in missing.err
     make_image(root / "loose.jpg")  # photos next to data/, not in it: say where they belong
     nothing = konomi("embed", root=root)
-    assert nothing.code == 0 and "No images under data/" in nothing.err
-    assert "data/unlabeled" in nothing.err
+    assert nothing.code == 0 and said(nothing.err, "cli.embed.nothing", data="data")
     (root / "data" / "train" / "like").mkdir(parents=True)
     (root / "data" / "train" / "dislike").mkdir(parents=True)
     make_image(root / "data" / "train" / "like" / "a.jpg")
     one_class = konomi("train", root=root)
     assert one_class.code == 1 and "dislike" in one_class.err
     no_head = konomi("classify", root=root)
-    assert no_head.code == 1 and "konomi train" in no_head.err
+    assert no_head.code == 1 and said(no_head.err, "errors.heads.none_yet_hint")
     nowhere = konomi("score", root=tmp_path / "nope")
-    assert nowhere.code == 1 and "not found" in nowhere.err
+    assert nowhere.code == 1 and said(nowhere.err, "errors.workspace.not_found")
     for r in (missing, nothing, one_class, no_head, nowhere):
         assert "Traceback" not in r.text
 
@@ -204,7 +205,7 @@ def test_hub_model_from_the_offline_cache(tmp_path, workspace, konomi):
     missing = konomi("train", root=ws.root, env=empty)
     assert missing.code == 3
     assert "immich-app/ViT-B-32__openai" in missing.err
-    assert "connect to the internet once" in missing.err and "--model /path/to" in missing.err
+    assert said(missing.err, "errors.model.offline_hint")
     assert "Traceback" not in missing.text
 
 
@@ -260,13 +261,14 @@ def test_training_and_scoring_say_what_the_wait_is(workspace, tiny_model, monkey
     ctx.reporter.on_progress = lambda stage, done, total: seen.append((stage, done, total))
     try:
         workflow.train(ctx, folds=2)
-        assert ("training the head on 16 labels", 0, None) in seen
+        assert (t("progress.training", n=16), 0, None) in seen
         seen.clear()
         scores = workflow.score(ctx).rows
-        assert [s for s in seen if s[0] == "scoring"] == [
-            ("scoring", 10, 28),
-            ("scoring", 20, 28),
-            ("scoring", 28, 28),
+        scoring = t("progress.scoring")
+        assert [s for s in seen if s[0] == scoring] == [
+            (scoring, 10, 28),
+            (scoring, 20, 28),
+            (scoring, 28, 28),
         ]
         assert len(scores) == 28
     finally:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.cells import cell_len
@@ -20,6 +21,9 @@ from konomi.errors import ExitCode
 from konomi.i18n import t, when
 from konomi.i18n.display import display
 
+if TYPE_CHECKING:
+    from konomi.app.explain import Explanation
+
 MAX_K = 1000  # neighbours per label in `explain`: bounded before any array is made
 
 JsonOpt = Annotated[bool, typer.Option("--json", help=t("cli.help.option.json"))]
@@ -30,7 +34,7 @@ def _print_json(value: object) -> None:
     sys.stdout.flush()
 
 
-def _skipped_to_stderr(skipped: list[Skipped], rel) -> None:  # noqa: ANN001
+def _skipped_to_stderr(skipped: list[Skipped], rel: Callable[[Path], str]) -> None:
     for item in skipped:
         err.print(
             t("cli.skipped.one", path=escape(display(rel(item.path))), why=escape(item.reason))
@@ -125,7 +129,7 @@ def explain(
             raise typer.Exit(ExitCode.ERROR)
 
 
-def _print_explanation(e) -> None:  # noqa: ANN001 - an app.explain.Explanation
+def _print_explanation(e: Explanation) -> None:
     key = "cli.explain.labelled" if e.train_label else "cli.explain.score"
     label = t(f"cli.label.{e.train_label}") if e.train_label in ("like", "dislike") else ""
     proposal = t(f"cli.proposal.{e.proposal}") if e.proposal else e.proposal

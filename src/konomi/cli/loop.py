@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -30,6 +30,9 @@ from konomi.encode.images import Skipped
 from konomi.errors import ExitCode
 from konomi.i18n import t
 from konomi.i18n.display import display
+
+if TYPE_CHECKING:
+    from konomi.app.context import Context
 
 SHOWN = 50  # images listed per destination by classify --dry-run before "… and N more"
 NAMED = 5  # files undo names before "and N more"
@@ -275,7 +278,7 @@ def _print_repair(repaired: object) -> None:
         )
 
 
-def _print_plan(ctx: workflow.Context, result: workflow.ClassifyOutcome) -> None:
+def _print_plan(ctx: Context, result: workflow.ClassifyOutcome) -> None:
     """The dry run's plan: grouped by destination, each group by score (highest first), every
     image listed up to SHOWN per group, then how many more."""
     for label in ("like", "unsure", "dislike"):
@@ -290,7 +293,7 @@ def _print_plan(ctx: workflow.Context, result: workflow.ClassifyOutcome) -> None
             out.print("  " + t("cli.more", n=len(group) - SHOWN))
 
 
-def _print_classify(ctx: workflow.Context, result: workflow.ClassifyOutcome, dry_run: bool) -> None:
+def _print_classify(ctx: Context, result: workflow.ClassifyOutcome, dry_run: bool) -> None:
     _print_repair(result.repaired)
     counts = result.counts()
     dislike, like = result.thresholds
@@ -367,7 +370,7 @@ def score(
         print_skipped(result.skipped, ctx.ws.rel)
 
 
-def _print_score(ctx: workflow.Context, result: workflow.ScoreOutcome) -> None:
+def _print_score(ctx: Context, result: workflow.ScoreOutcome) -> None:
     rows = sorted(result.rows, key=lambda r: -r.score)
     counts = {k: sum(r.label == k for r in rows) for k in ("like", "unsure", "dislike")}
     out.print(
@@ -468,7 +471,7 @@ def round_(
         out.print(t("cli.round.done", seconds=time.perf_counter() - started))
 
 
-def _print_preview(ctx: workflow.Context, p: workflow.RoundPreview) -> None:
+def _print_preview(ctx: Context, p: workflow.RoundPreview) -> None:
     """`round --dry-run`: the training it would do, then classify's plan by destination."""
     if p.kept:
         out.print(t("cli.round.dry.keep", id=p.current, like=p.n_like, dislike=p.n_dislike))
@@ -495,7 +498,7 @@ def _print_preview(ctx: workflow.Context, p: workflow.RoundPreview) -> None:
 
 
 def _print_suggestion(
-    ctx: workflow.Context, trained: workflow.TrainOutcome, scored: workflow.ScoreOutcome
+    ctx: Context, trained: workflow.TrainOutcome, scored: workflow.ScoreOutcome
 ) -> None:
     """Say how many images to look at this round, the most informative first (and remember
     it, so that the review page shows the same number)."""

@@ -8,7 +8,7 @@ import threading
 import time
 import webbrowser
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -17,6 +17,9 @@ from konomi.cli.app import app, out
 from konomi.cli.options import DebugOpt, DeviceOpt, DislikeOpt, LikeOpt, ModelOpt, RootOpt
 from konomi.cli.render import context, errors, run
 from konomi.i18n import t
+
+if TYPE_CHECKING:
+    from konomi.app.review.server import ReviewServer
 
 
 def _open_browser(url: str) -> Path | None:
@@ -114,7 +117,7 @@ def review(
     _leave_stuck_requests()
 
 
-def _print_summary(server) -> None:  # noqa: ANN001 - a ReviewServer
+def _print_summary(server: ReviewServer) -> None:
     """What the session did: every decision since the start, across retrains."""
     snap = server.queue.snapshot()
     c = snap["counts"]

@@ -202,7 +202,7 @@ def _tag_in_language(shown: Any) -> Any:
     """Typer's `display_type_rich` with its tag in the catalog's words: none for a flag."""
 
     def tag(self: Any, ctx: Any) -> str | None:
-        said = shown(self, ctx)
+        said: str | None = shown(self, ctx)
         if not isinstance(said, str) or not (said.startswith("<") and ">" in said):
             return said
         name, _, rest = said[1:].partition(">")
@@ -218,7 +218,7 @@ def _range_in_language(ranged: Any) -> Any:
     """Typer's range of a number (`1<=x<=1000`) as the catalog writes one (`1〜1000`)."""
 
     def said(self: Any) -> str | None:
-        typers = ranged(self)
+        typers: str | None = ranged(self)
         low, high = getattr(self, "min", None), getattr(self, "max", None)
         if typers is None or (low is None and high is None):
             return typers

@@ -173,10 +173,10 @@ def install() -> None:
     measure = getattr(Text, "__rich_measure__", None)
     if original is None or measure is None:
         return
-    rich.text.divide_line = divide_line
+    rich.text.divide_line = divide_line  # type: ignore[attr-defined,unused-ignore]
 
     def measured(self: Text, console: Any, options: Any) -> Measurement:
-        found = measure(self, console, options)
+        found: Measurement = measure(self, console, options)
         plain = self.plain
         if not any(map(wide, plain)):
             return found

@@ -118,7 +118,8 @@ class Preprocess:
 
     def apply(self, image: Image.Image) -> np.ndarray:
         """RGB image → CHW float32, resized, cropped and normalised."""
-        return self.normalise(self.pixels(image)[None])[0]
+        result: np.ndarray = self.normalise(self.pixels(image)[None])[0]
+        return result
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def _valid_repo_id(value: str) -> bool:
     characters, no spaces, no leading `-`): anything else names no model, and the hub's own
     check would otherwise fail as an unexpected error."""
     from huggingface_hub.errors import HFValidationError
-    from huggingface_hub.utils import validate_repo_id
+    from huggingface_hub.utils import validate_repo_id  # type: ignore[attr-defined,unused-ignore]
 
     try:
         validate_repo_id(value)
@@ -437,7 +438,8 @@ class Encoder:
         if out.ndim != 2 or out.shape[0] != len(batch):
             raise ModelError(t("errors.model.batch_shape", shape=out.shape, n=len(batch)))
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
+        result: np.ndarray = out / np.maximum(norms, 1e-12)
+        return result
 
     def encode_images(self, images: list[Image.Image]) -> np.ndarray:
         """Preprocess and embed PIL images (convenience for small jobs and tests)."""

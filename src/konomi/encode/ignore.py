@@ -43,6 +43,7 @@ import re
 import stat
 import warnings
 from pathlib import Path
+from typing import Any
 
 from pathspec import GitIgnoreSpec
 from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
@@ -105,7 +106,7 @@ class _LinearPattern(GitIgnoreSpecPattern):
     __slots__ = ()
 
     @classmethod
-    def pattern_to_regex(cls, pattern):
+    def pattern_to_regex(cls, pattern: Any) -> Any:
         regex, include = super().pattern_to_regex(pattern)
         if isinstance(regex, str):
             regex = linear_regex(regex)

@@ -87,7 +87,8 @@ def _draft_side(data: bytes, max_side: int) -> int | None:
             w, h = probe.size
         long, short = max(w, h), min(w, h)
         if long > max_side:
-            return max(1, -(-short * max_side // long))  # ceiling division
+            result: int = max(1, -(-short * max_side // long))  # ceiling division
+            return result
     return None
 
 

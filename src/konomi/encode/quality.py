@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from konomi.encode.encoder import usable_cores
 from konomi.encode.images import content_hash, decode, read_file
 from konomi.errors import UnreadableImage
 from konomi.i18n import t
+from konomi.machine import usable_cores
 from konomi.progress import Progress
 from konomi.store.quality import CacheLike, Quality, measured, put_quality
 

@@ -52,7 +52,7 @@ def _no_tower(value: str, missing: str) -> ModelError:
     return ModelError(t("text.no_tower", model=value, missing=missing), t("text.no_tower.hint"))
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -246,4 +246,5 @@ class TextEncoder:
         if not rows:
             return np.zeros((0, 0), np.float32)
         X = np.stack(rows)
-        return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+        result: np.ndarray = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+        return result

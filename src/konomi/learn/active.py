@@ -57,7 +57,8 @@ def kmeans_groups(rows: np.ndarray, k: int, *, seed: int = 0, iterations: int = 
     norms = np.einsum("ij,ij->i", rows, rows)
 
     def to(center: np.ndarray) -> np.ndarray:  # squared distance of every row to one point
-        return np.maximum(norms - 2.0 * (rows @ center) + float(center @ center), 0.0)
+        result: np.ndarray = np.maximum(norms - 2.0 * (rows @ center) + float(center @ center), 0.0)
+        return result
 
     chosen = [int(rng.integers(n))]
     nearest = to(rows[chosen[0]])
@@ -115,7 +116,8 @@ def _restrict(X: Vectors, rows: np.ndarray) -> Vectors:
     """The embeddings of `rows` only, numbered 0 … len(rows) - 1."""
     if callable(X):
         return lambda picked: X(rows[picked])
-    return np.asarray(X)[rows]
+    result: np.ndarray = np.asarray(X)[rows]
+    return result
 
 
 def suggested_reviews(n_unlabeled: int, n_labeled: int) -> int:

@@ -45,7 +45,8 @@ class Burst:
 
     @property
     def rest(self) -> np.ndarray:
-        return self.members[self.members != self.keeper]
+        rest: np.ndarray = self.members[self.members != self.keeper]
+        return rest
 
 
 def time_runs(times: np.ndarray, gap: float) -> list[np.ndarray]:

@@ -37,7 +37,8 @@ def typicality(rows: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
     D = np.sqrt(squared_distances(rows, rows))
     np.fill_diagonal(D, np.inf)
     near = np.partition(D, k - 1, axis=1)[:, :k]
-    return 1.0 / (near.mean(axis=1) + 1e-9)
+    result: np.ndarray = 1.0 / (near.mean(axis=1) + 1e-9)
+    return result
 
 
 def typical_picks(
@@ -110,7 +111,8 @@ def uncertain_picks(
     u = uncertainty(p[candidates])
     by_u = np.argsort(-u, kind="stable")[: POOL_FACTOR * n]
     picked = diverse_picks(u[by_u], X[candidates[by_u]], n, seed=seed)
-    return candidates[by_u[picked]]
+    result: np.ndarray = candidates[by_u[picked]]
+    return result
 
 
 def cold_picks(

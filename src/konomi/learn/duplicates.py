@@ -25,7 +25,8 @@ BLOCK = 1024
 def _unit(X: np.ndarray) -> np.ndarray:
     X = np.asarray(X, dtype=np.float32)
     norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return X / np.maximum(norms, 1e-12)
+    result: np.ndarray = X / np.maximum(norms, 1e-12)
+    return result
 
 
 def group(X: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> list[list[int]]:

@@ -122,7 +122,8 @@ class Head:
 
     @property
     def kind(self) -> str:
-        return self.model.kind
+        result: str = self.model.kind
+        return result
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Calibrated probability of "like" for each row of X (float64 in [0, 1])."""
@@ -132,7 +133,8 @@ class Head:
         return 1.0 / (1.0 + np.exp(-(z + self.platt_b)))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return self.model.arrays()
+        result: dict[str, np.ndarray] = self.model.arrays()
+        return result
 
     def params(self) -> dict[str, Any]:
         return {

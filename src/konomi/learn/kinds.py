@@ -24,7 +24,8 @@ def squared_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Pairwise squared Euclidean distances (A: m × d, B: n × d) → m × n, never negative."""
     a = np.einsum("ij,ij->i", A, A)[:, None]
     b = np.einsum("ij,ij->i", B, B)[None, :]
-    return np.maximum(a + b - 2.0 * (A @ B.T), 0.0)
+    result: np.ndarray = np.maximum(a + b - 2.0 * (A @ B.T), 0.0)
+    return result
 
 
 def median_squared_distance(X: np.ndarray, *, seed: int = 0, sample: int = 1000) -> float:
@@ -100,7 +101,8 @@ class LinearModel:
         return cls(clf.coef_[0].astype(np.float32), float(clf.intercept_[0]), C)
 
     def decision(self, X: np.ndarray) -> np.ndarray:
-        return X @ self.coef + self.intercept
+        result: np.ndarray = X @ self.coef + self.intercept
+        return result
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"coef": self.coef}
@@ -258,7 +260,8 @@ def rbf_gram(X: np.ndarray, gamma: float) -> np.ndarray:
     K += sq[None, :]
     np.maximum(K, 0.0, out=K)
     K *= -gamma
-    return np.exp(K, out=K)
+    result: np.ndarray = np.exp(K, out=K)
+    return result
 
 
 def _exact_fit(K: np.ndarray, t: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
@@ -299,11 +302,13 @@ class _NystromRidge:
     def loo(self, lam: float) -> np.ndarray:
         fitted = self.PhiV @ (self.Vt / (self.c + lam))
         hat = (self.PhiV**2) @ (1.0 / (self.c + lam))
-        return self.t - (self.t - fitted) / np.maximum(1.0 - hat, 1e-9)
+        result: np.ndarray = self.t - (self.t - fitted) / np.maximum(1.0 - hat, 1e-9)
+        return result
 
     def alpha(self, lam: float) -> np.ndarray:
         w = self.V @ (self.Vt / (self.c + lam))  # weights on the features
-        return self.proj @ w  # weights on the landmarks' kernel columns
+        result: np.ndarray = self.proj @ w  # weights on the landmarks' kernel columns
+        return result
 
 
 # -- kernel SVM (libsvm) -------------------------------------------------------------------------
@@ -434,7 +439,8 @@ class MLPModel:
 
     def decision(self, X: np.ndarray) -> np.ndarray:
         hidden = np.maximum(X @ self.W1 + self.b1, 0.0)
-        return hidden @ self.W2 + self.b2
+        result: np.ndarray = hidden @ self.W2 + self.b2
+        return result
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"W1": self.W1, "b1": self.b1, "W2": self.W2}

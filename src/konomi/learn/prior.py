@@ -19,7 +19,8 @@ STRENGTH = 20.0  # the prior counts as this many labels; at 20 labels it has hal
 
 def _unit(v: np.ndarray) -> np.ndarray:
     v = np.atleast_2d(np.asarray(v, np.float64))
-    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    result: np.ndarray = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    return result
 
 
 def text_prior(
@@ -88,15 +89,18 @@ def blend(
     and a prior on its own wider scale would outvote it whatever w says."""
     prior = np.asarray(prior, np.float64)
     if head_scores is None:
-        return prior.copy()
+        kept: np.ndarray = prior.copy()
+        return kept
     w = prior_weight(n_labels, strength, agreement)
     head = np.asarray(head_scores, np.float64)
     if w <= 0.0:
-        return head.copy()
+        alone: np.ndarray = head.copy()
+        return alone
     lh, lp = _logit(head), _logit(prior)
     spread = float(lp.std())
     lp = (lp - lp.mean()) / (spread if spread > 1e-12 else 1.0) * float(lh.std()) + lh.mean()
-    return 1.0 / (1.0 + np.exp(-(w * lp + (1.0 - w) * lh)))
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-(w * lp + (1.0 - w) * lh)))
+    return result
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -107,7 +111,8 @@ def _logit(p: np.ndarray) -> np.ndarray:
 def unit_mean(T: np.ndarray) -> np.ndarray:
     """The normalised mean of unit vectors: one direction for several phrases."""
     v = np.asarray(T, np.float64).mean(axis=0)
-    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
+    result: np.ndarray = (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
+    return result
 
 
 def telling_order(prior: np.ndarray) -> np.ndarray:

@@ -63,7 +63,8 @@ def flags(labels: np.ndarray, oof: np.ndarray) -> np.ndarray:
     y = np.asarray(labels).astype(int)
     other = 1.0 - self_confidence(y, oof)  # probability of the other label
     bar = np.asarray(class_thresholds(y, oof))[1 - y]  # the *other* class's bar
-    return (other >= np.maximum(bar, 0.5)) & (other > 0.5)
+    result: np.ndarray = (other >= np.maximum(bar, 0.5)) & (other > 0.5)
+    return result
 
 
 def count_flagged(labels: np.ndarray, oof: np.ndarray) -> int:

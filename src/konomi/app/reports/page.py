@@ -69,7 +69,9 @@ def _counts(items: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
-def first_screen(items: list[dict[str, Any]], suspects: list[Suspect], position: dict[str, int]):  # noqa: ANN201
+def first_screen(
+    items: list[dict[str, Any]], suspects: list[Suspect], position: dict[str, int]
+) -> dict[str, list[int]]:
     """The three strips of photos the report opens on, as page rows: the top of the person's
     taste (highest scores), the proposals most worth a look (not yet labelled, closest to the
     middle: one judgement there teaches the model most) and the labels that look wrong."""

@@ -26,7 +26,8 @@ def _toward(truth: np.ndarray, cosine: float, rng: np.random.Generator) -> np.nd
     noise = rng.standard_normal(len(t))
     noise -= (noise @ t) * t
     noise /= np.linalg.norm(noise)
-    return cosine * t + np.sqrt(max(0.0, 1.0 - cosine**2)) * noise
+    result: np.ndarray = cosine * t + np.sqrt(max(0.0, 1.0 - cosine**2)) * noise
+    return result
 
 
 def theme_centres(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +90,7 @@ def run_session(
     prior_strength: float = 0.0,
     on_train: Callable[[np.ndarray], object] | None = None,
     report: Callable[[int], object] | None = None,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """One strategy, one seed of the session protocol: a dict per step (round 0 = the start).
 
     `judgements` counts every judgement, the start's included; `prior` (one score per pool row,
@@ -101,7 +102,7 @@ def run_session(
     free[test] = False
     free[start] = False
     labelled = [int(i) for i in start]
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     p: np.ndarray | None = None
     step = 0
     while True:
