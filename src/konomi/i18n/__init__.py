@@ -8,7 +8,7 @@ that every key exists in every language, and picks the language:
 Hints name commands with `{cmd}` (`konomi`, `uv run konomi` in a checkout, or what KONOMI_COMMAND
 says), never literally, and the commands that add an extra with `{install_ray}` and
 `{install_parquet}`, and the one that reinstalls its dependencies with `{reinstall}` (as konomi
-was installed: see konomi.installed).
+was installed: see konomi.i18n.installed).
 
 1. `language = "ja" | "en"` in konomi.toml (the CLI calls `set_language` once it has read it);
 2. else `KONOMI_LANG`;
@@ -28,7 +28,7 @@ import string
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-from konomi import installed
+from konomi.i18n import installed
 from konomi.i18n import (
     batch,
     cli,

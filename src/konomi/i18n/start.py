@@ -99,4 +99,5 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "{person}★ のまま（あなたのレーティング。konomi の ★{stars} は専用の欄にだけ"
         "書きます）",
     },
+    "cli.version": {"en": "konomi {version}", "ja": "konomi {version}"},
 }
