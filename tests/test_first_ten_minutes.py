@@ -369,10 +369,12 @@ def test_no_review_of_all_is_suggested_when_the_head_is_right_on_nearly_all(tmp_
     sure = suggest(ws, "h", 64, 100, accuracy=0.99, unsure=0)
     assert sure.n == 0 and sure.confident
     assert suggest(ws, "h", 64, 100, accuracy=0.99, unsure=7).n == 7
+    few = suggest(ws, "h", 6, 16, accuracy=1.0, unsure=0)  # 16 of 16 may be luck
+    assert few.n == 6 and not few.confident
 
 
 def test_round_says_no_review_is_needed_when_the_head_is_sure(workspace, konomi):
-    ws = workspace(n_like=12, n_dislike=12, n_unlabeled=10)
+    ws = workspace(n_like=25, n_dislike=25, n_unlabeled=10)
     said = konomi("round", root=ws.root, check=True).out
     assert "look at 10 of 10" not in said
     assert "No review needed this round" in said or "unsure of" in said

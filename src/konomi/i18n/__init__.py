@@ -28,7 +28,6 @@ import string
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-from konomi.i18n import installed
 from konomi.i18n import (
     batch,
     cli,
@@ -36,6 +35,7 @@ from konomi.i18n import (
     errors,
     formats,
     help,
+    installed,
     library,
     page,
     safety,
