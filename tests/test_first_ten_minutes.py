@@ -84,6 +84,17 @@ def test_every_no_model_or_no_labels_error_names_review(tmp_path, konomi, comman
     assert not (root / "models").exists()
 
 
+def test_search_with_nothing_to_search_says_where_photos_go(tmp_path, konomi):
+    from factories.models import build_joint_model_dir
+
+    model = build_joint_model_dir(tmp_path / "joint")
+    root = tmp_path / "ws"
+    (root / "data" / "unlabeled").mkdir(parents=True)
+    failed = konomi("search", "red", "--model", model, root=root)
+    assert failed.code == 1, failed.text
+    assert "data/unlabeled/" in failed.err and "konomi review" in failed.err
+
+
 def test_explain_without_a_model_names_review(tmp_path, konomi):
     root = only_unlabeled(tmp_path / "ws")
     image = next((root / "data" / "unlabeled").iterdir())
