@@ -95,7 +95,7 @@ def test_every_module_sits_in_a_known_layer():
     strays = [m for m in graph() if m.count(".") == 1 and m.split(".")[1] not in RANK]
     base = {"konomi", "konomi.__main__", "konomi.errors", "konomi.progress"}
     base |= {"konomi.settings", "konomi.workspace", "konomi.i18n"}
-    base |= {"konomi.atomic", "konomi.faults", "konomi.installed", "konomi.machine"}
+    base |= {"konomi.atomic", "konomi.faults", "konomi.machine"}
     assert sorted(set(strays) - base) == [], "modules at the top level must be base modules"
 
 

@@ -109,7 +109,7 @@ def test_options_are_checked_whatever_the_cache_holds(workspace, konomi, tiny_mo
         bad = runner.invoke(app, [*args, "--root", str(ws.root)], env=env)
         assert bad.exit_code == 2, (args, bad.output)
     bad = runner.invoke(app, ["train", "--like-threshold", "1.5", "--root", str(ws.root)], env=env)
-    assert bad.exit_code == 1 and "like" in bad.output, bad.output
+    assert bad.exit_code == 2 and "--like-threshold" in bad.output, bad.output  # a usage error
     assert not (ws.root / "models").exists()  # refused before any work
 
 

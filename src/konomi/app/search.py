@@ -86,7 +86,7 @@ def search(ctx: Context, text: str, top: int | None = None) -> SearchOutcome:
     skipped: list[Skipped] = []
     paths = workspace_images(ctx, skipped)
     if not paths:
-        raise KonomiError(t("text.no_images"))
+        raise KonomiError(t("text.no_images"), t("text.no_images.hint"))
     embedded = ctx.embed(paths)
     order, sims = rank(embedded.vectors, query)
     if top is not None:

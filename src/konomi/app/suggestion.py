@@ -4,10 +4,10 @@
 shows the same number ("100 suggested this round") so both speak of one round. The suggestion is
 kept in `.konomi/round.json` with the head it was made for: a newer head makes it stale.
 
-When the head is already right on nearly all the labels (cross-validated accuracy of at least
-`NEARLY_ALL`, on enough labels to measure it), looking at a hundred images it is sure of would
-teach it little: only the waiting images it is unsure of are suggested, and none when it is
-sure of them all.
+When the head is already right on nearly all the labels (its cross-validated accuracy is at
+least `NEARLY_ALL` even at the low end of its 95 % interval, so 16 lucky labels do not count),
+looking at a hundred images it is sure of would teach it little: only the waiting images it is
+unsure of are suggested, and none when it is sure of them all.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from dataclasses import asdict, dataclass
 from konomi.atomic import write_text
 from konomi.errors import KonomiError
 from konomi.learn.active import suggested_reviews
+from konomi.learn.uncertainty import wilson
 from konomi.workspace import Workspace
 
 FILE = "round.json"
-NEARLY_ALL = 0.95  # cross-validated accuracy from which only the unsure images are suggested
+NEARLY_ALL = 0.9  # accuracy (low end of its interval) from which only the unsure are suggested
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,11 @@ def suggest(
     head's cross-validated accuracy (None when too few labels measure it); `unsure`: how many
     waiting images it is unsure of."""
     n = suggested_reviews(waiting, labelled)
-    confident = accuracy is not None and accuracy >= NEARLY_ALL and unsure is not None
+    confident = (
+        accuracy is not None
+        and unsure is not None
+        and wilson(round(accuracy * labelled), labelled)[0] >= NEARLY_ALL
+    )
     if confident:
         n = min(n, unsure or 0)
     found = Suggestion(head_id, n, waiting, confident)

@@ -109,7 +109,7 @@ def version() -> str:
 
 def _show_version(asked: bool) -> None:
     if asked:
-        out.print(f"konomi {version()}")
+        out.print(t("cli.version", version=version()))
         raise typer.Exit(0)
 
 

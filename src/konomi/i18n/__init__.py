@@ -17,7 +17,7 @@ the browser (`from_browser`), and its server answers each request in the page's 
 Hints name commands with `{cmd}` (`konomi`, `uv run konomi` in a checkout, or what KONOMI_COMMAND
 says), never literally, and the commands that add an extra with `{install_ray}` and
 `{install_parquet}`, and the one that reinstalls its dependencies with `{reinstall}` (as konomi
-was installed: see konomi.installed). A message kept on disk is its key and fields (`kept`),
+was installed: see konomi.i18n.installed). A message kept on disk is its key and fields (`kept`),
 shown later in the language in force then (`shown`). `recording` lists the keys rendered inside
 a block, so that a test asks "was this message shown" instead of matching its words.
 """
@@ -33,7 +33,6 @@ import string
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-from konomi import installed
 from konomi.i18n import (
     batch,
     cli,
@@ -43,6 +42,7 @@ from konomi.i18n import (
     errors,
     formats,
     help,
+    installed,
     library,
     page,
     refusals,

@@ -99,4 +99,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "{person}★ のまま（あなたのレーティング。konomi の ★{stars} は専用の欄にだけ"
         "書きます）",
     },
+    "cli.version": {"en": "konomi {version}", "ja": "konomi {version}"},
+    "text.no_images.hint": {
+        "en": "Put your photos in data/unlabeled/ (or list a library in konomi.toml): search "
+        "needs no labels. {cmd} review then starts learning your taste from zero.",
+        "ja": "写真を data/unlabeled/ に入れてください（または konomi.toml でライブラリを"
+        "指定してください）。検索にラベルは要りません。そのあと {cmd} review で、ゼロから"
+        "好みの学習を始められます。",
+    },
 }

@@ -27,7 +27,7 @@ CHECKOUT, TOOL, PIP = "checkout", "tool", "pip"
 @functools.cache
 def how() -> str:
     """`checkout`, `tool` or `pip` (see the module's docstring)."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # src/konomi, or site-packages/konomi
     if package.parent.name == "src" and (package.parent.parent / "pyproject.toml").is_file():
         return CHECKOUT
     if (Path(sys.prefix) / "uv-receipt.toml").is_file():
