@@ -371,3 +371,21 @@ def test_hashes_of_library_images_never_change(ws, tmp_path, tiny_model):
         ctx.close()
     after = file_hashes(lib)
     assert all(after[h] >= n for h, n in before.items())
+
+
+def test_a_sidecar_konomi_will_not_write_is_listed_as_not_written(ws, tmp_path, konomi):
+    lib = _library(tmp_path, ["d.jpg", "fine.jpg"])
+    hostile = b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e "boom">]>\n' + rated("3").split(
+        b"?>\n", 1
+    )[1].replace(
+        b"</rdf:Description>",
+        b'<dc:title xmlns:dc="http://purl.org/dc/elements/1.1/">&e;</dc:title></rdf:Description>',
+    )
+    (lib / "d.jpg.xmp").write_bytes(hostile)
+    _settings(ws, [str(lib)])
+    result = konomi("xmp", root=ws)
+    _no_crash(result)
+    assert result.code == 0, result.text
+    assert "were not written" in result.text and "could not be read" not in result.text
+    assert (lib / "d.jpg.xmp").read_bytes() == hostile
+    assert (lib / "fine.jpg.xmp").exists()
