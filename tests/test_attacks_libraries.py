@@ -320,9 +320,10 @@ def test_a_library_reaching_data_through_a_linked_data_folder_is_refused(ws, tmp
 
 def test_a_konomi_toml_that_is_a_folder_is_refused(ws, konomi):
     (ws / "konomi.toml").mkdir()
-    result = konomi("score", root=ws)
-    _no_crash(result)
-    assert result.code == 1, result.text
+    for args in (("score",), ("init", ws)):
+        result = konomi(*args, root=ws)
+        _no_crash(result)
+        assert result.code == 1 and "not a regular file" in result.text, result.text
 
 
 # -- 15. sidecars written whole by the XML library -----------------------------------------------
