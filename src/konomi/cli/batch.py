@@ -14,6 +14,7 @@ from konomi.cli.app import err, out
 from konomi.cli.render import context, errors, run
 from konomi.errors import ExitCode
 from konomi.i18n import t
+from konomi.i18n.display import display
 
 InputOpt = Annotated[
     str | None,  # text, not a Path: --input "" must not become "." (the current folder)
@@ -98,7 +99,7 @@ def score_input(
             escape(
                 t(
                     "batch.wrote",
-                    path=result.out,
+                    path=display(result.out),
                     total=result.total,
                     head=result.head_id,
                     engine=result.engine,
