@@ -82,8 +82,11 @@ def _open(ws: Path, model: Path) -> workflow.Context:
 
 # -- 2. overlapping libraries obey every .konomiignore -------------------------------------------
 def test_overlapping_libraries_obey_the_outer_konomiignore(ws, tmp_path, tiny_model):
-    lib = _library(tmp_path, ["2024/w1.jpg", "2024/w5.jpg", "2024/private/p.jpg", "top.jpg"])
+    lib = _library(
+        tmp_path, ["2024/w1.jpg", "2024/w5.jpg", "2024/private/p.jpg", "2024/in.jpg", "top.jpg"]
+    )
     (lib / ".konomiignore").write_text("2024/w5.jpg\nprivate/\n", encoding="utf-8")
+    (lib / "2024" / ".konomiignore").write_text("in.jpg\n", encoding="utf-8")  # the inner's
     _settings(ws, [str(lib), str(lib / "2024"), str(lib)])
     ctx = _open(ws, tiny_model)
     try:
