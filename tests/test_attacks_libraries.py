@@ -187,7 +187,11 @@ def test_a_linked_ignore_file_is_refused_and_its_lines_never_shown(tmp_path):
 
 @pytest.mark.parametrize(
     ("line", "said"),
-    [("[[:alpha:]]*.jpg", "POSIX"), ("a/**/b/**/c/**/d/**/e", "'**'")],
+    [
+        ("[[:alpha:]]*.jpg", "POSIX"),
+        ("a/**/b/**/c/**/d/**/e", "'**'"),
+        ("*[.-0]*[.-0]*[.-0]*[.-0]*b", "cannot match quickly"),  # classes that hold "/"
+    ],
 )
 def test_patterns_konomi_cannot_match_safely_are_refused_clearly(tmp_path, line, said):
     (tmp_path / ".konomiignore").write_text(line + "\n", encoding="utf-8")
