@@ -82,8 +82,11 @@ def _open(ws: Path, model: Path) -> workflow.Context:
 
 # -- 2. overlapping libraries obey every .konomiignore -------------------------------------------
 def test_overlapping_libraries_obey_the_outer_konomiignore(ws, tmp_path, tiny_model):
-    lib = _library(tmp_path, ["2024/w1.jpg", "2024/w5.jpg", "2024/private/p.jpg", "top.jpg"])
+    lib = _library(
+        tmp_path, ["2024/w1.jpg", "2024/w5.jpg", "2024/private/p.jpg", "2024/in.jpg", "top.jpg"]
+    )
     (lib / ".konomiignore").write_text("2024/w5.jpg\nprivate/\n", encoding="utf-8")
+    (lib / "2024" / ".konomiignore").write_text("in.jpg\n", encoding="utf-8")  # the inner's
     _settings(ws, [str(lib), str(lib / "2024"), str(lib)])
     ctx = _open(ws, tiny_model)
     try:
@@ -184,7 +187,11 @@ def test_a_linked_ignore_file_is_refused_and_its_lines_never_shown(tmp_path):
 
 @pytest.mark.parametrize(
     ("line", "said"),
-    [("[[:alpha:]]*.jpg", "POSIX"), ("a/**/b/**/c/**/d/**/e", "'**'")],
+    [
+        ("[[:alpha:]]*.jpg", "POSIX"),
+        ("a/**/b/**/c/**/d/**/e", "'**'"),
+        ("*[.-0]*[.-0]*[.-0]*[.-0]*b", "cannot match quickly"),  # classes that hold "/"
+    ],
 )
 def test_patterns_konomi_cannot_match_safely_are_refused_clearly(tmp_path, line, said):
     (tmp_path / ".konomiignore").write_text(line + "\n", encoding="utf-8")
@@ -320,9 +327,10 @@ def test_a_library_reaching_data_through_a_linked_data_folder_is_refused(ws, tmp
 
 def test_a_konomi_toml_that_is_a_folder_is_refused(ws, konomi):
     (ws / "konomi.toml").mkdir()
-    result = konomi("score", root=ws)
-    _no_crash(result)
-    assert result.code == 1, result.text
+    for args in (("score",), ("init", ws)):
+        result = konomi(*args, root=ws)
+        _no_crash(result)
+        assert result.code == 1 and "not a regular file" in result.text, result.text
 
 
 # -- 15. sidecars written whole by the XML library -----------------------------------------------
@@ -371,3 +379,21 @@ def test_hashes_of_library_images_never_change(ws, tmp_path, tiny_model):
         ctx.close()
     after = file_hashes(lib)
     assert all(after[h] >= n for h, n in before.items())
+
+
+def test_a_sidecar_konomi_will_not_write_is_listed_as_not_written(ws, tmp_path, konomi):
+    lib = _library(tmp_path, ["d.jpg", "fine.jpg"])
+    hostile = b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e "boom">]>\n' + rated("3").split(
+        b"?>\n", 1
+    )[1].replace(
+        b"</rdf:Description>",
+        b'<dc:title xmlns:dc="http://purl.org/dc/elements/1.1/">&e;</dc:title></rdf:Description>',
+    )
+    (lib / "d.jpg.xmp").write_bytes(hostile)
+    _settings(ws, [str(lib)])
+    result = konomi("xmp", root=ws)
+    _no_crash(result)
+    assert result.code == 0, result.text
+    assert "were not written" in result.text and "could not be read" not in result.text
+    assert (lib / "d.jpg.xmp").read_bytes() == hostile
+    assert (lib / "fine.jpg.xmp").exists()

@@ -77,6 +77,11 @@ def init_workspace(root: Path | str, *, model: str | None = None) -> InitOutcome
             ) from None
         result.created.append(name)
     target = ws.settings_path
+    if os.path.isdir(target) and not os.path.islink(target):  # not settings "already there"
+        raise KonomiError(
+            t("errors.settings.not_regular", file=target.name),
+            t("errors.settings.not_regular_hint"),
+        )
     if not os.path.lexists(target):
         try:
             with open(target, "x", encoding="utf-8") as f:  # "x": never replaces a file

@@ -91,16 +91,21 @@ def library_images(
 ) -> list[Path]:
     """Every image under the libraries (none of the workspace's own), sorted per library.
 
-    A library inside another one (`LIB` and `LIB/2024`), or inside the workspace, is walked
-    with its own rules and also obeys those of every root around it: what `LIB/.konomiignore`
-    leaves out stays out however the folder is reached. Each image is listed once.
+    Libraries that overlap (`LIB` and `LIB/2024`), or one inside the workspace, are each walked
+    with their own rules, and every image also obeys the rules of every other root it lies
+    under: what `LIB/.konomiignore` or `LIB/2024/.konomiignore` leaves out stays out however
+    the folder is reached. Each image is listed once.
     """
     roots = library_roots(ctx) if roots is None else roots
     rules = {root: IgnoreRules.for_root(root) for root in roots}
     found: list[Path] = []
     seen: set[Path] = set()
     for root in roots:
-        around = [r for other, r in rules.items() if other != root and root.is_relative_to(other)]
+        around = [
+            r
+            for other, r in rules.items()
+            if other != root and (root.is_relative_to(other) or other.is_relative_to(root))
+        ]
         if root.is_relative_to(ctx.ws.root):
             around.append(ignore_rules(ctx.ws))
         for path in find_images(root, skipped, ignore=rules[root]):

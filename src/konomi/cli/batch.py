@@ -16,6 +16,7 @@ from konomi.cli.options import one_of
 from konomi.cli.render import context, errors, run
 from konomi.errors import ExitCode
 from konomi.i18n import t
+from konomi.i18n.display import display
 
 InputOpt = Annotated[
     str | None,  # text, not a Path: --input "" must not become "." (the current folder)
@@ -112,7 +113,7 @@ def score_input(
             escape(
                 t(
                     "batch.wrote",
-                    path=result.out,
+                    path=display(result.out),
                     total=result.total,
                     head=result.head_id,
                     engine=result.engine,

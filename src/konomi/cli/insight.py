@@ -76,7 +76,7 @@ def suspects(
                     f"{s.confidence:.0%}",
                     label,
                     f"{s.score:.2f}",
-                    s.path,
+                    display(s.path),
                 ]
             )
         for line in _columns(lines, right={1, 2, 4}):

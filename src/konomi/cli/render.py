@@ -199,7 +199,8 @@ def print_skipped(
     """Name every file a command could not use, once each, with its reason.
 
     `moving`: the command moves files (classify, undo), so these stayed where they are; a
-    command that moves nothing says only that it could not read them.
+    command that moves nothing says only that it could not read them. `key` names another
+    heading (sidecars not written, files undo did not put back). Paths go through `display`.
     """
     seen: set[Path] = set()
     unique = [s for s in skipped if not (s.path in seen or seen.add(s.path))]  # type: ignore[func-returns-value]

@@ -61,7 +61,9 @@ _STAR = "[^/]*"  # pathspec's expression for one `*` inside a path segment
 _STARS = re.compile(r"(?:\[\^/\]\*){2,}")
 _NEGATED = re.compile(r"(?<!\\)\[\^((?:\\.|[^\]\\])+)\]")
 # One character's worth of a pathspec expression: an escape, a class, or a plain character.
-_TOKEN = re.compile(r"\\.|\[(\^?)((?:\\.|[^\]\\])+)\]|[^\\\[\]().*+?{}|^$/]")
+_TOKEN = re.compile(r"\\.|\[(\^?)(\]?(?:\\.|[^\]\\])*)\]|[^\\\[\]().*+?{}|^$/]")
+_LOOSE_STAR = re.compile(r"\[\^/\]\*(?!\?)")  # a `*` left to backtrack
+MAX_LOOSE_STARS = 2  # two backtracking `*` in a row cost n² steps at most
 
 
 def _one_segment(piece: str) -> bool:
@@ -100,6 +102,11 @@ def linear_regex(regex: str) -> str:
     return "".join(out)
 
 
+class TooComplex(ValueError):
+    """A line whose `*`s konomi cannot match in linear time (pieces between them that are not
+    plain characters); refused rather than risking a hang."""
+
+
 class _LinearPattern(GitIgnoreSpecPattern):
     """gitignore's rules exactly as pathspec reads them, matched by `linear_regex`."""
 
@@ -110,6 +117,8 @@ class _LinearPattern(GitIgnoreSpecPattern):
         regex, include = super().pattern_to_regex(pattern)
         if isinstance(regex, str):
             regex = linear_regex(regex)
+            if len(_LOOSE_STAR.findall(regex)) > MAX_LOOSE_STARS:
+                raise TooComplex(pattern)
         return regex, include
 
 
@@ -190,6 +199,10 @@ class IgnoreRules:
                 )
         try:
             spec = compile_lines((*BUILTIN, *lines))
+        except TooComplex as exc:
+            raise KonomiError(
+                t("ignore.too_complex", path=str(path), line=str(exc)), t("ignore.bad_hint")
+            ) from None
         except Exception as exc:  # noqa: BLE001 - pathspec raises several kinds for a bad line
             raise KonomiError(
                 t("ignore.bad_pattern", path=str(path), why=str(exc)), t("ignore.bad_hint")

@@ -12,6 +12,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The ignore file {path} has a line with more than {most} '**': {line}",
         "ja": "除外ファイル {path} に、'**' が {most} 個より多い行があります: {line}",
     },
+    "ignore.too_complex": {
+        "en": "The ignore file {path} has a line konomi cannot match quickly (too many '*' "
+        "around character classes): {line}",
+        "ja": "除外ファイル {path} に、konomi がすばやく照合できない行があります"
+        "（文字クラスの前後に '*' が多すぎます）: {line}",
+    },
     "ignore.why_link": {
         "en": "it is a symbolic link; konomi reads only a real file there",
         "ja": "シンボリックリンクです。konomi はそこでは実際のファイルしか読みません",
