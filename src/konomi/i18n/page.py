@@ -524,6 +524,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "ここにある写真はすべてラベル付きです。",
     },
     "report.first.suspects": {"en": "Labels that look wrong", "ja": "ラベルが誤っていそうな写真"},
+    "report.first.suspects_count": {
+        "en": "{n} of your {total} labels look wrong. Still like it? Leave it; if not, move it to "
+        "the other folder of data/train/.",
+        "ja": "ラベル {total} 枚のうち {n} 枚が誤っていそうです。そのままでよければ何もせず、"
+        "違っていたら data/train/ のもう一方のフォルダーへ移してください。",
+    },
     "report.first.suspects_none": {
         "en": "None of your labels look wrong.",
         "ja": "誤っていそうなラベルはありません。",
