@@ -538,3 +538,23 @@ def test_past_its_limit_the_report_shows_a_sample_and_says_so(workspace, tiny_mo
     assert_cells_show_their_images(
         ws.root, items, outcome.out.parent / "thumbs", data["sheets"]["names"]
     )
+
+
+def test_hostile_file_names_are_text_on_the_page(workspace, tiny_model):
+    """The template escapes every value: file names that look like markup are shown as text in
+    the first screen's strips, the suspects' table and the bursts, never run or parsed."""
+    from test_suspects import COOL
+
+    ws = workspace(n_like=12, n_dislike=12, n_unlabeled=2)
+    hostile = '<img src=x onerror="alert(1)">_&amp;.jpg'
+    make_image(ws.root / "data/unlabeled" / hostile, color=(128, 128, 128), seed=3)
+    make_image(ws.root / "data/train/like" / ("</script><b>" + "x.png"), color=COOL, seed=4)
+    train(ws.root, tiny_model)
+    text = build_report(ws.root, tiny_model).out.read_text(encoding="utf-8")
+    assert "<img src=x" not in text and "</script><b>" not in text
+    assert 'data-thumb="' in text and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in text
+    assert "&lt;/script&gt;&lt;b&gt;" in text  # the suspect's path in the table, as text
+    assert {it["p"] for it in rows(html_report.page_data(text))} >= {
+        f"data/unlabeled/{hostile}",
+        "data/train/like/</script><b>x.png",
+    }

@@ -226,6 +226,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Good: right about {k} in 10.",
         "ja": "良好です。10 回に {k} 回ほど正解しています。",
     },
+    "page.server.no_head_yet": {
+        "en": "No trained model yet. Label a few images, then retrain.",
+        "ja": "まだ学習した判定モデルがありません。いくつかの画像にラベルを付けてから、"
+        "再学習してください。",
+    },
     "page.server.no_head": {
         "en": "{message} Label a few images, then retrain.",
         "ja": "{message} いくつかの画像にラベルを付けてから、再学習してください。",
@@ -314,10 +319,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "{names} を {folder}/ に戻しました。",
     },
     "page.server.trained": {
-        "en": "Trained {head} on {n_like} like / {n_dislike} dislike (AUC {auc}); scores "
-        "refreshed.",
-        "ja": "好き {n_like} 枚・好きでない {n_dislike} 枚で判定モデル {head} を学習し（AUC "
-        "{auc}）、スコアを更新しました。",
+        "en": "Trained again on {n_like} liked and {n_dislike} disliked; scores refreshed.",
+        "ja": "好き {n_like} 枚・好きでない {n_dislike} 枚で再学習し、スコアを更新しました。",
     },
     "page.server.retrain_failed": {
         "en": "Retraining failed ({problem}).",
@@ -536,6 +539,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "ここにある写真はすべてラベル付きです。",
     },
     "report.first.suspects": {"en": "Labels that look wrong", "ja": "ラベルが誤っていそうな写真"},
+    "report.first.suspects_count": {
+        "en": "{n} of your {total} labels look wrong. Still like it? Leave it; if not, move it to "
+        "the other folder of data/train/.",
+        "ja": "ラベル {total} 枚のうち {n} 枚が誤っていそうです。そのままでよければ何もせず、"
+        "違っていたら data/train/ のもう一方のフォルダーへ移してください。",
+    },
     "report.first.suspects_none": {
         "en": "None of your labels look wrong.",
         "ja": "誤っていそうなラベルはありません。",

@@ -227,6 +227,10 @@ def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
         ),
         suspects_rule=found.rule(),
     )
+    if found.n_flagged:
+        words.suspects_plain = t(
+            "report.first.suspects_count", n=found.n_flagged, total=found.n_train
+        )
     if len(rel) < n_total:
         words.extra.append(t("report.sampled", shown=len(rel), total=n_total))
     page = render(

@@ -60,6 +60,7 @@ class Words:
     suspects_note: str
     suspects_rule: str  # why a row is marked ●, with the bars in force
     extra: list[str] = field(default_factory=list)  # e.g. "this report shows a sample"
+    suspects_plain: str = ""  # the first screen's line: how many labels look wrong, no head id
 
 
 def _cv(y: np.ndarray, oof: np.ndarray, metrics: dict[str, Any]) -> str:

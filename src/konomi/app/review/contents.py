@@ -115,7 +115,7 @@ def scan(ctx: Context, paths: list[Path] | None = None) -> Scan:
             None,
             None,
             ctx.thresholds(),
-            kept("page.server.no_head", message=exc.message),
+            _no_head(ws, exc.message),
             skipped + embedded.unreadable,
             library=library,
         )
@@ -132,6 +132,16 @@ def scan(ctx: Context, paths: list[Path] | None = None) -> Scan:
         _bursts(VectorLookup(ctx, e), scored.info),
         library,
     )
+
+
+def _no_head(ws: Workspace, why: str) -> str:
+    """Why the images come unscored, kept to be said in each request's language: with no head
+    saved at all, in the catalog's words; else (a head of another encoder, a damaged one) with
+    the reason as it was found."""
+    saved = ws.models.is_dir() and any(ws.models.glob("*.npz"))
+    if not saved:
+        return kept("page.server.no_head_yet")
+    return kept("page.server.no_head", message=why)
 
 
 def _shown(path: Path, roots: list[Path]) -> str:
