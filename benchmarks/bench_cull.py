@@ -10,8 +10,9 @@ sharpness, clipping and capture time adds to ingest.
    interleaved; "without" is ingest as it was before culling (decode at the encoder's input
    size, no measure, no quality rows). Reported as the ratio of images/s and of CPU time per
    image (which load from other programs barely moves), median over repeats.
-3. The measure alone against the decode alone, per image, one thread: the share it would add
-   to ingest where decoding is the whole cost (an accelerator doing the inference).
+3. The measure alone against the decode alone, per image, in CPU time of one thread: the share
+   it would add to ingest where decoding is the whole cost (an accelerator doing the inference),
+   and its share of ingest's CPU time per image measured in 2.
 
     uv run python -m benchmarks.bench_cull [--frames 100000] [--photos 48] [--repeats 3]
 """
@@ -142,18 +143,21 @@ def time_ingest(photos: Sequence[Path], encoder: Encoder, repeats: int) -> float
 
 
 def time_measure(photos: Sequence[Path], size: int, ingest_cpu: float) -> None:
+    """CPU time of this thread (load from other programs does not count): read + decode, and
+    the measure, per image."""
     images = [decode(read_file(p), min_side=quality.decode_side(size)) for p in photos[:16]]
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
     for p in photos[:16]:
         decode(read_file(p), min_side=quality.decode_side(size))
-    dec = (time.perf_counter() - t0) / 16
-    t0 = time.perf_counter()
-    for image in images:
-        quality.measure(image)
-    per = (time.perf_counter() - t0) / len(images)
+    dec = (time.thread_time() - t0) / 16
+    t0 = time.thread_time()
+    for _ in range(5):
+        for image in images:
+            quality.measure(image)
+    per = (time.thread_time() - t0) / (5 * len(images))
     w, h = images[0].size
     print(
-        f"  one thread: read + decode {dec * 1e3:.1f} ms, measure {per * 1e3:.2f} ms "
+        f"  one thread, CPU time: read + decode {dec * 1e3:.1f} ms, measure {per * 1e3:.2f} ms "
         f"({w}x{h} decoded) = {per / dec:.1%} of the decode, "
         f"{per / ingest_cpu:.1%} of ingest's CPU time per image"
     )

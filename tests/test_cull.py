@@ -210,6 +210,12 @@ def test_capture_time_comes_from_exif_with_its_fraction_of_a_second():
     taken = quality.measure(_jpeg(scene(1), exif=exif)).taken
     assert taken is not None and taken % 60 == pytest.approx(7.25)
     assert quality.measure(_jpeg(scene(1))).taken is None
+    in_ifd0 = Image.Exif()  # where `image.getexif()[36867] = ...` puts it
+    in_ifd0[0x9003] = "2024:05:18 09:30:07"
+    assert quality.measure(_jpeg(scene(1), exif=in_ifd0)).taken == taken - 0.25
+    edited = Image.Exif()
+    edited[0x0132] = "2024:05:18 09:30:09"
+    assert quality.measure(_jpeg(scene(1), exif=edited)).taken == taken + 1.75
     broken = Image.Exif()
     broken.get_ifd(0x8769)[0x9003] = "not a date"
     assert quality.measure(_jpeg(scene(1), exif=broken)).taken is None
