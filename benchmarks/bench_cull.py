@@ -4,14 +4,16 @@ sharpness, clipping and capture time adds to ingest.
 1. Grouping + keepers (`learn.bursts.cull`) on `--frames` synthetic frames (default 100,000):
    a shoot of bursts of 1–8 frames 0.2–1.5 s apart, bursts 5 s–5 min apart, with sharpness,
    clipping and taste scores; timed with `burst_similarity` 0 (capture time alone) and 0.9
-   (512-float embeddings compared between neighbours), best of `--repeats`.
+   (512-float embeddings compared between neighbours), best of `--repeats`, in wall time and
+   in CPU time (which load from other programs barely moves).
 2. Ingest with and without the measures: `ingest.embed_files` on the ingest benchmark's 12 MP
    camera-like JPEGs and ViT-B/32-shaped model (`benchmarks.bench_ingest`), into a fresh cache,
    interleaved; "without" is ingest as it was before culling (decode at the encoder's input
    size, no measure, no quality rows). Reported as the ratio of images/s and of CPU time per
    image (which load from other programs barely moves), median over repeats.
-3. The measure alone against the decode alone, per image, one thread: the share it would add
-   to ingest where decoding is the whole cost (an accelerator doing the inference).
+3. The measure alone against the decode alone, per image, in CPU time of one thread: the share
+   it would add to ingest where decoding is the whole cost (an accelerator doing the inference),
+   and its share of ingest's CPU time per image measured in 2.
 
     uv run python -m benchmarks.bench_cull [--frames 100000] [--photos 48] [--repeats 3]
 """
@@ -68,9 +70,9 @@ def time_grouping(n: int, repeats: int) -> None:
     data = shoot_arrays(n)
     vectors = data["vectors"]
     for similarity in (0.0, 0.9):
-        best, found = float("inf"), []
+        best, cpu, found = float("inf"), float("inf"), []
         for _ in range(repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             found = bursts.cull(
                 data["times"],
                 data["sharpness"],
@@ -81,10 +83,11 @@ def time_grouping(n: int, repeats: int) -> None:
                 vectors_of=lambda rows: vectors[rows],
             )
             best = min(best, time.perf_counter() - t0)
+            cpu = min(cpu, time.thread_time() - c0)
         frames = sum(len(b.members) for b in found)
         print(
             f"  burst_similarity {similarity}: {n:,} frames -> {len(found):,} bursts "
-            f"({frames:,} frames) in {best:.2f} s, best of {repeats}"
+            f"({frames:,} frames) in {best:.2f} s ({cpu:.2f} s CPU), best of {repeats}"
         )
 
 
@@ -142,18 +145,21 @@ def time_ingest(photos: Sequence[Path], encoder: Encoder, repeats: int) -> float
 
 
 def time_measure(photos: Sequence[Path], size: int, ingest_cpu: float) -> None:
+    """CPU time of this thread (load from other programs does not count): read + decode, and
+    the measure, per image."""
     images = [decode(read_file(p), min_side=quality.decode_side(size)) for p in photos[:16]]
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
     for p in photos[:16]:
         decode(read_file(p), min_side=quality.decode_side(size))
-    dec = (time.perf_counter() - t0) / 16
-    t0 = time.perf_counter()
-    for image in images:
-        quality.measure(image)
-    per = (time.perf_counter() - t0) / len(images)
+    dec = (time.thread_time() - t0) / 16
+    t0 = time.thread_time()
+    for _ in range(5):
+        for image in images:
+            quality.measure(image)
+    per = (time.thread_time() - t0) / (5 * len(images))
     w, h = images[0].size
     print(
-        f"  one thread: read + decode {dec * 1e3:.1f} ms, measure {per * 1e3:.2f} ms "
+        f"  one thread, CPU time: read + decode {dec * 1e3:.1f} ms, measure {per * 1e3:.2f} ms "
         f"({w}x{h} decoded) = {per / dec:.1%} of the decode, "
         f"{per / ingest_cpu:.1%} of ingest's CPU time per image"
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from factories.images import file_hashes
-from factories.shoots import make_shoot, scene
+from factories.shoots import make_shoot, save_frame, scene
 from PIL import Image, ImageEnhance, ImageFilter
 
 from konomi.encode import quality
@@ -54,19 +54,20 @@ def test_apply_sets_the_rest_aside_and_one_undo_brings_every_file_back(workspace
     ws = workspace(n_like=6, n_dislike=6, n_unlabeled=0).root
     shoot = make_shoot(ws / "data" / "unlabeled" / "day1", bursts=3, frames=4, singles=3)
     (ws / "konomi.toml").write_text("burst_similarity = 0\n", encoding="utf-8")
+    rejected = ws / "data" / "classified" / "rejected" / "day1"
+    rest = [p for frames, sharp in zip(shoot.bursts, shoot.sharp) for p in frames if p != sharp]
+    taken = rejected / rest[0].name  # a file of that name is there already: it is kept
+    save_frame(scene(99), taken, None)
     konomi("train", root=ws, check=True)
     before = file_hashes(ws / "data")
 
     result = konomi("cull", "--apply", root=ws)
     assert result.code == 0, result.text
-    rejected = ws / "data" / "classified" / "rejected" / "day1"
-    for frames, sharp in zip(shoot.bursts, shoot.sharp):
-        assert sharp.is_file()
-        for frame in frames:
-            if frame != sharp:
-                assert not frame.exists() and (rejected / frame.name).is_file()
-    assert all(p.is_file() for p in shoot.singles)
-    assert file_hashes(ws / "data") == before  # moved, not changed
+    assert all(p.is_file() for p in [*shoot.sharp, *shoot.singles])
+    assert not any(p.exists() for p in rest)
+    assert {p.name for p in rejected.iterdir()} > {p.name for p in rest}
+    assert len(list(rejected.iterdir())) == len(rest) + 1
+    assert file_hashes(ws / "data") == before  # moved, not changed, nothing replaced
 
     assert konomi("cull", "--json", root=ws).out.strip() == "[]"  # the rest is out of the way
     result = konomi("undo", root=ws)
@@ -210,6 +211,12 @@ def test_capture_time_comes_from_exif_with_its_fraction_of_a_second():
     taken = quality.measure(_jpeg(scene(1), exif=exif)).taken
     assert taken is not None and taken % 60 == pytest.approx(7.25)
     assert quality.measure(_jpeg(scene(1))).taken is None
+    in_ifd0 = Image.Exif()  # where `image.getexif()[36867] = ...` puts it
+    in_ifd0[0x9003] = "2024:05:18 09:30:07"
+    assert quality.measure(_jpeg(scene(1), exif=in_ifd0)).taken == taken - 0.25
+    edited = Image.Exif()
+    edited[0x0132] = "2024:05:18 09:30:09"
+    assert quality.measure(_jpeg(scene(1), exif=edited)).taken == taken + 1.75
     broken = Image.Exif()
     broken.get_ifd(0x8769)[0x9003] = "not a date"
     assert quality.measure(_jpeg(scene(1), exif=broken)).taken is None

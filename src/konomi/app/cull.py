@@ -250,16 +250,22 @@ def apply(ctx: Context, chosen: Collection[Path] = ()) -> CullOutcome:
         riders = companions_for(rest, ignore_rules(ws))
         moves = []
         for path in rest:
-            known = stamps.get(str(path))
-            if known is None:
-                outcome.skipped.append(Skipped(path, t("unreadable.gone_after_scoring")))
-                continue
+            known = stamps.get(str(path))  # as hashed: a change since refuses the move
+            if known is not None:
+                stamp, digest = (known.size, known.mtime_ns), known.digest
+            else:  # a name the cache cannot hold: as it is now
+                try:
+                    st = path.stat()
+                except OSError:
+                    outcome.skipped.append(Skipped(path, t("unreadable.gone_after_scoring")))
+                    continue
+                stamp, digest = (st.st_size, st.st_mtime_ns), None
             moves.append(
                 PlannedMove(
                     path,
                     ws.classified_dir(REJECTED) / _sub(ctx, path),
-                    (known.size, known.mtime_ns),
-                    known.digest,
+                    stamp,
+                    digest,
                     companions=riders.get(path, ()),
                 )
             )

@@ -13,9 +13,9 @@ computes, in NumPy:
   which is what a burst holds;
 * clipping — the share of pixels at the ends of the grey scale (≥ 250: blown highlights,
   ≤ 5: crushed shadows);
-* capture time — EXIF DateTimeOriginal (else DateTimeDigitized) with its SubSec field, from
-  the EXIF the decoder kept on the image; None when there is none (the caller falls back on
-  the file's modification time).
+* capture time — EXIF DateTimeOriginal (else DateTimeDigitized, else DateTime) with its SubSec
+  field, from the EXIF the decoder kept on the image; None when there is none (the caller
+  falls back on the file's modification time).
 
 `fill` measures the images of an earlier cache that has embeddings but no quality yet: one
 decode for each of those, once.
@@ -47,6 +47,7 @@ HIGH, LOW = 250, 5  # grey levels counted as clipped
 
 _EXIF_IFD = 0x8769
 _WHEN = ((0x9003, 0x9291), (0x9004, 0x9292))  # (DateTimeOriginal, SubSec…), (…Digitized, …)
+_DATETIME, _SUBSEC = 0x0132, 0x9290  # DateTime (IFD0), SubSecTime
 
 
 def decode_side(input_size: int) -> int:
@@ -98,14 +99,18 @@ def capture_time(image: Image.Image) -> float | None:
     """When the picture was taken, from its EXIF, as seconds (the camera's local time read as
     UTC: only differences matter for bursts); None when the EXIF does not say."""
     try:
-        ifd = image.getexif().get_ifd(_EXIF_IFD)
+        top = image.getexif()
+        ifd = top.get_ifd(_EXIF_IFD)
     except Exception:  # noqa: BLE001 - broken EXIF is common and never stops ingest
         return None
-    for when, subsec in _WHEN:
-        seconds = _parse(ifd.get(when))
-        if seconds is not None:
-            return seconds + _fraction(ifd.get(subsec))
-    return None
+    # The Exif IFD is where cameras write them; some tools put them in IFD0 instead.
+    for tags in (ifd, top):
+        for when, subsec in _WHEN:
+            seconds = _parse(tags.get(when))
+            if seconds is not None:
+                return seconds + _fraction(tags.get(subsec))
+    seconds = _parse(top.get(_DATETIME))  # last written: the capture time unless edited since
+    return None if seconds is None else seconds + _fraction(ifd.get(_SUBSEC))
 
 
 def _parse(value: object) -> float | None:

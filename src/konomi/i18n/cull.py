@@ -21,10 +21,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{rejects} 枚を除外候補にしました。",
     },
     "cull.none": {
-        "en": "No bursts among {images} image(s): no two frames were taken within {gap} s of "
-        "each other (burst_gap in konomi.toml).",
-        "ja": "{images} 枚の中にバーストはありません。{gap} 秒以内に続けて撮られた写真が"
-        "ありません（konomi.toml の burst_gap）。",
+        "en": "No bursts among {images} image(s): no frames taken within {gap} s of each other "
+        "that look alike (burst_gap and burst_similarity in konomi.toml).",
+        "ja": "{images} 枚の中にバーストはありません。{gap} 秒以内に続けて撮られ、互いに似ている"
+        "写真がありません（konomi.toml の burst_gap と burst_similarity）。",
     },
     "cull.head": {
         "en": "Taste from head {head} chose among frames equally sharp and well exposed.",
