@@ -141,7 +141,7 @@ def test_a_400_digit_rating_in_a_sidecar_and_a_jpeg_is_no_label(ws, tmp_path, ko
     segment = b"\xff\xe1" + (len(app1) + 2).to_bytes(2, "big") + app1
     (lib / "embedded.jpg").write_bytes(jpeg[:2] + segment + jpeg[2:])
     _settings(ws, [str(lib)], "ratings_as_labels = true\n")
-    for args in (("train",), ("score",), ("xmp", "--dry-run")):
+    for args in (("train",), ("score",), ("xmp", "--dry-run"), ("suspects",), ("report",)):
         result = konomi(*args, root=ws)
         _no_crash(result)
         assert result.code == 0, result.text
