@@ -38,6 +38,7 @@ Two things a plain gitignore matcher would let a file do to every command, refus
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import re
 import stat
@@ -63,6 +64,7 @@ _NEGATED = re.compile(r"(?<!\\)\[\^((?:\\.|[^\]\\])+)\]")
 # One character's worth of a pathspec expression: an escape, a class, or a plain character.
 _TOKEN = re.compile(r"\\.|\[(\^?)(\]?(?:\\.|[^\]\\])*)\]|[^\\\[\]().*+?{}|^$/]")
 _LOOSE_STAR = re.compile(r"\[\^/\]\*(?!\?)")  # a `*` left to backtrack
+_GROUPS = itertools.count()  # names of the atomic groups: unique in any joined expression
 MAX_LOOSE_STARS = 2  # two backtracking `*` in a row cost n² steps at most
 
 
@@ -96,7 +98,10 @@ def linear_regex(regex: str) -> str:
     out = [parts[0]]
     for i, piece in enumerate(parts[1:], start=1):
         if i < len(parts) - 1 and _one_segment(piece):
-            out.append(f"(?>[^/]*?{piece})")
+            # an atomic group, written as a look-ahead and a back-reference (Python 3.10 has
+            # no `(?>…)`): what the look-ahead matched is taken whole, never given back
+            name = f"konomi_{next(_GROUPS)}"
+            out.append(f"(?=(?P<{name}>[^/]*?{piece}))(?P={name})")
         else:
             out.append(_STAR + piece)
     return "".join(out)
