@@ -117,7 +117,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "formats.check_fix_heif": {
         "en": "Reinstall konomi's dependencies ({reinstall}): pillow-heif should come with it.",
         "ja": (
-            "konomi の依存パッケージを入れ直してください（{reinstall}）。pillow-heif も一緒に入ります。"
+            "konomi の依存パッケージを入れ直してください（{reinstall}）。"
+            "pillow-heif も一緒に入ります。"
         ),
     },
     "formats.check_fix_raw": {
@@ -129,7 +130,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "formats.check_fix_pillow": {
         "en": "Reinstall Pillow ({reinstall}); this format is built into it.",
-        "ja": "Pillow を入れ直してください（{reinstall}）。この形式は Pillow に組み込まれています。",
+        "ja": "Pillow を入れ直してください（{reinstall}）。"
+        "この形式は Pillow に組み込まれています。",
     },
     "ignore.unreadable": {
         "en": "Cannot read the ignore file {path} ({why}).",
