@@ -103,9 +103,9 @@ def test_explain_without_a_model_names_review(tmp_path, konomi):
 
 
 # -- 2. the command name as konomi was installed -------------------------------------------------
-def _tool_install(tmp_path: Path) -> Path:
-    """konomi installed with `uv tool install` from this checkout into private folders; the
-    path of its `konomi` command."""
+def _tool_install(tmp_path: Path, *how: str) -> Path:
+    """konomi installed with `uv tool install [HOW]` from this checkout into private folders;
+    the path of its `konomi` command."""
     uv = shutil.which("uv")
     if uv is None:
         pytest.skip("uv is not on PATH")
@@ -117,7 +117,7 @@ def _tool_install(tmp_path: Path) -> Path:
     tried = []
     for offline in (["--offline"], []):  # the warm cache first; PyPI when it lacks something
         proc = subprocess.run(
-            [uv, "tool", "install", *offline, str(REPO)],
+            [uv, "tool", "install", *offline, *how, str(REPO)],
             env=env,
             capture_output=True,
             text=True,
@@ -155,6 +155,14 @@ def test_an_installed_tool_says_konomi_and_installs_extras_as_a_tool(tmp_path, c
     said = checked.stdout + checked.stderr
     assert "uv run konomi" not in said and "uv sync" not in said
     assert f"uv tool install --reinstall 'konomi[ray] @ {REPO}'" in said  # Ray is not in it
+
+    # an editable tool (`uv tool install -e`) runs from the checkout's src/, still as `konomi`
+    command = _tool_install(tmp_path / "editable", "-e")
+    trained = tool("train")
+    said = trained.stdout + trained.stderr
+    assert "konomi review" in said and "uv run konomi" not in said
+    checked = tool("check-env")
+    assert f"uv tool install --reinstall -e 'konomi[ray] @ {REPO}'" in checked.stdout
 
 
 def test_hints_from_a_checkout_say_uv_run_and_uv_sync(tmp_path, konomi):

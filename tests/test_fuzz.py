@@ -160,9 +160,7 @@ def test_fuzz_settings(tmp_path):
         assert 0 <= settings.batch_size <= 4096 and type(settings.batch_size) is int
         assert 0.0 <= settings.dislike_threshold <= settings.like_threshold <= 1.0
         outcomes["accepted"] += 1
-    # Valid files are rare among random lines (2 to 13 in 400 over seeds 0-39, and each key
-    # added to konomi.toml shifts the draws): that some are accepted is what matters.
-    assert outcomes["refused"] > 100 and outcomes["accepted"] > 0, outcomes
+    assert outcomes["refused"] > 100 and outcomes["accepted"] > 5, outcomes
 
 
 # -- models/<id>.json ----------------------------------------------------------------------------

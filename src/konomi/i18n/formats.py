@@ -10,10 +10,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "LibRaw が扱えるカメラ RAW ファイルでも、Pillow で読める画像でもありません",
     },
     "formats.heif_missing": {
-        "en": "a HEIC/HEIF/AVIF file, and pillow-heif cannot be loaded (reinstall: uv sync)",
+        "en": "a HEIC/HEIF/AVIF file, and pillow-heif cannot be loaded (reinstall: {reinstall})",
         "ja": (
             "HEIC/HEIF/AVIF ファイルですが、pillow-heif を読み込めません"
-            "（uv sync で入れ直してください）"
+            "（{reinstall} で入れ直してください）"
         ),
     },
     # -- why one file cannot be read (listed beside its name) -----------------------------------
@@ -115,21 +115,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "できません。見本を読み込めませんでした（{why}）",
     },
     "formats.check_fix_heif": {
-        "en": "Reinstall konomi's dependencies (uv sync): pillow-heif should come with it.",
+        "en": "Reinstall konomi's dependencies ({reinstall}): pillow-heif should come with it.",
         "ja": (
-            "konomi の依存パッケージを入れ直してください（uv sync）。pillow-heif も一緒に入ります。"
+            "konomi の依存パッケージを入れ直してください（{reinstall}）。"
+            "pillow-heif も一緒に入ります。"
         ),
     },
     "formats.check_fix_raw": {
-        "en": "Reinstall konomi's dependencies (uv sync): rawpy (LibRaw) should come with it.",
+        "en": "Reinstall konomi's dependencies ({reinstall}): rawpy (LibRaw) should come with it.",
         "ja": (
-            "konomi の依存パッケージを入れ直してください（uv sync）。"
+            "konomi の依存パッケージを入れ直してください（{reinstall}）。"
             "rawpy（LibRaw）も一緒に入ります。"
         ),
     },
     "formats.check_fix_pillow": {
-        "en": "Reinstall Pillow (uv sync); this format is built into it.",
-        "ja": "Pillow を入れ直してください（uv sync）。この形式は Pillow に組み込まれています。",
+        "en": "Reinstall Pillow ({reinstall}); this format is built into it.",
+        "ja": "Pillow を入れ直してください（{reinstall}）。"
+        "この形式は Pillow に組み込まれています。",
     },
     "ignore.unreadable": {
         "en": "Cannot read the ignore file {path} ({why}).",

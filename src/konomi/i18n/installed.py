@@ -6,8 +6,9 @@ Three ways, told apart by where the package lives and how it was started:
   started by `uv run` (which sets `UV_RUN_RECURSION_DEPTH`) or from the project's virtual
   environment while it is not activated: hints say `uv run konomi`, extras come with
   `uv sync --extra NAME`;
-- **tool**: a `uv tool install` (its environment holds uv's `uv-receipt.toml`): hints say
-  `konomi`, extras come with `uv tool install --reinstall 'konomi[NAME]'`;
+- **tool**: a `uv tool install`, editable or not (its environment holds uv's `uv-receipt.toml`):
+  hints say `konomi`, extras come with `uv tool install --reinstall 'konomi[NAME]'` (from where
+  it was installed: `'konomi[NAME] @ /its/folder'`);
 - **pip**: anything else (pip into a virtual environment or the system): `konomi`, and
   `pip install 'konomi[NAME]'`.
 
@@ -27,11 +28,11 @@ CHECKOUT, TOOL, PIP = "checkout", "tool", "pip"
 @functools.cache
 def how() -> str:
     """`checkout`, `tool` or `pip` (see the module's docstring)."""
+    if (Path(sys.prefix) / "uv-receipt.toml").is_file():  # a tool, editable (-e) ones too
+        return TOOL
     package = Path(__file__).resolve().parent.parent  # src/konomi, or site-packages/konomi
     if package.parent.name == "src" and (package.parent.parent / "pyproject.toml").is_file():
         return CHECKOUT
-    if (Path(sys.prefix) / "uv-receipt.toml").is_file():
-        return TOOL
     return PIP
 
 
@@ -63,15 +64,16 @@ def extra_install(extra: str) -> str:
     if kind == CHECKOUT:
         return f"uv sync --extra {extra}"
     if kind == TOOL:
-        extras, source = _tool_requirement()
+        extras, source, editable = _tool_requirement()
         wanted = ",".join(sorted({*extras, extra}))
-        return f"uv tool install --reinstall 'konomi[{wanted}]{source}'"
+        return f"uv tool install --reinstall {editable}'konomi[{wanted}]{source}'"
     return f"pip install 'konomi[{extra}]'"
 
 
-def _tool_requirement() -> tuple[list[str], str]:
-    """The extras konomi was installed with as a uv tool, and where from (` @ /its/folder`,
-    empty for the package index), read from uv's receipt: a reinstall keeps both."""
+def _tool_requirement() -> tuple[list[str], str, str]:
+    """The extras konomi was installed with as a uv tool, where from (` @ /its/folder`, empty
+    for the package index), and `-e ` for an editable install, read from uv's receipt: a
+    reinstall keeps them all."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -81,12 +83,14 @@ def _tool_requirement() -> tuple[list[str], str]:
         receipt = tomllib.loads((Path(sys.prefix) / "uv-receipt.toml").read_text("utf-8"))
         found = next(r for r in receipt["tool"]["requirements"] if str(r.get("name")) == "konomi")
     except (OSError, ValueError, KeyError, TypeError, StopIteration):
-        return [], ""
+        return [], "", ""
     extras = [str(e) for e in found.get("extras", []) if isinstance(e, str)]
-    for key, prefix in (("directory", ""), ("path", ""), ("git", "git+"), ("url", "")):
+    for key, prefix in (("editable", ""), ("directory", ""), ("path", ""), ("git", "git+")):
         if isinstance(found.get(key), str):
-            return extras, f" @ {prefix}{found[key]}"
-    return extras, ""
+            return extras, f" @ {prefix}{found[key]}", "-e " if key == "editable" else ""
+    if isinstance(found.get("url"), str):
+        return extras, f" @ {found['url']}", ""
+    return extras, "", ""
 
 
 def reinstall() -> str:
@@ -95,7 +99,7 @@ def reinstall() -> str:
     if kind == CHECKOUT:
         return "uv sync"
     if kind == TOOL:
-        extras, source = _tool_requirement()
+        extras, source, editable = _tool_requirement()
         wanted = f"[{','.join(sorted(extras))}]" if extras else ""
-        return f"uv tool install --reinstall 'konomi{wanted}{source}'"
+        return f"uv tool install --reinstall {editable}'konomi{wanted}{source}'"
     return "pip install --force-reinstall konomi"
