@@ -159,6 +159,51 @@ def add_library_labels(
     roots = library_roots(ctx)
     if not roots:
         return paths, labels, LibraryLabels()
-    library = library_labels(ctx, library_images(ctx, skipped, roots))
+    library = library_labels(ctx, labelled_candidates(ctx, skipped, roots))
     extra = np.asarray([1 if lb == "like" else 0 for lb in library.labels.values()], dtype=int)
     return paths + list(library.labels), np.concatenate([labels, extra]).astype(int), library
+
+
+def labelled_candidates(ctx: Context, skipped: list[Skipped], roots: list[Path]) -> list[Path]:
+    """The library images that may hold a label, in the order `library_images` lists them.
+
+    Without `ratings_as_labels` only review decisions label a library image, and the label
+    store names them: those few are checked where they are (still there, still listed by the
+    walk: not hidden, ignored, linked or a RAW twin), so training on a million-image library
+    neither walks nor stats it. With ratings every image may carry one: the libraries are
+    walked."""
+    if ctx.settings.ratings_as_labels:
+        return library_images(ctx, skipped, roots)
+    by_folder: dict[tuple[int, Path], set[Path]] = {}
+    for text in read_labels(ctx.ws.state):
+        path = Path(text)
+        index = next((i for i, r in enumerate(roots) if path.is_relative_to(r)), None)
+        if index is not None and not _managed(ctx.ws, path):
+            by_folder.setdefault((index, path.parent), set()).add(path)
+    found: list[tuple[tuple[int, tuple[str, ...], str], Path]] = []
+    rules: dict[int, IgnoreRules] = {}
+    for (index, folder), wanted in by_folder.items():
+        root = roots[index]
+        if index not in rules:
+            rules[index] = IgnoreRules.for_root(root)
+        if not _walked_into(root, folder, rules[index]):
+            continue
+        parts = folder.relative_to(root).parts
+        for path in find_images(folder, None, ignore=rules[index], recursive=False):
+            if path in wanted:
+                found.append(((index, parts, path.name), path))
+    return [path for _, path in sorted(found)]  # the walk's order: a folder's files first
+
+
+def _walked_into(root: Path, folder: Path, rules: IgnoreRules) -> bool:
+    """Whether the walk of `root` reaches `folder`: no hidden, ignored or linked folder on the
+    way (the walk never follows a link)."""
+    here, rel = root, ""
+    for name in folder.relative_to(root).parts:
+        here = here / name
+        if name.startswith(".") or here.is_symlink() or not here.is_dir():
+            return False
+        if rules.ignores_name(rel, name, is_dir=True):
+            return False
+        rel += name + "/"
+    return True

@@ -119,6 +119,7 @@ def find_images(
     *,
     ignore: IgnoreRules | None = None,
     pairs: bool = True,
+    recursive: bool = True,
 ) -> Iterator[Path]:
     """Yield image files under `folder`, recursively, in a stable (sorted) order.
 
@@ -133,7 +134,8 @@ def find_images(
     neither folders (no loops, no escaping the workspace) nor files (moving a link would move
     the link, not the photo the person cares about); image-named links are reported in
     `skipped`, and so are image-named folders, pipes, sockets and devices, and folders that
-    cannot be read. `folder` itself may be a link the person made on purpose.
+    cannot be read. `folder` itself may be a link the person made on purpose. With
+    `recursive=False` only `folder`'s own files are listed.
     """
     if not folder.is_dir():
         return
@@ -188,7 +190,8 @@ def find_images(
         for path in files:
             if path.name not in riders:
                 yield path
-        stack.extend(reversed(subfolders))
+        if recursive:
+            stack.extend(reversed(subfolders))
 
 
 def _utf8(name: str) -> bool:
