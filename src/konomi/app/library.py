@@ -68,10 +68,19 @@ def library_images(
     """Every image under the libraries (none of the workspace's own), sorted per library."""
     found: list[Path] = []
     seen: set[Path] = set()
-    for root in library_roots(ctx) if roots is None else roots:
+    roots = library_roots(ctx) if roots is None else roots
+    for root in roots:
         rules = IgnoreRules.for_root(root)  # the library's .konomiignore and tool folders
-        for path in find_images(root, skipped, ignore=rules):
-            if path in seen or _managed(ctx.ws, path):
+        images = find_images(root, skipped, ignore=rules)
+        # Asked per image only where it can be true (a million images: seconds saved): a
+        # managed folder inside this library, or another library that may list it too.
+        ws = ctx.ws
+        managed = any(f.is_relative_to(root) for f in (ws.data, ws.state, ws.models, ws.reports))
+        if len(roots) == 1 and not managed:
+            found += images
+            continue
+        for path in images:
+            if path in seen or (managed and _managed(ws, path)):
                 continue
             seen.add(path)
             found.append(path)
@@ -137,6 +146,8 @@ def library_labels(ctx: Context, images: Iterable[Path]) -> LibraryLabels:
     s = ctx.settings
     stored = read_labels(ctx.ws.state)
     out = LibraryLabels()
+    if not stored and not s.ratings_as_labels:
+        return out  # nothing can label them: a million images are not even looked at
     for image in images:
         row = stored.get(key(image))
         if row is not None:

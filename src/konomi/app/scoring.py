@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
 from konomi.app.context import Context
+from konomi.app.reports.scores_csv import Row
 from konomi.encode.ingest import Embedded
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
@@ -42,34 +46,50 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
     except NoHeadError:
         ctx.encoder  # noqa: B018 - a model that does not load is the first thing to fix (exit 3)
         raise
-    known = {} if vectors else ctx.cache.get_scores(record.id)
-    vectors = vectors or not known  # a head that scored nothing yet: read every vector at once
+    # a head that scored nothing yet: read every vector at once
+    vectors = vectors or not ctx.cache.has_scores(record.id)
     embedded = ctx.embed(paths, vectors=vectors)
-    missing = [i for i, d in enumerate(embedded.digests) if d not in known]
+    known, known_info = (
+        ctx.cache.scores_of(embedded.digests, record.id)
+        if not vectors
+        else (np.full(len(embedded.digests), np.nan), np.full(len(embedded.digests), np.nan))
+    )
+    missing = np.flatnonzero(np.isnan(known))
     if not vectors and len(missing) > FEW_VECTORS:  # many new images: read every vector in a pass
-        embedded, known, missing = ctx.embed(paths), {}, list(range(len(embedded.digests)))
+        embedded = ctx.embed(paths)
+        known = known_info = np.full(len(embedded.digests), np.nan)
+        missing = np.arange(len(embedded.digests))
     lookup = VectorLookup(ctx, embedded)
-    scores = np.array([known[d][0] if d in known else np.nan for d in embedded.digests])
-    if missing:
-        rows = np.asarray(missing, dtype=np.int64)
-        X = lookup(rows)
+    scores = known.copy()
+    if len(missing):
+        X = lookup(missing)
         dim = record.info.get("dim")
         if dim and X.shape[1] != dim:
             raise KonomiError(
                 t("errors.app.head_dim", expected=dim, got=X.shape[1]),
                 t("errors.app.retrain_hint"),
             )
-        scores[rows] = _predict(ctx, record, X)
+        scores[missing] = _predict(ctx, record, X)
     n_labeled = sum(record.info.get("counts", {}).values()) or None
-    waiting = np.array([ctx.ws.label_of(p) is None for p in embedded.paths], dtype=bool)
-    info = informativeness(scores, lookup, n_labeled=n_labeled, waiting=waiting)
-    changed = [
-        (d, s, i)
-        for d, s, i in zip(embedded.digests, scores, info)
-        if d not in known or known[d][1] != i
-    ]
-    ctx.cache.put_scores(changed, record.id)
+    info = informativeness(
+        scores, lookup, n_labeled=n_labeled, waiting=waiting_mask(ctx, embedded.paths)
+    )
+    changed = np.flatnonzero(np.isnan(known) | (known_info != info))  # NaN: not stored yet
+    ctx.cache.put_scores(
+        ((embedded.digests[i], scores[i], info[i]) for i in changed.tolist()), record.id
+    )
     return Scored(record, embedded, scores, info)
+
+
+def waiting_mask(ctx: Context, paths: list[Path]) -> np.ndarray:
+    """Which images wait for a label: all but those in data/train/{like,dislike}/. Asked by
+    the text of each path (a million library images: no path arithmetic per image)."""
+    train = os.path.join(os.fspath(ctx.ws.data), "train") + os.sep
+    return np.fromiter(
+        (not os.fspath(p).startswith(train) or ctx.ws.label_of(p) is None for p in paths),
+        bool,
+        len(paths),
+    )
 
 
 PREDICT_CHUNK = 8192  # rows scored between two progress updates
@@ -101,3 +121,91 @@ class VectorLookup:
         wanted = [e.digests[int(i)] for i in rows]
         found = self.ctx.cache.get_embeddings(wanted, self.ctx.model.model_id)
         return np.stack([found[d] for d in wanted]).astype(np.float32, copy=False)
+
+
+PROPOSALS = ("dislike", "unsure", "like")
+
+
+class ScoreRows(Sequence[Row]):
+    """The score report's rows in its order (score descending, then path), kept as columns.
+
+    A million `Row` objects cost seconds and hundreds of MB; here a row is made only when one
+    is asked for, and the CSV is written from the columns a piece at a time (`lines`)."""
+
+    def __init__(
+        self,
+        names: list[str],
+        scores: np.ndarray,
+        thresholds: tuple[float, float],
+        folders: list[str],
+        train_labels: list[str],
+        info: np.ndarray,
+        head: str,
+    ) -> None:
+        dislike, like = thresholds
+        self.names, self.folders, self.train_labels = names, folders, train_labels
+        self.scores = np.asarray(scores, dtype=np.float64)
+        self.info = np.asarray(info, dtype=np.float64)
+        self.head = head
+        s = self.scores
+        self.proposals = np.where(s >= like, 2, np.where(s <= dislike, 0, 1)).astype(np.int8)
+        self.order = _report_order(s, names)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    @overload
+    def __getitem__(self, k: int) -> Row: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Row]: ...
+    def __getitem__(self, k: int | slice) -> Row | list[Row]:
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(len(self)))]
+        i = int(self.order[k])
+        return Row(
+            self.names[i],
+            float(self.scores[i]),
+            PROPOSALS[self.proposals[i]],
+            self.folders[i],
+            self.train_labels[i],
+            float(self.info[i]),
+            self.head,
+        )
+
+    def __iter__(self) -> Iterator[Row]:
+        return (self[k] for k in range(len(self)))
+
+    def counts(self) -> dict[str, int]:
+        """How many rows each proposal has (like, unsure, dislike)."""
+        n = np.bincount(self.proposals, minlength=3)
+        return {name: int(n[code]) for code, name in enumerate(PROPOSALS)}
+
+    def lines(self, piece: int = 65536) -> Iterator[list[str]]:
+        """The CSV's lines in order, formatted a piece at a time."""
+        for start in range(0, len(self.order), piece):
+            rows = self.order[start : start + piece].tolist()
+            scores = self.scores[rows].tolist()
+            info = self.info[rows].tolist()
+            for i, s, inf in zip(rows, scores, info):
+                yield [
+                    self.names[i],
+                    f"{s:.6f}",
+                    PROPOSALS[self.proposals[i]],
+                    self.folders[i],
+                    self.train_labels[i],
+                    f"{inf:.6f}",
+                    self.head,
+                ]
+
+
+def _report_order(scores: np.ndarray, names: list[str]) -> np.ndarray:
+    """Indices by score, highest first, equal scores by name (the CSV's order since its
+    start), without a Python sort over every row: only runs of equal scores are sorted."""
+    order = np.argsort(-scores, kind="stable")
+    ranked = scores[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    ends = np.r_[starts[1:], len(ranked)]
+    tied = np.flatnonzero(ends - starts > 1)
+    for a, b in zip(starts[tied].tolist(), ends[tied].tolist()):
+        order[a:b] = sorted(order[a:b].tolist(), key=names.__getitem__)
+    return order

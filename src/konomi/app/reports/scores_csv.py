@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,23 +40,30 @@ def proposal(score: float, dislike: float, like: float) -> str:
 
 def write_csv(rows: Sequence[Row], out: Path) -> Path:
     """Write rows sorted by score (descending, then path), atomically."""
+    ordered = sorted(rows, key=lambda r: (-r.score, r.path))
+    return write_lines((line(r) for r in ordered), out)
+
+
+def line(r: Row) -> list[str]:
+    """A row as the report's fields."""
+    return [
+        r.path,
+        f"{r.score:.6f}",
+        r.label,
+        r.folder,
+        r.train_label,
+        f"{r.informativeness:.6f}",
+        r.head,
+    ]
+
+
+def write_lines(lines: Iterable[Sequence[str]], out: Path) -> Path:
+    """Write the report's lines, already in its order, atomically (a million lines stream)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    ordered = sorted(rows, key=lambda r: (-r.score, r.path))
     with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
-        for r in ordered:
-            writer.writerow(
-                [
-                    r.path,
-                    f"{r.score:.6f}",
-                    r.label,
-                    r.folder,
-                    r.train_label,
-                    f"{r.informativeness:.6f}",
-                    r.head,
-                ]
-            )
+        writer.writerows(lines)
     os.replace(tmp, out)
     return out
