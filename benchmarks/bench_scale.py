@@ -93,8 +93,9 @@ def reset(ws: Path) -> None:
         shutil.rmtree(ws / name, ignore_errors=True)
 
 
-def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Seconds and peak RSS (MB) of one command in a fresh process, and its output."""
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """Seconds, CPU seconds (user + system: steadier than wall time on a shared machine) and
+    peak RSS (MB) of one command in a fresh process, and its output."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = proc.stdout.read() if proc.stdout else b""
@@ -105,7 +106,8 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     if code != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({code}):\n{text[-3000:]}")
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
-    return wall, usage.ru_maxrss * scale / 1e6, text
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss * scale / 1e6, text
 
 
 def model(out: Path) -> Path:
@@ -145,14 +147,17 @@ def measure(n: int, out: Path, src: Path | None, label: str, repeats: int) -> di
     if src is not None:
         env["PYTHONPATH"] = str(src.resolve())
     konomi = [sys.executable, "-m", "konomi"]
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in COMMANDS}
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in COMMANDS}
     for rep in range(repeats):
         reset(ws)
         for name, args in COMMANDS:
-            wall, rss, text = run([*konomi, *args, "--root", str(ws)], env)
-            results[name].append((wall, rss))
+            wall, cpu, rss, text = run([*konomi, *args, "--root", str(ws)], env)
+            results[name].append((wall, cpu, rss))
             extra = f" = {n / wall:,.0f} files/s" if name == "embed (cold)" else ""
-            print(f"  {rep + 1}: {name:<20} {wall:7.2f} s{extra:<18} {rss:6.0f} MB", flush=True)
+            print(
+                f"  {rep + 1}: {name:<20} {wall:7.2f} s{extra:<18} CPU {cpu:7.2f} s {rss:6.0f} MB",
+                flush=True,
+            )
             if name == "score":
                 rows = (ws / "reports" / "scores.csv").read_text("utf-8-sig").count("\n") - 1
                 if rows != n + 2 * LABELLED:
@@ -163,7 +168,10 @@ def measure(n: int, out: Path, src: Path | None, label: str, repeats: int) -> di
         "src": str(src) if src else "this checkout",
         "machine": describe_machine(),
         "load": os.getloadavg(),
-        "results": {k: [min(w for w, _ in v), max(r for _, r in v)] for k, v in results.items()},
+        "results": {
+            k: [min(w for w, _, _ in v), min(c for _, c, _ in v), max(r for _, _, r in v)]
+            for k, v in results.items()
+        },
     }
 
 
@@ -180,7 +188,7 @@ def table(out: Path) -> str:
         for n in sizes:
             for lb in labels:
                 r = found.get((n, lb), {}).get(name)
-                cells.append(f" {r[0]:.1f} s, {r[1]:,.0f} MB |" if r else " – |")
+                cells.append(f" {r[0]:.1f} s ({r[1]:.1f} s CPU), {r[2]:,.0f} MB |" if r else " – |")
         lines.append(f"| `{name}` |" + "".join(cells))
     return "\n".join(lines)
 

@@ -46,30 +46,29 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
     except NoHeadError:
         ctx.encoder  # noqa: B018 - a model that does not load is the first thing to fix (exit 3)
         raise
-    # a head that scored nothing yet: read every vector at once
-    vectors = vectors or not ctx.cache.has_scores(record.id)
     embedded = ctx.embed(paths, vectors=vectors)
-    known, known_info = (
-        ctx.cache.scores_of(embedded.digests, record.id)
-        if not vectors
-        else (np.full(len(embedded.digests), np.nan), np.full(len(embedded.digests), np.nan))
-    )
+    n = len(embedded.digests)
+    if vectors:
+        known = known_info = np.full(n, np.nan)
+    else:
+        known, known_info = ctx.cache.scores_of(embedded.digests, record.id)
     missing = np.flatnonzero(np.isnan(known))
-    if not vectors and len(missing) > FEW_VECTORS:  # many new images: read every vector in a pass
-        embedded = ctx.embed(paths)
-        known = known_info = np.full(len(embedded.digests), np.nan)
-        missing = np.arange(len(embedded.digests))
-    lookup = VectorLookup(ctx, embedded)
     scores = known.copy()
-    if len(missing):
-        X = lookup(missing)
-        dim = record.info.get("dim")
-        if dim and X.shape[1] != dim:
-            raise KonomiError(
-                t("errors.app.head_dim", expected=dim, got=X.shape[1]),
-                t("errors.app.retrain_hint"),
+    if len(missing) > FEW_VECTORS and not vectors:  # many (a retrain): one pass, a page at a time
+        scores[missing] = _predict_pass(ctx, record, [embedded.digests[i] for i in missing])
+        left = missing[np.isnan(scores[missing])]  # damaged vectors: embedded again below
+        if len(left):
+            again = ctx.embed([embedded.paths[i] for i in left])
+            redone = dict(
+                zip(again.digests, _predict(ctx, record, _checked(record, again.vectors)))
             )
-        scores[missing] = _predict(ctx, record, X)
+            scores[left] = [redone.get(embedded.digests[i], np.nan) for i in left]
+            if np.isnan(scores).any():  # a file that changed or vanished meanwhile: read again
+                return score_paths(ctx, paths, vectors=True)
+        missing = np.zeros(0, np.int64)
+    lookup = VectorLookup(ctx, embedded)
+    if len(missing):
+        scores[missing] = _predict(ctx, record, _checked(record, lookup(missing)))
     n_labeled = sum(record.info.get("counts", {}).values()) or None
     info = informativeness(
         scores, lookup, n_labeled=n_labeled, waiting=waiting_mask(ctx, embedded.paths)
@@ -92,17 +91,60 @@ def waiting_mask(ctx: Context, paths: list[Path]) -> np.ndarray:
     )
 
 
+def _checked(record: HeadRecord, X: np.ndarray) -> np.ndarray:
+    """X, when its vectors have the size the head was trained on."""
+    dim = record.info.get("dim")
+    if dim and X.shape[1] != dim:
+        raise KonomiError(
+            t("errors.app.head_dim", expected=dim, got=X.shape[1]), t("errors.app.retrain_hint")
+        )
+    return X
+
+
+def _predict_pass(ctx: Context, record: HeadRecord, digests: list[str]) -> np.ndarray:
+    """The head's scores for `digests`, their vectors read in one pass over the cache a page
+    at a time: a million vectors are 2 GB, never held at once. NaN where a vector is missing
+    or unsound (the caller embeds those again)."""
+    first: dict[str, int] = {}
+    copies: list[tuple[int, int]] = []  # (position, first position of the same content)
+    for i, digest in enumerate(digests):
+        if first.setdefault(digest, i) != i:
+            copies.append((i, first[digest]))
+    model = ctx.model.model_id
+    size = ctx.cache.vector_bytes(model)
+    out = np.full(len(digests), np.nan)
+    done = 0
+    for page in ctx.cache.embedding_pages(model):
+        sound = [
+            (first[d], b)
+            for d, b in page
+            if d in first and isinstance(b, bytes) and size and len(b) == size
+        ]
+        if not sound:
+            continue
+        X = np.frombuffer(b"".join(b for _, b in sound), np.float32).reshape(len(sound), -1)
+        finite = np.isfinite(X).all(axis=1)
+        rows = np.fromiter((i for i, _ in sound), np.int64, len(sound))[finite]
+        out[rows] = _predict(ctx, record, _checked(record, X[finite]), report=False)
+        done += len(sound)
+        if ctx.progress:
+            ctx.progress(t("progress.scoring"), done, len(first))
+    for i, j in copies:
+        out[i] = out[j]
+    return out
+
+
 PREDICT_CHUNK = 8192  # rows scored between two progress updates
 
 
-def _predict(ctx: Context, record: HeadRecord, X: np.ndarray) -> np.ndarray:
+def _predict(ctx: Context, record: HeadRecord, X: np.ndarray, *, report: bool = True) -> np.ndarray:
     """The head's scores for X, chunk by chunk with a progress bar: a kernel head with
     thousands of labels takes seconds on 100,000 new images (after each retrain)."""
     scores = np.empty(len(X))
     for start in range(0, len(X), PREDICT_CHUNK):
         stop = min(start + PREDICT_CHUNK, len(X))
         scores[start:stop] = record.head.predict(X[start:stop])
-        if ctx.progress:
+        if ctx.progress and report:
             ctx.progress(t("progress.scoring"), stop, len(X))
     return scores
 

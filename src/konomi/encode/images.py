@@ -14,6 +14,7 @@ import errno
 import functools
 import hashlib
 import importlib.metadata
+import operator
 import os
 import stat
 from collections.abc import Iterator
@@ -145,29 +146,36 @@ def find_images(
         here = stack.pop()
         try:
             with os.scandir(here) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+                entries = sorted(listing, key=_name)
         except OSError as exc:
             _note(skipped, here, t("unreadable.cannot_read_folder", why=exc.strerror or exc))
             continue
         subfolders: list[Path] = []
-        files: list[Path] = []
+        files: list[str] = []  # names: a path is made only for what is yielded
         here_rel = rules.relative(here)
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue
-            path = _child(here, name)
-            if not _utf8(name):
+            if not (name.isascii() or _utf8(name)):
                 if entry.is_dir(follow_symlinks=False) or is_image_name(name):
+                    path = _child(here, name)
                     shown = Path(os.fsencode(path).decode("utf-8", "replace"))  # printable
                     _note(skipped, shown, _not_text(os.fsencode(name)))
                 continue
             try:
+                if entry.is_file(follow_symlinks=False):  # a regular file: most entries
+                    if is_image_name(name) and not (
+                        rules.files_matter and rules.ignores_name(here_rel, name)
+                    ):
+                        files.append(name)
+                    continue
                 is_dir = entry.is_dir(follow_symlinks=False)
                 if (is_dir or rules.files_matter) and rules.ignores_name(
                     here_rel, name, is_dir=is_dir
                 ):
                     continue
+                path = _child(here, name)
                 if entry.is_symlink():
                     if is_image_name(name):
                         _note(skipped, path, t("unreadable.symlink"))
@@ -177,21 +185,23 @@ def find_images(
                     if is_image_name(name):
                         _note(skipped, path, t("unreadable.folder_named_like_image"))
                     continue
-                if not is_image_name(name):
-                    continue
-                if not entry.is_file(follow_symlinks=False):
+                if is_image_name(name):
                     _note(skipped, path, t("unreadable.special"))
-                    continue
             except OSError as exc:
-                _note(skipped, path, t("unreadable.cannot_read", why=exc.strerror or exc))
-                continue
-            files.append(path)
-        riders = companion_names(p.name for p in files) if pairs else frozenset()
-        for path in files:
-            if path.name not in riders:
-                yield path
+                _note(
+                    skipped,
+                    _child(here, name),
+                    t("unreadable.cannot_read", why=exc.strerror or exc),
+                )
+        riders = companion_names(files) if pairs else frozenset()
+        for name in files:
+            if name not in riders:
+                yield _child(here, name)
         if recursive:
             stack.extend(reversed(subfolders))
+
+
+_name = operator.attrgetter("name")
 
 
 def _child(folder: Path, name: str) -> Path:

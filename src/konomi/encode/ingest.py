@@ -39,6 +39,7 @@ from konomi.errors import KonomiError, UnreadableImage
 from konomi.i18n import shown, t
 from konomi.progress import Progress
 from konomi.store.cache import EmbeddingCache, sound_vector
+from konomi.store.journal import _fault as fault
 
 # Measured (docs/performance.md): on the CPU, single-threaded runs of 8 images cost less per
 # image than 16 or 32 (their activations stay in the cache) and keep the pipeline's start and
@@ -48,6 +49,7 @@ ACCELERATOR_BATCH = 64
 STAMP_PIECE = 8192  # paths stat-ed and looked up in the cache together
 FLUSH_ROWS = 2048  # encoded images written to the cache in one transaction, at most …
 FLUSH_SECONDS = 1.0  # … or what was encoded in this long
+PROGRESS_EVERY = 32  # files between two progress calls (a bar redrawn per file costs a core %)
 
 
 @dataclass
@@ -415,7 +417,7 @@ def _embed_todo(
                     pending.add(work.digest)  # type: ignore[arg-type]
                     queued.append(work)
                     waiting += 1
-                if progress:
+                if progress and (done == total or not done % PROGRESS_EVERY):
                     progress(t("progress.embedding"), done, total)
             else:
                 encoding -= 1
@@ -477,6 +479,7 @@ class _Writer:
             vectors, files = self.vectors, self.files
             self.vectors, self.files = [], []
             self.cache.put_encoded(self.model_id, vectors, files)
+            fault("ingest_flush")  # tests: a kill -9 right after a transaction
         self.since = time.monotonic()
 
 
