@@ -100,16 +100,25 @@ def library_images(
     rules = {root: IgnoreRules.for_root(root) for root in roots}
     found: list[Path] = []
     seen: set[Path] = set()
+    ws = ctx.ws
+    own = _managed_folders(ws)
     for root in roots:
         around = [
             r
             for other, r in rules.items()
             if other != root and (root.is_relative_to(other) or other.is_relative_to(root))
         ]
-        if root.is_relative_to(ctx.ws.root):
-            around.append(ignore_rules(ctx.ws))
-        for path in find_images(root, skipped, ignore=rules[root]):
-            if path in seen or _managed(ctx.ws, path):
+        if root.is_relative_to(ws.root):
+            around.append(ignore_rules(ws))
+        images = find_images(root, skipped, ignore=rules[root])
+        # Asked per image only where it can be true (a million images: seconds saved): a
+        # managed folder inside this library, or another root whose rules reach it.
+        managed = any(f.is_relative_to(root) for f in own)
+        if len(roots) == 1 and not managed and not around:
+            found += images
+            continue
+        for path in images:
+            if path in seen or (managed and any(path.is_relative_to(f) for f in own)):
                 continue
             seen.add(path)
             if any(left_out(r, path) for r in around):
@@ -132,10 +141,10 @@ def left_out(rules: IgnoreRules, path: Path) -> bool:
     return rules.ignores_name(rel, path.name)
 
 
-def _managed(ws: Workspace, path: Path) -> bool:
-    """True for a path in a folder konomi manages (a library holding the workspace must not
-    list the workspace's own images a second time)."""
-    return any(path.is_relative_to(f) for f in (ws.data, ws.state, ws.models, ws.reports))
+def _managed_folders(ws: Workspace) -> list[Path]:
+    """The folders konomi manages, as named and as really found (a `data/` link included): a
+    library holding the workspace must not list the workspace's own images a second time."""
+    return [f for d in (ws.data, ws.state, ws.models, ws.reports) for f in (d, d.resolve())]
 
 
 def key(path: Path) -> str:
@@ -210,6 +219,8 @@ def library_labels(ctx: Context, images: Iterable[Path]) -> LibraryLabels:
     s = ctx.settings
     stored = read_labels(ctx.ws.state)
     out = LibraryLabels()
+    if not stored and not s.ratings_as_labels:
+        return out  # nothing can label them: a million images are not even looked at
     images = list(images)
     twins = raw_twins(images) if s.ratings_as_labels else {}
     for image in images:
@@ -236,6 +247,52 @@ def add_library_labels(
     roots = library_roots(ctx)
     if not roots:
         return paths, labels, LibraryLabels()
-    library = library_labels(ctx, library_images(ctx, skipped, roots))
+    library = library_labels(ctx, labelled_candidates(ctx, skipped, roots))
     extra = np.asarray([1 if lb == "like" else 0 for lb in library.labels.values()], dtype=int)
     return paths + list(library.labels), np.concatenate([labels, extra]).astype(int), library
+
+
+def labelled_candidates(ctx: Context, skipped: list[Skipped], roots: list[Path]) -> list[Path]:
+    """The library images that may hold a label, in the order `library_images` lists them.
+
+    Without `ratings_as_labels` only review decisions label a library image, and the label
+    store names them: those few are checked where they are (still there, still listed by the
+    walk: not hidden, ignored, linked or a RAW twin), so training on a million-image library
+    neither walks nor stats it. With ratings every image may carry one: the libraries are
+    walked."""
+    if ctx.settings.ratings_as_labels:
+        return library_images(ctx, skipped, roots)
+    by_folder: dict[tuple[int, Path], set[Path]] = {}
+    own = _managed_folders(ctx.ws)
+    for text in read_labels(ctx.ws.state):
+        path = Path(text)
+        index = next((i for i, r in enumerate(roots) if path.is_relative_to(r)), None)
+        if index is not None and not any(path.is_relative_to(f) for f in own):
+            by_folder.setdefault((index, path.parent), set()).add(path)
+    found: list[tuple[tuple[int, tuple[str, ...], str], Path]] = []
+    rules: dict[int, IgnoreRules] = {}
+    for (index, folder), wanted in by_folder.items():
+        root = roots[index]
+        if index not in rules:
+            rules[index] = IgnoreRules.for_root(root)
+        if not _walked_into(root, folder, rules[index]):
+            continue
+        parts = folder.relative_to(root).parts
+        for path in find_images(folder, None, ignore=rules[index], recursive=False):
+            if path in wanted:
+                found.append(((index, parts, path.name), path))
+    return [path for _, path in sorted(found)]  # the walk's order: a folder's files first
+
+
+def _walked_into(root: Path, folder: Path, rules: IgnoreRules) -> bool:
+    """Whether the walk of `root` reaches `folder`: no hidden, ignored or linked folder on the
+    way (the walk never follows a link)."""
+    here, rel = root, ""
+    for name in folder.relative_to(root).parts:
+        here = here / name
+        if name.startswith(".") or here.is_symlink() or not here.is_dir():
+            return False
+        if rules.ignores_name(rel, name, is_dir=True):
+            return False
+        rel += name + "/"
+    return True

@@ -7,7 +7,7 @@ moves files holds the workspace lock and repairs the journal first.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +23,8 @@ from konomi.app.library import (
     library_labels,
     library_roots,
 )
-from konomi.app.reports.scores_csv import Row, write_csv
-from konomi.app.scoring import Scored, score_paths
+from konomi.app.reports.scores_csv import write_lines
+from konomi.app.scoring import Scored, ScoreRows, score_paths
 from konomi.encode.images import Skipped, find_images
 from konomi.encode.ingest import Embedded
 from konomi.encode.pairs import companions_for
@@ -285,15 +285,16 @@ def classify(ctx: Context, *, dry_run: bool = False) -> ClassifyOutcome:
         plan: list[tuple[PlannedMove, str, float]] = []
         emb = scored.embedded
         order = np.argsort(-scored.info, kind="stable")  # most informative first
-        stamps = ctx.cache.file_stamps()  # each file's (size, mtime) when it was hashed
+        # each file's (size, mtime) when it was hashed: these files only, not the library's
+        stamps = ctx.cache.stamps_of([str(p) for p in emb.paths])
         riders = companions_for(emb.paths, rules)  # RAW twins, sidecars: with their photo
         for i in order:
             path = emb.paths[i]
             label = proposal(float(scored.scores[i]), dislike, like)
             sub = path.parent.relative_to(ws.unlabeled)
             known = stamps.get(str(path))
-            if known is not None and known.digest == emb.digests[i]:
-                stamp = (known.size, known.mtime_ns)  # a change since scoring refuses the move
+            if known is not None and known[2] == emb.digests[i]:
+                stamp = (known[0], known[1])  # a change since scoring refuses the move
             else:
                 try:
                     st = path.stat()
@@ -392,7 +393,7 @@ def preview_round(ctx: Context) -> RoundPreview:
 @dataclass
 class ScoreOutcome:
     out: Path
-    rows: list[Row]
+    rows: ScoreRows  # in the report's order: score descending, then path
     head_id: str
     thresholds: tuple[float, float]
     skipped: list[Skipped]
@@ -411,33 +412,34 @@ def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
     scored = score_paths(ctx, paths, vectors=False)
     dislike, like = ctx.thresholds(scored.record)
     library = library_labels(ctx, in_library).labels if in_library else {}
-    is_library = set(in_library)
-    frames = burst_table(ctx, scored.embedded, scored.scores, is_library)
-    rows = []
-    for path, s, inf in zip(scored.embedded.paths, scored.scores.tolist(), scored.info.tolist()):
-        if path in is_library:
-            name, folder, label = key(path), "library", library.get(path, "")
+    is_library = {id(p) for p in in_library}  # the same objects: no hashing of a million paths
+    names: list[str] = []
+    folders: list[str] = []
+    labels: list[str] = []
+    for path in scored.embedded.paths:
+        if id(path) in is_library:
+            names.append(key(path))
+            folders.append("library")
+            labels.append(library.get(path, "") if library else "")
         else:
             name = ws.rel(path)
-            folder, label = ws.folder_of(name), ws.label_of(name) or ""
-        f = frames[path]
-        rows.append(
-            Row(
-                name,
-                s,
-                proposal(s, dislike, like),
-                folder,
-                label,
-                inf,
-                scored.record.id,
-                f.sharpness,
-                f.exposure,
-                f.burst,
-                f.keeper,
-            )
-        )
+            names.append(name)
+            folders.append(ws.folder_of(name))
+            labels.append(ws.label_of(name) or "")
+    frames = burst_table(ctx, scored.embedded, scored.scores, set(in_library))
+    culling = [astuple(frames[p]) for p in scored.embedded.paths]
+    rows = ScoreRows(
+        names,
+        scored.scores,
+        (dislike, like),
+        folders,
+        labels,
+        scored.info,
+        scored.record.id,
+        culling,
+    )
     target = out or ws.reports / "scores.csv"
-    write_csv(rows, target)
+    write_lines(rows.lines(), target)
     return ScoreOutcome(
         target, rows, scored.record.id, (dislike, like), skipped + scored.embedded.unreadable
     )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
 from konomi.app.context import Context
+from konomi.app.reports.scores_csv import Row, culling_fields
 from konomi.encode.ingest import Embedded
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
@@ -42,47 +46,105 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
     except NoHeadError:
         ctx.encoder  # noqa: B018 - a model that does not load is the first thing to fix (exit 3)
         raise
-    known = {} if vectors else ctx.cache.get_scores(record.id)
-    vectors = vectors or not known  # a head that scored nothing yet: read every vector at once
     embedded = ctx.embed(paths, vectors=vectors)
-    missing = [i for i, d in enumerate(embedded.digests) if d not in known]
-    if not vectors and len(missing) > FEW_VECTORS:  # many new images: read every vector in a pass
-        embedded, known, missing = ctx.embed(paths), {}, list(range(len(embedded.digests)))
-    lookup = VectorLookup(ctx, embedded)
-    scores = np.array([known[d][0] if d in known else np.nan for d in embedded.digests])
-    if missing:
-        rows = np.asarray(missing, dtype=np.int64)
-        X = lookup(rows)
-        dim = record.info.get("dim")
-        if dim and X.shape[1] != dim:
-            raise KonomiError(
-                t("errors.app.head_dim", expected=dim, got=X.shape[1]),
-                t("errors.app.retrain_hint"),
+    n = len(embedded.digests)
+    if vectors:
+        known = known_info = np.full(n, np.nan)
+    else:
+        known, known_info = ctx.cache.scores_of(embedded.digests, record.id)
+    missing = np.flatnonzero(np.isnan(known))
+    scores = known.copy()
+    if len(missing) > FEW_VECTORS and not vectors:  # many (a retrain): one pass, a page at a time
+        scores[missing] = _predict_pass(ctx, record, [embedded.digests[i] for i in missing])
+        left = missing[np.isnan(scores[missing])]  # damaged vectors: embedded again below
+        if len(left):
+            again = ctx.embed([embedded.paths[i] for i in left])
+            redone = dict(
+                zip(again.digests, _predict(ctx, record, _checked(record, again.vectors)))
             )
-        scores[rows] = _predict(ctx, record, X)
+            scores[left] = [redone.get(embedded.digests[i], np.nan) for i in left]
+            if np.isnan(scores).any():  # a file that changed or vanished meanwhile: read again
+                return score_paths(ctx, paths, vectors=True)
+        missing = np.zeros(0, np.int64)
+    lookup = VectorLookup(ctx, embedded)
+    if len(missing):
+        scores[missing] = _predict(ctx, record, _checked(record, lookup(missing)))
     n_labeled = sum(record.info.get("counts", {}).values()) or None
-    waiting = np.array([ctx.ws.label_of(p) is None for p in embedded.paths], dtype=bool)
-    info = informativeness(scores, lookup, n_labeled=n_labeled, waiting=waiting)
-    changed = [
-        (d, s, i)
-        for d, s, i in zip(embedded.digests, scores, info)
-        if d not in known or known[d][1] != i
-    ]
-    ctx.cache.put_scores(changed, record.id)
+    info = informativeness(
+        scores, lookup, n_labeled=n_labeled, waiting=waiting_mask(ctx, embedded.paths)
+    )
+    changed = np.flatnonzero(np.isnan(known) | (known_info != info))  # NaN: not stored yet
+    ctx.cache.put_scores(
+        ((embedded.digests[i], scores[i], info[i]) for i in changed.tolist()), record.id
+    )
     return Scored(record, embedded, scores, info)
+
+
+def waiting_mask(ctx: Context, paths: list[Path]) -> np.ndarray:
+    """Which images wait for a label: all but those in data/train/{like,dislike}/. Asked by
+    the text of each path (a million library images: no path arithmetic per image)."""
+    train = os.path.join(os.fspath(ctx.ws.data), "train") + os.sep
+    return np.fromiter(
+        (not os.fspath(p).startswith(train) or ctx.ws.label_of(p) is None for p in paths),
+        bool,
+        len(paths),
+    )
+
+
+def _checked(record: HeadRecord, X: np.ndarray) -> np.ndarray:
+    """X, when its vectors have the size the head was trained on."""
+    dim = record.info.get("dim")
+    if dim and X.shape[1] != dim:
+        raise KonomiError(
+            t("errors.app.head_dim", expected=dim, got=X.shape[1]), t("errors.app.retrain_hint")
+        )
+    return X
+
+
+def _predict_pass(ctx: Context, record: HeadRecord, digests: list[str]) -> np.ndarray:
+    """The head's scores for `digests`, their vectors read in one pass over the cache a page
+    at a time: a million vectors are 2 GB, never held at once. NaN where a vector is missing
+    or unsound (the caller embeds those again)."""
+    first: dict[str, int] = {}
+    copies: list[tuple[int, int]] = []  # (position, first position of the same content)
+    for i, digest in enumerate(digests):
+        if first.setdefault(digest, i) != i:
+            copies.append((i, first[digest]))
+    model = ctx.model.model_id
+    size = ctx.cache.vector_bytes(model)
+    out = np.full(len(digests), np.nan)
+    done = 0
+    for page in ctx.cache.embedding_pages(model):
+        sound = [
+            (first[d], b)
+            for d, b in page
+            if d in first and isinstance(b, bytes) and size and len(b) == size
+        ]
+        if not sound:
+            continue
+        X = np.frombuffer(b"".join(b for _, b in sound), np.float32).reshape(len(sound), -1)
+        finite = np.isfinite(X).all(axis=1)
+        rows = np.fromiter((i for i, _ in sound), np.int64, len(sound))[finite]
+        out[rows] = _predict(ctx, record, _checked(record, X[finite]), report=False)
+        done += len(sound)
+        if ctx.progress:
+            ctx.progress(t("progress.scoring"), done, len(first))
+    for i, j in copies:
+        out[i] = out[j]
+    return out
 
 
 PREDICT_CHUNK = 8192  # rows scored between two progress updates
 
 
-def _predict(ctx: Context, record: HeadRecord, X: np.ndarray) -> np.ndarray:
+def _predict(ctx: Context, record: HeadRecord, X: np.ndarray, *, report: bool = True) -> np.ndarray:
     """The head's scores for X, chunk by chunk with a progress bar: a kernel head with
     thousands of labels takes seconds on 100,000 new images (after each retrain)."""
     scores = np.empty(len(X))
     for start in range(0, len(X), PREDICT_CHUNK):
         stop = min(start + PREDICT_CHUNK, len(X))
         scores[start:stop] = record.head.predict(X[start:stop])
-        if ctx.progress:
+        if ctx.progress and report:
             ctx.progress(t("progress.scoring"), stop, len(X))
     return scores
 
@@ -101,3 +163,99 @@ class VectorLookup:
         wanted = [e.digests[int(i)] for i in rows]
         found = self.ctx.cache.get_embeddings(wanted, self.ctx.model.model_id)
         return np.stack([found[d] for d in wanted]).astype(np.float32, copy=False)
+
+
+PROPOSALS = ("dislike", "unsure", "like")
+# One image's culling columns (sharpness, share clipped, burst number, keeper): konomi cull's
+Culling = tuple[float | None, float | None, int | None, bool | None]
+_NOT_CULLED: Culling = (None, None, None, None)
+
+
+class ScoreRows(Sequence[Row]):
+    """The score report's rows in its order (score descending, then path), kept as columns.
+
+    A million `Row` objects cost seconds and hundreds of MB; here a row is made only when one
+    is asked for, and the CSV is written from the columns a piece at a time (`lines`)."""
+
+    def __init__(
+        self,
+        names: list[str],
+        scores: np.ndarray,
+        thresholds: tuple[float, float],
+        folders: list[str],
+        train_labels: list[str],
+        info: np.ndarray,
+        head: str,
+        culling: Sequence[Culling] | None = None,
+    ) -> None:
+        dislike, like = thresholds
+        self.culling = culling
+        self.names, self.folders, self.train_labels = names, folders, train_labels
+        self.scores = np.asarray(scores, dtype=np.float64)
+        self.info = np.asarray(info, dtype=np.float64)
+        self.head = head
+        s = self.scores
+        self.proposals = np.where(s >= like, 2, np.where(s <= dislike, 0, 1)).astype(np.int8)
+        self.order = _report_order(s, names)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    @overload
+    def __getitem__(self, k: int) -> Row: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Row]: ...
+    def __getitem__(self, k: int | slice) -> Row | list[Row]:
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(len(self)))]
+        i = int(self.order[k])
+        return Row(
+            self.names[i],
+            float(self.scores[i]),
+            PROPOSALS[self.proposals[i]],
+            self.folders[i],
+            self.train_labels[i],
+            float(self.info[i]),
+            self.head,
+            *(self.culling[i] if self.culling is not None else ()),
+        )
+
+    def __iter__(self) -> Iterator[Row]:
+        return (self[k] for k in range(len(self)))
+
+    def counts(self) -> dict[str, int]:
+        """How many rows each proposal has (like, unsure, dislike)."""
+        n = np.bincount(self.proposals, minlength=3)
+        return {name: int(n[code]) for code, name in enumerate(PROPOSALS)}
+
+    def lines(self, piece: int = 65536) -> Iterator[list[str]]:
+        """The CSV's lines in order, formatted a piece at a time."""
+        for start in range(0, len(self.order), piece):
+            rows = self.order[start : start + piece].tolist()
+            scores = self.scores[rows].tolist()
+            info = self.info[rows].tolist()
+            culling = self.culling
+            for i, s, inf in zip(rows, scores, info):
+                yield [
+                    self.names[i],
+                    f"{s:.6f}",
+                    PROPOSALS[self.proposals[i]],
+                    self.folders[i],
+                    self.train_labels[i],
+                    f"{inf:.6f}",
+                    self.head,
+                    *culling_fields(*(culling[i] if culling is not None else _NOT_CULLED)),
+                ]
+
+
+def _report_order(scores: np.ndarray, names: list[str]) -> np.ndarray:
+    """Indices by score, highest first, equal scores by name (the CSV's order since its
+    start), without a Python sort over every row: only runs of equal scores are sorted."""
+    order = np.argsort(-scores, kind="stable")
+    ranked = scores[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    ends = np.r_[starts[1:], len(ranked)]
+    tied = np.flatnonzero(ends - starts > 1)
+    for a, b in zip(starts[tied].tolist(), ends[tied].tolist()):
+        order[a:b] = sorted(order[a:b].tolist(), key=names.__getitem__)
+    return order

@@ -371,8 +371,8 @@ def score(
 
 
 def _print_score(ctx: Context, result: workflow.ScoreOutcome) -> None:
-    rows = sorted(result.rows, key=lambda r: -r.score)
-    counts = {k: sum(r.label == k for r in rows) for k in ("like", "unsure", "dislike")}
+    rows = result.rows  # highest score first
+    counts = rows.counts()
     out.print(
         t(
             "cli.score.done",

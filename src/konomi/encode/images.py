@@ -14,6 +14,7 @@ import errno
 import functools
 import hashlib
 import importlib.metadata
+import operator
 import os
 import stat
 from collections.abc import Iterator
@@ -119,6 +120,7 @@ def find_images(
     *,
     ignore: IgnoreRules | None = None,
     pairs: bool = True,
+    recursive: bool = True,
 ) -> Iterator[Path]:
     """Yield image files under `folder`, recursively, in a stable (sorted) order.
 
@@ -133,7 +135,8 @@ def find_images(
     neither folders (no loops, no escaping the workspace) nor files (moving a link would move
     the link, not the photo the person cares about); image-named links are reported in
     `skipped`, and so are image-named folders, pipes, sockets and devices, and folders that
-    cannot be read. `folder` itself may be a link the person made on purpose.
+    cannot be read. `folder` itself may be a link the person made on purpose. With
+    `recursive=False` only `folder`'s own files are listed.
     """
     if not folder.is_dir():
         return
@@ -143,29 +146,36 @@ def find_images(
         here = stack.pop()
         try:
             with os.scandir(here) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+                entries = sorted(listing, key=_name)
         except OSError as exc:
             _note(skipped, here, t("unreadable.cannot_read_folder", why=exc.strerror or exc))
             continue
         subfolders: list[Path] = []
-        files: list[Path] = []
+        files: list[str] = []  # names: a path is made only for what is yielded
         here_rel = rules.relative(here)
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue
-            path = Path(entry.path)
-            if not _utf8(name):
+            if not (name.isascii() or _utf8(name)):
                 if entry.is_dir(follow_symlinks=False) or is_image_name(name):
+                    path = _child(here, name)
                     shown = Path(os.fsencode(path).decode("utf-8", "replace"))  # printable
                     _note(skipped, shown, _not_text(os.fsencode(name)))
                 continue
             try:
+                if entry.is_file(follow_symlinks=False):  # a regular file: most entries
+                    if is_image_name(name) and not (
+                        rules.files_matter and rules.ignores_name(here_rel, name)
+                    ):
+                        files.append(name)
+                    continue
                 is_dir = entry.is_dir(follow_symlinks=False)
                 if (is_dir or rules.files_matter) and rules.ignores_name(
                     here_rel, name, is_dir=is_dir
                 ):
                     continue
+                path = _child(here, name)
                 if entry.is_symlink():
                     if is_image_name(name):
                         _note(skipped, path, t("unreadable.symlink"))
@@ -175,20 +185,32 @@ def find_images(
                     if is_image_name(name):
                         _note(skipped, path, t("unreadable.folder_named_like_image"))
                     continue
-                if not is_image_name(name):
-                    continue
-                if not entry.is_file(follow_symlinks=False):
+                if is_image_name(name):
                     _note(skipped, path, t("unreadable.special"))
-                    continue
             except OSError as exc:
-                _note(skipped, path, t("unreadable.cannot_read", why=exc.strerror or exc))
-                continue
-            files.append(path)
-        riders = companion_names(p.name for p in files) if pairs else frozenset()
-        for path in files:
-            if path.name not in riders:
-                yield path
-        stack.extend(reversed(subfolders))
+                _note(
+                    skipped,
+                    _child(here, name),
+                    t("unreadable.cannot_read", why=exc.strerror or exc),
+                )
+        riders = companion_names(files) if pairs else frozenset()
+        for name in files:
+            if name not in riders:
+                yield _child(here, name)
+        if recursive:
+            stack.extend(reversed(subfolders))
+
+
+_name = operator.attrgetter("name")
+
+
+def _child(folder: Path, name: str) -> Path:
+    """`folder / name` for a name read from the folder's listing: a million of them are built
+    on each walk of a large library, and pathlib's own shortcut for names it need not parse
+    costs a seventh of `Path(text)` (0.6 against 4.4 µs). Python versions without it take
+    the `/`."""
+    make = getattr(folder, "_make_child_relpath", None)
+    return make(name) if make is not None else folder / name
 
 
 def _utf8(name: str) -> bool:

@@ -20,6 +20,7 @@ are neither re-read nor re-hashed, so an unchanged workspace re-runs in seconds.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import time
@@ -32,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from konomi import faults
 from konomi.encode import quality
 from konomi.encode.encoder import Encoder
 from konomi.encode.images import Skipped, content_hash, decode, decoder_fingerprint, read_file
@@ -47,6 +49,10 @@ from konomi.store.quality import Quality, put_quality
 # end short; an accelerator wants big batches to stay busy.
 CPU_BATCH = 8
 ACCELERATOR_BATCH = 64
+STAMP_PIECE = 8192  # paths stat-ed and looked up in the cache together
+FLUSH_ROWS = 2048  # encoded images written to the cache in one transaction, at most …
+FLUSH_SECONDS = 1.0  # … or what was encoded in this long
+PROGRESS_EVERY = 32  # files between two progress calls (a bar redrawn per file costs a core %)
 
 
 @dataclass
@@ -125,39 +131,39 @@ def embed_files(
     """
     start = time.perf_counter()
     cache.note_decoders(decoder_fingerprint())  # other decoders: "unreadable" is tried again
-    # One query for every known path; plain tuples, not an object per row (100k rows).
-    stamps = cache.stamp_tuples()
     digest_of: list[str | None] = [None] * len(paths)
     todo: list[tuple[int, Path, tuple[int, int] | None]] = []
     unreadable: list[Skipped] = []
-    for i, path in enumerate(paths):
-        name = os.fspath(path)
-        try:
-            st = os.stat(name)
-        except OSError:
-            unreadable.append(Skipped(path, t("unreadable.gone")))
-            continue
-        known = stamps.get(name)
-        if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
-            digest_of[i] = known[2]
-        else:
-            todo.append((i, path, (st.st_size, st.st_mtime_ns)))
-    known_files = len(stamps)
-    del stamps
+    for start_at in range(0, len(paths), STAMP_PIECE):  # a piece at a time: memory stays flat
+        piece = paths[start_at : start_at + STAMP_PIECE]
+        names = [os.fspath(p) for p in piece]
+        stamps = cache.stamps_of(names)  # plain tuples, not an object per row
+        for i, (path, name) in enumerate(zip(piece, names), start_at):
+            try:
+                st = os.stat(name)
+            except OSError:
+                unreadable.append(Skipped(path, t("unreadable.gone")))
+                continue
+            known = stamps.get(name)
+            if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
+                digest_of[i] = known[2]
+            else:
+                todo.append((i, path, (st.st_size, st.st_mtime_ns)))
+    known_files = cache.count_files() if len(paths) >= 2000 else 0
 
     store = _Vectors(cache, model_id, keep_vectors=vectors)
     store.load([d for d in digest_of if d is not None], table_hint=known_files)
-    missing = [d for d in digest_of if d is not None and d not in store]
-    failures = cache.get_failures(missing) if missing else {}
-    for i, digest in enumerate(digest_of):
-        if digest is None or digest in store:
-            continue
+    row = store.row  # (a dict: no method call per image)
+    lost = [i for i, d in enumerate(digest_of) if d is not None and d not in row]
+    failures = cache.get_failures([digest_of[i] for i in lost]) if lost else {}  # type: ignore[misc]
+    for i in lost:
+        digest = digest_of[i]
         digest_of[i] = None
         if digest in failures:
             unreadable.append(Skipped(paths[i], shown(failures[digest])))
         else:
             todo.append((i, paths[i], None))  # hashed before but never embedded with this model
-    cached = sum(d is not None for d in digest_of)
+    cached = len(digest_of) - digest_of.count(None)
 
     new = 0
     if todo:
@@ -174,15 +180,19 @@ def embed_files(
         )
         cached += hits
 
-    for i, digest in enumerate(digest_of):
-        if digest is not None and digest not in store:  # damaged since it was read
-            digest_of[i] = None
-            unreadable.append(Skipped(paths[i], t("safety.vector_damaged")))
-    keep = [i for i, d in enumerate(digest_of) if d is not None]
-    digests: list[str] = [digest_of[i] for i in keep]  # type: ignore[misc]
-    matrix = store.matrix(digests)
+    if todo:
+        for i, digest in enumerate(digest_of):
+            if digest is not None and digest not in row:  # damaged since it was read
+                digest_of[i] = None
+                unreadable.append(Skipped(paths[i], t("safety.vector_damaged")))
+    if digest_of.count(None):
+        keep = [i for i, d in enumerate(digest_of) if d is not None]
+        kept, digests = [paths[i] for i in keep], [digest_of[i] for i in keep]
+    else:  # every file answered (a warm run): no pass over a million rows
+        kept, digests = list(paths), digest_of
+    matrix = store.matrix(digests)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - start
-    return Embedded([paths[i] for i in keep], digests, matrix, unreadable, new, cached, elapsed)
+    return Embedded(kept, digests, matrix, unreadable, new, cached, elapsed)  # type: ignore[arg-type]
 
 
 class _Vectors:
@@ -346,6 +356,7 @@ def _embed_todo(
         return batch, encoder.encode(pre.normalise(stacked))
 
     events: queue.SimpleQueue[tuple[str, Future[Any]]] = queue.SimpleQueue()
+    writer = _Writer(cache, model_id)
     items = iter(todo)
     total, done, encoded, hits = len(todo), 0, 0, 0
     exhausted = False
@@ -411,21 +422,27 @@ def _embed_todo(
                     pending.add(work.digest)  # type: ignore[arg-type]
                     queued.append(work)
                     waiting += 1
-                if progress:
+                if progress and (done == total or not done % PROGRESS_EVERY):
                     progress(t("progress.embedding"), done, total)
             else:
                 encoding -= 1
                 finished, vectors = future.result()
                 waiting -= len(finished)
                 encoded += len(finished)
-                _store(cache, store, finished, vectors, digest_of, rows)
+                for w in finished:
+                    digest_of[w.index] = w.digest
+                    w.pixels = None
+                writer.add(finished, vectors, rows)
                 rows = []
     except BaseException:
         decoders.shutdown(wait=True, cancel_futures=True)
         encoders.shutdown(wait=True, cancel_futures=True)
+        with contextlib.suppress(Exception):  # Ctrl-C: what was encoded is kept
+            writer.flush()
         raise
     decoders.shutdown()
     encoders.shutdown()
+    writer.flush()
     for work in copies:  # their content was encoded in this run: the vector is known now
         digest_of[work.index] = work.digest
         if work.stamp:
@@ -437,23 +454,41 @@ def _embed_todo(
     return encoded, hits
 
 
-def _store(
-    cache: EmbeddingCache,
-    store: _Vectors,
-    batch: list[_Work],
-    vectors: np.ndarray,
-    digest_of: list[str | None],
-    rows: list[tuple[str, int, int, str]],
-) -> None:
-    """Write one encoded batch — its vectors, its files' stamps and `rows` — in one
-    transaction."""
-    digests = [w.digest for w in batch]
-    for w in batch:
-        digest_of[w.index] = w.digest
-        w.pixels = None
-    files = [*rows, *((str(w.path), *w.stamp, w.digest) for w in batch if w.stamp)]
-    cache.put_encoded(store.model_id, zip(digests, vectors), files)  # type: ignore[arg-type]
-    put_quality(cache, [(w.digest, w.quality) for w in batch if w.digest and w.quality])
+class _Writer:
+    """Encoded batches on their way to the cache, written in large transactions.
+
+    A transaction per batch of 8 costs a commit per 8 files, most of a cold run's main thread
+    on small files; one per `FLUSH_ROWS` files or `FLUSH_SECONDS` keeps memory small (a few
+    MB of vectors) and bounds what a kill -9 can cost to that last second of work. Each
+    transaction holds vectors with their files' stamps: the cache never names a file whose
+    vector it lacks."""
+
+    def __init__(self, cache: EmbeddingCache, model_id: str) -> None:
+        self.cache, self.model_id = cache, model_id
+        self.vectors: list[tuple[str, np.ndarray]] = []
+        self.files: list[tuple[str, int, int, str]] = []
+        self.qualities: list[tuple[str, Quality]] = []
+        self.since = time.monotonic()
+
+    def add(
+        self, batch: list[_Work], vectors: np.ndarray, rows: list[tuple[str, int, int, str]]
+    ) -> None:
+        """One encoded batch, and `rows`: stamps of files answered by their digest."""
+        self.vectors += [(w.digest, v) for w, v in zip(batch, vectors)]  # type: ignore[misc]
+        self.files += rows
+        self.files += [(str(w.path), *w.stamp, w.digest) for w in batch if w.stamp]  # type: ignore[misc]
+        self.qualities += [(w.digest, w.quality) for w in batch if w.digest and w.quality]
+        if len(self.vectors) >= FLUSH_ROWS or time.monotonic() - self.since >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.vectors or self.files:
+            vectors, files, qualities = self.vectors, self.files, self.qualities
+            self.vectors, self.files, self.qualities = [], [], []
+            self.cache.put_encoded(self.model_id, vectors, files)
+            put_quality(self.cache, qualities)  # measured again on the next embed if lost
+            faults.reached("ingest_flush")  # tests: a kill -9 right after a transaction
+        self.since = time.monotonic()
 
 
 def _remember_failure(cache: EmbeddingCache, work: _Work) -> None:

@@ -18,7 +18,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,6 +55,23 @@ STEPS = (
     Step(2, QUALITY_STEP_NAME, sql(QUALITY_TABLE)),
 )
 T = TypeVar("T")
+
+
+CHECKED = ("meta", "files", "failures", "scores")  # every table but the vectors'
+
+
+def _check(db: sqlite3.Connection) -> None:
+    """SQLite's quick check of the small tables, on every open.
+
+    Not of `embeddings`: at a million images it is gigabytes, and checking it would cost every
+    command seconds of reading. Its rows are checked one by one when read (size, finite
+    numbers), and damage SQLite meets in it later is caught like any other (`_guard`)."""
+    for table in CHECKED:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
+            continue  # a newer step may add it; an older file may lack it
+        row = db.execute(f"PRAGMA quick_check({table})").fetchone()
+        if not row or row[0] != "ok":
+            raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else '?'}")
 
 
 def _meta_version(db: sqlite3.Connection) -> int:
@@ -154,9 +171,7 @@ class EmbeddingCache:
             upgrade(
                 db, STEPS, what=f"{self.path.parent.name}/{self.path.name}", start=_meta_version(db)
             )
-            row = db.execute("PRAGMA quick_check").fetchone()
-            if not row or row[0] != "ok":
-                raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else '?'}")
+            _check(db)
         except sqlite3.Error:
             db.close()
             raise
@@ -221,11 +236,25 @@ class EmbeddingCache:
         rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
         return {p: FileStamp(s, m, d) for p, s, m, d in rows if valid_stamp(p, s, m, d)}
 
-    def stamp_tuples(self) -> dict[str, tuple[int, int, str]]:
-        """Every known path → (size, mtime_ns, digest) as plain tuples: the ingest's start on
-        100k paths, where an object per row would cost more than the query."""
-        rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
-        return {p: (s, m, d) for p, s, m, d in rows if valid_stamp(p, s, m, d)}
+    def stamps_of(self, paths: Sequence[str]) -> dict[str, tuple[int, int, str]]:
+        """(size, mtime_ns, digest) of those of `paths` the cache knows, looked up by path in
+        pieces: a caller walking a million files asks a few thousand at a time, so the whole
+        table is never held (it costs the same time as reading it all)."""
+        wanted = [p for p in paths if storable(p)]
+        found: dict[str, tuple[int, int, str]] = {}
+        for i in range(0, len(wanted), 900):  # SQLite's variable limit
+            chunk = wanted[i : i + 900]
+            rows = self.db.execute(
+                "SELECT path, size, mtime_ns, digest FROM files WHERE path IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((p, (s, m, d)) for p, s, m, d in rows if valid_stamp(p, s, m, d))
+        return found
+
+    def count_files(self) -> int:
+        (n,) = self.db.execute("SELECT COUNT(*) FROM files").fetchone()
+        return int(n)
 
     def put_files(self, rows: Iterable[tuple[str, int, int, str]]) -> None:
         """Remember (path, size, mtime_ns, digest) rows (a path that is not valid text — a
@@ -425,8 +454,48 @@ class EmbeddingCache:
     # -- scores of a head ------------------------------------------------------------------
     def put_scores(self, items: Iterable[tuple[str, float, float | None]], head: str) -> None:
         """Remember each image's score (and informativeness) under a head id."""
-        rows = ((d, head, float(s), None if i is None else float(i)) for d, s, i in items)
+        rows = [(d, head, float(s), None if i is None else float(i)) for d, s, i in items]
+        rows.sort()  # in key order: a million rows go in as appends, not random inserts
         self._write("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?)", rows)
+
+    def has_scores(self, head: str) -> bool:
+        return (
+            self.db.execute("SELECT 1 FROM scores WHERE head = ? LIMIT 1", (head,)).fetchone()
+            is not None
+        )
+
+    def scores_of(self, digests: list[str], head: str) -> tuple[np.ndarray, np.ndarray]:
+        """(score, informativeness) of each of `digests` under `head`, NaN where none is kept.
+
+        Read in one pass over the head's rows in digest order, a page at a time, into two
+        arrays: at a million images a dict of every score would cost hundreds of MB."""
+        where: dict[str, int] = {}
+        copies: list[tuple[int, int]] = []  # (row, first row of the same content)
+        for i, digest in enumerate(digests):
+            first = where.setdefault(digest, i)
+            if first != i:
+                copies.append((i, first))
+        scores = np.full(len(digests), np.nan)
+        info = np.full(len(digests), np.nan)
+        last, page = "", 8192
+        while True:
+            rows = self.db.execute(
+                "SELECT digest, score, info FROM scores WHERE head = ? AND digest > ? "
+                "ORDER BY digest LIMIT ?",
+                (head, last, page),
+            ).fetchall()
+            for d, s, i in rows:
+                at = where.get(d)
+                if at is not None and type(s) is float and (i is None or type(i) is float):
+                    scores[at] = s  # a row of other types (a damaged cache) is scored again
+                    info[at] = np.nan if i is None else i
+            if len(rows) < page:
+                bad = ~np.isfinite(scores) | np.isinf(info)
+                scores[bad], info[bad] = np.nan, np.nan
+                for i, first in copies:
+                    scores[i], info[i] = scores[first], info[first]
+                return scores, info
+            last = rows[-1][0]
 
     def get_scores(self, head: str) -> dict[str, tuple[float, float | None]]:
         rows = self.db.execute("SELECT digest, score, info FROM scores WHERE head = ?", (head,))

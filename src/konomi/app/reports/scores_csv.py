@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,27 +51,43 @@ class Row:
 
 def write_csv(rows: Sequence[Row], out: Path) -> Path:
     """Write rows sorted by score (descending, then path), atomically."""
+    ordered = sorted(rows, key=lambda r: (-r.score, r.path))
+    return write_lines((line(r) for r in ordered), out)
+
+
+def line(r: Row) -> list[str]:
+    """A row as the report's fields."""
+    return [
+        r.path,
+        f"{r.score:.6f}",
+        r.label,
+        r.folder,
+        r.train_label,
+        f"{r.informativeness:.6f}",
+        r.head,
+        *culling_fields(r.sharpness, r.exposure, r.burst, r.keeper),
+    ]
+
+
+def culling_fields(
+    sharpness: float | None, exposure: float | None, burst: int | None, keeper: bool | None
+) -> list[str]:
+    """The culling columns of one row; empty where not measured or not in a burst."""
+    return [
+        "" if sharpness is None else f"{sharpness:.3f}",
+        "" if exposure is None else f"{exposure:.4f}",
+        "" if burst is None else str(burst),
+        "" if keeper is None else str(int(keeper)),
+    ]
+
+
+def write_lines(lines: Iterable[Sequence[str]], out: Path) -> Path:
+    """Write the report's lines, already in its order, atomically (a million lines stream)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    ordered = sorted(rows, key=lambda r: (-r.score, r.path))
     with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
-        for r in ordered:
-            writer.writerow(
-                [
-                    r.path,
-                    f"{r.score:.6f}",
-                    r.label,
-                    r.folder,
-                    r.train_label,
-                    f"{r.informativeness:.6f}",
-                    r.head,
-                    "" if r.sharpness is None else f"{r.sharpness:.3f}",
-                    "" if r.exposure is None else f"{r.exposure:.4f}",
-                    "" if r.burst is None else r.burst,
-                    "" if r.keeper is None else int(r.keeper),
-                ]
-            )
+        writer.writerows(lines)
     publish(tmp, out)
     return out

@@ -1,0 +1,114 @@
+"""Large libraries: what a command reads, and an interrupted cold ingest.
+
+`train` reads what it trains on: a library that holds no label is not walked (at a million
+images the walk alone took most of a minute). A cold `embed` killed half-way (kill -9) keeps
+everything it wrote, and the next run finishes the rest with the cache consistent.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from factories.images import _taste_image, make_taste_set
+
+from konomi.store.labels import LabelStore, labels_path
+
+
+def _library(root: Path, n: int, seed: int = 1) -> list[Path]:
+    rng = np.random.default_rng(seed)
+    return [
+        _taste_image(
+            rng, "like" if i % 2 else "dislike", root / f"{i // 10:02}" / f"p{i}.jpg", (24, 18)
+        )
+        for i in range(n)
+    ]
+
+
+def test_train_does_not_walk_a_library_without_labels(tmp_path, konomi):
+    ws = tmp_path / "ws"
+    make_taste_set(ws / "data" / "train", 6, 6, seed=2)
+    photos = tmp_path / "photos"
+    _library(photos, 6)
+    (photos / ".konomiignore").mkdir()  # walking the library would stop on it: unreadable
+    (ws / "konomi.toml").write_text(f'libraries = ["{photos.as_posix()}"]\n', encoding="utf-8")
+    trained = konomi("train", root=ws)
+    assert trained.code == 0, trained.text
+    scored = konomi("score", root=ws)  # a command that lists the library still refuses it
+    assert scored.code != 0 and ".konomiignore" in scored.text, scored.text
+
+
+def test_train_finds_the_reviewed_library_images_the_walk_lists(tmp_path, konomi):
+    ws = tmp_path / "ws"
+    make_taste_set(ws / "data" / "train", 6, 6, seed=2)
+    photos = tmp_path / "photos"
+    images = _library(photos, 12)
+    hidden = photos / ".hidden" / "h.jpg"
+    hidden.parent.mkdir()
+    hidden.write_bytes(images[0].read_bytes())
+    gone = images[5]
+    (ws / ".konomi").mkdir()
+    with LabelStore(labels_path(ws / ".konomi")) as store:
+        rows = [(p.as_posix(), "0" * 32, "like") for p in (images[1], images[11], hidden, gone)]
+        store.add(rows, source="review", op=1)
+    gone.unlink()
+    (ws / "konomi.toml").write_text(f'libraries = ["{photos.as_posix()}"]\n', encoding="utf-8")
+    trained = konomi("train", root=ws)
+    assert trained.code == 0, trained.text
+    assert "2 from review decisions" in trained.out, trained.out  # not the hidden or gone one
+
+
+def _cache_rows(ws: Path) -> tuple[int, int, int]:
+    db = sqlite3.connect(ws / ".konomi" / "cache.sqlite")
+    try:
+        files = db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+        vectors = db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+        orphans = db.execute(
+            "SELECT COUNT(*) FROM files f WHERE NOT EXISTS "
+            "(SELECT 1 FROM embeddings e WHERE e.digest = f.digest)"
+        ).fetchone()[0]
+    finally:
+        db.close()
+    return files, vectors, orphans
+
+
+def _stopped(pid: int) -> bool:
+    """True once the process has stopped itself (SIGSTOP at a fault point)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0] == "T"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_cold_embed_killed_half_way_keeps_its_work_and_resumes(tmp_path, cli_env):
+    from konomi.encode.ingest import FLUSH_ROWS
+
+    ws = tmp_path / "ws"
+    (ws / "data" / "unlabeled").mkdir(parents=True)
+    photos = tmp_path / "photos"
+    images = _library(photos, FLUSH_ROWS + 400)  # more than one transaction holds
+    (ws / "konomi.toml").write_text(f'libraries = ["{photos.as_posix()}"]\n', encoding="utf-8")
+    argv = [sys.executable, "-m", "konomi", "embed", "--root", str(ws)]
+    env = {**cli_env, "KONOMI_TEST_PAUSE_AT": "ingest_flush:1"}  # stops after its first commit
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and not _stopped(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the embed ended before its first transaction"
+    os.kill(proc.pid, signal.SIGKILL)  # kill -9 while it holds the rest in memory
+    proc.wait()
+    files, vectors, orphans = _cache_rows(ws)
+    assert 0 < files < len(images) and vectors == files and orphans == 0, (files, vectors)
+
+    resumed = subprocess.run(argv, env=cli_env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"Embedded {len(images) - files} new, {files} cached" in resumed.stdout, resumed.stdout
+    again = subprocess.run(argv, env=cli_env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and f"Embedded 0 new, {len(images)} cached" in again.stdout
+    assert _cache_rows(ws) == (len(images), len(images), 0)
