@@ -310,6 +310,12 @@ def test_ray_says_nothing_of_its_own_and_is_gone_after_a_kill(workspace, konomi,
     for noise in ("WARNING", "core_worker", "pid=", "INFO"):
         assert noise not in ran.err, ran.err
     assert "Ray's own messages:" in ran.out and "--engine local is usually faster" in ran.out
+    log = Path(ran.out.split("Ray's own messages: ")[1].split(" (--debug")[0])
+    assert log.is_file() and ("WARNING" in log.read_text() or "core_worker" in log.read_text())
+    debug = konomi("score", "--input", ws.root / "data", "--out", tmp_path / "d.parquet",
+                   "--engine", "ray", "--debug", root=ws.root, timeout=300)  # fmt: skip
+    assert debug.code == 0 and "Ray's own messages" not in debug.out  # they stay on stderr
+    assert "WARNING" in debug.err or "core_worker" in debug.err
 
     # kill -9 in the middle of a run: no agent of its local Ray may outlive it
     driver = subprocess.Popen(
