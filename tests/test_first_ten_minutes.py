@@ -215,7 +215,7 @@ def test_round_dry_run_moves_nothing_and_writes_no_head(workspace, konomi):
     planned = konomi("round", "--dry-run", root=ws.root, check=True).out
     assert "first head would be trained on 10 like and 10 dislike" in planned
     assert "data/classified/like/" in planned and "data/classified/dislike/" in planned
-    assert "8 image(s) would be sorted" in planned and "nothing was moved" in planned
+    assert "Images the round would sort: 8" in planned and "nothing was moved" in planned
     assert files_of(ws.root) == before and not (ws.root / "models").exists()
 
     konomi("round", root=ws.root, check=True)
@@ -223,7 +223,7 @@ def test_round_dry_run_moves_nothing_and_writes_no_head(workspace, konomi):
     before = files_of(ws.root)
     models = files_of(ws.root / "models", skip=())
     again = konomi("round", "--dry-run", root=ws.root, check=True).out
-    assert "would be kept" in again and "4 image(s) would be sorted" in again
+    assert "would be kept" in again and "Images the round would sort: 4" in again
     assert files_of(ws.root) == before and files_of(ws.root / "models", skip=()) == models
 
     (ws.root / "data" / "unlabeled" / "img_0000.jpg").rename(
@@ -402,4 +402,4 @@ def test_round_says_no_review_is_needed_when_the_head_is_sure(workspace, konomi)
     ws = workspace(n_like=25, n_dislike=25, n_unlabeled=10)
     said = konomi("round", root=ws.root, check=True).out
     assert "look at 10 of 10" not in said
-    assert "No review needed this round" in said or "unsure of" in said
+    assert "No review needed this round" in said or "images the head is unsure of" in said
