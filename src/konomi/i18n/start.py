@@ -35,15 +35,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "学習します。振り分けはその判定モデルで行います:",
     },
     "cli.round.dry.done": {
-        "en": "Dry run: nothing was moved and no head was written. Without --dry-run, {n} "
-        "image(s) would be sorted (like from {like_t:.2f}, dislike up to {dislike_t:.2f}).",
+        "en": "Dry run: nothing was moved and no head was written. Images the round would sort: "
+        "{n} (like from {like_t:.2f}, dislike up to {dislike_t:.2f}).",
         "ja": "試し実行（--dry-run）なので、何も移動せず、判定モデルも保存していません。"
         "--dry-run なしで実行すると {n} 枚を振り分けます（{like_t:.2f} 以上は好き、"
         "{dislike_t:.2f} 以下は好きでない）。",
     },
     "cli.round.suggest.unsure": {
-        "en": "Suggested this round: the {n} of {waiting} waiting image(s) the head is unsure "
-        "of (it is right on {acc:.0%} of your labels) — [cyan]{cmd} review[/], then "
+        "en": "Suggested this round: the waiting images the head is unsure of, {n} of {waiting} "
+        "(it is right on {acc:.0%} of your labels) — [cyan]{cmd} review[/], then "
         "[cyan]{cmd} round[/] again.",
         "ja": "今回のおすすめ: 判定待ちの {waiting} 枚のうち、判定モデルが迷っている {n} 枚です"
         "（ラベルに対する正解率は {acc:.0%}）。[cyan]{cmd} review[/] で判定し、もう一度 "
@@ -51,7 +51,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.round.confident": {
         "en": "No review needed this round: the head is right on {acc:.0%} of your labels and "
-        "sure of all {waiting} waiting image(s). Spot-check a few in [cyan]{cmd} review[/] "
+        "sure of every waiting image ({waiting}). Spot-check a few in [cyan]{cmd} review[/] "
         "if you like, or add new photos to data/unlabeled/.",
         "ja": "今回は確認の必要はありません。判定モデルはラベルに対して {acc:.0%} 正解しており、"
         "判定待ちの {waiting} 枚すべてに迷いがありません。気になる場合は [cyan]{cmd} review[/] で"
