@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from factories.images import make_unlabeled_set
+from messages import said
 
 from konomi.app.suggestion import suggest
 from konomi.workspace import Workspace
@@ -215,7 +216,7 @@ def test_round_dry_run_moves_nothing_and_writes_no_head(workspace, konomi):
     planned = konomi("round", "--dry-run", root=ws.root, check=True).out
     assert "first head would be trained on 10 like and 10 dislike" in planned
     assert "data/classified/like/" in planned and "data/classified/dislike/" in planned
-    assert "8 image(s) would be sorted" in planned and "nothing was moved" in planned
+    assert said(planned, "cli.round.dry.done", n=8) and "nothing was moved" in planned
     assert files_of(ws.root) == before and not (ws.root / "models").exists()
 
     konomi("round", root=ws.root, check=True)
@@ -223,7 +224,7 @@ def test_round_dry_run_moves_nothing_and_writes_no_head(workspace, konomi):
     before = files_of(ws.root)
     models = files_of(ws.root / "models", skip=())
     again = konomi("round", "--dry-run", root=ws.root, check=True).out
-    assert "would be kept" in again and "4 image(s) would be sorted" in again
+    assert "would be kept" in again and said(again, "cli.round.dry.done", n=4)
     assert files_of(ws.root) == before and files_of(ws.root / "models", skip=()) == models
 
     (ws.root / "data" / "unlabeled" / "img_0000.jpg").rename(

@@ -518,8 +518,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.sampled": {
         "en": "This page shows {shown} of the {total} photos: every training photo and suspect, "
         "and an even sample of the rest in score order. reports/scores.csv lists them all.",
-        "ja": "このページには {total} 枚のうち {shown} 枚を載せています。学習用の写真と怪しい"
-        "ラベルはすべて、残りはスコア順に均等に選んだ一部です。すべての写真は "
+        "ja": "このページには {total} 枚のうち {shown} 枚を載せています。学習用の写真と疑わしい"
+        "ラベルの写真はすべて載せ、残りはスコア順に均等に選んだ一部です。すべての写真は "
         "reports/scores.csv にあります。",
     },
     "report.first.top": {"en": "The top of your taste", "ja": "あなたの好みの上位"},
@@ -538,16 +538,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Every photo here is labelled.",
         "ja": "ここにある写真はすべてラベル付きです。",
     },
-    "report.first.suspects": {"en": "Labels that look wrong", "ja": "ラベルが誤っていそうな写真"},
+    "report.first.suspects": {
+        "en": "Labels that look wrong",
+        "ja": "ラベルが誤っているかもしれない写真",
+    },
     "report.first.suspects_count": {
-        "en": "{n} of your {total} labels look wrong. Still like it? Leave it; if not, move it to "
-        "the other folder of data/train/.",
-        "ja": "ラベル {total} 枚のうち {n} 枚が誤っていそうです。そのままでよければ何もせず、"
-        "違っていたら data/train/ のもう一方のフォルダーへ移してください。",
+        "en": "{n} of your {total} labels look wrong. Where a label is right after all, leave "
+        "the photo; where it is not, move the photo to the other folder of data/train/.",
+        "ja": "ラベルを付けた {total} 枚のうち {n} 枚は、ラベルが誤っているかもしれません。"
+        "ラベルが正しければそのままにし、誤っていれば data/train/ のもう一方のフォルダーへ"
+        "移してください。",
+        "count": "n",
+        "en:1": "1 of your {total} labels looks wrong. If it is right after all, leave the "
+        "photo; if not, move the photo to the other folder of data/train/.",
     },
     "report.first.suspects_none": {
-        "en": "None of your labels look wrong.",
-        "ja": "誤っていそうなラベルはありません。",
+        "en": "None of your labels looks wrong.",
+        "ja": "ラベルの誤りの疑いはありません。",
     },
     "report.first.wrong": {"en": "wrong? {pct}", "ja": "誤り？ {pct}"},
     "report.stats.title": {"en": "How the model is doing", "ja": "判定モデルの調子"},

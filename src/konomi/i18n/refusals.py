@@ -44,12 +44,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "ライブラリ {path} はフォルダーではなくファイルです。対象外にします。",
     },
     "cli.skipped.not_written": {
-        "en": "{n} sidecar(s) were not written and are as they were:",
-        "ja": "{n} 個のサイドカーは書き込まず、元のままです:",
+        "en": "{n} sidecar files were not written and are as they were:",
+        "ja": "{n} 個のサイドカーファイルは書き込まず、元のままです:",
+        "count": "n",
+        "en:1": "1 sidecar file was not written and is as it was:",
     },
     "cli.skipped.not_undone": {
-        "en": "{n} file(s) were not put back and are left as they are:",
+        "en": "{n} files were not put back and are left as they are:",
         "ja": "{n} 個のファイルは元に戻さず、そのままにしました:",
+        "count": "n",
+        "en:1": "1 file was not put back and is left as it is:",
     },
     "text.query_not_text": {
         "en": "The search text {text} holds bytes that are not UTF-8 text.",

@@ -36,14 +36,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.round.dry.done": {
         "en": "Dry run: nothing was moved and no head was written. Without --dry-run, {n} "
-        "image(s) would be sorted (like from {like_t:.2f}, dislike up to {dislike_t:.2f}).",
+        "images would be sorted (like from {like_t:.2f}, dislike up to {dislike_t:.2f}).",
         "ja": "試し実行（--dry-run）なので、何も移動せず、判定モデルも保存していません。"
         "--dry-run なしで実行すると {n} 枚を振り分けます（{like_t:.2f} 以上は好き、"
         "{dislike_t:.2f} 以下は好きでない）。",
+        "count": "n",
+        "en:0": "Dry run: nothing was moved and no head was written. Without --dry-run, no "
+        "image would be sorted either (like from {like_t:.2f}, dislike up to {dislike_t:.2f}).",
+        "ja:0": "試し実行（--dry-run）なので、何も移動せず、判定モデルも保存していません。"
+        "--dry-run なしで実行しても、振り分ける画像はありません（{like_t:.2f} 以上は好き、"
+        "{dislike_t:.2f} 以下は好きでない）。",
+        "en:1": "Dry run: nothing was moved and no head was written. Without --dry-run, 1 "
+        "image would be sorted (like from {like_t:.2f}, dislike up to {dislike_t:.2f}).",
     },
     "cli.round.suggest.unsure": {
-        "en": "Suggested this round: the {n} of {waiting} waiting image(s) the head is unsure "
-        "of (it is right on {acc:.0%} of your labels) — [cyan]{cmd} review[/], then "
+        "en": "Suggested this round: the {n} images the head is unsure of, among {waiting} "
+        "waiting (it is right on {acc:.0%} of your labels) — [cyan]{cmd} review[/], then "
+        "[cyan]{cmd} round[/] again.",
+        "count": "n",
+        "en:1": "Suggested this round: the 1 image the head is unsure of, among {waiting} "
+        "waiting (it is right on {acc:.0%} of your labels) — [cyan]{cmd} review[/], then "
         "[cyan]{cmd} round[/] again.",
         "ja": "今回のおすすめ: 判定待ちの {waiting} 枚のうち、判定モデルが迷っている {n} 枚です"
         "（ラベルに対する正解率は {acc:.0%}）。[cyan]{cmd} review[/] で判定し、もう一度 "
@@ -51,8 +63,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.round.confident": {
         "en": "No review needed this round: the head is right on {acc:.0%} of your labels and "
-        "sure of all {waiting} waiting image(s). Spot-check a few in [cyan]{cmd} review[/] "
+        "sure of all {waiting} waiting images. Spot-check a few in [cyan]{cmd} review[/] "
         "if you like, or add new photos to data/unlabeled/.",
+        "count": "waiting",
+        "en:1": "No review needed this round: the head is right on {acc:.0%} of your labels and "
+        "sure of the 1 waiting image. Look at it in [cyan]{cmd} review[/] if you like, or add "
+        "new photos to data/unlabeled/.",
+        "ja:1": "今回は確認の必要はありません。判定モデルはラベルに対して {acc:.0%} 正解しており、"
+        "判定待ちの 1 枚にも迷いがありません。気になる場合は [cyan]{cmd} review[/] で"
+        "確かめるか、新しい写真を data/unlabeled/ に入れてください。",
         "ja": "今回は確認の必要はありません。判定モデルはラベルに対して {acc:.0%} 正解しており、"
         "判定待ちの {waiting} 枚すべてに迷いがありません。気になる場合は [cyan]{cmd} review[/] で"
         "いくつか確かめるか、新しい写真を data/unlabeled/ に入れてください。",
@@ -65,9 +84,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Check the address (host:port of the head node, 6379 by default; ray://host:10001 "
         "for Ray Client) and that the cluster is running, or leave out --address to use a "
         "local Ray.",
-        "ja": "アドレス（ヘッドノードの host:port。既定のポートは 6379、Ray Client なら "
-        "ray://host:10001）と、クラスターが動いているかを確認してください。--address を"
-        "省くとローカルの Ray を使います。",
+        "ja": "アドレス（ray start --head を実行したノードの host:port。既定のポートは "
+        "6379、Ray Client なら ray://host:10001）と、クラスターが動いているかを確認して"
+        "ください。--address を省くとローカルの Ray を使います。",
     },
     "batch.ray_bad_address": {
         "en": "'{address}' is not a Ray address.",
