@@ -512,10 +512,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "次にすること:\n"
         "  1. 振り分けたい写真を data/unlabeled/ に入れ（または konomi.toml の libraries に写真の"
         "フォルダーを書き）、[cyan]{cmd} review{root}[/] を実行します。写真の中から代表的な画像を"
-        "選んでブラウザーに表示し、判定するそばから好みを学習します。先に手で仕分ける必要は"
+        "選んでブラウザーに表示し、判定するたびに好みを学習します。先に手で仕分ける必要は"
         "ありません。\n"
         "  2. 続けて [cyan]{cmd} round{root}[/] を実行します。data/unlabeled の画像を "
-        "data/classified/ に振り分け、次に何枚確認すればよいかを表示します。\n"
+        "data/classified/ に振り分け、次に何枚判定すればよいかを表示します。\n"
         "  好きな画像と好きでない画像をすでに仕分けてある場合は、data/train/like/ と "
         "data/train/dislike/ に入れ、代わりに [cyan]{cmd} round{root}[/] から始めてください。\n"
         "環境の確認は、いつでも [cyan]{cmd} check-env{root}[/] でできます。",

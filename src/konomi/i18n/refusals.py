@@ -6,16 +6,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ignore.posix_class": {
         "en": "The ignore file {path} uses a POSIX character class, which konomi does not "
         "read: {line}",
-        "ja": "除外ファイル {path} に、konomi が読めない POSIX 文字クラスがあります: {line}",
+        "ja": "無視リスト {path} に、konomi が読めない POSIX 文字クラスがあります: {line}",
     },
     "ignore.too_many_globstars": {
         "en": "The ignore file {path} has a line with more than {most} '**': {line}",
-        "ja": "除外ファイル {path} に、'**' が {most} 個より多い行があります: {line}",
+        "ja": "無視リスト {path} に、'**' が {most} 個より多い行があります: {line}",
     },
     "ignore.too_complex": {
         "en": "The ignore file {path} has a line konomi cannot match quickly (too many '*' "
         "around character classes): {line}",
-        "ja": "除外ファイル {path} に、konomi がすばやく照合できない行があります"
+        "ja": "無視リスト {path} に、konomi がすばやく照合できない行があります"
         "（文字クラスの前後に '*' が多すぎます）: {line}",
     },
     "ignore.why_link": {

@@ -69,12 +69,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en:1": "No review needed this round: the head is right on {acc:.0%} of your labels and "
         "sure of the 1 waiting image. Look at it in [cyan]{cmd} review[/] if you like, or add "
         "new photos to data/unlabeled/.",
-        "ja:1": "今回は確認の必要はありません。判定モデルはラベルに対して {acc:.0%} 正解しており、"
-        "判定待ちの 1 枚にも迷いがありません。気になる場合は [cyan]{cmd} review[/] で"
-        "確かめるか、新しい写真を data/unlabeled/ に入れてください。",
-        "ja": "今回は確認の必要はありません。判定モデルはラベルに対して {acc:.0%} 正解しており、"
-        "判定待ちの {waiting} 枚すべてに迷いがありません。気になる場合は [cyan]{cmd} review[/] で"
-        "いくつか確かめるか、新しい写真を data/unlabeled/ に入れてください。",
+        "ja:1": "今回は判定の必要はありません。判定モデルの正解率はあなたのラベルに対して "
+        "{acc:.0%} で、判定待ちの 1 枚にも迷いがありません。気になる場合は "
+        "[cyan]{cmd} review[/] で確かめるか、新しい写真を data/unlabeled/ に入れてください。",
+        "ja": "今回は判定の必要はありません。判定モデルの正解率はあなたのラベルに対して "
+        "{acc:.0%} で、判定待ちの {waiting} 枚すべてについて迷いがありません。"
+        "気になる場合は [cyan]{cmd} review[/] でいくつか確かめるか、新しい写真を "
+        "data/unlabeled/ に入れてください。",
     },
     "batch.ray_unreachable": {
         "en": "No Ray cluster answers at {address} (waited {seconds:.0f} s).",
@@ -100,7 +101,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "On one machine with {cpus:g} CPUs and no GPU, --engine local is usually faster: "
         "it starts at once (Ray took {seconds:.0f} s) and uses the same cores. Ray pays off on "
         "a cluster (--address).",
-        "ja": "CPU {cpus:g} 個、GPU なしの 1 台のマシンでは、たいてい --engine local のほうが"
+        "ja": "CPU {cpus:g} コア、GPU なしの 1 台のマシンでは、たいてい --engine local のほうが"
         "速く終わります。すぐに始まり（Ray は起動に {seconds:.0f} 秒かかりました）、同じ"
         "コアを使うためです。Ray が役立つのはクラスター（--address）で動かすときです。",
     },
@@ -110,12 +111,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "look to the model. The score comes from the head, which weighs all your labels, not "
         "only these neighbours.",
         "ja": "似ている画像の横の数値は類似度（埋め込みのコサイン類似度、最大 1.000）です。"
-        "1.000 は同じ画像で、1 に近いほどモデルには似て見えます。スコアはこれらの画像だけで"
-        "なく、すべてのラベルをもとに判定モデルが出したものです。",
+        "1.000 は同じ画像で、1 に近いほどエンコーダーにとって 2 枚が似ていることを表します。"
+        "スコアはこれらの画像だけでなく、すべてのラベルをもとに判定モデルが出したものです。",
     },
     "xmp.dry.kept": {
         "en": "{person}★ kept (your rating; konomi's {stars}★ goes in its own field only)",
-        "ja": "{person}★ のまま（あなたのレーティング。konomi の ★{stars} は専用の欄にだけ"
+        "ja": "★{person} のまま（あなたのレーティング。konomi の ★{stars} は専用の欄にだけ"
         "書きます）",
     },
     "cli.version": {"en": "konomi {version}", "ja": "konomi {version}"},
