@@ -44,9 +44,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "{file} は入れ子が深すぎて、設定ファイルとして読めません。",
     },
     "errors.settings.nested_hint": {
-        "en": "konomi.toml holds plain keys (model = …, like_threshold = …): see konomi init.",
+        "en": "konomi.toml holds plain keys (model = …, like_threshold = …): see {cmd} init.",
         "ja": "konomi.toml には単純なキー（model = …、like_threshold = … など）だけを書きます。"
-        "konomi init で作られる例を参照してください。",
+        "{cmd} init で作られる例を参照してください。",
     },
     "errors.settings.unknown_key": {
         "en": "{where}: unknown key '{key}'.",
@@ -88,8 +88,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "{file} は {size} バイトあり、設定ファイルとしては大きすぎます。",
     },
     "errors.settings.too_large_hint": {
-        "en": "konomi.toml holds a few plain keys; see konomi init for an example.",
-        "ja": "konomi.toml には単純なキーを数個書くだけです。konomi init で作られる例を"
+        "en": "konomi.toml holds a few plain keys; see {cmd} init for an example.",
+        "ja": "konomi.toml には単純なキーを数個書くだけです。{cmd} init で作られる例を"
         "参照してください。",
     },
     "errors.settings.not_utf8": {
@@ -138,9 +138,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "作業フォルダーが見つかりません: {path}",
     },
     "errors.workspace.not_found_hint": {
-        "en": "Create a workspace there with: konomi init {path} — or pass an existing "
+        "en": "Create a workspace there with: {cmd} init {path} — or pass an existing "
         "workspace with --root, or cd into it.",
-        "ja": "konomi init {path} で作業フォルダーを作るか、--root で既存の作業フォルダーを"
+        "ja": "{cmd} init {path} で作業フォルダーを作るか、--root で既存の作業フォルダーを"
         "指定するか、作業フォルダーに cd してから実行してください。",
     },
     "errors.workspace.state_is_file": {

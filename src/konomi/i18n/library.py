@@ -88,8 +88,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en:1": "  1 image keeps the rating you gave it; konomi added only its own score.",
     },
     "xmp.undo_hint": {
-        "en": "  konomi undo puts every sidecar back as it was.",
-        "ja": "  konomi undo ですべてのサイドカーファイルを元に戻せます。",
+        "en": "  {cmd} undo puts every sidecar back as it was.",
+        "ja": "  {cmd} undo ですべてのサイドカーファイルを元に戻せます。",
     },
     "xmp.no_libraries": {
         "en": "No library to write sidecars for: libraries = [...] in konomi.toml is empty.",
