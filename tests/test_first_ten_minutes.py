@@ -395,6 +395,6 @@ def test_no_review_of_all_is_suggested_when_the_head_is_right_on_nearly_all(tmp_
 
 def test_round_says_no_review_is_needed_when_the_head_is_sure(workspace, konomi):
     ws = workspace(n_like=25, n_dislike=25, n_unlabeled=10)
-    said = konomi("round", root=ws.root, check=True).out
-    assert "look at 10 of 10" not in said
-    assert "No review needed this round" in said or "unsure of" in said
+    out = konomi("round", root=ws.root, check=True).out
+    assert not said(out, "cli.round.suggest", n=10, waiting=10)
+    assert said(out, "cli.round.confident") or said(out, "cli.round.suggest.unsure")
