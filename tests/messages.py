@@ -52,8 +52,26 @@ def pattern(key: str, lang: str = DEFAULT, /, **fields: object) -> re.Pattern[st
 
 
 def said(text: str, key: str, /, lang: str | None = None, **fields: object) -> bool:
-    """Whether `text` holds message `key` (in `lang`, else in any language of the catalog)."""
+    """Whether `text` holds message `key` (in `lang`, else in any language of the catalog): in
+    the count form its count field picks ("1 image", "No image"), or in any form when a test
+    leaves that field out."""
     return any(
-        pattern(key, language, **fields).search(text)
+        pattern(key, form, **fields).search(text)
         for language in ([lang] if lang else LANGUAGES)
+        for form in _forms(key, language, fields)
     )
+
+
+def _forms(key: str, lang: str, fields: dict[str, object]) -> list[str]:
+    """The texts of `key` in `lang` that `fields` may have rendered: the one its count picks,
+    else the language's text and each of its count forms."""
+    texts = CATALOG[key]
+    counted = texts.get("count")
+    forms = [f for f in texts if f.startswith(f"{lang}:")]
+    if counted is None or not forms:
+        return [lang]
+    if counted not in fields:
+        return [lang, *forms]
+    count = fields[counted]
+    form = f"{lang}:{count}" if isinstance(count, int) and count in (0, 1) else None
+    return [form] if form in texts else [lang]

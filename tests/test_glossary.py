@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from messages import said
 
 import konomi
 from konomi import i18n
@@ -103,6 +104,15 @@ def test_count_forms_use_the_fields_of_their_message():
             assert i18n.t(key, lang, **fields) == texts[form].format_map(
                 {"cmd": i18n.command(), **fields}
             ), (key, form)
+
+
+def test_a_count_form_is_asked_by_its_key():
+    """tests.messages.said matches the form a count picks ("1 file left where it is")."""
+    one = i18n.t("cli.skipped.left", "en", n=1)
+    assert said(one, "cli.skipped.left", n=1) and said(one, "cli.skipped.left")
+    assert not said(one, "cli.skipped.left", n=2)
+    none = i18n.t("cull.none", "ja", images=0, gap="2")
+    assert said(none, "cull.none", images=0) and not said(none, "cull.none", images=5)
 
 
 def test_zero_suspects_say_there_are_none():

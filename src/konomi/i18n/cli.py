@@ -208,11 +208,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "両方の傾向を学べるよう、「好き」の画像も加えてください。",
     },
     "cli.train.suspects": {
-        "en": "{n} training images look mislabelled: run [cyan]konomi suspects[/]",
+        "en": "{n} training images look mislabelled: run [cyan]{cmd} suspects[/]",
         "ja": "学習用の画像のうち {n} 枚はラベルが間違っているようです。"
-        "[cyan]konomi suspects[/] で確認してください。",
+        "[cyan]{cmd} suspects[/] で確認してください。",
         "count": "n",
-        "en:1": "1 training image looks mislabelled: run [cyan]konomi suspects[/]",
+        "en:1": "1 training image looks mislabelled: run [cyan]{cmd} suspects[/]",
         "en:0": "No training image looks mislabelled.",
         "ja:0": "学習用の画像には、ラベルの誤りの疑いはありません。",
     },
@@ -287,11 +287,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     # -- round -------------------------------------------------------------------------------
     "cli.round.suggest": {
         "en": "Suggested this round: look at {n} of the {waiting} waiting, most informative "
-        "first — [cyan]konomi review[/] (confirmations count as labels too), then run "
-        "[cyan]konomi round[/] again.",
+        "first — [cyan]{cmd} review[/] (confirmations count as labels too), then run "
+        "[cyan]{cmd} round[/] again.",
         "ja": "今回のおすすめ: 判定待ちの {waiting} 枚のうち {n} 枚を、判定すると学習効果の"
-        "大きい画像から順に見てください。[cyan]konomi review[/] で判定し（提案どおりと確認した"
-        "画像もラベルになります）、終わったらもう一度 [cyan]konomi round[/] を実行します。",
+        "大きい画像から順に見てください。[cyan]{cmd} review[/] で判定し（提案どおりと確認した"
+        "画像もラベルになります）、終わったらもう一度 [cyan]{cmd} round[/] を実行してください。",
     },
     "cli.round.nothing": {
         "en": "Nothing waits for review: put new images in data/unlabeled/.",
@@ -342,9 +342,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.suspects.next": {
         "en": "Still like it? Leave it. If not, move it to the other folder of data/train/ (or "
-        "use [cyan]konomi review[/]), then train again.",
+        "use [cyan]{cmd} review[/]), then train again.",
         "ja": "それでも好きなら、そのままにしてください。そうでなければ data/train/ の反対側の"
-        "フォルダーに移し（[cyan]konomi review[/] でもできます）、もう一度学習させてください。",
+        "フォルダーに移し（[cyan]{cmd} review[/] でもできます）、もう一度学習させてください。",
     },
     "cli.explain.score": {
         "en": "[bold]{path}[/]: score {score:.2f} → {proposal} (head {id})",
@@ -365,8 +365,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en:1": "1 image could not be explained: it cannot be read (see above).",
     },
     "cli.models.none": {
-        "en": "No saved heads yet. Train one: [cyan]konomi train[/]",
-        "ja": "保存された判定モデルはまだありません。[cyan]konomi train[/] で学習させてください。",
+        "en": "No saved heads yet. Train one: [cyan]{cmd} train[/]",
+        "ja": "保存された判定モデルはまだありません。[cyan]{cmd} train[/] で学習させてください。",
     },
     "cli.models.col.id": {"en": "id", "ja": "ID"},
     "cli.models.col.date": {"en": "date", "ja": "日時"},
@@ -377,16 +377,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.models.col.thresholds": {"en": "thresholds", "ja": "しきい値"},
     "cli.models.col.suspects": {"en": "suspects", "ja": "疑わしいラベル"},
     "cli.models.legend": {
-        "en": "* = current head. Roll back with [cyan]konomi models use ID[/].",
-        "ja": "* = 使用中の判定モデル。[cyan]konomi models use ID[/] で以前のものに戻せます。",
+        "en": "* = current head. Roll back with [cyan]{cmd} models use ID[/].",
+        "ja": "* = 使用中の判定モデル。[cyan]{cmd} models use ID[/] で以前のものに戻せます。",
     },
     "cli.models.bad_id": {
         "en": "'{id}' is not a head id.",
         "ja": "「{id}」は判定モデルの ID ではありません。",
     },
     "cli.models.bad_id.hint": {
-        "en": "List them: konomi models",
-        "ja": "一覧は konomi models で表示できます。",
+        "en": "List them: {cmd} models",
+        "ja": "一覧は {cmd} models で表示できます。",
     },
     "cli.models.used": {
         "en": "Current head is now [bold]{id}[/] (AUC {auc}, Brier {brier}). The next classify "
@@ -435,8 +435,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "スキップ {skipped} 枚。残り {left} 枚。",
     },
     "cli.review.next": {
-        "en": "Next: [cyan]konomi round[/] (or train) to learn from them.",
-        "ja": "次は [cyan]konomi round[/]（または train）で、判定した内容を学習させてください。",
+        "en": "Next: [cyan]{cmd} round[/] (or train) to learn from them.",
+        "ja": "次は [cyan]{cmd} round[/]（または train）で、判定した内容を学習させてください。",
     },
     # -- simulate ----------------------------------------------------------------------------
     "cli.sim.head": {
@@ -512,10 +512,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "次にすること:\n"
         "  1. 振り分けたい写真を data/unlabeled/ に入れ（または konomi.toml の libraries に写真の"
         "フォルダーを書き）、[cyan]{cmd} review{root}[/] を実行します。写真の中から代表的な画像を"
-        "選んでブラウザーに表示し、判定するそばから好みを学習します。先に手で仕分ける必要は"
+        "選んでブラウザーに表示し、判定するたびに好みを学習します。先に手で仕分ける必要は"
         "ありません。\n"
         "  2. 続けて [cyan]{cmd} round{root}[/] を実行します。data/unlabeled の画像を "
-        "data/classified/ に振り分け、次に何枚確認すればよいかを表示します。\n"
+        "data/classified/ に振り分け、次に何枚判定すればよいかを表示します。\n"
         "  好きな画像と好きでない画像をすでに仕分けてある場合は、data/train/like/ と "
         "data/train/dislike/ に入れ、代わりに [cyan]{cmd} round{root}[/] から始めてください。\n"
         "環境の確認は、いつでも [cyan]{cmd} check-env{root}[/] でできます。",
@@ -525,16 +525,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "DIR と --root で別々のフォルダーが指定されています。",
     },
     "cli.init.two_roots.hint": {
-        "en": "Pass the workspace folder once: konomi init ~/my-taste",
-        "ja": "作業フォルダーは 1 つだけ指定してください（例: konomi init ~/my-taste）。",
+        "en": "Pass the workspace folder once: {cmd} init ~/my-taste",
+        "ja": "作業フォルダーは 1 つだけ指定してください（例: {cmd} init ~/my-taste）。",
     },
     "init.not_a_folder": {
         "en": "{path} is a file, not a folder.",
         "ja": "{path} はファイルで、フォルダーではありません。",
     },
     "init.not_a_folder.hint": {
-        "en": "Pass a folder for the workspace: konomi init ~/my-taste",
-        "ja": "作業フォルダーにするフォルダーを指定してください（例: konomi init ~/my-taste）。",
+        "en": "Pass a folder for the workspace: {cmd} init ~/my-taste",
+        "ja": "作業フォルダーにするフォルダーを指定してください（例: {cmd} init ~/my-taste）。",
     },
     "init.cannot_create": {
         "en": "Cannot create {path} ({why}).",

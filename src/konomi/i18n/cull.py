@@ -15,16 +15,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cull.rest": {"en": "    set aside: {path}", "ja": "    除外: {path}"},
     "cull.summary": {
-        "en": "{bursts} burst(s) among {images} image(s): {rejects} frame(s) proposed for "
-        "rejection, one kept from each burst.",
+        "en": "{bursts} bursts among {images} images: one frame kept from each, the other "
+        "{rejects} proposed for rejection.",
         "ja": "{images} 枚の中にバーストが {bursts} 組あります。各バーストから 1 枚を残し、"
-        "{rejects} 枚を除外候補にしました。",
+        "残りの {rejects} 枚を除外候補にしました。",
+        "count": "bursts",
+        "en:1": "1 burst among {images} images: one frame kept, the rest ({rejects}) proposed "
+        "for rejection.",
+        "ja:1": "{images} 枚の中にバーストが 1 組あります。1 枚を残し、残りの {rejects} 枚を"
+        "除外候補にしました。",
     },
     "cull.none": {
-        "en": "No bursts among {images} image(s): no frames taken within {gap} s of each other "
-        "that look alike (burst_gap and burst_similarity in konomi.toml).",
+        "en": "No bursts among {images} images: no frames taken within {gap} s of each other "
+        "look alike (burst_gap and burst_similarity in konomi.toml).",
         "ja": "{images} 枚の中にバーストはありません。{gap} 秒以内に続けて撮られ、互いに似ている"
         "写真がありません（konomi.toml の burst_gap と burst_similarity）。",
+        "count": "images",
+        "en:0": "No images to look for bursts in.",
+        "ja:0": "バーストを探す画像がありません。",
+        "en:1": "No bursts: there is only 1 image.",
+        "ja:1": "画像が 1 枚だけなので、バーストはありません。",
     },
     "cull.head": {
         "en": "Taste from head {head} chose among frames equally sharp and well exposed.",
@@ -41,14 +51,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "data/classified/rejected/ に移動します（{cmd} undo で元に戻せます）。",
     },
     "cull.library_hint": {
-        "en": "{n} frame(s) set aside are library images, which are never moved: "
-        "{cmd} xmp --cull marks them rejected in their XMP sidecars.",
+        "en": "{n} frames set aside are library images, which are never moved: "
+        "{cmd} xmp --cull marks them rejected in their XMP sidecar files.",
         "ja": "除外する写真のうち {n} 枚はライブラリの画像なので移動しません。"
-        "{cmd} xmp --cull で XMP サイドカーに「除外」として書き込めます。",
+        "{cmd} xmp --cull で XMP サイドカーファイルに「除外」として書き込めます。",
+        "count": "n",
+        "en:1": "1 frame set aside is a library image, which is never moved: "
+        "{cmd} xmp --cull marks it rejected in its XMP sidecar file.",
     },
     "cull.moved": {
-        "en": "Moved {n} frame(s) into data/classified/rejected/ (operation {op}).",
+        "en": "Moved {n} frames into data/classified/rejected/ (operation {op}).",
         "ja": "{n} 枚を data/classified/rejected/ に移動しました（操作 {op}）。",
+        "count": "n",
+        "en:0": "Moved no frame (operation {op}).",
+        "ja:0": "移動した写真はありません（操作 {op}）。",
+        "en:1": "Moved 1 frame into data/classified/rejected/ (operation {op}).",
     },
     "cull.undo_hint": {
         "en": "  {cmd} undo puts them back where they were.",
@@ -56,10 +73,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.undo.kind.cull": {"en": "cull", "ja": "バーストの選別"},
     "xmp.culled": {
-        "en": "  {n} frame(s) of bursts marked rejected (xmp:Rating -1) where you had not "
+        "en": "  {n} frames of bursts marked rejected (xmp:Rating -1), only where you had not "
         "rated them.",
-        "ja": "  バーストの {n} 枚を、あなたが評価を付けていない写真に限り「除外」"
-        "（xmp:Rating -1）にしました。",
+        "ja": "  バーストの写真 {n} 枚を「除外」（xmp:Rating -1）にしました。あなたがレーティングを"
+        "付けた写真はそのままです。",
+        "count": "n",
+        "en:1": "  1 frame of a burst marked rejected (xmp:Rating -1), only where you had not "
+        "rated it.",
     },
     "init.key.burst_gap": {
         "en": "Frames taken at most this many seconds apart form a burst (konomi cull).",
@@ -87,7 +107,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "次にあなたの好みで選び、残りを除外候補にします。\n\n"
         "--apply を付けない限り何も移動しません。付けると残り"
         "を data/classified/rejected/ に移動し、[cyan]{cmd} undo[/] で元に戻せます。"
-        "ライブラリの画像は移動しません。詳しくは docs/culling.md を見てください。\n\n"
+        "ライブラリの画像は移動しません。詳しくは docs/culling.ja.md を見てください。\n\n"
         "例: [cyan]{cmd} cull[/]",
     },
     "cli.help.cull.apply": {
@@ -102,7 +122,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.help.xmp.cull": {
         "en": "Also mark the frames of each burst that konomi cull sets aside as rejected "
         "(xmp:Rating -1), never over a rating you set.",
-        "ja": "konomi cull で除外する各バーストの写真も「除外」（xmp:Rating -1）にします。"
-        "あなたが付けた評価は変えません。",
+        "ja": "konomi cull が各バーストで除外候補にした写真も「除外」（xmp:Rating -1）に"
+        "します。あなたが付けたレーティングは変えません。",
     },
 }

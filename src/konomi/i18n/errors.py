@@ -44,9 +44,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "{file} は入れ子が深すぎて、設定ファイルとして読めません。",
     },
     "errors.settings.nested_hint": {
-        "en": "konomi.toml holds plain keys (model = …, like_threshold = …): see konomi init.",
+        "en": "konomi.toml holds plain keys (model = …, like_threshold = …): see {cmd} init.",
         "ja": "konomi.toml には単純なキー（model = …、like_threshold = … など）だけを書きます。"
-        "konomi init で作られる例を参照してください。",
+        "{cmd} init で作られる例を参照してください。",
     },
     "errors.settings.unknown_key": {
         "en": "{where}: unknown key '{key}'.",
@@ -88,8 +88,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "{file} は {size} バイトあり、設定ファイルとしては大きすぎます。",
     },
     "errors.settings.too_large_hint": {
-        "en": "konomi.toml holds a few plain keys; see konomi init for an example.",
-        "ja": "konomi.toml には単純なキーを数個書くだけです。konomi init で作られる例を"
+        "en": "konomi.toml holds a few plain keys; see {cmd} init for an example.",
+        "ja": "konomi.toml には単純なキーを数個書くだけです。{cmd} init で作られる例を"
         "参照してください。",
     },
     "errors.settings.not_utf8": {
@@ -138,9 +138,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "作業フォルダーが見つかりません: {path}",
     },
     "errors.workspace.not_found_hint": {
-        "en": "Create a workspace there with: konomi init {path} — or pass an existing "
+        "en": "Create a workspace there with: {cmd} init {path} — or pass an existing "
         "workspace with --root, or cd into it.",
-        "ja": "konomi init {path} で作業フォルダーを作るか、--root で既存の作業フォルダーを"
+        "ja": "{cmd} init {path} で作業フォルダーを作るか、--root で既存の作業フォルダーを"
         "指定するか、作業フォルダーに cd してから実行してください。",
     },
     "errors.workspace.state_is_file": {
@@ -281,7 +281,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "and run {cmd} review: it learns as you judge them (images already sorted go in "
         "data/train/like/ and data/train/dislike/).",
         "ja": "{cmd} init {root} で作業フォルダーを作り、写真を data/unlabeled/ に入れて "
-        "{cmd} review を実行してください。判定するそばから学習します（仕分け済みの画像は "
+        "{cmd} review を実行してください。判定するたびに学習します（仕分け済みの画像は "
         "data/train/like/ と data/train/dislike/ に入れます）。",
     },
     "errors.app.nothing_to_simulate": {
@@ -340,7 +340,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "learns as you judge them. Or put a few images in {folder} (about 200 each is a good "
         "start) and train again.",
         "ja": "ラベルがなくても {cmd} review から始められます。写真の中から代表的な画像を表示し、"
-        "判定するそばから学習します。または {folder} に数枚以上の画像を入れてから（それぞれ "
+        "判定するたびに学習します。または {folder} に数枚以上の画像を入れてから（それぞれ "
         "200 枚ほどあると十分な出発点になります）、もう一度学習してください。",
     },
     "errors.learn.too_few": {
@@ -473,9 +473,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Start with {cmd} review: it shows typical images of your photos and learns as "
         "you judge them. (With images already sorted into data/train/like and "
         "data/train/dislike, run {cmd} train.)",
-        "ja": "まず {cmd} review を実行してください。写真の中から代表的な画像を表示し、判定する"
-        "そばから学習します（data/train/like と data/train/dislike に仕分け済みの画像がある"
-        "場合は {cmd} train を実行してください）。",
+        "ja": "まず {cmd} review を実行してください。写真の中から代表的な画像を"
+        "表示し、判定するたびに学習します（data/train/like と data/train/dislike に"
+        "仕分け済みの画像がある場合は {cmd} train を実行してください）。",
     },
     "errors.heads.pointer_corrupt": {
         "en": "{path} is corrupt.",

@@ -63,6 +63,7 @@ TERMS: tuple[Term, ...] = (
     Term("user", "ユーザー", (r"ユーザ(?!ー)",)),
     Term("filter", "フィルター", (r"フィルタ(?!ー)",)),
     Term("computer", "コンピューター", (r"コンピュータ(?!ー)",)),
+    Term("ignore file (.konomiignore)", "無視リスト", ("除外ファイル", "除外リスト")),
 )
 
 # Words out of register (shop-counter keigo, the informal) and half-width marks after Japanese.

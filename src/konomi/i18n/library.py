@@ -32,10 +32,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Start with {cmd} review: it shows typical images and learns as you judge them. "
         "Or put liked images in data/train/like/ and the others in data/train/dislike/, or set "
         "ratings_as_labels = true in konomi.toml to learn from your libraries' star ratings.",
-        "ja": "まず {cmd} review を実行してください。代表的な画像を表示し、判定するそばから"
+        "ja": "まず {cmd} review を実行してください。代表的な画像を表示し、判定するたびに"
         "学習します。または、好きな画像を data/train/like/ に、そうでない画像を "
-        "data/train/dislike/ に入れるか、konomi.toml で ratings_as_labels = true にして"
-        "ライブラリのレーティングから学ぶこともできます。",
+        "data/train/dislike/ に入れてください。konomi.toml で ratings_as_labels = true に"
+        "すると、ライブラリのレーティングから学習することもできます。",
     },
     "library.train_counts": {
         "en": "  Library labels: {ratings} from XMP ratings, {review} from review decisions "
@@ -88,8 +88,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en:1": "  1 image keeps the rating you gave it; konomi added only its own score.",
     },
     "xmp.undo_hint": {
-        "en": "  konomi undo puts every sidecar back as it was.",
-        "ja": "  konomi undo ですべてのサイドカーファイルを元に戻せます。",
+        "en": "  {cmd} undo puts every sidecar back as it was.",
+        "ja": "  {cmd} undo ですべてのサイドカーファイルを元に戻せます。",
     },
     "xmp.no_libraries": {
         "en": "No library to write sidecars for: libraries = [...] in konomi.toml is empty.",
@@ -162,7 +162,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "reached through {folder}, a symbolic link or not a folder (konomi never writes a "
         "sidecar through one)",
         "ja": "シンボリックリンクかフォルダーでないもの（{folder}）を通った先にあります"
-        "（konomi はそこを通してサイドカーを書き込みません）",
+        "（konomi はそこを通してサイドカーファイルを書き込みません）",
     },
     "edits.refused.outside": {
         "en": "not under a library of this workspace (see libraries in konomi.toml)",

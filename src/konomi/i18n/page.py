@@ -138,7 +138,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.aria.search": {"en": "Search images by words", "ja": "言葉で画像を検索"},
     "page.aria.like_text": {"en": "Phrases you like", "ja": "好きなものを表す言葉"},
     "page.aria.dislike_text": {"en": "Phrases you dislike", "ja": "好きでないものを表す言葉"},
-    "page.aria.progress": {"en": "Progress this round", "ja": "このラウンドの進み具合"},
+    "page.aria.progress": {"en": "Progress this round", "ja": "今回の判定の進捗"},
     "page.aria.gauge": {
         "en": "Score of this image against the two thresholds",
         "ja": "この画像のスコアと 2 つのしきい値",
@@ -210,11 +210,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.server.quality.learning": {
         "en": "Learning — {n} more judgements for a first estimate.",
         "ja": "学習中です。あと {n} 枚判定すると、最初の見積もりが出ます。",
+        "count": "n",
+        "en:1": "Learning — 1 more judgement for a first estimate.",
     },
     "page.server.quality.fair": {
         "en": "Getting there: right about {k} in 10 so far — {n} more judgements to be sure.",
         "ja": "上達中です。今のところ 10 回に {k} 回ほど正解しています。あと {n} 枚判定すると"
         "確かになります。",
+        "count": "n",
+        "en:1": "Getting there: right about {k} in 10 so far — 1 more judgement to be sure.",
     },
     "page.server.quality.fair_more": {
         "en": "Getting there: right about {k} in 10 so far; more judgements will make it surer.",
@@ -490,6 +494,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "and leaves {unsure} for you to decide.",
         "ja": "{n} 枚を採点しました。「好き」の提案が {like} 枚、「好きでない」の提案が "
         "{dislike} 枚で、{unsure} 枚はあなたの判断を待っています。",
+        "count": "unsure",
+        "en:0": "Photos scored: {n}. The model proposes {like} as liked and {dislike} as "
+        "disliked, and leaves none for you to decide.",
+        "ja:0": "{n} 枚を採点しました。「好き」の提案が {like} 枚、「好きでない」の提案が "
+        "{dislike} 枚で、あなたの判断を待っている写真はありません。",
     },
     "report.overview.right": {
         "en": "The model is right about {k} times in 10 on your labels: {right} of {n}, each "
@@ -518,8 +527,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.sampled": {
         "en": "This page shows {shown} of the {total} photos: every training photo and suspect, "
         "and an even sample of the rest in score order. reports/scores.csv lists them all.",
-        "ja": "このページには {total} 枚のうち {shown} 枚を載せています。学習用の写真と怪しい"
-        "ラベルはすべて、残りはスコア順に均等に選んだ一部です。すべての写真は "
+        "ja": "このページには {total} 枚のうち {shown} 枚を載せています。学習用の写真と疑わしい"
+        "ラベルの写真はすべて載せ、残りはスコア順に均等に選んだ一部です。すべての写真は "
         "reports/scores.csv にあります。",
     },
     "report.first.top": {"en": "The top of your taste", "ja": "あなたの好みの上位"},
@@ -531,26 +540,33 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.first.look_note": {
         "en": "Not labelled yet, and the model is least sure about them: a judgement here "
         "teaches it the most ({cmd} review).",
-        "ja": "まだラベルがなく、判定モデルが最も迷っている写真です。ここで判定すると最も"
-        "よく学びます（{cmd} review）。",
+        "ja": "まだラベルがなく、判定モデルが最も迷っている写真です。ここで判定すると、"
+        "判定モデルが最もよく学習します（{cmd} review）。",
     },
     "report.first.look_none": {
         "en": "Every photo here is labelled.",
         "ja": "ここにある写真はすべてラベル付きです。",
     },
-    "report.first.suspects": {"en": "Labels that look wrong", "ja": "ラベルが誤っていそうな写真"},
+    "report.first.suspects": {
+        "en": "Labels that look wrong",
+        "ja": "ラベルが誤っているかもしれない写真",
+    },
     "report.first.suspects_count": {
-        "en": "{n} of your {total} labels look wrong. Still like it? Leave it; if not, move it to "
-        "the other folder of data/train/.",
-        "ja": "ラベル {total} 枚のうち {n} 枚が誤っていそうです。そのままでよければ何もせず、"
-        "違っていたら data/train/ のもう一方のフォルダーへ移してください。",
+        "en": "{n} of your {total} labels look wrong. Where a label is right after all, leave "
+        "the photo; where it is not, move the photo to the other folder of data/train/.",
+        "ja": "ラベルを付けた {total} 枚のうち {n} 枚は、ラベルが誤っているかもしれません。"
+        "ラベルが正しければそのままにし、誤っていれば data/train/ のもう一方のフォルダーへ"
+        "移してください。",
+        "count": "n",
+        "en:1": "1 of your {total} labels looks wrong. If it is right after all, leave the "
+        "photo; if not, move the photo to the other folder of data/train/.",
     },
     "report.first.suspects_none": {
-        "en": "None of your labels look wrong.",
-        "ja": "誤っていそうなラベルはありません。",
+        "en": "None of your labels looks wrong.",
+        "ja": "ラベルの誤りの疑いはありません。",
     },
     "report.first.wrong": {"en": "wrong? {pct}", "ja": "誤り？ {pct}"},
-    "report.stats.title": {"en": "How the model is doing", "ja": "判定モデルの調子"},
+    "report.stats.title": {"en": "How the model is doing", "ja": "判定モデルの精度"},
     "report.caption.histogram": {
         "en": "How your photos are spread over the score; the dashed lines are where proposals "
         "change.",
@@ -560,9 +576,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Does a score of 0.7 mean you liked 7 in 10 of those photos? Each point is the "
         "share liked among your labels at that score, with the range it could truly be in "
         "(95 %) and, above it, how many photos it rests on: few photos, a wide range.",
-        "ja": "スコア 0.7 の写真は、実際に 10 枚中 7 枚が好きだったか。点はそのスコア帯で"
-        "「好き」だった割合、縦線は本当の値がありうる範囲（95 %）、上の数字はもとにした"
-        "写真の枚数です。枚数が少ないほど範囲は広くなります。",
+        "ja": "スコアが 0.7 の写真は、本当に 10 枚中 7 枚が「好き」だったでしょうか。"
+        "点はそのスコア帯で「好き」だった割合、縦線は本当の値がありうる範囲（95 %）、"
+        "上の数字はもとにした写真の枚数です。枚数が少ないほど範囲は広くなります。",
     },
     "report.caption.learning": {
         "en": "How the model improved with each training: higher AUC and lower Brier are better.",
@@ -575,8 +591,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reaches {dislike}: each label's bar is how sure the model is, on average, of the "
         "photos you gave the other label.",
         "ja": "●は、「好き」の写真なら「誤り？」が {like}、「好きでない」の写真なら {dislike} "
-        "に達したものに付きます。基準は、もう一方のラベルを付けた写真について判定モデルが"
-        "平均してどれだけ確かか、です。",
+        "に達したものに付きます。それぞれの基準は、もう一方のラベルを付けた写真に対する"
+        "判定モデルの確信度の平均です。",
     },
     "report.js.label.like": {"en": "like", "ja": "好き"},
     "report.js.label.dislike": {"en": "dislike", "ja": "好きでない"},

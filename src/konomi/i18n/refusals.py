@@ -6,16 +6,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ignore.posix_class": {
         "en": "The ignore file {path} uses a POSIX character class, which konomi does not "
         "read: {line}",
-        "ja": "除外ファイル {path} に、konomi が読めない POSIX 文字クラスがあります: {line}",
+        "ja": "無視リスト {path} に、konomi が読めない POSIX 文字クラスがあります: {line}",
     },
     "ignore.too_many_globstars": {
         "en": "The ignore file {path} has a line with more than {most} '**': {line}",
-        "ja": "除外ファイル {path} に、'**' が {most} 個より多い行があります: {line}",
+        "ja": "無視リスト {path} に、'**' が {most} 個より多い行があります: {line}",
     },
     "ignore.too_complex": {
         "en": "The ignore file {path} has a line konomi cannot match quickly (too many '*' "
         "around character classes): {line}",
-        "ja": "除外ファイル {path} に、konomi がすばやく照合できない行があります"
+        "ja": "無視リスト {path} に、konomi がすばやく照合できない行があります"
         "（文字クラスの前後に '*' が多すぎます）: {line}",
     },
     "ignore.why_link": {
@@ -44,12 +44,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "ライブラリ {path} はフォルダーではなくファイルです。対象外にします。",
     },
     "cli.skipped.not_written": {
-        "en": "{n} sidecar(s) were not written and are as they were:",
-        "ja": "{n} 個のサイドカーは書き込まず、元のままです:",
+        "en": "{n} sidecar files were not written and are as they were:",
+        "ja": "{n} 個のサイドカーファイルは書き込まず、元のままです:",
+        "count": "n",
+        "en:1": "1 sidecar file was not written and is as it was:",
     },
     "cli.skipped.not_undone": {
-        "en": "{n} file(s) were not put back and are left as they are:",
+        "en": "{n} files were not put back and are left as they are:",
         "ja": "{n} 個のファイルは元に戻さず、そのままにしました:",
+        "count": "n",
+        "en:1": "1 file was not put back and is left as it is:",
     },
     "text.query_not_text": {
         "en": "The search text {text} holds bytes that are not UTF-8 text.",

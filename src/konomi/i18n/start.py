@@ -35,15 +35,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "学習します。振り分けはその判定モデルで行います:",
     },
     "cli.round.dry.done": {
-        "en": "Dry run: nothing was moved and no head was written. Images the round would sort: "
-        "{n} (like from {like_t:.2f}, dislike up to {dislike_t:.2f}).",
+        "en": "Dry run: nothing was moved and no head was written. Without --dry-run, {n} "
+        "images would be sorted (like from {like_t:.2f}, dislike up to {dislike_t:.2f}).",
         "ja": "試し実行（--dry-run）なので、何も移動せず、判定モデルも保存していません。"
         "--dry-run なしで実行すると {n} 枚を振り分けます（{like_t:.2f} 以上は好き、"
         "{dislike_t:.2f} 以下は好きでない）。",
+        "count": "n",
+        "en:0": "Dry run: nothing was moved and no head was written. Without --dry-run, no "
+        "image would be sorted either (like from {like_t:.2f}, dislike up to {dislike_t:.2f}).",
+        "ja:0": "試し実行（--dry-run）なので、何も移動せず、判定モデルも保存していません。"
+        "--dry-run なしで実行しても、振り分ける画像はありません（{like_t:.2f} 以上は好き、"
+        "{dislike_t:.2f} 以下は好きでない）。",
+        "en:1": "Dry run: nothing was moved and no head was written. Without --dry-run, 1 "
+        "image would be sorted (like from {like_t:.2f}, dislike up to {dislike_t:.2f}).",
     },
     "cli.round.suggest.unsure": {
-        "en": "Suggested this round: the waiting images the head is unsure of, {n} of {waiting} "
-        "(it is right on {acc:.0%} of your labels) — [cyan]{cmd} review[/], then "
+        "en": "Suggested this round: the {n} images the head is unsure of, among {waiting} "
+        "waiting (it is right on {acc:.0%} of your labels) — [cyan]{cmd} review[/], then "
+        "[cyan]{cmd} round[/] again.",
+        "count": "n",
+        "en:1": "Suggested this round: the 1 image the head is unsure of, among {waiting} "
+        "waiting (it is right on {acc:.0%} of your labels) — [cyan]{cmd} review[/], then "
         "[cyan]{cmd} round[/] again.",
         "ja": "今回のおすすめ: 判定待ちの {waiting} 枚のうち、判定モデルが迷っている {n} 枚です"
         "（ラベルに対する正解率は {acc:.0%}）。[cyan]{cmd} review[/] で判定し、もう一度 "
@@ -51,11 +63,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.round.confident": {
         "en": "No review needed this round: the head is right on {acc:.0%} of your labels and "
-        "sure of every waiting image ({waiting}). Spot-check a few in [cyan]{cmd} review[/] "
+        "sure of all {waiting} waiting images. Spot-check a few in [cyan]{cmd} review[/] "
         "if you like, or add new photos to data/unlabeled/.",
-        "ja": "今回は確認の必要はありません。判定モデルはラベルに対して {acc:.0%} 正解しており、"
-        "判定待ちの {waiting} 枚すべてに迷いがありません。気になる場合は [cyan]{cmd} review[/] で"
-        "いくつか確かめるか、新しい写真を data/unlabeled/ に入れてください。",
+        "count": "waiting",
+        "en:1": "No review needed this round: the head is right on {acc:.0%} of your labels and "
+        "sure of the 1 waiting image. Look at it in [cyan]{cmd} review[/] if you like, or add "
+        "new photos to data/unlabeled/.",
+        "ja:1": "今回は判定の必要はありません。判定モデルの正解率はあなたのラベルに対して "
+        "{acc:.0%} で、判定待ちの 1 枚にも迷いがありません。気になる場合は "
+        "[cyan]{cmd} review[/] で確かめるか、新しい写真を data/unlabeled/ に入れてください。",
+        "ja": "今回は判定の必要はありません。判定モデルの正解率はあなたのラベルに対して "
+        "{acc:.0%} で、判定待ちの {waiting} 枚すべてについて迷いがありません。"
+        "気になる場合は [cyan]{cmd} review[/] でいくつか確かめるか、新しい写真を "
+        "data/unlabeled/ に入れてください。",
     },
     "batch.ray_unreachable": {
         "en": "No Ray cluster answers at {address} (waited {seconds:.0f} s).",
@@ -65,9 +85,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Check the address (host:port of the head node, 6379 by default; ray://host:10001 "
         "for Ray Client) and that the cluster is running, or leave out --address to use a "
         "local Ray.",
-        "ja": "アドレス（ヘッドノードの host:port。既定のポートは 6379、Ray Client なら "
-        "ray://host:10001）と、クラスターが動いているかを確認してください。--address を"
-        "省くとローカルの Ray を使います。",
+        "ja": "アドレス（ray start --head を実行したノードの host:port。既定のポートは "
+        "6379、Ray Client なら ray://host:10001）と、クラスターが動いているかを確認して"
+        "ください。--address を省くとローカルの Ray を使います。",
     },
     "batch.ray_bad_address": {
         "en": "'{address}' is not a Ray address.",
@@ -81,7 +101,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "On one machine with {cpus:g} CPUs and no GPU, --engine local is usually faster: "
         "it starts at once (Ray took {seconds:.0f} s) and uses the same cores. Ray pays off on "
         "a cluster (--address).",
-        "ja": "CPU {cpus:g} 個、GPU なしの 1 台のマシンでは、たいてい --engine local のほうが"
+        "ja": "CPU {cpus:g} コア、GPU なしの 1 台のマシンでは、たいてい --engine local のほうが"
         "速く終わります。すぐに始まり（Ray は起動に {seconds:.0f} 秒かかりました）、同じ"
         "コアを使うためです。Ray が役立つのはクラスター（--address）で動かすときです。",
     },
@@ -91,12 +111,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "look to the model. The score comes from the head, which weighs all your labels, not "
         "only these neighbours.",
         "ja": "似ている画像の横の数値は類似度（埋め込みのコサイン類似度、最大 1.000）です。"
-        "1.000 は同じ画像で、1 に近いほどモデルには似て見えます。スコアはこれらの画像だけで"
-        "なく、すべてのラベルをもとに判定モデルが出したものです。",
+        "1.000 は同じ画像で、1 に近いほどエンコーダーにとって 2 枚が似ていることを表します。"
+        "スコアはこれらの画像だけでなく、すべてのラベルをもとに判定モデルが出したものです。",
     },
     "xmp.dry.kept": {
         "en": "{person}★ kept (your rating; konomi's {stars}★ goes in its own field only)",
-        "ja": "{person}★ のまま（あなたのレーティング。konomi の ★{stars} は専用の欄にだけ"
+        "ja": "★{person} のまま（あなたのレーティング。konomi の ★{stars} は専用の欄にだけ"
         "書きます）",
     },
     "cli.version": {"en": "konomi {version}", "ja": "konomi {version}"},
