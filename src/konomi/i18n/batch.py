@@ -112,8 +112,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "batch.check_ray": {"en": "Ray (extra)", "ja": "Ray（追加機能）"},
     "batch.check_ray_present": {
-        "en": "ray {version}: konomi score --engine ray is available",
-        "ja": "ray {version}: konomi score --engine ray が使えます",
+        "en": "ray {version}: {cmd} score --engine ray is available",
+        "ja": "ray {version}: {cmd} score --engine ray が使えます",
     },
     "batch.check_ray_absent": {
         "en": "not installed (only needed for --engine ray)",

@@ -109,11 +109,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.embed.nothing": {
         "en": "No images under {data}/. konomi reads data/train/like, data/train/dislike, "
-        "data/unlabeled and data/classified: put new photos in data/unlabeled/ (konomi init "
+        "data/unlabeled and data/classified: put new photos in data/unlabeled/ ({cmd} init "
         "creates the folders; or pass the workspace folder with --root).",
         "ja": "{data}/ に画像がありません。konomi が読むのは data/train/like、data/train/dislike、"
         "data/unlabeled、data/classified です。新しい写真は data/unlabeled/ に入れてください"
-        "（フォルダーは konomi init で作れます。別の作業フォルダーなら --root で指定します）。",
+        "（フォルダーは {cmd} init で作れます。別の作業フォルダーなら --root で指定します）。",
     },
     # -- train -------------------------------------------------------------------------------
     "cli.train.both": {
@@ -255,11 +255,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.classify.next": {
         "en": "Next: look through data/classified/like and data/classified/dislike and move every "
         "image you judged into data/train/ — mistakes to the other label, the ones you agree "
-        "with too (each is a label) — or run [cyan]konomi review[/], which does both; then "
+        "with too (each is a label) — or run [cyan]{cmd} review[/], which does both; then "
         "train again.",
         "ja": "次は data/classified/like と data/classified/dislike を見て、判断した画像を"
         "すべて data/train/ に移してください。間違いは反対のラベルへ、納得したものもそのまま"
-        "（どちらも 1 枚のラベルになります）。[cyan]konomi review[/] ならその両方をまとめて"
+        "（どちらも 1 枚のラベルになります）。[cyan]{cmd} review[/] ならその両方をまとめて"
         "できます。そのあと、もう一度学習させてください。",
     },
     # -- score -------------------------------------------------------------------------------
@@ -414,8 +414,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en:1": "konomi review: 1 image to review, no trained head yet.",
     },
     "cli.review.suggested": {
-        "en": "{n} suggested this round (konomi round): the page shows the most informative first.",
-        "ja": "今回のおすすめは {n} 枚です（konomi round より）。判定すると学習効果の大きい画像から"
+        "en": "{n} suggested this round ({cmd} round): the page shows the most informative first.",
+        "ja": "今回のおすすめは {n} 枚です（{cmd} round より）。判定すると学習効果の大きい画像から"
         "順に表示します。",
     },
     "cli.review.note": {"en": "note:", "ja": "注意:"},

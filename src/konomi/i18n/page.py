@@ -48,8 +48,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "スキップ — ファイルはそのままにします",
     },
     "page.help.undo": {
-        "en": "Undo the last decision (<code>konomi undo</code> does too)",
-        "ja": "直前の判定を取り消します（<code>konomi undo</code> でも取り消せます）",
+        "en": "Undo the last decision (<code>{cmd} undo</code> does too)",
+        "ja": "直前の判定を取り消します（<code>{cmd} undo</code> でも取り消せます）",
     },
     "page.help.retrain": {
         "en": "Retrain now and refresh the scores",
@@ -67,13 +67,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "page.help.close": {"en": "Got it", "ja": "閉じる"},
     "page.error.no_server": {
-        "en": "The review server does not answer (was it stopped?). Start it again: konomi review",
+        "en": "The review server does not answer (was it stopped?). Start it again: {cmd} review",
         "ja": "判定用のサーバーが応答しません（停止しましたか？）。もう一度起動してください: "
-        "konomi review",
+        "{cmd} review",
     },
     "page.error.session_ended": {
-        "en": "This session has ended. Open the link that konomi review printed.",
-        "ja": "このセッションは終了しました。konomi review が表示したリンクを開いてください。",
+        "en": "This session has ended. Open the link that {cmd} review printed.",
+        "ja": "このセッションは終了しました。{cmd} review が表示したリンクを開いてください。",
     },
     "page.error.status": {
         "en": "The server answered {status}.",
