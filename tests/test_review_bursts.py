@@ -1,0 +1,125 @@
+"""The review page knows the culling bursts of the waiting images: each image comes with its
+burst's frames (capture order), the keeper `konomi cull` picks and why; `/api/keeper` (the `k`
+key) makes an image the keeper, journaled, so `konomi cull --json` follows the choice and
+`konomi undo` takes it back. Real server, real CLI, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from factories.images import assert_conserved, file_hashes
+from factories.shoots import Shoot, make_shoot
+from test_review_server import everything_waiting, post, prepare, serving, session
+
+from konomi.store.labels import read_keepers
+
+
+def shoot_workspace(root: Path, model: Path, *, bursts: int = 2, frames: int = 3) -> Shoot:
+    """A trained workspace (`prepare`) with a shoot in data/unlabeled/shoot/: `bursts` bursts
+    of `frames` frames one second apart and two single shots. The workspace's own waiting
+    images carry no capture time, so their modification times are spread an hour apart: they
+    are no burst of their own."""
+    prepare(root, model, n_unlabeled=4)
+    start = time.time() - 100_000
+    waiting = [p for d in ("classified", "unlabeled") for p in (root / "data" / d).rglob("*.*")]
+    for i, path in enumerate(sorted(waiting)):
+        os.utime(path, (start + 3600 * i, start + 3600 * i))
+    (root / "konomi.toml").write_text("burst_similarity = 0\n", encoding="utf-8")
+    return make_shoot(
+        root / "data" / "unlabeled" / "shoot",
+        bursts=bursts,
+        frames=frames,
+        singles=2,
+        size=(320, 240),
+    )
+
+
+def rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def cull_json(konomi, root: Path) -> dict[str, dict]:  # noqa: ANN001
+    """`konomi cull --json`, as {keeper: burst}."""
+    result = konomi("cull", "--json", root=root)
+    assert result.code == 0, result.text
+    return {b["keeper"]: b for b in json.loads(result.out)}
+
+
+def test_the_page_shows_each_burst_and_k_swaps_its_keeper_for_konomi_cull(
+    tmp_path, tiny_model, konomi
+):
+    ws = tmp_path / "ws"
+    shoot = shoot_workspace(ws, tiny_model)
+    frames, sharp = shoot.bursts[0], shoot.sharp[0]
+    before = file_hashes(ws / "data")
+    found = cull_json(konomi, ws)
+    assert rel(ws, sharp) in found and found[rel(ws, sharp)]["reason"] == "sharpest"
+
+    with serving(ws, tiny_model) as server, session(server) as client:
+        port = server.port
+        items = {it["name"]: it for it in everything_waiting(server)}
+        for single in shoot.singles:
+            assert items[single.name]["cull"] is None  # a single shot is in no burst
+        shown = [items[p.name]["cull"] for p in frames]
+        for position, burst in enumerate(shown, 1):
+            assert burst["size"] == len(frames) and burst["position"] == position
+            assert [f["name"] for f in burst["frames"]] == [p.name for p in frames]
+            assert [f["keeper"] for f in burst["frames"]] == [p == sharp for p in frames]
+            assert burst["reason"] == "sharpest" and burst["reason_text"] == "sharpest"
+            assert burst["keeper_name"] == sharp.name
+        assert items[sharp.name]["cull"]["keeper"]
+
+        other = next(p for p in frames if p != sharp)
+        answer = post(client, "/api/keeper", {"id": items[other.name]["id"]}, port)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["ok"] and other.name in body["message"]
+        now = {it["name"]: it["cull"] for it in everything_waiting(server) if it["cull"]}
+        assert now[other.name]["keeper"] and now[other.name]["reason"] == "chosen"
+        assert not now[sharp.name]["keeper"] and now[sharp.name]["keeper_name"] == other.name
+        assert now[other.name]["reason_text"] == "your choice"
+        # the other burst is as it was
+        assert now[shoot.sharp[1].name]["keeper"]
+
+        # The choice is durable: `konomi cull` (another process) follows it.
+        found = cull_json(konomi, ws)
+        assert rel(ws, other) in found and rel(ws, sharp) not in found
+        assert found[rel(ws, other)]["reason"] == "your choice"
+        assert rel(ws, sharp) in found[rel(ws, other)]["rest"]
+        assert rel(ws, shoot.sharp[1]) in found
+
+        again = post(client, "/api/keeper", {"id": items[other.name]["id"]}, port).json()
+        assert again["ok"] and "already" in again["message"]
+        lone = post(client, "/api/keeper", {"id": items[shoot.singles[0].name]["id"]}, port)
+        assert lone.status_code == 409 and "no burst" in lone.json()["error"]
+        shape = post(client, "/api/keeper", {"id": "1"}, port)
+        assert shape.status_code == 400
+    assert len(read_keepers(ws / ".konomi")) == 1
+
+    # `konomi undo` takes the choice back: the sharp frame is the keeper again.
+    undone = konomi("undo", root=ws)
+    assert undone.code == 0 and "keeper choice" in undone.out, undone.text
+    found = cull_json(konomi, ws)
+    assert found[rel(ws, sharp)]["reason"] == "sharpest"
+    assert read_keepers(ws / ".konomi") == []
+    assert_conserved(before, file_hashes(ws / "data"))  # a choice moves no file
+
+
+def test_a_chosen_keeper_is_what_cull_apply_keeps(tmp_path, tiny_model, konomi):
+    ws = tmp_path / "ws"
+    shoot = shoot_workspace(ws, tiny_model, bursts=1, frames=3)
+    frames, sharp = shoot.bursts[0], shoot.sharp[0]
+    other = next(p for p in frames if p != sharp)
+    with serving(ws, tiny_model) as server, session(server) as client:
+        items = {it["name"]: it for it in everything_waiting(server)}
+        assert post(client, "/api/keeper", {"id": items[other.name]["id"]}, server.port).json()[
+            "ok"
+        ]
+    result = konomi("cull", "--apply", root=ws)
+    assert result.code == 0, result.text
+    assert other.is_file()
+    assert not sharp.exists()
+    assert (ws / "data" / "classified" / "rejected" / "shoot" / sharp.name).is_file()
