@@ -141,4 +141,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "page.server.keep_shape": {"en": "Send {shape}.", "ja": "{shape} の形で送ってください。"},
     "cli.undo.kind.keeper": {"en": "keeper choice", "ja": "残す 1 枚の選択"},
+    # -- the report: the bursts of a shoot, each a strip with its keeper -------------------
+    "report.cull.title": {"en": "Bursts of the shoot", "ja": "撮影のバースト"},
+    "report.cull.note": {
+        "en": "Bursts (frames taken within {gap} s of each other): {n}. The frame ringed in "
+        "green is the one {cmd} cull keeps; {cmd} cull --apply sets the others aside "
+        "(undoable).",
+        "ja": "バースト（{gap} 秒以内に続けて撮った写真）が {n} 組あります。緑の枠の写真を "
+        "{cmd} cull で残し、ほかの写真は {cmd} cull --apply で除外します（元に戻せます）。",
+    },
+    "report.cull.row": {
+        "en": "Burst {n} · {size} frames · keep {name} ({reason})",
+        "ja": "バースト {n}・{size} 枚・残す 1 枚: {name}（{reason}）",
+    },
+    "report.cull.keeper": {"en": "keeper", "ja": "残す 1 枚"},
+    "report.cull.rest": {"en": "reject", "ja": "除外"},
+    "report.cull.more": {
+        "en": "… and {n} more bursts: {cmd} cull lists every one.",
+        "ja": "…ほかに {n} 組あります。{cmd} cull ですべて一覧できます。",
+    },
 }
