@@ -58,9 +58,7 @@ def report(root: Path, model: Path) -> tuple[str, list[str], Strips]:
     return page, page_data(page)["p"], strips
 
 
-def test_the_report_shows_each_burst_with_its_keeper_and_follows_a_chosen_one(
-    tmp_path, tiny_model
-):
+def test_the_report_shows_each_burst_with_its_keeper_and_follows_a_chosen_one(tmp_path, tiny_model):
     ws = tmp_path / "ws"
     shoot = shoot_workspace(ws, tiny_model, bursts=3, frames=4)
     page, paths, strips = report(ws, tiny_model)

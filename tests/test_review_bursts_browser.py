@@ -70,7 +70,7 @@ def test_k_makes_the_shown_frame_the_keeper_and_konomi_cull_follows(page, served
     assert name in wanted
     assert page.is_visible("#burst") and page.is_hidden("#keeper-badge")
     assert f"keep: {sharp.name} (sharpest)" in page.inner_text("#burst-text")
-    assert "K keeps this frame" in page.inner_text("#burst-hint")
+    assert "Press k to keep this frame" in page.inner_text("#burst-hint")
     marked = page.eval_on_selector_all(
         "#burst-thumbs img", "nodes => nodes.map(n => [n.alt, n.classList.contains('keeper')])"
     )
@@ -81,9 +81,7 @@ def test_k_makes_the_shown_frame_the_keeper_and_konomi_cull_follows(page, served
     page.wait_for_selector("#keeper-badge:not(.hidden)")
     assert page.inner_text("#keeper-badge") == "keeper"
     assert "(your choice)" in page.inner_text("#burst-text")
-    keeper = page.eval_on_selector_all(
-        "#burst-thumbs img.keeper", "nodes => nodes.map(n => n.alt)"
-    )
+    keeper = page.eval_on_selector_all("#burst-thumbs img.keeper", "nodes => nodes.map(n => n.alt)")
     assert keeper == [name]
 
     result = konomi("cull", "--json", root=root)

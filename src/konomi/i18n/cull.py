@@ -118,8 +118,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "この写真を残します（{reason}）。ほかの写真は {cmd} cull で除外候補になります。",
     },
     "page.burst.swap": {
-        "en": "K keeps this frame instead.",
-        "ja": "K キーでこの写真を残す 1 枚にします。",
+        "en": "Press k to keep this frame instead.",
+        "ja": "k キーを押すと、この写真を残す 1 枚にします。",
     },
     "page.burst.kept": {
         "en": "{name} is now the frame to keep; {cmd} cull proposes the other {n} as rejects.",
