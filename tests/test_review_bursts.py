@@ -123,3 +123,43 @@ def test_a_chosen_keeper_is_what_cull_apply_keeps(tmp_path, tiny_model, konomi):
     assert other.is_file()
     assert not sharp.exists()
     assert (ws / "data" / "classified" / "rejected" / "shoot" / sharp.name).is_file()
+
+
+def test_a_frame_decided_on_the_page_leaves_its_burst_as_it_leaves_konomi_cull(
+    tmp_path, tiny_model, konomi
+):
+    ws = tmp_path / "ws"
+    shoot = shoot_workspace(ws, tiny_model, bursts=1, frames=4)
+    frames, sharp = shoot.bursts[0], shoot.sharp[0]
+    before = file_hashes(ws / "data")
+    with serving(ws, tiny_model) as server, session(server) as client:
+        port = server.port
+        items = {it["name"]: it for it in everything_waiting(server)}
+        liked = post(
+            client, "/api/decide", {"id": items[sharp.name]["id"], "decision": "like"}, port
+        )
+        assert liked.json()["ok"], liked.text
+        now = {it["name"]: it["cull"] for it in everything_waiting(server)}
+        assert sharp.name not in now
+        found = cull_json(konomi, ws)  # what `konomi cull` makes of the frames left
+        for p in frames:
+            if p == sharp:
+                continue
+            burst = next(
+                (b for b in found.values() if rel(ws, p) in (b["keeper"], *b["rest"])), None
+            )
+            if burst is None:
+                assert now[p.name] is None
+                continue
+            assert now[p.name]["keeper_name"] == Path(burst["keeper"]).name
+            assert now[p.name]["reason_text"] == burst["reason"]
+            assert {f["name"] for f in now[p.name]["frames"]} == {
+                Path(x).name for x in (burst["keeper"], *burst["rest"])
+            }
+            assert sharp.name not in {f["name"] for f in now[p.name]["frames"]}
+
+        assert post(client, "/api/undo", {}, port).json()["ok"]  # the frame is back: whole again
+        back = {it["name"]: it["cull"] for it in everything_waiting(server)}
+        for p in frames:
+            assert back[p.name]["size"] == len(frames) and back[p.name]["keeper_name"] == sharp.name
+    assert_conserved(before, file_hashes(ws / "data"))

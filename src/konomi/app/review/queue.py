@@ -150,7 +150,7 @@ class ReviewQueue(Decisions):
             # starts; a skip is counted when made (the image comes back next round).
             counts = {PAST[s]: sum(it.state == s for it in c.items.values()) for s in LABELS}
             counts[PAST["skip"]] = c.skips
-            by_path = {it.path: it for it in pending}
+            waiting = self._waiting()
             return {
                 "head": c.head_id,
                 "note": " ".join(shown(n) for n in w.notes).strip(),
@@ -165,14 +165,20 @@ class ReviewQueue(Decisions):
                 "search": w.search_text,
                 "taste": {"like": w.taste.like, "dislike": w.taste.dislike},
                 "text_ui": {key: t(f"page.text.{key}_placeholder") for key in taste.PAGE_TEXTS},
-                "items": [self._public(it, pending, by_path) for it in pending[:ahead]],
+                "items": [self._public(it, pending, waiting) for it in pending[:ahead]],
                 "retrain": self.worker.state.public(),
             }
 
-    def _public(self, item: Item, pending: list[Item], by_path: dict[Path, Item]) -> dict[str, Any]:
-        """An image as the page gets it: with its look-alikes, and its culling burst."""
-        burst = self.culling.public(self.ws, item, by_path, FRAMES_SHOWN)
+    def _public(self, item: Item, pending: list[Item], waiting: dict[Path, Item]) -> dict[str, Any]:
+        """An image as the page gets it: with its look-alikes, and its culling burst (among
+        the images still waiting: pending or skipped)."""
+        burst = self.culling.public(item, waiting, FRAMES_SHOWN, lambda it: it.public(self.ws))
         return {**self.contents.public(item, pending, ALIKE_SHOWN), "cull": burst}
+
+    def _waiting(self) -> dict[Path, Item]:
+        """The images still waiting for a decision (pending or skipped), by path."""
+        items = self.contents.items.values()
+        return {it.path: it for it in items if it.state in ("pending", "skip")}
 
     # -- keepers -----------------------------------------------------------------------------
     def keep(self, item_id: int) -> str:
@@ -184,14 +190,19 @@ class ReviewQueue(Decisions):
                 raise DecisionRefused(
                     t("page.server.not_in_review"), t("page.server.not_in_review_hint")
                 )
-            burst = self.culling.burst_of(item.path)
+            waiting = {
+                it.path: it
+                for it in self.contents.items.values()
+                if it.state in ("pending", "skip")
+            }
+            burst = self.culling.burst_of(item, waiting)
             if burst is None:
                 raise DecisionRefused(t("page.burst.none", name=item.path.name))
             if burst.keeper == item.path and burst.reason == "chosen":
                 return t("page.burst.kept_already", name=item.path.name)
             op = cull.keep(self.ctx, item.path, item.digest, wait=LOCK_WAIT)
             self._saw_own(op)
-            self.culling.chose(self.ctx, item.path)
+            self.culling.chose(item.path)
             return t("page.burst.kept", name=item.path.name, n=len(burst.frames) - 1)
 
     # -- retraining ------------------------------------------------------------------------
