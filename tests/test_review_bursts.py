@@ -163,3 +163,61 @@ def test_a_frame_decided_on_the_page_leaves_its_burst_as_it_leaves_konomi_cull(
         for p in frames:
             assert back[p.name]["size"] == len(frames) and back[p.name]["keeper_name"] == sharp.name
     assert_conserved(before, file_hashes(ws / "data"))
+
+
+def test_a_version_1_label_store_gains_the_keepers_table_and_keeps_its_labels(tmp_path):
+    """A label store written before keepers existed opens with its labels, gains the keepers
+    table (step 2), and an undo of a keeper choice revokes only that choice."""
+    import sqlite3
+
+    from konomi.store.labels import _SCHEMA, LabelStore, labels_path, read_labels
+    from konomi.store.migrations import version_of
+
+    state = tmp_path / ".konomi"
+    state.mkdir()
+    db = sqlite3.connect(labels_path(state))
+    db.executescript(_SCHEMA)
+    db.execute(
+        "INSERT INTO labels(path, digest, label, source, created, op) "
+        "VALUES ('/lib/a.jpg', 'd1', 'like', 'review', 1.0, 1)"
+    )
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+    with LabelStore(labels_path(state)) as store:
+        assert version_of(store.db) == 2
+        store.add_keepers([("/ws/data/unlabeled/b.jpg", "d2")], op=2)
+        store.add_keepers([("/ws/data/unlabeled/c.jpg", "d3")], op=3)
+        assert store.has_op(3) and not store.has_op(4)
+        assert store.revoke(3) == ["/ws/data/unlabeled/c.jpg"]
+    assert read_keepers(state) == [("/ws/data/unlabeled/b.jpg", "d2")]
+    assert set(read_labels(state)) == {"/lib/a.jpg"}
+
+
+def test_a_keeper_choice_cut_short_by_a_crash_is_repaired_and_undone_whole(tmp_path):
+    """Killed after the label store recorded the choice but before the journal said done: the
+    next command's repair finds the row, marks the edit done, and one undo revokes it."""
+    import subprocess
+    import sys
+
+    from konomi.store.journal import Journal
+    from konomi.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    ws.root.mkdir()
+    code = (
+        "from pathlib import Path; from konomi.store.journal import Journal; "
+        "from konomi.workspace import Workspace; "
+        f"j = Journal(Workspace(Path({str(ws.root)!r}))); "
+        "j.record_keepers('keeper', [('/w/data/unlabeled/a.jpg', 'd1')])"
+    )
+    env = {**os.environ, "KONOMI_TEST_CRASH_AT": "edit_after_label"}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True)
+    assert proc.returncode == -9
+    assert read_keepers(ws.state) == [("/w/data/unlabeled/a.jpg", "d1")]
+    with Journal(ws) as journal:
+        journal.repair()
+        op = journal.last_undoable()
+        assert op is not None and journal.describe(op)[0] == "keeper"
+        undone = journal.undo_edits(op)
+    assert undone.labelled == ["/w/data/unlabeled/a.jpg"] and read_keepers(ws.state) == []
