@@ -11,7 +11,10 @@ is one; `learn.bursts` groups and chooses.
 data/classified/rejected/ as one journaled operation (one `konomi undo` takes it back); library
 images are never moved — `konomi xmp --cull` marks them rejected in their sidecars instead.
 
-The review page and the report read `find_bursts` (or `burst_table` for one row per image).
+The review page and the report read `bursts_among` and `burst_table`. A keeper the person
+chose on the review page (`keep`) is journaled into the label store (`konomi undo` takes it
+back) and read by every call here unless told otherwise, so `konomi cull` and `cull --apply`
+follow the person's choice.
 """
 
 from __future__ import annotations
@@ -34,8 +37,10 @@ from konomi.encode.quality import MEASURE
 from konomi.errors import NoHeadError
 from konomi.i18n import t
 from konomi.learn.bursts import cull
-from konomi.store.journal import MoveReport, PlannedMove, prune_empty_parents
+from konomi.store.journal import Journal, MoveReport, PlannedMove, prune_empty_parents
+from konomi.store.labels import read_keepers
 from konomi.store.quality import Quality, get_quality
+from konomi.workspace import lock_wait, workspace_lock
 
 REJECTED = "rejected"  # data/classified/rejected/: where `cull --apply` puts the rest
 
@@ -50,6 +55,7 @@ class CullBurst:
     keeper_name: str  # as in scores.csv: relative to the root, or absolute for a library image
     rest_names: tuple[str, ...]
     library: bool  # the burst's frames are library images (never moved)
+    frames: tuple[Path, ...] = ()  # every frame, keeper included, in capture order
 
     @property
     def reason_text(self) -> str:
@@ -91,6 +97,37 @@ class CullOutcome:
         return [b.as_dict() for b in self.bursts]
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """Frames the person chose to keep, oldest choice first; matched by path, or by content
+    when the file has moved since (`classify` sent it to another folder)."""
+
+    paths: tuple[Path, ...] = ()
+    digests: tuple[str, ...] = ()
+
+    def rank(self, path: Path, digest: str) -> int:
+        """How recent the choice of this frame is (higher: newer); -1 when not chosen."""
+        found = -1
+        for i, (p, d) in enumerate(zip(self.paths, self.digests)):
+            if p == path or (d and d == digest):
+                found = i
+        return found
+
+
+def stored_keepers(ctx: Context) -> Chosen:
+    """The keepers chosen on the review page and not undone (the label store's)."""
+    rows = read_keepers(ctx.ws.state)
+    return Chosen(tuple(Path(p) for p, _ in rows), tuple(d for _, d in rows))
+
+
+def _chosen(ctx: Context, chosen: Collection[Path] | Chosen | None) -> Chosen:
+    if chosen is None:
+        return stored_keepers(ctx)
+    if isinstance(chosen, Chosen):
+        return chosen
+    return Chosen(tuple(chosen), tuple("" for _ in chosen))
+
+
 def waiting(ctx: Context, path: Path) -> bool:
     """A workspace image that waits for a decision (in data/unlabeled, or data/classified
     outside rejected/), as opposed to a labelled or an already rejected one."""
@@ -124,7 +161,7 @@ def _bursts(
     taste: np.ndarray | None,
     is_library: set[Path],
     qualities: dict[str, Quality],
-    chosen: Collection[Path] = (),
+    chosen: Chosen,
 ) -> list[CullBurst]:
     """Group the embedded images (workspace and libraries apart) and name each burst."""
     paths, digests = embedded.paths, embedded.digests
@@ -163,9 +200,9 @@ def _bursts(
             vectors_of=_through(lookup, part),
         ):
             members, keeper, reason = part[b.members], int(part[b.keeper]), b.reason
-            picked = [int(i) for i in members if paths[int(i)] in chosen]
-            if picked:  # the person's own choice wins (the first, should they name two)
-                keeper, reason = picked[0], "chosen"
+            ranks = [chosen.rank(paths[int(i)], digests[int(i)]) for i in members]
+            if max(ranks, default=-1) >= 0:  # the person's own choice wins (their latest)
+                keeper, reason = int(members[int(np.argmax(ranks))]), "chosen"
             found.append((members, keeper, reason))
     found.sort(key=lambda f: int(f[0].min()))  # folder order: as the images were found
 
@@ -183,6 +220,7 @@ def _bursts(
                 name(paths[keeper]),
                 tuple(name(p) for p in rest),
                 paths[keeper] in is_library,
+                tuple(paths[int(i)] for i in members),
             )
         )
     return bursts
@@ -193,21 +231,49 @@ def _through(lookup: VectorLookup, part: np.ndarray) -> Callable[[np.ndarray], n
     return lambda rows: lookup(part[rows])
 
 
-def find_bursts(ctx: Context, chosen: Collection[Path] = ()) -> CullOutcome:
+def find_bursts(ctx: Context, chosen: Collection[Path] | Chosen | None = None) -> CullOutcome:
     """The bursts of the workspace's waiting images and of the libraries, each with its keeper
     and reason, in folder order. Moves and changes nothing. A frame in `chosen` (the person
-    swapped the keeper, on the review page) is its burst's keeper, with the reason "chosen"."""
+    swapped the keeper, on the review page) is its burst's keeper, with the reason "chosen";
+    None: the choices stored by `keep`."""
     repair_if_idle(ctx.ws, ctx.reporter.warn)
     return _find(ctx, chosen)
 
 
-def _find(ctx: Context, chosen: Collection[Path] = ()) -> CullOutcome:
+def _find(ctx: Context, chosen: Collection[Path] | Chosen | None = None) -> CullOutcome:
     skipped: list[Skipped] = []
     paths, is_library = _frames(ctx, skipped)
     embedded, taste, head = _embed_and_score(ctx, paths)
     qualities = get_quality(ctx.cache, embedded.digests, MEASURE)
-    bursts = _bursts(ctx, embedded, taste, is_library, qualities, chosen)
+    bursts = _bursts(ctx, embedded, taste, is_library, qualities, _chosen(ctx, chosen))
     return CullOutcome(bursts, len(embedded.paths), head, skipped + embedded.unreadable)
+
+
+def bursts_among(
+    ctx: Context,
+    embedded: Embedded,
+    taste: np.ndarray | None,
+    is_library: set[Path],
+    chosen: Collection[Path] | Chosen | None = None,
+) -> list[CullBurst]:
+    """The bursts among images already embedded (and scored: `taste`), as `find_bursts` finds
+    them, for a caller that holds them (the review page's queue, the report): the workspace
+    images that wait for a decision and the library images take part, the others not."""
+    qualities = get_quality(ctx.cache, embedded.digests, MEASURE)
+    taking_part = [i for i, p in enumerate(embedded.paths) if p in is_library or waiting(ctx, p)]
+    part = Embedded(
+        [embedded.paths[i] for i in taking_part],
+        [embedded.digests[i] for i in taking_part],
+        embedded.vectors[taking_part],
+    )
+    return _bursts(
+        ctx,
+        part,
+        None if taste is None else taste[taking_part],
+        is_library,
+        qualities,
+        _chosen(ctx, chosen),
+    )
 
 
 def burst_table(
@@ -216,15 +282,7 @@ def burst_table(
     """Every embedded image's quality, and its burst number and keeper mark where it takes part
     in a burst (scores.csv's columns `sharpness`, `exposure`, `burst`, `keeper`)."""
     qualities = get_quality(ctx.cache, embedded.digests, MEASURE)
-    taking_part = [i for i, p in enumerate(embedded.paths) if p in is_library or waiting(ctx, p)]
-    part = Embedded(
-        [embedded.paths[i] for i in taking_part],
-        [embedded.digests[i] for i in taking_part],
-        embedded.vectors[taking_part],
-    )
-    bursts = _bursts(
-        ctx, part, None if taste is None else taste[taking_part], is_library, qualities
-    )
+    bursts = bursts_among(ctx, embedded, taste, is_library)
     where: dict[Path, tuple[int, bool]] = {}
     for number, b in enumerate(bursts, 1):
         where[b.keeper] = (number, True)
@@ -238,7 +296,19 @@ def burst_table(
     return table
 
 
-def apply(ctx: Context, chosen: Collection[Path] = ()) -> CullOutcome:
+def keep(ctx: Context, path: Path, digest: str, *, wait: float | None = None) -> int:
+    """Make `path` the keeper of its burst for `konomi cull` from now on: one journaled
+    operation (kind "keeper"; `konomi undo` takes it back). Returns the operation's id.
+    `wait`: seconds to wait for another command's lock (None: the setting's)."""
+    ws = ctx.ws
+    note = f"keeper: {ws.rel(path)}"
+    lock = workspace_lock(ws, wait=wait if wait is not None else lock_wait(), purpose="keeper")
+    with lock, Journal(ws) as journal:
+        journal.repair()
+        return journal.record_keepers("keeper", [(str(path), digest)], note=note).op
+
+
+def apply(ctx: Context, chosen: Collection[Path] | Chosen | None = None) -> CullOutcome:
     """Move the rest of each workspace burst into data/classified/rejected/ (keeping the
     sub-folder it had), as one journaled operation. Library images stay where they are.
     `chosen`: keepers the person picked (see `find_bursts`)."""

@@ -406,7 +406,7 @@ def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) 
             out.print(
                 t(
                     "undo.edits",
-                    kind=result.kind,
+                    kind=t("cli.undo.kind.keeper") if result.kind == "keeper" else result.kind,
                     op=result.op,
                     restored=len(e.written),
                     removed=len(e.removed),
@@ -419,7 +419,7 @@ def undo(root: RootOpt = None, model: ModelOpt = None, debug: DebugOpt = False) 
             return
         kind = (
             t(f"cli.undo.kind.{result.kind}")
-            if result.kind in ("classify", "review", "cull")
+            if result.kind in ("classify", "review", "cull", "keeper")
             else (result.kind)
         )
         out.print(t("cli.undo.done", kind=kind, op=result.op, n=len(r.moved)))

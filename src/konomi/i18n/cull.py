@@ -125,4 +125,59 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "konomi cull が各バーストで除外候補にした写真も「除外」（xmp:Rating -1）に"
         "します。あなたが付けたレーティングは変えません。",
     },
+    # -- the review page: a burst, its keeper, the keeper swap (key k) --------------------
+    "page.caption.burst": {"en": "burst", "ja": "バースト"},
+    "page.burst.keeper_badge": {"en": "keeper", "ja": "残す 1 枚"},
+    "page.burst.frame": {
+        "en": "Frame {position} of {size} · keep: {keeper} ({reason})",
+        "ja": "{size} 枚中 {position} 枚目・残す 1 枚: {keeper}（{reason}）",
+    },
+    "page.burst.is_keeper": {
+        "en": "This frame is the one to keep ({reason}); {cmd} cull proposes the others as "
+        "rejects.",
+        "ja": "この写真を残します（{reason}）。ほかの写真は {cmd} cull で除外候補になります。",
+    },
+    "page.burst.swap": {
+        "en": "Press k to keep this frame instead.",
+        "ja": "k キーを押すと、この写真を残す 1 枚にします。",
+    },
+    "page.burst.kept": {
+        "en": "{name} is now the frame to keep; {cmd} cull proposes the other {n} as rejects.",
+        "ja": "{name} を残す 1 枚にしました。ほかの {n} 枚は {cmd} cull で除外候補になります。",
+    },
+    "page.burst.kept_already": {
+        "en": "{name} is already the frame to keep.",
+        "ja": "{name} はすでに残す 1 枚です。",
+    },
+    "page.burst.none": {
+        "en": "{name} is in no burst: there is no keeper to choose.",
+        "ja": "{name} はバーストに含まれないため、残す 1 枚を選べません。",
+    },
+    "page.help.keeper": {
+        "en": "Keep this frame of its burst — <code>{cmd} cull</code> sets the others aside "
+        "(<code>{cmd} undo</code> takes the choice back)",
+        "ja": "バーストの中でこの写真を残す 1 枚にします。<code>{cmd} cull</code> はほかの写真を"
+        "除外します（<code>{cmd} undo</code> で選択を取り消せます）",
+    },
+    "page.server.keep_shape": {"en": "Send {shape}.", "ja": "{shape} の形で送ってください。"},
+    "cli.undo.kind.keeper": {"en": "keeper choice", "ja": "残す 1 枚の選択"},
+    # -- the report: the bursts of a shoot, each a strip with its keeper -------------------
+    "report.cull.title": {"en": "Bursts of the shoot", "ja": "撮影のバースト"},
+    "report.cull.note": {
+        "en": "Bursts (frames taken within {gap} s of each other): {n}. The frame ringed in "
+        "green is the one {cmd} cull keeps; {cmd} cull --apply sets the others aside "
+        "(undoable).",
+        "ja": "バースト（{gap} 秒以内に続けて撮った写真）が {n} 組あります。緑の枠の写真を "
+        "{cmd} cull で残し、ほかの写真は {cmd} cull --apply で除外します（元に戻せます）。",
+    },
+    "report.cull.row": {
+        "en": "Burst {n} · {size} frames · keep {name} ({reason})",
+        "ja": "バースト {n}・{size} 枚・残す 1 枚: {name}（{reason}）",
+    },
+    "report.cull.keeper": {"en": "keeper", "ja": "残す 1 枚"},
+    "report.cull.rest": {"en": "reject", "ja": "除外"},
+    "report.cull.more": {
+        "en": "… and {n} more bursts: {cmd} cull lists every one.",
+        "ja": "…ほかに {n} 組あります。{cmd} cull ですべて一覧できます。",
+    },
 }

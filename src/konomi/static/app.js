@@ -159,7 +159,8 @@
     renderWords();
 
     const alike = items.length ? items[0].alike_items || [] : [];
-    forgetPreviews(new Set([...items, ...alike].map((it) => it.id)));
+    const frames = items.length && items[0].cull ? items[0].cull.frames : [];
+    forgetPreviews(new Set([...items, ...alike, ...frames].map((it) => it.id)));
     items.forEach(preview); // start loading everything the page may show next
 
     const current = items[0];
@@ -179,6 +180,7 @@
       $('score').textContent = '–';
       $('needle').classList.add('hidden');
       $('thumbs').replaceChildren();
+      showBurst(null);
       return;
     }
     showItem(current);
@@ -205,6 +207,7 @@
         ? t('alike_one')
         : t('alike_many', { n: item.alike, all: item.alike + 1 });
     renderThumbs(item.alike_items || [], 'alike-thumbs');
+    showBurst(item);
 
     if (shownId === item.id) return;
     shownId = item.id;
@@ -220,6 +223,33 @@
         toast(t('no_preview', { name: item.name }), true);
       }
       photo.classList.remove('loading');
+    });
+  }
+
+  // The image's culling burst (`konomi cull`): its frames in capture order, the keeper marked.
+  function showBurst(item) {
+    const burst = item && item.cull;
+    $('burst').classList.toggle('hidden', !burst);
+    $('keeper-badge').classList.toggle('hidden', !(burst && burst.keeper));
+    if (!burst) {
+      $('burst-thumbs').replaceChildren();
+      return;
+    }
+    $('burst-text').textContent = burst.keeper
+      ? t('burst.is_keeper', { reason: burst.reason_text })
+      : t('burst.frame', {
+          position: burst.position,
+          size: burst.size,
+          keeper: burst.keeper_name,
+          reason: burst.reason_text,
+        });
+    $('burst-hint').textContent = burst.keeper ? '' : t('burst.swap');
+    renderThumbs(burst.frames, 'burst-thumbs');
+    const nodes = $('burst-thumbs').children;
+    burst.frames.forEach((frame, i) => {
+      nodes[i].classList.toggle('keeper', frame.keeper);
+      nodes[i].classList.toggle('current', frame.id === item.id);
+      if (frame.keeper) nodes[i].title = `${t('burst.keeper_badge')} · ${nodes[i].title}`;
     });
   }
 
@@ -386,6 +416,15 @@
     });
   }
 
+  // The current image becomes the keeper of its burst (journaled; `konomi cull` follows it).
+  function keep() {
+    enqueue(() => {
+      const current = state && state.items[0];
+      if (!current || !current.cull) return null;
+      return send('/api/keeper', { id: current.id }, null);
+    });
+  }
+
   function undo() {
     press('btn-undo');
     enqueue(() => send('/api/undo', {}, 'undo'));
@@ -479,6 +518,8 @@
       Backspace: undo,
       r: retrain,
       R: retrain,
+      k: keep,
+      K: keep,
       '?': () => help(true),
     };
     const burstKeys = { L: 'like', ArrowRight: 'like', D: 'dislike', ArrowLeft: 'dislike' };

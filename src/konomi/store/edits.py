@@ -8,6 +8,8 @@ An operation holds moves or edits; both kinds are undone the same way, newest fi
   ('planned') before the label store (`labels.py`) records the labels under the operation's id,
   then marked 'done'. Undo revokes the label store's rows of that operation. Repair after a
   crash asks the label store whether the rows were written.
+- **keeper** rows: the frame a person chose to keep from a burst (the review page), recorded in
+  the label store's `keepers` table the same way as a label, and undone the same way.
 - **file** rows: one sidecar written (`konomi xmp`). The previous bytes (or their absence) and
   the digest of the new bytes are journaled before the file is replaced (`konomi.atomic`).
   Undo puts the previous bytes back, or removes a file konomi created, unless the person changed
@@ -38,6 +40,7 @@ from konomi.store.ledger import Ledger
 from konomi.store.safepaths import Hopeless, unsafe_edit
 
 EDIT_BATCH = 64
+STORED = ("label", "keeper")  # edit kinds whose rows live in the label store
 EDIT_FAULT_POINTS = (
     "edit_after_plan",  # a batch of writes is journaled, no file written
     "edit_after_write",  # one file is written, not yet marked done
@@ -109,6 +112,25 @@ class Edits:
             self.db.execute("UPDATE edits SET state='done' WHERE op=? AND state='planned'", (op,))
         self.ledger.close_op(op)
         return EditReport(op, labelled=[p for p, _, _ in rows])
+
+    def record_keepers(
+        self, kind: str, rows: Sequence[tuple[str, str]], *, note: str = ""
+    ) -> EditReport:
+        """Choose frames to keep from their bursts — (absolute path, digest) rows — as one
+        operation, journaled before the label store records them (as `record_labels`)."""
+        op = self.ledger.new_op(kind, note)
+        with self.ledger.tx():
+            self.db.executemany(
+                "INSERT INTO edits(op, kind, path, state) VALUES (?, 'keeper', ?, 'planned')",
+                [(op, p) for p, _ in rows],
+            )
+        with LabelStore(labels_path(self.ws.state)) as store:
+            store.add_keepers(rows, op=op)
+        faults.reached("edit_after_label")
+        with self.ledger.tx():
+            self.db.execute("UPDATE edits SET state='done' WHERE op=? AND state='planned'", (op,))
+        self.ledger.close_op(op)
+        return EditReport(op, labelled=[p for p, _ in rows])
 
     # -- files -----------------------------------------------------------------------------
     def write_files(
@@ -183,14 +205,14 @@ class Edits:
             "state='done' ORDER BY id DESC",
             (op,),
         ).fetchall()
-        labels = [r for r in rows if r[1] == "label"]
+        labels = [r for r in rows if r[1] in STORED]
         if labels:
             with LabelStore(labels_path(self.ws.state)) as store:
                 report.labelled = store.revoke(op)
             with self.ledger.tx():
                 self.db.execute(
-                    "UPDATE edits SET state='reverted' WHERE op=? AND kind='label' AND "
-                    "state='done'",
+                    "UPDATE edits SET state='reverted' WHERE op=? AND kind IN ('label', "
+                    "'keeper') AND state='done'",
                     (op,),
                 )
         for edit_id, kind, text, before, existed, after in rows:
@@ -258,7 +280,7 @@ class Edits:
             return 0
         written_ops: dict[int, bool] = {}
         for edit_id, op, kind, text, after in rows:
-            if kind == "label":
+            if kind in STORED:
                 if op not in written_ops:
                     with LabelStore(labels_path(self.ws.state)) as store:
                         written_ops[op] = store.has_op(op)

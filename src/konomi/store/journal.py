@@ -107,6 +107,13 @@ class Journal:
         """Label library images as one operation (`Edits.record_labels`)."""
         return self.edits.record_labels(kind, rows, source=source, note=note)
 
+    def record_keepers(
+        self, kind: str, rows: Sequence[tuple[str, str]], *, note: str = ""
+    ) -> EditReport:
+        """Record frames chosen to keep from their bursts as one operation
+        (`Edits.record_keepers`)."""
+        return self.edits.record_keepers(kind, rows, note=note)
+
     def write_files(
         self,
         kind: str,

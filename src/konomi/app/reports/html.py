@@ -12,7 +12,9 @@ It opens on photos: the top of the person's taste, the proposals most worth a lo
 suspect labels, as thumbnails; then how the model is doing in plain words, with the plots and the
 technical figures (head id, AUC, Brier) one click away; then every image in score order, with
 filters like / dislike / unsure / suspects / bursts, and on click an image's explanation (its
-nearest liked and disliked training images).
+nearest liked and disliked training images). The bursts of a shoot (`konomi cull`: capture time,
+the keeper by sharpness and exposure, then taste) are a section of their own: each a strip of
+its frames with the keeper marked and the reason.
 
 It scales: a thumbnail costs ~410 bytes in a sheet of 100, made from the thumbnail store, and
 the page draws its grid a few hundred tiles at a time as the reader scrolls. Beyond MAX_SHOWN
@@ -31,6 +33,7 @@ import numpy as np
 
 from konomi import i18n
 from konomi.app.context import Context
+from konomi.app.cull import CullBurst, bursts_among
 from konomi.app.explain import DEFAULT_K, TrainingSet
 from konomi.app.library import library_images, library_labels
 from konomi.app.reports import plots
@@ -107,6 +110,23 @@ def sample(n: int, keep: set[int], limit: int) -> np.ndarray:
     return must
 
 
+def cull_strips(
+    ws: Workspace, bursts: list[CullBurst], position: dict[str, int]
+) -> list[dict[str, object]]:
+    """Each culling burst as the page shows it: its frames (page rows, capture order), the
+    keeper's row, and why it is kept. Frames the page does not carry (a sample) are left out."""
+    strips: list[dict[str, object]] = []
+    for b in bursts:
+        rows = [position[r] for r in map(ws.rel, b.frames) if r in position]
+        keeper = position.get(ws.rel(b.keeper))
+        if keeper is None or len(rows) < 2:
+            continue
+        strips.append(
+            {"frames": rows, "keeper": keeper, "reason": b.reason_text, "name": b.keeper.name}
+        )
+    return strips
+
+
 def _suspects(ctx: Context, record_id: str) -> Found:
     try:
         return in_workspace(ctx, top=SUSPECTS_LISTED)
@@ -162,6 +182,7 @@ def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
     bursts = duplicates.group(vectors[in_files], duplicate_threshold)
     groups = sorted((sorted(int(in_files[i]) for i in g) for g in bursts), key=lambda g: g[0])
     group_of = duplicates.group_of(groups, len(rel))
+    culled = cull_strips(ws, bursts_among(ctx, emb, scored.scores, set(in_library)), position)
 
     target = out or ws.reports / "index.html"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -242,6 +263,8 @@ def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
         words=words,
         duplicate_threshold=duplicate_threshold,
         sheets=sheets,
+        culled=culled,
+        burst_gap=ctx.settings.burst_gap,
     )
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     tmp.write_text(page, encoding="utf-8")

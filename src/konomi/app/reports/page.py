@@ -93,12 +93,17 @@ def render(
     duplicate_threshold: float,
     sheets: Sheets,
     generated: str | None = None,
+    culled: list[dict[str, Any]] | None = None,
+    burst_gap: float = 2.0,
 ) -> str:
     """The page: the template with the strips, the words, the plots and the data filled in.
 
     The grid itself is drawn by the page's script from the data, a few hundred tiles at a time
     as the reader scrolls, each tile painted from its contact sheet in `thumbs/` only when it
     comes near the screen: a report of 100,000 images opens as fast as one of a hundred.
+
+    `culled`: the bursts of `konomi cull` (`html.cull_strips`), each drawn as a strip of its
+    frames with the keeper marked.
     """
     template = _environment().get_template("report.html")
     return template.render(
@@ -110,6 +115,10 @@ def render(
         groups=groups[:BURSTS_LISTED],
         more_groups=max(0, len(groups) - BURSTS_LISTED),
         n_groups=len(groups),
+        culled=(culled or [])[:BURSTS_LISTED],
+        n_culled=len(culled or []),
+        more_culled=max(0, len(culled or []) - BURSTS_LISTED),
+        burst_gap=f"{burst_gap:g}",
         counts=_counts(items),
         plots=plots,
         words=words,

@@ -12,7 +12,8 @@ is never changed (a decision on one of them records a label instead).
 - decisions and their undo (`decisions.py`), taken one at a time under the lock, so two
   browser tabs deciding on the same image move it once;
 - the retrain worker, which trains in the background and has the queue rescored (`retrain.py`);
-- the first order from zero, taste in words, the search box and the quality line (`taste.py`).
+- the first order from zero, taste in words, the search box and the quality line (`taste.py`);
+- the culling bursts of the waiting images, their keepers and the person's swap (`culling.py`).
 
 What the page reads (`snapshot`) is put into words in the language of each request: the queue
 keeps messages as keys and fields (`i18n.kept`), never as sentences of one language.
@@ -27,9 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from konomi.app import cull
 from konomi.app.context import Context
 from konomi.app.review import taste
 from konomi.app.review.contents import Contents, Item, Scan, scan
+from konomi.app.review.culling import Culling
 from konomi.app.review.decisions import DECISIONS, LOCK_WAIT, DecisionRefused, Decisions
 from konomi.app.review.retrain import Retraining, RetrainWorker
 from konomi.i18n import kept, shown, t
@@ -37,6 +40,7 @@ from konomi.store.journal import latest_operation
 from konomi.workspace import LABELS
 
 ALIKE_SHOWN = 12  # look-alikes the page shows next to an image (a burst decision covers all)
+FRAMES_SHOWN = 12  # frames of its culling burst the page shows next to an image
 PAST = {"like": "liked", "dislike": "disliked", "skip": "skipped", "gone": "taken out"}
 
 __all__ = [
@@ -66,6 +70,7 @@ class ReviewQueue(Decisions):
         self.journal_seen = 0  # the newest journal operation this queue knows the effect of
         self._rescanning = threading.Lock()
         self.make_context: Callable[[], Context] | None = None  # set by the server: auto retrain
+        self.culling = Culling()
 
     # The parts most read from outside (the server, the tests).
     @property
@@ -95,8 +100,11 @@ class ReviewQueue(Decisions):
         seen = latest_operation(self.ws)
         found = scan(ctx or self.ctx)
         self._order_and_measure(ctx or self.ctx, found)
+        culling = Culling()
+        culling.refresh(ctx or self.ctx, found)
         with self.lock:
             self.contents.merge(found, new_round=new_round)
+            self.culling = culling
             self.journal_seen = seen
 
     def catch_up(self) -> bool:
@@ -142,6 +150,7 @@ class ReviewQueue(Decisions):
             # starts; a skip is counted when made (the image comes back next round).
             counts = {PAST[s]: sum(it.state == s for it in c.items.values()) for s in LABELS}
             counts[PAST["skip"]] = c.skips
+            waiting = self._waiting()
             return {
                 "head": c.head_id,
                 "note": " ".join(shown(n) for n in w.notes).strip(),
@@ -156,9 +165,45 @@ class ReviewQueue(Decisions):
                 "search": w.search_text,
                 "taste": {"like": w.taste.like, "dislike": w.taste.dislike},
                 "text_ui": {key: t(f"page.text.{key}_placeholder") for key in taste.PAGE_TEXTS},
-                "items": [c.public(it, pending, ALIKE_SHOWN) for it in pending[:ahead]],
+                "items": [self._public(it, pending, waiting) for it in pending[:ahead]],
                 "retrain": self.worker.state.public(),
             }
+
+    def _public(self, item: Item, pending: list[Item], waiting: dict[Path, Item]) -> dict[str, Any]:
+        """An image as the page gets it: with its look-alikes, and its culling burst (among
+        the images still waiting: pending or skipped)."""
+        burst = self.culling.public(item, waiting, FRAMES_SHOWN, lambda it: it.public(self.ws))
+        return {**self.contents.public(item, pending, ALIKE_SHOWN), "cull": burst}
+
+    def _waiting(self) -> dict[Path, Item]:
+        """The images still waiting for a decision (pending or skipped), by path."""
+        items = self.contents.items.values()
+        return {it.path: it for it in items if it.state in ("pending", "skip")}
+
+    # -- keepers -----------------------------------------------------------------------------
+    def keep(self, item_id: int) -> str:
+        """Make the image its burst's keeper: journaled (kind "keeper"), so `konomi cull` and
+        `cull --apply` follow the choice and `konomi undo` takes it back."""
+        with self.lock:
+            item = self.contents.items.get(item_id)
+            if item is None or item.state != "pending":
+                raise DecisionRefused(
+                    t("page.server.not_in_review"), t("page.server.not_in_review_hint")
+                )
+            waiting = {
+                it.path: it
+                for it in self.contents.items.values()
+                if it.state in ("pending", "skip")
+            }
+            burst = self.culling.burst_of(item, waiting)
+            if burst is None:
+                raise DecisionRefused(t("page.burst.none", name=item.path.name))
+            if burst.keeper == item.path and burst.reason == "chosen":
+                return t("page.burst.kept_already", name=item.path.name)
+            op = cull.keep(self.ctx, item.path, item.digest, wait=LOCK_WAIT)
+            self._saw_own(op)
+            self.culling.chose(item.path)
+            return t("page.burst.kept", name=item.path.name, n=len(burst.frames) - 1)
 
     # -- retraining ------------------------------------------------------------------------
     def retrain(self, make_context: Callable[[], Context], *, auto: bool = False) -> bool:

@@ -1,7 +1,8 @@
 """`konomi review`: a small local web server for going through the model's proposals by keyboard.
 
 The page (plain HTML/CSS/JS in `konomi/static/`, no build step, nothing from the network) shows
-one image at a time with its score and proposal; `l` likes, `d` dislikes, `s` skips, `u` undoes.
+one image at a time with its score and proposal; `l` likes, `d` dislikes, `s` skips, `u` undoes,
+`k` makes the image the keeper of its burst (`konomi cull`).
 Decisions and their moves live in `queue`; who may talk to the server is `guard`'s
 business; this module wires the routes and runs uvicorn on a socket bound to 127.0.0.1.
 
@@ -162,6 +163,19 @@ class Routes:
             return self.error(exc, 400, request)
         return await self.act(request, lambda: self.queue.decide(item_id, decision, burst=burst))
 
+    async def keep(self, request: Request) -> JSONResponse:
+        """Make an image its burst's keeper (`{id: <number>}`)."""
+        try:
+            body = await self.read_json(request)
+            item_id = body.get("id")
+            if not isinstance(item_id, int) or isinstance(item_id, bool):
+                raise KonomiError(
+                    i18n.t("page.server.keep_shape", self.lang_of(request), shape="{id: <number>}")
+                )
+        except KonomiError as exc:
+            return self.error(exc, 400, request)
+        return await self.act(request, lambda: self.queue.keep(item_id))
+
     async def undo(self, request: Request) -> JSONResponse:
         return await self.act(request, self.queue.undo)
 
@@ -193,6 +207,7 @@ class Routes:
             Route("/api/preview/{item_id:int}", self.preview, methods=["GET"]),
             Route("/api/decide", self.decide, methods=["POST"]),
             Route("/api/undo", self.undo, methods=["POST"]),
+            Route("/api/keeper", self.keep, methods=["POST"]),
             Route("/api/retrain", self.retrain, methods=["POST"]),
             Route("/api/search", self.search, methods=["GET"]),
             Route("/api/taste", self.set_taste, methods=["POST"]),
