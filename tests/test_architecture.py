@@ -341,3 +341,29 @@ def test_learn_is_arrays_in_arrays_out():
         code = "\n".join(line.split("#")[0] for line in text.splitlines())
         wrong += [f"{path.name} calls {m.group(1)}" for m in LEARN_MAY_NOT.finditer(code)]
     assert wrong == []
+
+
+def test_the_architecture_page_names_every_module_in_its_layer():
+    """ARCHITECTURE.md's layer listing names every module, on the lines of its own layer."""
+    page = (SRC.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    listing = page.split("## Layers", 1)[1].split("```")[1]
+    rows: dict[str, str] = {}
+    current = "base"
+    for line in listing.splitlines():
+        notes = line[66:69] == "   " and line[69:70].strip()  # notes on the right at column 69
+        names = line[:69] if notes else line
+        if line.startswith("  ") and not line.startswith("   "):  # a layer's first line
+            head = names.split()[0].rstrip("/")
+            current = head if head in RANK or head in ("i18n", "templates", "static") else "base"
+            if current == "i18n" or head == "i18n/":
+                current = "i18n"
+        rows[current] = rows.get(current, "") + " " + names
+    missing = []
+    for path in product_files():
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        if parts[-1] in ("__init__", "__main__"):
+            continue
+        where = parts[0] if len(parts) > 1 else "base"
+        if not re.search(rf"\b{re.escape(parts[-1])}\b", rows.get(where, "")):
+            missing.append("/".join(parts))
+    assert missing == []
