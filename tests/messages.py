@@ -29,8 +29,10 @@ def word(key: str) -> Callable[[str], str]:
 
 
 def pattern(key: str, lang: str = DEFAULT, /, **fields: object) -> re.Pattern[str]:
-    """A regular expression for message `key` in `lang`, fields given filled, others free."""
+    """A regular expression for message `key` in `lang`, fields given filled, others free.
+    `lang` may name one of the message's count forms (`"en:1"`)."""
     template = CATALOG[key][lang]
+    lang = lang.partition(":")[0]
     parts: list[str] = []
     for literal, name, spec, conversion in string.Formatter().parse(template):
         literal = RICH_TAG.sub("", literal)  # rich renders its markup away
@@ -52,8 +54,14 @@ def pattern(key: str, lang: str = DEFAULT, /, **fields: object) -> re.Pattern[st
 
 
 def said(text: str, key: str, /, lang: str | None = None, **fields: object) -> bool:
-    """Whether `text` holds message `key` (in `lang`, else in any language of the catalog)."""
-    return any(
-        pattern(key, language, **fields).search(text)
-        for language in ([lang] if lang else LANGUAGES)
-    )
+    """Whether `text` holds message `key` (in `lang`, else in any language of the catalog), in
+    any of its count forms ("1 file" as well as "{n} files")."""
+    languages = [lang] if lang else LANGUAGES
+    counted = CATALOG[key].get("count", "")
+
+    def fits(form: str) -> bool:  # a count form ("en:1") only where the count asked is its number
+        language, _, number = form.partition(":")
+        return language in languages and not (number and str(fields.get(counted, number)) != number)
+
+    forms = [form for form in CATALOG[key] if fits(form)]
+    return any(pattern(key, form, **fields).search(text) for form in forms)
