@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from factories.images import make_image, make_taste_set, make_unlabeled_set
-from messages import said
 from factories.models import konomi_env
+from messages import said
 
 pa = pytest.importorskip("pyarrow", reason="the parquet or ray extra is not installed")
 pq = pytest.importorskip("pyarrow.parquet")

@@ -114,7 +114,7 @@ def test_the_verdict_is_remembered_until_the_labelled_images_change(workspace, t
     path.write_text(json.dumps(record))
     ctx = _context(ws.root, tiny_model)
     assert choose_model(ctx, fp32, min_spearman=0.9, min_agreement=0.9) == fp32
-    assert "Spearman 0.5000" in ctx.reporter.warnings[0]
+    assert said(ctx.reporter.warnings[0], "errors.model.int8_agreement", spearman=0.5)
     ctx.close()
     # ... and checked again once they change.
     next(iter((ws.root / "data" / "train" / "like").iterdir())).unlink()
@@ -129,7 +129,7 @@ def test_too_few_labelled_images_keep_fp32_and_say_why(workspace, tiny_model):
     ctx = _context(ws.root, tiny_model)
     fp32 = resolve_model(str(tiny_model))
     assert choose_model(ctx, fp32) == fp32
-    assert "at least 10" in ctx.reporter.warnings[0]
+    assert said(ctx.reporter.warnings[0], "errors.app.int8_unchecked", n=10)
     ctx.close()
 
 
