@@ -81,7 +81,7 @@ def test_a_path_column_that_is_not_text_is_refused(ws, tmp_path, konomi, column)
     pq.write_table(pa.table({"path": column}), source)
     result = konomi("score", "--input", source, "--out", tmp_path / "o.parquet", root=ws)
     _no_crash(result)
-    assert result.code == 1 and "'path' column" in result.text, result.text
+    assert result.code == 1 and said(result.text, "batch.path_column_type"), result.text
     assert not (tmp_path / "o.parquet").exists()
 
 

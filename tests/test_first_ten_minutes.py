@@ -232,7 +232,7 @@ def test_round_dry_run_moves_nothing_and_writes_no_head(workspace, konomi):
     )
     before = files_of(ws.root)
     changed = konomi("round", "--dry-run", root=ws.root, check=True).out
-    assert "a new head would be trained on 11 like and 10 dislike" in changed
+    assert said(changed, "cli.round.dry.retrain", like=11, dislike=10)
     assert files_of(ws.root) == before and files_of(ws.root / "models", skip=()) == models
 
 
@@ -310,7 +310,7 @@ def test_ray_says_nothing_of_its_own_and_is_gone_after_a_kill(workspace, konomi,
     assert ran.code == 0, ran.text
     for noise in ("WARNING", "core_worker", "pid=", "INFO"):
         assert noise not in ran.err, ran.err
-    assert "Ray's own messages:" in ran.out and "--engine local is usually faster" in ran.out
+    assert said(ran.out, "batch.ray_log") and said(ran.out, "batch.ray_local_faster")
 
     # kill -9 in the middle of a run: no agent of its local Ray may outlive it
     driver = subprocess.Popen(
