@@ -180,7 +180,7 @@ def test_journal_rows_pointing_at_the_root_or_outside_are_refused(
         db.close()
         layout = file_hashes(trained / "data")
         undo = konomi("undo", root=trained)
-        assert undo.code == 1 and "journal" in undo.text, (value, undo.text)
+        assert undo.code == 1 and said(undo.text, "errors.journal.damaged"), (value, undo.text)
         _no_crash(undo)
         _no_crash(konomi("score", root=trained))  # repairs first; reads every open row
         assert sorted(p.name for p in beside.iterdir()) == before, value
