@@ -29,8 +29,10 @@ def word(key: str) -> Callable[[str], str]:
 
 
 def pattern(key: str, lang: str = DEFAULT, /, **fields: object) -> re.Pattern[str]:
-    """A regular expression for message `key` in `lang`, fields given filled, others free."""
+    """A regular expression for message `key` in `lang`, fields given filled, others free.
+    `lang` may name one of the message's count forms (`"en:1"`)."""
     template = CATALOG[key][lang]
+    lang = lang.partition(":")[0]
     parts: list[str] = []
     for literal, name, spec, conversion in string.Formatter().parse(template):
         literal = RICH_TAG.sub("", literal)  # rich renders its markup away

@@ -13,6 +13,7 @@ sits above `learn` because it saves and loads learn's heads; `learn` knows no fi
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -192,3 +193,177 @@ def test_importing_konomi_sets_nothing_up_until_asked():
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# -- rooms small enough to hold in your head ----------------------------------------------------
+LONGEST = 600  # lines of a module outside i18n/ (the catalog's modules are lists of messages)
+
+
+def product_files() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_no_module_outside_the_catalog_is_over_600_lines():
+    long = {
+        str(path.relative_to(SRC)): lines
+        for path in product_files()
+        if "i18n" not in path.relative_to(PACKAGE).parts
+        and (lines := path.read_bytes().count(b"\n")) > LONGEST
+    }
+    assert long == {}
+
+
+def test_mypy_is_strict():
+    import tomllib
+
+    config = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["tool"]["mypy"]["strict"] is True
+
+
+def test_one_module_replaces_files():
+    """Every writer goes through `konomi.atomic` (temp file, fsync, replace, fsync the folder)."""
+    replacing = [p.name for p in product_files() if "os.replace(" in p.read_text(encoding="utf-8")]
+    assert replacing == ["atomic.py"]
+
+
+def environment_reads(tree: ast.AST) -> set[str]:
+    """The names of the environment variables a module reads (`os.environ[...]`, `.get(...)`,
+    `os.getenv(...)`), constants resolved where the module names them at its top."""
+    constants = {
+        target.id: node.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name) and isinstance(node.value.value, str)
+    }
+
+    def name(node: ast.expr) -> str:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            return constants.get(node.id, node.id)
+        return ast.dump(node)
+
+    def is_environ(node: ast.expr) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr == "environ"
+
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and is_environ(node.value):
+            found.add(name(node.slice))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+            owner, method = node.func.value, node.func.attr
+            if (is_environ(owner) and method in ("get", "setdefault", "pop")) or method == "getenv":
+                found.add(name(node.args[0]))
+    return found
+
+
+TEST_SWITCH = re.compile(r"KONOMI_TEST_|KONOMI_RAY_FAULT_FILE|KONOMI_RAY_CONNECT_TIMEOUT")
+
+
+def test_test_switches_are_read_in_one_module():
+    """Product code asks `konomi.faults`; only it reads the switches tests set."""
+    readers = {
+        str(path.relative_to(SRC))
+        for path in product_files()
+        if any(TEST_SWITCH.match(v) for v in environment_reads(ast.parse(path.read_bytes())))
+    }
+    assert readers == {"konomi/faults.py"}
+
+
+def test_the_switch_reader_sees_every_way_of_reading():
+    code = (
+        'import os\nA = "KONOMI_TEST_X"\nos.environ.get(A)\nos.environ["KONOMI_TEST_Y"]\n'
+        'os.getenv("KONOMI_TEST_Z")\n'
+    )
+    assert environment_reads(ast.parse(code)) == {"KONOMI_TEST_X", "KONOMI_TEST_Y", "KONOMI_TEST_Z"}
+
+
+HTML_TAG = re.compile(r"<\s*/?[A-Za-z!]")
+
+
+def tags_built_by_hand(tree: ast.AST) -> list[int]:
+    """Lines where an f-string, a %-string or str.format starts an HTML tag."""
+    lines = []
+    for node in ast.walk(tree):
+        text = ""
+        if isinstance(node, ast.JoinedStr):
+            parts = [v.value for v in node.values if isinstance(v, ast.Constant)]
+            text = "".join(part for part in parts if isinstance(part, str))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            if isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
+                text = node.left.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            if node.func.attr == "format" and isinstance(owner, ast.Constant):
+                text = str(owner.value)
+        if HTML_TAG.search(text):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_the_report_builds_no_html_tag_by_hand():
+    """The report's HTML comes from its template, which escapes every value (autoescape)."""
+    found = {
+        f"{path.name}:{line}"
+        for path in sorted((PACKAGE / "app" / "reports").rglob("*.py"))
+        for line in tags_built_by_hand(ast.parse(path.read_bytes()))
+    }
+    assert found == set()
+    planted = 'x = f"<td>{a}</td>"\ny = "<b>%s</b>" % a\nz = "<i>{}</i>".format(a)\n'
+    planted += 'w = f"{a} < 3"\n'  # a comparison in words is no tag
+    assert sorted(tags_built_by_hand(ast.parse(planted))) == [1, 2, 3]
+
+
+LEARN_MAY_NOT = re.compile(
+    r"\b(open|read_text|read_bytes|write_text|write_bytes|np\.load|np\.save|np\.savez\w*"
+    r"|ProcessPoolExecutor|Pool)\s*\("
+)
+FORBIDDEN = {  # modules learn/ may not import
+    "csv", "matplotlib", "multiprocessing", "concurrent", "pathlib", "shutil", "tempfile",
+    "sqlite3", "pandas", "pyarrow",
+}  # fmt: skip
+
+
+def test_learn_is_arrays_in_arrays_out():
+    """learn/ touches no file, writes no CSV or picture and starts no process."""
+    wrong = []
+    for path in sorted((PACKAGE / "learn").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            wrong += [f"{path.name} imports {n}" for n in names if n.partition(".")[0] in FORBIDDEN]
+        code = "\n".join(line.split("#")[0] for line in text.splitlines())
+        wrong += [f"{path.name} calls {m.group(1)}" for m in LEARN_MAY_NOT.finditer(code)]
+    assert wrong == []
+
+
+def test_the_architecture_page_names_every_module_in_its_layer():
+    """ARCHITECTURE.md's layer listing names every module, on the lines of its own layer."""
+    page = (SRC.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    listing = page.split("## Layers", 1)[1].split("```")[1]
+    rows: dict[str, str] = {}
+    current = "base"
+    for line in listing.splitlines():
+        notes = line[66:69] == "   " and line[69:70].strip()  # notes on the right at column 69
+        names = line[:69] if notes else line
+        if line.startswith("  ") and not line.startswith("   "):  # a layer's first line
+            head = names.split()[0].rstrip("/")
+            current = head if head in RANK or head in ("i18n", "templates", "static") else "base"
+            if current == "i18n" or head == "i18n/":
+                current = "i18n"
+        rows[current] = rows.get(current, "") + " " + names
+    missing = []
+    for path in product_files():
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        if parts[-1] in ("__init__", "__main__"):
+            continue
+        where = parts[0] if len(parts) > 1 else "base"
+        if not re.search(rf"\b{re.escape(parts[-1])}\b", rows.get(where, "")):
+            missing.append("/".join(parts))
+    assert missing == []

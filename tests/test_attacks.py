@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 from factories.images import file_hashes, make_image, make_taste_set, make_unlabeled_set
+from messages import said
 from test_review_server import URL_LINE, base, prepare, serving
 
 from konomi.app import loop as workflow
@@ -103,7 +104,7 @@ def test_classify_never_moves_through_a_symlinked_destination(trained, konomi, t
     assert not [p for p in outside.rglob("*") if p.is_file()], "a photo left the workspace"
     assert sorted((trained / "data" / "unlabeled" / "sub").iterdir()) == sub
     assert file_hashes(trained / "data" / "unlabeled" / "sub") == before
-    assert "symbolic link" in result.text  # reported, not silent
+    assert said(result.text, "safety.linked_folder")  # reported, not silent
 
 
 def test_undo_through_a_folder_swapped_for_a_symlink_sends_nothing_outside(
@@ -122,7 +123,7 @@ def test_undo_through_a_folder_swapped_for_a_symlink_sends_nothing_outside(
     _no_crash(result)
     assert not list(outside.iterdir()), "undo followed the link out of the workspace"
     assert file_hashes(trained / "data") == before  # each photo once, inside
-    assert "symbolic link" in result.text
+    assert said(result.text, "safety.linked_folder")
     # once the person puts a real folder back, the same undo brings them home
     origin.unlink()
     origin.mkdir()
@@ -158,7 +159,7 @@ def test_a_move_checks_its_folders_again_at_the_moment_it_happens(trained, cli_e
     assert BUG not in out + err and "Traceback" not in err
     assert not list(outside.iterdir()), "a photo went through the swapped link"
     assert len(list((trained / "data" / "unlabeled" / "sub").iterdir())) == 6
-    assert "symbolic link" in out
+    assert said(out, "safety.linked_folder")
 
 
 @pytest.mark.parametrize("column", ["src", "dst"])
@@ -179,7 +180,7 @@ def test_journal_rows_pointing_at_the_root_or_outside_are_refused(
         db.close()
         layout = file_hashes(trained / "data")
         undo = konomi("undo", root=trained)
-        assert undo.code == 1 and "journal" in undo.text, (value, undo.text)
+        assert undo.code == 1 and said(undo.text, "errors.journal.damaged"), (value, undo.text)
         _no_crash(undo)
         _no_crash(konomi("score", root=trained))  # repairs first; reads every open row
         assert sorted(p.name for p in beside.iterdir()) == before, value
@@ -228,7 +229,7 @@ def test_settings_out_of_range_or_linked_are_refused_before_work(trained, konomi
     toml.unlink()
     toml.symlink_to(secret)
     result = konomi("score", root=trained)
-    assert result.code == 1 and "symbolic link" in result.text, result.text
+    assert result.code == 1 and said(result.text, "errors.settings.symlink"), result.text
     assert "SECRET-HASH-LINE" not in result.text and "root:" not in result.text
     toml.unlink()
     toml.symlink_to(tmp_path / "nowhere.toml")  # a dangling link is refused too
@@ -237,7 +238,7 @@ def test_settings_out_of_range_or_linked_are_refused_before_work(trained, konomi
     toml.unlink()
     toml.write_text("libraries = " + "[" * 5000 + "]" * 5000 + "\n")
     result = konomi("score", root=trained)
-    assert result.code == 1 and "nested too deeply" in result.text, result.text
+    assert result.code == 1 and said(result.text, "errors.settings.nested"), result.text
     _no_crash(result)
 
 
@@ -451,7 +452,7 @@ def test_dry_run_writes_no_state(templates, konomi, tmp_path):
     shutil.copytree(templates["trained"] / "models", bare / "models")
     _images(bare / "data" / "unlabeled", 3)
     result = konomi("classify", "--dry-run", root=bare)
-    assert result.code == 0 and "Dry run" in result.text, result.text
+    assert result.code == 0 and said(result.text, "cli.classify.dry"), result.text
     assert not (bare / ".konomi").exists()
     had_state = Path("/.konomi").exists()
     _no_crash(konomi("classify", "--dry-run", root=Path("/")))
@@ -495,7 +496,7 @@ def test_deleting_konomi_during_classify_is_said_out_loud(trained, cli_env):
     os.kill(proc.pid, signal.SIGCONT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, out + err
-    assert "undo history" in out + err, out + err
+    assert said(out + err, "safety.history_lost"), out + err
     assert file_hashes(trained / "data") == before  # every photo, once
 
 

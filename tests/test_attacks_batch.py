@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from factories.images import make_image, make_taste_set
+from messages import said
 from test_crash import train_in_process
 
 pa = pytest.importorskip("pyarrow")
@@ -54,7 +55,8 @@ def test_a_nul_in_a_paths_list_is_a_row_with_a_reason(ws, tmp_path, photos, kono
     rows = pq.read_table(out).to_pylist()
     assert len(rows) == 3
     bad = [r for r in rows if r["error"]]
-    assert len(bad) == 1 and "\\x00" in bad[0]["path"] and "NUL" in bad[0]["error"]
+    assert len(bad) == 1 and "\\x00" in bad[0]["path"]
+    assert said(bad[0]["error"], "batch.nul_in_path")
     again = konomi("score", "--input", listing, "--out", out, root=ws)  # a rerun reuses it
     _no_crash(again)
     assert again.code == 0, again.text
@@ -79,7 +81,7 @@ def test_a_path_column_that_is_not_text_is_refused(ws, tmp_path, konomi, column)
     pq.write_table(pa.table({"path": column}), source)
     result = konomi("score", "--input", source, "--out", tmp_path / "o.parquet", root=ws)
     _no_crash(result)
-    assert result.code == 1 and "'path' column" in result.text, result.text
+    assert result.code == 1 and said(result.text, "batch.path_column_type"), result.text
     assert not (tmp_path / "o.parquet").exists()
 
 
@@ -92,7 +94,7 @@ def test_out_onto_its_own_parquet_input_is_refused(ws, tmp_path, photos, konomi)
     for out in (source, tmp_path / "link" / "d.parquet"):
         result = konomi("score", "--input", source, "--out", out, root=ws)
         _no_crash(result)
-        assert result.code == 1 and "also one of the inputs" in result.text, result.text
+        assert result.code == 1 and said(result.text, "batch.out_is_input"), result.text
         assert source.read_bytes() == before
 
 
@@ -107,7 +109,7 @@ def test_out_onto_a_listed_file_through_a_linked_folder_is_refused(ws, tmp_path,
         "score", "--input", listing, "--out", tmp_path / "via" / "photo.parquet", root=ws
     )
     _no_crash(result)
-    assert result.code == 1 and "also one of the inputs" in result.text, result.text
+    assert result.code == 1 and said(result.text, "batch.out_is_input"), result.text
     assert victim.read_bytes() == before
 
 
@@ -127,7 +129,7 @@ def test_out_never_replaces_a_file_konomi_did_not_write(ws, tmp_path, photos, ko
     snapshot = out.read_bytes() if out.is_file() else None
     result = konomi("score", "--input", photos[0].parent, "--out", out, root=ws)
     _no_crash(result)
-    assert result.code == 1 and "konomi does not replace it" in result.text, result.text
+    assert result.code == 1 and said(result.text, "batch.out_not_ours"), result.text
     assert (out.read_bytes() if out.is_file() else None) == snapshot
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no .tmp-PID, no parts left
 
@@ -144,7 +146,7 @@ def test_out_replaces_its_own_previous_output(ws, tmp_path, photos, konomi):
 def test_an_empty_input_is_refused_not_the_current_folder(ws, tmp_path, konomi):
     result = konomi("score", "--input", "", "--out", tmp_path / "o.parquet", root=ws)
     _no_crash(result)
-    assert result.code == 1 and "--input names no file" in result.text, result.text
+    assert result.code == 1 and said(result.text, "batch.input_empty"), result.text
 
 
 def test_a_fifo_input_is_said_to_be_one(ws, tmp_path, konomi):
@@ -155,7 +157,7 @@ def test_a_fifo_input_is_said_to_be_one(ws, tmp_path, konomi):
         "score", "--input", tmp_path / "pipe.txt", "--out", tmp_path / "o.parquet", root=ws
     )
     _no_crash(result)
-    assert result.code == 1 and "neither a folder nor a regular file" in result.text, result.text
+    assert result.code == 1 and said(result.text, "batch.input_not_file"), result.text
 
 
 # -- 14. model names the hub cannot take ----------------------------------------------------------
@@ -163,4 +165,4 @@ def test_a_fifo_input_is_said_to_be_one(ws, tmp_path, konomi):
 def test_a_bad_model_value_is_the_model_message(ws, konomi, model):
     result = konomi("score", "--model", model, root=ws)
     _no_crash(result)
-    assert result.code == 3 and "Model not found" in result.text, result.text
+    assert result.code == 3 and said(result.text, "errors.model.not_found"), result.text

@@ -175,7 +175,7 @@ def test_a_fifo_ignore_file_is_refused_not_waited_on(ws, tmp_path, konomi, where
     os.mkfifo((ws if where == "workspace" else lib) / ".konomiignore")
     result = konomi("score", root=ws, timeout=60)
     _no_crash(result)
-    assert result.code == 1 and "not a regular file" in result.text, result.text
+    assert result.code == 1 and said(result.text, "ignore.why_not_file"), result.text
 
 
 def test_a_linked_ignore_file_is_refused_and_its_lines_never_shown(tmp_path):
@@ -183,7 +183,7 @@ def test_a_linked_ignore_file_is_refused_and_its_lines_never_shown(tmp_path):
     (tmp_path / ".konomiignore").symlink_to(tmp_path / "elsewhere.txt")
     with pytest.raises(KonomiError) as caught:
         IgnoreRules.for_root(tmp_path)
-    assert "symbolic link" in str(caught.value) and "SECRET-LINE" not in str(caught.value)
+    assert said(str(caught.value), "ignore.why_link") and "SECRET-LINE" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -294,7 +294,7 @@ def test_search_shows_escaped_names_and_refuses_bytes_that_are_not_text(ws, tmp_
     raw[4] = b"\xff\xfe red"
     bad = subprocess.run(raw, capture_output=True, env=env, timeout=120)
     text = (bad.stdout + bad.stderr).decode("utf-8", "replace")
-    assert bad.returncode == 1 and "not UTF-8" in text and BUG not in text, text
+    assert bad.returncode == 1 and said(text, "text.query_not_text") and BUG not in text, text
     assert "model" not in text.lower(), text
 
 
@@ -304,7 +304,7 @@ def test_a_bad_library_value_is_a_message(ws, konomi, value):
     _settings(ws, [value])
     result = konomi("score", root=ws)
     _no_crash(result)
-    assert result.code == 1 and "names no folder" in result.text, result.text
+    assert result.code == 1 and said(result.text, "library.bad_value"), result.text
 
 
 def test_a_library_that_is_a_file_is_said_to_be_one(ws, tmp_path, konomi):
@@ -312,8 +312,8 @@ def test_a_library_that_is_a_file_is_said_to_be_one(ws, tmp_path, konomi):
     _settings(ws, [str(tmp_path / "notes.txt")])
     result = konomi("score", root=ws)
     _no_crash(result)
-    assert result.code == 0 and "is a file, not a folder" in result.text, result.text
-    assert "unplugged" not in result.text
+    assert result.code == 0 and said(result.text, "library.not_folder"), result.text
+    assert not said(result.text, "library.missing")
 
 
 def test_a_library_reaching_data_through_a_linked_data_folder_is_refused(ws, tmp_path, konomi):
@@ -323,7 +323,7 @@ def test_a_library_reaching_data_through_a_linked_data_folder_is_refused(ws, tmp
     _settings(ws, [str(real / "train")])
     result = konomi("score", root=ws)
     _no_crash(result)
-    assert result.code == 1 and "inside the workspace's data/" in result.text, result.text
+    assert result.code == 1 and said(result.text, "library.inside_data"), result.text
 
 
 def test_a_konomi_toml_that_is_a_folder_is_refused(ws, konomi):
@@ -331,7 +331,7 @@ def test_a_konomi_toml_that_is_a_folder_is_refused(ws, konomi):
     for args in (("score",), ("init", ws)):
         result = konomi(*args, root=ws)
         _no_crash(result)
-        assert result.code == 1 and "not a regular file" in result.text, result.text
+        assert result.code == 1 and said(result.text, "errors.settings.not_regular"), result.text
 
 
 # -- 15. sidecars written whole by the XML library -----------------------------------------------

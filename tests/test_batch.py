@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from factories.images import make_image, make_taste_set, make_unlabeled_set
 from factories.models import konomi_env
+from messages import said
 
 pa = pytest.importorskip("pyarrow", reason="the parquet or ray extra is not installed")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -171,7 +172,7 @@ def test_rerun_scores_only_what_changed_and_each_input_once(trained, konomi, tmp
     first = read(out)
 
     again = konomi("score", "--input", folder, "--out", out, root=trained, check=True)
-    assert f"{len(images)} images were already scored" in again.out
+    assert said(again.out, "batch.resumed", reused=len(images))
     assert read(out) == first
 
     # One image replaced by a cool one (new size and mtime), one added, one removed: only the
@@ -182,7 +183,7 @@ def test_rerun_scores_only_what_changed_and_each_input_once(trained, konomi, tmp
     added = make_image(folder / "a" / "new.png", color=(240, 120, 20), size=(50, 50))
     Path(images[2]).unlink()
     third = konomi("score", "--input", folder, "--out", out, root=trained, check=True)
-    assert f"{len(images) - 2} images were already scored" in third.out
+    assert said(third.out, "batch.resumed", reused=len(images) - 2)
     rows = read(out)
     assert set(rows) == (set(images) - {images[2]}) | {added.as_posix()}
     assert rows[changed.as_posix()]["size"] == changed.stat().st_size
@@ -202,7 +203,7 @@ def test_a_crashed_run_is_resumed_from_its_parts(trained, konomi, tmp_path):
     pq.write_table(done.slice(0, 10), run_dir / "part-000000.parquet")
     (run_dir / "part-000001.parquet").write_bytes(b"PAR1 cut short")
     result = konomi("score", "--input", folder, "--out", out, root=trained, check=True)
-    assert "10 images were already scored" in result.out
+    assert said(result.out, "batch.resumed", reused=10)
     rows = read(out)
     assert set(rows) == set(images)
     assert not run_dir.parent.exists()
@@ -220,7 +221,7 @@ def test_usage_errors_are_plain(trained, konomi, tmp_path):
     assert csv_out.code == 1 and ".parquet" in csv_out.err
     missing = konomi("score", "--input", tmp_path / "nope", "--out", tmp_path / "x.parquet",
                      root=trained)  # fmt: skip
-    assert missing.code == 1 and "does not exist" in missing.err
+    assert missing.code == 1 and said(missing.err, "batch.input_missing")
     assert "Traceback" not in no_input.text + csv_out.text + missing.text
 
 
@@ -233,7 +234,7 @@ def test_engine_ray_without_the_extra_says_how_to_install_it(trained, konomi, tm
     result = konomi("score", "--input", folder, "--out", tmp_path / "r.parquet", "--engine",
                     "ray", root=trained, env={"PYTHONPATH": str(shadow)})  # fmt: skip
     assert result.code == 1, result.text
-    assert "needs Ray" in result.err and "uv sync --extra ray" in result.err
+    assert said(result.err, "batch.no_ray") and "uv sync --extra ray" in result.err
     assert not (tmp_path / "r.parquet").exists()
 
 
@@ -250,7 +251,7 @@ def test_local_and_ray_engines_agree(trained, konomi, tmp_path):
     konomi("score", "--input", folder, "--out", local, root=trained, check=True)
     ran = konomi("score", "--input", folder, "--out", ray_out, "--engine", "ray", "--cpus", "2",
                  root=trained, timeout=280, check=True)  # fmt: skip
-    assert "Started a local Ray" in ran.out
+    assert said(ran.out, "batch.ray_started")
     session = ran.out.split("session ")[1].split()[0].rstrip(".")
     assert Path(session).is_dir(), session
     assert listing(folder) == before
@@ -284,11 +285,11 @@ def test_a_ray_worker_killed_mid_run_costs_only_its_batch(trained, konomi, tmp_p
 
 def test_check_env_reports_ray(konomi, tmp_path):
     result = konomi("check-env", root=tmp_path)
-    assert "Ray (extra)" in result.out
+    assert said(result.out, "batch.check_ray")
     if HAS_RAY:
-        assert "--engine ray is available" in result.out
+        assert said(result.out, "batch.check_ray_present")
     else:
-        assert "not installed" in result.out
+        assert said(result.out, "batch.check_ray_absent")
 
 
 def test_batch_messages_exist_in_both_languages():

@@ -15,6 +15,7 @@ import httpx
 import numpy as np
 import pytest
 from factories.images import make_image
+from messages import said
 
 from konomi.learn.uncertainty import newcombe_auc, score_interval
 from konomi.settings import KNOWN, Settings, parse_settings, tomllib
@@ -51,12 +52,13 @@ def test_init_creates_the_workspace_and_a_commented_settings_file(tmp_path, kono
     assert "+ data/unlabeled/" in again.out and "+ data/train" not in again.out
     assert (root / "konomi.toml").read_text(encoding="utf-8") == "like_threshold = 0.8\n"
     third = konomi("init", root, check=True)
-    assert "already a konomi workspace" in third.out
+    assert said(third.out, "cli.init.ready")
 
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
     refused = konomi("init", a_file)
-    assert refused.code == 1 and "not a folder" in refused.err and "Traceback" not in refused.err
+    assert refused.code == 1 and said(refused.err, "init.not_a_folder")
+    assert "Traceback" not in refused.err
 
 
 def test_init_writes_the_settings_file_in_the_language_in_force(tmp_path, konomi, tiny_model):
@@ -120,7 +122,7 @@ def test_explain_on_an_unreadable_file_fails(workspace, konomi):
     bad.write_bytes(b"not an image")
     result = konomi("explain", bad, root=ws.root)
     assert (
-        result.code == 1 and "broken.jpg" in result.out and "could not be explained" in result.err
+        result.code == 1 and "broken.jpg" in result.out and said(result.err, "cli.explain.failed")
     )
 
 
@@ -130,10 +132,10 @@ def test_check_env_shows_a_fix_only_for_rows_that_fail(workspace, konomi):
     result = konomi("check-env", root=ws.root)
     assert result.code == 1
     python = next(ln for ln in result.out.splitlines() if "Python" in ln)
-    assert "Install Python" not in result.out and python
+    assert not said(result.out, "check.python_fix") and python
     assert "data/train/dislike" in result.out
     like_row = next(ln for ln in result.out.splitlines() if "data/train/like" in ln)
-    assert "about 200" not in like_row  # passing (3 images): no advice in the fix column
+    assert not said(like_row, "check.train_fix.like")  # passing (3 images): no advice in the fix
 
 
 # -- 5. output a person reads -------------------------------------------------------------------
@@ -148,7 +150,7 @@ def test_dry_run_lists_every_image_by_destination_and_score(workspace, konomi):
     for group in groups:
         scores = [float(m) for m in re.findall(r"^\s+([\d.]+)%", group, flags=re.M)]
         assert scores == sorted(scores, reverse=True)
-    assert "nothing moved" in dry.out and "left where they are" not in dry.text
+    assert said(dry.out, "cli.classify.dry") and not said(dry.text, "cli.skipped.left")
 
     many = workspace(n_like=6, n_dislike=6, n_unlabeled=60, name="many")
     konomi("train", root=many.root, check=True)
@@ -156,17 +158,18 @@ def test_dry_run_lists_every_image_by_destination_and_score(workspace, konomi):
         "classify", "--dry-run", "--like-threshold", "0", "--dislike-threshold", "0",
         root=many.root, check=True,
     )  # fmt: skip
-    assert "→ data/classified/like/ (60):" in every.out and "… and 10 more" in every.out
+    assert said(every.out, "cli.plan.group", folder="data/classified/like", n=60)
+    assert said(every.out, "cli.more", n=10)
 
 
 def test_nothing_to_move_says_so_without_a_left_behind_list(workspace, konomi):
     ws = workspace(n_like=6, n_dislike=6, n_unlabeled=0)
     (ws.root / "data" / "train" / "like" / "broken.jpg").write_bytes(b"junk")
     trained = konomi("train", root=ws.root, check=True)
-    assert "could not be read" in trained.out and "broken.jpg" in trained.out
+    assert said(trained.out, "cli.skipped.unread") and "broken.jpg" in trained.out
     sorted_ = konomi("classify", root=ws.root, check=True)
-    assert "Nothing to sort" in sorted_.out
-    assert "left where they are" not in sorted_.text
+    assert said(sorted_.out, "cli.classify.nothing")
+    assert not said(sorted_.text, "cli.skipped.left")
     assert "\n\n" not in sorted_.out and not sorted_.err.strip()
 
 
@@ -184,10 +187,10 @@ def test_undo_names_what_it_moved_back_and_empty_folders_go(workspace, konomi):
     assert (keep / "readme.txt").is_file() and (ws.root / "data" / "unlabeled").is_dir()
 
     undone = konomi("undo", root=ws.root, check=True)
-    assert "8 files moved back" in undone.out
+    assert said(undone.out, "cli.undo.done", n=8)
     listed = [ln.strip() for ln in undone.out.splitlines() if ln.startswith("  data/")]
     assert len(listed) == 5 and all(p.startswith("data/unlabeled/2024/trip/") for p in listed)
-    assert "… and 3 more" in undone.out
+    assert said(undone.out, "cli.more", n=3)
     assert len(list(trip.iterdir())) == 8  # recreated to take them back
     for proposal in ("like", "dislike", "unsure"):
         folder = ws.root / "data" / "classified" / proposal
@@ -199,7 +202,7 @@ def test_a_waiting_lock_says_so_in_one_line_off_a_terminal(workspace, konomi):
     with workspace_lock(Workspace(ws.root), purpose="a test holding it"):
         result = konomi("undo", root=ws.root, env={"KONOMI_LOCK_WAIT": "1"})
     assert result.code == 4
-    waiting = [ln for ln in result.err.splitlines() if ln.startswith("Waiting for")]
+    waiting = [ln for ln in result.err.splitlines() if said(ln, "cli.waiting")]
     assert len(waiting) == 1 and "a test holding it" in waiting[0]
 
 
@@ -208,17 +211,17 @@ def test_round_keeps_the_head_when_nothing_changed(workspace, konomi):
     ws = workspace(n_like=8, n_dislike=8, n_unlabeled=6)
     (ws.root / "data" / "unlabeled" / "broken.jpg").write_bytes(b"junk")
     first = konomi("round", root=ws.root, check=True)
-    assert "Trained head" in first.out and len(heads(ws.root)) == 1
+    assert said(first.out, "cli.train.done") and len(heads(ws.root)) == 1
     assert first.out.count("broken.jpg") == 1  # named once for the round, not once per step
     second = konomi("round", root=ws.root, check=True)
-    assert "unchanged" in second.out and "no new head" in second.out
+    assert said(second.out, "cli.train.kept")
     assert len(heads(ws.root)) == 1
     third = konomi("round", "--like-threshold", "0.8", root=ws.root, check=True)
-    assert "Trained head" in third.out and len(heads(ws.root)) == 2  # settings changed
+    assert said(third.out, "cli.train.done") and len(heads(ws.root)) == 2  # settings changed
     liked = ws.root / "data" / "train" / "like"
     make_image(liked / "new_like.jpg", color=(220, 70, 30))
     fourth = konomi("round", "--like-threshold", "0.8", root=ws.root, check=True)
-    assert "Trained head" in fourth.out and len(heads(ws.root)) == 3  # labels changed
+    assert said(fourth.out, "cli.train.done") and len(heads(ws.root)) == 3  # labels changed
 
 
 def test_the_suggestion_and_the_counts_reach_the_review_page(workspace, konomi, cli_env):
@@ -226,10 +229,10 @@ def test_the_suggestion_and_the_counts_reach_the_review_page(workspace, konomi, 
 
     ws = workspace(n_like=8, n_dislike=8, n_unlabeled=6)
     rounded = konomi("round", root=ws.root, check=True)
-    assert "look at 6 of the 6 waiting" in rounded.out
+    assert said(rounded.out, "cli.round.suggest", n=6, waiting=6)
     server = CliServer(ws.root, cli_env)
     try:
-        assert any("6 suggested this round" in line for line in server.out)
+        assert any(said(line, "cli.review.suggested", n=6) for line in server.out)
         base = f"http://127.0.0.1:{server.port}"
         auth = {"X-Konomi-Token": server.token}  # the page sends it in a header, never a cookie
         with httpx.Client(base_url=base, timeout=30, headers=auth) as client:
@@ -245,7 +248,8 @@ def test_the_suggestion_and_the_counts_reach_the_review_page(workspace, konomi, 
     finally:
         server.stop()
     summary = "".join(server.out)
-    assert "1 liked, 1 disliked, 1 skipped" in summary and "konomi round" in summary
+    assert said(summary, "cli.review.stopped", liked=1, disliked=1, skipped=1)
+    assert "konomi round" in summary
 
 
 # -- 7. honest with little data ---------------------------------------------------------------
@@ -287,7 +291,7 @@ def test_the_intervals_cover_the_truth_about_95_times_in_100():
 def test_train_on_few_labels_never_prints_a_bare_figure(workspace, konomi):
     tiny = workspace(n_like=5, n_dislike=3, n_unlabeled=0, name="tiny")
     few = konomi("train", root=tiny.root, check=True)
-    assert "cannot be measured yet" in few.out and not re.search(r"AUC \d", few.out)
+    assert said(few.out, "cli.train.unmeasurable") and not re.search(r"AUC \d", few.out)
     assert "right 100%" not in few.out
     small = workspace(n_like=12, n_dislike=10, n_unlabeled=0, name="small")
     rough = konomi("train", root=small.root, check=True)
@@ -295,9 +299,9 @@ def test_train_on_few_labels_never_prints_a_bare_figure(workspace, konomi):
     assert re.search(r"AUC \d\.\d\d \(95% interval \d\.\d\d–\d\.\d\d\)", line), line
     lo, hi = map(float, re.search(r"interval (\d\.\d\d)–(\d\.\d\d)", line).groups())
     assert lo < 0.95 and hi <= 1.0, "22 labels cannot pin the AUC down to a hundredth"
-    assert "rough" in rough.out
+    assert said(rough.out, "cli.train.rough.why")
     # What the thresholds promise comes with its interval too, never a bare "right 100%".
-    expected = next(ln for ln in rough.out.splitlines() if "Expected from" in ln)
+    expected = next(ln for ln in rough.out.splitlines() if said(ln, "cli.train.expected"))
     shares = re.findall(r"right (\d+)% \((\d+)%–(\d+)%\)", expected)
     assert len(shares) == 2 and all(int(lo) < int(p) or int(p) < 100 for p, lo, _ in shares)
     info = json.loads((small.root / "models" / f"{heads(small.root)[0]}.json").read_text())

@@ -27,6 +27,7 @@ from factories.images import (
     make_taste_set,
 )
 from factories.models import konomi_env
+from messages import said, word
 from test_crash import cli, ok, start_paused, train_in_process
 from test_moves import assert_settled, layout, undo_everything
 
@@ -35,30 +36,37 @@ from konomi.errors import UnreadableImage
 
 SCORED = None  # the table's expectation for a file that must be scored and sorted
 
-# kind -> None (scored and moved) or the reason konomi must give (the file stays put).
+# kind -> None (scored and moved) or the key of the reason konomi must give (the file stays put).
 EXTRA_CASES: dict[str, str | None] = {
-    "symlink_to_outside": "symbolic link (not followed)",
-    "symlink_to_training_image": "symbolic link (not followed)",
-    "symlink_dangling": "symbolic link (not followed)",
-    "symlink_loop_named_jpg": "symbolic link (not followed)",
-    "fifo_named_jpg": "not a regular file",
-    "thin_strip_1x500": "too long and thin",
-    "markup_in_name_unreadable": "not an image",
+    "symlink_to_outside": "unreadable.symlink",
+    "symlink_to_training_image": "unreadable.symlink",
+    "symlink_dangling": "unreadable.symlink",
+    "symlink_loop_named_jpg": "unreadable.symlink",
+    "fifo_named_jpg": "unreadable.special",
+    "thin_strip_1x500": "unreadable.too_thin",
+    "markup_in_name_unreadable": "unreadable.not_image",
     "markup_in_name": SCORED,
     "nested_folders": SCORED,
     "name_taken_in_every_destination": SCORED,
     "newline_in_name": SCORED,
-    "shift_jis_name": "not valid UTF-8",
+    "shift_jis_name": "unreadable.bad_name",
 }
 UNREADABLE_REASONS = {
-    "zero_bytes": "empty file",
-    "truncated_jpeg": "truncated",
-    "truncated_png": "truncated",
-    "text_as_png": "not an image",
-    "html_as_jpg": "not an image",
-    "decompression_bomb": "decompression bomb",
-    "dir_named_jpg": "a folder with an image name",
+    "zero_bytes": "unreadable.empty",
+    "truncated_jpeg": "unreadable.truncated",
+    "truncated_png": "unreadable.truncated",
+    "text_as_png": "unreadable.not_image",
+    "html_as_jpg": "unreadable.not_image",
+    "decompression_bomb": "unreadable.bomb",
+    "dir_named_jpg": "unreadable.folder_named_like_image",
 }
+
+
+def listed(out: str, name: str, key: str, also: str = "") -> bool:
+    """Whether a line of `out` names the file `name` with the reason `key` (and holds `also`)."""
+    return any(
+        f"{name}: " in line and also in line and said(line, key) for line in out.splitlines()
+    )
 
 
 def build_extras(unlabeled: Path, outside: Path, root: Path) -> dict[str, Path]:
@@ -131,7 +139,7 @@ def zoo(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Zoo:
     classify_text = ok(cli(root, "classify", env=env))
     after_classify = layout(root)
     undo_text = ok(cli(root, "undo", env=env))
-    assert "Undid classify" in undo_text
+    assert said(undo_text, "cli.undo.done", kind=word("cli.undo.kind.classify"))
     return Zoo(root, cases, classify_text, after_classify, layout(root), before, outside_before)
 
 
@@ -188,7 +196,7 @@ def test_each_kind_is_scored_or_reported(zoo: Zoo, kind: str):
         return
     shown = os.fsencode(rel).decode("utf-8", "replace").split("\n")[-1]  # as printed
     lines = [line for line in zoo.classify_text.splitlines() if shown in line]
-    assert any(expected in line for line in lines), f"no '{expected}' for {rel}:\n{lines}"
+    assert any(said(line, expected) for line in lines), f"no '{expected}' for {rel}:\n{lines}"
     if path.is_symlink():
         assert os.path.islink(path), "the link itself must stay"
     elif rel in zoo.before:
@@ -249,8 +257,8 @@ def test_files_changed_deleted_or_appearing_while_classify_runs(tiny_model, tmp_
     os.kill(proc.pid, signal.SIGCONT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, out + err
-    assert "p0.jpg: the file changed since it was scored" in out
-    assert "p1.jpg: the file is gone" in out
+    assert listed(out, "p0.jpg", "safety.move.changed")
+    assert listed(out, "p1.jpg", "safety.move.gone")
     assert (unlabeled / "p0.jpg").is_file()
     assert_conserved(before, file_hashes(root / "data"))
     undo_everything(root)
@@ -271,8 +279,8 @@ def test_files_changed_deleted_or_appearing_while_classify_runs(tiny_model, tmp_
     os.kill(proc.pid, signal.SIGCONT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, out + err
-    assert "p2.jpg: the file changed since it was scored" in out
-    assert "p3.jpg: the file is gone" in out
+    assert listed(out, "p2.jpg", "safety.move.changed")
+    assert listed(out, "p3.jpg", "safety.move.gone")
     assert stranger.read_bytes() == b"a file someone else put here just now"
     assert (stranger.parent / "p4 (1).jpg").is_file()
     assert_conserved(before, file_hashes(root / "data"))
@@ -289,7 +297,7 @@ def test_a_data_folder_that_is_a_file_or_missing_is_explained(tiny_model, tmp_pa
     make_image(root / "data" / "unlabeled" / "a.jpg")
     env = konomi_env(tiny_model, tmp_path)
     text = ok(cli(root, "classify", env=env))
-    assert "a.jpg: cannot create the folder data/classified/" in text
+    assert listed(text, "a.jpg", "safety.move.cannot_create", "data/classified/")
     assert (root / "data" / "unlabeled" / "a.jpg").is_file()
     shutil.rmtree(root / "data" / "unlabeled")
     (root / "data" / "unlabeled").write_text("not a folder")
@@ -311,4 +319,4 @@ def test_unreadable_folder_is_reported(tiny_model, tmp_path):
         text = ok(cli(root, "classify", env=konomi_env(tiny_model, tmp_path)))
     finally:
         locked.chmod(0o755)
-    assert "private: cannot read the folder" in text
+    assert listed(text, "private", "unreadable.cannot_read_folder")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from factories.images import make_image
+from messages import said
 from PIL import Image
 from test_suspects import plant_mistakes
 
@@ -188,7 +190,7 @@ def test_cli_report_is_self_contained_and_shows_every_image(workspace, konomi, t
     assert page.img_src and all(s.startswith("data:image/") for s in page.img_src)
 
     images = sorted(p.relative_to(ws.root).as_posix() for p in find_images(ws.root / "data"))
-    assert f"scored by head <b>{head}</b>" in text
+    assert said(text, "report.summary.head", head=f"<b>{head}</b>")
     # 21 + 20 labels: the head's AUC comes with its interval, never bare.
     assert re.search(r"Cross-validated AUC \d\.\d{3} \(95 % interval \d\.\d\d–\d\.\d\d", text)
 
@@ -358,7 +360,8 @@ def test_models_list_roll_back_and_the_report_names_the_head(workspace, konomi, 
     raw = scored.out.read_bytes()[3:].decode("utf-8")
     assert {r["head"] for r in csv.DictReader(raw.splitlines())} == {first}
     assert outcome.head_id == first
-    assert f"scored by head <b>{first}</b>" in outcome.out.read_text(encoding="utf-8")
+    written = outcome.out.read_text(encoding="utf-8")
+    assert said(written, "report.summary.head", head=f"<b>{first}</b>")
 
 
 # -- in a real browser ----------------------------------------------------------------------------
@@ -447,7 +450,8 @@ def test_report_in_headless_chromium(workspace, tiny_model, tmp_path):
             page.click(f"#grid .tile:has-text('{planted[0]}')")
             panel = page.locator("#panel")
             assert panel.is_visible()
-            assert "Nearest liked" in panel.inner_text() and "suspect #" in panel.inner_text()
+            shown = panel.inner_text()
+            assert said(shown, "report.js.nearest.liked") and said(shown, "report.js.suspect")
             near = panel.locator(".near .thumb")
             assert near.count() == 6
             page.wait_for_function(
@@ -529,7 +533,7 @@ def test_past_its_limit_the_report_shows_a_sample_and_says_so(workspace, tiny_mo
     data = html_report.page_data(text)
     items = rows(data)
     assert outcome.n_images == 56 and outcome.n_shown == len(items) == 24
-    assert "This page shows 24 of the 56 photos" in text
+    assert said(html.unescape(text), "report.sampled", shown=24, total=56)
     assert {it["p"] for it in items if it["t"]} == {
         p.relative_to(ws.root).as_posix() for p in find_images(ws.root / "data/train")
     }, "every training image is on the page"

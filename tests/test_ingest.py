@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from factories.images import expected_unreadable, make_format_zoo, make_hostile_zoo, make_image
 from factories.models import OPSET, save_model
+from messages import said
 from onnx import TensorProto, helper, numpy_helper
 
 from konomi.encode.encoder import Encoder, resolve_model
@@ -149,8 +150,9 @@ def test_an_encoder_failure_stops_the_run_with_its_message_and_no_thread_left(tm
     paths = [make_image(tmp_path / "img" / f"{i}.jpg", seed=i) for i in range(12)]
     before = threading.active_count()
     started = time.perf_counter()
-    with pytest.raises(ModelError, match="returned shape"):
+    with pytest.raises(ModelError) as caught:
         _embed(paths, tmp_path / "c.sqlite", encoder, workers=2, batch_size=4)
+    assert said(str(caught.value), "errors.model.batch_shape")
     assert time.perf_counter() - started < 30
     deadline = time.monotonic() + 5
     while threading.active_count() > before and time.monotonic() < deadline:
@@ -178,7 +180,7 @@ def test_the_embed_command_starts_without_heavy_imports(tmp_path, cli_env):
         text=True,
         env=cli_env,
     )
-    assert "Embedded 0 new" in done.stdout, done.stdout + done.stderr
+    assert said(done.stdout, "cli.embed.done", new=0), done.stdout + done.stderr
     assert "HEAVY []" in done.stdout, done.stdout
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from factories.images import _taste_image
+from messages import said
 
 from konomi.app.reports import html as html_report
 
@@ -161,7 +162,7 @@ def test_library_in_place_ratings_in_and_out(setup, konomi):
 
     trained = konomi("train", root=ws)
     assert trained.code == 0, trained.text
-    assert "24 from XMP ratings" in trained.out, trained.out
+    assert said(trained.out, "library.train_counts", ratings=24), trained.out
     assert images_of(hashes(lib.root)) == images_of(before)
 
     scored = konomi("score", root=ws)
@@ -218,7 +219,7 @@ def test_library_in_place_ratings_in_and_out(setup, konomi):
 
     # konomi's own ratings are never read back as the person's: training again sees 24.
     again = konomi("train", root=ws)
-    assert again.code == 0 and "24 from XMP ratings" in again.out, again.text
+    assert again.code == 0 and said(again.out, "library.train_counts", ratings=24), again.text
 
     undone = konomi("undo", root=ws)
     assert undone.code == 0, undone.text
@@ -301,9 +302,9 @@ def test_review_labels_a_library_image_in_place_and_undo_takes_it_back(
         assert [Path(p).name for p in read_labels(ws / ".konomi")] == [a["name"]]
 
     trained = konomi("train", root=ws)
-    assert trained.code == 0 and "1 from review decisions" in trained.out, trained.text
+    assert trained.code == 0 and said(trained.out, "library.train_counts", review=1), trained.text
     by_cli = konomi("undo", root=ws)  # the like, from a terminal
-    assert by_cli.code == 0 and "labels taken back 1" in by_cli.out, by_cli.text
+    assert by_cli.code == 0 and said(by_cli.out, "undo.edits", unlabelled=1), by_cli.text
     assert read_labels(ws / ".konomi") == {}
     assert hashes(photos) == before
 
@@ -332,4 +333,4 @@ def test_a_library_holding_the_workspace_data_is_refused(tmp_path, konomi):
     (ws / "data" / "unlabeled").mkdir(parents=True)
     (ws / "konomi.toml").write_text('libraries = ["."]\n', encoding="utf-8")
     result = konomi("score", root=ws)
-    assert result.code != 0 and "holds the workspace's data/" in result.text, result.text
+    assert result.code != 0 and said(result.text, "library.holds_data"), result.text

@@ -44,7 +44,7 @@ def test_four_seed_commands_sort_a_separable_set(workspace, konomi, cli_env):
     env_check = run("check_env")
     assert said(env_check.stdout, "check.model_loads") and "16-d" in env_check.stdout
     trained = run("train")
-    assert "AUC" in trained.stdout and "30 like / 30 dislike" in trained.stdout
+    assert "AUC" in trained.stdout and said(trained.stdout, "cli.train.done", like=30, dislike=30)
     run("classify")
     scored = run("score")
     assert "reports/scores.csv" in scored.stdout
@@ -112,7 +112,7 @@ def test_round_and_unreadable_files_are_left_alone(workspace, konomi):
     result = konomi("round", root=ws.root, check=True)
     assert "broken.jpg" in result.out and "empty.png" in result.out
     assert broken.exists() and empty.exists(), "unreadable files must never be moved"
-    assert "Round done" in result.out
+    assert said(result.out, "cli.round.done")
     # 40 labels the head gets all right: only what it is unsure of is suggested, if anything
     assert said(result.out, "cli.round.confident") or said(result.out, "cli.round.suggest.unsure")
 
@@ -121,7 +121,7 @@ def test_collisions_get_a_new_name_never_a_replace(workspace, konomi):
     ws = workspace(n_like=20, n_dislike=20, n_unlabeled=6)
     konomi("train", root=ws.root, check=True)
     dry = konomi("classify", "--dry-run", root=ws.root, check=True)
-    assert "nothing moved" in dry.out
+    assert said(dry.out, "cli.classify.dry")
     # Put a different file under every name the classify run will want.
     for path in ws.truth:
         for proposal in ("like", "dislike", "unsure"):
@@ -163,11 +163,11 @@ def test_crash_mid_batch_is_repaired_by_the_next_run(workspace, konomi):
 def test_cache_skips_unchanged_and_renamed_files(workspace, konomi):
     ws = workspace(n_like=10, n_dislike=10, n_unlabeled=6)
     first = konomi("embed", root=ws.root, check=True)
-    assert "Embedded 26 new, 0 cached" in first.out
+    assert said(first.out, "cli.embed.done", new=26, cached=0)
     some = next(iter(ws.truth))
     some.rename(some.with_name("renamed-" + some.name))
     second = konomi("embed", root=ws.root, check=True)
-    assert "Embedded 0 new, 26 cached" in second.out
+    assert said(second.out, "cli.embed.done", new=0, cached=26)
 
 
 def test_clear_errors_without_tracebacks(tmp_path, konomi):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from factories.images import assert_conserved, file_hashes, make_image
 from factories.raw import make_dng
+from messages import said
 
 from konomi.app import loop as workflow
 from konomi.app.review.queue import ReviewQueue
@@ -191,7 +192,7 @@ def test_classify_and_undo_move_a_pair_and_its_sidecars_together(workspace, kono
     konomi("train", root=ws.root, check=True)
     before = file_hashes(ws.root / "data")
     result = konomi("classify", root=ws.root, check=True)
-    assert "Sorted 3 images" in result.out, result.out  # the pair counts once
+    assert said(result.out, "cli.classify.sorted", n=3), result.out  # the pair counts once
     homes = {
         p.name: p.parent.parent.name
         for p in (ws.root / "data" / "classified").rglob("*")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from factories.images import assert_conserved, file_hashes
 from factories.models import konomi_env
+from messages import said
 from test_review_server import CliServer, prepare, where
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -181,7 +182,7 @@ def test_buttons_help_and_a_refusal_shown_on_the_page(page, served, tmp_path):
         refused = press(page, "l", "/api/decide")
         assert refused.status == 409
         page.wait_for_selector("#toast.error")
-        assert "gone" in page.inner_text("#toast")
+        assert said(page.inner_text("#toast"), "safety.move.gone")
         assert shown(page) != current["name"]  # and the page goes on with the next image
         assert not (root / "data" / "train" / "like" / current["name"]).exists()
     finally:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from factories.images import assert_conserved, file_hashes, make_image, make_unlabeled_set
 from factories.models import COLOUR_WORDS, build_joint_model_dir
+from messages import said
 from test_review_server import post, serving, session, where
 
 from konomi.app.review.taste import AUTO_EVERY
@@ -56,7 +57,7 @@ def test_from_zero_labels_the_page_trains_itself_and_says_how_good_it_is(tmp_pat
         port = server.port
         state = client.get("/api/state").json()
         assert state["head"] is None and state["cold"] is True
-        assert state["quality"]["known"] is False and "No labels yet" in state["note"]
+        assert state["quality"]["known"] is False and said(state["note"], "text.cold.note")
         # The first picks cover the folder: both kinds among the first ten.
         firsts = [it["name"] for it in state["items"][:6]]
         assert {label_of[n] for n in firsts} == {"like", "dislike"}, firsts
@@ -86,14 +87,17 @@ def test_from_zero_labels_the_page_trains_itself_and_says_how_good_it_is(tmp_pat
         assert q["known"] and q["n_like"] + q["n_dislike"] == 2 * AUTO_EVERY
         assert 0.0 <= q["lo"] <= q["auc"] <= q["hi"] <= 1.0
         # A plain line for the first screen; the figures in its detail (tooltip, help).
-        assert "AUC" not in q["text"] and "in 10" in q["text"] and q["trusted"] is False
-        assert "AUC" in q["detail"] and "Not trustworthy yet" in q["detail"]
+        assert "AUC" not in q["text"] and q["trusted"] is False
+        assert any(
+            said(q["text"], f"page.server.quality.{k}") for k in ("fair", "fair_more", "good")
+        )
+        assert "AUC" in q["detail"] and said(q["detail"], "text.quality.not_yet")
         train = list((root / "data" / "train").rglob("*.*"))
         assert len(train) == 2 * AUTO_EVERY
         assert all(p.parent.name == label_of[p.name] for p in train)
         # Still undoable, one decision at a time.
         undone = post(client, "/api/undo", {}, port).json()
-        assert undone["ok"] and "Undone" in undone["message"]
+        assert undone["ok"] and said(undone["message"], "page.server.undone")
         assert len(list((root / "data" / "train").rglob("*.*"))) == 2 * AUTO_EVERY - 1
     assert_conserved(before, file_hashes(root / "data"))
 
@@ -133,9 +137,9 @@ def test_words_with_a_model_without_text_tower_are_refused_not_fatal(tmp_path, t
     before = file_hashes(root / "data")
     with serving(root, tiny_model) as server, session(server) as client:
         state = client.get("/api/state").json()
-        assert "no text tower" in state["note"] and state["left"] == 9  # ordered without words
+        assert said(state["note"], "text.no_tower") and state["left"] == 9  # ordered without words
         refused = client.get("/api/search", params={"q": "red"})
-        assert refused.status_code == 409 and "no text tower" in refused.json()["error"]
+        assert refused.status_code == 409 and said(refused.json()["error"], "text.no_tower")
         item = state["items"][0]
         liked = post(client, "/api/decide", {"id": item["id"], "decision": "like"}, server.port)
         assert liked.json()["ok"] and where(root, item["name"]) == [

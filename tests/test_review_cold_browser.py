@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from factories.images import assert_conserved, file_hashes, make_unlabeled_set
 from factories.models import konomi_env
+from messages import said
 from test_review_browser import CHROMIUM, CHROMIUM_ARGS
 from test_review_server import CliServer
 
@@ -34,8 +35,8 @@ def test_twenty_keys_from_zero_labels_train_a_model_the_page_rates(tmp_path, tin
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(server.url)
             page.wait_for_function("() => document.getElementById('name').textContent !== '–'")
-            assert "Learning" in page.inner_text("#quality")
-            assert "No model yet" in page.get_attribute("#quality", "title")
+            assert said(page.inner_text("#quality"), "page.server.quality.learning")
+            assert said(page.get_attribute("#quality", "title"), "text.quality.none")
             judged: list[tuple[str, str]] = []
             for _ in range(20):
                 name = page.inner_text("#name")
@@ -53,9 +54,12 @@ def test_twenty_keys_from_zero_labels_train_a_model_the_page_rates(tmp_path, tin
             )
             # The first screen says it plainly; the figures wait in the tooltip and the help.
             line = page.inner_text("#quality")
-            assert "in 10" in line and "AUC" not in line and "cross-validated" not in line
+            fair = ("fair", "fair_more", "good")
+            assert any(said(line, f"page.server.quality.{k}") for k in fair) and "AUC" not in line
+            assert not said(line, "text.quality.line")
             detail = page.get_attribute("#quality", "title")
-            assert "cross-validated" in detail and "trustworthy" in detail.lower()
+            assert said(detail, "text.quality.line")
+            assert said(detail, "text.quality.not_yet") or said(detail, "text.quality.trusted")
             page.keyboard.press("?")
             assert "AUC" in page.inner_text("#help")
             page.screenshot(path=str(tmp_path / "cold.png"))

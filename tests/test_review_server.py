@@ -34,6 +34,7 @@ from factories.images import (
     make_taste_set,
     make_unlabeled_set,
 )
+from messages import said, word
 from PIL import Image
 
 from konomi.app import loop as workflow
@@ -212,7 +213,7 @@ def test_cli_prints_the_url_listens_on_loopback_only_and_stops_on_ctrl_c(ws, cli
     finally:
         code = server.stop()
     assert code == 0, (server.out, server.err)
-    assert "Stopped." in "".join(server.out)
+    assert said("".join(server.out), "cli.review.stopped")
     assert "Traceback" not in server.err
 
 
@@ -231,7 +232,7 @@ def test_every_request_needs_the_token(ws, tiny_model):
             assert good_cookie.status_code == 401, path  # a cookie never lets anyone in
             bad_header = httpx.get(base(port) + path, headers={"X-Konomi-Token": token[:-1]})
             assert bad_header.status_code == 403, path
-        assert "link" in httpx.get(base(port) + "/").text  # says what to do
+        assert said(httpx.get(base(port) + "/").text, "page.guard.no_token")  # says what to do
 
         with httpx.Client(base_url=base(port), timeout=20) as client:
             opened = client.get("/", params={"token": token})
@@ -441,10 +442,11 @@ def test_like_dislike_skip_undo_are_journaled_moves_and_konomi_undo_reverts_them
         assert undone["state"]["items"][0]["id"] == b["id"]
 
         by_cli = konomi("undo", root=ws)  # the like, from another terminal
-        assert by_cli.code == 0 and "Undid review" in by_cli.out, by_cli.text
+        assert by_cli.code == 0, by_cli.text
+        assert said(by_cli.out, "cli.undo.done", kind=word("cli.undo.kind.review")), by_cli.text
         assert where(ws, a["name"]) == [a["path"]]
         nothing = post(client, "/api/undo", {}, port).json()
-        assert nothing["ok"] and nothing["message"] == "Nothing to undo."
+        assert nothing["ok"] and said(nothing["message"], "page.server.nothing_to_undo")
         assert where(ws, a["name"]) == [a["path"]]  # the classify run was not touched
     assert_conserved(before, file_hashes(ws / "data"))
 
@@ -475,7 +477,7 @@ def test_two_tabs_never_move_one_file_twice(ws, tiny_model):
         assert sorted(results) == [200, 409, 409, 409]
         assert len(where(ws, target.path.name)) == 1
         again = post(tabs[0], "/api/decide", {"id": target.id, "decision": "like"}, port)
-        assert again.status_code == 409 and "already" in again.json()["error"]
+        assert again.status_code == 409 and said(again.json()["error"], "page.server.already_like")
         stack.close()
     assert_conserved(before, file_hashes(ws / "data"))
 
@@ -491,14 +493,15 @@ def test_a_vanished_or_changed_file_is_refused_with_a_message(ws, tiny_model, tm
         refused = post(client, "/api/decide", {"id": gone.id, "decision": "like"}, port)
         assert refused.status_code == 409
         body = refused.json()
-        assert not body["ok"] and gone.path.name in body["error"] and "gone" in body["error"]
+        assert not body["ok"] and gone.path.name in body["error"]
+        assert said(body["error"], "safety.move.gone")
         assert gone.id not in [it["id"] for it in body["state"]["items"]]
         assert moved_away.is_file() and not list((ws / "data" / "train").rglob(gone.path.name))
 
         with open(changed.path, "ab") as f:  # edited since it was scored
             f.write(b"\0")
         refused = post(client, "/api/decide", {"id": changed.id, "decision": "dislike"}, port)
-        assert refused.status_code == 409 and "changed" in refused.json()["error"]
+        assert refused.status_code == 409 and said(refused.json()["error"], "safety.move.changed")
         assert changed.path.is_file()
 
         unknown = post(client, "/api/decide", {"id": 10**6, "decision": "like"}, port)
@@ -526,9 +529,8 @@ def test_a_busy_workspace_is_reported_not_waited_on_forever(ws, tiny_model):
             busy = post(client, "/api/decide", {"id": target.id, "decision": "like"}, port)
             assert time.monotonic() - started < 10
         assert busy.status_code == 423
-        assert (
-            "Another konomi command" in busy.json()["error"] and "classify" in busy.json()["error"]
-        )
+        error = busy.json()["error"]
+        assert said(error, "errors.workspace.busy") and "classify" in error
         assert target.path.is_file() and target.state == "pending"
         assert post(client, "/api/decide", {"id": target.id, "decision": "like"}, port).is_success
     assert_conserved(before, file_hashes(ws / "data"))
@@ -548,7 +550,8 @@ def test_retrain_now_trains_a_new_head_and_rescores_the_queue(ws, tiny_model):
             time.sleep(0.1)
             state = client.get("/api/state").json()
         assert not state["retrain"]["error"], state["retrain"]
-        assert state["head"] != first["head"] and "Trained" in state["retrain"]["message"]
+        assert state["head"] != first["head"]
+        assert said(state["retrain"]["message"], "page.server.trained")
         assert state["new_labels"] == 0 and state["left"] == 13
         assert state["done"] == 1 and state["counts"]["liked"] == 1  # counters survive retrain
         ids = {it["id"] for it in first["items"][1:]}
@@ -580,8 +583,8 @@ def test_without_a_trained_head_images_can_still_be_labelled(tmp_path, tiny_mode
     with serving(root, tiny_model) as server, session(server) as client:
         state = client.get("/api/state").json()
         # One banner: with no labels yet, "no model" and "no labels" are said once, together.
-        assert state["head"] is None and "No labels yet" in state["note"]
-        assert "No trained model" not in state["note"]
+        assert state["head"] is None and said(state["note"], "text.cold.note")
+        assert not said(state["note"], "page.server.no_head_yet")
         first = state["items"][0]
         assert first["score"] is None and first["proposal"] is None
         post(client, "/api/decide", {"id": first["id"], "decision": "dislike"}, server.port)
@@ -623,7 +626,8 @@ def test_the_page_catches_up_with_an_undo_run_in_a_terminal(ws, tiny_model, kono
         assert where(ws, first["name"]) == [f"data/train/like/{first['name']}"]
 
         undone = konomi("undo", root=ws)  # another process, as from a terminal
-        assert undone.code == 0 and "Undid review" in undone.out, undone.text
+        assert undone.code == 0, undone.text
+        assert said(undone.out, "cli.undo.done", kind=word("cli.undo.kind.review")), undone.text
         assert where(ws, first["name"]) == [first["path"]]
 
         again = client.get("/api/state").json()
@@ -631,7 +635,7 @@ def test_the_page_catches_up_with_an_undo_run_in_a_terminal(ws, tiny_model, kono
         back = next(it for it in again["items"] if it["name"] == first["name"])
         assert again["done"] == 0  # the undone decision no longer counts
         nothing = post(client, "/api/undo", {}, port).json()
-        assert "Nothing to undo" in nothing["message"]
+        assert said(nothing["message"], "page.server.nothing_to_undo")
         assert where(ws, first["name"]) == [first["path"]]
         # The page's own decisions do not make it rescan: it keeps its order and progress.
         decided = post(client, "/api/decide", {"id": back["id"], "decision": "skip"}, port)
@@ -686,7 +690,8 @@ def test_a_burst_is_judged_with_one_decision_and_undone_with_one(tmp_path, tiny_
             assert back[name]["score"] == items[name]["score"]
             assert server.queue.get(back[name]["id"]).path.name == name
         # Both review operations are undone: what `konomi undo` finds next is the classify.
-        assert "Undid classify" in konomi("undo", root=ws).out
+        undone = konomi("undo", root=ws).out
+        assert said(undone, "cli.undo.done", kind=word("cli.undo.kind.classify"))
     assert_conserved(before, file_hashes(ws / "data"))
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from factories.images import _taste_image
+from messages import said
 
 from konomi.app.library import label_from_rating
 from konomi.app.xmp import stars
@@ -246,7 +247,7 @@ def test_undo_never_writes_outside_the_libraries(tmp_path):
         report = journal.write_files("xmp", [FileWrite(target, b"<x/>", None)])
         undone = journal.undo_edits(report.op, roots=[lib])
     assert target.read_bytes() == b"<x/>"  # not removed: outside the libraries given
-    assert "not under a library" in undone.skipped[0][1]
+    assert said(undone.skipped[0][1], "edits.refused.outside")
 
 
 def test_a_crash_between_journal_and_write_is_settled(tmp_path):
@@ -299,7 +300,7 @@ def test_without_extension_setting_and_embedded_ratings(tmp_path, konomi):
         encoding="utf-8",
     )
     trained = konomi("train", root=ws)
-    assert trained.code == 0 and "8 from XMP ratings" in trained.out, trained.text
+    assert trained.code == 0 and said(trained.out, "library.train_counts", ratings=8), trained.text
     wrote = konomi("xmp", root=ws)
     assert wrote.code == 0, wrote.text
     for i in range(12):
@@ -331,7 +332,7 @@ def test_a_killed_xmp_run_is_repaired_and_undone_byte_for_byte(tmp_path, konomi,
     undone = konomi("undo", root=ws)
     assert undone.code == 0, undone.text
     assert hashes(lib.root) == before
-    assert "Nothing to undo" in konomi("undo", root=ws).out
+    assert said(konomi("undo", root=ws).out, "cli.undo.nothing")
 
 
 def test_a_label_recorded_before_a_crash_is_kept_and_undoable(tmp_path):

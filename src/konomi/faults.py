@@ -10,6 +10,8 @@ so each question costs one string comparison.
   between folders) or a file system without hard links (every link), so tests reach the
   journal's copy path on any machine.
 - `KONOMI_RAY_FAULT_FILE=PATH`: the Ray actor that finds this file removes it and dies (once).
+- `KONOMI_RAY_CONNECT_TIMEOUT=SECONDS`: how long `score --address` waits for an address
+  nothing answers at before it refuses (tests shorten the product's wait).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ CRASH_AT_ENV = "KONOMI_TEST_CRASH_AT"
 PAUSE_AT_ENV = "KONOMI_TEST_PAUSE_AT"
 LINK_ERROR_ENV = "KONOMI_TEST_LINK_ERROR"
 RAY_FAULT_ENV = "KONOMI_RAY_FAULT_FILE"
+RAY_CONNECT_ENV = "KONOMI_RAY_CONNECT_TIMEOUT"
 
 # Read once at import: a process's switches do not change while it runs.
 _CRASH_AT = os.environ.get(CRASH_AT_ENV, "")
@@ -53,3 +56,11 @@ def link_error(*, same_folder: bool) -> int:
 def ray_fault_file() -> str:
     """The file whose finder among the Ray actors dies (`KONOMI_RAY_FAULT_FILE`), else ""."""
     return os.environ.get(RAY_FAULT_ENV, "")
+
+
+def ray_connect_timeout(default: float) -> float:
+    """Seconds to wait for a Ray cluster's address: `KONOMI_RAY_CONNECT_TIMEOUT`, else `default`."""
+    try:
+        return float(os.environ.get(RAY_CONNECT_ENV, default))
+    except ValueError:
+        return default

@@ -47,8 +47,6 @@ DECODE_MEMORY = 512 * 2**20  # bytes a decode task may hold
 DECODE_CPUS = 0.5
 WRITE_CPUS = 0.25
 BLOCK = 64  # paths per input block: the unit of parallel reading
-FAULT_ENV = faults.RAY_FAULT_ENV  # tests: an actor that finds this file removes it and dies
-CONNECT_ENV = "KONOMI_RAY_CONNECT_TIMEOUT"  # seconds to wait for a cluster's address (tests)
 CONNECT_TIMEOUT = 20.0
 GCS_PORT, CLIENT_PORT = 6379, 10001  # Ray's default ports: `host` alone, `ray://host`
 
@@ -138,10 +136,7 @@ def stop() -> None:
 def check_reachable(address: str) -> None:
     """Refuse, within `CONNECT_TIMEOUT` seconds, a cluster address nothing listens at."""
     host, port = _host_port(address)
-    try:
-        wait = float(os.environ.get(CONNECT_ENV, CONNECT_TIMEOUT))
-    except ValueError:
-        wait = CONNECT_TIMEOUT
+    wait = faults.ray_connect_timeout(CONNECT_TIMEOUT)
     deadline = time.monotonic() + wait
     while True:
         try:

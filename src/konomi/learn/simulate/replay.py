@@ -11,9 +11,9 @@ The protocol (docs/simulation.md has the why):
    retrained with `head.train_head` — the very code `konomi train` runs — and measured.
 
 Every (strategy, seed) run is independent and deterministic (`run_one`), so a caller may run
-them in any order, in worker processes (`app/simulate.py` does), and sort the rows back with
-`in_order`: the same seed gives the same rows. Arrays in, rows out: no file is read or written
-here.
+them in any order, in worker processes (`app/simulate/runner.py` does), and sort the rows back
+with `in_order`: the same seed gives the same rows. Arrays in, rows out: no file is read or
+written here.
 """
 
 from __future__ import annotations
