@@ -260,14 +260,11 @@ class _Vectors:
         """Which of `want` have a sound vector, by the byte lengths of one pass over the table
         (a warm `embed` of a million images asks this of every one): whole pages are sorted
         into sound and damaged rows by comprehension, with no call per row."""
-        sound: set[str] = set()
         damaged: list[str] = []
         for rows in self._pass():
-            sound.update([d for d, n in rows if n == size])
+            hits = [d for d, n in rows if n == size and d in want]
+            self.row.update(zip(hits, range(len(self.row), len(self.row) + len(hits))))
             damaged += [d for d, n in rows if n != size and d in want]
-        for digest in want:
-            if digest in sound:
-                self.row[digest] = len(self.row)
         if damaged:  # forgotten, so that this run embeds those images again
             self.cache.forget_embeddings(damaged, self.model_id)
 
