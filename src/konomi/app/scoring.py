@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -222,22 +223,20 @@ class ScoreRows(Sequence[Row]):
         n = np.bincount(self.proposals, minlength=3)
         return {name: int(n[code]) for code, name in enumerate(PROPOSALS)}
 
-    def lines(self, piece: int = 65536) -> Iterator[list[str]]:
-        """The CSV's lines in order, formatted a piece at a time."""
+    def lines(self, piece: int = 65536) -> Iterator[tuple[str, ...]]:
+        """The CSV's lines in order, formatted a piece at a time, column by column."""
+        names, folders, train = self.names, self.folders, self.train_labels
         for start in range(0, len(self.order), piece):
-            rows = self.order[start : start + piece].tolist()
-            scores = self.scores[rows].tolist()
-            info = self.info[rows].tolist()
-            for i, s, inf in zip(rows, scores, info):
-                yield [
-                    self.names[i],
-                    f"{s:.6f}",
-                    PROPOSALS[self.proposals[i]],
-                    self.folders[i],
-                    self.train_labels[i],
-                    f"{inf:.6f}",
-                    self.head,
-                ]
+            rows = self.order[start : start + piece]
+            yield from zip(
+                [names[i] for i in rows.tolist()],
+                [f"{s:.6f}" for s in self.scores[rows].tolist()],
+                [PROPOSALS[p] for p in self.proposals[rows].tolist()],
+                [folders[i] for i in rows.tolist()],
+                [train[i] for i in rows.tolist()],
+                [f"{x:.6f}" for x in self.info[rows].tolist()],
+                itertools.repeat(self.head, len(rows)),
+            )
 
 
 def _report_order(scores: np.ndarray, names: list[str]) -> np.ndarray:

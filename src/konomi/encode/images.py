@@ -211,14 +211,18 @@ def _child(folder: Path, name: str, prefix: str | None = None) -> Path:
     costs a seventh of `Path(text)` (0.6 against 4.4 µs). Python versions without it take
     the `/`. With `prefix` (`_prefix(folder)`), the path's text is set too, as pathlib would
     write it: the ingest asks each path for it, which otherwise joins its parts again."""
-    make = getattr(folder, "_make_child_relpath", None)
-    if make is None:
+    if _MAKE_CHILD is None:
         return folder / name
-    child: Path = make(name)
+    child: Path = _MAKE_CHILD(folder, name)
     if prefix is not None:
-        with contextlib.suppress(AttributeError):
+        try:  # noqa: SIM105 - `suppress` costs a context manager per path (a million)
             child._str = prefix + name  # type: ignore[attr-defined]
+        except AttributeError:  # a pathlib that keeps its text elsewhere: it joins it itself
+            pass
     return child
+
+
+_MAKE_CHILD = getattr(Path, "_make_child_relpath", None)
 
 
 def _prefix(folder: Path) -> str | None:
