@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import overload
@@ -168,7 +169,6 @@ class VectorLookup:
 PROPOSALS = ("dislike", "unsure", "like")
 # One image's culling columns (sharpness, share clipped, burst number, keeper): konomi cull's
 Culling = tuple[float | None, float | None, int | None, bool | None]
-_NOT_CULLED: Culling = (None, None, None, None)
 
 
 class ScoreRows(Sequence[Row]):
@@ -228,24 +228,29 @@ class ScoreRows(Sequence[Row]):
         n = np.bincount(self.proposals, minlength=3)
         return {name: int(n[code]) for code, name in enumerate(PROPOSALS)}
 
-    def lines(self, piece: int = 65536) -> Iterator[list[str]]:
-        """The CSV's lines in order, formatted a piece at a time."""
+    def lines(self, piece: int = 65536) -> Iterator[tuple[str, ...]]:
+        """The CSV's lines in order, formatted a piece at a time, column by column."""
+        names, folders, train = self.names, self.folders, self.train_labels
         for start in range(0, len(self.order), piece):
-            rows = self.order[start : start + piece].tolist()
-            scores = self.scores[rows].tolist()
-            info = self.info[rows].tolist()
-            culling = self.culling
-            for i, s, inf in zip(rows, scores, info):
-                yield [
-                    self.names[i],
-                    f"{s:.6f}",
-                    PROPOSALS[self.proposals[i]],
-                    self.folders[i],
-                    self.train_labels[i],
-                    f"{inf:.6f}",
-                    self.head,
-                    *culling_fields(*(culling[i] if culling is not None else _NOT_CULLED)),
-                ]
+            rows = self.order[start : start + piece]
+            index = rows.tolist()
+            yield from zip(
+                [names[i] for i in index],
+                [f"{s:.6f}" for s in self.scores[rows].tolist()],
+                [PROPOSALS[p] for p in self.proposals[rows].tolist()],
+                [folders[i] for i in index],
+                [train[i] for i in index],
+                [f"{x:.6f}" for x in self.info[rows].tolist()],
+                itertools.repeat(self.head, len(rows)),
+                *self._culling_columns(index),
+            )
+
+    def _culling_columns(self, index: list[int]) -> list[Iterable[str]]:
+        """The four culling columns of the rows `index` (empty where nothing was culled)."""
+        if self.culling is None or not index:
+            return [itertools.repeat("", len(index))] * 4
+        culling = self.culling
+        return [list(c) for c in zip(*(culling_fields(*culling[i]) for i in index))]
 
 
 def _report_order(scores: np.ndarray, names: list[str]) -> np.ndarray:

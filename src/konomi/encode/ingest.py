@@ -251,10 +251,26 @@ class _Vectors:
             return
         if len(wanted) >= 2000 and 4 * len(wanted) >= table_hint:
             want = set(wanted)
+            size = self.cache.vector_bytes(self.model_id)
+            if not self.keep_vectors and size:
+                self._members(want, size)
+                return
             pages = self._pass()
             self._keep(((d, b) for rows in pages for d, b in rows if d in want), len(wanted))
         else:
             self._keep(self._lookup(wanted), len(wanted))
+
+    def _members(self, want: set[str], size: int) -> None:
+        """Which of `want` have a sound vector, by the byte lengths of one pass over the table
+        (a warm `embed` of a million images asks this of every one): whole pages are sorted
+        into sound and damaged rows by comprehension, with no call per row."""
+        damaged: list[str] = []
+        for rows in self._pass():
+            hits = [d for d, n in rows if n == size and d in want]
+            self.row.update(zip(hits, range(len(self.row), len(self.row) + len(hits))))
+            damaged += [d for d, n in rows if n != size and d in want]
+        if damaged:  # forgotten, so that this run embeds those images again
+            self.cache.forget_embeddings(damaged, self.model_id)
 
     def _lookup(self, wanted: list[str]) -> Iterator[tuple[str, bytes | int]]:
         return self.cache.embedding_rows(wanted, self.model_id, lengths=not self.keep_vectors)

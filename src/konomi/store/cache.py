@@ -467,8 +467,8 @@ class EmbeddingCache:
     def scores_of(self, digests: list[str], head: str) -> tuple[np.ndarray, np.ndarray]:
         """(score, informativeness) of each of `digests` under `head`, NaN where none is kept.
 
-        Read in one pass over the head's rows in digest order, a page at a time, into two
-        arrays: at a million images a dict of every score would cost hundreds of MB."""
+        Read into two arrays (`_score_rows`): at a million images a dict of every score
+        would cost hundreds of MB."""
         where: dict[str, int] = {}
         copies: list[tuple[int, int]] = []  # (row, first row of the same content)
         for i, digest in enumerate(digests):
@@ -477,24 +477,43 @@ class EmbeddingCache:
                 copies.append((i, first))
         scores = np.full(len(digests), np.nan)
         info = np.full(len(digests), np.nan)
-        last, page = "", 8192
+        for rows in self._score_rows(list(where), head):
+            for d, s, i in rows:
+                at = where.get(d)
+                if at is not None and type(s) is float and (i is None or type(i) is float):
+                    scores[at] = s  # a row of other types (a damaged cache) is scored again
+                    info[at] = np.nan if i is None else i
+        bad = ~np.isfinite(scores) | np.isinf(info)
+        scores[bad], info[bad] = np.nan, np.nan
+        for i, first in copies:
+            scores[i], info[i] = scores[first], info[first]
+        return scores, info
+
+    def _score_rows(self, digests: list[str], head: str, page: int = 8192) -> Iterator[list[Any]]:
+        """The head's (digest, score, info) rows for `digests`: looked up by digest when they
+        are few (a classify of a few new images), else one pass in digest order, a page at a
+        time (a score of every image)."""
+        if len(digests) <= FEW_SCORES:
+            for i in range(0, len(digests), 900):  # SQLite's variable limit
+                chunk = digests[i : i + 900]
+                marks = ",".join("?" * len(chunk))
+                yield self.db.execute(
+                    "SELECT digest, score, info FROM scores WHERE head = ? AND digest IN "
+                    f"({marks})",
+                    (head, *chunk),
+                ).fetchall()
+            return
+        last = ""
         while True:
             rows = self.db.execute(
                 "SELECT digest, score, info FROM scores WHERE head = ? AND digest > ? "
                 "ORDER BY digest LIMIT ?",
                 (head, last, page),
             ).fetchall()
-            for d, s, i in rows:
-                at = where.get(d)
-                if at is not None and type(s) is float and (i is None or type(i) is float):
-                    scores[at] = s  # a row of other types (a damaged cache) is scored again
-                    info[at] = np.nan if i is None else i
+            yield rows
             if len(rows) < page:
-                bad = ~np.isfinite(scores) | np.isinf(info)
-                scores[bad], info[bad] = np.nan, np.nan
-                for i, first in copies:
-                    scores[i], info[i] = scores[first], info[first]
-                return scores, info
+                return
+            last = rows[-1][0]
             last = rows[-1][0]
 
     def get_scores(self, head: str) -> dict[str, tuple[float, float | None]]:
@@ -534,6 +553,7 @@ class EmbeddingCache:
             self._guard(lambda db: db.execute("COMMIT"))
 
 
+FEW_SCORES = 20000  # up to this many digests, scores are looked up by digest
 MAX_DIM = 65536  # floats in one embedding, far above any image encoder's
 
 
