@@ -41,7 +41,8 @@ from konomi.errors import KonomiError, UnreadableImage
 from konomi.i18n import shown, t
 from konomi.machine import usable_cores
 from konomi.progress import Progress
-from konomi.store.cache import EmbeddingCache, sound_vector
+from konomi.store.cache import EmbeddingCache
+from konomi.store.cache_rows import sound_vector
 from konomi.store.quality import Quality, put_quality
 
 # Measured (docs/performance.md): on the CPU, single-threaded runs of 8 images cost less per

@@ -28,6 +28,7 @@ import numpy as np
 from konomi.atomic import rename_over
 from konomi.errors import KonomiError, is_sqlite_corruption
 from konomi.i18n import t
+from konomi.store.cache_rows import number, sound_vector, storable, valid_stamp
 from konomi.store.migrations import Step, sql, upgrade
 from konomi.store.quality import QUALITY_STEP_NAME, QUALITY_TABLE
 
@@ -518,7 +519,7 @@ class EmbeddingCache:
 
     def get_scores(self, head: str) -> dict[str, tuple[float, float | None]]:
         rows = self.db.execute("SELECT digest, score, info FROM scores WHERE head = ?", (head,))
-        return {d: (s, i) for d, s, i in rows if _number(s) and (i is None or _number(i))}
+        return {d: (s, i) for d, s, i in rows if number(s) and (i is None or number(i))}
 
     def _write(self, sql: str, rows: Iterable[Any]) -> None:
         """One statement over many rows, in one transaction (retried whole after a rebuild)."""
@@ -555,41 +556,6 @@ class EmbeddingCache:
 
 FEW_SCORES = 20000  # up to this many digests, scores are looked up by digest
 MAX_DIM = 65536  # floats in one embedding, far above any image encoder's
-
-
-def storable(text: str) -> bool:
-    """Text SQLite can hold: a file name in another encoding (surrogates) cannot be."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def valid_stamp(path: object, size: object, mtime_ns: object, digest: object) -> bool:
-    """A `files` row of the types konomi writes (anything else is hashed again)."""
-    return (
-        isinstance(path, str)
-        and type(size) is int
-        and type(mtime_ns) is int
-        and isinstance(digest, str)
-        and bool(digest)
-    )
-
-
-def sound_vector(blob: object, size: int | None) -> np.ndarray | None:
-    """A cached vector as float32, or None when it is not one: not bytes, the wrong size (the
-    model's is `size` bytes), or not finite."""
-    if not isinstance(blob, bytes) or not blob or len(blob) % 4:
-        return None
-    if size is not None and len(blob) != size:
-        return None
-    vector = np.frombuffer(blob, dtype=np.float32)
-    return vector if np.isfinite(vector).all() else None
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
 
 
 def _sides(path: Path) -> list[Path]:
