@@ -16,17 +16,20 @@ The review page and the report read `find_bursts` (or `burst_table` for one row 
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
 from konomi.app.context import Context, moving, repair_if_idle
 from konomi.app.folders import all_images, ignore_rules
 from konomi.app.library import key, library_images
-from konomi.app.scoring import VectorLookup, score_paths
+from konomi.app.scoring import Culling, VectorLookup, score_paths
 from konomi.encode.images import Skipped
 from konomi.encode.ingest import Embedded
 from konomi.encode.pairs import companions_for
@@ -35,7 +38,7 @@ from konomi.errors import NoHeadError
 from konomi.i18n import t
 from konomi.learn.bursts import cull
 from konomi.store.journal import MoveReport, PlannedMove, prune_empty_parents
-from konomi.store.quality import Quality, get_quality
+from konomi.store.quality import QualityColumns, quality_columns
 
 REJECTED = "rejected"  # data/classified/rejected/: where `cull --apply` puts the rest
 
@@ -75,6 +78,40 @@ class FrameInfo:
     keeper: bool | None = None  # None: in no burst
 
 
+class BurstColumns(Sequence[Culling]):
+    """scores.csv's culling columns of every embedded image, kept as arrays: a million images
+    cost a few arrays, not a million objects. Item i is image i's (sharpness, exposure, burst,
+    keeper), None where not measured or in no burst."""
+
+    def __init__(
+        self, sharpness: np.ndarray, exposure: np.ndarray, burst: np.ndarray, keeper: np.ndarray
+    ) -> None:
+        self.sharpness, self.exposure = sharpness, exposure  # NaN: not measured
+        self.burst, self.keeper = burst, keeper  # 0 and -1: in no burst
+
+    def __len__(self) -> int:
+        return len(self.burst)
+
+    @overload
+    def __getitem__(self, i: int) -> Culling: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Culling]: ...
+    def __getitem__(self, i: int | slice) -> Culling | list[Culling]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        sharp, clipped = float(self.sharpness[i]), float(self.exposure[i])
+        burst, keeper = int(self.burst[i]), int(self.keeper[i])
+        return (
+            None if math.isnan(sharp) else sharp,
+            None if math.isnan(clipped) else clipped,
+            burst or None,
+            None if keeper < 0 else bool(keeper),
+        )
+
+    def frame(self, i: int) -> FrameInfo:
+        return FrameInfo(*self[i])
+
+
 @dataclass
 class CullOutcome:
     bursts: list[CullBurst]
@@ -100,12 +137,12 @@ def waiting(ctx: Context, path: Path) -> bool:
     return parts[:2] == ["data", "classified"] and len(parts) > 3 and parts[2] != REJECTED
 
 
-def _frames(ctx: Context, skipped: list[Skipped]) -> tuple[list[Path], set[Path]]:
-    """The images taking part (workspace ones first, in folder order) and which are library
-    images."""
+def _frames(ctx: Context, skipped: list[Skipped]) -> tuple[list[Path], list[Path]]:
+    """The images taking part (workspace ones first, in folder order) and the library images
+    among them."""
     ws_paths = [p for p in all_images(ctx.ws, skipped) if waiting(ctx, p)]
     in_library = library_images(ctx, skipped)
-    return ws_paths + in_library, set(in_library)
+    return ws_paths + in_library, in_library
 
 
 def _embed_and_score(
@@ -118,43 +155,58 @@ def _embed_and_score(
     return scored.embedded, scored.scores, scored.record.id
 
 
+def _library_mask(paths: list[Path], in_library: list[Path]) -> np.ndarray:
+    """Which of `paths` are library images: the embedded paths are the very objects the walk
+    listed, so they are told apart by identity (no hashing of a million paths)."""
+    ids = {id(p) for p in in_library}
+    mask = np.fromiter((id(p) in ids for p in paths), bool, len(paths))
+    if int(mask.sum()) == len(ids):
+        return mask
+    known = set(in_library)  # some unreadable, or other objects: by value
+    return np.fromiter((p in known for p in paths), bool, len(paths))
+
+
+def _capture_times(paths: list[Path], taken: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Capture times of `rows`: EXIF's where the quality row has one, else the file's
+    modification time (NaN for a file gone meanwhile)."""
+    times: np.ndarray = taken[rows]
+    for j in np.flatnonzero(np.isnan(times)).tolist():
+        with contextlib.suppress(OSError):  # a file gone meanwhile stays NaN: takes no part
+            times[j] = os.stat(paths[int(rows[j])]).st_mtime
+    return times
+
+
+Found = tuple[np.ndarray, int, str]  # (rows of a burst, keeper's row, reason)
+
+
 def _bursts(
     ctx: Context,
     embedded: Embedded,
     taste: np.ndarray | None,
-    is_library: set[Path],
-    qualities: dict[str, Quality],
-    chosen: Collection[Path] = (),
-) -> list[CullBurst]:
-    """Group the embedded images (workspace and libraries apart) and name each burst."""
-    paths, digests = embedded.paths, embedded.digests
-    n = len(paths)
-    sharp = np.zeros(n)
-    clipped = np.ones(n)  # unmeasured: never preferred
-    times = np.empty(n)
-    for i, (path, digest) in enumerate(zip(paths, digests)):
-        q = qualities.get(digest)
-        if q is not None:
-            sharp[i], clipped[i] = q.sharpness, q.clipped
-        taken = q.taken if q is not None else None
-        if taken is None:
-            try:
-                taken = os.stat(path).st_mtime
-            except OSError:
-                taken = np.nan
-        times[i] = taken
+    lib: np.ndarray,
+    taking_part: np.ndarray,
+    quality: QualityColumns,
+) -> list[Found]:
+    """Group the taking-part images (workspace and libraries apart), in folder order: rows
+    into `embedded`, the keeper's row, the reason."""
+    paths = embedded.paths
+    known = quality.known
+    sharp = np.where(known, quality.sharpness, 0.0)
+    clipped = np.where(known, quality.clipped, 1.0)  # unmeasured: never preferred
     s = ctx.settings
     lookup = VectorLookup(ctx, embedded)
-    lib = np.fromiter((p in is_library for p in paths), bool, n)
-    found = []
-    for part in (
-        np.flatnonzero(~lib & np.isfinite(times)),
-        np.flatnonzero(lib & np.isfinite(times)),
-    ):
+    found: list[Found] = []
+    for side in (taking_part & ~lib, taking_part & lib):
+        rows = np.flatnonzero(side)
+        if len(rows) < 2:
+            continue
+        times = _capture_times(paths, quality.taken, rows)
+        part = rows[np.isfinite(times)]
+        times = times[np.isfinite(times)]
         if len(part) < 2:
             continue
         for b in cull(
-            times[part],
+            times,
             sharp[part],
             clipped[part],
             None if taste is None else taste[part],
@@ -162,30 +214,9 @@ def _bursts(
             similarity=s.burst_similarity,
             vectors_of=_through(lookup, part),
         ):
-            members, keeper, reason = part[b.members], int(part[b.keeper]), b.reason
-            picked = [int(i) for i in members if paths[int(i)] in chosen]
-            if picked:  # the person's own choice wins (the first, should they name two)
-                keeper, reason = picked[0], "chosen"
-            found.append((members, keeper, reason))
+            found.append((part[b.members], int(part[b.keeper]), b.reason))
     found.sort(key=lambda f: int(f[0].min()))  # folder order: as the images were found
-
-    def name(path: Path) -> str:
-        return key(path) if path in is_library else ctx.ws.rel(path)
-
-    bursts = []
-    for members, keeper, reason in found:
-        rest = tuple(paths[int(i)] for i in members if int(i) != keeper)
-        bursts.append(
-            CullBurst(
-                paths[keeper],
-                rest,
-                reason,
-                name(paths[keeper]),
-                tuple(name(p) for p in rest),
-                paths[keeper] in is_library,
-            )
-        )
-    return bursts
+    return found
 
 
 def _through(lookup: VectorLookup, part: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -203,39 +234,66 @@ def find_bursts(ctx: Context, chosen: Collection[Path] = ()) -> CullOutcome:
 
 def _find(ctx: Context, chosen: Collection[Path] = ()) -> CullOutcome:
     skipped: list[Skipped] = []
-    paths, is_library = _frames(ctx, skipped)
-    embedded, taste, head = _embed_and_score(ctx, paths)
-    qualities = get_quality(ctx.cache, embedded.digests, MEASURE)
-    bursts = _bursts(ctx, embedded, taste, is_library, qualities, chosen)
-    return CullOutcome(bursts, len(embedded.paths), head, skipped + embedded.unreadable)
+    frames, in_library = _frames(ctx, skipped)
+    embedded, taste, head = _embed_and_score(ctx, frames)
+    paths = embedded.paths
+    lib = _library_mask(paths, in_library)
+    quality = quality_columns(ctx.cache, embedded.digests, MEASURE)
+    everyone = np.ones(len(paths), dtype=bool)
+    picked = set(chosen)
+
+    def name(i: int) -> str:
+        return key(paths[i]) if lib[i] else ctx.ws.rel(paths[i])
+
+    bursts = []
+    for members, keeper, reason in _bursts(ctx, embedded, taste, lib, everyone, quality):
+        rows = members.tolist()
+        mine = [i for i in rows if paths[i] in picked] if picked else []
+        if mine:  # the person's own choice wins (the first, should they name two)
+            keeper, reason = mine[0], "chosen"
+        rest = [i for i in rows if i != keeper]
+        bursts.append(
+            CullBurst(
+                paths[keeper],
+                tuple(paths[i] for i in rest),
+                reason,
+                name(keeper),
+                tuple(name(i) for i in rest),
+                bool(lib[keeper]),
+            )
+        )
+    return CullOutcome(bursts, len(paths), head, skipped + embedded.unreadable)
+
+
+def burst_columns(
+    ctx: Context, embedded: Embedded, taste: np.ndarray | None, lib: np.ndarray
+) -> BurstColumns:
+    """Every embedded image's quality, and its burst number and keeper mark where it takes part
+    in a burst (scores.csv's columns `sharpness`, `exposure`, `burst`, `keeper`). `lib` marks
+    the library images; the workspace's take part when they wait for a decision."""
+    paths = embedded.paths
+    quality = quality_columns(ctx.cache, embedded.digests, MEASURE)
+    taking_part = lib.copy()
+    for i in np.flatnonzero(~lib).tolist():
+        taking_part[i] = waiting(ctx, paths[i])
+    burst = np.zeros(len(paths), dtype=np.int64)
+    keeper = np.full(len(paths), -1, dtype=np.int8)
+    for number, (members, kept, _) in enumerate(
+        _bursts(ctx, embedded, taste, lib, taking_part, quality), 1
+    ):
+        burst[members] = number
+        keeper[members] = 0
+        keeper[kept] = 1
+    return BurstColumns(quality.sharpness, quality.clipped, burst, keeper)
 
 
 def burst_table(
     ctx: Context, embedded: Embedded, taste: np.ndarray | None, is_library: set[Path]
 ) -> dict[Path, FrameInfo]:
-    """Every embedded image's quality, and its burst number and keeper mark where it takes part
-    in a burst (scores.csv's columns `sharpness`, `exposure`, `burst`, `keeper`)."""
-    qualities = get_quality(ctx.cache, embedded.digests, MEASURE)
-    taking_part = [i for i, p in enumerate(embedded.paths) if p in is_library or waiting(ctx, p)]
-    part = Embedded(
-        [embedded.paths[i] for i in taking_part],
-        [embedded.digests[i] for i in taking_part],
-        embedded.vectors[taking_part],
-    )
-    bursts = _bursts(
-        ctx, part, None if taste is None else taste[taking_part], is_library, qualities
-    )
-    where: dict[Path, tuple[int, bool]] = {}
-    for number, b in enumerate(bursts, 1):
-        where[b.keeper] = (number, True)
-        for p in b.rest:
-            where[p] = (number, False)
-    table = {}
-    for path, digest in zip(embedded.paths, embedded.digests):
-        q = qualities.get(digest)
-        burst, keeper = where.get(path, (None, None))
-        table[path] = FrameInfo(q.sharpness if q else None, q.clipped if q else None, burst, keeper)
-    return table
+    """`burst_columns` by path (a few thousand images: `konomi xmp --cull`)."""
+    lib = np.fromiter((p in is_library for p in embedded.paths), bool, len(embedded.paths))
+    columns = burst_columns(ctx, embedded, taste, lib)
+    return {p: columns.frame(i) for i, p in enumerate(embedded.paths)}
 
 
 def apply(ctx: Context, chosen: Collection[Path] = ()) -> CullOutcome:

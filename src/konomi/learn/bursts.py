@@ -32,7 +32,7 @@ import numpy as np
 SHARP_RATIO = 1.25  # "clearly sharper": at least this many times the other's sharpness
 CLIP_MARGIN = 0.05  # "clearly worse exposed": this much more of the picture clipped
 REASONS = ("sharpest", "best_exposed", "liked_most")
-CHUNK = 65536  # frames compared at a time (bounded memory for the cosines)
+CHUNK = 16384  # frames whose embeddings are held at a time (32 MB of 512-float vectors)
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,23 @@ def split_alike(vectors: np.ndarray, similarity: float) -> list[np.ndarray]:
     alike = np.empty(n - 1, dtype=bool)
     for start in range(0, n - 1, CHUNK):
         stop = min(start + CHUNK, n - 1)
-        a = np.asarray(vectors[start:stop], dtype=np.float32)
-        b = np.asarray(vectors[start + 1 : stop + 1], dtype=np.float32)
-        norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
-        dots = np.einsum("ij,ij->i", a, b)
-        alike[start:stop] = dots >= similarity * np.maximum(norms, 1e-12)
+        alike[start:stop] = _alike(vectors[start : stop + 1], similarity)
+    return _stretches(alike)
+
+
+def _alike(vectors: np.ndarray, similarity: float) -> np.ndarray:
+    """Whether each frame looks like the next: cosine ≥ `similarity` (n - 1 answers)."""
+    v = np.asarray(vectors, dtype=np.float32)
+    a, b = v[:-1], v[1:]
+    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    dots = np.einsum("ij,ij->i", a, b)
+    alike: np.ndarray = dots >= similarity * np.maximum(norms, 1e-12)
+    return alike
+
+
+def _stretches(alike: np.ndarray) -> list[np.ndarray]:
     breaks = np.flatnonzero(~alike) + 1
-    return [part for part in np.split(np.arange(n), breaks) if len(part) >= 2]
+    return [part for part in np.split(np.arange(len(alike) + 1), breaks) if len(part) >= 2]
 
 
 def group(
@@ -88,19 +98,34 @@ def group(
 ) -> list[np.ndarray]:
     """Bursts as rows into `times`: runs by capture time, split where consecutive frames do not
     look alike. `vectors_of(rows)` gives the embeddings of some rows; it is asked only for the
-    frames in a run (none when `similarity` is 0), all at once."""
+    frames in a run (none when `similarity` is 0), `CHUNK` rows at most at a time: a library
+    of a million frames without capture times can be one run, whose vectors are gigabytes."""
     runs = time_runs(times, gap)
     if similarity <= 0 or vectors_of is None or not runs:
         return runs
-    rows = np.concatenate(runs)
-    vectors = vectors_of(rows)
-    bursts: list[np.ndarray] = []
-    start = 0
-    for run in runs:
-        part = vectors[start : start + len(run)]
-        bursts += [run[p] for p in split_alike(part, similarity)]
-        start += len(run)
-    return bursts
+    alike = [np.empty(len(run) - 1, dtype=bool) for run in runs]
+    pieces: list[tuple[int, int, int]] = []  # (run, first pair, end of pairs) read together
+    held = 0
+
+    def compare() -> None:
+        rows = np.concatenate([runs[k][a : b + 1] for k, a, b in pieces])
+        vectors = vectors_of(rows)
+        at = 0
+        for k, a, b in pieces:
+            alike[k][a:b] = _alike(vectors[at : at + b - a + 1], similarity)
+            at += b - a + 1
+
+    for k, run in enumerate(runs):
+        for a in range(0, len(run) - 1, CHUNK):
+            b = min(a + CHUNK, len(run) - 1)
+            pieces.append((k, a, b))
+            held += b - a + 1
+            if held >= CHUNK:
+                compare()
+                pieces, held = [], 0
+    if pieces:
+        compare()
+    return [run[p] for run, bits in zip(runs, alike) for p in _stretches(bits)]
 
 
 def choose_keeper(
