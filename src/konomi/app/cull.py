@@ -36,7 +36,7 @@ from konomi.encode.pairs import companions_for
 from konomi.encode.quality import MEASURE
 from konomi.errors import NoHeadError
 from konomi.i18n import t
-from konomi.learn.bursts import cull
+from konomi.learn.bursts import REASONS, Bursts, cull_flat
 from konomi.store.journal import MoveReport, PlannedMove, prune_empty_parents
 from konomi.store.quality import QualityColumns, quality_columns
 
@@ -176,9 +176,6 @@ def _capture_times(paths: list[Path], taken: np.ndarray, rows: np.ndarray) -> np
     return times
 
 
-Found = tuple[np.ndarray, int, str]  # (rows of a burst, keeper's row, reason)
-
-
 def _bursts(
     ctx: Context,
     embedded: Embedded,
@@ -186,16 +183,16 @@ def _bursts(
     lib: np.ndarray,
     taking_part: np.ndarray,
     quality: QualityColumns,
-) -> list[Found]:
-    """Group the taking-part images (workspace and libraries apart), in folder order: rows
-    into `embedded`, the keeper's row, the reason."""
+) -> Bursts:
+    """Group the taking-part images (workspace and libraries apart): bursts as rows into
+    `embedded`, in folder order (by their first image as found)."""
     paths = embedded.paths
     known = quality.known
     sharp = np.where(known, quality.sharpness, 0.0)
     clipped = np.where(known, quality.clipped, 1.0)  # unmeasured: never preferred
     s = ctx.settings
     lookup = VectorLookup(ctx, embedded)
-    found: list[Found] = []
+    found: list[Bursts] = []
     for side in (taking_part & ~lib, taking_part & lib):
         rows = np.flatnonzero(side)
         if len(rows) < 2:
@@ -205,7 +202,7 @@ def _bursts(
         times = times[np.isfinite(times)]
         if len(part) < 2:
             continue
-        for b in cull(
+        b = cull_flat(
             times,
             sharp[part],
             clipped[part],
@@ -213,10 +210,28 @@ def _bursts(
             gap=s.burst_gap,
             similarity=s.burst_similarity,
             vectors_of=_through(lookup, part),
-        ):
-            found.append((part[b.members], int(part[b.keeper]), b.reason))
-    found.sort(key=lambda f: int(f[0].min()))  # folder order: as the images were found
-    return found
+        )
+        found.append(Bursts(part[b.rows], b.starts, part[b.keepers], b.reasons))
+    return _in_folder_order(found)
+
+
+def _in_folder_order(found: list[Bursts]) -> Bursts:
+    """The bursts of both sides as one, ordered by each burst's first image as found."""
+    none = np.zeros(0, dtype=np.int64)
+    sizes = np.concatenate([none, *(b.sizes for b in found)])
+    if not len(sizes):
+        return Bursts(none, none, none, none)
+    rows = np.concatenate([b.rows for b in found])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    order = np.argsort(np.minimum.reduceat(rows, starts), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    burst = np.repeat(np.arange(len(sizes)), sizes)
+    rows = rows[np.argsort(rank[burst], kind="stable")]
+    sizes = sizes[order]
+    keepers = np.concatenate([b.keepers for b in found])[order]
+    reasons = np.concatenate([b.reasons for b in found])[order]
+    return Bursts(rows, np.concatenate([[0], np.cumsum(sizes)[:-1]]), keepers, reasons)
 
 
 def _through(lookup: VectorLookup, part: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -245,9 +260,15 @@ def _find(ctx: Context, chosen: Collection[Path] = ()) -> CullOutcome:
     def name(i: int) -> str:
         return key(paths[i]) if lib[i] else ctx.ws.rel(paths[i])
 
+    found = _bursts(ctx, embedded, taste, lib, everyone, quality)
     bursts = []
-    for members, keeper, reason in _bursts(ctx, embedded, taste, lib, everyone, quality):
+    for members, kept, why in zip(
+        np.split(found.rows, found.starts[1:]) if len(found) else [],
+        found.keepers.tolist(),
+        found.reasons.tolist(),
+    ):
         rows = members.tolist()
+        keeper, reason = kept, REASONS[why]
         mine = [i for i in rows if paths[i] in picked] if picked else []
         if mine:  # the person's own choice wins (the first, should they name two)
             keeper, reason = mine[0], "chosen"
@@ -278,12 +299,10 @@ def burst_columns(
         taking_part[i] = waiting(ctx, paths[i])
     burst = np.zeros(len(paths), dtype=np.int64)
     keeper = np.full(len(paths), -1, dtype=np.int8)
-    for number, (members, kept, _) in enumerate(
-        _bursts(ctx, embedded, taste, lib, taking_part, quality), 1
-    ):
-        burst[members] = number
-        keeper[members] = 0
-        keeper[kept] = 1
+    found = _bursts(ctx, embedded, taste, lib, taking_part, quality)
+    burst[found.rows] = np.repeat(np.arange(1, len(found) + 1), found.sizes)
+    keeper[found.rows] = 0
+    keeper[found.keepers] = 1
     return BurstColumns(quality.sharpness, quality.clipped, burst, keeper)
 
 

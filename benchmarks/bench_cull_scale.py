@@ -1,0 +1,186 @@
+"""Culling at scale: `score` (with its culling columns) and `konomi cull` on a library of N
+photos of a shoot (100k, 1M), each command a fresh process, with its peak RSS.
+
+The library is `bench_scale`'s (N small distinct files, 1,000 to a folder, 200 labelled images
+in the workspace's data/train), and its cache is pre-filled with what a cold `embed` of a
+shoot would have written — each file's stamp and digest, an embedding, and a quality row with
+its capture time, as ingest measures them: frames in bursts of 1–8, 0.2–1.5 s apart, bursts
+5 s–5 min apart, embeddings alike within a burst (`bench_cull.shoot_arrays`). The head is
+trained once (`train`) and every score cached once (`score`); then, in turn for each code:
+
+    embed (warm)   nothing changed: the check for unmeasured images
+    score          every row of scores.csv, with sharpness, exposure, burst and keeper
+    cull --json    the bursts, keepers and reasons (default burst_similarity 0.9: the
+                   embeddings of the frames in time runs are compared)
+
+`--src OLD/src --label before` times another checkout's code on the same files and cache.
+
+    uv run python -m benchmarks.bench_cull_scale --images 100000 [--src OLD/src --label before]
+    uv run python -m benchmarks.bench_cull_scale --table
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.bench_scale import build, model, run
+from benchmarks.common import describe_machine
+
+DEFAULT_OUT = Path("/tmp") / "konomi-bench-cull-scale"
+COMMANDS: list[tuple[str, list[str]]] = [
+    ("embed (warm)", ["embed"]),
+    ("score", ["score"]),
+    ("cull --json", ["cull", "--json"]),
+]
+
+
+def shoot_frames(n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """`bench_cull.shoot_arrays` without the vectors (2 GB at a million): capture times,
+    quality, and each frame's scene (a burst), in folder order (not time order)."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 9, n)
+    sizes = sizes[: np.searchsorted(np.cumsum(sizes), n) + 1]
+    gaps = rng.uniform(0.2, 1.5, n)
+    first = np.zeros(n, bool)
+    first[np.cumsum(sizes)[:-1][np.cumsum(sizes)[:-1] < n]] = True
+    gaps[first] = rng.uniform(5, 300, first.sum())
+    shuffled = rng.permutation(n)
+    return {
+        "times": np.cumsum(gaps)[shuffled],
+        "sharpness": rng.gamma(4.0, 5.0, n)[shuffled],
+        "clipped": rng.beta(1, 30, n)[shuffled],
+        "scene": np.cumsum(first)[shuffled],
+    }
+
+
+def prefill(ws: Path, library: Path, model_dir: Path, n: int) -> None:
+    """Write the cache rows a cold `embed` of a shoot would write: stamps and digests of the
+    real files, and for each an embedding and a quality row with a capture time."""
+    from konomi.encode.encoder import resolve_model
+    from konomi.encode.images import content_hash
+    from konomi.encode.quality import MEASURE
+    from konomi.store.cache import EmbeddingCache
+    from konomi.store.quality import Quality, put_quality
+
+    stamp = ws / ".konomi" / "bench-cull-prefilled"
+    if stamp.exists():
+        return
+    shutil.rmtree(ws / ".konomi", ignore_errors=True)
+    model_id = resolve_model(str(model_dir)).model_id
+    shoot = shoot_frames(n)
+    centres = np.random.default_rng(1).standard_normal((shoot["scene"].max() + 1, 512))
+    centres = centres.astype(np.float16)  # a million frames' vectors are made a folder at a time
+    noise = np.random.default_rng(2)
+    i = 0
+    with EmbeddingCache(ws / ".konomi" / "cache.sqlite") as cache:
+        for folder in sorted(library.iterdir()):
+            files, embedded, measured = [], [], []
+            names = sorted(folder.iterdir())
+            scenes = shoot["scene"][i : i + len(names)]
+            vectors = centres[scenes].astype(np.float32)
+            vectors += 0.1 * noise.standard_normal(vectors.shape, dtype=np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            for j, path in enumerate(names):
+                data, st = path.read_bytes(), path.stat()
+                digest = content_hash(data)
+                files.append((str(path), st.st_size, st.st_mtime_ns, digest))
+                embedded.append((digest, vectors[j]))
+                clipped = float(shoot["clipped"][i])
+                q = Quality(
+                    float(shoot["sharpness"][i]),
+                    clipped / 2,
+                    clipped / 2,
+                    1.7e9 + float(shoot["times"][i]),
+                    MEASURE,
+                )
+                measured.append((digest, q))
+                i += 1
+            cache.put_encoded(model_id, embedded, files)
+            put_quality(cache, measured)
+    stamp.write_text("")
+
+
+def measure(n: int, out: Path, src: Path | None, label: str) -> dict[str, object]:
+    base = out / f"cull-lib-{n}"
+    library, ws = build(base, n)
+    model_dir = model(out)
+    prefill(ws, library, model_dir, n)
+    env = {
+        **os.environ,
+        "KONOMI_MODEL": str(model_dir),
+        "HF_HUB_OFFLINE": "1",
+        "KONOMI_LANG": "en",
+        "COLUMNS": "200",
+    }
+    konomi = [sys.executable, "-m", "konomi"]
+    if not (ws / "models").is_dir():  # once, with this checkout: a head, and its scores cached
+        for args in (["train"], ["score"]):
+            wall, cpu, rss, _ = run([*konomi, *args, "--root", str(ws)], env)
+            print(f"  setup {args[0]:<12} {wall:7.2f} s  CPU {cpu:7.2f} s {rss:6.0f} MB")
+    if src is not None:
+        env["PYTHONPATH"] = str(src.resolve())
+    results: dict[str, list[float]] = {}
+    for name, args in COMMANDS:
+        wall, cpu, rss, text = run([*konomi, *args, "--root", str(ws)], env)
+        results[name] = [wall, cpu, rss]
+        extra = ""
+        if name == "cull --json":
+            bursts = text.count('"keeper":')
+            extra = f" {bursts:,} bursts"
+        print(f"  {name:<14} {wall:7.2f} s  CPU {cpu:7.2f} s {rss:6.0f} MB{extra}", flush=True)
+    return {
+        "images": n,
+        "label": label,
+        "machine": describe_machine(),
+        "load": os.getloadavg(),
+        "results": results,
+    }
+
+
+def table(out: Path) -> str:
+    """Markdown: each command's seconds (CPU seconds) and peak RSS, before and after."""
+    saved = [json.loads(p.read_text()) for p in sorted(out.glob("cull-result-*.json"))]
+    sizes = sorted({s["images"] for s in saved})
+    labels = ["before", "after"]
+    found = {(s["images"], s["label"]): s["results"] for s in saved}
+    head = "| command |" + "".join(f" {n:,} {lb} |" for n in sizes for lb in labels)
+    lines = [head, "| --- |" + " ---: |" * (len(sizes) * len(labels))]
+    for name, _ in COMMANDS:
+        cells = []
+        for n in sizes:
+            for lb in labels:
+                r = found.get((n, lb), {}).get(name)
+                cells.append(f" {r[0]:.1f} s ({r[1]:.1f} s CPU), {r[2]:,.0f} MB |" if r else " – |")
+        lines.append(f"| `{name}` |" + "".join(cells))
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    ap.add_argument("--images", type=int, default=100_000)
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--src", type=Path, help="the src/ folder of another checkout to time")
+    ap.add_argument("--label", default="after", help="name of this run in the table")
+    ap.add_argument("--table", action="store_true", help="print the table of saved results")
+    args = ap.parse_args(argv)
+    if args.table:
+        print(table(args.out))
+        return
+    print(describe_machine())
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+    result = measure(args.images, args.out, args.src, args.label)
+    (args.out / f"cull-result-{args.images}-{args.label}.json").write_text(json.dumps(result))
+    print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(table(args.out))
+
+
+if __name__ == "__main__":
+    main()
