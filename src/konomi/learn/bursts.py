@@ -32,7 +32,7 @@ import numpy as np
 SHARP_RATIO = 1.25  # "clearly sharper": at least this many times the other's sharpness
 CLIP_MARGIN = 0.05  # "clearly worse exposed": this much more of the picture clipped
 REASONS = ("sharpest", "best_exposed", "liked_most")
-CHUNK = 16384  # frames whose embeddings are held at a time (32 MB of 512-float vectors)
+CHUNK = 32768  # frames whose embeddings are held at a time (64 MB of 512-float vectors)
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def group(
 ) -> list[np.ndarray]:
     """Bursts as rows into `times`: runs by capture time, split where consecutive frames do not
     look alike. `vectors_of(rows)` gives the embeddings of some rows; it is asked only for the
-    frames in a run (none when `similarity` is 0), `CHUNK` rows at most at a time: a library
+    frames in a run (none when `similarity` is 0), `CHUNK` rows at a time: a library
     of a million frames without capture times can be one run, whose vectors are gigabytes."""
     rows, starts = group_flat(times, gap, similarity, vectors_of)
     return np.split(rows, starts[1:]) if len(starts) else []
