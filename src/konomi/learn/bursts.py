@@ -32,7 +32,7 @@ import numpy as np
 SHARP_RATIO = 1.25  # "clearly sharper": at least this many times the other's sharpness
 CLIP_MARGIN = 0.05  # "clearly worse exposed": this much more of the picture clipped
 REASONS = ("sharpest", "best_exposed", "liked_most")
-CHUNK = 32768  # frames whose embeddings are held at a time (64 MB of 512-float vectors)
+CHUNK = 16384  # frames whose embeddings are held at a time (32 MB of 512-float vectors)
 
 
 @dataclass(frozen=True)
