@@ -17,6 +17,7 @@ trained once (`train`) and every score cached once (`score`); then, in turn for 
 
     uv run python -m benchmarks.bench_cull_scale --images 100000 [--src OLD/src --label before]
     uv run python -m benchmarks.bench_cull_scale --table
+    uv run python -m benchmarks.bench_cull_scale --grouping [--src OLD/src]   # bursts alone
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -145,6 +147,48 @@ def measure(n: int, out: Path, src: Path | None, label: str) -> dict[str, object
     }
 
 
+def grouping(src: Path | None) -> None:
+    """`learn.bursts.cull` in this process (CPU time, best of 3), and with `src` that
+    checkout's too, on the same frames, checking that both find the same bursts and keepers."""
+    import importlib.util
+
+    from benchmarks.bench_cull import shoot_arrays
+    from konomi.learn import bursts
+
+    codes = {"after": bursts}
+    if src is not None:
+        path = src / "konomi" / "learn" / "bursts.py"
+        spec = importlib.util.spec_from_file_location("before_bursts", path)
+        assert spec is not None and spec.loader is not None
+        codes["before"] = module = importlib.util.module_from_spec(spec)
+        sys.modules["before_bursts"] = module
+        spec.loader.exec_module(module)
+    for n, similarities in ((100_000, (0.0, 0.9)), (1_000_000, (0.0,))):
+        shoot = shoot_arrays(n) if 0.9 in similarities else shoot_frames(n)
+        taste = np.random.default_rng(3).uniform(0, 1, n)
+        vectors = shoot.get("vectors")
+        for similarity in similarities:
+            found = {}
+            for label, code in codes.items():
+                best = float("inf")
+                for _ in range(3):
+                    c0 = time.thread_time()
+                    out = code.cull(
+                        shoot["times"],
+                        shoot["sharpness"],
+                        shoot["clipped"],
+                        taste,
+                        gap=2.0,
+                        similarity=similarity,
+                        vectors_of=None if vectors is None else vectors.__getitem__,
+                    )
+                    best = min(best, time.thread_time() - c0)
+                found[label] = [(b.members.tolist(), b.keeper, b.reason) for b in out]
+                print(f"{n:>9,} frames, similarity {similarity}: {label:<6} {best:.2f} s CPU")
+            same = all(f == found["after"] for f in found.values())
+            print(f"    {len(found['after']):,} bursts; the same in each: {same}", flush=True)
+
+
 def table(out: Path) -> str:
     """Markdown: each command's seconds (CPU seconds) and peak RSS, before and after."""
     saved = [json.loads(p.read_text()) for p in sorted(out.glob("cull-result-*.json"))]
@@ -170,7 +214,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--src", type=Path, help="the src/ folder of another checkout to time")
     ap.add_argument("--label", default="after", help="name of this run in the table")
     ap.add_argument("--table", action="store_true", help="print the table of saved results")
+    ap.add_argument(
+        "--grouping", action="store_true", help="time learn.bursts.cull alone (in-process)"
+    )
     args = ap.parse_args(argv)
+    if args.grouping:
+        grouping(args.src)
+        return
     if args.table:
         print(table(args.out))
         return
