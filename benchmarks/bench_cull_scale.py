@@ -14,6 +14,9 @@ trained once (`train`) and every score cached once (`score`); then, in turn for 
                    embeddings of the frames in time runs are compared)
 
 `--src OLD/src --label before` times another checkout's code on the same files and cache.
+`--no-exif` writes the quality rows without capture times (as ingest does for a PNG): then
+the files' modification times count, and a library written in one go is one long time run
+whose every vector is compared with its neighbour's.
 
     uv run python -m benchmarks.bench_cull_scale --images 100000 [--src OLD/src --label before]
     uv run python -m benchmarks.bench_cull_scale --table
@@ -63,7 +66,7 @@ def shoot_frames(n: int, seed: int = 0) -> dict[str, np.ndarray]:
     }
 
 
-def prefill(ws: Path, library: Path, model_dir: Path, n: int) -> None:
+def prefill(ws: Path, library: Path, model_dir: Path, n: int, exif: bool = True) -> None:
     """Write the cache rows a cold `embed` of a shoot would write: stamps and digests of the
     real files, and for each an embedding and a quality row with a capture time."""
     from konomi.encode.encoder import resolve_model
@@ -100,7 +103,7 @@ def prefill(ws: Path, library: Path, model_dir: Path, n: int) -> None:
                     float(shoot["sharpness"][i]),
                     clipped / 2,
                     clipped / 2,
-                    1.7e9 + float(shoot["times"][i]),
+                    1.7e9 + float(shoot["times"][i]) if exif else None,
                     MEASURE,
                 )
                 measured.append((digest, q))
@@ -110,11 +113,11 @@ def prefill(ws: Path, library: Path, model_dir: Path, n: int) -> None:
     stamp.write_text("")
 
 
-def measure(n: int, out: Path, src: Path | None, label: str) -> dict[str, object]:
-    base = out / f"cull-lib-{n}"
+def measure(n: int, out: Path, src: Path | None, label: str, exif: bool) -> dict[str, object]:
+    base = out / f"cull-lib-{n}{'' if exif else '-mtime'}"
     library, ws = build(base, n)
     model_dir = model(out)
-    prefill(ws, library, model_dir, n)
+    prefill(ws, library, model_dir, n, exif)
     env = {
         **os.environ,
         "KONOMI_MODEL": str(model_dir),
@@ -189,11 +192,14 @@ def grouping(src: Path | None) -> None:
             print(f"    {len(found['after']):,} bursts; the same in each: {same}", flush=True)
 
 
+LABELS = ["before", "after", "before, mtime", "after, mtime"]
+
+
 def table(out: Path) -> str:
     """Markdown: each command's seconds (CPU seconds) and peak RSS, before and after."""
     saved = [json.loads(p.read_text()) for p in sorted(out.glob("cull-result-*.json"))]
     sizes = sorted({s["images"] for s in saved})
-    labels = ["before", "after"]
+    labels = [lb for lb in LABELS if any(s["label"] == lb for s in saved)]
     found = {(s["images"], s["label"]): s["results"] for s in saved}
     head = "| command |" + "".join(f" {n:,} {lb} |" for n in sizes for lb in labels)
     lines = [head, "| --- |" + " ---: |" * (len(sizes) * len(labels))]
@@ -215,6 +221,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--label", default="after", help="name of this run in the table")
     ap.add_argument("--table", action="store_true", help="print the table of saved results")
     ap.add_argument(
+        "--no-exif",
+        action="store_true",
+        help="no capture times (quality rows without one, as for PNGs): the files' mtimes are "
+        "used, and files written in one go make one long run",
+    )
+    ap.add_argument(
         "--grouping", action="store_true", help="time learn.bursts.cull alone (in-process)"
     )
     args = ap.parse_args(argv)
@@ -226,8 +238,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     print(describe_machine())
     print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
-    result = measure(args.images, args.out, args.src, args.label)
-    (args.out / f"cull-result-{args.images}-{args.label}.json").write_text(json.dumps(result))
+    label = f"{args.label}, mtime" if args.no_exif else args.label
+    result = measure(args.images, args.out, args.src, label, not args.no_exif)
+    name = f"cull-result-{args.images}-{label.replace(', ', '-')}.json"
+    (args.out / name).write_text(json.dumps(result))
     print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(table(args.out))
 
