@@ -29,15 +29,13 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
-from benchmarks.bench_scale import build, model, run
-from benchmarks.common import describe_machine
 
 DEFAULT_OUT = Path("/tmp") / "konomi-bench-cull-scale"
 COMMANDS: list[tuple[str, list[str]]] = [
@@ -113,11 +111,45 @@ def prefill(ws: Path, library: Path, model_dir: Path, n: int, exif: bool = True)
     stamp.write_text("")
 
 
+def prepare(n: int, out: Path, exif: bool) -> None:
+    """Build the library, the model and the pre-filled cache (in a process of its own: see
+    `measure`), and describe the machine."""
+    from benchmarks.bench_scale import build, model
+    from benchmarks.common import describe_machine
+
+    library, ws = build(_base(out, n, exif), n)
+    prefill(ws, library, model(out), n, exif)
+    (out / "machine.txt").write_text(describe_machine())
+
+
+def _base(out: Path, n: int, exif: bool) -> Path:
+    return out / f"cull-lib-{n}{'' if exif else '-mtime'}"
+
+
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """Seconds, CPU seconds and peak RSS (MB) of one command in a fresh process, and its
+    output (as `bench_scale.run`, which this process does not import: see `measure`)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = proc.stdout.read() if proc.stdout else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    text = out.decode(errors="replace")
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{text[-3000:]}")
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale / 1e6, text
+
+
 def measure(n: int, out: Path, src: Path | None, label: str, exif: bool) -> dict[str, object]:
-    base = out / f"cull-lib-{n}{'' if exif else '-mtime'}"
-    library, ws = build(base, n)
-    model_dir = model(out)
-    prefill(ws, library, model_dir, n, exif)
+    """Prepare in a child process, then time each command from this one. On Linux a child's
+    peak RSS starts at its parent's peak (the forked copy's high-water mark survives exec), so
+    this process stays small: it never holds the shoot's arrays."""
+    flags = [] if exif else ["--no-exif"]
+    me = [sys.executable, "-m", "benchmarks.bench_cull_scale"]
+    subprocess.run([*me, "--prepare", "--images", str(n), "--out", str(out), *flags], check=True)
+    ws = _base(out, n, exif) / "workspace"
+    model_dir = out / "tiny-clip-224-512"
     env = {
         **os.environ,
         "KONOMI_MODEL": str(model_dir),
@@ -144,7 +176,7 @@ def measure(n: int, out: Path, src: Path | None, label: str, exif: bool) -> dict
     return {
         "images": n,
         "label": label,
-        "machine": describe_machine(),
+        "machine": (out / "machine.txt").read_text(),
         "load": os.getloadavg(),
         "results": results,
     }
@@ -229,17 +261,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument(
         "--grouping", action="store_true", help="time learn.bursts.cull alone (in-process)"
     )
+    ap.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.prepare:
+        prepare(args.images, args.out, not args.no_exif)
+        return
     if args.grouping:
         grouping(args.src)
         return
     if args.table:
         print(table(args.out))
         return
-    print(describe_machine())
     print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     label = f"{args.label}, mtime" if args.no_exif else args.label
     result = measure(args.images, args.out, args.src, label, not args.no_exif)
+    print(result["machine"])
     name = f"cull-result-{args.images}-{label.replace(', ', '-')}.json"
     (args.out / name).write_text(json.dumps(result))
     print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
