@@ -224,24 +224,21 @@ def grouping(src: Path | None) -> None:
             print(f"    {len(found['after']):,} bursts; the same in each: {same}", flush=True)
 
 
-LABELS = ["before", "after", "before, mtime", "after, mtime"]
-
-
 def table(out: Path) -> str:
-    """Markdown: each command's seconds (CPU seconds) and peak RSS, before and after."""
+    """Markdown: each command's seconds (CPU seconds) and peak RSS, before and after, a row
+    per library size and kind of capture time."""
     saved = [json.loads(p.read_text()) for p in sorted(out.glob("cull-result-*.json"))]
-    sizes = sorted({s["images"] for s in saved})
-    labels = [lb for lb in LABELS if any(s["label"] == lb for s in saved)]
     found = {(s["images"], s["label"]): s["results"] for s in saved}
-    head = "| command |" + "".join(f" {n:,} {lb} |" for n in sizes for lb in labels)
-    lines = [head, "| --- |" + " ---: |" * (len(sizes) * len(labels))]
-    for name, _ in COMMANDS:
-        cells = []
-        for n in sizes:
-            for lb in labels:
-                r = found.get((n, lb), {}).get(name)
-                cells.append(f" {r[0]:.1f} s ({r[1]:.1f} s CPU), {r[2]:,.0f} MB |" if r else " – |")
-        lines.append(f"| `{name}` |" + "".join(cells))
+    lines = ["| images, capture times | command | before | after |", "| --- | --- | ---: | ---: |"]
+    for n in sorted({s["images"] for s in saved}):
+        for kind, suffix in (("EXIF", ""), ("mtime", ", mtime")):
+            for name, _ in COMMANDS:
+                cells = []
+                for lb in ("before", "after"):
+                    r = found.get((n, lb + suffix), {}).get(name)
+                    cells.append(f"{r[0]:.1f} s ({r[1]:.1f} s CPU), {r[2]:,.0f} MB" if r else "–")
+                if cells != ["–", "–"]:
+                    lines.append(f"| {n:,}, {kind} | `{name}` | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
 
 
