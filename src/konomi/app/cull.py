@@ -11,38 +11,43 @@ is one; `learn.bursts` groups and chooses.
 data/classified/rejected/ as one journaled operation (one `konomi undo` takes it back); library
 images are never moved — `konomi xmp --cull` marks them rejected in their sidecars instead.
 
-The review page and the report read `bursts_among` and `burst_table`. A keeper the person
-chose on the review page (`keep`) is journaled into the label store (`konomi undo` takes it
-back) and read by every call here unless told otherwise, so `konomi cull` and `cull --apply`
-follow the person's choice.
+The review page and the report read `bursts_among`; scores.csv reads `burst_columns`, and
+`konomi xmp --cull` reads `burst_table`. A keeper the person chose on the review page (`keep`)
+is journaled into the label store (`konomi undo` takes it back) and read by every call here
+unless told otherwise, so `konomi cull` and `cull --apply` follow the person's choice.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
 from konomi.app.context import Context, moving, repair_if_idle
 from konomi.app.folders import all_images, ignore_rules
 from konomi.app.library import key, library_images
-from konomi.app.scoring import VectorLookup, score_paths
+from konomi.app.scoring import Culling, score_paths
 from konomi.encode.images import Skipped
 from konomi.encode.ingest import Embedded
 from konomi.encode.pairs import companions_for
 from konomi.encode.quality import MEASURE
 from konomi.errors import NoHeadError
 from konomi.i18n import t
-from konomi.learn.bursts import cull
+from konomi.learn.bursts import REASONS, Bursts, cull_flat
 from konomi.store.journal import Journal, MoveReport, PlannedMove, prune_empty_parents
 from konomi.store.labels import read_keepers
-from konomi.store.quality import Quality, get_quality
+from konomi.store.quality import QualityColumns, quality_columns
 from konomi.workspace import lock_wait, workspace_lock
 
 REJECTED = "rejected"  # data/classified/rejected/: where `cull --apply` puts the rest
+CHOSEN = len(REASONS)  # the reason code of a keeper the person chose, after learn's reasons
+_REASON_NAMES = (*REASONS, "chosen")
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,40 @@ class FrameInfo:
     keeper: bool | None = None  # None: in no burst
 
 
+class BurstColumns(Sequence[Culling]):
+    """scores.csv's culling columns of every embedded image, kept as arrays: a million images
+    cost a few arrays, not a million objects. Item i is image i's (sharpness, exposure, burst,
+    keeper), None where not measured or in no burst."""
+
+    def __init__(
+        self, sharpness: np.ndarray, exposure: np.ndarray, burst: np.ndarray, keeper: np.ndarray
+    ) -> None:
+        self.sharpness, self.exposure = sharpness, exposure  # NaN: not measured
+        self.burst, self.keeper = burst, keeper  # 0 and -1: in no burst
+
+    def __len__(self) -> int:
+        return len(self.burst)
+
+    @overload
+    def __getitem__(self, i: int) -> Culling: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Culling]: ...
+    def __getitem__(self, i: int | slice) -> Culling | list[Culling]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        sharp, clipped = float(self.sharpness[i]), float(self.exposure[i])
+        burst, keeper = int(self.burst[i]), int(self.keeper[i])
+        return (
+            None if math.isnan(sharp) else sharp,
+            None if math.isnan(clipped) else clipped,
+            burst or None,
+            None if keeper < 0 else bool(keeper),
+        )
+
+    def frame(self, i: int) -> FrameInfo:
+        return FrameInfo(*self[i])
+
+
 @dataclass
 class CullOutcome:
     bursts: list[CullBurst]
@@ -113,6 +152,20 @@ class Chosen:
                 found = i
         return found
 
+    def ranks(self, paths: list[Path], digests: list[str], rows: np.ndarray) -> np.ndarray:
+        """`rank` of each of `rows` (into `paths` and `digests`) at once: one look-up per row
+        in a table of the choices, the newest of a path's or a digest's kept."""
+        by_path = {str(p): i for i, p in enumerate(self.paths)}
+        by_digest = {d: i for i, d in enumerate(self.digests) if d}
+        return np.fromiter(
+            (
+                max(by_path.get(str(paths[i]), -1), by_digest.get(digests[i], -1))
+                for i in rows.tolist()
+            ),
+            np.int64,
+            len(rows),
+        )
+
 
 def stored_keepers(ctx: Context) -> Chosen:
     """The keepers chosen on the review page and not undone (the label store's)."""
@@ -137,12 +190,12 @@ def waiting(ctx: Context, path: Path) -> bool:
     return parts[:2] == ["data", "classified"] and len(parts) > 3 and parts[2] != REJECTED
 
 
-def _frames(ctx: Context, skipped: list[Skipped]) -> tuple[list[Path], set[Path]]:
-    """The images taking part (workspace ones first, in folder order) and which are library
-    images."""
+def _frames(ctx: Context, skipped: list[Skipped]) -> tuple[list[Path], list[Path]]:
+    """The images taking part (workspace ones first, in folder order) and the library images
+    among them."""
     ws_paths = [p for p in all_images(ctx.ws, skipped) if waiting(ctx, p)]
     in_library = library_images(ctx, skipped)
-    return ws_paths + in_library, set(in_library)
+    return ws_paths + in_library, in_library
 
 
 def _embed_and_score(
@@ -155,80 +208,125 @@ def _embed_and_score(
     return scored.embedded, scored.scores, scored.record.id
 
 
+def _library_mask(paths: list[Path], in_library: list[Path]) -> np.ndarray:
+    """Which of `paths` are library images: the embedded paths are the very objects the walk
+    listed, so they are told apart by identity (no hashing of a million paths)."""
+    ids = {id(p) for p in in_library}
+    mask = np.fromiter((id(p) in ids for p in paths), bool, len(paths))
+    if int(mask.sum()) == len(ids):
+        return mask
+    known = set(in_library)  # some unreadable, or other objects: by value
+    return np.fromiter((p in known for p in paths), bool, len(paths))
+
+
+def _capture_times(paths: list[Path], taken: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Capture times of `rows`: EXIF's where the quality row has one, else the file's
+    modification time (NaN for a file gone meanwhile)."""
+    times: np.ndarray = taken[rows]
+    for j in np.flatnonzero(np.isnan(times)).tolist():
+        with contextlib.suppress(OSError):  # a file gone meanwhile stays NaN: takes no part
+            times[j] = os.stat(paths[int(rows[j])]).st_mtime
+    return times
+
+
 def _bursts(
     ctx: Context,
     embedded: Embedded,
     taste: np.ndarray | None,
-    is_library: set[Path],
-    qualities: dict[str, Quality],
+    lib: np.ndarray,
+    taking_part: np.ndarray,
+    quality: QualityColumns,
     chosen: Chosen,
-) -> list[CullBurst]:
-    """Group the embedded images (workspace and libraries apart) and name each burst."""
-    paths, digests = embedded.paths, embedded.digests
-    n = len(paths)
-    sharp = np.zeros(n)
-    clipped = np.ones(n)  # unmeasured: never preferred
-    times = np.empty(n)
-    for i, (path, digest) in enumerate(zip(paths, digests)):
-        q = qualities.get(digest)
-        if q is not None:
-            sharp[i], clipped[i] = q.sharpness, q.clipped
-        taken = q.taken if q is not None else None
-        if taken is None:
-            try:
-                taken = os.stat(path).st_mtime
-            except OSError:
-                taken = np.nan
-        times[i] = taken
+) -> Bursts:
+    """Group the taking-part images (workspace and libraries apart): bursts as rows into
+    `embedded`, in folder order (by their first image as found); a burst holding a frame the
+    person chose keeps that frame (their latest choice), with the reason `CHOSEN`."""
+    paths = embedded.paths
+    known = quality.known
+    sharp = np.where(known, quality.sharpness, 0.0)
+    clipped = np.where(known, quality.clipped, 1.0)  # unmeasured: never preferred
     s = ctx.settings
-    lookup = VectorLookup(ctx, embedded)
-    lib = np.fromiter((p in is_library for p in paths), bool, n)
-    found = []
-    for part in (
-        np.flatnonzero(~lib & np.isfinite(times)),
-        np.flatnonzero(lib & np.isfinite(times)),
-    ):
+    found: list[Bursts] = []
+    for side in (taking_part & ~lib, taking_part & lib):
+        rows = np.flatnonzero(side)
+        if len(rows) < 2:
+            continue
+        times = _capture_times(paths, quality.taken, rows)
+        part = rows[np.isfinite(times)]
+        times = times[np.isfinite(times)]
         if len(part) < 2:
             continue
-        for b in cull(
-            times[part],
+        b = cull_flat(
+            times,
             sharp[part],
             clipped[part],
             None if taste is None else taste[part],
             gap=s.burst_gap,
             similarity=s.burst_similarity,
-            vectors_of=_through(lookup, part),
-        ):
-            members, keeper, reason = part[b.members], int(part[b.keeper]), b.reason
-            ranks = [chosen.rank(paths[int(i)], digests[int(i)]) for i in members]
-            if max(ranks, default=-1) >= 0:  # the person's own choice wins (their latest)
-                keeper, reason = int(members[int(np.argmax(ranks))]), "chosen"
-            found.append((members, keeper, reason))
-    found.sort(key=lambda f: int(f[0].min()))  # folder order: as the images were found
-
-    def name(path: Path) -> str:
-        return key(path) if path in is_library else ctx.ws.rel(path)
-
-    bursts = []
-    for members, keeper, reason in found:
-        rest = tuple(paths[int(i)] for i in members if int(i) != keeper)
-        bursts.append(
-            CullBurst(
-                paths[keeper],
-                rest,
-                reason,
-                name(paths[keeper]),
-                tuple(name(p) for p in rest),
-                paths[keeper] in is_library,
-                tuple(paths[int(i)] for i in members),
-            )
+            vectors_of=_through(ctx, embedded, part),
         )
-    return bursts
+        found.append(Bursts(part[b.rows], b.starts, part[b.keepers], b.reasons))
+    return _with_choice(_in_folder_order(found), embedded, chosen)
 
 
-def _through(lookup: VectorLookup, part: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """The embeddings of rows of `part` (rows into the embedded images)."""
-    return lambda rows: lookup(part[rows])
+def _with_choice(found: Bursts, embedded: Embedded, chosen: Chosen) -> Bursts:
+    """`found` with the person's choice on top: in each burst whose frames include chosen
+    ones, the keeper becomes the most recently chosen (the first in capture order, should one
+    choice match two frames) and the reason `CHOSEN`."""
+    if not chosen.paths or not len(found):
+        return found
+    ranks = chosen.ranks(embedded.paths, embedded.digests, found.rows)
+    best = np.maximum.reduceat(ranks, found.starts)
+    holding = np.flatnonzero(best >= 0)
+    if not len(holding):
+        return found
+    keepers, reasons = found.keepers.copy(), found.reasons.copy()
+    ends = found.starts + found.sizes
+    for k in holding.tolist():
+        start, end = int(found.starts[k]), int(ends[k])
+        keepers[k] = found.rows[start + int(np.argmax(ranks[start:end]))]
+        reasons[k] = CHOSEN
+    return Bursts(found.rows, found.starts, keepers, reasons)
+
+
+def _in_folder_order(found: list[Bursts]) -> Bursts:
+    """The bursts of both sides as one, ordered by each burst's first image as found."""
+    none = np.zeros(0, dtype=np.int64)
+    sizes = np.concatenate([none, *(b.sizes for b in found)])
+    if not len(sizes):
+        return Bursts(none, none, none, none)
+    rows = np.concatenate([b.rows for b in found])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    order = np.argsort(np.minimum.reduceat(rows, starts), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    burst = np.repeat(np.arange(len(sizes)), sizes)
+    rows = rows[np.argsort(rank[burst], kind="stable")]
+    sizes = sizes[order]
+    keepers = np.concatenate([b.keepers for b in found])[order]
+    reasons = np.concatenate([b.reasons for b in found])[order]
+    return Bursts(rows, np.concatenate([[0], np.cumsum(sizes)[:-1]]), keepers, reasons)
+
+
+def _through(
+    ctx: Context, embedded: Embedded, part: np.ndarray
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The embeddings of rows of `part` (rows into the embedded images): from the block when it
+    was read, else from the cache, asked in digest order (the table's order: neighbouring
+    rows, a third faster than in time order). A vector the cache lacks is NaN: its frame looks
+    like no other."""
+
+    def vectors_of(rows: np.ndarray) -> np.ndarray:
+        at = part[rows]
+        if embedded.vectors.shape[1] or not len(at):
+            return np.asarray(embedded.vectors[at], dtype=np.float32)
+        wanted = [embedded.digests[i] for i in at.tolist()]
+        found = ctx.cache.get_embeddings(sorted(set(wanted)), ctx.model.model_id)
+        size = len(next(iter(found.values()))) if found else 1
+        missing = np.full(size, np.nan, dtype=np.float32)
+        return np.stack([found.get(d, missing) for d in wanted]).astype(np.float32, copy=False)
+
+    return vectors_of
 
 
 def find_bursts(ctx: Context, chosen: Collection[Path] | Chosen | None = None) -> CullOutcome:
@@ -242,11 +340,15 @@ def find_bursts(ctx: Context, chosen: Collection[Path] | Chosen | None = None) -
 
 def _find(ctx: Context, chosen: Collection[Path] | Chosen | None = None) -> CullOutcome:
     skipped: list[Skipped] = []
-    paths, is_library = _frames(ctx, skipped)
-    embedded, taste, head = _embed_and_score(ctx, paths)
-    qualities = get_quality(ctx.cache, embedded.digests, MEASURE)
-    bursts = _bursts(ctx, embedded, taste, is_library, qualities, _chosen(ctx, chosen))
-    return CullOutcome(bursts, len(embedded.paths), head, skipped + embedded.unreadable)
+    frames, in_library = _frames(ctx, skipped)
+    embedded, taste, head = _embed_and_score(ctx, frames)
+    paths = embedded.paths
+    lib = _library_mask(paths, in_library)
+    quality = quality_columns(ctx.cache, embedded.digests, MEASURE)
+    everyone = np.ones(len(paths), dtype=bool)
+    found = _bursts(ctx, embedded, taste, lib, everyone, quality, _chosen(ctx, chosen))
+    bursts = _named(ctx, paths, lib, found)
+    return CullOutcome(bursts, len(paths), head, skipped + embedded.unreadable)
 
 
 def bursts_among(
@@ -259,41 +361,81 @@ def bursts_among(
     """The bursts among images already embedded (and scored: `taste`), as `find_bursts` finds
     them, for a caller that holds them (the review page's queue, the report): the workspace
     images that wait for a decision and the library images take part, the others not."""
-    qualities = get_quality(ctx.cache, embedded.digests, MEASURE)
-    taking_part = [i for i, p in enumerate(embedded.paths) if p in is_library or waiting(ctx, p)]
-    part = Embedded(
-        [embedded.paths[i] for i in taking_part],
-        [embedded.digests[i] for i in taking_part],
-        embedded.vectors[taking_part],
+    paths = embedded.paths
+    lib = np.fromiter((p in is_library for p in paths), bool, len(paths))
+    quality = quality_columns(ctx.cache, embedded.digests, MEASURE)
+    found = _bursts(
+        ctx, embedded, taste, lib, _taking_part(ctx, paths, lib), quality, _chosen(ctx, chosen)
     )
-    return _bursts(
-        ctx,
-        part,
-        None if taste is None else taste[taking_part],
-        is_library,
-        qualities,
-        _chosen(ctx, chosen),
-    )
+    return _named(ctx, paths, lib, found)
+
+
+def _taking_part(ctx: Context, paths: list[Path], lib: np.ndarray) -> np.ndarray:
+    """The library images, and the workspace images that wait for a decision."""
+    taking_part: np.ndarray = lib.copy()
+    for i in np.flatnonzero(~lib).tolist():
+        taking_part[i] = waiting(ctx, paths[i])
+    return taking_part
+
+
+def _named(ctx: Context, paths: list[Path], lib: np.ndarray, found: Bursts) -> list[CullBurst]:
+    """The bursts as `CullBurst`s: paths, names as in scores.csv, and reasons."""
+
+    def name(i: int) -> str:
+        return key(paths[i]) if lib[i] else ctx.ws.rel(paths[i])
+
+    bursts = []
+    for members, keeper, why in zip(
+        np.split(found.rows, found.starts[1:]) if len(found) else [],
+        found.keepers.tolist(),
+        found.reasons.tolist(),
+    ):
+        rows = members.tolist()
+        rest = [i for i in rows if i != keeper]
+        bursts.append(
+            CullBurst(
+                paths[keeper],
+                tuple(paths[i] for i in rest),
+                _REASON_NAMES[why],
+                name(keeper),
+                tuple(name(i) for i in rest),
+                bool(lib[keeper]),
+                tuple(paths[i] for i in rows),
+            )
+        )
+    return bursts
+
+
+def burst_columns(
+    ctx: Context,
+    embedded: Embedded,
+    taste: np.ndarray | None,
+    lib: np.ndarray,
+    chosen: Collection[Path] | Chosen | None = None,
+) -> BurstColumns:
+    """Every embedded image's quality, and its burst number and keeper mark where it takes part
+    in a burst (scores.csv's columns `sharpness`, `exposure`, `burst`, `keeper`). `lib` marks
+    the library images; the workspace's take part when they wait for a decision. `chosen`: as
+    in `find_bursts` (None: the stored choices)."""
+    paths = embedded.paths
+    quality = quality_columns(ctx.cache, embedded.digests, MEASURE)
+    taking_part = _taking_part(ctx, paths, lib)
+    burst = np.zeros(len(paths), dtype=np.int64)
+    keeper = np.full(len(paths), -1, dtype=np.int8)
+    found = _bursts(ctx, embedded, taste, lib, taking_part, quality, _chosen(ctx, chosen))
+    burst[found.rows] = np.repeat(np.arange(1, len(found) + 1), found.sizes)
+    keeper[found.rows] = 0
+    keeper[found.keepers] = 1
+    return BurstColumns(quality.sharpness, quality.clipped, burst, keeper)
 
 
 def burst_table(
     ctx: Context, embedded: Embedded, taste: np.ndarray | None, is_library: set[Path]
 ) -> dict[Path, FrameInfo]:
-    """Every embedded image's quality, and its burst number and keeper mark where it takes part
-    in a burst (scores.csv's columns `sharpness`, `exposure`, `burst`, `keeper`)."""
-    qualities = get_quality(ctx.cache, embedded.digests, MEASURE)
-    bursts = bursts_among(ctx, embedded, taste, is_library)
-    where: dict[Path, tuple[int, bool]] = {}
-    for number, b in enumerate(bursts, 1):
-        where[b.keeper] = (number, True)
-        for p in b.rest:
-            where[p] = (number, False)
-    table = {}
-    for path, digest in zip(embedded.paths, embedded.digests):
-        q = qualities.get(digest)
-        burst, keeper = where.get(path, (None, None))
-        table[path] = FrameInfo(q.sharpness if q else None, q.clipped if q else None, burst, keeper)
-    return table
+    """`burst_columns` by path (a few thousand images: `konomi xmp --cull`)."""
+    lib = np.fromiter((p in is_library for p in embedded.paths), bool, len(embedded.paths))
+    columns = burst_columns(ctx, embedded, taste, lib)
+    return {p: columns.frame(i) for i, p in enumerate(embedded.paths)}
 
 
 def keep(ctx: Context, path: Path, digest: str, *, wait: float | None = None) -> int:

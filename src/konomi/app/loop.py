@@ -7,13 +7,13 @@ moves files holds the workspace lock and repairs the journal first.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from konomi.app.context import Context, moving, planning, repair_if_idle
-from konomi.app.cull import burst_table
+from konomi.app.cull import burst_columns
 from konomi.app.folders import all_images, ignore_rules, labelled_images
 from konomi.app.library import (
     LibraryLabels,
@@ -426,8 +426,8 @@ def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
             names.append(name)
             folders.append(ws.folder_of(name))
             labels.append(ws.label_of(name) or "")
-    frames = burst_table(ctx, scored.embedded, scored.scores, set(in_library))
-    culling = [astuple(frames[p]) for p in scored.embedded.paths]
+    lib = np.fromiter((id(p) in is_library for p in scored.embedded.paths), bool, len(names))
+    culling = burst_columns(ctx, scored.embedded, scored.scores, lib)
     rows = ScoreRows(
         names,
         scored.scores,

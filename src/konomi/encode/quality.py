@@ -36,7 +36,7 @@ from konomi.errors import UnreadableImage
 from konomi.i18n import t
 from konomi.machine import usable_cores
 from konomi.progress import Progress
-from konomi.store.quality import CacheLike, Quality, measured, put_quality
+from konomi.store.quality import CacheLike, Quality, put_quality, unmeasured
 
 MEASURE = 1  # version of the measure below: rows of another version are measured again
 WORK_SIDE = 1024  # long side of the grey working image, at most
@@ -145,8 +145,10 @@ def fill(
     """Measure the images among `paths` (with their `digests`) that the cache has no quality
     for: those embedded before konomi measured quality. Returns how many were measured; a file
     that cannot be read now (or changed since it was hashed) is simply left for next time."""
-    known = measured(cache, MEASURE)
-    todo = [(p, d) for p, d in zip(paths, digests) if d not in known]
+    missing = unmeasured(cache, digests, MEASURE)  # the digests at hand, not the whole table
+    if not missing:
+        return 0
+    todo = [(p, d) for p, d in zip(paths, digests) if d in missing]
     todo = list({d: (p, d) for p, d in todo}.values())  # one decode per content
     if not todo:
         return 0

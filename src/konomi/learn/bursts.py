@@ -32,7 +32,7 @@ import numpy as np
 SHARP_RATIO = 1.25  # "clearly sharper": at least this many times the other's sharpness
 CLIP_MARGIN = 0.05  # "clearly worse exposed": this much more of the picture clipped
 REASONS = ("sharpest", "best_exposed", "liked_most")
-CHUNK = 65536  # frames compared at a time (bounded memory for the cosines)
+CHUNK = 16384  # frames whose embeddings are held at a time (32 MB of 512-float vectors)
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,23 @@ def split_alike(vectors: np.ndarray, similarity: float) -> list[np.ndarray]:
     alike = np.empty(n - 1, dtype=bool)
     for start in range(0, n - 1, CHUNK):
         stop = min(start + CHUNK, n - 1)
-        a = np.asarray(vectors[start:stop], dtype=np.float32)
-        b = np.asarray(vectors[start + 1 : stop + 1], dtype=np.float32)
-        norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
-        dots = np.einsum("ij,ij->i", a, b)
-        alike[start:stop] = dots >= similarity * np.maximum(norms, 1e-12)
+        alike[start:stop] = _alike(vectors[start : stop + 1], similarity)
+    return _stretches(alike)
+
+
+def _alike(vectors: np.ndarray, similarity: float) -> np.ndarray:
+    """Whether each frame looks like the next: cosine ≥ `similarity` (n - 1 answers)."""
+    v = np.asarray(vectors, dtype=np.float32)
+    a, b = v[:-1], v[1:]
+    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    dots = np.einsum("ij,ij->i", a, b)
+    alike: np.ndarray = dots >= similarity * np.maximum(norms, 1e-12)
+    return alike
+
+
+def _stretches(alike: np.ndarray) -> list[np.ndarray]:
     breaks = np.flatnonzero(~alike) + 1
-    return [part for part in np.split(np.arange(n), breaks) if len(part) >= 2]
+    return [part for part in np.split(np.arange(len(alike) + 1), breaks) if len(part) >= 2]
 
 
 def group(
@@ -88,19 +98,56 @@ def group(
 ) -> list[np.ndarray]:
     """Bursts as rows into `times`: runs by capture time, split where consecutive frames do not
     look alike. `vectors_of(rows)` gives the embeddings of some rows; it is asked only for the
-    frames in a run (none when `similarity` is 0), all at once."""
-    runs = time_runs(times, gap)
-    if similarity <= 0 or vectors_of is None or not runs:
-        return runs
-    rows = np.concatenate(runs)
-    vectors = vectors_of(rows)
-    bursts: list[np.ndarray] = []
-    start = 0
-    for run in runs:
-        part = vectors[start : start + len(run)]
-        bursts += [run[p] for p in split_alike(part, similarity)]
-        start += len(run)
-    return bursts
+    frames in a run (none when `similarity` is 0), `CHUNK` rows at a time: a library
+    of a million frames without capture times can be one run, whose vectors are gigabytes."""
+    rows, starts = group_flat(times, gap, similarity, vectors_of)
+    return np.split(rows, starts[1:]) if len(starts) else []
+
+
+def group_flat(
+    times: np.ndarray,
+    gap: float,
+    similarity: float = 0.0,
+    vectors_of: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`group` as two arrays, no array per burst: every burst's rows, burst after burst, and
+    where each burst starts among them."""
+    times = np.asarray(times, dtype=np.float64)
+    none = np.zeros(0, dtype=np.int64)
+    if len(times) < 2:
+        return none, none
+    order = np.argsort(times, kind="stable")
+    linked = ~(np.diff(times[order]) > gap)  # position i and i + 1 are one run
+    if similarity > 0 and vectors_of is not None and linked.any():
+        linked &= _alike_linked(order, linked, similarity, vectors_of)
+    burst = np.concatenate([[0], np.cumsum(~linked)])  # burst number of each position
+    sizes = np.bincount(burst)
+    kept = sizes[burst] >= 2
+    rows = order[kept]
+    firsts = np.flatnonzero(np.diff(burst[kept], prepend=-1))
+    return rows, firsts
+
+
+def _alike_linked(
+    order: np.ndarray,
+    linked: np.ndarray,
+    similarity: float,
+    vectors_of: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """For each linked pair of positions (i, i + 1), whether its frames look alike; the
+    vectors of the frames in runs are asked for `CHUNK` at a time, in time order."""
+    alike = np.zeros(len(linked), dtype=bool)
+    in_run = np.zeros(len(order), dtype=bool)
+    in_run[:-1] |= linked
+    in_run[1:] |= linked
+    at = np.flatnonzero(in_run)
+    for start in range(0, len(at) - 1, CHUNK):
+        piece = at[start : start + CHUNK + 1]
+        bits = _alike(vectors_of(order[piece]), similarity)
+        first = piece[:-1]
+        pair = (piece[1:] == first + 1) & linked[first]
+        alike[first[pair]] = bits[pair]
+    return alike
 
 
 def choose_keeper(
@@ -136,10 +183,87 @@ def cull(
     vectors_of: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> list[Burst]:
     """Group frames into bursts (`group`) and choose each burst's keeper (`choose_keeper`)."""
-    found = []
-    for members in group(times, gap, similarity, vectors_of):
-        pos, reason = choose_keeper(
-            sharpness[members], clipped[members], None if taste is None else taste[members]
+    found = cull_flat(
+        times, sharpness, clipped, taste, gap=gap, similarity=similarity, vectors_of=vectors_of
+    )
+    return [
+        Burst(members, int(keeper), REASONS[reason])
+        for members, keeper, reason in zip(
+            np.split(found.rows, found.starts[1:]) if len(found.starts) else [],
+            found.keepers.tolist(),
+            found.reasons.tolist(),
         )
-        found.append(Burst(members, int(members[pos]), reason))
-    return found
+    ]
+
+
+@dataclass(frozen=True)
+class Bursts:
+    """Every burst as arrays (a million frames: no object per burst). Burst k's rows are
+    `rows[starts[k]:starts[k + 1]]` in time order; its keeper is `keepers[k]`, its reason
+    `REASONS[reasons[k]]`."""
+
+    rows: np.ndarray
+    starts: np.ndarray
+    keepers: np.ndarray
+    reasons: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @property
+    def sizes(self) -> np.ndarray:
+        sizes: np.ndarray = np.diff(self.starts, append=len(self.rows))
+        return sizes
+
+
+def cull_flat(
+    times: np.ndarray,
+    sharpness: np.ndarray,
+    clipped: np.ndarray,
+    taste: np.ndarray | None = None,
+    *,
+    gap: float,
+    similarity: float = 0.0,
+    vectors_of: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Bursts:
+    """`cull` as arrays: `group_flat`, then `choose_keeper`'s rules for every burst at once."""
+    rows, starts = group_flat(times, gap, similarity, vectors_of)
+    if not len(starts):
+        none = np.zeros(0, dtype=np.int64)
+        return Bursts(none, none, none, none)
+    sharp = np.asarray(sharpness, dtype=np.float64)[rows]
+    clip = np.asarray(clipped, dtype=np.float64)[rows]
+    burst = np.repeat(np.arange(len(starts)), np.diff(starts, append=len(rows)))
+    exposed = clip <= np.minimum.reduceat(clip, starts)[burst] + CLIP_MARGIN
+    best_sharp = np.maximum.reduceat(np.where(exposed, sharp, -np.inf), starts)
+    good = exposed & (sharp * SHARP_RATIO >= best_sharp[burst])
+    sharpest_overall = _first_max(sharp, np.ones(len(rows), dtype=bool), starts, burst)
+    pick = _first_max(sharp, good, starts, burst)
+    reasons = np.where(
+        (pick != sharpest_overall) & (sharp[sharpest_overall] > sharp[pick]),
+        REASONS.index("best_exposed"),
+        REASONS.index("sharpest"),
+    )
+    if taste is not None:
+        liked = np.asarray(taste, dtype=np.float64)[rows]
+        several = np.add.reduceat(good.astype(np.int64), starts) > 1
+        finite = np.logical_or.reduceat(good & np.isfinite(liked), starts)
+        by_taste = several & finite
+        if by_taste.any():
+            favourite = _first_max(liked, good & ~np.isnan(liked), starts, burst)
+            pick = np.where(by_taste, favourite, pick)
+            reasons = np.where(by_taste, REASONS.index("liked_most"), reasons)
+    return Bursts(rows, starts, rows[pick], reasons)
+
+
+def _first_max(
+    values: np.ndarray, among: np.ndarray, starts: np.ndarray, burst: np.ndarray
+) -> np.ndarray:
+    """For each burst, the position (into the flat rows) of the first largest of `values`
+    where `among` holds (like `argmax` over those frames); -1 where none does."""
+    masked = np.where(among, values, -np.inf)
+    top = np.maximum.reduceat(masked, starts)
+    hit = among & (masked == top[burst])
+    where = np.where(hit, np.arange(len(values)), len(values))
+    first: np.ndarray = np.minimum.reduceat(where, starts)
+    return np.where(first < len(values), first, -1)
