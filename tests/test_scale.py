@@ -158,3 +158,29 @@ def test_embed_stats_each_file_in_its_folder_and_names_the_vanished(tmp_path):
                 os.stat(name).st_mtime_ns,
                 os.stat(name).st_ino,
             )
+
+
+def test_vectors_of_most_of_the_cache_are_read_in_one_pass_like_by_lookup(tmp_path):
+    """Culling a whole library asks for most vectors at once: read in one ordered pass into
+    one block, they are the vectors the lookups give, copies included, in the order asked;
+    a damaged vector is missing either way."""
+    from konomi.app.scoring import _vectors_pass
+    from konomi.store.cache import EmbeddingCache
+
+    rng = np.random.default_rng(3)
+    digests = [f"{i:04x}" * 16 for i in range(700)]
+    vectors = rng.standard_normal((700, 16)).astype(np.float32)
+    with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
+        cache.put_encoded("m", zip(digests, vectors), [])
+        cache.put_encoded("other", [(digests[0], vectors[1])], [])
+        wanted = [digests[i] for i in rng.permutation(700)[:500]] + digests[:3] + digests[5:6]
+        got = _vectors_pass(cache, "m", wanted, 64)
+        found = cache.get_embeddings(wanted, "m")
+        np.testing.assert_array_equal(got, np.stack([found[d] for d in wanted]))
+        bad = vectors[7].copy()
+        bad[2] = np.nan
+        cache.put_encoded("m", [(digests[7], bad)], [])
+        with pytest.raises(KeyError):
+            _vectors_pass(cache, "m", [digests[6], digests[7]], 64)
+        with pytest.raises(KeyError):
+            np.stack([cache.get_embeddings([digests[7]], "m")[digests[7]]])

@@ -7,7 +7,8 @@ moves files holds the workspace lock and repairs the journal first.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -427,7 +428,8 @@ def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
             folders.append(ws.folder_of(name))
             labels.append(ws.label_of(name) or "")
     frames = burst_table(ctx, scored.embedded, scored.scores, set(in_library))
-    culling = [astuple(frames[p]) for p in scored.embedded.paths]
+    columns = attrgetter("sharpness", "exposure", "burst", "keeper")  # a tuple, made in C
+    culling = [columns(frames[p]) for p in scored.embedded.paths]
     rows = ScoreRows(
         names,
         scored.scores,
