@@ -184,3 +184,18 @@ def test_vectors_of_most_of_the_cache_are_read_in_one_pass_like_by_lookup(tmp_pa
             _vectors_pass(cache, "m", [digests[6], digests[7]], 64)
         with pytest.raises(KeyError):
             np.stack([cache.get_embeddings([digests[7]], "m")[digests[7]]])
+
+
+def test_a_command_collects_cycles_rarely():
+    """A command holding a million paths must not spend most of its walk in the cycle
+    collector: every konomi process starts with a high first threshold."""
+    import gc
+
+    from konomi.cli.main import collect_less
+
+    before = gc.get_threshold()
+    try:
+        collect_less()
+        assert gc.get_threshold()[0] >= 100_000
+    finally:
+        gc.set_threshold(*before)
