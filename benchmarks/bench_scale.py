@@ -180,8 +180,11 @@ def measure(
     if warm:
         prefill(ws, library, model_dir)
     print(f"library of {n:,} files ready in {time.perf_counter() - t0:.0f} s", flush=True)
+    # An installed konomi runs from compiled bytecode: a setting that forbids writing it
+    # would charge every command about a second of compiling the sources again.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env = {
-        **os.environ,
+        **env,
         "KONOMI_MODEL": str(model_dir),
         "HF_HUB_OFFLINE": "1",
         "KONOMI_LANG": "en",

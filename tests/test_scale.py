@@ -112,3 +112,90 @@ def test_a_cold_embed_killed_half_way_keeps_its_work_and_resumes(tmp_path, cli_e
     again = subprocess.run(argv, env=cli_env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and f"Embedded 0 new, {len(images)} cached" in again.stdout
     assert _cache_rows(ws) == (len(images), len(images), 0)
+
+
+def test_stamps_are_read_as_ranges_and_scattered_paths_still_found(tmp_path, monkeypatch):
+    """A walk's piece of paths is read as one range of the table; paths spread over a table
+    much larger than the piece are looked up one by one — both give every known stamp."""
+    from konomi.store import cache as cache_module
+    from konomi.store.cache import EmbeddingCache
+
+    monkeypatch.setattr(cache_module, "STAMP_RANGE", 50)
+    rows = [(f"/lib/{i // 100:03}/p{i:05}.jpg", i, 10 * i, f"d{i}") for i in range(3000)]
+    with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
+        cache.put_files(rows)
+        side_by_side = [p for p, *_ in rows[1000:1200]] + ["/lib/010/unknown.jpg"]
+        scattered = [p for p, *_ in rows[::60]] + ["/elsewhere/x.jpg", "ünï/😀.jpg"]
+        for asked in (side_by_side, scattered, list(reversed(scattered))):
+            want = {p: (s, m, d) for p, s, m, d in rows if p in set(asked)}
+            assert cache.stamps_of(asked) == want
+
+
+def test_embed_stats_each_file_in_its_folder_and_names_the_vanished(tmp_path):
+    """The stats asked relative to each folder agree with `os.stat`; a file gone, a folder
+    gone and a bare name each answer as `os.stat` would."""
+    from konomi.encode.ingest import _stats
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    names = [str(tmp_path / "a" / "1.png"), str(tmp_path / "b" / "2.png")]
+    for n in names:
+        Path(n).write_bytes(b"x" * len(n))
+    asked = [
+        names[0],
+        str(tmp_path / "a" / "gone.png"),
+        names[1],
+        str(tmp_path / "nowhere" / "3.png"),
+        "relative-gone.png",
+        names[0],
+    ]
+    got = list(_stats(asked))
+    assert [s is None for s in got] == [False, True, False, True, True, False]
+    for name, st in zip(asked, got):
+        if st is not None:
+            assert (st.st_size, st.st_mtime_ns, st.st_ino) == (
+                os.stat(name).st_size,
+                os.stat(name).st_mtime_ns,
+                os.stat(name).st_ino,
+            )
+
+
+def test_vectors_of_most_of_the_cache_are_read_in_one_pass_like_by_lookup(tmp_path):
+    """Culling a whole library asks for most vectors at once: read in one ordered pass into
+    one block, they are the vectors the lookups give, copies included, in the order asked;
+    a damaged vector is missing either way."""
+    from konomi.app.scoring import _vectors_pass
+    from konomi.store.cache import EmbeddingCache
+
+    rng = np.random.default_rng(3)
+    digests = [f"{i:04x}" * 16 for i in range(700)]
+    vectors = rng.standard_normal((700, 16)).astype(np.float32)
+    with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
+        cache.put_encoded("m", zip(digests, vectors), [])
+        cache.put_encoded("other", [(digests[0], vectors[1])], [])
+        wanted = [digests[i] for i in rng.permutation(700)[:500]] + digests[:3] + digests[5:6]
+        got = _vectors_pass(cache, "m", wanted, 64)
+        found = cache.get_embeddings(wanted, "m")
+        np.testing.assert_array_equal(got, np.stack([found[d] for d in wanted]))
+        bad = vectors[7].copy()
+        bad[2] = np.nan
+        cache.put_encoded("m", [(digests[7], bad)], [])
+        with pytest.raises(KeyError):
+            _vectors_pass(cache, "m", [digests[6], digests[7]], 64)
+        with pytest.raises(KeyError):
+            np.stack([cache.get_embeddings([digests[7]], "m")[digests[7]]])
+
+
+def test_a_command_collects_cycles_rarely():
+    """A command holding a million paths must not spend most of its walk in the cycle
+    collector: every konomi process starts with a high first threshold."""
+    import gc
+
+    from konomi.cli.main import collect_less
+
+    before = gc.get_threshold()
+    try:
+        collect_less()
+        assert gc.get_threshold()[0] >= 100_000
+    finally:
+        gc.set_threshold(*before)

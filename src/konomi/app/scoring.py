@@ -12,11 +12,12 @@ from typing import overload
 import numpy as np
 
 from konomi.app.context import Context
-from konomi.app.reports.scores_csv import Row, culling_fields
+from konomi.app.reports.scores_csv import Row, culling_columns
 from konomi.encode.ingest import Embedded
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
 from konomi.learn.active import informativeness
+from konomi.store.cache import EmbeddingCache
 from konomi.store.heads import HeadRecord, load_head
 
 
@@ -162,8 +163,45 @@ class VectorLookup:
         if e.vectors.shape[1] or not len(rows):
             return np.asarray(e.vectors[rows], dtype=np.float32)
         wanted = [e.digests[int(i)] for i in rows]
-        found = self.ctx.cache.get_embeddings(wanted, self.ctx.model.model_id)
+        cache, model = self.ctx.cache, self.ctx.model.model_id
+        size = cache.vector_bytes(model)
+        if size and len(wanted) > FEW_VECTORS and 4 * len(wanted) >= cache.count_files():
+            return _vectors_pass(cache, model, wanted, size)
+        found = cache.get_embeddings(wanted, model)
         return np.stack([found[d] for d in wanted]).astype(np.float32, copy=False)
+
+
+def _vectors_pass(cache: EmbeddingCache, model: str, wanted: list[str], size: int) -> np.ndarray:
+    """The vectors of `wanted` (a good part of the cache: culling a whole library), read in
+    one pass over the cache in its order, a page at a time, straight into one block: a
+    lookup per digest costs SQLite several page reads, and a NumPy array per vector twice
+    the memory. Those the pass finds no sound vector for are looked up as before."""
+    first: dict[str, int] = {}
+    for i, digest in enumerate(wanted):
+        first.setdefault(digest, i)
+    out = np.empty((len(wanted), size // 4), np.float32)
+    filled = np.zeros(len(wanted), bool)
+    for page in cache.embedding_pages(model):
+        sound = [
+            (first[d], b) for d, b in page if d in first and type(b) is bytes and len(b) == size
+        ]
+        if not sound:
+            continue
+        X = np.frombuffer(b"".join(b for _, b in sound), np.float32).reshape(len(sound), -1)
+        finite = np.isfinite(X).all(axis=1)
+        at = np.fromiter((i for i, _ in sound), np.int64, len(sound))[finite]
+        out[at], filled[at] = X[finite], True
+    if len(first) < len(wanted):  # the same content at several paths: copied
+        for i, digest in enumerate(wanted):
+            j = first[digest]
+            if j != i and filled[j]:
+                out[i], filled[i] = out[j], True
+    missing = np.flatnonzero(~filled).tolist()
+    if missing:  # a damaged row (a KeyError below, as by lookup)
+        found = cache.get_embeddings([wanted[i] for i in missing], model)
+        for i in missing:
+            out[i] = found[wanted[i]]
+    return out
 
 
 PROPOSALS = ("dislike", "unsure", "like")
@@ -245,12 +283,12 @@ class ScoreRows(Sequence[Row]):
                 *self._culling_columns(index),
             )
 
-    def _culling_columns(self, index: list[int]) -> list[Iterable[str]]:
+    def _culling_columns(self, index: list[int]) -> Sequence[Iterable[str]]:
         """The four culling columns of the rows `index` (empty where nothing was culled)."""
         if self.culling is None or not index:
             return [itertools.repeat("", len(index))] * 4
         culling = self.culling
-        return [list(c) for c in zip(*(culling_fields(*culling[i]) for i in index))]
+        return culling_columns(*zip(*[culling[i] for i in index]))
 
 
 def _report_order(scores: np.ndarray, names: list[str]) -> np.ndarray:

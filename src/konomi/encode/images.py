@@ -152,6 +152,7 @@ def find_images(
             continue
         subfolders: list[Path] = []
         files: list[str] = []  # names: a path is made only for what is yielded
+        raw = False  # a RAW file among them: only then can one ride with another
         here_rel = rules.relative(here)
         for entry in entries:
             name = entry.name
@@ -165,10 +166,13 @@ def find_images(
                 continue
             try:
                 if entry.is_file(follow_symlinks=False):  # a regular file: most entries
-                    if is_image_name(name) and not (
+                    # is_image_name, without its splitext (a name here has no leading dot)
+                    ext = name[name.rfind(".") :].lower()
+                    if ext in IMAGE_EXTENSIONS and not (
                         rules.files_matter and rules.ignores_name(here_rel, name)
                     ):
                         files.append(name)
+                        raw = raw or ext in RAW_EXTENSIONS
                     continue
                 is_dir = entry.is_dir(follow_symlinks=False)
                 if (is_dir or rules.files_matter) and rules.ignores_name(
@@ -193,7 +197,7 @@ def find_images(
                     _child(here, name),
                     t("unreadable.cannot_read", why=exc.strerror or exc),
                 )
-        riders = companion_names(files) if pairs else frozenset()
+        riders = companion_names(files) if pairs and raw else frozenset()
         prefix = _prefix(here)
         for name in files:
             if name not in riders:

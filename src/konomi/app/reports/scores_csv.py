@@ -73,11 +73,22 @@ def culling_fields(
     sharpness: float | None, exposure: float | None, burst: int | None, keeper: bool | None
 ) -> list[str]:
     """The culling columns of one row; empty where not measured or not in a burst."""
+    return [column[0] for column in culling_columns([sharpness], [exposure], [burst], [keeper])]
+
+
+def culling_columns(
+    sharpness: Sequence[float | None],
+    exposure: Sequence[float | None],
+    burst: Sequence[int | None],
+    keeper: Sequence[bool | None],
+) -> list[list[str]]:
+    """The culling columns of many rows, a column at a time (a million rows: no list per
+    row); empty where not measured or not in a burst."""
     return [
-        "" if sharpness is None else f"{sharpness:.3f}",
-        "" if exposure is None else f"{exposure:.4f}",
-        "" if burst is None else str(burst),
-        "" if keeper is None else str(int(keeper)),
+        ["" if x is None else f"{x:.3f}" for x in sharpness],
+        ["" if x is None else f"{x:.4f}" for x in exposure],
+        ["" if x is None else str(x) for x in burst],
+        ["" if x is None else str(int(x)) for x in keeper],
     ]
 
 
