@@ -43,15 +43,22 @@ from konomi.store.cache import EmbeddingCache
 from konomi.store.quality import Quality
 
 
-def shoot_arrays(n: int, seed: int = 0) -> dict[str, np.ndarray]:
-    """Capture times, quality, taste and embeddings of `n` frames in bursts."""
-    rng = np.random.default_rng(seed)
+def burst_gaps(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds before each of `n` frames shot in bursts of 1 to 8 (0.2-1.5 s within a burst,
+    5-300 s before a burst's first frame), and which frames start a burst."""
     sizes = rng.integers(1, 9, n)
     sizes = sizes[: np.searchsorted(np.cumsum(sizes), n) + 1]
     gaps = rng.uniform(0.2, 1.5, n)
     first = np.zeros(n, bool)
     first[np.cumsum(sizes)[:-1][np.cumsum(sizes)[:-1] < n]] = True
     gaps[first] = rng.uniform(5, 300, first.sum())
+    return gaps, first
+
+
+def shoot_arrays(n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """Capture times, quality, taste and embeddings of `n` frames in bursts."""
+    rng = np.random.default_rng(seed)
+    gaps, first = burst_gaps(rng, n)
     times = np.cumsum(gaps)
     scene = np.cumsum(first)
     centres = rng.standard_normal((scene[-1] + 1, 512)).astype(np.float32)

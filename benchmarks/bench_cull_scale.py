@@ -48,13 +48,10 @@ COMMANDS: list[tuple[str, list[str]]] = [
 def shoot_frames(n: int, seed: int = 0) -> dict[str, np.ndarray]:
     """`bench_cull.shoot_arrays` without the vectors (2 GB at a million): capture times,
     quality, and each frame's scene (a burst), in folder order (not time order)."""
+    from benchmarks.bench_cull import burst_gaps  # here: the timing parent stays small
+
     rng = np.random.default_rng(seed)
-    sizes = rng.integers(1, 9, n)
-    sizes = sizes[: np.searchsorted(np.cumsum(sizes), n) + 1]
-    gaps = rng.uniform(0.2, 1.5, n)
-    first = np.zeros(n, bool)
-    first[np.cumsum(sizes)[:-1][np.cumsum(sizes)[:-1] < n]] = True
-    gaps[first] = rng.uniform(5, 300, first.sum())
+    gaps, first = burst_gaps(rng, n)
     shuffled = rng.permutation(n)
     return {
         "times": np.cumsum(gaps)[shuffled],
