@@ -10,7 +10,8 @@ peak memory is read from the kernel (`wait4`'s ru_maxrss):
     embed (warm)      nothing changed
     score             every image, one row each in reports/scores.csv
     classify --dry-run
-    search "red"      text query over every embedding (warm)
+    search "a photo"  text query over every embedding (warm)
+    review            `konomi review` until its page's first /api/state answers
 
 The encoder is the tests' tiny CLIP-shaped model (224 px in, 512-d out) so that konomi's own
 per-file work, not the network, is what is measured. `--src` runs another checkout's code (its
@@ -25,13 +26,17 @@ Targets: cold ≥ 3,000 files/s; warm commands < 10 s; every peak RSS < 1 GB.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -104,31 +109,42 @@ def reset(ws: Path, *, keep_cache: bool = False) -> None:
         db.close()
 
 
+PREFILL_VERSION = "2"  # 2: with the quality rows ingest writes too
+
+
 def prefill(ws: Path, library: Path, model_dir: Path) -> None:
     """Write the cache rows a cold `embed` of the library would write (each file's size, mtime
-    and content hash, a random unit vector per hash), without encoding: the warm commands
-    at a million images can then be timed without a cold run first. Reused when present."""
+    and content hash, a random unit vector per hash, and the image's quality as ingest
+    measures it: no EXIF, so no capture time), without encoding: the warm commands at a
+    million images can then be timed without a cold run first. Reused when present."""
+    from PIL import Image
+
     from konomi.encode.encoder import resolve_model
     from konomi.encode.images import content_hash
+    from konomi.encode.quality import measure as measure_quality
     from konomi.store.cache import EmbeddingCache
+    from konomi.store.quality import put_quality
 
     stamp = ws / ".konomi" / "bench-prefilled"
-    if stamp.exists():
+    if stamp.exists() and stamp.read_text() == PREFILL_VERSION:
         return
     shutil.rmtree(ws / ".konomi", ignore_errors=True)
     model_id = resolve_model(str(model_dir)).model_id
     rng = np.random.default_rng(0)
     with EmbeddingCache(ws / ".konomi" / "cache.sqlite") as cache:
         for folder in sorted(library.iterdir()):
-            files, vectors = [], []
+            files, vectors, quality = [], [], []
             for path in sorted(folder.iterdir()):
                 data, st = path.read_bytes(), path.stat()
                 digest = content_hash(data)
                 files.append((str(path), st.st_size, st.st_mtime_ns, digest))
                 v = rng.standard_normal(512).astype(np.float32)
                 vectors.append((digest, v / np.linalg.norm(v)))
+                with Image.open(io.BytesIO(data)) as image:
+                    quality.append((digest, measure_quality(image.convert("RGB"))))
             cache.put_encoded(model_id, vectors, files)
-    stamp.write_text("")
+            put_quality(cache, quality)
+    stamp.write_text(PREFILL_VERSION)
 
 
 def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
@@ -146,6 +162,43 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
     cpu = usage.ru_utime + usage.ru_stime
     return wall, cpu, usage.ru_maxrss * scale / 1e6, text
+
+
+def run_review(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """`konomi review` until its page's first `/api/state` answers: seconds from the start to
+    that answer, then the server is stopped as a person stops it (Ctrl-C); CPU seconds and
+    peak RSS (MB) of the whole process, and its output."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    lines: list[bytes] = []
+    url = None
+    for line in proc.stdout:  # the link is printed once the server listens
+        lines.append(line)
+        found = re.search(rb"http://[^\s]+\?token=[\w-]+", line)
+        if found:
+            url = found.group().decode()
+            break
+    wall = None
+    if url is not None:
+        base, token = url.split("/?token=")
+        request = urllib.request.Request(base + "/api/state", headers={"X-Konomi-Token": token})
+        while wall is None and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(request, timeout=60) as answer:
+                    answer.read()
+                wall = time.perf_counter() - t0
+            except OSError:
+                time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+    lines.extend(proc.stdout)
+    _, status, usage = os.wait4(proc.pid, 0)
+    text = b"".join(lines).decode(errors="replace")
+    if wall is None:
+        code = os.waitstatus_to_exitcode(status)
+        raise RuntimeError(f"{' '.join(argv)} never answered ({code}):\n{text[-3000:]}")
+    scale = 1 if sys.platform == "darwin" else 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale / 1e6, text
 
 
 def model(out: Path) -> Path:
@@ -166,7 +219,9 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("embed (warm)", ["embed"]),
     ("score", ["score"]),
     ("classify --dry-run", ["classify", "--dry-run"]),
-    ("search", ["search", "red", "--top", "10"]),
+    ("search", ["search", "a photo", "--top", "10"]),
+    # until the page's first /api/state answers (`run_review`)
+    ("review", ["review", "--no-browser", "--port", "0"]),
 ]
 
 
@@ -199,7 +254,8 @@ def measure(
         for name, args in COMMANDS:
             if name not in commands or (warm and name == "embed (cold)"):
                 continue
-            wall, cpu, rss, text = run([*konomi, *args, "--root", str(ws)], env)
+            runner = run_review if name == "review" else run
+            wall, cpu, rss, text = runner([*konomi, *args, "--root", str(ws)], env)
             results[name].append((wall, cpu, rss))
             extra = f" = {n / wall:,.0f} files/s" if name == "embed (cold)" else ""
             print(
