@@ -245,11 +245,16 @@ def ratings_of(ctx: Context, images: list[Path]) -> dict[Path, int | None]:
     per name, without opening a sidecar."""
     preferred = ctx.settings.sidecar_name
     twins = raw_twins(images)
-    stamps: dict[Path, str] = {}
-    for image in images:
-        raws = twins.get(image, ())
-        named = sidecar_candidates(image, preferred, raws, stem_owned=not is_image_name(image.stem))
-        stamps[image] = source_stamps(image, named, preferred)
+    sources = [
+        (
+            i,
+            sidecar_candidates(
+                i, preferred, twins.get(i, ()), stem_owned=not is_image_name(i.stem)
+            ),
+        )
+        for i in images
+    ]
+    stamps = dict(zip(images, source_stamps(sources, preferred)))
     with RatingCache(ratings_path(ctx.ws.state)) as cache:
         known = cache.get({key(i): st for i, st in stamps.items()})
         out: dict[Path, int | None] = {}

@@ -39,10 +39,12 @@ def ratings_path(state: Path) -> Path:
     return state / "ratings.sqlite"
 
 
-def _stamp(path: Path) -> str:
+def _stamp(entry: os.DirEntry[str] | None) -> str:
     """`size:mtime_ns` of a regular file (never a link: links are not sidecars), else `-`."""
     try:
-        st = os.lstat(path)
+        if entry is None or not entry.is_file(follow_symlinks=False):
+            return "-"
+        st = entry.stat(follow_symlinks=False)
     except OSError:
         return "-"
     if not stat.S_ISREG(st.st_mode):
@@ -50,13 +52,33 @@ def _stamp(path: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-def source_stamps(image: Path, candidates: Sequence[Path], preferred: str) -> str:
-    """The stamps a rating of `image` depends on: the reading order (`preferred`), each
-    candidate sidecar's name and stamp (`-` when absent) and the image's own (its embedded
-    XMP). Equal stamps: the sources are as they were when the rating was read."""
-    parts = [preferred, _stamp(image)]
-    parts += [f"{c.name}={_stamp(c)}" for c in candidates]
-    return "\n".join(parts)
+def _listing(folder: Path) -> dict[str, os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return {e.name: e for e in entries}
+    except OSError:
+        return {}
+
+
+def source_stamps(sources: Sequence[tuple[Path, Sequence[Path]]], preferred: str) -> list[str]:
+    """The stamps each rating depends on, for (image, candidate sidecars) pairs: the reading
+    order (`preferred`), the image's own stamp (its embedded XMP) and each candidate's name
+    and stamp (`-` when absent). Equal stamps: the sources are as they were when the rating
+    was read. Each folder is listed once (candidates sit beside their image), so an absent
+    name costs a lookup and a present one a stat."""
+    folders: dict[str, dict[str, os.DirEntry[str]]] = {}  # by name: a Path hashes slowly
+    out = []
+    for image, candidates in sources:
+        parts = [preferred]
+        for path in (image, *candidates):
+            folder, _, name = str(path).rpartition(os.sep)
+            listing = folders.get(folder)
+            if listing is None:
+                listing = folders[folder] = _listing(Path(folder or os.sep))
+            entry = listing.get(name)
+            parts.append(_stamp(entry) if path is image else f"{name}={_stamp(entry)}")
+        out.append("\n".join(parts))
+    return out
 
 
 class RatingCache:
