@@ -32,11 +32,13 @@ from konomi.errors import KonomiError
 from konomi.i18n import t
 from konomi.i18n.display import display
 from konomi.store.labels import read_labels
+from konomi.store.ratings import RatingCache, ratings_path, source_stamps
 from konomi.store.xmp import (
     XmpError,
     existing_sidecars,
     read_rating,
     read_sidecar_rating,
+    sidecar_candidates,
     xmp_in_file,
 )
 from konomi.workspace import Workspace
@@ -222,21 +224,49 @@ def library_labels(ctx: Context, images: Iterable[Path]) -> LibraryLabels:
     if not stored and not s.ratings_as_labels:
         return out  # nothing can label them: a million images are not even looked at
     images = list(images)
-    twins = raw_twins(images) if s.ratings_as_labels else {}
+    rated = (
+        ratings_of(ctx, [i for i in images if key(i) not in stored]) if s.ratings_as_labels else {}
+    )
     for image in images:
         row = stored.get(key(image))
         if row is not None:
             out.labels[image], out.source[image] = row.label, "review"
             continue
-        if not s.ratings_as_labels:
-            continue
-        label = label_from_rating(
-            person_rating(image, s.sidecar_name, twins.get(image, ())),
-            s.like_rating,
-            s.dislike_rating,
-        )
+        label = label_from_rating(rated.get(image), s.like_rating, s.dislike_rating)
         if label is not None:
             out.labels[image], out.source[image] = label, "rating"
+    return out
+
+
+def ratings_of(ctx: Context, images: list[Path]) -> dict[Path, int | None]:
+    """The person's rating of each of `images` (`person_rating`), read only where a source
+    changed since the last command: each is remembered with the stamps of its candidate
+    sidecars and of the file (`store.ratings`), so an unchanged library is answered by a stat
+    per name, without opening a sidecar."""
+    preferred = ctx.settings.sidecar_name
+    twins = raw_twins(images)
+    sources = [
+        (
+            i,
+            sidecar_candidates(
+                i, preferred, twins.get(i, ()), stem_owned=not is_image_name(i.stem)
+            ),
+        )
+        for i in images
+    ]
+    stamps = dict(zip(images, source_stamps(sources, preferred)))
+    with RatingCache(ratings_path(ctx.ws.state)) as cache:
+        known = cache.get({key(i): st for i, st in stamps.items()})
+        out: dict[Path, int | None] = {}
+        fresh: list[tuple[str, str, int | None]] = []
+        for image in images:
+            name = key(image)
+            if name in known:
+                out[image] = known[name]
+                continue
+            out[image] = person_rating(image, preferred, twins.get(image, ()))
+            fresh.append((name, stamps[image], out[image]))
+        cache.put(fresh)
     return out
 
 
