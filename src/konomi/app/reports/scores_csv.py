@@ -10,12 +10,11 @@ ones of culling: `sharpness`, `exposure` (share clipped, 0 = none), `burst` (its
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from konomi.atomic import publish
+from konomi.atomic import atomic_file
 
 COLUMNS = (
     "path",
@@ -49,33 +48,6 @@ class Row:
     keeper: bool | None = None
 
 
-def write_csv(rows: Sequence[Row], out: Path) -> Path:
-    """Write rows sorted by score (descending, then path), atomically."""
-    ordered = sorted(rows, key=lambda r: (-r.score, r.path))
-    return write_lines((line(r) for r in ordered), out)
-
-
-def line(r: Row) -> list[str]:
-    """A row as the report's fields."""
-    return [
-        r.path,
-        f"{r.score:.6f}",
-        r.label,
-        r.folder,
-        r.train_label,
-        f"{r.informativeness:.6f}",
-        r.head,
-        *culling_fields(r.sharpness, r.exposure, r.burst, r.keeper),
-    ]
-
-
-def culling_fields(
-    sharpness: float | None, exposure: float | None, burst: int | None, keeper: bool | None
-) -> list[str]:
-    """The culling columns of one row; empty where not measured or not in a burst."""
-    return [column[0] for column in culling_columns([sharpness], [exposure], [burst], [keeper])]
-
-
 def culling_columns(
     sharpness: Sequence[float | None],
     exposure: Sequence[float | None],
@@ -95,10 +67,8 @@ def culling_columns(
 def write_lines(lines: Iterable[Sequence[str]], out: Path) -> Path:
     """Write the report's lines, already in its order, atomically (a million lines stream)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
+    with atomic_file(out, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
         writer.writerows(lines)
-    publish(tmp, out)
     return out
