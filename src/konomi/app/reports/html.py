@@ -24,7 +24,6 @@ rest in score order) and says so; `reports/scores.csv` keeps every row.
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,7 @@ from konomi.app.reports.sheets import build_sheets
 from konomi.app.reports.words import describe
 from konomi.app.scoring import VectorLookup
 from konomi.app.suspects import Found, in_workspace
-from konomi.atomic import publish
+from konomi.atomic import write_text
 from konomi.encode.images import Skipped
 from konomi.errors import KonomiError
 from konomi.i18n import t
@@ -266,9 +265,7 @@ def _build(ctx: Context, out: Path | None, *, duplicate_threshold: float, k: int
         culled=culled,
         burst_gap=ctx.settings.burst_gap,
     )
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    tmp.write_text(page, encoding="utf-8")
-    publish(tmp, target)
+    write_text(target, page)
     html_bytes = target.stat().st_size
     return ReportOutcome(
         target,
