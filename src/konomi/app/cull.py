@@ -32,7 +32,8 @@ import numpy as np
 from konomi.app.context import Context, moving, repair_if_idle
 from konomi.app.folders import all_images, ignore_rules
 from konomi.app.library import key, library_images
-from konomi.app.scoring import Culling, score_paths
+from konomi.app.reports.scores_csv import Culling
+from konomi.app.scoring import score_paths
 from konomi.encode.images import Skipped
 from konomi.encode.ingest import Embedded
 from konomi.encode.pairs import companions_for

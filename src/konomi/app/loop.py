@@ -23,7 +23,7 @@ from konomi.app.library import (
     library_labels,
     library_roots,
 )
-from konomi.app.reports.scores_csv import write_lines
+from konomi.app.reports.scores_csv import write_pieces
 from konomi.app.scoring import Scored, ScoreRows, score_paths
 from konomi.encode.images import Skipped, find_images
 from konomi.encode.ingest import Embedded
@@ -439,7 +439,7 @@ def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
         culling,
     )
     target = out or ws.reports / "scores.csv"
-    write_lines(rows.lines(), target)
+    write_pieces(rows.pieces(), target)
     return ScoreOutcome(
         target, rows, scored.record.id, (dislike, like), skipped + scored.embedded.unreadable
     )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import overload
@@ -12,7 +11,7 @@ from typing import overload
 import numpy as np
 
 from konomi.app.context import Context
-from konomi.app.reports.scores_csv import Row, culling_columns
+from konomi.app.reports.scores_csv import CullingArrays, Row, culling_texts, quoted
 from konomi.encode.ingest import Embedded
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
@@ -205,8 +204,6 @@ def _vectors_pass(cache: EmbeddingCache, model: str, wanted: list[str], size: in
 
 
 PROPOSALS = ("dislike", "unsure", "like")
-# One image's culling columns (sharpness, share clipped, burst number, keeper): konomi cull's
-Culling = tuple[float | None, float | None, int | None, bool | None]
 
 
 class ScoreRows(Sequence[Row]):
@@ -224,7 +221,7 @@ class ScoreRows(Sequence[Row]):
         train_labels: list[str],
         info: np.ndarray,
         head: str,
-        culling: Sequence[Culling] | None = None,
+        culling: CullingArrays | None = None,
     ) -> None:
         dislike, like = thresholds
         self.culling = culling
@@ -266,29 +263,28 @@ class ScoreRows(Sequence[Row]):
         n = np.bincount(self.proposals, minlength=3)
         return {name: int(n[code]) for code, name in enumerate(PROPOSALS)}
 
-    def lines(self, piece: int = 65536) -> Iterator[tuple[str, ...]]:
-        """The CSV's lines in order, formatted a piece at a time, column by column."""
+    def pieces(self, piece: int = 65536) -> Iterator[list[list[str]]]:
+        """The CSV's rows in order, a piece at a time, column by column, formatted and quoted
+        (`scores_csv.write_pieces`)."""
         names, folders, train = self.names, self.folders, self.train_labels
+        head = quoted([self.head])[0]
         for start in range(0, len(self.order), piece):
             rows = self.order[start : start + piece]
             index = rows.tolist()
-            yield from zip(
-                [names[i] for i in index],
-                [f"{s:.6f}" for s in self.scores[rows].tolist()],
+            n = len(index)
+            culling = (
+                culling_texts(self.culling, rows) if self.culling is not None else [[""] * n] * 4
+            )
+            yield [
+                quoted([names[i] for i in index]),
+                [f"{x:.6f}" for x in self.scores[rows].tolist()],
                 [PROPOSALS[p] for p in self.proposals[rows].tolist()],
-                [folders[i] for i in index],
+                quoted([folders[i] for i in index]),
                 [train[i] for i in index],
                 [f"{x:.6f}" for x in self.info[rows].tolist()],
-                itertools.repeat(self.head, len(rows)),
-                *self._culling_columns(index),
-            )
-
-    def _culling_columns(self, index: list[int]) -> Sequence[Iterable[str]]:
-        """The four culling columns of the rows `index` (empty where nothing was culled)."""
-        if self.culling is None or not index:
-            return [itertools.repeat("", len(index))] * 4
-        culling = self.culling
-        return culling_columns(*zip(*[culling[i] for i in index]))
+                [head] * n,
+                *culling,
+            ]
 
 
 def _report_order(scores: np.ndarray, names: list[str]) -> np.ndarray:

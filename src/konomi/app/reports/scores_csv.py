@@ -9,10 +9,13 @@ ones of culling: `sharpness`, `exposure` (share clipped, 0 = none), `burst` (its
 
 from __future__ import annotations
 
-import csv
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+
+import numpy as np
 
 from konomi.atomic import atomic_file
 
@@ -48,27 +51,67 @@ class Row:
     keeper: bool | None = None
 
 
-def culling_columns(
-    sharpness: Sequence[float | None],
-    exposure: Sequence[float | None],
-    burst: Sequence[int | None],
-    keeper: Sequence[bool | None],
-) -> list[list[str]]:
-    """The culling columns of many rows, a column at a time (a million rows: no list per
-    row); empty where not measured or not in a burst."""
+# One image's culling columns (sharpness, share clipped, burst number, keeper): konomi cull's
+# view of it in scores.csv.
+Culling = tuple[float | None, float | None, int | None, bool | None]
+
+
+class CullingArrays(Protocol):
+    """The culling columns of every row as arrays (`app.cull.BurstColumns`): NaN where not
+    measured; burst 0 and keeper -1 outside a burst."""
+
+    sharpness: np.ndarray
+    exposure: np.ndarray
+    burst: np.ndarray
+    keeper: np.ndarray
+
+    def __getitem__(self, i: int) -> Culling: ...
+
+
+def culling_texts(culling: CullingArrays, rows: np.ndarray) -> list[list[str]]:
+    """The four culling columns of `rows` as the CSV writes them, a column at a time (a
+    million rows: no tuple per row); empty where not measured or not in a burst."""
     return [
-        ["" if x is None else f"{x:.3f}" for x in sharpness],
-        ["" if x is None else f"{x:.4f}" for x in exposure],
-        ["" if x is None else str(x) for x in burst],
-        ["" if x is None else str(int(x)) for x in keeper],
+        decimals(culling.sharpness[rows], 3),
+        decimals(culling.exposure[rows], 4),
+        ["" if x == 0 else str(x) for x in culling.burst[rows].tolist()],
+        [_KEEPER[x] for x in culling.keeper[rows].tolist()],
     ]
 
 
-def write_lines(lines: Iterable[Sequence[str]], out: Path) -> Path:
-    """Write the report's lines, already in its order, atomically (a million lines stream)."""
+_KEEPER = {-1: "", 0: "0", 1: "1"}
+
+
+def decimals(values: np.ndarray, digits: int) -> list[str]:
+    """`values` written with `digits` decimals, "" for NaN."""
+    form = f"{{:.{digits}f}}".format
+    return ["" if x != x else form(x) for x in values.tolist()]
+
+
+_SPECIAL = re.compile(r'[,"\r\n]')
+
+
+def quoted(texts: list[str]) -> list[str]:
+    """`texts` as fields of the CSV: quoted where they hold a comma, a quote or a line break,
+    as `csv.writer` quotes them (QUOTE_MINIMAL). One search over the piece first: a name that
+    needs quotes is rare, so most pieces are returned as they are."""
+    if not _SPECIAL.search("\x00".join(texts)):
+        return texts
+    return ['"' + t.replace('"', '""') + '"' if _SPECIAL.search(t) else t for t in texts]
+
+
+def write_pieces(pieces: Iterable[Sequence[Sequence[str]]], out: Path) -> Path:
+    """Write the report atomically from pieces of rows given column by column, already in the
+    report's order and quoted (`quoted`): each piece becomes one block of text, so a million
+    rows cost no call per row (the same bytes `csv.writer` writes, line ends included)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(out, "w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        writer.writerows(lines)
+        f.write(",".join(COLUMNS) + LINE_END)
+        for columns in pieces:
+            lines = list(map(",".join, zip(*columns)))
+            if lines:
+                f.write(LINE_END.join(lines) + LINE_END)
     return out
+
+
+LINE_END = "\r\n"  # csv.writer's, which the report has always used
