@@ -222,7 +222,7 @@ def test_capture_time_comes_from_exif_with_its_fraction_of_a_second():
     assert quality.measure(_jpeg(scene(1), exif=broken)).taken is None
 
 
-def test_ingest_caches_the_quality_and_an_older_cache_is_measured_on_the_next_embed(
+def test_ingest_caches_the_quality_and_an_older_cache_is_measured_when_next_read(
     tmp_path, tiny_model
 ):
     from konomi.app.context import Context
@@ -237,9 +237,13 @@ def test_ingest_caches_the_quality_and_an_older_cache_is_measured_on_the_next_em
         assert all(q.taken is not None and q.sharpness > 0 for q in found.values())
         ctx.cache.db.execute("DELETE FROM quality")  # a cache from before quality was measured
         again = ctx.embed(paths)
-        assert again.new == 0  # nothing embedded again ...
+        assert again.new == 0  # nothing embedded again, and a warm embed measures nothing ...
+        assert get_quality(ctx.cache, again.digests, quality.MEASURE) == {}
+        columns = ctx.quality_of(again)  # ... but the columns' first reader measures them
         measured = get_quality(ctx.cache, again.digests, quality.MEASURE)
-        assert measured == found  # ... but measured again, from the same decode size
+        assert measured == found  # from the same decode size
+        assert columns.sharpness.tolist() == [measured[d].sharpness for d in again.digests]
+        assert columns.taken.tolist() == [measured[d].taken for d in again.digests]
 
 
 # -- bursts and keepers ------------------------------------------------------------------------
@@ -311,7 +315,7 @@ def test_a_damaged_quality_row_is_measured_again(tmp_path, tiny_model):
         good = get_quality(ctx.cache, embedded.digests, quality.MEASURE)
         ctx.cache.db.execute("UPDATE quality SET sharpness = 'x', highlights = 7")
         assert get_quality(ctx.cache, embedded.digests, quality.MEASURE) == {}
-        ctx.embed(paths)
+        assert ctx.quality_of(ctx.embed(paths)).known.all()
         assert get_quality(ctx.cache, embedded.digests, quality.MEASURE) == good
 
 

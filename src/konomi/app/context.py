@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from konomi.encode import quality
 from konomi.encode.encoder import Encoder, ModelFiles, resolve_model
 from konomi.encode.ingest import Embedded, embed_files
@@ -20,6 +22,7 @@ from konomi.settings import DEFAULT_DISLIKE, DEFAULT_LIKE, Settings, check_thres
 from konomi.store.cache import EmbeddingCache
 from konomi.store.heads import HeadRecord
 from konomi.store.journal import Journal, RepairReport
+from konomi.store.quality import QualityColumns, quality_columns
 from konomi.workspace import Workspace, lock_wait, workspace_lock
 
 
@@ -123,9 +126,8 @@ class Context:
         )
 
     def embed(self, paths: list[Path], *, vectors: bool = True) -> Embedded:
-        """Embed `paths` through the cache; images embedded before konomi measured their
-        quality (sharpness, clipping, capture time) are measured now, once."""
-        embedded = embed_files(
+        """Embed `paths` through the cache (each new image's quality is measured with it)."""
+        return embed_files(
             paths,
             self.cache,
             self.model.model_id,
@@ -134,9 +136,33 @@ class Context:
             batch_size=self.settings.batch_size or None,
             vectors=vectors,
         )
+
+    def quality_of(self, embedded: Embedded) -> QualityColumns:
+        """The quality (sharpness, clipping, capture time) of embedded images, for the
+        commands that read it (culling, the report's columns). Images embedded before konomi
+        measured quality are measured now, once: asked here, where the columns are read
+        anyway, not by every embed (a second pass over the table at a million images)."""
+        columns = quality_columns(self.cache, embedded.digests, quality.MEASURE)
+        unknown = np.flatnonzero(~columns.known)
+        if not len(unknown):
+            return columns
+        digests = [embedded.digests[i] for i in unknown.tolist()]
         size = self.loaded_encoder.size if self.loaded_encoder is not None else 0
-        quality.fill(self.cache, embedded.paths, embedded.digests, size, progress=self.progress)
-        return embedded
+        measured = quality.fill(
+            self.cache,
+            [embedded.paths[i] for i in unknown.tolist()],
+            digests,
+            size,
+            progress=self.progress,
+            missing=set(digests),
+        )
+        if not measured:
+            return columns
+        again = quality_columns(self.cache, digests, quality.MEASURE)
+        columns.sharpness[unknown] = again.sharpness
+        columns.clipped[unknown] = again.clipped
+        columns.taken[unknown] = again.taken
+        return columns
 
     def thresholds(self, record: HeadRecord | None = None) -> tuple[float, float]:
         """(dislike, like): flags and konomi.toml first, then the head's own, then the defaults."""

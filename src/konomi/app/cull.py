@@ -37,13 +37,12 @@ from konomi.app.scoring import score_paths
 from konomi.encode.images import Skipped
 from konomi.encode.ingest import Embedded
 from konomi.encode.pairs import companions_for
-from konomi.encode.quality import MEASURE
 from konomi.errors import NoHeadError
 from konomi.i18n import t
 from konomi.learn.bursts import REASONS, Bursts, cull_flat
 from konomi.store.journal import Journal, MoveReport, PlannedMove, prune_empty_parents
 from konomi.store.labels import read_keepers
-from konomi.store.quality import QualityColumns, quality_columns
+from konomi.store.quality import QualityColumns
 from konomi.workspace import lock_wait, workspace_lock
 
 REJECTED = "rejected"  # data/classified/rejected/: where `cull --apply` puts the rest
@@ -345,7 +344,7 @@ def _find(ctx: Context, chosen: Collection[Path] | Chosen | None = None) -> Cull
     embedded, taste, head = _embed_and_score(ctx, frames)
     paths = embedded.paths
     lib = _library_mask(paths, in_library)
-    quality = quality_columns(ctx.cache, embedded.digests, MEASURE)
+    quality = ctx.quality_of(embedded)
     everyone = np.ones(len(paths), dtype=bool)
     found = _bursts(ctx, embedded, taste, lib, everyone, quality, _chosen(ctx, chosen))
     bursts = _named(ctx, paths, lib, found)
@@ -364,7 +363,7 @@ def bursts_among(
     images that wait for a decision and the library images take part, the others not."""
     paths = embedded.paths
     lib = np.fromiter((p in is_library for p in paths), bool, len(paths))
-    quality = quality_columns(ctx.cache, embedded.digests, MEASURE)
+    quality = ctx.quality_of(embedded)
     found = _bursts(
         ctx, embedded, taste, lib, _taking_part(ctx, paths, lib), quality, _chosen(ctx, chosen)
     )
@@ -419,7 +418,7 @@ def burst_columns(
     the library images; the workspace's take part when they wait for a decision. `chosen`: as
     in `find_bursts` (None: the stored choices)."""
     paths = embedded.paths
-    quality = quality_columns(ctx.cache, embedded.digests, MEASURE)
+    quality = ctx.quality_of(embedded)
     taking_part = _taking_part(ctx, paths, lib)
     burst = np.zeros(len(paths), dtype=np.int64)
     keeper = np.full(len(paths), -1, dtype=np.int8)

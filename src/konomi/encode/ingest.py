@@ -537,7 +537,7 @@ class _Writer:
             vectors, files, qualities = self.vectors, self.files, self.qualities
             self.vectors, self.files, self.qualities = [], [], []
             self.cache.put_encoded(self.model_id, vectors, files)
-            put_quality(self.cache, qualities)  # measured again on the next embed if lost
+            put_quality(self.cache, qualities)  # lost: measured when next read (Context.quality_of)
             faults.reached("ingest_flush")  # tests: a kill -9 right after a transaction
         self.since = time.monotonic()
 

@@ -141,11 +141,14 @@ def fill(
     *,
     progress: Progress | None = None,
     workers: int | None = None,
+    missing: set[str] | None = None,
 ) -> int:
     """Measure the images among `paths` (with their `digests`) that the cache has no quality
-    for: those embedded before konomi measured quality. Returns how many were measured; a file
-    that cannot be read now (or changed since it was hashed) is simply left for next time."""
-    missing = unmeasured(cache, digests, MEASURE)  # the digests at hand, not the whole table
+    for: those embedded before konomi measured quality (`missing`, when the caller has already
+    read which). Returns how many were measured; a file that cannot be read now (or changed
+    since it was hashed) is simply left for next time."""
+    if missing is None:
+        missing = unmeasured(cache, digests, MEASURE)  # the digests at hand, not the table
     if not missing:
         return 0
     todo = [(p, d) for p, d in zip(paths, digests) if d in missing]
