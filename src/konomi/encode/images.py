@@ -146,11 +146,14 @@ def find_images(
         here = stack.pop()
         try:
             with os.scandir(here) as listing:
-                entries = sorted(listing, key=_name)
+                entries = list(listing)
         except OSError as exc:
             _note(skipped, here, t("unreadable.cannot_read_folder", why=exc.strerror or exc))
             continue
-        subfolders: list[Path] = []
+        # Sorted after the loop, each list by name: the same order as sorting the entries
+        # first, without a key call per entry (a million entries: a third of a second).
+        subfolders: list[tuple[str, Path]] = []
+        notes: list[tuple[str, Path, str]] = []  # (name, path, why): said in name order
         files: list[str] = []  # names: a path is made only for what is yielded
         raw = False  # a RAW file among them: only then can one ride with another
         here_rel = rules.relative(here)
@@ -162,7 +165,7 @@ def find_images(
                 if entry.is_dir(follow_symlinks=False) or is_image_name(name):
                     path = _child(here, name)
                     shown = Path(os.fsencode(path).decode("utf-8", "replace"))  # printable
-                    _note(skipped, shown, _not_text(os.fsencode(name)))
+                    notes.append((name, shown, _not_text(os.fsencode(name))))
                 continue
             try:
                 if entry.is_file(follow_symlinks=False):  # a regular file: most entries
@@ -182,31 +185,31 @@ def find_images(
                 path = _child(here, name)
                 if entry.is_symlink():
                     if is_image_name(name):
-                        _note(skipped, path, t("unreadable.symlink"))
+                        notes.append((name, path, t("unreadable.symlink")))
                     continue
                 if is_dir:
-                    subfolders.append(path)
+                    subfolders.append((name, path))
                     if is_image_name(name):
-                        _note(skipped, path, t("unreadable.folder_named_like_image"))
+                        notes.append((name, path, t("unreadable.folder_named_like_image")))
                     continue
                 if is_image_name(name):
-                    _note(skipped, path, t("unreadable.special"))
+                    notes.append((name, path, t("unreadable.special")))
             except OSError as exc:
-                _note(
-                    skipped,
-                    _child(here, name),
-                    t("unreadable.cannot_read", why=exc.strerror or exc),
-                )
+                why = t("unreadable.cannot_read", why=exc.strerror or exc)
+                notes.append((name, _child(here, name), why))
+        for _, path, why in sorted(notes, key=_first):
+            _note(skipped, path, why)
+        files.sort()
         riders = companion_names(files) if pairs and raw else frozenset()
         prefix = _prefix(here)
         for name in files:
             if name not in riders:
                 yield _child(here, name, prefix)
         if recursive:
-            stack.extend(reversed(subfolders))
+            stack.extend(path for _, path in sorted(subfolders, key=_first, reverse=True))
 
 
-_name = operator.attrgetter("name")
+_first = operator.itemgetter(0)
 
 
 def _child(folder: Path, name: str, prefix: str | None = None) -> Path:

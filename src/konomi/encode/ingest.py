@@ -135,11 +135,10 @@ def embed_files(
     digest_of: list[str | None] = [None] * len(paths)
     todo: list[tuple[int, Path, tuple[int, int] | None]] = []
     unreadable: list[Skipped] = []
-    for start_at in range(0, len(paths), STAMP_PIECE):  # a piece at a time: memory stays flat
-        piece = paths[start_at : start_at + STAMP_PIECE]
-        names = [os.fspath(p) for p in piece]
+    for start_at, names, stats in _statted(paths):  # a piece at a time: memory stays flat
+        piece = paths[start_at : start_at + len(names)]
         stamps = cache.stamps_of(names)  # plain tuples, not an object per row
-        for i, (path, name, st) in enumerate(zip(piece, names, _stats(names)), start_at):
+        for i, (path, name, st) in enumerate(zip(piece, names, stats), start_at):
             if st is None:
                 unreadable.append(Skipped(path, t("unreadable.gone")))
                 continue
@@ -192,6 +191,35 @@ def embed_files(
     matrix = store.matrix(digests)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - start
     return Embedded(kept, digests, matrix, unreadable, new, cached, elapsed)  # type: ignore[arg-type]
+
+
+def _statted(
+    paths: Sequence[Path], piece: int = STAMP_PIECE
+) -> Iterator[tuple[int, list[str], list[os.stat_result | None]]]:
+    """(start, names, `os.stat`s) of `paths`, a piece at a time. A thread stats the pieces
+    ahead while the caller looks this one up in the cache: both mostly wait on the system (a
+    stat is a system call, a lookup SQLite's C code), so on two cores a million files' stats
+    and lookups overlap instead of following each other."""
+
+    def stat(start: int) -> tuple[list[str], list[os.stat_result | None]]:
+        names = [os.fspath(p) for p in paths[start : start + piece]]
+        return names, list(_stats(names))
+
+    starts = range(0, len(paths), piece)
+    if len(starts) < 2:
+        for start in starts:
+            yield start, *stat(start)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="konomi-stat") as pool:
+        ahead = deque(pool.submit(stat, start) for start in starts[:AHEAD])
+        for k, start in enumerate(starts):
+            names, stats = ahead.popleft().result()
+            if k + AHEAD < len(starts):
+                ahead.append(pool.submit(stat, starts[k + AHEAD]))
+            yield start, names, stats
+
+
+AHEAD = 2  # pieces stat-ed ahead of the one looked up
 
 
 def _stats(names: list[str]) -> Iterator[os.stat_result | None]:
