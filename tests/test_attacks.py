@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from factories.images import file_hashes, make_image, make_taste_set, make_unlabeled_set
 from messages import said
@@ -261,24 +262,29 @@ def test_c_locale_and_a_japanese_file_name(trained, konomi):
 
 def test_a_garbage_cached_vector_is_embedded_again(trained, konomi):
     cache = trained / ".konomi" / "cache.sqlite"
+    (vectors,) = (trained / ".konomi").glob("cache.vectors-*.f32")
     db = sqlite3.connect(cache)
     with db:
-        (n,) = db.execute("SELECT COUNT(*) FROM embeddings").fetchone()
-        (size,) = db.execute("SELECT length(vector) FROM embeddings LIMIT 1").fetchone()
-        first = db.execute("SELECT digest FROM embeddings ORDER BY digest LIMIT 1").fetchone()[0]
-        db.execute("UPDATE embeddings SET vector = x'0000803f' WHERE digest = ?", (first,))
-        last = db.execute("SELECT digest FROM embeddings ORDER BY digest DESC LIMIT 1").fetchone()
-        db.execute("UPDATE embeddings SET vector = 'text, not floats' WHERE digest = ?", last)
-        db.execute("DELETE FROM meta WHERE key LIKE 'dim:%'")  # as an older cache had none
+        (n,) = db.execute("SELECT COUNT(*) FROM vector_slots").fetchone()
+        (dim,) = db.execute("SELECT dim FROM vector_files").fetchone()
+        first = db.execute("SELECT slot FROM vector_slots ORDER BY digest LIMIT 1").fetchone()[0]
+        last = db.execute("SELECT digest FROM vector_slots ORDER BY digest DESC LIMIT 1").fetchone()
+        db.execute("UPDATE vector_slots SET slot = 1000000 WHERE digest = ?", last)  # past the end
         db.execute("UPDATE scores SET score = 'high'")
     db.close()
-    result = konomi("train", "--folds", "2", root=trained)
-    assert result.code == 0, result.text
-    _no_crash(result)
+    with open(vectors, "r+b") as f:  # the first row: NaNs
+        f.seek(64 + first * 4 * dim)
+        f.write(np.full(dim, np.nan, np.float32).tobytes())
+    for _ in range(2):  # a NaN row met after the file was hashed: embedded on the next run
+        result = konomi("train", "--folds", "2", root=trained)
+        assert result.code == 0, result.text
+        _no_crash(result)
     db = sqlite3.connect(cache)
-    lengths = {r[0] for r in db.execute("SELECT length(vector) FROM embeddings")}
+    slots = [s for (s,) in db.execute("SELECT slot FROM vector_slots")]
     db.close()
-    assert lengths == {size}, lengths  # both damaged rows embedded again
+    rows = np.fromfile(vectors, np.float32, offset=64).reshape(-1, dim)
+    assert len(slots) == n and max(slots) < len(rows)  # both damaged rows embedded again
+    assert np.isfinite(rows[slots]).all()
     classify = konomi("classify", "--dry-run", root=trained)
     assert classify.code == 0, classify.text
     _no_crash(classify)

@@ -364,7 +364,7 @@ def test_sqlite_module_sees_a_healthy_rebuilt_cache(ws, tiny_model):
     db = sqlite3.connect(ws / ".konomi" / "cache.sqlite")
     try:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == 22
+        assert db.execute("SELECT COUNT(*) FROM vector_slots").fetchone()[0] == 22
     finally:
         db.close()
 

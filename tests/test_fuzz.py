@@ -208,7 +208,8 @@ def test_fuzz_head_records(template, tmp_path, tiny_model):
 
 # -- the embedding cache ------------------------------------------------------------------------
 CACHE_COLUMNS = {
-    "embeddings": ["vector", "digest", "model"],
+    "vector_slots": ["slot", "digest", "file"],
+    "vector_files": ["token", "dim", "rows", "id", "model"],
     "files": ["size", "mtime_ns", "digest", "path"],
     "scores": ["score", "info", "head", "digest"],
     "failures": ["reason"],
@@ -217,7 +218,8 @@ CACHE_COLUMNS = {
 
 
 KEYS = {
-    "embeddings": "digest",
+    "vector_slots": "digest",
+    "vector_files": "model",
     "files": "path",
     "scores": "digest",
     "failures": "digest",

@@ -83,7 +83,10 @@ def test_int8_is_used_when_it_passes_the_check_and_caches_under_its_own_id(works
     paths = all_images(ctx.ws, [])
     embedded = ctx.embed(paths)
     rows = dict(
-        ctx.cache.db.execute("SELECT model, COUNT(*) FROM embeddings GROUP BY model").fetchall()
+        ctx.cache.db.execute(
+            "SELECT f.model, COUNT(*) FROM vector_slots s JOIN vector_files f ON s.file = f.id "
+            "GROUP BY f.model"
+        ).fetchall()
     )
     assert rows[chosen.model_id] == len(embedded.paths) == len(paths)
     assert rows[fp32.model_id] == 24  # the labelled images, embedded for the check

@@ -69,10 +69,10 @@ def _cache_rows(ws: Path) -> tuple[int, int, int]:
     db = sqlite3.connect(ws / ".konomi" / "cache.sqlite")
     try:
         files = db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
-        vectors = db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+        vectors = db.execute("SELECT COUNT(*) FROM vector_slots").fetchone()[0]
         orphans = db.execute(
             "SELECT COUNT(*) FROM files f WHERE NOT EXISTS "
-            "(SELECT 1 FROM embeddings e WHERE e.digest = f.digest)"
+            "(SELECT 1 FROM vector_slots e WHERE e.digest = f.digest)"
         ).fetchone()[0]
     finally:
         db.close()

@@ -112,22 +112,16 @@ def _predict_pass(ctx: Context, record: HeadRecord, digests: list[str]) -> np.nd
         if first.setdefault(digest, i) != i:
             copies.append((i, first[digest]))
     model = ctx.model.model_id
-    size = ctx.cache.vector_bytes(model)
+    unique = list(first)
+    slots = ctx.cache.slots_of(unique, model)
     out = np.full(len(digests), np.nan)
+    at = np.fromiter(first.values(), np.int64, len(first))  # position of each unique digest
     done = 0
-    for page in ctx.cache.embedding_pages(model):
-        sound = [
-            (first[d], b)
-            for d, b in page
-            if d in first and isinstance(b, bytes) and size and len(b) == size
-        ]
-        if not sound:
+    for positions, X in ctx.cache.vector_blocks(model, slots):
+        if not len(positions):
             continue
-        X = np.frombuffer(b"".join(b for _, b in sound), np.float32).reshape(len(sound), -1)
-        finite = np.isfinite(X).all(axis=1)
-        rows = np.fromiter((i for i, _ in sound), np.int64, len(sound))[finite]
-        out[rows] = _predict(ctx, record, _checked(record, X[finite]), report=False)
-        done += len(sound)
+        out[at[positions]] = _predict(ctx, record, _checked(record, X), report=False)
+        done += len(positions)
         if ctx.progress:
             ctx.progress(t("progress.scoring"), done, len(first))
     for i, j in copies:
@@ -172,34 +166,12 @@ class VectorLookup:
 
 def _vectors_pass(cache: EmbeddingCache, model: str, wanted: list[str], size: int) -> np.ndarray:
     """The vectors of `wanted` (a good part of the cache: culling a whole library), read in
-    one pass over the cache in its order, a page at a time, straight into one block: a
-    lookup per digest costs SQLite several page reads, and a NumPy array per vector twice
-    the memory. Those the pass finds no sound vector for are looked up as before."""
-    first: dict[str, int] = {}
-    for i, digest in enumerate(wanted):
-        first.setdefault(digest, i)
-    out = np.empty((len(wanted), size // 4), np.float32)
-    filled = np.zeros(len(wanted), bool)
-    for page in cache.embedding_pages(model):
-        sound = [
-            (first[d], b) for d, b in page if d in first and type(b) is bytes and len(b) == size
-        ]
-        if not sound:
-            continue
-        X = np.frombuffer(b"".join(b for _, b in sound), np.float32).reshape(len(sound), -1)
-        finite = np.isfinite(X).all(axis=1)
-        at = np.fromiter((i for i, _ in sound), np.int64, len(sound))[finite]
-        out[at], filled[at] = X[finite], True
-    if len(first) < len(wanted):  # the same content at several paths: copied
-        for i, digest in enumerate(wanted):
-            j = first[digest]
-            if j != i and filled[j]:
-                out[i], filled[i] = out[j], True
-    missing = np.flatnonzero(~filled).tolist()
-    if missing:  # a damaged row (a KeyError below, as by lookup)
-        found = cache.get_embeddings([wanted[i] for i in missing], model)
-        for i in missing:
-            out[i] = found[wanted[i]]
+    one pass over the vector file in its order, a block at a time, straight into one array
+    (a NumPy array per vector would cost twice the memory)."""
+    slots = cache.slots_of(wanted, model)
+    out, sound = cache.vectors_at(model, slots)
+    if not sound.all():  # a damaged row: a KeyError, as by lookup
+        raise KeyError(wanted[int(np.flatnonzero(~sound)[0])])
     return out
 
 

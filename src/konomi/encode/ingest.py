@@ -42,7 +42,6 @@ from konomi.i18n import shown, t
 from konomi.machine import usable_cores
 from konomi.progress import Progress
 from konomi.store.cache import EmbeddingCache
-from konomi.store.cache_rows import sound_vector
 from konomi.store.quality import Quality, put_quality
 
 # Measured (docs/performance.md): on the CPU, single-threaded runs of 8 images cost less per
@@ -261,15 +260,15 @@ def _stat(name: str) -> os.stat_result | None:
 class _Vectors:
     """The vectors of one model that this run needs, in one float32 block (no object per row).
 
-    100,000 cached embeddings are 200 MB as one array but several times that as NumPy objects
-    in a dict, so rows are copied straight from SQLite's blobs into a block sized in advance.
+    Which digests have a vector is asked of the cache's small index (a million in about a
+    second); the vectors themselves are read from the model's vector file straight into a
+    block sized in advance, only when the caller keeps them.
     """
 
     def __init__(self, cache: EmbeddingCache, model_id: str, *, keep_vectors: bool = True) -> None:
         self.cache = cache
         self.model_id = model_id
-        # False: only which digests have a vector (their byte lengths are read, from each
-        # row's header, without the blob's pages)
+        # False: only which digests have a vector (the index is read, not the vectors)
         self.keep_vectors = keep_vectors
         self.row: dict[str, int] = {}
         self.block = np.zeros((0, 0), np.float32)
@@ -303,70 +302,36 @@ class _Vectors:
                 self.block[self.row.setdefault(digest, len(self.row))] = vector
 
     def load(self, digests: Iterable[str], *, table_hint: int = 0) -> None:
-        """Read the cached vectors of `digests` (those not loaded yet).
-
-        A few are looked up by digest; many (a quarter of `table_hint`, the number of files
-        the cache knows, or more) are read in one pass over the table in key order, pages of
-        rows at a time: a lookup costs SQLite several page reads, a pass about one per row.
-        """
+        """Read the cached vectors of `digests` (those not loaded yet). The index answers by
+        lookups for a few and by one pass for many (`EmbeddingCache.slots_of`); `table_hint`
+        is no longer needed and kept for callers."""
         wanted = [d for d in dict.fromkeys(digests) if d not in self.row]
         if not wanted:
             return
-        if len(wanted) >= 2000 and 4 * len(wanted) >= table_hint:
-            want = set(wanted)
-            size = self.cache.vector_bytes(self.model_id)
-            if not self.keep_vectors and size:
-                self._members(want, size)
-                return
-            pages = self._pass()
-            self._keep(((d, b) for rows in pages for d, b in rows if d in want), len(wanted))
-        else:
-            self._keep(self._lookup(wanted), len(wanted))
-
-    def _members(self, want: set[str], size: int) -> None:
-        """Which of `want` have a sound vector, by the byte lengths of one pass over the table
-        (a warm `embed` of a million images asks this of every one): whole pages are sorted
-        into sound and damaged rows by comprehension, with no call per row."""
-        damaged: list[str] = []
-        for rows in self._pass():
-            hits = [d for d, n in rows if n == size and d in want]
+        slots = self.cache.slots_of(wanted, self.model_id)
+        if not self.keep_vectors:
+            hits = [wanted[i] for i in np.flatnonzero(slots >= 0).tolist()]
             self.row.update(zip(hits, range(len(self.row), len(self.row) + len(hits))))
-            damaged += [d for d, n in rows if n != size and d in want]
+            return
+        X, sound = self.cache.vectors_at(self.model_id, slots)
+        damaged = [wanted[i] for i in np.flatnonzero((slots >= 0) & ~sound).tolist()]
         if damaged:  # forgotten, so that this run embeds those images again
             self.cache.forget_embeddings(damaged, self.model_id)
-
-    def _lookup(self, wanted: list[str]) -> Iterator[tuple[str, bytes | int]]:
-        return self.cache.embedding_rows(wanted, self.model_id, lengths=not self.keep_vectors)
-
-    def _pass(self) -> Iterator[list[tuple[str, bytes | int]]]:
-        return self.cache.embedding_pages(self.model_id, lengths=not self.keep_vectors)
-
-    def _keep(self, rows: Iterable[tuple[str, bytes | int]], expected: int) -> None:
-        """Keep the sound rows: the model's vector size (`EmbeddingCache.vector_bytes`), finite
-        floats. Any other row (damaged, edited, of another encoder) is embedded again."""
-        size = self.cache.vector_bytes(self.model_id) or 0
-        roomy = False
-        damaged: list[object] = []
-        for digest, blob in rows:
-            if not isinstance(digest, str) or digest in self.row:
-                continue
-            if self.keep_vectors:
-                if not size and isinstance(blob, bytes) and not len(blob) % 4:
-                    size = len(blob)  # no size known: the first sound row sets it
-                vector = sound_vector(blob, size or None)
-                if vector is None:
-                    damaged.append(digest)
-                    continue
-                if not roomy:
-                    self._room(len(vector), expected)  # room for all that is wanted, at once
-                    roomy = True
-                self.block[len(self.row)] = vector
-            elif not isinstance(blob, int) or blob <= 0 or blob % 4 or (size and blob != size):
-                damaged.append(digest)
-                continue
-            self.row[digest] = len(self.row)
-        if damaged:  # forgotten, so that this run embeds those images again
-            self.cache.forget_embeddings(damaged, self.model_id)
+        keep = np.flatnonzero(sound)
+        if not len(keep):
+            return
+        if self.row and self.block.shape[1] != X.shape[1]:
+            raise KonomiError(
+                t("safety.vector_size", cached=self.block.shape[1], model=X.shape[1]),
+                t("safety.vector_size_hint"),
+            )
+        n = len(self.row)
+        if n == 0 and len(keep) == len(X):
+            self.block = X  # the whole read is kept: no second copy
+        else:
+            self._room(X.shape[1], len(keep))
+            self.block[n : n + len(keep)] = X[keep]
+        self.row.update(zip((wanted[i] for i in keep.tolist()), range(n, n + len(keep))))
 
     def matrix(self, digests: list[str]) -> np.ndarray:
         """The rows of `digests`, in that order (a view, not a copy, when already in order)."""

@@ -1,6 +1,7 @@
-"""Embeddings cached in SQLite, keyed by (content hash, model id).
+"""Embeddings cached beside SQLite, keyed by (content hash, model id).
 
-Two tables: `embeddings` maps (digest, model) → vector, and `files` maps a path to the
+Each model's vectors are rows of a flat float32 file that SQLite indexes by digest
+(`store.vectors`, `store.vector_index`), and the `files` table maps a path to the
 (size, mtime) it had when it was last hashed. An unchanged file is therefore not even re-read,
 and a moved or renamed file is still a hit once it is hashed. Unreadable files are remembered by
 digest, so a broken photo is not decoded again on every run.
@@ -28,9 +29,11 @@ import numpy as np
 from konomi.atomic import rename_over
 from konomi.errors import KonomiError, is_sqlite_corruption
 from konomi.i18n import t
-from konomi.store.cache_rows import number, sound_vector, storable, valid_stamp
+from konomi.store.cache_rows import number, storable, valid_stamp
 from konomi.store.migrations import Step, sql, upgrade
 from konomi.store.quality import QUALITY_STEP_NAME, QUALITY_TABLE
+from konomi.store.vector_index import STEP_NAME, VectorIndex, move_blobs
+from konomi.store.vectors import BLOCK_ROWS, VectorFiles
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,20 +57,22 @@ CREATE TABLE IF NOT EXISTS scores (
 STEPS = (
     Step(1, "tables for files, embeddings, failures and scores", sql(_TABLES)),
     Step(2, QUALITY_STEP_NAME, sql(QUALITY_TABLE)),
+    Step(3, STEP_NAME, move_blobs),
 )
 T = TypeVar("T")
 
 
 STAMP_RANGE = 8192  # paths whose stamps are read together (`stamps_of`)
-CHECKED = ("meta", "files", "failures", "scores")  # every table but the vectors'
+CHECKED = ("meta", "files", "failures", "scores", "vector_files")  # all but `vector_slots`
 
 
 def _check(db: sqlite3.Connection) -> None:
     """SQLite's quick check of the small tables, on every open.
 
-    Not of `embeddings`: at a million images it is gigabytes, and checking it would cost every
-    command seconds of reading. Its rows are checked one by one when read (size, finite
-    numbers), and damage SQLite meets in it later is caught like any other (`_guard`)."""
+    Not of `vector_slots`: at a million images it is a million rows, and checking it would
+    cost every command a second of reading. A slot is checked when used (the file must hold
+    it, its numbers be finite), and damage SQLite meets in it later is caught like any other
+    (`_guard`)."""
     for table in CHECKED:
         if not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
             continue  # a newer step may add it; an older file may lack it
@@ -148,6 +153,7 @@ class EmbeddingCache:
         self.warnings: list[str] = []
         self._warn = warn
         self.generation = 0  # +1 each time the database is replaced by a fresh one
+        self.vectors = VectorIndex(VectorFiles(path), self._guard)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             _drop_stale_sides(path)
@@ -198,6 +204,7 @@ class EmbeddingCache:
             aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
         if self.path.exists():
             rename_over(self.path, aside)
+        self.vectors.files.set_aside(aside)  # its slots mean nothing to a fresh database
         for suffix in ("-wal", "-shm"):
             side = self.path.with_name(self.path.name + suffix)
             if side.exists():
@@ -222,6 +229,7 @@ class EmbeddingCache:
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self._db.close()
+        self.vectors.files.close()
 
     def __enter__(self) -> EmbeddingCache:
         return self
@@ -304,85 +312,58 @@ class EmbeddingCache:
         self.forget_files(left)
         return len(carried)
 
-    # -- embeddings ------------------------------------------------------------------------
+    # -- embeddings (a flat file per model, indexed here: store.vector_index) ---------------
     def vector_bytes(self, model: str) -> int | None:
-        """The size in bytes of every vector of `model`: the one its encoder last wrote, else
-        the most common one. A cached vector of any other size (a damaged or edited row) is
-        treated as missing and embedded again, never trained on."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (f"dim:{model}",)).fetchone()
-        with contextlib.suppress(TypeError, ValueError):
-            dim = int(row[0]) if row else 0
-            if 0 < dim <= MAX_DIM:
-                return 4 * dim
-        common = self.db.execute(
-            "SELECT length(vector) AS n FROM embeddings WHERE model = ? AND typeof(vector) = "
-            "'blob' GROUP BY n ORDER BY COUNT(*) DESC, n DESC LIMIT 1",
-            (model,),
-        ).fetchone()
-        n = common[0] if common else None
-        return n if isinstance(n, int) and 0 < n <= 4 * MAX_DIM and not n % 4 else None
+        """The size in bytes of every vector of `model` (None: it has no sound vector file)."""
+        found = self.vectors.readable(model)
+        return 4 * found[0].dim if found else None
+
+    def slots_of(self, digests: Sequence[str], model: str) -> np.ndarray:
+        """The slot of each digest's vector, −1 where none can be read (`VectorIndex`)."""
+        return self.vectors.slots_of(digests, model)
+
+    def vectors_at(self, model: str, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, sound) of those slots: zeros and False where no sound vector is."""
+        return self.vectors.vectors_at(model, slots)
+
+    def vector_blocks(
+        self, model: str, slots: np.ndarray | None = None, rows: int = BLOCK_ROWS
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The model's vectors a block at a time, in file order (`VectorIndex.blocks`)."""
+        return self.vectors.blocks(model, slots, rows)
 
     def get_embeddings(self, digests: Iterable[str], model: str) -> dict[str, np.ndarray]:
-        """Cached vectors for the digests that have a sound one under `model` (the right size,
-        finite numbers)."""
-        size = self.vector_bytes(model)
+        """Cached vectors for the digests that have a sound one under `model`."""
         wanted = list(dict.fromkeys(digests))
-        found: dict[str, np.ndarray] = {}
-        for i in range(0, len(wanted), 900):  # SQLite's variable limit
-            chunk = wanted[i : i + 900]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT digest, vector FROM embeddings WHERE model = ? AND digest IN ({marks})",
-                (model, *chunk),
-            )
-            for digest, blob in rows:
-                vector = sound_vector(blob, size)
-                if vector is not None:
-                    found[digest] = vector
-        return found
+        X, sound = self.vectors_at(model, self.slots_of(wanted, model))
+        return {wanted[i]: X[i] for i in np.flatnonzero(sound).tolist()}
 
     def embedding_rows(
         self, digests: list[str], model: str, *, lengths: bool = False
     ) -> Iterator[tuple[str, bytes | int]]:
         """(digest, vector bytes) of the digests cached under `model`; with `lengths`, the
         vectors' byte lengths instead (what a caller that only checks them needs)."""
-        column = "length(vector)" if lengths else "vector"
-        for i in range(0, len(digests), 900):  # SQLite's variable limit
-            chunk = digests[i : i + 900]
-            marks = ",".join("?" * len(chunk))
-            yield from self.db.execute(
-                f"SELECT digest, {column} FROM embeddings WHERE model = ? AND digest IN ({marks})",
-                (model, *chunk),
-            )
+        slots = self.slots_of(digests, model)
+        at = np.flatnonzero(slots >= 0)
+        if lengths:
+            size = self.vector_bytes(model) or 0
+            yield from ((digests[i], size) for i in at.tolist())
+            return
+        X, _ = self.vectors_at(model, slots)
+        yield from ((digests[i], X[i].tobytes()) for i in at.tolist())
 
     def embedding_pages(
         self, model: str, *, lengths: bool = False, page: int = 4096
     ) -> Iterator[list[tuple[str, bytes | int]]]:
-        """Every row of `model` in digest order, `page` rows at a time: reading most of a large
-        cache is faster in one ordered pass than by lookups, and memory stays small."""
-        column = "length(vector)" if lengths else "vector"
-        last = ""
-        while True:
-            rows = self.db.execute(
-                f"SELECT digest, {column} FROM embeddings WHERE digest > ? AND model = ? "
-                "ORDER BY digest LIMIT ?",
-                (last, model, page),
-            ).fetchall()
-            if not rows:
-                return
-            yield rows
-            last = rows[-1][0]
+        """Every vector of `model` in digest order, `page` rows at a time (or their lengths)."""
+        named = self.vectors.digests(model)
+        for i in range(0, len(named), page):
+            digests = [d for d, _ in named[i : i + page]]
+            yield list(self.embedding_rows(digests, model, lengths=lengths))
 
     def embedded_digests(self, model: str) -> set[str]:
-        """The digests that have a sound vector under `model` (bytes of the model's size): a
-        damaged row is not among them, so its image is embedded again."""
-        size = self.vector_bytes(model) or 0
-        rows = self.db.execute(
-            "SELECT digest FROM embeddings WHERE model = ? AND typeof(vector) = 'blob' "
-            "AND (? = 0 OR length(vector) = ?)",
-            (model, size, size),
-        )
-        return {d for (d,) in rows}
+        """The digests whose vector under `model` can be read."""
+        return {d for d, _ in self.vectors.digests(model)}
 
     def put_encoded(
         self,
@@ -391,19 +372,10 @@ class EmbeddingCache:
         files: Iterable[tuple[str, int, int, str]],
     ) -> None:
         """Store a batch's vectors and its files' stamps in one transaction: a crash keeps
-        both or neither. The encoder's vector size is recorded too: cached rows of any other
-        size are not used (`vector_bytes`)."""
-        rows = [(d, np.asarray(v, np.float32)) for d, v in items]
+        both or neither (the vectors are on disk before it commits)."""
+        rows = list(items)
         with self.transaction():
-            self.db.executemany(
-                "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
-                ((d, model, v.tobytes()) for d, v in rows),
-            )
-            if rows and rows[0][1].ndim == 1:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                    (f"dim:{model}", str(len(rows[0][1]))),
-                )
+            self.vectors.put(model, rows)
             self.db.executemany(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
                 [r for r in files if storable(r[0])],
@@ -411,19 +383,10 @@ class EmbeddingCache:
 
     def forget_embeddings(self, digests: Iterable[object], model: str) -> None:
         """Drop damaged vectors (they are computed again)."""
-        self._write(
-            "DELETE FROM embeddings WHERE digest = ? AND model = ?", ((d, model) for d in digests)
-        )
+        self.vectors.forget([d for d in digests if isinstance(d, str)], model)
 
     def put_embeddings(self, items: Iterable[tuple[str, np.ndarray]], model: str) -> None:
-        vectors = [(d, np.asarray(v, np.float32)) for d, v in items]
-        rows = [(d, model, v.tobytes()) for d, v in vectors]
-        self._write("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
-        if vectors and vectors[0][1].ndim == 1:  # the encoder's own size, for `vector_bytes`
-            self._write(
-                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                [(f"dim:{model}", str(vectors[0][1].shape[0]))],
-            )
+        self.vectors.put(model, list(items))
 
     # -- unreadable files ------------------------------------------------------------------
     def get_failures(self, digests: Iterable[str]) -> dict[str, str]:

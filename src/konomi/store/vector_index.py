@@ -1,0 +1,348 @@
+"""Which slot of a model's vector file holds each digest: the cache's small SQLite index.
+
+`vector_files` names each model's file (an id, the token its header must carry, floats per row,
+rows in use) and `vector_slots` maps (file, digest) → slot, small rows that a warm `embed`
+reads a million of in well under a second. The vectors themselves are in the flat file
+(`store.vectors`).
+
+Writing holds SQLite's write lock (`BEGIN IMMEDIATE`) from before the rows are appended until
+the transaction that names them commits, so two processes never append at once, and the rows
+are on disk before that commit: a crash between the two leaves rows nothing names (written over
+by the next append), never a slot naming a row that is not there. A slot the file does not
+reach, a file whose header is not the one recorded, or a row of NaN is a missing vector.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+
+from konomi import faults
+from konomi.store.migrations import sql
+from konomi.store.vectors import BLOCK_ROWS, MEMORY, VectorFile, VectorFiles, finite_rows
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS vector_files (
+    model TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE, token TEXT NOT NULL,
+    dim INTEGER NOT NULL, rows INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vector_slots (
+    file INTEGER NOT NULL, digest TEXT NOT NULL, slot INTEGER NOT NULL,
+    PRIMARY KEY (file, digest)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS vector_slots_by_slot ON vector_slots (file, slot);
+"""
+STEP_NAME = "embeddings moved from BLOB rows to a flat vector file per model"
+FEW = 20000  # up to this many digests, slots are looked up by digest; more: one pass
+PAGE = 65536  # index rows read at once in a pass
+T = TypeVar("T")
+
+
+class Run(Protocol):
+    """Runs an action on the cache's database, behind its corruption guard."""
+
+    def __call__(self, action: Callable[[sqlite3.Connection], T]) -> T: ...
+
+
+@dataclass(frozen=True)
+class Head:
+    """A model's `vector_files` row: the file it names, and how many of its rows are in use."""
+
+    id: int
+    token: str
+    dim: int
+    rows: int
+
+
+def head_of(db: sqlite3.Connection, model: str) -> Head | None:
+    row = db.execute(
+        "SELECT id, token, dim, rows FROM vector_files WHERE model = ?", (model,)
+    ).fetchone()
+    if row is None or [type(v) for v in row] != [int, str, int, int]:
+        return None  # a damaged row: its vectors are not trusted
+    head = Head(*row)
+    if len(head.token) != 32 or not 0 < head.dim <= 65536 or head.rows < 0:
+        return None
+    try:
+        bytes.fromhex(head.token)
+    except ValueError:
+        return None
+    return head
+
+
+def append(
+    db: sqlite3.Connection, files: VectorFiles, model: str, digests: Sequence[str], X: np.ndarray
+) -> None:
+    """Append the rows of `X` to the model's file and name them in the index. The caller holds
+    the write lock (an open `BEGIN IMMEDIATE`) and commits after. A file that is missing, not
+    the one recorded, or of another row size is started afresh (its slots forgotten); rows a
+    truncated file lost are forgotten."""
+    if not len(digests):
+        return
+    dim = X.shape[1]
+    head = head_of(db, model)
+    held = files.get(model, head.token, head.dim) if head and head.dim == dim else None
+    if head is None or held is None:
+        if head is None:
+            db.execute("DELETE FROM vector_files WHERE model = ?", (model,))
+            (number,) = db.execute(
+                "SELECT COALESCE(MAX(id), 0) + 1 FROM vector_files WHERE typeof(id) = 'integer'"
+            ).fetchone()
+        else:
+            number = head.id
+        db.execute("DELETE FROM vector_slots WHERE file = ?", (number,))
+        held = files.create(model, dim)
+        db.execute(
+            "INSERT OR REPLACE INTO vector_files VALUES (?, ?, ?, ?, 0)",
+            (model, number, held.token, dim),
+        )
+        head = Head(number, held.token, dim, 0)
+    start = head.rows
+    on_disk = held.rows()
+    if on_disk < start:  # cut short since: what it lost is missing
+        db.execute("DELETE FROM vector_slots WHERE file = ? AND slot >= ?", (head.id, on_disk))
+        start = on_disk
+    held.write(start, X)
+    faults.reached("vectors_appended")  # tests: a kill -9 between the append and the commit
+    db.executemany(
+        "INSERT OR REPLACE INTO vector_slots VALUES (?, ?, ?)",
+        ((head.id, d, start + i) for i, d in enumerate(digests)),
+    )
+    db.execute("UPDATE vector_files SET rows = ? WHERE model = ?", (start + len(digests), model))
+
+
+class VectorIndex:
+    """The cache's vectors: reads and writes through the index and the files. `run` executes
+    an action on the database behind the cache's corruption guard."""
+
+    def __init__(self, files: VectorFiles, run: Run) -> None:
+        self.files = files
+        self.run = run
+
+    def _all(self, query: str, args: tuple[Any, ...]) -> list[Any]:
+        return self.run(lambda db: db.execute(query, args).fetchall())
+
+    def readable(self, model: str) -> tuple[Head, VectorFile, int] | None:
+        """The model's head, its file, and how many slots can be read (those the index names
+        and the file holds), or None when it has no sound file."""
+        head = self.run(lambda db: head_of(db, model))
+        if head is None:
+            return None
+        held = self.files.get(model, head.token, head.dim)
+        if held is None:
+            return None
+        return head, held, min(head.rows, held.rows())
+
+    def slots_of(self, digests: Sequence[str], model: str) -> np.ndarray:
+        """The slot of each digest, −1 where it has none that can be read."""
+        out = np.full(len(digests), -1, np.int64)
+        found = self.readable(model)
+        if found is None or not len(digests):
+            return out
+        head, _, limit = found
+        where: dict[str, int] = {}
+        for i, digest in enumerate(digests):
+            where.setdefault(digest, i)
+        select = "SELECT digest, slot FROM vector_slots WHERE file = ? AND typeof(slot) = 'integer'"
+        wanted = list(where)
+        if len(wanted) <= FEW:
+            for i in range(0, len(wanted), 900):  # SQLite's variable limit
+                chunk = wanted[i : i + 900]
+                marks = ",".join("?" * len(chunk))
+                query, args = f"{select} AND digest IN ({marks})", (head.id, *chunk)
+                self._place(out, where, self._all(query, args))
+        else:  # most of the index: one pass in key order, a page at a time
+            for rows in self._pages(head.id, select):
+                self._place(out, where, rows)
+        out[out >= limit] = -1
+        if len(where) < len(digests):  # the same content more than once
+            first = np.fromiter((where[d] for d in digests), np.int64, len(digests))
+            out = out[first]
+        return out
+
+    @staticmethod
+    def _place(out: np.ndarray, where: dict[str, int], rows: list[tuple[str, int]]) -> None:
+        hits = [(where[d], s) for d, s in rows if d in where]
+        if hits:
+            at, slots = zip(*hits)
+            out[list(at)] = slots
+
+    def _pages(self, file: int, select: str) -> Iterator[list[tuple[str, int]]]:
+        last = ""
+        while True:
+            query = f"{select} AND digest > ? ORDER BY digest LIMIT ?"
+            rows = self._all(query, (file, last, PAGE))
+            if rows:
+                yield rows
+            if len(rows) < PAGE:
+                return
+            last = rows[-1][0]
+
+    def digests(self, model: str) -> list[tuple[str, int]]:
+        """(digest, slot) of every vector of `model` that can be read, in digest order."""
+        found = self.readable(model)
+        if found is None:
+            return []
+        head, _, limit = found
+        select = "SELECT digest, slot FROM vector_slots WHERE file = ? AND typeof(slot) = 'integer'"
+        return [(d, s) for rows in self._pages(head.id, select) for d, s in rows if s < limit]
+
+    def digests_at(self, model: str, slots: Sequence[int]) -> list[str | None]:
+        """The digest each slot holds (None: a slot nothing names, overwritten or unused)."""
+        found = self.readable(model)
+        if found is None:
+            return [None] * len(slots)
+        head = found[0]
+        named: dict[int, str] = {}
+        wanted = sorted({int(s) for s in slots})
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT slot, digest FROM vector_slots WHERE file = ? AND slot IN ({marks})"
+            rows = self._all(query, (head.id, *chunk))
+            named.update((s, d) for s, d in rows if isinstance(d, str))
+        return [named.get(int(s)) for s in slots]
+
+    def vectors_at(self, model: str, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, sound): the vector of each slot (zeros where none), and which are sound —
+        a slot the file holds, every number finite."""
+        slots = np.asarray(slots, np.int64)
+        found = self.readable(model)
+        if found is None:
+            return np.zeros((len(slots), 0), np.float32), np.zeros(len(slots), bool)
+        _, held, limit = found
+        out = np.zeros((len(slots), held.dim), np.float32)
+        sound = (slots >= 0) & (slots < limit)
+        at = np.flatnonzero(sound)
+        if 16 * len(at) >= limit:  # many: read the file's blocks in order, keep the rows asked
+            for positions, block in self._blocks(held, limit, slots, at):
+                out[positions] = block
+        else:
+            for i in at.tolist():
+                if not held.read_row(int(slots[i]), out[i]):
+                    sound[i] = False
+        return out, sound & finite_rows(out)
+
+    def blocks(
+        self, model: str, slots: np.ndarray | None = None, rows: int = BLOCK_ROWS
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """A pass over the model's vectors in file order, one block at a time (memory stays
+        at one block however large the file). Without `slots`: (slot numbers, rows) of every
+        row in use, as stored — rows nothing names any more included, and rows of NaN left to
+        the caller (a NaN similarity is no match). With `slots`: (positions in `slots`, their
+        sound rows) for the slots asked."""
+        found = self.readable(model)
+        if found is None:
+            return
+        _, held, limit = found
+        if slots is None:
+            for start, block in held.blocks(limit, rows):
+                yield np.arange(start, start + len(block)), block
+            return
+        slots = np.asarray(slots, np.int64)
+        at = np.flatnonzero((slots >= 0) & (slots < limit))
+        for positions, block in self._blocks(held, limit, slots, at, rows):
+            good = finite_rows(block)
+            yield (positions, block) if good.all() else (positions[good], block[good])
+
+    @staticmethod
+    def _blocks(
+        held: VectorFile, limit: int, slots: np.ndarray, at: np.ndarray, rows: int = BLOCK_ROWS
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(positions, rows) of the slots `slots[at]`, read block by block in file order."""
+        order = at[np.argsort(slots[at], kind="stable")]
+        ordered = slots[order]
+        for start in range(0, limit, rows):
+            lo, hi = np.searchsorted(ordered, [start, start + rows])
+            if lo == hi:
+                continue
+            block = held.read(start, min(start + rows, limit))
+            take = ordered[lo:hi] - start
+            inside = take < len(block)
+            yield order[lo:hi][inside], block[take[inside]]
+
+    def forget(self, digests: Sequence[str], model: str) -> None:
+        """Unname the slots of `digests` (their vectors are damaged: computed again)."""
+        head = self.run(lambda db: head_of(db, model))
+        if head is None or not digests:
+            return
+        self.run(
+            lambda db: _locked(
+                db,
+                lambda: db.executemany(
+                    "DELETE FROM vector_slots WHERE file = ? AND digest = ?",
+                    ((head.id, d) for d in digests),
+                ),
+            )
+        )
+
+    def put(self, model: str, items: Sequence[tuple[str, np.ndarray]]) -> None:
+        """Append vectors (one size, float32 rows) in the open transaction, or in one of their
+        own."""
+        if not items:
+            return
+        digests = [d for d, _ in items]
+        X = np.stack([np.asarray(v, np.float32).reshape(-1) for _, v in items])
+        self.run(lambda db: _locked(db, lambda: append(db, self.files, model, digests, X)))
+
+
+def _locked(db: sqlite3.Connection, action: Callable[[], object]) -> None:
+    """`action` inside the open transaction, else in one of its own (`BEGIN IMMEDIATE`)."""
+    if db.in_transaction:
+        action()
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        action()
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def move_blobs(db: sqlite3.Connection) -> None:
+    """The upgrade of a cache whose vectors were BLOB rows of `embeddings`: every sound row (the
+    model's size, finite numbers) is appended to its model's vector file and indexed, then the
+    table is dropped (its pages are reused by SQLite). Runs inside the upgrade's transaction:
+    an interrupted upgrade leaves the old table whole and is done again."""
+    sql(TABLES)(db)
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'embeddings'").fetchone():
+        return
+    main = [row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"]
+    files = VectorFiles(Path(main[0]) if main and main[0] else Path(MEMORY))
+    dims: dict[str, int] = {}
+    for key, value in db.execute("SELECT key, value FROM meta WHERE key LIKE 'dim:%'"):
+        if isinstance(value, str) and value.isdigit() and 0 < int(value) <= 65536:
+            dims[key[4:]] = 4 * int(value)
+    pending: dict[str, list[tuple[str, bytes]]] = {}
+
+    def flush(model: str) -> None:
+        rows = pending.pop(model, [])
+        if rows:
+            X = np.frombuffer(b"".join(b for _, b in rows), np.float32).reshape(len(rows), -1)
+            good = np.flatnonzero(finite_rows(X))
+            append(db, files, model, [rows[i][0] for i in good], X[good])
+
+    rows = db.execute("SELECT digest, model, vector FROM embeddings")
+    try:
+        for digest, model, blob in rows:
+            if not (isinstance(digest, str) and isinstance(model, str) and type(blob) is bytes):
+                continue
+            size = dims.setdefault(model, len(blob))
+            if len(blob) != size or not size or size % 4:
+                continue
+            waiting = pending.setdefault(model, [])
+            waiting.append((digest, blob))
+            if len(waiting) >= BLOCK_ROWS:
+                flush(model)
+        rows.close()
+        for model in list(pending):
+            flush(model)
+        db.execute("DROP TABLE embeddings")
+    finally:
+        files.close()
