@@ -66,7 +66,14 @@ def test_a_version_1_cache_opens_with_its_rows_and_is_marked_upgraded(tmp_path):
     try:
         assert cache.get_embeddings(["d1"], "m")["d1"].tolist() == vector.tolist()
         assert cache.file_stamps()["/x.jpg"].digest == "d1"
-        assert cache.get_scores("h") == {"d1": (0.25, 0.5)}
+        # scores by digest are not carried over (a head's scores are arrays by vector slot
+        # now): they are computed again, and the old table is gone
+        (slot,) = cache.slots_of(["d1"], "m").tolist()
+        assert np.isnan(cache.scores_at("h", "m", np.array([slot]))[0]).all()
+        assert (
+            cache.db.execute("SELECT name FROM sqlite_master WHERE name = 'scores'").fetchall()
+            == []
+        )
         assert cache.warnings == []  # an upgrade is not damage: nothing was rebuilt
     finally:
         cache.close()

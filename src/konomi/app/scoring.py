@@ -52,7 +52,7 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
     if vectors:
         known = known_info = np.full(n, np.nan)
     else:
-        known, known_info = ctx.cache.scores_of(embedded.digests, record.id)
+        known, known_info = ctx.cache.scores_at(record.id, ctx.model.model_id, embedded.slots)
     missing = np.flatnonzero(np.isnan(known))
     scores = known.copy()
     if len(missing) > FEW_VECTORS and not vectors:  # many (a retrain): one pass, a page at a time
@@ -75,10 +75,28 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
         scores, lookup, n_labeled=n_labeled, waiting=waiting_mask(ctx, embedded.paths)
     )
     changed = np.flatnonzero(np.isnan(known) | (known_info != info))  # NaN: not stored yet
-    ctx.cache.put_scores(
-        ((embedded.digests[i], scores[i], info[i]) for i in changed.tolist()), record.id
-    )
+    if len(changed):
+        _keep_scores(ctx, record, embedded, changed, scores, info)
     return Scored(record, embedded, scores, info)
+
+
+def _keep_scores(
+    ctx: Context,
+    record: HeadRecord,
+    embedded: Embedded,
+    changed: np.ndarray,
+    scores: np.ndarray,
+    info: np.ndarray,
+) -> None:
+    """Keep the scores of rows `changed` in the cache, by their vectors' slots (those encoded
+    in this run are written by now: their slots are asked of the cache)."""
+    model = ctx.model.model_id
+    slots = embedded.slots[changed] if len(embedded.slots) else np.full(len(changed), -1)
+    new = np.flatnonzero(slots < 0)
+    if len(new):
+        slots = slots.copy()
+        slots[new] = ctx.cache.slots_of([embedded.digests[i] for i in changed[new].tolist()], model)
+    ctx.cache.put_scores_at(record.id, model, slots, scores[changed], info[changed])
 
 
 def waiting_mask(ctx: Context, paths: list[Path]) -> np.ndarray:

@@ -66,6 +66,9 @@ class Embedded:
     new: int = 0  # encoded in this run
     cached: int = 0  # answered by the cache
     seconds: float = 0.0
+    # each image's row in the model's vector file (−1: encoded in this run, or unknown):
+    # what the cache keys a head's scores by (`EmbeddingCache.scores_at`)
+    slots: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def images_per_second(self) -> float:
@@ -187,9 +190,19 @@ def embed_files(
         kept, digests = [paths[i] for i in keep], [digest_of[i] for i in keep]
     else:  # every file answered (a warm run): no pass over a million rows
         kept, digests = list(paths), digest_of
-    matrix = store.matrix(digests)  # type: ignore[arg-type]
+    index = store.rows(digests)  # type: ignore[arg-type]
+    matrix = store.matrix(digests, index)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - start
-    return Embedded(kept, digests, matrix, unreadable, new, cached, elapsed)  # type: ignore[arg-type]
+    return Embedded(
+        kept,
+        digests,  # type: ignore[arg-type]
+        matrix,
+        unreadable,
+        new,
+        cached,
+        elapsed,
+        store.slots(index),
+    )
 
 
 def _statted(
@@ -271,6 +284,7 @@ class _Vectors:
         # False: only which digests have a vector (the index is read, not the vectors)
         self.keep_vectors = keep_vectors
         self.row: dict[str, int] = {}
+        self.slot: list[int] = []  # each row's slot in the vector file (−1: computed now)
         self.block = np.zeros((0, 0), np.float32)
 
     def __contains__(self, digest: str) -> bool:
@@ -290,7 +304,8 @@ class _Vectors:
         """Vectors computed in this run."""
         if not self.keep_vectors:
             for digest in digests:
-                self.row.setdefault(digest, len(self.row))
+                if self.row.setdefault(digest, len(self.row)) == len(self.slot):
+                    self.slot.append(-1)
         elif len(vectors):
             if self.row and self.block.shape[1] != vectors.shape[1]:
                 raise KonomiError(
@@ -299,7 +314,10 @@ class _Vectors:
                 )
             self._room(vectors.shape[1], len(vectors))
             for digest, vector in zip(digests, vectors):
-                self.block[self.row.setdefault(digest, len(self.row))] = vector
+                at = self.row.setdefault(digest, len(self.row))
+                self.block[at] = vector
+                if at == len(self.slot):
+                    self.slot.append(-1)
 
     def load(self, digests: Iterable[str], *, table_hint: int = 0) -> None:
         """Read the cached vectors of `digests` (those not loaded yet). The index answers by
@@ -310,8 +328,11 @@ class _Vectors:
             return
         slots = self.cache.slots_of(wanted, self.model_id)
         if not self.keep_vectors:
-            hits = [wanted[i] for i in np.flatnonzero(slots >= 0).tolist()]
-            self.row.update(zip(hits, range(len(self.row), len(self.row) + len(hits))))
+            found = np.flatnonzero(slots >= 0).tolist()
+            self.row.update(
+                zip([wanted[i] for i in found], range(len(self.row), len(self.row) + len(found)))
+            )
+            self.slot += slots[found].tolist()
             return
         X, sound = self.cache.vectors_at(self.model_id, slots)
         damaged = [wanted[i] for i in np.flatnonzero((slots >= 0) & ~sound).tolist()]
@@ -332,13 +353,24 @@ class _Vectors:
             self._room(X.shape[1], len(keep))
             self.block[n : n + len(keep)] = X[keep]
         self.row.update(zip((wanted[i] for i in keep.tolist()), range(n, n + len(keep))))
+        self.slot += slots[keep].tolist()
 
-    def matrix(self, digests: list[str]) -> np.ndarray:
-        """The rows of `digests`, in that order (a view, not a copy, when already in order)."""
+    def slots(self, index: np.ndarray) -> np.ndarray:
+        """The vector-file slots of rows `index` (`rows`)."""
+        return np.asarray(self.slot, np.int64)[index] if len(index) else np.zeros(0, np.int64)
+
+    def rows(self, digests: list[str]) -> np.ndarray:
+        """The row of each of `digests`."""
+        return np.fromiter(map(self.row.__getitem__, digests), np.int64, len(digests))
+
+    def matrix(self, digests: list[str], index: np.ndarray | None = None) -> np.ndarray:
+        """The rows of `digests` (at `index`: `rows`), in that order (a view, not a copy, when
+        already in order)."""
         n = len(digests)
         if not self.keep_vectors:
             return np.zeros((n, 0), np.float32)
-        index = np.fromiter((self.row[d] for d in digests), np.int64, n)
+        if index is None:
+            index = self.rows(digests)
         if n and index[0] == 0 and index[-1] == n - 1 and np.all(np.diff(index) == 1):
             return self.block[:n]
         return self.block[index] if n else np.zeros((0, self.block.shape[1]), np.float32)

@@ -29,7 +29,8 @@ import numpy as np
 from konomi.atomic import rename_over
 from konomi.errors import KonomiError, is_sqlite_corruption
 from konomi.i18n import t
-from konomi.store.cache_rows import number, storable, valid_stamp
+from konomi.store import score_arrays
+from konomi.store.cache_rows import storable, valid_stamp
 from konomi.store.migrations import Step, sql, upgrade
 from konomi.store.quality import QUALITY_STEP_NAME, QUALITY_TABLE
 from konomi.store.vector_index import STEP_NAME, VectorIndex, move_blobs
@@ -58,12 +59,13 @@ STEPS = (
     Step(1, "tables for files, embeddings, failures and scores", sql(_TABLES)),
     Step(2, QUALITY_STEP_NAME, sql(QUALITY_TABLE)),
     Step(3, STEP_NAME, move_blobs),
+    Step(4, score_arrays.STEP_NAME, sql(score_arrays.TABLE)),
 )
 T = TypeVar("T")
 
 
 STAMP_RANGE = 8192  # paths whose stamps are read together (`stamps_of`)
-CHECKED = ("meta", "files", "failures", "scores", "vector_files")  # all but `vector_slots`
+CHECKED = ("meta", "files", "failures", "vector_files")  # not `vector_slots`, `head_scores`
 
 
 def _check(db: sqlite3.Connection) -> None:
@@ -71,8 +73,8 @@ def _check(db: sqlite3.Connection) -> None:
 
     Not of `vector_slots`: at a million images it is a million rows, and checking it would
     cost every command a second of reading. A slot is checked when used (the file must hold
-    it, its numbers be finite), and damage SQLite meets in it later is caught like any other
-    (`_guard`)."""
+    it, its numbers be finite), a head's score arrays when read (their sizes, each score in
+    0–1), and damage SQLite meets in either later is caught like any other (`_guard`)."""
     for table in CHECKED:
         if not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
             continue  # a newer step may add it; an older file may lack it
@@ -426,74 +428,27 @@ class EmbeddingCache:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('decoders', ?)", (fingerprint,))
         return int(n)
 
-    # -- scores of a head ------------------------------------------------------------------
-    def put_scores(self, items: Iterable[tuple[str, float, float | None]], head: str) -> None:
-        """Remember each image's score (and informativeness) under a head id."""
-        rows = [(d, head, float(s), None if i is None else float(i)) for d, s, i in items]
-        rows.sort()  # in key order: a million rows go in as appends, not random inserts
-        self._write("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?)", rows)
+    # -- scores of a head (arrays by vector slot: store.score_arrays) ----------------------
+    def scores_at(self, head: str, model: str, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(score, informativeness) under `head` of the images whose vectors are at `slots`
+        (in `model`'s vector file), NaN where none is kept."""
+        found = self.vectors.readable(model)
+        if found is None:
+            return np.full(len(slots), np.nan), np.full(len(slots), np.nan)
+        token = found[0].token
+        return score_arrays.at(self._guard(lambda db: score_arrays.read(db, head, token)), slots)
 
-    def has_scores(self, head: str) -> bool:
-        return (
-            self.db.execute("SELECT 1 FROM scores WHERE head = ? LIMIT 1", (head,)).fetchone()
-            is not None
-        )
-
-    def scores_of(self, digests: list[str], head: str) -> tuple[np.ndarray, np.ndarray]:
-        """(score, informativeness) of each of `digests` under `head`, NaN where none is kept.
-
-        Read into two arrays (`_score_rows`): at a million images a dict of every score
-        would cost hundreds of MB."""
-        where: dict[str, int] = {}
-        copies: list[tuple[int, int]] = []  # (row, first row of the same content)
-        for i, digest in enumerate(digests):
-            first = where.setdefault(digest, i)
-            if first != i:
-                copies.append((i, first))
-        scores = np.full(len(digests), np.nan)
-        info = np.full(len(digests), np.nan)
-        for rows in self._score_rows(list(where), head):
-            for d, s, i in rows:
-                at = where.get(d)
-                if at is not None and type(s) is float and (i is None or type(i) is float):
-                    scores[at] = s  # a row of other types (a damaged cache) is scored again
-                    info[at] = np.nan if i is None else i
-        bad = ~np.isfinite(scores) | np.isinf(info)
-        scores[bad], info[bad] = np.nan, np.nan
-        for i, first in copies:
-            scores[i], info[i] = scores[first], info[first]
-        return scores, info
-
-    def _score_rows(self, digests: list[str], head: str, page: int = 8192) -> Iterator[list[Any]]:
-        """The head's (digest, score, info) rows for `digests`: looked up by digest when they
-        are few (a classify of a few new images), else one pass in digest order, a page at a
-        time (a score of every image)."""
-        if len(digests) <= FEW_SCORES:
-            for i in range(0, len(digests), 900):  # SQLite's variable limit
-                chunk = digests[i : i + 900]
-                marks = ",".join("?" * len(chunk))
-                yield self.db.execute(
-                    "SELECT digest, score, info FROM scores WHERE head = ? AND digest IN "
-                    f"({marks})",
-                    (head, *chunk),
-                ).fetchall()
+    def put_scores_at(
+        self, head: str, model: str, slots: np.ndarray, scores: np.ndarray, info: np.ndarray
+    ) -> None:
+        """Keep the scores (and informativeness) of the images at `slots` under `head`
+        (−1: no vector kept, nothing to key the score by: it is computed again next time)."""
+        found = self.vectors.readable(model)
+        if found is None or not len(slots):
             return
-        last = ""
-        while True:
-            rows = self.db.execute(
-                "SELECT digest, score, info FROM scores WHERE head = ? AND digest > ? "
-                "ORDER BY digest LIMIT ?",
-                (head, last, page),
-            ).fetchall()
-            yield rows
-            if len(rows) < page:
-                return
-            last = rows[-1][0]
-            last = rows[-1][0]
-
-    def get_scores(self, head: str) -> dict[str, tuple[float, float | None]]:
-        rows = self.db.execute("SELECT digest, score, info FROM scores WHERE head = ?", (head,))
-        return {d: (s, i) for d, s, i in rows if number(s) and (i is None or number(i))}
+        token = found[0].token
+        with self.transaction():
+            self._guard(lambda db: score_arrays.write(db, head, token, slots, scores, info))
 
     def _write(self, sql: str, rows: Iterable[Any]) -> None:
         """One statement over many rows, in one transaction (retried whole after a rebuild)."""
@@ -528,7 +483,6 @@ class EmbeddingCache:
             self._guard(lambda db: db.execute("COMMIT"))
 
 
-FEW_SCORES = 20000  # up to this many digests, scores are looked up by digest
 MAX_DIM = 65536  # floats in one embedding, far above any image encoder's
 
 

@@ -12,6 +12,7 @@ it shares the cache's corruption guard and rebuild: everything here can be measu
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -136,26 +137,34 @@ class QualityColumns:
 
 def quality_columns(cache: CacheLike, digests: Sequence[str], measure: int) -> QualityColumns:
     """`get_quality` as three arrays in the order of `digests`: a million images' quality in
-    one paged pass, without an object per image."""
-    where: dict[str, int] = {}
-    copies: list[tuple[int, int]] = []  # (position, first position of the same content)
-    for i, digest in enumerate(digests):
-        first = where.setdefault(digest, i)
-        if first != i:
-            copies.append((i, first))
+    one paged pass, without an object per image (each page is turned into columns at once)."""
+    where, copies, first = first_positions(digests)
     n = len(digests)
     sharp, clipped, taken = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     columns = "digest, sharpness, highlights + shadows, taken"
     for rows in _pages(cache, columns, where, measure):
-        at = [where.get(d, -1) for d, *_ in rows]
-        block = np.array([r[1:] for r in rows], dtype=np.float64).reshape(-1, 3)  # NULL: NaN
-        keep = np.flatnonzero(np.fromiter((a >= 0 for a in at), bool, len(at)))
-        rows_at = np.asarray(at, dtype=np.int64)[keep]
-        sharp[rows_at], clipped[rows_at], taken[rows_at] = block[keep].T
-    if copies:
-        i, first = np.array(copies, dtype=np.int64).T
-        sharp[i], clipped[i], taken[i] = sharp[first], clipped[first], taken[first]
+        if not rows:
+            continue
+        found, *values = zip(*rows)
+        at = np.fromiter(map(where.get, found, itertools.repeat(-1)), np.int64, len(found))
+        block = np.array(values, dtype=np.float64)  # NULL (no capture time): NaN
+        keep = at >= 0
+        sharp[at[keep]], clipped[at[keep]], taken[at[keep]] = block[:, keep]
+    sharp[copies], clipped[copies], taken[copies] = sharp[first], clipped[first], taken[first]
     return QualityColumns(sharp, clipped, taken)
+
+
+def first_positions(digests: Sequence[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """Where each digest first appears in `digests`, and the later positions of a digest seen
+    before (`copies`) with its first position (`first`): a million digests, built in C (the
+    reversed walk leaves each digest its first position)."""
+    n = len(digests)
+    where = dict(zip(reversed(digests), range(n - 1, -1, -1)))
+    if len(where) == n:
+        return where, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    firsts = np.fromiter(map(where.__getitem__, digests), np.int64, n)
+    copies = np.flatnonzero(firsts != np.arange(n))
+    return where, copies, firsts[copies]
 
 
 def _pages(
