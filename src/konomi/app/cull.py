@@ -312,19 +312,33 @@ def _through(
     ctx: Context, embedded: Embedded, part: np.ndarray
 ) -> Callable[[np.ndarray], np.ndarray]:
     """The embeddings of rows of `part` (rows into the embedded images): from the block when it
-    was read, else from the cache, asked in digest order (the table's order: neighbouring
-    rows, a third faster than in time order). A vector the cache lacks is NaN: its frame looks
-    like no other."""
+    was read, else from the model's vector file by each image's slot (frames taken one after
+    another were embedded one after another: their rows lie side by side, read a block at a
+    time). A vector the cache lacks is NaN: its frame looks like no other."""
+    model = ctx.model.model_id
+    known: list[np.ndarray] = []
+
+    def slots() -> np.ndarray:
+        if not known:
+            found = embedded.slots.copy()
+            if len(found) != len(embedded.digests):
+                found = np.full(len(embedded.digests), -1, np.int64)
+            new = np.flatnonzero(found < 0)  # encoded in this run: written since
+            if len(new):
+                asked = [embedded.digests[i] for i in new.tolist()]
+                found[new] = ctx.cache.slots_of(asked, model)
+            known.append(found)
+        return known[0]
 
     def vectors_of(rows: np.ndarray) -> np.ndarray:
         at = part[rows]
         if embedded.vectors.shape[1] or not len(at):
             return np.asarray(embedded.vectors[at], dtype=np.float32)
-        wanted = [embedded.digests[i] for i in at.tolist()]
-        found = ctx.cache.get_embeddings(sorted(set(wanted)), ctx.model.model_id)
-        size = len(next(iter(found.values()))) if found else 1
-        missing = np.full(size, np.nan, dtype=np.float32)
-        return np.stack([found.get(d, missing) for d in wanted]).astype(np.float32, copy=False)
+        X, sound = ctx.cache.vectors_at(model, slots()[at])
+        if not X.shape[1]:  # no vector file to read
+            return np.full((len(at), 1), np.nan, np.float32)
+        X[~sound] = np.nan
+        return X
 
     return vectors_of
 

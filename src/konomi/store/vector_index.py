@@ -219,7 +219,8 @@ class VectorIndex:
         out = np.zeros((len(slots), held.dim), np.float32)
         sound = (slots >= 0) & (slots < limit)
         at = np.flatnonzero(sound)
-        if 16 * len(at) >= limit:  # many: read the file's blocks in order, keep the rows asked
+        touched = len(np.unique(slots[at] // BLOCK_ROWS))
+        if 16 * len(at) >= touched * BLOCK_ROWS:  # dense: read the blocks that hold them
             for positions, block in self._blocks(held, limit, slots, at):
                 out[positions] = block
         else:
