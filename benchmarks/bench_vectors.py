@@ -4,13 +4,16 @@
     sqlite-f16   the same table, float16 blobs (half the bytes)
     mmap-f32     a flat float32 array file beside SQLite; SQLite keeps digest → row number
     mmap-f16     the same, float16
+    store        konomi's store as built (store/vectors.py): the flat float32 file, read by
+                 `preadv` into a reused buffer (and, for comparison, by a map whose pages are
+                 dropped block by block); `store-nosync` without `fdatasync` before each commit
 
 For each: bytes on disk, cold-ingest write speed (transactions of 2,048 rows, as `embed`
 writes), the two reads the commands need — every vector into one float32 matrix (`search`,
 the report) and 2,500 random lookups (the review order's candidates) — and a membership pass
 (which digests have a vector: warm `embed`). Real SQLite files on disk, the OS cache warm.
 
-    uv run python -m benchmarks.bench_vectors [--n 100000] [--dim 512] [--repeats 3]
+    uv run python -m benchmarks.bench_vectors [--n 100000] [--dim 512] [--repeats 3] [--layouts ...]
 """
 
 from __future__ import annotations
@@ -164,12 +167,89 @@ def mmap_layout(folder: Path, vectors: np.ndarray, digests: list[str], dtype: st
     }
 
 
+def store_layout(folder: Path, vectors: np.ndarray, digests: list[str], dtype: str) -> dict:
+    """konomi's own store (`EmbeddingCache`: store/vectors.py, store/vector_index.py), as the
+    commands use it; `store-nosync` is the same without `fdatasync` before each commit."""
+    from konomi.store.cache import EmbeddingCache
+
+    sync = os.fdatasync
+    if dtype == "nosync":
+        os.fdatasync = lambda fd: None
+    try:
+        cache = EmbeddingCache(folder / "cache.sqlite")
+        t0 = _Clock()
+        for start in range(0, len(digests), 2048):  # as `embed` writes: 2,048 rows a commit
+            cache.put_encoded(
+                "m", zip(digests[start : start + 2048], vectors[start : start + 2048]), []
+            )
+        write = t0()
+    finally:
+        os.fdatasync = sync
+    cache.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = sum(p.stat().st_size for p in folder.iterdir())
+
+    t0 = _Clock()
+    total = np.zeros(vectors.shape[1], np.float32)
+    for _, block in cache.vector_blocks("m"):  # pread into one reused buffer
+        total += block.sum(axis=0)
+    read_all = t0()
+
+    t0 = _Clock()
+    total_mapped = _mapped_pass(next(folder.glob("cache.vectors-*.f32")), vectors.shape[1])
+    mapped = t0()
+    np.testing.assert_allclose(total, total_mapped, rtol=1e-3, atol=1e-2)
+
+    rng = np.random.default_rng(0)
+    wanted = [digests[i] for i in rng.choice(len(digests), 2500, replace=False)]
+    t0 = _Clock()
+    found, sound = cache.vectors_at("m", cache.slots_of(wanted, "m"))
+    lookup = t0()
+    assert sound.all()
+
+    t0 = _Clock()
+    members = int((cache.slots_of(digests, "m") >= 0).sum())
+    member_time = t0()
+    assert members == len(digests)
+    cache.close()
+    return {
+        "bytes": size,
+        "write": write,
+        "read_all": read_all,
+        "mapped": mapped,
+        "lookup": lookup,
+        "members": member_time,
+    }
+
+
+def _mapped_pass(path: Path, dim: int, rows: int = 8192) -> np.ndarray:
+    """The other way to read a pass: map the file and drop each block's pages once read
+    (`MADV_DONTNEED`), so that the process's RSS stays at a block."""
+    import mmap
+
+    total = np.zeros(dim, np.float32)
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        n = (len(m) - 64) // (4 * dim)
+        flat = np.frombuffer(m, np.float32, n * dim, 64).reshape(n, dim)
+        step = rows * 4 * dim
+        for start in range(0, n, rows):
+            total += flat[start : start + rows].sum(axis=0)
+            lo = (64 + start * 4 * dim) // mmap.PAGESIZE * mmap.PAGESIZE
+            m.madvise(mmap.MADV_DONTNEED, lo, min(step, len(m) - lo))
+        del flat
+    return total
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--dim", type=int, default=512)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", type=Path, default=REPO_ROOT / "bench-out" / "vectors")
+    ap.add_argument(
+        "--layouts",
+        default="sqlite-f32,sqlite-f16,mmap-f32,mmap-f16,store,store-nosync",
+        help="which to measure (store: konomi's own, store-nosync: without fdatasync)",
+    )
     args = ap.parse_args()
     print(describe_machine())
     print(f"{args.n:,} vectors of {args.dim} floats, best of {args.repeats}\n", flush=True)
@@ -178,7 +258,8 @@ def main() -> None:
     digests = _digests(args.n)
     print("| layout | on disk | write (rows/s) | read all | 2,500 lookups | membership |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for name in ("sqlite-f32", "sqlite-f16", "mmap-f32", "mmap-f16"):
+    layouts = args.layouts.split(",")
+    for name in layouts:
         runs = []
         for _ in range(args.repeats):
             folder = args.out / name
@@ -186,9 +267,13 @@ def main() -> None:
             folder.mkdir(parents=True)
             dtype = "float32" if "32" in name else "float16"
             layout = mmap_layout if name.startswith("mmap") else sqlite_layout
+            if name.startswith("store"):
+                layout, dtype = store_layout, name.removeprefix("store").strip("-") or "sync"
             runs.append(layout(folder, vectors, digests, dtype))
         r = {k: min(run[k] for run in runs) for k in runs[0]}  # best of the repeats
         cells = [f"{r[k][0]:.2f} / {r[k][1]:.2f} s" for k in ("read_all", "lookup", "members")]
+        if "mapped" in r:
+            cells[0] += f" (mapped: {r['mapped'][0]:.2f} / {r['mapped'][1]:.2f} s)"
         print(
             f"| {name} | {r['bytes'] / 1e6:,.0f} MB | {args.n / r['write'][0]:,.0f} | "
             + " | ".join(cells)

@@ -1,7 +1,8 @@
 """Search and taste in words: the workspace's images ranked by how well they match a text.
 
-Image embeddings come through the cache (`Context.embed`), so a search after `konomi embed`
-costs one pass of the text tower and a matrix product.
+Image embeddings come through the cache: a search for the best few reads the model's vector
+file a block at a time (`search_cache`), so at a million images it costs one pass of the text
+tower and a second of reading; a search for every image lists and embeds them all first.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 from konomi.app.context import Context
 from konomi.app.folders import all_images
 from konomi.app.library import library_images
+from konomi.app.search_cache import from_cache
 from konomi.encode.images import Skipped
 from konomi.errors import KonomiError, ModelError
 from konomi.i18n import t
@@ -36,6 +38,7 @@ class SearchOutcome:
     hits: list[Hit]
     total: int
     skipped: list[Skipped] = field(default_factory=list)
+    cached: bool = False  # answered from the cache alone: `total` counts the images it holds
 
 
 def workspace_images(ctx: Context, skipped: list[Skipped]) -> list[Path]:
@@ -81,8 +84,17 @@ def rank(X: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def search(ctx: Context, text: str, top: int | None = None) -> SearchOutcome:
-    """The workspace's images, most similar to `text` first (the `top` best, or all)."""
+    """The workspace's images, most similar to `text` first (the `top` best, or all).
+
+    With `top`, the cache's vectors are searched without walking the folders (`from_cache`);
+    without, or when the cache has no vectors yet, every image is listed and embedded first."""
     query = unit_mean(text_vectors(ctx, [text]))
+    if top is not None:
+        found = from_cache(ctx, query, top)
+        if found is not None:
+            best, total = found
+            hits = [Hit(p, ctx.ws.rel(p), sim) for p, sim in best]
+            return SearchOutcome(text, hits, total, cached=True)
     skipped: list[Skipped] = []
     paths = workspace_images(ctx, skipped)
     if not paths:

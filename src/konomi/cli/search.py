@@ -47,7 +47,8 @@ def search(
                 )
                 err.print(shown, markup=False)
             return
-        out.print(t("text.search.header", n=len(found.hits), text=display(text), total=found.total))
+        header = "text.search.header_cached" if found.cached else "text.search.header"
+        out.print(t(header, n=len(found.hits), text=display(text), total=found.total))
         for h in found.hits:
             out.print(f"  {h.similarity:+.3f}  {display(h.rel)}", markup=False, highlight=False)
         print_skipped(found.skipped, ctx.ws.rel)

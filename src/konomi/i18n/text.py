@@ -74,6 +74,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "count": "n",
         "en:1": "The image closest to {text!r} (of {total}):",
     },
+    "text.search.header_cached": {
+        "en": "{n} images closest to {text!r} (of the {total} in the cache; images added since "
+        "the last {cmd} embed are not among them):",
+        "ja": "「{text}」に近い画像 {n} 枚（キャッシュにある {total} 枚中。最後の {cmd} embed "
+        "の後に追加された画像は含まれません）:",
+        "count": "n",
+        "en:1": "The image closest to {text!r} (of the {total} in the cache; images added since "
+        "the last {cmd} embed are not among them):",
+    },
     # -- the review page: quality of the model so far ---------------------------------------
     "text.quality.none": {
         "en": "No model yet: judge a few images of each kind and it trains itself.",

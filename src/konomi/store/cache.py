@@ -274,6 +274,21 @@ class EmbeddingCache:
             )
         return found
 
+    def paths_of(self, digests: Iterable[str]) -> list[tuple[str, int, int, str]]:
+        """(path, size, mtime_ns, digest) of every known path whose content is one of `digests`
+        (a few: the best matches of a search). The table has no index by digest, so each 900
+        digests cost one pass over it in SQLite (a million rows: a fraction of a second)."""
+        wanted = list(dict.fromkeys(digests))
+        found: list[tuple[str, int, int, str]] = []
+        for i in range(0, len(wanted), 900):  # SQLite's variable limit
+            chunk = wanted[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT path, size, mtime_ns, digest FROM files WHERE digest IN ({marks})", chunk
+            )
+            found += [r for r in rows if valid_stamp(*r)]
+        return found
+
     def count_files(self) -> int:
         (n,) = self.db.execute("SELECT COUNT(*) FROM files").fetchone()
         return int(n)

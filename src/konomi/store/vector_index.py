@@ -192,6 +192,14 @@ class VectorIndex:
         select = "SELECT digest, slot FROM vector_slots WHERE file = ? AND typeof(slot) = 'integer'"
         return [(d, s) for rows in self._pages(head.id, select) for d, s in rows if s < limit]
 
+    def count(self, model: str) -> int:
+        """How many digests have a vector of `model` named in the index."""
+        head = self.run(lambda db: head_of(db, model))
+        if head is None:
+            return 0
+        (n,) = self._all("SELECT COUNT(*) FROM vector_slots WHERE file = ?", (head.id,))[0]
+        return int(n)
+
     def digests_at(self, model: str, slots: Sequence[int]) -> list[str | None]:
         """The digest each slot holds (None: a slot nothing names, overwritten or unused)."""
         found = self.readable(model)
@@ -344,6 +352,13 @@ def move_blobs(db: sqlite3.Connection) -> None:
         rows.close()
         for model in list(pending):
             flush(model)
-        db.execute("DROP TABLE embeddings")
+        # Not zeroed page by page as SQLite's secure-delete default (where built in) would:
+        # that writes the whole dropped table again through the WAL (5 GB at a million).
+        (secure,) = db.execute("PRAGMA secure_delete").fetchone()
+        db.execute("PRAGMA secure_delete = 0")
+        try:
+            db.execute("DROP TABLE embeddings")
+        finally:
+            db.execute(f"PRAGMA secure_delete = {int(secure)}")
     finally:
         files.close()
