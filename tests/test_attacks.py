@@ -270,7 +270,9 @@ def test_a_garbage_cached_vector_is_embedded_again(trained, konomi):
         first = db.execute("SELECT slot FROM vector_slots ORDER BY digest LIMIT 1").fetchone()[0]
         last = db.execute("SELECT digest FROM vector_slots ORDER BY digest DESC LIMIT 1").fetchone()
         db.execute("UPDATE vector_slots SET slot = 1000000 WHERE digest = ?", last)  # past the end
-        db.execute("UPDATE scores SET score = 'high'")
+        db.execute("UPDATE files SET slot = 1000000 WHERE digest = ?", last)  # and where named
+        db.execute("UPDATE files SET slot = 'x' WHERE digest != ?", last)  # not a number
+        db.execute("UPDATE head_scores SET scores = 'high'")
     db.close()
     with open(vectors, "r+b") as f:  # the first row: NaNs
         f.seek(64 + first * 4 * dim)

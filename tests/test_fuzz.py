@@ -210,8 +210,8 @@ def test_fuzz_head_records(template, tmp_path, tiny_model):
 CACHE_COLUMNS = {
     "vector_slots": ["slot", "digest", "file"],
     "vector_files": ["token", "dim", "rows", "id", "model"],
-    "files": ["size", "mtime_ns", "digest", "path"],
-    "scores": ["score", "info", "head", "digest"],
+    "files": ["size", "mtime_ns", "digest", "path", "vfile", "slot"],
+    "head_scores": ["scores", "info", "head", "token", "written"],
     "failures": ["reason"],
     "meta": ["value"],
 }
@@ -221,7 +221,7 @@ KEYS = {
     "vector_slots": "digest",
     "vector_files": "model",
     "files": "path",
-    "scores": "digest",
+    "head_scores": "head",
     "failures": "digest",
     "meta": "key",
 }

@@ -219,10 +219,14 @@ def _library_mask(paths: list[Path], in_library: list[Path]) -> np.ndarray:
     return np.fromiter((p in known for p in paths), bool, len(paths))
 
 
-def _capture_times(paths: list[Path], taken: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _capture_times(embedded: Embedded, taken: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Capture times of `rows`: EXIF's where the quality row has one, else the file's
-    modification time (NaN for a file gone meanwhile)."""
+    modification time as the embed saw it (else asked now; NaN for a file gone meanwhile)."""
+    paths = embedded.paths
     times: np.ndarray = taken[rows]
+    if len(embedded.mtimes) == len(paths):
+        unknown = np.isnan(times)
+        times[unknown] = embedded.mtimes[rows[unknown]]
     for j in np.flatnonzero(np.isnan(times)).tolist():
         with contextlib.suppress(OSError):  # a file gone meanwhile stays NaN: takes no part
             times[j] = os.stat(paths[int(rows[j])]).st_mtime
@@ -241,7 +245,6 @@ def _bursts(
     """Group the taking-part images (workspace and libraries apart): bursts as rows into
     `embedded`, in folder order (by their first image as found); a burst holding a frame the
     person chose keeps that frame (their latest choice), with the reason `CHOSEN`."""
-    paths = embedded.paths
     known = quality.known
     sharp = np.where(known, quality.sharpness, 0.0)
     clipped = np.where(known, quality.clipped, 1.0)  # unmeasured: never preferred
@@ -251,7 +254,7 @@ def _bursts(
         rows = np.flatnonzero(side)
         if len(rows) < 2:
             continue
-        times = _capture_times(paths, quality.taken, rows)
+        times = _capture_times(embedded, quality.taken, rows)
         part = rows[np.isfinite(times)]
         times = times[np.isfinite(times)]
         if len(part) < 2:

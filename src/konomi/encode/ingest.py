@@ -21,6 +21,7 @@ are neither re-read nor re-hashed, so an unchanged workspace re-runs in seconds.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import queue
 import time
@@ -69,6 +70,9 @@ class Embedded:
     # each image's row in the model's vector file (−1: encoded in this run, or unknown):
     # what the cache keys a head's scores by (`EmbeddingCache.scores_at`)
     slots: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # each file's modification time (seconds) when it was checked: culling's capture time
+    # of a photo without EXIF, with no second stat of a million files
+    mtimes: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def images_per_second(self) -> float:
@@ -135,24 +139,32 @@ def embed_files(
     start = time.perf_counter()
     cache.note_decoders(decoder_fingerprint())  # other decoders: "unreadable" is tried again
     digest_of: list[str | None] = [None] * len(paths)
+    slot_of = [-1] * len(paths)  # where the file's row says its vector is (−1: not known)
+    mtime_of = [math.nan] * len(paths)
     todo: list[tuple[int, Path, tuple[int, int] | None]] = []
     unreadable: list[Skipped] = []
+    file, rows = cache.vector_file(model_id) or (None, 0)
     for start_at, names, stats in _statted(paths):  # a piece at a time: memory stays flat
         piece = paths[start_at : start_at + len(names)]
-        stamps = cache.stamps_of(names)  # plain tuples, not an object per row
+        stamps = cache.stamps_and_slots_of(names)  # plain tuples, not an object per row
         for i, (path, name, st) in enumerate(zip(piece, names, stats), start_at):
             if st is None:
                 unreadable.append(Skipped(path, t("unreadable.gone")))
                 continue
+            mtime_of[i] = st.st_mtime
             known = stamps.get(name)
             if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
                 digest_of[i] = known[2]
+                slot = known[4]
+                if known[3] == file and type(slot) is int and 0 <= slot < rows:
+                    slot_of[i] = slot
             else:
                 todo.append((i, path, (st.st_size, st.st_mtime_ns)))
-    known_files = cache.count_files() if len(paths) >= 2000 else 0
 
     store = _Vectors(cache, model_id, keep_vectors=vectors)
-    store.load([d for d in digest_of if d is not None], table_hint=known_files)
+    answered = [i for i, d in enumerate(digest_of) if d is not None]
+    store.load([digest_of[i] for i in answered], [slot_of[i] for i in answered])  # type: ignore[misc]
+    _note_slots(cache, model_id, store, paths, digest_of, slot_of)
     row = store.row  # (a dict: no method call per image)
     lost = [i for i, d in enumerate(digest_of) if d is not None and d not in row]
     failures = cache.get_failures([digest_of[i] for i in lost]) if lost else {}  # type: ignore[misc]
@@ -162,7 +174,10 @@ def embed_files(
         if digest in failures:
             unreadable.append(Skipped(paths[i], shown(failures[digest])))
         else:
-            todo.append((i, paths[i], None))  # hashed before but never embedded with this model
+            # hashed before but never embedded with this model (or its vector was lost): its
+            # row is written again with the new vector's slot
+            st = _stat(os.fspath(paths[i]))
+            todo.append((i, paths[i], (st.st_size, st.st_mtime_ns) if st else None))
     cached = len(digest_of) - digest_of.count(None)
 
     new = 0
@@ -185,6 +200,7 @@ def embed_files(
             if digest is not None and digest not in row:  # damaged since it was read
                 digest_of[i] = None
                 unreadable.append(Skipped(paths[i], t("safety.vector_damaged")))
+    keep: list[int] = []
     if digest_of.count(None):
         keep = [i for i, d in enumerate(digest_of) if d is not None]
         kept, digests = [paths[i] for i in keep], [digest_of[i] for i in keep]
@@ -192,6 +208,7 @@ def embed_files(
         kept, digests = list(paths), digest_of
     index = store.rows(digests)  # type: ignore[arg-type]
     matrix = store.matrix(digests, index)  # type: ignore[arg-type]
+    mtimes = np.array(mtime_of)
     elapsed = time.perf_counter() - start
     return Embedded(
         kept,
@@ -202,7 +219,35 @@ def embed_files(
         cached,
         elapsed,
         store.slots(index),
+        mtimes if len(kept) == len(paths) else mtimes[keep],
     )
+
+
+def _note_slots(
+    cache: EmbeddingCache,
+    model_id: str,
+    store: _Vectors,
+    paths: Sequence[Path],
+    digest_of: list[str | None],
+    slot_of: list[int],
+) -> None:
+    """Write the vector slot into the `files` rows that lacked it (a cache from before rows
+    named slots, files answered by their digest), so that the next run reads it with the
+    stamps instead of asking the index (a million slots: seconds, once)."""
+    lacking = np.flatnonzero(np.array(slot_of) < 0).tolist()
+    found = cache.vector_file(model_id)
+    if not lacking or found is None:
+        return
+    rows = store.row
+    slots = store.slot
+    noted = []
+    for i in lacking:
+        digest = digest_of[i]
+        at = rows.get(digest) if digest is not None else None
+        if at is not None and slots[at] >= 0:
+            noted.append((os.fspath(paths[i]), found[0], slots[at]))
+    if noted:
+        cache.note_slots(noted)
 
 
 def _statted(
@@ -319,14 +364,21 @@ class _Vectors:
                 if at == len(self.slot):
                     self.slot.append(-1)
 
-    def load(self, digests: Iterable[str], *, table_hint: int = 0) -> None:
-        """Read the cached vectors of `digests` (those not loaded yet). The index answers by
-        lookups for a few and by one pass for many (`EmbeddingCache.slots_of`); `table_hint`
-        is no longer needed and kept for callers."""
-        wanted = [d for d in dict.fromkeys(digests) if d not in self.row]
+    def load(self, digests: Iterable[str], known: Sequence[int] | None = None) -> None:
+        """Read the cached vectors of `digests` (those not loaded yet). `known`: each one's
+        slot where the caller has it already (from the files' rows; −1 where not): only the
+        others are asked of the index, by lookups for a few and one pass for many
+        (`EmbeddingCache.slots_of`)."""
+        # the same content at several paths: the last one's slot (−1: asked below)
+        given = dict.fromkeys(digests, -1) if known is None else dict(zip(digests, known))
+        wanted = [d for d in given if d not in self.row]
         if not wanted:
             return
-        slots = self.cache.slots_of(wanted, self.model_id)
+        slots = np.fromiter(map(given.__getitem__, wanted), np.int64, len(wanted))
+        ask = np.flatnonzero(slots < 0)
+        if len(ask):
+            asked = [wanted[i] for i in ask.tolist()]
+            slots[ask] = self.cache.slots_of(asked, self.model_id)
         if not self.keep_vectors:
             found = np.flatnonzero(slots >= 0).tolist()
             self.row.update(
@@ -524,7 +576,7 @@ def _embed_todo(
         if work.stamp:
             rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
     if rows:
-        cache.put_files(rows)
+        cache.put_encoded(model_id, [], rows)  # with their vectors' slots
     # Files whose content was embedded before this run (renamed, moved or copied files).
     store.load(d for d in digest_of if d is not None and d not in store)
     return encoded, hits

@@ -31,7 +31,7 @@ from konomi.errors import KonomiError, is_sqlite_corruption
 from konomi.i18n import t
 from konomi.store import score_arrays
 from konomi.store.cache_rows import storable, valid_stamp
-from konomi.store.migrations import Step, sql, upgrade
+from konomi.store.migrations import Step, add_columns, sql, upgrade
 from konomi.store.quality import QUALITY_STEP_NAME, QUALITY_TABLE
 from konomi.store.vector_index import STEP_NAME, VectorIndex, move_blobs
 from konomi.store.vectors import BLOCK_ROWS, VectorFiles
@@ -54,17 +54,21 @@ CREATE TABLE IF NOT EXISTS scores (
     PRIMARY KEY (digest, head)
 ) WITHOUT ROWID;
 """
+FILE_SLOTS_STEP = "each file's row names its content's vector (file and slot)"
 # The cache's history, oldest first: a file is brought up to the last step when opened.
 STEPS = (
     Step(1, "tables for files, embeddings, failures and scores", sql(_TABLES)),
     Step(2, QUALITY_STEP_NAME, sql(QUALITY_TABLE)),
     Step(3, STEP_NAME, move_blobs),
     Step(4, score_arrays.STEP_NAME, sql(score_arrays.TABLE)),
+    Step(5, FILE_SLOTS_STEP, add_columns("files", {"vfile": "INTEGER", "slot": "INTEGER"})),
 )
 T = TypeVar("T")
 
 
 STAMP_RANGE = 8192  # paths whose stamps are read together (`stamps_of`)
+FILE_ROW = "INSERT OR REPLACE INTO files (path, size, mtime_ns, digest) VALUES (?, ?, ?, ?)"
+FILE_ROW_WITH_SLOT = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)"
 CHECKED = ("meta", "files", "failures", "vector_files")  # not `vector_slots`, `head_scores`
 
 
@@ -249,15 +253,26 @@ class EmbeddingCache:
         return {p: FileStamp(s, m, d) for p, s, m, d in rows if valid_stamp(p, s, m, d)}
 
     def stamps_of(self, paths: Sequence[str]) -> dict[str, tuple[int, int, str]]:
-        """(size, mtime_ns, digest) of those of `paths` the cache knows, a piece at a time (a
-        walk of a million files: the whole table is never held). A walk's paths lie side by
-        side in the table, so a piece is read as one range of rows, a third of the CPU of a
-        lookup per path; scattered paths (a range of far more rows) are looked up instead."""
+        """(size, mtime_ns, digest) of those of `paths` the cache knows (`stamps_and_slots_of`)."""
+        return {p: stamp[:3] for p, stamp in self.stamps_and_slots_of(paths).items()}
+
+    def stamps_and_slots_of(
+        self, paths: Sequence[str]
+    ) -> dict[str, tuple[int, int, str, object, object]]:
+        """(size, mtime_ns, digest, vector file, slot) of those of `paths` the cache knows, a
+        piece at a time (a walk of a million files: the whole table is never held). The last
+        two say where the content's vector was when the row was written (`put_encoded`): the
+        caller checks them against the model's file (`vector_file`); NULL when unknown.
+
+        A walk's paths lie side by side in the table, so a piece is read as one range of rows,
+        a third of the CPU of a lookup per path; scattered paths (a range of far more rows) are
+        looked up instead."""
         wanted = [p for p in paths if p.isascii() or storable(p)]
-        found: dict[str, tuple[int, int, str]] = {}
+        found: dict[str, tuple[int, int, str, object, object]] = {}
+        columns = "path, size, mtime_ns, digest, vfile, slot"
         for i in range(0, len(wanted), STAMP_RANGE):
             piece = wanted[i : i + STAMP_RANGE]
-            limit, select = 2 * len(piece) + 1024, "SELECT path, size, mtime_ns, digest FROM files"
+            limit, select = 2 * len(piece) + 1024, f"SELECT {columns} FROM files"
             rows = self.db.execute(
                 f"{select} WHERE path >= ? AND path <= ? ORDER BY path LIMIT ?",
                 (min(piece), max(piece), limit),
@@ -270,7 +285,9 @@ class EmbeddingCache:
                     rows += self.db.execute(f"{select} WHERE path IN ({marks})", chunk)
             want = set(piece)
             found.update(
-                (p, (s, m, d)) for p, s, m, d in rows if p in want and valid_stamp(p, s, m, d)
+                (p, (s, m, d, f, k))
+                for p, s, m, d, f, k in rows
+                if p in want and valid_stamp(p, s, m, d)
             )
         return found
 
@@ -296,8 +313,14 @@ class EmbeddingCache:
     def put_files(self, rows: Iterable[tuple[str, int, int, str]]) -> None:
         """Remember (path, size, mtime_ns, digest) rows (a path that is not valid text — a
         file name in another encoding — is not remembered: that file is hashed each time)."""
+        self._write(FILE_ROW, (r for r in rows if storable(r[0])))
+
+    def note_slots(self, rows: Iterable[tuple[str, int, int]]) -> None:
+        """Remember (path, vector file, slot) for paths whose row lacks them (written before
+        slots were kept, or by `put_files`): the next warm run finds them with the stamps."""
         self._write(
-            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (r for r in rows if storable(r[0]))
+            "UPDATE files SET vfile = ?, slot = ? WHERE path = ?",
+            ((f, k, p) for p, f, k in rows if storable(p)),
         )
 
     def forget_files(self, paths: Iterable[str]) -> None:
@@ -314,9 +337,9 @@ class EmbeddingCache:
             if not storable(str(src)):
                 continue
             row = self.db.execute(
-                "SELECT size, mtime_ns, digest FROM files WHERE path = ?", (str(src),)
+                "SELECT size, mtime_ns, digest, vfile, slot FROM files WHERE path = ?", (str(src),)
             ).fetchone()
-            if row is None or not valid_stamp(str(src), *row):
+            if row is None or not valid_stamp(str(src), *row[:3]):
                 continue
             left.append(str(src))
             try:
@@ -324,8 +347,8 @@ class EmbeddingCache:
             except OSError:
                 continue
             if (st.st_size, st.st_mtime_ns) == (row[0], row[1]):
-                carried.append((str(dst), row[0], row[1], row[2]))
-        self.put_files(carried)
+                carried.append((str(dst), *row))
+        self._write(FILE_ROW_WITH_SLOT, carried)
         self.forget_files(left)
         return len(carried)
 
@@ -338,6 +361,12 @@ class EmbeddingCache:
     def slots_of(self, digests: Sequence[str], model: str) -> np.ndarray:
         """The slot of each digest's vector, −1 where none can be read (`VectorIndex`)."""
         return self.vectors.slots_of(digests, model)
+
+    def vector_file(self, model: str) -> tuple[int, int] | None:
+        """(id, readable rows) of the model's vector file: a `files` row's slot is that of the
+        content's vector only when it names this file and lies below that many rows."""
+        found = self.vectors.readable(model)
+        return (found[0].id, found[2]) if found else None
 
     def vectors_at(self, model: str, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rows, sound) of those slots: zeros and False where no sound vector is."""
@@ -389,13 +418,21 @@ class EmbeddingCache:
         files: Iterable[tuple[str, int, int, str]],
     ) -> None:
         """Store a batch's vectors and its files' stamps in one transaction: a crash keeps
-        both or neither (the vectors are on disk before it commits)."""
+        both or neither (the vectors are on disk before it commits). Each file's row names the
+        slot of its content's vector, so that a warm run needs no pass over the index."""
         rows = list(items)
+        kept = [r for r in files if storable(r[0])]
         with self.transaction():
-            self.vectors.put(model, rows)
+            placed = self.vectors.put(model, rows)
+            slot = dict(zip([d for d, _ in rows], placed[1].tolist())) if placed else {}
+            found = self.vector_file(model)
+            others = list({r[3] for r in kept if r[3] not in slot})
+            if others and found:  # the same content embedded before: its slot is known
+                slot.update(zip(others, self.vectors.slots_of(others, model).tolist()))
+            fid = found[0] if found else None
             self.db.executemany(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-                [r for r in files if storable(r[0])],
+                FILE_ROW_WITH_SLOT,
+                [(*r, fid, k if (k := slot.get(r[3], -1)) >= 0 else None) for r in kept],
             )
 
     def forget_embeddings(self, digests: Iterable[object], model: str) -> None:

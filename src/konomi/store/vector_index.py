@@ -77,24 +77,21 @@ def head_of(db: sqlite3.Connection, model: str) -> Head | None:
 
 def append(
     db: sqlite3.Connection, files: VectorFiles, model: str, digests: Sequence[str], X: np.ndarray
-) -> None:
-    """Append the rows of `X` to the model's file and name them in the index. The caller holds
-    the write lock (an open `BEGIN IMMEDIATE`) and commits after. A file that is missing, not
-    the one recorded, or of another row size is started afresh (its slots forgotten); rows a
-    truncated file lost are forgotten."""
-    if not len(digests):
-        return
+) -> tuple[int, int]:
+    """Append the rows of `X` to the model's file and name them in the index; returns (the
+    file's id, the slot of the first row). The caller holds the write lock (an open `BEGIN
+    IMMEDIATE`) and commits after. A file that is missing, not the one recorded, or of another
+    row size is started afresh under a new id (its slots forgotten: an id is never used twice,
+    so a `files` row naming an old one is simply not trusted); rows a truncated file lost are
+    forgotten, in the index and in the `files` rows that named them."""
     dim = X.shape[1]
     head = head_of(db, model)
     held = files.get(model, head.token, head.dim) if head and head.dim == dim else None
     if head is None or held is None:
-        if head is None:
-            db.execute("DELETE FROM vector_files WHERE model = ?", (model,))
-            (number,) = db.execute(
-                "SELECT COALESCE(MAX(id), 0) + 1 FROM vector_files WHERE typeof(id) = 'integer'"
-            ).fetchone()
-        else:
-            number = head.id
+        if head is not None:
+            db.execute("DELETE FROM vector_slots WHERE file = ?", (head.id,))
+        db.execute("DELETE FROM vector_files WHERE model = ?", (model,))
+        number = _new_id(db)
         db.execute("DELETE FROM vector_slots WHERE file = ?", (number,))
         held = files.create(model, dim)
         db.execute(
@@ -106,6 +103,7 @@ def append(
     on_disk = held.rows()
     if on_disk < start:  # cut short since: what it lost is missing
         db.execute("DELETE FROM vector_slots WHERE file = ? AND slot >= ?", (head.id, on_disk))
+        _unname_files(db, "vfile = ? AND slot >= ?", (head.id, on_disk))
         start = on_disk
     held.write(start, X)
     faults.reached("vectors_appended")  # tests: a kill -9 between the append and the commit
@@ -114,6 +112,29 @@ def append(
         ((head.id, d, start + i) for i, d in enumerate(digests)),
     )
     db.execute("UPDATE vector_files SET rows = ? WHERE model = ?", (start + len(digests), model))
+    return head.id, start
+
+
+def _new_id(db: sqlite3.Connection) -> int:
+    """An id no vector file of this cache has had (kept in `meta`: ids of deleted files are
+    not given out again)."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'next_vector_file'").fetchone()
+    (top,) = db.execute(
+        "SELECT COALESCE(MAX(id), 0) + 1 FROM vector_files WHERE typeof(id) = 'integer'"
+    ).fetchone()
+    kept = int(row[0]) if row and str(row[0]).isdigit() else 0
+    number = max(int(top), kept, 1)
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('next_vector_file', ?)", (str(number + 1),))
+    return number
+
+
+def _unname_files(db: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> None:
+    """Clear the vector slot of the `files` rows `where` selects (a slot that no longer holds
+    their content's vector). Rare: after damage, never on a warm run; a cache from before the
+    `files` rows named slots has nothing to clear."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
+    if "slot" in columns:
+        db.execute(f"UPDATE files SET vfile = NULL, slot = NULL WHERE {where}", args)
 
 
 class VectorIndex:
@@ -280,38 +301,46 @@ class VectorIndex:
         head = self.run(lambda db: head_of(db, model))
         if head is None or not digests:
             return
-        self.run(
-            lambda db: _locked(
-                db,
-                lambda: db.executemany(
-                    "DELETE FROM vector_slots WHERE file = ? AND digest = ?",
-                    ((head.id, d) for d in digests),
-                ),
-            )
-        )
 
-    def put(self, model: str, items: Sequence[tuple[str, np.ndarray]]) -> None:
+        def unname(db: sqlite3.Connection) -> None:
+            for i in range(0, len(digests), 900):  # SQLite's variable limit
+                chunk = list(digests[i : i + 900])
+                marks = ",".join("?" * len(chunk))
+                _unname_files(db, f"vfile = ? AND digest IN ({marks})", (head.id, *chunk))
+            db.executemany(
+                "DELETE FROM vector_slots WHERE file = ? AND digest = ?",
+                ((head.id, d) for d in digests),
+            )
+
+        self.run(lambda db: _locked(db, lambda: unname(db)))
+
+    def put(
+        self, model: str, items: Sequence[tuple[str, np.ndarray]]
+    ) -> tuple[int, np.ndarray] | None:
         """Append vectors (one size, float32 rows) in the open transaction, or in one of their
-        own."""
+        own; returns (the file's id, each vector's slot), None when there were none."""
         if not items:
-            return
+            return None
         digests = [d for d, _ in items]
         X = np.stack([np.asarray(v, np.float32).reshape(-1) for _, v in items])
-        self.run(lambda db: _locked(db, lambda: append(db, self.files, model, digests, X)))
+        file, start = self.run(
+            lambda db: _locked(db, lambda: append(db, self.files, model, digests, X))
+        )
+        return file, np.arange(start, start + len(digests))
 
 
-def _locked(db: sqlite3.Connection, action: Callable[[], object]) -> None:
+def _locked(db: sqlite3.Connection, action: Callable[[], T]) -> T:
     """`action` inside the open transaction, else in one of its own (`BEGIN IMMEDIATE`)."""
     if db.in_transaction:
-        action()
-        return
+        return action()
     db.execute("BEGIN IMMEDIATE")
     try:
-        action()
+        result = action()
     except BaseException:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+    return result
 
 
 def move_blobs(db: sqlite3.Connection) -> None:
@@ -335,7 +364,8 @@ def move_blobs(db: sqlite3.Connection) -> None:
         if rows:
             X = np.frombuffer(b"".join(b for _, b in rows), np.float32).reshape(len(rows), -1)
             good = np.flatnonzero(finite_rows(X))
-            append(db, files, model, [rows[i][0] for i in good], X[good])
+            if len(good):
+                append(db, files, model, [rows[i][0] for i in good], X[good])
 
     rows = db.execute("SELECT digest, model, vector FROM embeddings")
     try:
