@@ -145,28 +145,42 @@ def embed_files(
     unreadable: list[Skipped] = []
     file, rows = cache.vector_file(model_id) or (None, 0)
     for start_at, names, stats in _statted(paths):  # a piece at a time: memory stays flat
-        piece = paths[start_at : start_at + len(names)]
-        stamps = cache.stamps_and_slots_of(names)  # plain tuples, not an object per row
-        for i, (path, name, st) in enumerate(zip(piece, names, stats), start_at):
+        stamps = cache.stamp_rows(names)  # plain tuples, not an object per row
+        end = start_at + len(names)
+        if _aligned(stamps, names, stats):  # every file known, in the walk's order
+            _, sizes, mtimes_ns, hashes, vfiles, places = zip(*stamps)
+            same = np.equal(sizes, [st.st_size for st in stats])  # type: ignore[union-attr]
+            same &= np.equal(mtimes_ns, [st.st_mtime_ns for st in stats])  # type: ignore[union-attr]
+            if same.all():  # unchanged, all of them: answered a piece at once
+                digest_of[start_at:end] = hashes
+                mtime_of[start_at:end] = [st.st_mtime for st in stats]  # type: ignore[union-attr]
+                slot_of[start_at:end] = [
+                    k if f == file and type(k) is int and 0 <= k < rows else -1
+                    for f, k in zip(vfiles, places)
+                ]
+                continue
+        known = {r[0]: r for r in stamps}
+        for i, (path, name, st) in enumerate(zip(paths[start_at:end], names, stats), start_at):
             if st is None:
                 unreadable.append(Skipped(path, t("unreadable.gone")))
                 continue
             mtime_of[i] = st.st_mtime
-            known = stamps.get(name)
-            if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
-                digest_of[i] = known[2]
-                slot = known[4]
-                if known[3] == file and type(slot) is int and 0 <= slot < rows:
-                    slot_of[i] = slot
+            stamp = known.get(name)
+            if stamp and stamp[1] == st.st_size and stamp[2] == st.st_mtime_ns:
+                digest_of[i], f, k = stamp[3], stamp[4], stamp[5]
+                if f == file and type(k) is int and 0 <= k < rows:
+                    slot_of[i] = k
             else:
                 todo.append((i, path, (st.st_size, st.st_mtime_ns)))
 
+    # Without vectors, a file whose row names its vector's slot is answered by that alone: the
+    # store (a dict of digests) holds only the others, a handful on a warm run.
     store = _Vectors(cache, model_id, keep_vectors=vectors)
-    answered = [i for i, d in enumerate(digest_of) if d is not None]
+    answered = [i for i, d in enumerate(digest_of) if d is not None and (vectors or slot_of[i] < 0)]
     store.load([digest_of[i] for i in answered], [slot_of[i] for i in answered])  # type: ignore[misc]
-    _note_slots(cache, model_id, store, paths, digest_of, slot_of)
+    _note_slots(cache, model_id, store, [(paths[i], digest_of[i], slot_of[i]) for i in answered])
     row = store.row  # (a dict: no method call per image)
-    lost = [i for i, d in enumerate(digest_of) if d is not None and d not in row]
+    lost = [i for i in answered if digest_of[i] not in row]
     failures = cache.get_failures([digest_of[i] for i in lost]) if lost else {}  # type: ignore[misc]
     for i in lost:
         digest = digest_of[i]
@@ -197,8 +211,8 @@ def embed_files(
 
     if todo:
         for i, digest in enumerate(digest_of):
-            if digest is not None and digest not in row:  # damaged since it was read
-                digest_of[i] = None
+            if digest is not None and digest not in row and (vectors or slot_of[i] < 0):
+                digest_of[i] = None  # damaged since it was read
                 unreadable.append(Skipped(paths[i], t("safety.vector_damaged")))
     keep: list[int] = []
     if digest_of.count(None):
@@ -206,9 +220,16 @@ def embed_files(
         kept, digests = [paths[i] for i in keep], [digest_of[i] for i in keep]
     else:  # every file answered (a warm run): no pass over a million rows
         kept, digests = list(paths), digest_of
-    index = store.rows(digests)  # type: ignore[arg-type]
-    matrix = store.matrix(digests, index)  # type: ignore[arg-type]
+    slots = np.array(slot_of, np.int64)
+    for i in np.flatnonzero(slots < 0).tolist():  # found in the store: asked or new
+        digest = digest_of[i]
+        at = row.get(digest) if digest is not None else None
+        if at is not None:
+            slots[i] = store.slot[at]
     mtimes = np.array(mtime_of)
+    if len(kept) != len(paths):
+        slots, mtimes = slots[keep], mtimes[keep]
+    matrix = store.matrix(digests)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - start
     return Embedded(
         kept,
@@ -218,8 +239,8 @@ def embed_files(
         new,
         cached,
         elapsed,
-        store.slots(index),
-        mtimes if len(kept) == len(paths) else mtimes[keep],
+        slots,
+        mtimes,
     )
 
 
@@ -227,27 +248,30 @@ def _note_slots(
     cache: EmbeddingCache,
     model_id: str,
     store: _Vectors,
-    paths: Sequence[Path],
-    digest_of: list[str | None],
-    slot_of: list[int],
+    asked: list[tuple[Path, str | None, int]],
 ) -> None:
     """Write the vector slot into the `files` rows that lacked it (a cache from before rows
     named slots, files answered by their digest), so that the next run reads it with the
-    stamps instead of asking the index (a million slots: seconds, once)."""
-    lacking = np.flatnonzero(np.array(slot_of) < 0).tolist()
+    stamps instead of asking the index (a million slots: seconds, once). `asked`: (path,
+    digest, the slot its row gave) of the files the store was asked about."""
     found = cache.vector_file(model_id)
-    if not lacking or found is None:
+    if found is None:
         return
-    rows = store.row
-    slots = store.slot
     noted = []
-    for i in lacking:
-        digest = digest_of[i]
-        at = rows.get(digest) if digest is not None else None
-        if at is not None and slots[at] >= 0:
-            noted.append((os.fspath(paths[i]), found[0], slots[at]))
+    for path, digest, given in asked:
+        at = store.row.get(digest) if digest is not None and given < 0 else None
+        if at is not None and store.slot[at] >= 0:
+            noted.append((os.fspath(path), found[0], store.slot[at]))
     if noted:
         cache.note_slots(noted)
+
+
+def _aligned(
+    rows: list[tuple[Any, ...]], names: list[str], stats: list[os.stat_result | None]
+) -> bool:
+    """True when `rows` (the cache's, in path order) are exactly the rows of `names` in their
+    order, and every file was found: the usual piece of a warm run, matched up at once."""
+    return len(rows) == len(names) and None not in stats and [r[0] for r in rows] == names
 
 
 def _statted(
@@ -406,10 +430,6 @@ class _Vectors:
             self.block[n : n + len(keep)] = X[keep]
         self.row.update(zip((wanted[i] for i in keep.tolist()), range(n, n + len(keep))))
         self.slot += slots[keep].tolist()
-
-    def slots(self, index: np.ndarray) -> np.ndarray:
-        """The vector-file slots of rows `index` (`rows`)."""
-        return np.asarray(self.slot, np.int64)[index] if len(index) else np.zeros(0, np.int64)
 
     def rows(self, digests: list[str]) -> np.ndarray:
         """The row of each of `digests`."""

@@ -67,6 +67,12 @@ T = TypeVar("T")
 
 
 STAMP_RANGE = 8192  # paths whose stamps are read together (`stamps_of`)
+STAMP_COLUMNS = "path, size, mtime_ns, digest, vfile, slot"
+# a `files` row of the types konomi writes (`cache_rows.valid_stamp`, asked of SQLite)
+SOUND_STAMP = (
+    "typeof(path) = 'text' AND typeof(size) = 'integer' AND typeof(mtime_ns) = 'integer' "
+    "AND typeof(digest) = 'text' AND digest <> ''"
+)
 FILE_ROW = "INSERT OR REPLACE INTO files (path, size, mtime_ns, digest) VALUES (?, ?, ?, ?)"
 FILE_ROW_WITH_SLOT = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)"
 CHECKED = ("meta", "files", "failures", "vector_files")  # not `vector_slots`, `head_scores`
@@ -259,37 +265,43 @@ class EmbeddingCache:
     def stamps_and_slots_of(
         self, paths: Sequence[str]
     ) -> dict[str, tuple[int, int, str, object, object]]:
-        """(size, mtime_ns, digest, vector file, slot) of those of `paths` the cache knows, a
-        piece at a time (a walk of a million files: the whole table is never held). The last
-        two say where the content's vector was when the row was written (`put_encoded`): the
-        caller checks them against the model's file (`vector_file`); NULL when unknown.
-
-        A walk's paths lie side by side in the table, so a piece is read as one range of rows,
-        a third of the CPU of a lookup per path; scattered paths (a range of far more rows) are
-        looked up instead."""
-        wanted = [p for p in paths if p.isascii() or storable(p)]
+        """(size, mtime_ns, digest, vector file, slot) of those of `paths` the cache knows
+        (`stamp_rows`), by path."""
         found: dict[str, tuple[int, int, str, object, object]] = {}
-        columns = "path, size, mtime_ns, digest, vfile, slot"
-        for i in range(0, len(wanted), STAMP_RANGE):
-            piece = wanted[i : i + STAMP_RANGE]
-            limit, select = 2 * len(piece) + 1024, f"SELECT {columns} FROM files"
-            rows = self.db.execute(
-                f"{select} WHERE path >= ? AND path <= ? ORDER BY path LIMIT ?",
-                (min(piece), max(piece), limit),
-            ).fetchall()
-            if len(rows) >= limit:
-                rows = []
-                for j in range(0, len(piece), 900):  # SQLite's variable limit
-                    chunk = piece[j : j + 900]
-                    marks = ",".join("?" * len(chunk))
-                    rows += self.db.execute(f"{select} WHERE path IN ({marks})", chunk)
+        for i in range(0, len(paths), STAMP_RANGE):
+            piece = paths[i : i + STAMP_RANGE]
             want = set(piece)
-            found.update(
-                (p, (s, m, d, f, k))
-                for p, s, m, d, f, k in rows
-                if p in want and valid_stamp(p, s, m, d)
-            )
+            found.update((r[0], r[1:]) for r in self.stamp_rows(piece) if r[0] in want)
         return found
+
+    def stamp_rows(self, paths: Sequence[str]) -> list[tuple[str, int, int, str, object, object]]:
+        """The `files` rows (path, size, mtime_ns, digest, vector file, slot) of `paths` (a
+        walk's piece: up to `STAMP_RANGE` of them) that are of the types konomi writes, and
+        perhaps others of paths between them. The last two say where the content's vector was
+        when the row was written (`put_encoded`): the caller checks them against the model's
+        file (`vector_file`); NULL when unknown.
+
+        A walk's paths lie side by side in the table, so they are read as one range of rows,
+        in path order (a walk's order too, mostly: the caller may match them up without a
+        lookup per path), a third of the CPU of a lookup per path; scattered paths (a range of
+        far more rows) are looked up instead."""
+        wanted = [p for p in paths if p.isascii() or storable(p)]
+        if not wanted:
+            return []
+        select = f"SELECT {STAMP_COLUMNS} FROM files WHERE {SOUND_STAMP}"
+        limit = 2 * len(wanted) + 1024
+        rows = self.db.execute(
+            f"{select} AND path >= ? AND path <= ? ORDER BY path LIMIT ?",
+            (min(wanted), max(wanted), limit),
+        ).fetchall()
+        if len(rows) < limit:
+            return rows
+        rows = []
+        for j in range(0, len(wanted), 900):  # SQLite's variable limit
+            chunk = wanted[j : j + 900]
+            marks = ",".join("?" * len(chunk))
+            rows += self.db.execute(f"{select} AND path IN ({marks})", chunk)
+        return rows
 
     def paths_of(self, digests: Iterable[str]) -> list[tuple[str, int, int, str]]:
         """(path, size, mtime_ns, digest) of every known path whose content is one of `digests`
