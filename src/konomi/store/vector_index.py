@@ -115,6 +115,20 @@ def append(
     return head.id, start
 
 
+SCATTERED = 64  # more rows than this, not side by side, are read through a map of the file
+
+
+def _gather(held: VectorFile, slots: np.ndarray, out: np.ndarray) -> None:
+    """The rows at `slots` (all below the file's rows) into `out`, a piece at a time: each
+    piece's map and pages are released before the next (memory stays at the rows asked)."""
+    for start in range(0, len(slots), GATHER_PIECE):
+        piece = slice(start, start + GATHER_PIECE)
+        held.gather(slots[piece], out[piece])
+
+
+GATHER_PIECE = 65536  # rows gathered through one map
+
+
 def _new_id(db: sqlite3.Connection) -> int:
     """An id no vector file of this cache has had (kept in `meta`: ids of deleted files are
     not given out again)."""
@@ -252,6 +266,12 @@ class VectorIndex:
         if 16 * len(at) >= touched * BLOCK_ROWS:  # dense: read the blocks that hold them
             for positions, block in self._blocks(held, limit, slots, at):
                 out[positions] = block
+        elif len(at) == len(slots) and len(at) > SCATTERED:  # many, scattered: through a map
+            _gather(held, slots, out)
+        elif len(at) > SCATTERED:
+            part = np.empty((len(at), held.dim), np.float32)
+            _gather(held, slots[at], part)
+            out[at] = part
         else:
             for i in at.tolist():
                 if not held.read_row(int(slots[i]), out[i]):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import mmap
 import os
 import secrets
 import struct
@@ -89,6 +90,25 @@ class VectorFile:
         """One row into `out` (float32, `dim`); False when the file ends before it."""
         got = os.preadv(self.fd, [out.data.cast("B")], HEADER + slot * self.row_bytes)
         return got == self.row_bytes
+
+    def gather(self, slots: np.ndarray, out: np.ndarray) -> None:
+        """Rows at `slots` (each below `rows()`) into `out`, through a map of the file made for
+        this call: rows scattered over the file (frames in time order, a cache whose rows
+        were written in another order) cost a page fault each instead of a system call and
+        a Python call each. The map is gone when this returns, and with it the pages from the
+        process's memory."""
+        if not len(slots):
+            return
+        length = HEADER + (int(slots.max()) + 1) * self.row_bytes
+        if os.fstat(self.fd).st_size < length:  # cut short since: a map would fault past it
+            for i, slot in enumerate(slots.tolist()):
+                if not self.read_row(slot, out[i]):
+                    out[i] = np.nan
+            return
+        with mmap.mmap(self.fd, length, prot=mmap.PROT_READ) as mapped:
+            rows = np.frombuffer(mapped, np.float32, offset=HEADER).reshape(-1, self.dim)
+            np.take(rows, slots, axis=0, out=out)
+            del rows  # the map cannot close while an array still looks into it
 
     def blocks(self, stop: int, rows: int = BLOCK_ROWS) -> Iterator[tuple[int, np.ndarray]]:
         """(first slot, rows) of every block of slots below `stop`, in file order."""
