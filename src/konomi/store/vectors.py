@@ -106,6 +106,10 @@ class VectorFile:
                     out[i] = np.nan
             return
         with mmap.mmap(self.fd, length, prot=mmap.PROT_READ) as mapped:
+            if hasattr(mapped, "madvise") and hasattr(mmap, "MADV_RANDOM"):
+                # a fault maps its own page only (not its neighbours: the process would hold
+                # most of the file)
+                mapped.madvise(mmap.MADV_RANDOM)
             rows = np.frombuffer(mapped, np.float32, offset=HEADER).reshape(-1, self.dim)
             np.take(rows, slots, axis=0, out=out)
             del rows  # the map cannot close while an array still looks into it
