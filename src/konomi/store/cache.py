@@ -16,6 +16,7 @@ folder) is a different matter and is reported as such.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sqlite3
 import time
@@ -420,8 +421,18 @@ class EmbeddingCache:
             yield list(self.embedding_rows(digests, model, lengths=lengths))
 
     def embedded_digests(self, model: str) -> set[str]:
-        """The digests whose vector under `model` can be read."""
-        return {d for d, _ in self.vectors.digests(model)}
+        """The digests whose vector under `model` can be read (one query, the set built from
+        its rows in C: asked before every embed that has files to hash)."""
+        found = self.vectors.readable(model)
+        if found is None:
+            return set()
+        head, _, limit = found
+        rows = self.db.execute(
+            "SELECT digest FROM vector_slots WHERE file = ? AND typeof(slot) = 'integer' "
+            "AND slot >= 0 AND slot < ? AND typeof(digest) = 'text'",
+            (head.id, limit),
+        ).fetchall()
+        return set(itertools.chain.from_iterable(rows))
 
     def put_encoded(
         self,
