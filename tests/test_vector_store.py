@@ -325,3 +325,32 @@ def test_a_full_pass_keeps_memory_bounded(tmp_path):
     rows, before, after = map(int, done.stdout.split())
     assert rows == 2 * n
     assert (after - before) * 1024 < 80_000_000, (before, after)  # VmHWM: KiB
+
+
+@pytest.mark.parametrize("kind", ["hex", "upper", "widths"])
+def test_many_digests_are_matched_in_one_pass_as_by_lookup(cache, kind):
+    """More than a few digests are matched against one pass over the index (as numbers when
+    they are lowercase hex, else as bytes, else row by row): the same slots as lookups give."""
+    import hashlib
+
+    names = [hashlib.md5(str(i).encode()).hexdigest() for i in range(30_000)]
+    if kind == "upper":
+        names = [n.upper() for n in names]
+    elif kind == "widths":
+        names = [n[: 20 + i % 5] for i, n in enumerate(names)]
+    X = vectors(25_000, dim=4)
+    cache.put_embeddings(zip(names[:25_000], X), "m")
+    rng = np.random.default_rng(1)
+    asked = [names[i] for i in rng.permutation(30_000)] + names[:50] + ["x" * len(names[0])]
+    slots = cache.slots_of(asked, "m")
+    by_lookup = np.concatenate(
+        [cache.slots_of(asked[i : i + 10_000], "m") for i in range(0, len(asked), 10_000)]
+    )
+    np.testing.assert_array_equal(slots, by_lookup)
+    stored = set(names[:25_000])
+    known = np.array([d in stored for d in asked])
+    assert ((slots >= 0) == known).all()
+    got, sound = cache.vectors_at("m", slots)
+    index = {d: i for i, d in enumerate(names[:25_000])}
+    np.testing.assert_array_equal(got[known], X[[index[d] for d in np.array(asked)[known]]])
+    assert sound.tolist() == known.tolist()

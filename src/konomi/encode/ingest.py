@@ -277,7 +277,9 @@ class _Vectors:
         """Read the cached vectors of `digests` (those not loaded yet). The index answers by
         lookups for a few and by one pass for many (`EmbeddingCache.slots_of`); `table_hint`
         is no longer needed and kept for callers."""
-        wanted = [d for d in dict.fromkeys(digests) if d not in self.row]
+        wanted = list(dict.fromkeys(digests))
+        if self.row:
+            wanted = [d for d in wanted if d not in self.row]
         if not wanted:
             return
         slots = self.cache.slots_of(wanted, self.model_id)
