@@ -123,3 +123,15 @@ def from_cache(
             break
         k *= 4
     return (hits[:top], total) if hits else None
+
+
+def similarities(ctx: Context, digests: list[str], query: np.ndarray) -> np.ndarray:
+    """The similarity of each digest's cached vector to `query` (NaN where the cache has no
+    sound one): its slots looked up, then the file read once in its order, a block at a time
+    (the review page's search over every waiting image)."""
+    cache, model = ctx.cache, ctx.model.model_id
+    sims = np.full(len(digests), np.nan, np.float32)
+    q = np.asarray(query, np.float32)
+    for positions, block in cache.vector_blocks(model, cache.slots_of(digests, model)):
+        sims[positions] = block @ q
+    return sims
