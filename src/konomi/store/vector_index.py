@@ -302,11 +302,12 @@ class VectorIndex:
         """(positions, rows) of the slots `slots[at]`, read block by block in file order."""
         order = at[np.argsort(slots[at], kind="stable")]
         ordered = slots[order]
+        buffer = held.buffer(min(rows, max(limit, 1)))
         for start in range(0, limit, rows):
             lo, hi = np.searchsorted(ordered, [start, start + rows])
             if lo == hi:
                 continue
-            block = held.read(start, min(start + rows, limit))
+            block = held.read(start, min(start + rows, limit), buffer)
             take = ordered[lo:hi] - start
             inside = take < len(block)
             yield order[lo:hi][inside], block[take[inside]]

@@ -11,9 +11,10 @@ from elsewhere) is never read, since its slots would give wrong vectors. A file 
 header, another row size, or fewer rows than the index expects is likewise read only as far
 as it is sound; anything else is a missing vector (embedded again), never a crash.
 
-Rows are read with `preadv` into one buffer reused block after block: a pass over 2 GB keeps
-one block in memory, where a map of the file would count every page touched in the process's
-RSS (measured against `mmap` + `MADV_DONTNEED` in benchmarks/bench_vectors.py).
+Rows are read with `preadv` into one buffer reused block after block of a pass: a pass over
+2 GB keeps one block in memory, where a map of the file would count every page touched in the
+process's RSS, and a file cut short under a map would kill the process (SIGBUS) where `preadv`
+just reads less (measured against `mmap` + `MADV_DONTNEED` in benchmarks/bench_vectors.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import secrets
 import struct
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -53,7 +54,6 @@ class VectorFile:
     dim: int
     token: str
     keep: IO[bytes] | None = None  # an anonymous file (a cache in memory) stays open through it
-    _buffer: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
     @property
     def row_bytes(self) -> int:
@@ -75,15 +75,16 @@ class VectorFile:
         if self.keep is None:
             os.fdatasync(self.fd)
 
-    def read(self, start: int, stop: int) -> np.ndarray:
-        """Rows [start, stop) into the reused buffer (a view: valid until the next read); fewer
-        rows when the file ends sooner."""
-        n = stop - start
-        if self._buffer.shape[0] < n or self._buffer.shape[1] != self.dim:
-            self._buffer = np.empty((max(n, min(BLOCK_ROWS, 4 * n)), self.dim), np.float32)
-        view = self._buffer[:n]
+    def read(self, start: int, stop: int, buffer: np.ndarray) -> np.ndarray:
+        """Rows [start, stop) into `buffer` (a view of it); fewer rows when the file ends
+        sooner. Each pass brings its own buffer: threads of one process (the review page's)
+        may read the same file at once."""
+        view = buffer[: stop - start]
         got = os.preadv(self.fd, [view.data.cast("B")], HEADER + start * self.row_bytes)
         return view[: got // self.row_bytes]
+
+    def buffer(self, rows: int) -> np.ndarray:
+        return np.empty((rows, self.dim), np.float32)
 
     def read_row(self, slot: int, out: np.ndarray) -> bool:
         """One row into `out` (float32, `dim`); False when the file ends before it."""
@@ -92,8 +93,9 @@ class VectorFile:
 
     def blocks(self, stop: int, rows: int = BLOCK_ROWS) -> Iterator[tuple[int, np.ndarray]]:
         """(first slot, rows) of every block of slots below `stop`, in file order."""
+        buffer = self.buffer(min(rows, max(stop, 1)))
         for start in range(0, stop, rows):
-            block = self.read(start, min(start + rows, stop))
+            block = self.read(start, min(start + rows, stop), buffer)
             if len(block):
                 yield start, block
             if len(block) < min(rows, stop - start):
