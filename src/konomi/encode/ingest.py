@@ -21,6 +21,7 @@ are neither re-read nor re-hashed, so an unchanged workspace re-runs in seconds.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import queue
 import time
@@ -277,16 +278,18 @@ class _Vectors:
         """Read the cached vectors of `digests` (those not loaded yet). The index answers by
         lookups for a few and by one pass for many (`EmbeddingCache.slots_of`); `table_hint`
         is no longer needed and kept for callers."""
-        wanted = list(dict.fromkeys(digests))
+        wanted = list(digests)
         if self.row:
             wanted = [d for d in wanted if d not in self.row]
+        if not self.keep_vectors:  # membership only: copies of one content simply meet again
+            found = (self.cache.slots_of(wanted, self.model_id) >= 0).tolist() if wanted else []
+            for digest in itertools.compress(wanted, found):
+                self.row.setdefault(digest, len(self.row))
+            return
+        wanted = list(dict.fromkeys(wanted))
         if not wanted:
             return
         slots = self.cache.slots_of(wanted, self.model_id)
-        if not self.keep_vectors:
-            hits = [wanted[i] for i in np.flatnonzero(slots >= 0).tolist()]
-            self.row.update(zip(hits, range(len(self.row), len(self.row) + len(hits))))
-            return
         X, sound = self.cache.vectors_at(self.model_id, slots)
         damaged = [wanted[i] for i in np.flatnonzero((slots >= 0) & ~sound).tolist()]
         if damaged:  # forgotten, so that this run embeds those images again

@@ -180,34 +180,39 @@ class VectorIndex:
             at, slots = zip(*hits)
             out[list(at)] = slots
 
-    def _sorted_match(
+    def _paged_match(
         self, file: int, select: str, digests: Sequence[str], width: int
     ) -> np.ndarray:
-        """Slots of `digests` (all `width` ASCII characters), from one pass over the index in
-        digest order: SQLite's order of text is bytewise, as NumPy's of bytes, so the pass
-        gives sorted keys to search."""
+        """`_sorted_match` for an index holding some digest that is not ASCII: its rows read
+        a page at a time, the odd ones left out."""
         keys: list[bytes] = []
         slots: list[np.ndarray] = []
         for rows in self._pages(file, select):
-            text = "".join(map(itemgetter(0), rows))  # (no Python call per row)
-            if len(text) != width * len(rows) or not text.isascii():  # a row of another size
-                rows = [(d, n) for d, n in rows if len(d) == width and d.isascii()]
-                text = "".join(map(itemgetter(0), rows))
-            keys.append(text.encode("ascii"))
+            rows = [(d, n) for d, n in rows if len(d) == width and d.isascii() and n >= 0]
+            keys.append("".join(map(itemgetter(0), rows)).encode("ascii"))
             slots.append(np.fromiter(map(itemgetter(1), rows), np.int64, len(rows)))
         slot = np.concatenate(slots) if slots else np.zeros(0, np.int64)
-        if not len(slot):
+        return _search(b"".join(keys), slot, digests, width)
+
+    def _sorted_match(
+        self, file: int, select: str, digests: Sequence[str], width: int
+    ) -> np.ndarray:
+        """Slots of `digests` (all `width` ASCII characters), from one pass over the index:
+        SQLite joins the keys and the slots (as 12 digits each) into two strings, so that no
+        Python object is made per row; they are then searched as arrays (sorted here: the
+        order of an aggregate is SQLite's to choose)."""
+        query = (
+            "SELECT group_concat(digest, ''), group_concat(printf('%012d', slot), ''), COUNT(*) "
+            f"FROM ({select} AND length(digest) = ? AND slot BETWEEN 0 AND 999999999999)"
+        )
+        text, numbers, n = self._all(query, (file, width))[0]
+        if not n:
             return np.full(len(digests), -1, np.int64)
-        joined = b"".join(keys)
-        key, want = _numbers(joined, width), _numbers("".join(digests).encode("ascii"), width)
-        if key is None or want is None:  # not lowercase hex: compared as bytes (slower)
-            named = np.frombuffer(joined, f"S{width}")
-            asked = np.frombuffer("".join(digests).encode("ascii"), f"S{width}")
-            at = np.minimum(np.searchsorted(named, asked), len(named) - 1)
-            return np.where(named[at] == asked, slot[at], -1)
-        order = np.argsort(key[:, 0])
-        at = order[np.minimum(np.searchsorted(key[order, 0], want[:, 0]), len(key) - 1)]
-        return np.where((key[at] == want).all(axis=1), slot[at], -1)
+        if not isinstance(text, str) or len(text) != n * width or not text.isascii():
+            return self._paged_match(file, select, digests, width)  # a digest of other bytes
+        digits = np.frombuffer(numbers.encode("ascii"), np.uint8).reshape(n, 12) - ord("0")
+        slot = digits.astype(np.int64) @ (10 ** np.arange(11, -1, -1, dtype=np.int64))
+        return _search(text.encode("ascii"), slot, digests, width)
 
     def _pages(self, file: int, select: str) -> Iterator[list[tuple[str, int]]]:
         last = ""
@@ -335,6 +340,26 @@ class VectorIndex:
         digests = [d for d, _ in items]
         X = np.stack([np.asarray(v, np.float32).reshape(-1) for _, v in items])
         self.run(lambda db: _locked(db, lambda: append(db, self.files, model, digests, X)))
+
+
+def _search(keys: bytes, slot: np.ndarray, digests: Sequence[str], width: int) -> np.ndarray:
+    """The slot of each digest among `keys` (`width` bytes each, in any order; `slot` theirs),
+    −1 where absent: lowercase hex is searched as 64-bit numbers, anything else as bytes."""
+    if not len(slot):
+        return np.full(len(digests), -1, np.int64)
+    asked = "".join(digests).encode("ascii")
+    key, want = _numbers(keys, width), _numbers(asked, width)
+    if key is None or want is None:
+        named, wanted = np.frombuffer(keys, f"S{width}"), np.frombuffer(asked, f"S{width}")
+        order = np.argsort(named, kind="stable")
+        at = order[np.minimum(np.searchsorted(named[order], wanted), len(named) - 1)]
+        return np.where(named[at] == wanted, slot[at], -1)
+    order = np.argsort(key[:, 0])
+    asking = np.argsort(want[:, 0])  # sorted needles: the search walks the keys in order
+    at = np.empty(len(want), np.int64)
+    at[asking] = np.searchsorted(key[order, 0], want[asking, 0])
+    at = order[np.minimum(at, len(key) - 1)]
+    return np.where((key[at] == want).all(axis=1), slot[at], -1)
 
 
 def _numbers(text: bytes, width: int) -> np.ndarray | None:
