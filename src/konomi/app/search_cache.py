@@ -28,6 +28,10 @@ from konomi.store.cache import EmbeddingCache
 from konomi.store.vectors import BLOCK_ROWS
 
 CANDIDATES = 4  # rows kept per result asked, at first (four times more each time too few remain)
+# A block times one vector through `einsum`, not `@`: `@` hands it to the BLAS's threads, which
+# on a busy machine spin for their turn (0.4–0.9 s of CPU for a million rows, against 0.05–0.1 s
+# for `einsum` on one thread, measured on the benchmarks' machine).
+ROWS_DOT = "ij,j->i"
 
 
 def best_slots(
@@ -40,7 +44,7 @@ def best_slots(
     best = np.zeros(0, np.int64)
     sims = np.zeros(0, np.float32)
     for slots, block in cache.vector_blocks(model, rows=rows):
-        s = block @ q
+        s = np.einsum(ROWS_DOT, block, q)
         keep = np.flatnonzero(np.isfinite(s))
         if len(keep) > k:
             keep = keep[np.argpartition(-s[keep], k - 1)[:k]]
@@ -133,5 +137,5 @@ def similarities(ctx: Context, digests: list[str], query: np.ndarray) -> np.ndar
     sims = np.full(len(digests), np.nan, np.float32)
     q = np.asarray(query, np.float32)
     for positions, block in cache.vector_blocks(model, cache.slots_of(digests, model)):
-        sims[positions] = block @ q
+        sims[positions] = np.einsum(ROWS_DOT, block, q)
     return sims
