@@ -566,7 +566,8 @@ def _drop_stale_sides(path: Path) -> None:
 def _unwritable(path: Path, exc: BaseException) -> KonomiError:
     """The cache exists but cannot be used: disk full, read-only, or held by another program."""
     text = getattr(exc, "strerror", None) or str(exc)
-    names = " ".join(f"{path.parent.name}/{p.name}" for p in [path, *_sides(path)])
+    vectors = path.with_name(f"{path.stem}.vectors-*.f32")  # the vector files (store.vectors)
+    names = " ".join(f"{path.parent.name}/{p.name}" for p in [path, *_sides(path), vectors])
     return KonomiError(
         t("errors.store.cache_unusable", file=f"{path.parent.name}/{path.name}", why=text),
         t("errors.store.cache_unusable_hint", names=names),
