@@ -356,3 +356,18 @@ def test_many_digests_are_matched_in_one_pass_as_by_lookup(cache, kind):
     index = {d: i for i, d in enumerate(names[:25_000])}
     np.testing.assert_array_equal(got[known], X[[index[d] for d in np.array(asked)[known]]])
     assert sound.tolist() == known.tolist()
+
+
+@pytest.mark.parametrize("missing", [("preadv",), ("preadv", "pread", "pwrite", "fdatasync")])
+def test_systems_without_positioned_reads_read_the_same(tmp_path, monkeypatch, missing):
+    """macOS lacks `fdatasync`, Windows `pread`/`pwrite`: the store reads and writes the same
+    rows through what the system has."""
+    for name in missing:
+        monkeypatch.delattr(os, name, raising=False)
+    X, names = vectors(50), digests(50)
+    with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
+        cache.put_embeddings(zip(names, X), "m")
+        found = cache.get_embeddings(names, "m")
+        assert all(np.array_equal(found[d], X[i]) for i, d in enumerate(names))
+        seen = np.concatenate([block for _, block in cache.vector_blocks("m", rows=16)])
+        np.testing.assert_array_equal(seen, X)

@@ -25,6 +25,7 @@ import os
 import secrets
 import struct
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ _HEAD = struct.Struct("<16sII16s")  # magic, version, floats per row, token
 HEADER = 64  # bytes before the first row (the rest of the header is zeros)
 BLOCK_ROWS = 8192  # rows read at once in a pass (16 MB at 512 floats)
 MEMORY = ":memory:"
+_FLAGS = os.O_RDWR | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 def token_hex() -> str:
@@ -70,17 +72,17 @@ class VectorFile:
         data = np.ascontiguousarray(X, np.float32).data.cast("B")
         at = HEADER + slot * self.row_bytes
         while data:
-            n = os.pwrite(self.fd, data, at)
+            n = _write_at(self.fd, data, at)
             data, at = data[n:], at + n
         if self.keep is None:
-            os.fdatasync(self.fd)
+            getattr(os, "fdatasync", os.fsync)(self.fd)  # (macOS has only fsync)
 
     def read(self, start: int, stop: int, buffer: np.ndarray) -> np.ndarray:
         """Rows [start, stop) into `buffer` (a view of it); fewer rows when the file ends
         sooner. Each pass brings its own buffer: threads of one process (the review page's)
         may read the same file at once."""
         view = buffer[: stop - start]
-        got = os.preadv(self.fd, [view.data.cast("B")], HEADER + start * self.row_bytes)
+        got = _read_at(self.fd, view.data.cast("B"), HEADER + start * self.row_bytes)
         return view[: got // self.row_bytes]
 
     def buffer(self, rows: int) -> np.ndarray:
@@ -88,7 +90,7 @@ class VectorFile:
 
     def read_row(self, slot: int, out: np.ndarray) -> bool:
         """One row into `out` (float32, `dim`); False when the file ends before it."""
-        got = os.preadv(self.fd, [out.data.cast("B")], HEADER + slot * self.row_bytes)
+        got = _read_at(self.fd, out.data.cast("B"), HEADER + slot * self.row_bytes)
         return got == self.row_bytes
 
     def blocks(self, stop: int, rows: int = BLOCK_ROWS) -> Iterator[tuple[int, np.ndarray]]:
@@ -137,7 +139,7 @@ class VectorFiles:
             return None
         self.drop(model)
         try:
-            fd = os.open(self.path_of(model), os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(self.path_of(model), _FLAGS)
         except OSError:
             return None
         try:
@@ -175,7 +177,7 @@ class VectorFiles:
                 os.fsync(f.fileno())
             rename_over(temp, path)
             fsync_folder(path.parent)
-            fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(path, _FLAGS)
             held = VectorFile(fd, dim, token)
         self.open_files[model] = held
         return held
@@ -196,6 +198,32 @@ class VectorFiles:
         for path in self.all_paths():
             with contextlib.suppress(OSError):
                 rename_over(path, aside.with_name(f"{aside.name}.{path.name}"))
+
+
+_SEEK = threading.Lock()  # where positioned reads and writes are missing (Windows): seek + read
+
+
+def _read_at(fd: int, into: memoryview, offset: int) -> int:
+    """Read into `into` from `offset`, the file's position untouched where the system allows
+    (`preadv`: straight into the buffer, no copy); the bytes read."""
+    if hasattr(os, "preadv"):
+        return os.preadv(fd, [into], offset)
+    if hasattr(os, "pread"):
+        data = os.pread(fd, len(into), offset)
+    else:
+        with _SEEK:
+            os.lseek(fd, offset, os.SEEK_SET)
+            data = os.read(fd, len(into))
+    into[: len(data)] = data
+    return len(data)
+
+
+def _write_at(fd: int, data: memoryview, offset: int) -> int:
+    if hasattr(os, "pwrite"):
+        return os.pwrite(fd, data, offset)
+    with _SEEK:
+        os.lseek(fd, offset, os.SEEK_SET)
+        return os.write(fd, data)
 
 
 def finite_rows(X: np.ndarray) -> np.ndarray:
