@@ -369,5 +369,5 @@ def test_systems_without_positioned_reads_read_the_same(tmp_path, monkeypatch, m
         cache.put_embeddings(zip(names, X), "m")
         found = cache.get_embeddings(names, "m")
         assert all(np.array_equal(found[d], X[i]) for i, d in enumerate(names))
-        seen = np.concatenate([block for _, block in cache.vector_blocks("m", rows=16)])
+        seen = np.concatenate([b.copy() for _, b in cache.vector_blocks("m", rows=16)])
         np.testing.assert_array_equal(seen, X)

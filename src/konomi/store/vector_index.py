@@ -282,7 +282,8 @@ class VectorIndex:
         self, model: str, slots: np.ndarray | None = None, rows: int = BLOCK_ROWS
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """A pass over the model's vectors in file order, one block at a time (memory stays
-        at one block however large the file). Without `slots`: (slot numbers, rows) of every
+        at one block however large the file: each block is read into the same buffer, so a
+        caller that keeps one copies it). Without `slots`: (slot numbers, rows) of every
         row in use, as stored — rows nothing names any more included, and rows of NaN left to
         the caller (a NaN similarity is no match). With `slots`: (positions in `slots`, their
         sound rows) for the slots asked."""
