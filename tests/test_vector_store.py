@@ -327,7 +327,7 @@ def test_a_full_pass_keeps_memory_bounded(tmp_path):
     assert (after - before) * 1024 < 80_000_000, (before, after)  # VmHWM: KiB
 
 
-@pytest.mark.parametrize("kind", ["hex", "upper", "widths", "odd row"])
+@pytest.mark.parametrize("kind", ["hex", "upper", "widths", "odd row", "alike"])
 def test_many_digests_are_matched_in_one_pass_as_by_lookup(cache, kind):
     """More than a few digests are matched against one pass over the index (as numbers when
     they are lowercase hex, else as bytes, else row by row): the same slots as lookups give."""
@@ -336,6 +336,8 @@ def test_many_digests_are_matched_in_one_pass_as_by_lookup(cache, kind):
     names = [hashlib.md5(str(i).encode()).hexdigest() for i in range(30_000)]
     if kind == "upper":
         names = [n.upper() for n in names]
+    elif kind == "alike":  # the same first 16 digits: told apart by the rest
+        names = ["0" * 16 + n[:16] for n in names]
     elif kind == "widths":
         names = [n[: 20 + i % 5] for i, n in enumerate(names)]
     X = vectors(25_000, dim=4)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +100,24 @@ def _has_twin(path: Path) -> bool:
     return len(twins) == 1
 
 
+def _first(
+    top: int,
+    listed: _Listed,
+    candidates: Iterable[tuple[str | None, float]],
+    paths: dict[str, list[tuple[str, int, int]]],
+) -> list[tuple[Path, float]]:
+    """The first `top` of the candidates' paths (best first) that the walk would list now:
+    each checked only until enough are found (an `lstat` and the ignore rules per path)."""
+    hits: list[tuple[Path, float]] = []
+    for digest, sim in candidates:
+        for path, size, mtime_ns in sorted(paths.get(digest, ())) if digest else ():
+            if listed(Path(path), size, mtime_ns):
+                hits.append((Path(path), sim))
+                if len(hits) == top:
+                    return hits
+    return hits
+
+
 def from_cache(
     ctx: Context, query: np.ndarray, top: int
 ) -> tuple[list[tuple[Path, float]], int] | None:
@@ -116,13 +135,7 @@ def from_cache(
         paths: dict[str, list[tuple[str, int, int]]] = {}
         for path, size, mtime_ns, digest in cache.paths_of(d for d in digests if d):
             paths.setdefault(digest, []).append((path, size, mtime_ns))
-        hits = [
-            (Path(path), float(sim))
-            for digest, sim in zip(digests, sims.tolist())
-            if digest is not None
-            for path, size, mtime_ns in sorted(paths.get(digest, ()))
-            if listed(Path(path), size, mtime_ns)
-        ]
+        hits = _first(top, listed, zip(digests, sims.tolist()), paths)
         if len(hits) >= top or len(slots) < k:
             break
         k *= 4

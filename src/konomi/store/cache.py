@@ -274,10 +274,15 @@ class EmbeddingCache:
 
     def paths_of(self, digests: Iterable[str]) -> list[tuple[str, int, int, str]]:
         """(path, size, mtime_ns, digest) of every known path whose content is one of `digests`
-        (a few: the best matches of a search). The table has no index by digest, so each 900
-        digests cost one pass over it in SQLite (a million rows: a fraction of a second)."""
+        (the best matches of a search). The table has no index by digest, so each 900 digests
+        cost one pass over it in SQLite (a million rows: a fraction of a second); more than a
+        few thousand are picked out of one pass in Python instead."""
         wanted = list(dict.fromkeys(digests))
         found: list[tuple[str, int, int, str]] = []
+        if len(wanted) > 8 * 900:  # (a scan in SQLite per 900 costs more from here)
+            want = set(wanted)
+            rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
+            return [r for r in rows if r[3] in want and valid_stamp(*r)]
         for i in range(0, len(wanted), 900):  # SQLite's variable limit
             chunk = wanted[i : i + 900]
             marks = ",".join("?" * len(chunk))

@@ -250,6 +250,11 @@ class VectorIndex:
         head = found[0]
         named: dict[int, str] = {}
         wanted = sorted({int(s) for s in slots})
+        if len(wanted) > 50_000:  # many: one pass over the model's index (lookups by slot below)
+            rows = self._all("SELECT slot, digest FROM vector_slots WHERE file = ?", (head.id,))
+            want = set(wanted)
+            named.update((s, d) for s, d in rows if s in want and isinstance(d, str))
+            wanted = []
         for i in range(0, len(wanted), 900):
             chunk = wanted[i : i + 900]
             marks = ",".join("?" * len(chunk))
@@ -345,22 +350,25 @@ class VectorIndex:
 
 def _search(keys: bytes, slot: np.ndarray, digests: Sequence[str], width: int) -> np.ndarray:
     """The slot of each digest among `keys` (`width` bytes each, in any order; `slot` theirs),
-    −1 where absent: lowercase hex is searched as 64-bit numbers, anything else as bytes."""
+    −1 where absent: lowercase hex is searched by its first 64 bits as a number (the rest
+    compared after), anything else — or keys alike in their first 64 bits — as bytes."""
     if not len(slot):
         return np.full(len(digests), -1, np.int64)
     asked = "".join(digests).encode("ascii")
     key, want = _numbers(keys, width), _numbers(asked, width)
-    if key is None or want is None:
-        named, wanted = np.frombuffer(keys, f"S{width}"), np.frombuffer(asked, f"S{width}")
-        order = np.argsort(named, kind="stable")
-        at = order[np.minimum(np.searchsorted(named[order], wanted), len(named) - 1)]
-        return np.where(named[at] == wanted, slot[at], -1)
-    order = np.argsort(key[:, 0])
-    asking = np.argsort(want[:, 0])  # sorted needles: the search walks the keys in order
-    at = np.empty(len(want), np.int64)
-    at[asking] = np.searchsorted(key[order, 0], want[asking, 0])
-    at = order[np.minimum(at, len(key) - 1)]
-    return np.where((key[at] == want).all(axis=1), slot[at], -1)
+    if key is not None and want is not None:
+        order = np.argsort(key[:, 0])
+        first = key[order, 0]
+        if not (first[1:] == first[:-1]).any():  # (two alike in their first 16 digits: bytes)
+            asking = np.argsort(want[:, 0])  # sorted needles: the search walks in order
+            at = np.empty(len(want), np.int64)
+            at[asking] = np.searchsorted(first, want[asking, 0])
+            at = order[np.minimum(at, len(key) - 1)]
+            return np.where((key[at] == want).all(axis=1), slot[at], -1)
+    named, wanted = np.frombuffer(keys, f"S{width}"), np.frombuffer(asked, f"S{width}")
+    order = np.argsort(named, kind="stable")
+    at = order[np.minimum(np.searchsorted(named[order], wanted), len(named) - 1)]
+    return np.where(named[at] == wanted, slot[at], -1)
 
 
 def _numbers(text: bytes, width: int) -> np.ndarray | None:
