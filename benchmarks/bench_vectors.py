@@ -14,6 +14,7 @@ the report) and 2,500 random lookups (the review order's candidates) — and a m
 (which digests have a vector: warm `embed`). Real SQLite files on disk, the OS cache warm.
 
     uv run python -m benchmarks.bench_vectors [--n 100000] [--dim 512] [--repeats 3] [--layouts ...]
+    KONOMI_MODEL=... uv run python -m benchmarks.bench_vectors --workspace COPY_OF_A_WORKSPACE
 """
 
 from __future__ import annotations
@@ -239,6 +240,54 @@ def _mapped_pass(path: Path, dim: int, rows: int = 8192) -> np.ndarray:
     return total
 
 
+def at_scale(workspace: Path, repeats: int) -> None:
+    """On a copy of a real workspace (the pre-filled million of `bench_scale`): the cache's
+    first open (the upgrade of an old cache happens there), which digests have a vector, a pass
+    over every vector both ways, and `search --top 10` in process. KONOMI_MODEL names a model
+    with a text tower. The copy is changed (upgraded): never point this at the original."""
+    import random
+
+    from konomi.app.context import Context
+    from konomi.app.search import search
+    from konomi.encode.ingest import _Vectors
+    from konomi.store.cache import EmbeddingCache
+
+    t0 = _Clock()
+    cache = EmbeddingCache(workspace / ".konomi" / "cache.sqlite")
+    print(f"open (and upgrade): {t0()[0]:.1f} s wall, {t0()[1]:.1f} s CPU")
+    (model,) = [m for (m,) in cache.db.execute("SELECT model FROM vector_files LIMIT 1")]
+    digests = [d for (d,) in cache.db.execute("SELECT digest FROM files")]
+    random.Random(0).shuffle(digests)  # as a walk asks: not in the index's order
+    path = next((workspace / ".konomi").glob("cache.vectors-*.f32"))
+    dim = (cache.vector_bytes(model) or 0) // 4
+    for _ in range(repeats):
+        t0 = _Clock()
+        store = _Vectors(cache, model, keep_vectors=False)
+        store.load(digests)
+        members = t0()
+        t0 = _Clock()
+        for _, block in cache.vector_blocks(model):
+            block.sum(axis=0)
+        pread = t0()
+        t0 = _Clock()
+        _mapped_pass(path, dim)
+        mapped = t0()
+        print(
+            f"membership of {len(digests):,}: {members[0]:.2f} / {members[1]:.2f} s; pass: "
+            f"preadv {pread[0]:.2f} / {pread[1]:.2f} s, mmap {mapped[0]:.2f} / {mapped[1]:.2f} s",
+            flush=True,
+        )
+    cache.close()
+    ctx = Context.open(workspace)
+    search(ctx, "a photo", 10)  # loads the models
+    for _ in range(repeats):
+        t0 = _Clock()
+        found = search(ctx, "a photo", 10)
+        wall, cpu = t0()
+        print(f"search --top 10: {wall:.2f} / {cpu:.2f} s, {len(found.hits)} of {found.total:,}")
+    ctx.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     ap.add_argument("--n", type=int, default=100_000)
@@ -250,8 +299,12 @@ def main() -> None:
         default="sqlite-f32,sqlite-f16,mmap-f32,mmap-f16,store,store-nosync",
         help="which to measure (store: konomi's own, store-nosync: without fdatasync)",
     )
+    ap.add_argument("--workspace", type=Path, help="time the store on a copy of this workspace")
     args = ap.parse_args()
     print(describe_machine())
+    if args.workspace:
+        at_scale(args.workspace, args.repeats)
+        return
     print(f"{args.n:,} vectors of {args.dim} floats, best of {args.repeats}\n", flush=True)
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((args.n, args.dim)).astype(np.float32)

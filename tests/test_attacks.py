@@ -484,7 +484,7 @@ def test_an_unusable_cache_names_every_file_to_delete(trained, konomi):
     cache.mkdir()  # SQLite cannot open it, whoever runs the tests (root ignores chmod)
     result = konomi("score", root=trained)
     assert result.code == 1, result.text
-    for name in ("cache.sqlite", "cache.sqlite-wal", "cache.sqlite-shm"):
+    for name in ("cache.sqlite", "cache.sqlite-wal", "cache.sqlite-shm", "cache.vectors-*.f32"):
         assert name in result.text, result.text
     _no_crash(result)
 

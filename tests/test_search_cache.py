@@ -77,3 +77,24 @@ def test_the_running_best_of_blocks_are_the_best_of_all(tmp_path):
                 int(s) for s in cache.slots_of([f"d{i}" for i in expected], "m")
             ]
             np.testing.assert_allclose(got, sims[expected], rtol=1e-5)
+
+
+def test_a_search_for_more_than_a_few_thousand_reads_each_table_once(tmp_path):
+    """Thousands of candidates are picked out of one pass over the index and the files table
+    (a lookup per 900 would scan the files table once each)."""
+    with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
+        names = [f"{i:032x}" for i in range(60_000)]
+        cache.put_encoded(
+            "m",
+            zip(names, np.eye(60_000, 8, dtype=np.float32) + 1),
+            [(f"/p/{i}.jpg", i, i, d) for i, d in enumerate(names)],
+        )
+        slots = cache.slots_of(names, "m")
+        assert cache.vectors.digests_at("m", slots[::-1].tolist()) == names[::-1]
+        assert cache.vectors.digests_at("m", [4999, 10**6]) == [names[4999], None]
+        rows = cache.paths_of(names[:8000])
+        assert sorted(rows) == sorted((f"/p/{i}.jpg", i, i, names[i]) for i in range(8000))
+        assert cache.paths_of(names[:2]) == [
+            ("/p/0.jpg", 0, 0, names[0]),
+            ("/p/1.jpg", 1, 1, names[1]),
+        ]

@@ -325,3 +325,51 @@ def test_a_full_pass_keeps_memory_bounded(tmp_path):
     rows, before, after = map(int, done.stdout.split())
     assert rows == 2 * n
     assert (after - before) * 1024 < 80_000_000, (before, after)  # VmHWM: KiB
+
+
+@pytest.mark.parametrize("kind", ["hex", "upper", "widths", "odd row", "alike"])
+def test_many_digests_are_matched_in_one_pass_as_by_lookup(cache, kind):
+    """More than a few digests are matched against one pass over the index (as numbers when
+    they are lowercase hex, else as bytes, else row by row): the same slots as lookups give."""
+    import hashlib
+
+    names = [hashlib.md5(str(i).encode()).hexdigest() for i in range(30_000)]
+    if kind == "upper":
+        names = [n.upper() for n in names]
+    elif kind == "alike":  # the same first 16 digits: told apart by the rest
+        names = ["0" * 16 + n[:16] for n in names]
+    elif kind == "widths":
+        names = [n[: 20 + i % 5] for i, n in enumerate(names)]
+    X = vectors(25_000, dim=4)
+    cache.put_embeddings(zip(names[:25_000], X), "m")
+    if kind == "odd row":  # an edited index: a key that is not ASCII is read past
+        cache.db.execute("INSERT INTO vector_slots VALUES (1, ?, 3)", ("é" * 32,))
+    rng = np.random.default_rng(1)
+    asked = [names[i] for i in rng.permutation(30_000)] + names[:50] + ["x" * len(names[0])]
+    slots = cache.slots_of(asked, "m")
+    by_lookup = np.concatenate(
+        [cache.slots_of(asked[i : i + 10_000], "m") for i in range(0, len(asked), 10_000)]
+    )
+    np.testing.assert_array_equal(slots, by_lookup)
+    stored = set(names[:25_000])
+    known = np.array([d in stored for d in asked])
+    assert ((slots >= 0) == known).all()
+    got, sound = cache.vectors_at("m", slots)
+    index = {d: i for i, d in enumerate(names[:25_000])}
+    np.testing.assert_array_equal(got[known], X[[index[d] for d in np.array(asked)[known]]])
+    assert sound.tolist() == known.tolist()
+
+
+@pytest.mark.parametrize("missing", [("preadv",), ("preadv", "pread", "pwrite", "fdatasync")])
+def test_systems_without_positioned_reads_read_the_same(tmp_path, monkeypatch, missing):
+    """macOS lacks `fdatasync`, Windows `pread`/`pwrite`: the store reads and writes the same
+    rows through what the system has."""
+    for name in missing:
+        monkeypatch.delattr(os, name, raising=False)
+    X, names = vectors(50), digests(50)
+    with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
+        cache.put_embeddings(zip(names, X), "m")
+        found = cache.get_embeddings(names, "m")
+        assert all(np.array_equal(found[d], X[i]) for i, d in enumerate(names))
+        seen = np.concatenate([b.copy() for _, b in cache.vector_blocks("m", rows=16)])
+        np.testing.assert_array_equal(seen, X)

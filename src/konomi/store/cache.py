@@ -306,10 +306,15 @@ class EmbeddingCache:
 
     def paths_of(self, digests: Iterable[str]) -> list[tuple[str, int, int, str]]:
         """(path, size, mtime_ns, digest) of every known path whose content is one of `digests`
-        (a few: the best matches of a search). The table has no index by digest, so each 900
-        digests cost one pass over it in SQLite (a million rows: a fraction of a second)."""
+        (the best matches of a search). The table has no index by digest, so each 900 digests
+        cost one pass over it in SQLite (a million rows: a fraction of a second); more than a
+        few thousand are picked out of one pass in Python instead."""
         wanted = list(dict.fromkeys(digests))
         found: list[tuple[str, int, int, str]] = []
+        if len(wanted) > 8 * 900:  # (a scan in SQLite per 900 costs more from here)
+            want = set(wanted)
+            rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
+            return [r for r in rows if r[3] in want and valid_stamp(*r)]
         for i in range(0, len(wanted), 900):  # SQLite's variable limit
             chunk = wanted[i : i + 900]
             marks = ",".join("?" * len(chunk))
@@ -580,7 +585,8 @@ def _drop_stale_sides(path: Path) -> None:
 def _unwritable(path: Path, exc: BaseException) -> KonomiError:
     """The cache exists but cannot be used: disk full, read-only, or held by another program."""
     text = getattr(exc, "strerror", None) or str(exc)
-    names = " ".join(f"{path.parent.name}/{p.name}" for p in [path, *_sides(path)])
+    vectors = path.with_name(f"{path.stem}.vectors-*.f32")  # the vector files (store.vectors)
+    names = " ".join(f"{path.parent.name}/{p.name}" for p in [path, *_sides(path), vectors])
     return KonomiError(
         t("errors.store.cache_unusable", file=f"{path.parent.name}/{path.name}", why=text),
         t("errors.store.cache_unusable_hint", names=names),

@@ -11,9 +11,10 @@ from elsewhere) is never read, since its slots would give wrong vectors. A file 
 header, another row size, or fewer rows than the index expects is likewise read only as far
 as it is sound; anything else is a missing vector (embedded again), never a crash.
 
-Rows are read with `preadv` into one buffer reused block after block: a pass over 2 GB keeps
-one block in memory, where a map of the file would count every page touched in the process's
-RSS (measured against `mmap` + `MADV_DONTNEED` in benchmarks/bench_vectors.py).
+Rows are read with `preadv` into one buffer reused block after block of a pass: a pass over
+2 GB keeps one block in memory, where a map of the file would count every page touched in the
+process's RSS, and a file cut short under a map would kill the process (SIGBUS) where `preadv`
+just reads less (measured against `mmap` + `MADV_DONTNEED` in benchmarks/bench_vectors.py).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ import os
 import secrets
 import struct
 import tempfile
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -40,6 +42,7 @@ _HEAD = struct.Struct("<16sII16s")  # magic, version, floats per row, token
 HEADER = 64  # bytes before the first row (the rest of the header is zeros)
 BLOCK_ROWS = 8192  # rows read at once in a pass (16 MB at 512 floats)
 MEMORY = ":memory:"
+_FLAGS = os.O_RDWR | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 def token_hex() -> str:
@@ -54,7 +57,6 @@ class VectorFile:
     dim: int
     token: str
     keep: IO[bytes] | None = None  # an anonymous file (a cache in memory) stays open through it
-    _buffer: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
     @property
     def row_bytes(self) -> int:
@@ -71,24 +73,25 @@ class VectorFile:
         data = np.ascontiguousarray(X, np.float32).data.cast("B")
         at = HEADER + slot * self.row_bytes
         while data:
-            n = os.pwrite(self.fd, data, at)
+            n = _write_at(self.fd, data, at)
             data, at = data[n:], at + n
         if self.keep is None:
-            os.fdatasync(self.fd)
+            getattr(os, "fdatasync", os.fsync)(self.fd)  # (macOS has only fsync)
 
-    def read(self, start: int, stop: int) -> np.ndarray:
-        """Rows [start, stop) into the reused buffer (a view: valid until the next read); fewer
-        rows when the file ends sooner."""
-        n = stop - start
-        if self._buffer.shape[0] < n or self._buffer.shape[1] != self.dim:
-            self._buffer = np.empty((max(n, min(BLOCK_ROWS, 4 * n)), self.dim), np.float32)
-        view = self._buffer[:n]
-        got = os.preadv(self.fd, [view.data.cast("B")], HEADER + start * self.row_bytes)
+    def read(self, start: int, stop: int, buffer: np.ndarray) -> np.ndarray:
+        """Rows [start, stop) into `buffer` (a view of it); fewer rows when the file ends
+        sooner. Each pass brings its own buffer: threads of one process (the review page's)
+        may read the same file at once."""
+        view = buffer[: stop - start]
+        got = _read_at(self.fd, view.data.cast("B"), HEADER + start * self.row_bytes)
         return view[: got // self.row_bytes]
+
+    def buffer(self, rows: int) -> np.ndarray:
+        return np.empty((rows, self.dim), np.float32)
 
     def read_row(self, slot: int, out: np.ndarray) -> bool:
         """One row into `out` (float32, `dim`); False when the file ends before it."""
-        got = os.preadv(self.fd, [out.data.cast("B")], HEADER + slot * self.row_bytes)
+        got = _read_at(self.fd, out.data.cast("B"), HEADER + slot * self.row_bytes)
         return got == self.row_bytes
 
     def gather(self, slots: np.ndarray, out: np.ndarray) -> None:
@@ -116,8 +119,9 @@ class VectorFile:
 
     def blocks(self, stop: int, rows: int = BLOCK_ROWS) -> Iterator[tuple[int, np.ndarray]]:
         """(first slot, rows) of every block of slots below `stop`, in file order."""
+        buffer = self.buffer(min(rows, max(stop, 1)))
         for start in range(0, stop, rows):
-            block = self.read(start, min(start + rows, stop))
+            block = self.read(start, min(start + rows, stop), buffer)
             if len(block):
                 yield start, block
             if len(block) < min(rows, stop - start):
@@ -159,7 +163,7 @@ class VectorFiles:
             return None
         self.drop(model)
         try:
-            fd = os.open(self.path_of(model), os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(self.path_of(model), _FLAGS)
         except OSError:
             return None
         try:
@@ -197,7 +201,7 @@ class VectorFiles:
                 os.fsync(f.fileno())
             rename_over(temp, path)
             fsync_folder(path.parent)
-            fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(path, _FLAGS)
             held = VectorFile(fd, dim, token)
         self.open_files[model] = held
         return held
@@ -218,6 +222,32 @@ class VectorFiles:
         for path in self.all_paths():
             with contextlib.suppress(OSError):
                 rename_over(path, aside.with_name(f"{aside.name}.{path.name}"))
+
+
+_SEEK = threading.Lock()  # where positioned reads and writes are missing (Windows): seek + read
+
+
+def _read_at(fd: int, into: memoryview, offset: int) -> int:
+    """Read into `into` from `offset`, the file's position untouched where the system allows
+    (`preadv`: straight into the buffer, no copy); the bytes read."""
+    if hasattr(os, "preadv"):
+        return os.preadv(fd, [into], offset)
+    if hasattr(os, "pread"):
+        data = os.pread(fd, len(into), offset)
+    else:
+        with _SEEK:
+            os.lseek(fd, offset, os.SEEK_SET)
+            data = os.read(fd, len(into))
+    into[: len(data)] = data
+    return len(data)
+
+
+def _write_at(fd: int, data: memoryview, offset: int) -> int:
+    if hasattr(os, "pwrite"):
+        return os.pwrite(fd, data, offset)
+    with _SEEK:
+        os.lseek(fd, offset, os.SEEK_SET)
+        return os.write(fd, data)
 
 
 def finite_rows(X: np.ndarray) -> np.ndarray:
