@@ -7,6 +7,7 @@ moves files holds the workspace lock and repairs the journal first.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -413,20 +414,18 @@ def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
     dislike, like = ctx.thresholds(scored.record)
     library = library_labels(ctx, in_library).labels if in_library else {}
     is_library = {id(p) for p in in_library}  # the same objects: no hashing of a million paths
-    names: list[str] = []
-    folders: list[str] = []
-    labels: list[str] = []
-    for path in scored.embedded.paths:
-        if id(path) in is_library:
-            names.append(key(path))
-            folders.append("library")
-            labels.append(library.get(path, "") if library else "")
-        else:
-            name = ws.rel(path)
-            names.append(name)
-            folders.append(ws.folder_of(name))
-            labels.append(ws.label_of(name) or "")
-    lib = np.fromiter((id(p) in is_library for p in scored.embedded.paths), bool, len(names))
+    embedded = scored.embedded.paths
+    n = len(embedded)
+    lib = np.fromiter((id(p) in is_library for p in embedded), bool, n)
+    # a million library images: columns made at once, the workspace's images one by one
+    names = list(map(key if os.sep != "/" else os.fspath, embedded))
+    folders, labels = ["library"] * n, [""] * n
+    for i in np.flatnonzero(~lib).tolist():
+        name = ws.rel(embedded[i])
+        names[i], folders[i], labels[i] = name, ws.folder_of(name), ws.label_of(name) or ""
+    if library:
+        for i in np.flatnonzero(lib).tolist():
+            labels[i] = library.get(embedded[i], "")
     culling = burst_columns(ctx, scored.embedded, scored.scores, lib)
     rows = ScoreRows(
         names,
