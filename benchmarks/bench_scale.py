@@ -19,6 +19,10 @@ per-file work, not the network, is what is measured. `--src` runs another checko
 
     uv run python -m benchmarks.bench_scale [--images 100000] [--src OLD/src --label before]
     uv run python -m benchmarks.bench_scale --table      # before/after table of saved results
+    uv run python -m benchmarks.bench_scale --workspace WS --model MODEL [--commands review]
+
+`--workspace` times commands on an existing, already embedded workspace (nothing is built or
+reset: use a copy) — e.g. `review` on a workspace of a million library images.
 
 Targets: cold ≥ 3,000 files/s; warm commands < 10 s; every peak RSS < 1 GB.
 """
@@ -280,6 +284,40 @@ def measure(
     }
 
 
+def measure_existing(
+    ws: Path, model_dir: Path, src: Path | None, label: str, repeats: int, commands: list[str]
+) -> dict[str, object]:
+    """Time `commands` on an existing workspace as it is (no build, no reset): `review` on a
+    library of a million images already embedded, say. Work on a copy: commands write to it."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {**env, "KONOMI_MODEL": str(model_dir), "HF_HUB_OFFLINE": "1", "KONOMI_LANG": "en"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src.resolve())
+    konomi = [sys.executable, "-m", "konomi"]
+    results: dict[str, list[tuple[float, float, float]]] = {}
+    for rep in range(repeats):
+        for name, args in COMMANDS:
+            if name not in commands:
+                continue
+            runner = run_review if name == "review" else run
+            wall, cpu, rss, _ = runner([*konomi, *args, "--root", str(ws)], env)
+            results.setdefault(name, []).append((wall, cpu, rss))
+            print(
+                f"  {rep + 1}: {name:<20} {wall:7.2f} s CPU {cpu:7.2f} s {rss:6.0f} MB", flush=True
+            )
+    return {
+        "workspace": str(ws),
+        "label": label,
+        "src": str(src) if src else "this checkout",
+        "machine": describe_machine(),
+        "load": os.getloadavg(),
+        "results": {
+            k: [min(w for w, _, _ in v), min(c for _, c, _ in v), max(r for _, _, r in v)]
+            for k, v in results.items()
+        },
+    }
+
+
 def table(out: Path) -> str:
     """Markdown: each command's seconds and peak RSS, before and after, at each size."""
     saved = [json.loads(p.read_text()) for p in sorted(out.glob("scale-result-*.json"))]
@@ -316,7 +354,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=",".join(name for name, _ in COMMANDS),
         help="which commands to time, comma-separated names as in the table",
     )
+    ap.add_argument("--workspace", type=Path, help="time an existing workspace (a copy) as it is")
+    ap.add_argument("--model", type=Path, help="the encoder folder, with --workspace")
     args = ap.parse_args(argv)
+    if args.workspace is not None:
+        print(describe_machine(), flush=True)
+        model_dir = args.model or model(args.out)
+        commands = [c for c in args.commands.split(",") if c != "embed (cold)"]
+        found = measure_existing(
+            args.workspace, model_dir, args.src, args.label, args.repeats, commands
+        )
+        print(json.dumps(found["results"]))
+        return
     if args.table:
         print(table(args.out))
         return
