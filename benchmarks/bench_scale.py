@@ -168,10 +168,14 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]
     return wall, cpu, usage.ru_maxrss * scale / 1e6, text
 
 
-def run_review(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+def run_review(
+    argv: list[str], env: dict[str, str], until_scanned: bool = False
+) -> tuple[float, float, float, str]:
     """`konomi review` until its page's first `/api/state` answers: seconds from the start to
     that answer, then the server is stopped as a person stops it (Ctrl-C); CPU seconds and
-    peak RSS (MB) of the whole process, and its output."""
+    peak RSS (MB) of the whole process, and its output. `until_scanned`: the server is stopped
+    only once its background scan has ended too (the output then says when, and how many
+    images each answer held)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
@@ -190,10 +194,19 @@ def run_review(argv: list[str], env: dict[str, str]) -> tuple[float, float, floa
         while wall is None and proc.poll() is None:
             try:
                 with urllib.request.urlopen(request, timeout=60) as answer:
-                    answer.read()
+                    first = json.loads(answer.read())
                 wall = time.perf_counter() - t0
             except OSError:
                 time.sleep(0.01)
+        if wall is not None and until_scanned:
+            lines.append(f"first answer: {len(first['items'])} images shown\n".encode())
+            state = first
+            while state.get("scan", {}).get("running") and proc.poll() is None:
+                time.sleep(0.5)
+                with urllib.request.urlopen(request, timeout=120) as answer:
+                    state = json.loads(answer.read())
+            done = time.perf_counter() - t0
+            lines.append(f"scan done at {done:.2f} s: {state['left']} images left\n".encode())
         proc.send_signal(signal.SIGINT)
     lines.extend(proc.stdout)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -299,12 +312,17 @@ def measure_existing(
         for name, args in COMMANDS:
             if name not in commands:
                 continue
-            runner = run_review if name == "review" else run
-            wall, cpu, rss, _ = runner([*konomi, *args, "--root", str(ws)], env)
+            argv = [*konomi, *args, "--root", str(ws)]
+            if name == "review":
+                wall, cpu, rss, text = run_review(argv, env, until_scanned=True)
+            else:
+                wall, cpu, rss, text = run(argv, env)
             results.setdefault(name, []).append((wall, cpu, rss))
             print(
                 f"  {rep + 1}: {name:<20} {wall:7.2f} s CPU {cpu:7.2f} s {rss:6.0f} MB", flush=True
             )
+            said = [ln for ln in text.splitlines() if ln.startswith(("first answer", "scan done"))]
+            print("".join(f"     {ln}\n" for ln in said), end="", flush=True)
     return {
         "workspace": str(ws),
         "label": label,

@@ -127,6 +127,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Retraining · {stage} {done}/{total}",
         "ja": "再学習中・{stage} {done}/{total}",
     },
+    # -- the full scan of a large library, while the page already answers ----------------------
+    "page.scan.finding": {
+        "en": "Looking for photos in your folders — {percent} %",
+        "ja": "フォルダーの写真を探しています — {percent} %",
+    },
+    "page.scan.checking": {
+        "en": "Checking {n} photos — {percent} %. You can judge these first ones meanwhile.",
+        "ja": "{n} 枚の写真を確認しています — {percent} %。"
+        "その間、先に表示した写真を判定できます。",
+    },
+    "page.scan.empty_title": {"en": "Checking your photos…", "ja": "写真を確認しています…"},
+    "page.scan.empty_text": {
+        "en": "konomi has no scores for these photos yet; they appear here when the check ends.",
+        "ja": "まだスコアのある写真がありません。確認が終わると、ここに表示されます。",
+    },
+    "page.scan.done": {
+        "en": "All photos checked: the queue now holds the whole library, in its order.",
+        "ja": "すべての写真を確認しました。ライブラリ全体を判定の順に並べました。",
+    },
+    "page.scan.failed": {
+        "en": "Checking the photos stopped: {why}. The images shown so far can still be judged.",
+        "ja": "写真の確認が止まりました（{why}）。表示中の画像は引き続き判定できます。",
+    },
     "page.flash.like": {"en": "Liked ♥", "ja": "好き ♥"},
     "page.flash.dislike": {"en": "✕ Disliked", "ja": "✕ 好きでない"},
     "page.flash.skip": {"en": "Skipped", "ja": "スキップ"},

@@ -10,6 +10,7 @@ new score and order, decided ones keep their state, images no longer on disk lea
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,12 +88,18 @@ def source_folders(ws: Workspace) -> list[Path]:
     return [ws.classified_dir(p) for p in PROPOSALS] + [ws.unlabeled]
 
 
-def scan(ctx: Context, paths: list[Path] | None = None) -> Scan:
+def scan(
+    ctx: Context,
+    paths: list[Path] | None = None,
+    step: Callable[[str, int | None], None] | None = None,
+) -> Scan:
     """Find (or take) images, embed them through the cache, and score them with the current head.
 
     Without a usable head (none trained yet, or made with another encoder) the images come
-    unscored, in folder order, and `note` says why: a person can still label them.
+    unscored, in folder order, and `note` says why: a person can still label them. `step`
+    hears each step as it starts (the page's progress), with the number of images once listed.
     """
+    step = step or (lambda name, n: None)
     ws = ctx.ws
     skipped: list[Skipped] = []
     roots = library_roots(ctx)
@@ -104,7 +111,8 @@ def scan(ctx: Context, paths: list[Path] | None = None) -> Scan:
         waiting = library_images(ctx, skipped, roots)
         labelled = library_labels(ctx, waiting).labels
         paths += [p for p in waiting if p not in labelled]
-    library = _shown(paths, roots)
+    library = shown_names(paths, roots)
+    step("embedding", len(paths))
     try:
         scored = score_paths(ctx, paths, vectors=False)
     except NoHeadError as exc:
@@ -120,6 +128,7 @@ def scan(ctx: Context, paths: list[Path] | None = None) -> Scan:
             library=library,
         )
     e = scored.embedded
+    step("bursts", None)
     return Scan(
         e.paths,
         e.digests,
@@ -144,7 +153,7 @@ def _no_head(ws: Workspace, why: str) -> str:
     return kept("page.server.no_head", message=why)
 
 
-def _shown(paths: list[Path], roots: list[Path]) -> dict[Path, str]:
+def shown_names(paths: list[Path], roots: list[Path]) -> dict[Path, str]:
     """The library images among `paths` with their names for the page
     (`photos/2024/IMG_1.jpg`). Compared as text, which is what `Path.is_relative_to` does for
     these absolute paths: a million of them through pathlib took seconds of the page's start."""
@@ -190,19 +199,40 @@ class Contents:
     skips: int = 0  # skips this session (undone ones not counted)
     next_id: int = 1
 
-    def merge(self, found: Scan, *, new_round: bool = True) -> None:
+    def merge(
+        self,
+        found: Scan,
+        *,
+        new_round: bool = True,
+        since: int | None = None,
+        made: list[Item | None] | None = None,
+    ) -> None:
+        """Fold `found` into the queue. `since`: the journal operation the scan started after —
+        an image decided by a later one (during the scan) keeps its decision, whatever the scan
+        saw. `made`: items prepared for `found`'s rows outside the lock (`prepare`)."""
         if found.head_id != self.head_id:
             self.new_labels = 0
         self.head_id, self.thresholds, self.note = found.head_id, found.thresholds, found.note
         self.unreadable = len(found.skipped)
         by_path = {it.path: it for it in self.items.values() if it.state in ("pending", "skip")}
+        decided_since = {
+            it.path
+            for it in self.items.values()
+            if since is not None and it.state in LABELS and it.op is not None and it.op > since
+        }
         fresh: list[Item] = []
         fresh_rows: list[int] = []  # each fresh item's row in `found`
         for i, (path, digest) in enumerate(zip(found.paths, found.digests)):
             score = None if found.scores is None else float(found.scores[i])
             item = by_path.pop(path, None)
             if item is None:
-                item = self.new_item(path, digest, score, found.library.get(path, ""))
+                if path in decided_since:
+                    continue  # decided while the scan ran: the decision stands, once
+                ready = made[i] if made is not None else None
+                if ready is not None and ready.digest == digest:
+                    item = self.add(ready)
+                else:
+                    item = self.new_item(path, digest, score, found.library.get(path, ""))
                 if item is None:
                     continue  # moved (decided, perhaps) while we were scanning
             else:
@@ -212,7 +242,7 @@ class Contents:
             fresh_rows.append(i)
         for gone in by_path.values():
             gone.state = "gone"
-        labelled_again = set(found.library)
+        labelled_again = set(found.library) - decided_since
         for item in self.items.values():  # a library label undone elsewhere: waiting again
             if item.in_library and item.state in LABELS and item.path in labelled_again:
                 item.state = "gone"
@@ -233,28 +263,56 @@ class Contents:
         self.history = [i for i in self.history if self.items[i].state in LABELS]
         self.round += new_round
 
+    def prepare(self, found: Scan, known: set[Path]) -> list[Item | None]:
+        """Items for the rows of `found` whose paths are not in `known`, made without the
+        queue's lock (a million files are stat'ed here, not while the page waits); `merge`
+        numbers the ones it takes. None where the path is known or its file is gone."""
+        made: list[Item | None] = []
+        for i, (path, digest) in enumerate(zip(found.paths, found.digests)):
+            if path in known:
+                made.append(None)
+                continue
+            score = None if found.scores is None else float(found.scores[i])
+            made.append(
+                self.new_item(path, digest, score, found.library.get(path, ""), found.thresholds)
+            )
+        return made
+
+    def add(self, item: Item) -> Item:
+        """Number a prepared item and take it into the queue."""
+        item.id = self.next_id
+        self.next_id += 1
+        self.items[item.id] = item
+        return item
+
     def new_item(
-        self, path: Path, digest: str, score: float | None, shown: str = ""
+        self,
+        path: Path,
+        digest: str,
+        score: float | None,
+        shown: str = "",
+        thresholds: tuple[float, float] | None = None,
     ) -> Item | None:
+        """A new item of the queue; with `thresholds`, a prepared one (not numbered yet, not
+        taken in: `prepare`)."""
         try:
             st = os.stat(path)
         except OSError:
             return None
+        dislike, like = thresholds or self.thresholds
         item = Item(
-            self.next_id,
+            0,
             path,
             digest,
             (st.st_size, st.st_mtime_ns),
             (st.st_dev, st.st_ino),
             score,
             0.0,
-            self.proposal(score),
+            None if score is None else proposal(score, dislike, like),
             "library" if shown else self.ws.folder_of(path),
             shown=shown,
         )
-        self.next_id += 1
-        self.items[item.id] = item
-        return item
+        return item if thresholds is not None else self.add(item)
 
     def proposal(self, score: float | None) -> str | None:
         if score is None:

@@ -28,17 +28,24 @@ from typing import Any
 
 import numpy as np
 
+from konomi import faults
 from konomi.app import cull
 from konomi.app.context import Context
 from konomi.app.review import taste
+from konomi.app.review.background import ScanProgress, run_in_background, wait_for_gate
 from konomi.app.review.contents import Contents, Item, Scan, scan
 from konomi.app.review.culling import Culling
 from konomi.app.review.decisions import DECISIONS, LOCK_WAIT, DecisionRefused, Decisions
+from konomi.app.review.first import first_images
 from konomi.app.review.retrain import Retraining, RetrainWorker
+from konomi.errors import KonomiError
 from konomi.i18n import kept, shown, t
+from konomi.progress import Reporter
 from konomi.store.journal import latest_operation
 from konomi.workspace import LABELS
 
+BACKGROUND_FROM = 20_000  # files known to the cache from which the page scans in the background
+WAITING = ("pending", "skip")
 ALIKE_SHOWN = 12  # look-alikes the page shows next to an image (a burst decision covers all)
 FRAMES_SHOWN = 12  # frames of its culling burst the page shows next to an image
 PAST = {"like": "liked", "dislike": "disliked", "skip": "skipped", "gone": "taken out"}
@@ -71,6 +78,7 @@ class ReviewQueue(Decisions):
         self._rescanning = threading.Lock()
         self.make_context: Callable[[], Context] | None = None  # set by the server: auto retrain
         self.culling = Culling()
+        self.scanning = ScanProgress()  # the background scan of a large library (`start`)
 
     # The parts most read from outside (the server, the tests).
     @property
@@ -90,22 +98,71 @@ class ReviewQueue(Decisions):
         return self.worker.state
 
     # -- filling ---------------------------------------------------------------------------
-    def load(self, ctx: Context | None = None, *, new_round: bool = True) -> None:
+    def start(self) -> None:
+        """Fill the queue for the page's first answer. A small workspace is scanned at once, as
+        `load` does; a large one (`BACKGROUND_FROM` files the cache knows, a second's scan and
+        more) starts from the cache's most informative images (`first.py`), and the full scan
+        runs in the background (`scanning` says how far it is; the page refreshes its queue when
+        it ends). Decisions taken meanwhile stand, once: the scan's merge keeps them."""
+        if self.ctx.cache.count_files() < BACKGROUND_FROM and faults.scan_gate() is None:
+            self.load()
+            return
+        seen = latest_operation(self.ws)
+        first = first_images(self.ctx)
+        if first is not None:
+            self._order_and_measure(self.ctx, first)
+            with self.lock:
+                self.contents.merge(first)
+                self.journal_seen = seen
+        else:
+            self.words.cold = True  # nothing to show before the scan: the page says so
+        self.scan_in_background(new_round=first is None)
+
+    def scan_in_background(self, *, new_round: bool) -> None:
+        """The full scan in a thread of its own (its own cache connection), reporting to
+        `scanning`."""
+        ctx = self.ctx.sharing_model(Reporter(on_progress=self.scanning.heard))
+
+        def work() -> None:
+            try:
+                self.load(ctx, new_round=new_round, step=self.scanning.reached, gate=True)
+            finally:
+                ctx.close()
+
+        run_in_background(self.scanning, work, _described)
+
+    def load(
+        self,
+        ctx: Context | None = None,
+        *,
+        new_round: bool = True,
+        step: Callable[[str, int | None], None] | None = None,
+        gate: bool = False,
+    ) -> None:
         """Scan the folders, score with the current head, and merge into the queue.
 
         Pending and skipped images get their new score and order (a new round starts, unless
-        `new_round` is False); decided ones keep their state; images no longer on disk leave
-        the queue.
+        `new_round` is False); decided ones keep their state, also those decided while this
+        scan ran; images no longer on disk leave the queue. Only the merge holds the lock.
+        `step` hears each step as it starts (the background scan's progress).
         """
+        ctx = ctx or self.ctx
+        step = step or _no_step
         seen = latest_operation(self.ws)
-        found = scan(ctx or self.ctx)
-        self._order_and_measure(ctx or self.ctx, found)
+        found = scan(ctx, step=step)
+        self._order_and_measure(ctx, found)
         culling = Culling()
-        culling.refresh(ctx or self.ctx, found)
+        culling.refresh(ctx, found)
+        step("merging", None)
         with self.lock:
-            self.contents.merge(found, new_round=new_round)
+            known = {it.path for it in self.contents.items.values() if it.state in WAITING}
+        made = self.contents.prepare(found, known)
+        if gate:
+            wait_for_gate()
+        with self.lock:
+            self.contents.merge(found, new_round=new_round, since=seen, made=made)
             self.culling = culling
-            self.journal_seen = seen
+            self.journal_seen = max(self.journal_seen, seen)
 
     def catch_up(self) -> bool:
         """Rescan when another command moved files since this queue last looked (`konomi undo`
@@ -116,6 +173,8 @@ class ReviewQueue(Decisions):
         """
         if latest_operation(self.ws) == self.journal_seen or self.worker.running:
             return False
+        if self.scanning.running:
+            return False  # the scan under way merges what it finds; a later look catches up
         if not self._rescanning.acquire(blocking=False):
             return False  # another request is already rescanning
         try:
@@ -167,6 +226,7 @@ class ReviewQueue(Decisions):
                 "text_ui": {key: t(f"page.text.{key}_placeholder") for key in taste.PAGE_TEXTS},
                 "items": [self._public(it, pending, waiting) for it in pending[:ahead]],
                 "retrain": self.worker.state.public(),
+                "scan": self.scanning.public(),
             }
 
     def _public(self, item: Item, pending: list[Item], waiting: dict[Path, Item]) -> dict[str, Any]:
@@ -283,3 +343,14 @@ class ReviewQueue(Decisions):
         )
         self.load(new_round=False)
         return t("text.taste.set", n_like=len(w.taste.like), n_dislike=len(w.taste.dislike))
+
+
+def _no_step(name: str, n: int | None) -> None:
+    """A scan nobody follows step by step."""
+
+
+def _described(exc: BaseException) -> str:
+    """A failed background scan in words for the page (a KonomiError says its own)."""
+    if isinstance(exc, KonomiError):
+        return exc.message
+    return f"{type(exc).__name__}: {exc}"
