@@ -31,9 +31,10 @@ from konomi.workspace import LABELS, PROPOSALS, Workspace
 BURST_WINDOW = 2000  # bursts are looked for among this many images at the head of the queue
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
-    """One image of the queue and what has been decided about it."""
+    """One image of the queue and what has been decided about it (slots: a library of a
+    million images is a million of these, a quarter of a GB less without a dict each)."""
 
     id: int
     path: Path
