@@ -528,29 +528,6 @@ class EmbeddingCache:
             last = rows[-1][0]
             last = rows[-1][0]
 
-    def most_informative(self, head: str, n: int) -> list[tuple[str, float, float]]:
-        """The `n` (digest, score, info) rows of `head` with the highest informativeness: the
-        review page's first images, read in one pass before anything else is known."""
-        rows = self.db.execute(
-            "SELECT digest, score, info FROM scores WHERE head = ? AND info IS NOT NULL "
-            "ORDER BY info DESC LIMIT ?",
-            (head, n),
-        ).fetchall()
-        return [(d, s, i) for d, s, i in rows if number(s) and number(i)]
-
-    def paths_with(self, digests: Iterable[str]) -> dict[str, list[str]]:
-        """The paths the cache knows for each of a few `digests` (one pass over the files)."""
-        wanted = list(dict.fromkeys(digests))[:900]  # SQLite's variable limit
-        found: dict[str, list[str]] = {}
-        if not wanted:
-            return found
-        marks = ",".join("?" * len(wanted))
-        rows = self.db.execute(f"SELECT path, digest FROM files WHERE digest IN ({marks})", wanted)
-        for path, digest in rows:
-            if isinstance(path, str):
-                found.setdefault(digest, []).append(path)
-        return found
-
     def get_scores(self, head: str) -> dict[str, tuple[float, float | None]]:
         rows = self.db.execute("SELECT digest, score, info FROM scores WHERE head = ?", (head,))
         return {d: (s, i) for d, s, i in rows if number(s) and (i is None or number(i))}

@@ -22,6 +22,7 @@ from konomi.app.library import left_out, library_labels, library_roots
 from konomi.app.review.contents import Scan, shown_names, source_folders
 from konomi.encode.ignore import IgnoreRules
 from konomi.errors import KonomiError
+from konomi.store.cache_first import most_informative, paths_with
 from konomi.store.heads import load_head
 
 FIRST = 200  # images the page starts with (a person judges a few dozen before the scan ends)
@@ -36,8 +37,8 @@ def first_images(ctx: Context, n: int = FIRST) -> Scan | None:
     except KonomiError:
         return None
     cache = ctx.cache
-    best = cache.most_informative(record.id, CANDIDATES)
-    where = cache.paths_with(d for d, _, _ in best)
+    best = most_informative(cache, record.id, CANDIDATES)
+    where = paths_with(cache, (d for d, _, _ in best))
     names = [p for d, _, _ in best for p in where.get(d, [])]
     stamps = cache.stamps_of(names)
     roots = library_roots(ctx)
