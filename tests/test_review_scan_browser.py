@@ -23,6 +23,7 @@ from test_review_server import CliServer
 
 from konomi import i18n
 from konomi.app import loop as workflow
+from konomi.app.review.background import STEPS
 from konomi.app.review.queue import ReviewQueue
 from konomi.faults import SCAN_GATE_ENV
 from konomi.store.journal import latest_operation
@@ -35,6 +36,7 @@ pytestmark = [
 ]
 
 N_LIBRARY = 8
+AT_GATE = STEPS["merging"]  # the percentage a scan held just before its merge has reached
 SIZES = [(1280, 720), (1920, 1080)]
 
 
@@ -142,8 +144,13 @@ def test_the_page_answers_while_the_scan_runs_and_says_how_far_it_is(
             page.wait_for_selector("#scan-bar:not(.hidden)")
             text = page.inner_text("#scan-text")
             assert text.startswith(scan_line(lang, N_LIBRARY + 1)), text
-            assert f"{state['scan']['percent']} %" in text
-            assert 0 <= state["scan"]["percent"] < 100
+            assert text.endswith(i18n.t("page.scan.meanwhile", lang)), text
+            gap = "" if lang == "ja" else " "  # the scan is held just before it merges:
+            held_at = i18n.t("page.scan.checking", lang, n=N_LIBRARY + 1, percent=AT_GATE)
+            page.wait_for_function(
+                "t => document.getElementById('scan-text').textContent === t",
+                arg=held_at + gap + i18n.t("page.scan.meanwhile", lang),
+            )
             page.screenshot(path=str(shots / f"scan-{lang}-{size[0]}x{size[1]}.png"))
             context.close()
             assert not errors, errors
@@ -218,6 +225,64 @@ def test_an_image_gone_since_the_cache_saw_it_is_never_shown(browser, library, t
         assert not names & {p.name for p in gone[:3]}
         context.close()
         assert not errors, errors
+    finally:
+        gate.touch()
+        assert server.stop() == 0, server.out
+
+
+def test_from_zero_labels_the_page_says_it_is_checking_then_shows_the_photos(
+    browser, tmp_path, tiny_model
+):
+    """No head yet: the cache holds no score to start from, so the page says what it does
+    until the scan ends, then shows the photos in the typical-picks order."""
+    root, photos = tmp_path / "ws", tmp_path / "photos"
+    make_unlabeled_set(photos, 3, 3, seed=5, size=(640, 480))
+    root.mkdir()
+    (root / "konomi.toml").write_text(f'libraries = ["{photos.as_posix()}"]\n', encoding="utf-8")
+    gate = tmp_path / "gate"
+    env = konomi_env(tiny_model, tmp_path)
+    env.pop("KONOMI_LANG")
+    env[SCAN_GATE_ENV] = str(gate)
+    server = CliServer(root, env)
+    shots = shots_folder(tmp_path)
+    try:
+        for locale, lang in (("ja-JP", "ja"), ("en-US", "en")):  # English last: opens the gate
+            context = browser.new_context(viewport={"width": 1280, "height": 720}, locale=locale)
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+            page.on(
+                "console",
+                lambda msg, errors=errors: msg.type == "error" and errors.append(msg.text),
+            )
+            page.goto(server.url)
+            page.wait_for_selector("#scan-bar:not(.hidden)")
+            title = i18n.t("page.scan.empty_title", lang)
+            page.wait_for_function(
+                "t => document.getElementById('empty-title').textContent === t", arg=title
+            )
+            assert page.is_visible("#empty") and page.is_hidden("#retrain-empty")
+            held_at = i18n.t("page.scan.checking", lang, n=6, percent=AT_GATE)  # nothing yet
+            page.wait_for_function(
+                "t => document.getElementById('scan-text').textContent === t", arg=held_at
+            )
+            assert page.inner_text("#empty-text") == i18n.t("page.scan.empty_text", lang)
+            page.screenshot(path=str(shots / f"scan-cold-{lang}-1280x720.png"))
+            if lang == "ja":
+                context.close()
+                assert not errors, errors
+                continue
+            gate.touch()  # the scan ends: the photos appear, unscored, from zero labels
+            page.wait_for_function(
+                "() => { const p = document.getElementById('photo');"
+                " return p.src.startsWith('blob:') && p.complete && p.naturalWidth > 0; }",
+                timeout=60_000,
+            )
+            state = api_state(page, server.token)
+            assert not state["scan"]["running"] and state["cold"] and state["left"] == 6
+            assert page.is_hidden("#scan-bar")
+            context.close()
+            assert not errors, errors
     finally:
         gate.touch()
         assert server.stop() == 0, server.out

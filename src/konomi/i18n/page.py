@@ -133,9 +133,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "フォルダーの写真を探しています — {percent} %",
     },
     "page.scan.checking": {
-        "en": "Checking {n} photos — {percent} %. You can judge these first ones meanwhile.",
-        "ja": "{n} 枚の写真を確認しています — {percent} %。"
-        "その間、先に表示した写真を判定できます。",
+        "en": "Checking {n} photos — {percent} %.",
+        "ja": "{n} 枚の写真を確認しています — {percent} %。",
+    },
+    "page.scan.meanwhile": {
+        "en": "You can judge these first ones meanwhile.",
+        "ja": "その間、先に表示した写真を判定できます。",
     },
     "page.scan.empty_title": {"en": "Checking your photos…", "ja": "写真を確認しています…"},
     "page.scan.empty_text": {

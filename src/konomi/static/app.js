@@ -293,9 +293,12 @@
     $('scan-bar').classList.toggle('hidden', !running);
     if (!running) return;
     $('scan-fill').style.width = `${s.percent}%`;
-    $('scan-text').textContent = s.photos === null
+    const line = s.photos === null
       ? t('scan.finding', { percent: s.percent })
       : t('scan.checking', { n: s.photos.toLocaleString(lang), percent: s.percent });
+    const gap = lang === 'ja' ? '' : ' '; // Japanese sentences follow each other unspaced
+    const meanwhile = state.items.length ? gap + t('scan.meanwhile') : '';
+    $('scan-text').textContent = line + meanwhile;
   }
 
   // The model's quality so far, and the words this session uses (search box, taste boxes).

@@ -76,6 +76,7 @@ class ReviewQueue(Decisions):
         )
         self.journal_seen = 0  # the newest journal operation this queue knows the effect of
         self._rescanning = threading.Lock()
+        self._loading = threading.Lock()  # held by the scan under way (`load`)
         self.make_context: Callable[[], Context] | None = None  # set by the server: auto retrain
         self.culling = Culling()
         self.scanning = ScanProgress()  # the background scan of a large library (`start`)
@@ -148,21 +149,22 @@ class ReviewQueue(Decisions):
         """
         ctx = ctx or self.ctx
         step = step or _no_step
-        seen = latest_operation(self.ws)
-        found = scan(ctx, step=step)
-        self._order_and_measure(ctx, found)
-        culling = Culling()
-        culling.refresh(ctx, found)
-        step("merging", None)
-        with self.lock:
-            known = {it.path for it in self.contents.items.values() if it.state in WAITING}
-        made = self.contents.prepare(found, known)
-        if gate:
-            wait_for_gate()
-        with self.lock:
-            self.contents.merge(found, new_round=new_round, since=seen, made=made)
-            self.culling = culling
-            self.journal_seen = max(self.journal_seen, seen)
+        with self._loading:  # one scan at a time: a retrain's never lands before an older one
+            seen = latest_operation(self.ws)
+            found = scan(ctx, step=step)
+            self._order_and_measure(ctx, found)
+            culling = Culling()
+            culling.refresh(ctx, found)
+            step("merging", None)
+            with self.lock:
+                known = {it.path for it in self.contents.items.values() if it.state in WAITING}
+            made = self.contents.prepare(found, known)
+            if gate:
+                wait_for_gate()
+            with self.lock:
+                self.contents.merge(found, new_round=new_round, since=seen, made=made)
+                self.culling = culling
+                self.journal_seen = max(self.journal_seen, seen)
 
     def catch_up(self) -> bool:
         """Rescan when another command moved files since this queue last looked (`konomi undo`
