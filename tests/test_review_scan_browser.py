@@ -223,6 +223,11 @@ def test_an_image_gone_since_the_cache_saw_it_is_never_shown(browser, library, t
         assert state["scan"]["running"] and state["left"] == N_LIBRARY - 3
         names = {it["name"] for it in state["items"]}
         assert not names & {p.name for p in gone[:3]}
+        shown_first = state["items"][0]["name"]
+        (photos / shown_first).unlink()  # deleted while the scan runs: left out when next asked
+        again = api_state(page, server.token)
+        assert again["left"] == N_LIBRARY - 4
+        assert shown_first not in {it["name"] for it in again["items"]}
         context.close()
         assert not errors, errors
     finally:
@@ -262,6 +267,7 @@ def test_from_zero_labels_the_page_says_it_is_checking_then_shows_the_photos(
                 "t => document.getElementById('empty-title').textContent === t", arg=title
             )
             assert page.is_visible("#empty") and page.is_hidden("#retrain-empty")
+            assert page.is_hidden("#empty-mark")  # not the ✓ of a round done
             held_at = i18n.t("page.scan.checking", lang, n=6, percent=AT_GATE)  # nothing yet
             page.wait_for_function(
                 "t => document.getElementById('scan-text').textContent === t", arg=held_at

@@ -179,6 +179,7 @@
         ? t('scan.empty_text')
         : t('round_done', { liked: c.liked, disliked: c.disliked, skipped: c.skipped });
       $('retrain-empty').classList.toggle('hidden', scanning);
+      $('empty-mark').classList.toggle('hidden', scanning); // not done: still looking
       for (const id of ['score', 'proposal', 'name', 'folder']) $(id).textContent = '';
       $('score').textContent = '–';
       $('needle').classList.add('hidden');

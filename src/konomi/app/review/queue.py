@@ -21,6 +21,7 @@ keeps messages as keys and fields (`i18n.kept`), never as sentences of one langu
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -206,7 +207,7 @@ class ReviewQueue(Decisions):
         sentences in the language in force (the server speaks the request's)."""
         with self.lock:
             c, w = self.contents, self.words
-            pending = self.pending()
+            pending = self._present(ahead)
             # The session's decisions, across retrains: a like stays a like when a new round
             # starts; a skip is counted when made (the image comes back next round).
             counts = {PAST[s]: sum(it.state == s for it in c.items.values()) for s in LABELS}
@@ -230,6 +231,18 @@ class ReviewQueue(Decisions):
                 "retrain": self.worker.state.public(),
                 "scan": self.scanning.public(),
             }
+
+    def _present(self, ahead: int) -> list[Item]:
+        """The pending images, the first `ahead` of which (those the page shows) are on disk:
+        one found gone (deleted, or moved by another command while a scan ran) leaves the
+        queue here, before the page is told of it — a few stats per answer."""
+        while True:
+            pending = self.pending()
+            gone = [it for it in pending[:ahead] if not os.path.lexists(it.path)]
+            if not gone:
+                return pending
+            for item in gone:
+                item.state = "gone"
 
     def _public(self, item: Item, pending: list[Item], waiting: dict[Path, Item]) -> dict[str, Any]:
         """An image as the page gets it: with its look-alikes, and its culling burst (among
