@@ -267,7 +267,9 @@ class Contents:
     def prepare(self, found: Scan, known: set[Path]) -> list[Item | None]:
         """Items for the rows of `found` whose paths are not in `known`, made without the
         queue's lock (a million files are stat'ed here, not while the page waits); `merge`
-        numbers the ones it takes. None where the path is known or its file is gone."""
+        numbers the ones it takes. None where the path is known or its file is gone. An image
+        decided after `known` was taken was waiting then, so none is made for it here: `merge`
+        looks at its file again (a move has taken it away) or keeps its decision (a label)."""
         made: list[Item | None] = []
         for i, (path, digest) in enumerate(zip(found.paths, found.digests)):
             if path in known:

@@ -21,6 +21,7 @@ keeps messages as keys and fields (`i18n.kept`), never as sentences of one langu
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Callable
@@ -77,7 +78,10 @@ class ReviewQueue(Decisions):
         )
         self.journal_seen = 0  # the newest journal operation this queue knows the effect of
         self._rescanning = threading.Lock()
-        self._loading = threading.Lock()  # held by the scan under way (`load`)
+        # Scans may overlap (the background scan, a retrain's): each is numbered as it begins,
+        # and one that ends after a later one merged is dropped (it saw an older head, files).
+        self._tickets = itertools.count(1)
+        self._merged = 0
         self.make_context: Callable[[], Context] | None = None  # set by the server: auto retrain
         self.culling = Culling()
         self.scanning = ScanProgress()  # the background scan of a large library (`start`)
@@ -150,22 +154,25 @@ class ReviewQueue(Decisions):
         """
         ctx = ctx or self.ctx
         step = step or _no_step
-        with self._loading:  # one scan at a time: a retrain's never lands before an older one
-            seen = latest_operation(self.ws)
-            found = scan(ctx, step=step)
-            self._order_and_measure(ctx, found)
-            culling = Culling()
-            culling.refresh(ctx, found)
-            step("merging", None)
-            with self.lock:
-                known = {it.path for it in self.contents.items.values() if it.state in WAITING}
-            made = self.contents.prepare(found, known)
-            if gate:
-                wait_for_gate()
-            with self.lock:
-                self.contents.merge(found, new_round=new_round, since=seen, made=made)
-                self.culling = culling
-                self.journal_seen = max(self.journal_seen, seen)
+        ticket = next(self._tickets)
+        seen = latest_operation(self.ws)
+        found = scan(ctx, step=step)
+        self._order_and_measure(ctx, found)
+        culling = Culling()
+        culling.refresh(ctx, found)
+        step("merging", None)
+        with self.lock:
+            known = {it.path for it in self.contents.items.values() if it.state in WAITING}
+        made = self.contents.prepare(found, known)
+        if gate:
+            wait_for_gate()
+        with self.lock:
+            if ticket < self._merged:
+                return  # a scan begun later (a retrain's, with a newer head) merged already
+            self._merged = ticket
+            self.contents.merge(found, new_round=new_round, since=seen, made=made)
+            self.culling = culling
+            self.journal_seen = max(self.journal_seen, seen)
 
     def catch_up(self) -> bool:
         """Rescan when another command moved files since this queue last looked (`konomi undo`
