@@ -199,7 +199,8 @@ def run_review(
             except OSError:
                 time.sleep(0.01)
         if wall is not None and until_scanned:
-            lines.append(f"first answer: {len(first['items'])} images shown\n".encode())
+            shown = f"{len(first['items'])} images shown, {first['left']} to judge"
+            lines.append(f"first answer: {shown}\n".encode())
             state = first
             while state.get("scan", {}).get("running") and proc.poll() is None:
                 time.sleep(0.5)

@@ -129,8 +129,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # -- the full scan of a large library, while the page already answers ----------------------
     "page.scan.finding": {
-        "en": "Looking for photos in your folders — {percent} %",
-        "ja": "フォルダーの写真を探しています — {percent} %",
+        "en": "Looking for the photos in your folders…",
+        "ja": "フォルダーの写真を探しています…",
     },
     "page.scan.checking": {
         "en": "Checking {n} photos — {percent} %.",

@@ -293,10 +293,12 @@
     const running = Boolean(s && s.running);
     $('scan-bar').classList.toggle('hidden', !running);
     if (!running) return;
-    $('scan-fill').style.width = `${s.percent}%`;
-    const line = s.photos === null
-      ? t('scan.finding', { percent: s.percent })
-      : t('scan.checking', { n: s.photos.toLocaleString(lang), percent: s.percent });
+    const counted = s.photos !== null; // while the folders are walked, no share is known yet
+    $('scan-fill').classList.toggle('indeterminate', !counted);
+    $('scan-fill').style.width = counted ? `${s.percent}%` : '';
+    const line = counted
+      ? t('scan.checking', { n: s.photos.toLocaleString(lang), percent: s.percent })
+      : t('scan.finding');
     const gap = lang === 'ja' ? '' : ' '; // Japanese sentences follow each other unspaced
     const meanwhile = state.items.length ? gap + t('scan.meanwhile') : '';
     $('scan-text').textContent = line + meanwhile;

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from konomi.app.context import Context
+from konomi.app.folders import ignore_rules
 from konomi.app.library import left_out, library_labels, library_roots
 from konomi.app.review.contents import Scan, shown_names, source_folders
 from konomi.encode.ignore import IgnoreRules
@@ -43,22 +44,24 @@ def first_images(ctx: Context, n: int = FIRST) -> Scan | None:
     stamps = cache.stamps_of(names)
     roots = library_roots(ctx)
     rules = [IgnoreRules.for_root(root) for root in roots]
-    folders = [os.path.join(str(f), "") for f in source_folders(ctx.ws)]
-    libraries = [os.path.join(str(r), "") for r in roots]
+    own_rules = ignore_rules(ctx.ws)
+    folders = tuple(os.path.join(str(f), "") for f in source_folders(ctx.ws))
+    libraries = tuple(os.path.join(str(r), "") for r in roots)
     paths: list[Path] = []
     rows: list[tuple[str, float, float]] = []
     for digest, score, info in best:
         for name in where.get(digest, []):
-            if not (name.startswith(tuple(folders)) or name.startswith(tuple(libraries))):
-                continue
+            own = name.startswith(folders)
+            if not (own or name.startswith(libraries)):
+                continue  # in data/train, or somewhere no longer looked at
             if not _unchanged(name, stamps.get(name)):
                 continue  # gone or changed since the cache saw it: the scan will tell
             path = Path(name)
-            if any(left_out(r, path) for r in rules):
+            if any(left_out(r, path) for r in ([own_rules] if own else rules)):
                 continue
             paths.append(path)
             rows.append((digest, score, info))
-    labelled = library_labels(ctx, [p for p in paths if not str(p).startswith(tuple(folders))])
+    labelled = library_labels(ctx, [p for p in paths if not str(p).startswith(folders)])
     keep = [i for i, p in enumerate(paths) if p not in labelled.labels][:n]
     paths = [paths[i] for i in keep]
     return Scan(

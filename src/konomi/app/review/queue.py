@@ -13,7 +13,9 @@ is never changed (a decision on one of them records a label instead).
   browser tabs deciding on the same image move it once;
 - the retrain worker, which trains in the background and has the queue rescored (`retrain.py`);
 - the first order from zero, taste in words, the search box and the quality line (`taste.py`);
-- the culling bursts of the waiting images, their keepers and the person's swap (`culling.py`).
+- the culling bursts of the waiting images, their keepers and the person's swap (`culling.py`);
+- on a large library, the first images from the cache (`first.py`) while the full scan runs in
+  the background (`background.py`): the page answers at once and says how far the scan is.
 
 What the page reads (`snapshot`) is put into words in the language of each request: the queue
 keeps messages as keys and fields (`i18n.kept`), never as sentences of one language.
