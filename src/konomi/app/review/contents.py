@@ -9,8 +9,10 @@ new score and order, decided ones keep their state, images no longer on disk lea
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,6 +201,8 @@ class Contents:
     new_labels: int = 0  # labels added since the head was trained
     skips: int = 0  # skips this session (undone ones not counted)
     next_id: int = 1
+    by_path: dict[Path, int] = field(default_factory=dict)  # where each item is (or was): its id
+    members: dict[int, list[int]] = field(default_factory=dict)  # burst → its items, in order
 
     def merge(
         self,
@@ -261,6 +265,11 @@ class Contents:
             item.info, item.burst = float(value), group_of.get(row, -1)
         ranked: Any = np.argsort(-infos, kind="stable") if len(fresh) else []
         self.order = [fresh[int(k)].id for k in ranked]
+        self.members = {}
+        for i in self.order:
+            burst = self.items[i].burst
+            if burst >= 0:
+                self.members.setdefault(burst, []).append(i)
         self.history = [i for i in self.history if self.items[i].state in LABELS]
         self.round += new_round
 
@@ -286,6 +295,7 @@ class Contents:
         item.id = self.next_id
         self.next_id += 1
         self.items[item.id] = item
+        self.by_path[item.path] = item.id
         return item
 
     def new_item(
@@ -332,13 +342,34 @@ class Contents:
         """The pending images in the queue's order."""
         return [self.items[i] for i in self.order if self.items[i].state == "pending"]
 
-    def alike(self, item: Item, pending: list[Item]) -> list[Item]:
-        """The other waiting images of `item`'s burst."""
+    def first_waiting(self, n: int) -> list[Item]:
+        """The first `n` pending images in the queue's order (a page's answer needs only
+        these: at a million images, listing them all cost a second per answer)."""
+        return list(itertools.islice(self._pending_in_order(), n))
+
+    def _pending_in_order(self) -> Iterator[Item]:
+        items = self.items
+        return (items[i] for i in self.order if items[i].state == "pending")
+
+    def states(self) -> Counter[str]:
+        """How many images are in each state (one pass, not one per state)."""
+        return Counter(it.state for it in self.items.values())
+
+    def waiting_by_path(self) -> WaitingByPath:
+        """The images still waiting (pending or skipped), by path, looked up as asked."""
+        return WaitingByPath(self)
+
+    def alike(self, item: Item, pending: list[Item] | None = None) -> list[Item]:
+        """The other pending images of `item`'s burst: among `pending` (a search's matches),
+        else among the whole queue, in its order as of the last scan."""
         if item.burst < 0:
             return []
-        return [it for it in pending if it.burst == item.burst and it.id != item.id]
+        if pending is not None:
+            return [it for it in pending if it.burst == item.burst and it.id != item.id]
+        members = (self.items[i] for i in self.members.get(item.burst, ()))
+        return [it for it in members if it.state == "pending" and it.id != item.id]
 
-    def public(self, item: Item, pending: list[Item], shown: int) -> dict[str, Any]:
+    def public(self, item: Item, pending: list[Item] | None, shown: int) -> dict[str, Any]:
         """An image as the page gets it, with its waiting look-alikes: a decision for the whole
         burst must let the person see every frame it covers (the first `shown` of them)."""
         alike = self.alike(item, pending)
@@ -347,6 +378,36 @@ class Contents:
             "alike": len(alike),
             "alike_items": [it.public(self.ws) for it in alike[:shown]],
         }
+
+
+class WaitingByPath(Mapping[Path, Item]):
+    """The images still waiting (pending or skipped), by path, without a dict of them all:
+    each path asked is looked up (`Contents.by_path`), then its item's state checked."""
+
+    def __init__(self, contents: Contents) -> None:
+        self.contents = contents
+
+    def _get(self, path: object) -> Item | None:
+        i = self.contents.by_path.get(path)  # type: ignore[call-overload]
+        item = None if i is None else self.contents.items.get(i)
+        if item is None or item.path != path or item.state not in ("pending", "skip"):
+            return None
+        return item
+
+    def __getitem__(self, path: Path) -> Item:
+        item = self._get(path)
+        if item is None:
+            raise KeyError(path)
+        return item
+
+    def __contains__(self, path: object) -> bool:
+        return self._get(path) is not None
+
+    def __iter__(self) -> Iterator[Path]:
+        return (p for p in list(self.contents.by_path) if p in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def sub_folder(ws: Workspace, path: Path) -> Path:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -198,14 +198,8 @@ class ReviewQueue(Decisions):
     # -- reading ---------------------------------------------------------------------------
     def pending(self) -> list[Item]:
         with self.lock:
-            w = self.words
-            if w.focused is not None:  # a search: its matches, best first, until all decided
-                items = self.contents.items
-                found = [items[i] for i in w.focused if items[i].state == "pending"]
-                if found:
-                    return found
-                w.focused, w.search_text = None, ""
-            return self.contents.waiting()
+            matches = self._matches()  # a search: its matches, best first, until all decided
+            return matches if matches is not None else self.contents.waiting()
 
     def get(self, item_id: int) -> Item | None:
         with self.lock:
@@ -216,18 +210,19 @@ class ReviewQueue(Decisions):
         sentences in the language in force (the server speaks the request's)."""
         with self.lock:
             c, w = self.contents, self.words
-            pending = self._present(ahead)
+            shown_next, matches = self._present(ahead)
+            states = c.states()
             # The session's decisions, across retrains: a like stays a like when a new round
             # starts; a skip is counted when made (the image comes back next round).
-            counts = {PAST[s]: sum(it.state == s for it in c.items.values()) for s in LABELS}
+            counts = {PAST[s]: states[s] for s in LABELS}
             counts[PAST["skip"]] = c.skips
-            waiting = self._waiting()
+            waiting = c.waiting_by_path()
             return {
                 "head": c.head_id,
                 "note": " ".join(shown(n) for n in w.notes).strip(),
                 "thresholds": {"dislike": c.thresholds[0], "like": c.thresholds[1]},
                 "done": sum(counts.values()),
-                "left": len(pending),
+                "left": states["pending"] if matches is None else len(matches),
                 "counts": counts,
                 "new_labels": c.new_labels,
                 "unreadable": c.unreadable,
@@ -236,33 +231,44 @@ class ReviewQueue(Decisions):
                 "search": w.search_text,
                 "taste": {"like": w.taste.like, "dislike": w.taste.dislike},
                 "text_ui": {key: t(f"page.text.{key}_placeholder") for key in taste.PAGE_TEXTS},
-                "items": [self._public(it, pending, waiting) for it in pending[:ahead]],
+                "items": [self._public(it, matches, waiting) for it in shown_next],
                 "retrain": self.worker.state.public(),
                 "scan": self.scanning.public(),
             }
 
-    def _present(self, ahead: int) -> list[Item]:
-        """The pending images, the first `ahead` of which (those the page shows) are on disk:
-        one found gone (deleted, or moved by another command while a scan ran) leaves the
-        queue here, before the page is told of it — a few stats per answer."""
+    def _present(self, ahead: int) -> tuple[list[Item], list[Item] | None]:
+        """The first `ahead` pending images (those the page shows), each on disk: one found
+        gone (deleted, or moved by another command while a scan ran) leaves the queue here,
+        before the page is told of it — a few stats per answer. With a search, its matches too.
+        """
         while True:
-            pending = self.pending()
-            gone = [it for it in pending[:ahead] if not os.path.lexists(it.path)]
+            matches = self._matches()
+            first = matches[:ahead] if matches is not None else self.contents.first_waiting(ahead)
+            gone = [it for it in first if not os.path.lexists(it.path)]
             if not gone:
-                return pending
+                return first, matches
             for item in gone:
                 item.state = "gone"
 
-    def _public(self, item: Item, pending: list[Item], waiting: dict[Path, Item]) -> dict[str, Any]:
-        """An image as the page gets it: with its look-alikes, and its culling burst (among
-        the images still waiting: pending or skipped)."""
-        burst = self.culling.public(item, waiting, FRAMES_SHOWN, lambda it: it.public(self.ws))
-        return {**self.contents.public(item, pending, ALIKE_SHOWN), "cull": burst}
+    def _matches(self) -> list[Item] | None:
+        """A search's pending matches, best first (None: no search, or all of it decided)."""
+        w = self.words
+        if w.focused is None:
+            return None
+        items = self.contents.items
+        found = [items[i] for i in w.focused if items[i].state == "pending"]
+        if found:
+            return found
+        w.focused, w.search_text = None, ""  # all decided: back to the queue's own order
+        return None
 
-    def _waiting(self) -> dict[Path, Item]:
-        """The images still waiting for a decision (pending or skipped), by path."""
-        items = self.contents.items.values()
-        return {it.path: it for it in items if it.state in ("pending", "skip")}
+    def _public(
+        self, item: Item, matches: list[Item] | None, waiting: Mapping[Path, Item]
+    ) -> dict[str, Any]:
+        """An image as the page gets it: with its look-alikes (among a search's matches, if
+        any), and its culling burst (among the images still waiting: pending or skipped)."""
+        burst = self.culling.public(item, waiting, FRAMES_SHOWN, lambda it: it.public(self.ws))
+        return {**self.contents.public(item, matches, ALIKE_SHOWN), "cull": burst}
 
     # -- keepers -----------------------------------------------------------------------------
     def keep(self, item_id: int) -> str:
@@ -274,12 +280,7 @@ class ReviewQueue(Decisions):
                 raise DecisionRefused(
                     t("page.server.not_in_review"), t("page.server.not_in_review_hint")
                 )
-            waiting = {
-                it.path: it
-                for it in self.contents.items.values()
-                if it.state in ("pending", "skip")
-            }
-            burst = self.culling.burst_of(item, waiting)
+            burst = self.culling.burst_of(item, self.contents.waiting_by_path())
             if burst is None:
                 raise DecisionRefused(t("page.burst.none", name=item.path.name))
             if burst.keeper == item.path and burst.reason == "chosen":
