@@ -208,6 +208,13 @@ def run_review(
                     state = json.loads(answer.read())
             done = time.perf_counter() - t0
             lines.append(f"scan done at {done:.2f} s: {state['left']} images left\n".encode())
+            answers = []  # each answer of the page once the whole queue is in
+            for _ in range(5):
+                asked = time.perf_counter()
+                with urllib.request.urlopen(request, timeout=120) as answer:
+                    answer.read()
+                answers.append(time.perf_counter() - asked)
+            lines.append(f"scan done, /api/state: {sorted(answers)[2]:.3f} s\n".encode())
         proc.send_signal(signal.SIGINT)
     lines.extend(proc.stdout)
     _, status, usage = os.wait4(proc.pid, 0)
