@@ -7,6 +7,7 @@ at import, so set on the module for this process), as the page's browser tests d
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -92,3 +93,23 @@ def test_a_scan_that_ends_after_a_later_one_merged_is_dropped(ws, gate, tiny_mod
         gate.touch()  # the older background scan ends: it never saw the new file
         after = scanned(client)
         assert after["left"] == first["left"] + 1, after
+
+
+def test_a_retrain_asked_during_the_scan_leaves_the_queue_on_the_new_head(ws, gate, tiny_model):
+    with serving(ws, tiny_model) as server, session(server) as client:
+        first = client.get("/api/state").json()
+        assert first["scan"]["running"]
+        started = post(client, "/api/retrain", {}, server.port).json()
+        assert started["ok"] and started["state"]["retrain"]["running"]
+        gate.touch()  # the scan ends; the retrain rescans after it, with its new head
+        deadline = time.monotonic() + 120
+        while True:
+            state = client.get("/api/state").json()
+            if not state["scan"]["running"] and not state["retrain"]["running"]:
+                break
+            assert time.monotonic() < deadline, state["retrain"]
+            time.sleep(0.05)
+        assert not state["retrain"]["error"], state["retrain"]
+        newest = json.loads((Path(ws) / "models" / "current.json").read_text())["id"]
+        assert state["head"] == newest != first["head"]
+        assert state["left"] == first["left"]

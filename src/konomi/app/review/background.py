@@ -37,10 +37,15 @@ class ScanProgress:
     error: str = ""  # a scan that failed: its message (the page keeps its first images)
     finished: int = 0  # scans finished since start-up (the page refreshes when this changes)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    idle: threading.Event = field(default_factory=threading.Event)  # set while none runs
+
+    def __post_init__(self) -> None:
+        self.idle.set()
 
     def begin(self) -> None:
         with self.lock:
             self.running, self.step, self.within, self.error = True, "listing", 0.0, ""
+            self.idle.clear()
 
     def reached(self, step: str, photos: int | None = None) -> None:
         with self.lock:
@@ -58,6 +63,7 @@ class ScanProgress:
         with self.lock:
             self.running, self.error = False, error
             self.finished += 1
+            self.idle.set()
 
     def percent(self) -> int:
         with self.lock:

@@ -297,6 +297,9 @@ class ReviewQueue(Decisions):
         return self.worker.start(make_context, self._rescore, auto=auto)
 
     def _rescore(self, ctx: Context, auto: bool) -> None:
+        # After the background scan, not beside it: two scans of a million images at once
+        # would hold both in memory. (The retrain thread holds no lock while it waits.)
+        self.scanning.idle.wait()
         self.load(ctx, new_round=not auto)
 
     # -- from zero, taste in words, search (app/review/taste.py) ---------------------------
