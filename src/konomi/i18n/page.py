@@ -142,8 +142,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "page.scan.empty_title": {"en": "Checking your photos…", "ja": "写真を確認しています…"},
     "page.scan.empty_text": {
-        "en": "konomi has no scores for these photos yet; they appear here when the check ends.",
-        "ja": "まだスコアのある写真がありません。確認が終わると、ここに表示されます。",
+        "en": "The photos to judge appear here as soon as konomi has checked them.",
+        "ja": "確認が終わると、判定する写真がここに表示されます。",
     },
     "page.scan.done": {
         "en": "All photos checked: the queue now holds the whole library, in its order.",
