@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,10 +42,13 @@ def ws(prepared: Path, tmp_path: Path, tiny_model: Path) -> Path:
 
 
 @pytest.fixture
-def gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The gate's file: the background scan merges once it exists (opened at the end in any
+    case, so no scan thread is left waiting)."""
     path = tmp_path / "gate"
     monkeypatch.setattr(faults, "_SCAN_GATE", str(path))
-    return path
+    yield path
+    path.touch()
 
 
 def scanned(client, deadline_s: float = 60) -> dict:
