@@ -22,7 +22,7 @@ from konomi.app.folders import ignore_rules
 from konomi.app.library import left_out, library_labels, library_roots
 from konomi.app.review.contents import Scan, shown_names, source_folders
 from konomi.encode.ignore import IgnoreRules
-from konomi.errors import KonomiError
+from konomi.errors import NoHeadError
 from konomi.store.cache_first import most_informative, paths_with
 from konomi.store.heads import load_head
 
@@ -33,9 +33,10 @@ CANDIDATES = 800  # the cache's most informative rows read for them (some are de
 def first_images(ctx: Context, n: int = FIRST) -> Scan | None:
     """Up to `n` images to judge first, best first, from the cache's scores of the current
     head; None without a usable head (the page then waits for the scan, saying so)."""
+    model_id = ctx.model.model_id  # an encoder that cannot be found stops the page, as before
     try:
-        record = load_head(ctx.ws, ctx.model.model_id)
-    except KonomiError:
+        record = load_head(ctx.ws, model_id)
+    except NoHeadError:  # none yet, or one of another encoder; a damaged one is refused
         return None
     cache = ctx.cache
     best = most_informative(cache, record.id, CANDIDATES)
