@@ -19,6 +19,10 @@ per-file work, not the network, is what is measured. `--src` runs another checko
 
     uv run python -m benchmarks.bench_scale [--images 100000] [--src OLD/src --label before]
     uv run python -m benchmarks.bench_scale --table      # before/after table of saved results
+    uv run python -m benchmarks.bench_scale --workspace WS --model MODEL [--commands review]
+
+`--workspace` times commands on an existing, already embedded workspace (nothing is built or
+reset: use a copy) — e.g. `review` on a workspace of a million library images.
 
 Targets: cold ≥ 3,000 files/s; warm commands < 10 s; every peak RSS < 1 GB.
 """
@@ -164,10 +168,14 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]
     return wall, cpu, usage.ru_maxrss * scale / 1e6, text
 
 
-def run_review(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+def run_review(
+    argv: list[str], env: dict[str, str], until_scanned: bool = False
+) -> tuple[float, float, float, str]:
     """`konomi review` until its page's first `/api/state` answers: seconds from the start to
     that answer, then the server is stopped as a person stops it (Ctrl-C); CPU seconds and
-    peak RSS (MB) of the whole process, and its output."""
+    peak RSS (MB) of the whole process, and its output. `until_scanned`: the server is stopped
+    only once its background scan has ended too (the output then says when, and how many
+    images each answer held)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
@@ -186,10 +194,27 @@ def run_review(argv: list[str], env: dict[str, str]) -> tuple[float, float, floa
         while wall is None and proc.poll() is None:
             try:
                 with urllib.request.urlopen(request, timeout=60) as answer:
-                    answer.read()
+                    first = json.loads(answer.read())
                 wall = time.perf_counter() - t0
             except OSError:
                 time.sleep(0.01)
+        if wall is not None and until_scanned:
+            shown = f"{len(first['items'])} images shown, {first['left']} to judge"
+            lines.append(f"first answer: {shown}\n".encode())
+            state = first
+            while state.get("scan", {}).get("running") and proc.poll() is None:
+                time.sleep(0.5)
+                with urllib.request.urlopen(request, timeout=120) as answer:
+                    state = json.loads(answer.read())
+            done = time.perf_counter() - t0
+            lines.append(f"scan done at {done:.2f} s: {state['left']} images left\n".encode())
+            answers = []  # each answer of the page once the whole queue is in
+            for _ in range(5):
+                asked = time.perf_counter()
+                with urllib.request.urlopen(request, timeout=120) as answer:
+                    answer.read()
+                answers.append(time.perf_counter() - asked)
+            lines.append(f"scan done, /api/state: {sorted(answers)[2]:.3f} s\n".encode())
         proc.send_signal(signal.SIGINT)
     lines.extend(proc.stdout)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -280,6 +305,45 @@ def measure(
     }
 
 
+def measure_existing(
+    ws: Path, model_dir: Path, src: Path | None, label: str, repeats: int, commands: list[str]
+) -> dict[str, object]:
+    """Time `commands` on an existing workspace as it is (no build, no reset): `review` on a
+    library of a million images already embedded, say. Work on a copy: commands write to it."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {**env, "KONOMI_MODEL": str(model_dir), "HF_HUB_OFFLINE": "1", "KONOMI_LANG": "en"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src.resolve())
+    konomi = [sys.executable, "-m", "konomi"]
+    results: dict[str, list[tuple[float, float, float]]] = {}
+    for rep in range(repeats):
+        for name, args in COMMANDS:
+            if name not in commands:
+                continue
+            argv = [*konomi, *args, "--root", str(ws)]
+            if name == "review":
+                wall, cpu, rss, text = run_review(argv, env, until_scanned=True)
+            else:
+                wall, cpu, rss, text = run(argv, env)
+            results.setdefault(name, []).append((wall, cpu, rss))
+            print(
+                f"  {rep + 1}: {name:<20} {wall:7.2f} s CPU {cpu:7.2f} s {rss:6.0f} MB", flush=True
+            )
+            said = [ln for ln in text.splitlines() if ln.startswith(("first answer", "scan done"))]
+            print("".join(f"     {ln}\n" for ln in said), end="", flush=True)
+    return {
+        "workspace": str(ws),
+        "label": label,
+        "src": str(src) if src else "this checkout",
+        "machine": describe_machine(),
+        "load": os.getloadavg(),
+        "results": {
+            k: [min(w for w, _, _ in v), min(c for _, c, _ in v), max(r for _, _, r in v)]
+            for k, v in results.items()
+        },
+    }
+
+
 def table(out: Path) -> str:
     """Markdown: each command's seconds and peak RSS, before and after, at each size."""
     saved = [json.loads(p.read_text()) for p in sorted(out.glob("scale-result-*.json"))]
@@ -316,7 +380,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=",".join(name for name, _ in COMMANDS),
         help="which commands to time, comma-separated names as in the table",
     )
+    ap.add_argument("--workspace", type=Path, help="time an existing workspace (a copy) as it is")
+    ap.add_argument("--model", type=Path, help="the encoder folder, with --workspace")
     args = ap.parse_args(argv)
+    if args.workspace is not None:
+        print(describe_machine(), flush=True)
+        model_dir = args.model or model(args.out)
+        commands = [c for c in args.commands.split(",") if c != "embed (cold)"]
+        found = measure_existing(
+            args.workspace, model_dir, args.src, args.label, args.repeats, commands
+        )
+        print(json.dumps(found["results"]))
+        return
     if args.table:
         print(table(args.out))
         return

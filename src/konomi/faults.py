@@ -9,6 +9,9 @@ so each question costs one string comparison.
 - `KONOMI_TEST_LINK_ERROR=EXDEV|EPERM`: hard links fail like a link across devices (only links
   between folders) or a file system without hard links (every link), so tests reach the
   journal's copy path on any machine.
+- `KONOMI_TEST_SCAN_GATE=PATH`: the review page's background scan waits, just before it merges
+  into the queue, until PATH exists (a test acts on the page while the scan is still running,
+  then creates the file to let it end).
 - `KONOMI_RAY_FAULT_FILE=PATH`: the Ray actor that finds this file removes it and dies (once).
 - `KONOMI_RAY_CONNECT_TIMEOUT=SECONDS`: how long `score --address` waits for an address
   nothing answers at before it refuses (tests shorten the product's wait).
@@ -19,10 +22,12 @@ from __future__ import annotations
 import errno
 import os
 import signal
+from pathlib import Path
 
 CRASH_AT_ENV = "KONOMI_TEST_CRASH_AT"
 PAUSE_AT_ENV = "KONOMI_TEST_PAUSE_AT"
 LINK_ERROR_ENV = "KONOMI_TEST_LINK_ERROR"
+SCAN_GATE_ENV = "KONOMI_TEST_SCAN_GATE"
 RAY_FAULT_ENV = "KONOMI_RAY_FAULT_FILE"
 RAY_CONNECT_ENV = "KONOMI_RAY_CONNECT_TIMEOUT"
 
@@ -30,6 +35,7 @@ RAY_CONNECT_ENV = "KONOMI_RAY_CONNECT_TIMEOUT"
 _CRASH_AT = os.environ.get(CRASH_AT_ENV, "")
 _PAUSE_AT = os.environ.get(PAUSE_AT_ENV, "")
 _LINK_ERROR = os.environ.get(LINK_ERROR_ENV, "")
+_SCAN_GATE = os.environ.get(SCAN_GATE_ENV, "")
 _counts: dict[str, int] = {}
 
 
@@ -64,3 +70,8 @@ def ray_connect_timeout(default: float) -> float:
         return float(os.environ.get(RAY_CONNECT_ENV, default))
     except ValueError:
         return default
+
+
+def scan_gate() -> Path | None:
+    """The file the review page's background scan waits for (`KONOMI_TEST_SCAN_GATE`), else None."""
+    return Path(_SCAN_GATE) if _SCAN_GATE else None

@@ -93,7 +93,9 @@ def review(
     ):
         server = run(ctx, lambda c: ReviewServer.start(c, port=port))
         snap = server.queue.snapshot()
-        if snap["head"]:
+        if snap["scan"]["running"]:  # a large library: the page starts from the cache's best
+            out.print(t("cli.review.start.scanning", n=snap["left"]))
+        elif snap["head"]:
             out.print(t("cli.review.start", n=snap["left"], id=snap["head"]))
         else:
             out.print(t("cli.review.start.nohead", n=snap["left"]))

@@ -413,6 +413,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "count": "n",
         "en:1": "konomi review: 1 image to review, no trained head yet.",
     },
+    "cli.review.start.scanning": {
+        "en": "konomi review: {n} images to start with; the whole library is checked in the "
+        "background (the page shows how far).",
+        "ja": "konomi review: まず {n} 枚から判定できます。ライブラリ全体はバックグラウンドで"
+        "確認しています（進み具合はページに表示されます）。",
+    },
     "cli.review.suggested": {
         "en": "{n} suggested this round ({cmd} round): the page shows the most informative first.",
         "ja": "今回のおすすめは {n} 枚です（{cmd} round より）。判定すると学習効果の大きい画像から"

@@ -127,6 +127,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Retraining · {stage} {done}/{total}",
         "ja": "再学習中・{stage} {done}/{total}",
     },
+    # -- the full scan of a large library, while the page already answers ----------------------
+    "page.scan.finding": {
+        "en": "Looking for the photos in your folders…",
+        "ja": "フォルダーの写真を探しています…",
+    },
+    "page.scan.checking": {
+        "en": "Checking {n} photos — {percent} %.",
+        "ja": "{n} 枚の写真を確認しています — {percent} %。",
+    },
+    "page.scan.meanwhile": {
+        "en": "You can judge these first ones meanwhile.",
+        "ja": "その間、先に表示した写真を判定できます。",
+    },
+    "page.scan.empty_title": {"en": "Checking your photos…", "ja": "写真を確認しています…"},
+    "page.scan.empty_text": {
+        "en": "The photos to judge appear here as soon as konomi has checked them.",
+        "ja": "確認が終わると、判定する写真がここに表示されます。",
+    },
+    "page.scan.done": {
+        "en": "All photos checked: the queue now holds the whole library, in its order.",
+        "ja": "すべての写真を確認しました。ライブラリ全体を判定の順に並べました。",
+    },
+    "page.scan.failed": {
+        "en": "Checking the photos stopped: {why}. The images shown so far can still be judged.",
+        "ja": "写真の確認が止まりました（{why}）。表示中の画像は引き続き判定できます。",
+    },
     "page.flash.like": {"en": "Liked ♥", "ja": "好き ♥"},
     "page.flash.dislike": {"en": "✕ Disliked", "ja": "✕ 好きでない"},
     "page.flash.skip": {"en": "Skipped", "ja": "スキップ"},

@@ -12,6 +12,7 @@
 
   const $ = (id) => document.getElementById(id);
   const AHEAD = 4; // thumbnails shown under "up next"
+  const POLL_MS = 500; // how often the page asks while a retrain or the scan runs
   let state = null;
   let busy = false;
   let shownId = null;
@@ -156,6 +157,7 @@
     $('legend-dislike').textContent = t('legend_dislike', { value: thresholds.dislike.toFixed(2) });
     $('legend-like').textContent = t('legend_like', { value: thresholds.like.toFixed(2) });
     renderRetrain();
+    renderScan();
     renderWords();
 
     const alike = items.length ? items[0].alike_items || [] : [];
@@ -171,11 +173,13 @@
     if (!current) {
       shownId = null;
       const c = state.counts;
-      $('empty-text').textContent = t('round_done', {
-        liked: c.liked,
-        disliked: c.disliked,
-        skipped: c.skipped,
-      });
+      const scanning = Boolean(state.scan && state.scan.running);
+      $('empty-title').textContent = t(scanning ? 'scan.empty_title' : 'empty_title');
+      $('empty-text').textContent = scanning
+        ? t('scan.empty_text')
+        : t('round_done', { liked: c.liked, disliked: c.disliked, skipped: c.skipped });
+      $('retrain-empty').classList.toggle('hidden', scanning);
+      $('empty-mark').classList.toggle('hidden', scanning); // not done: still looking
       for (const id of ['score', 'proposal', 'name', 'folder']) $(id).textContent = '';
       $('score').textContent = '–';
       $('needle').classList.add('hidden');
@@ -281,6 +285,23 @@
         ? t('retraining_count', { stage: r.stage, done: r.done, total: r.total })
         : t('retraining', { stage: r.stage });
     }
+  }
+
+  // The full scan of a large library, running while the page already answers: how far it is.
+  function renderScan() {
+    const s = state.scan;
+    const running = Boolean(s && s.running);
+    $('scan-bar').classList.toggle('hidden', !running);
+    if (!running) return;
+    const counted = s.photos !== null; // while the folders are walked, no share is known yet
+    $('scan-fill').classList.toggle('indeterminate', !counted);
+    $('scan-fill').style.width = counted ? `${s.percent}%` : '';
+    const line = counted
+      ? t('scan.checking', { n: s.photos.toLocaleString(lang), percent: s.percent })
+      : t('scan.finding');
+    const gap = lang === 'ja' ? '' : ' '; // Japanese sentences follow each other unspaced
+    const meanwhile = state.items.length ? gap + t('scan.meanwhile') : '';
+    $('scan-text').textContent = line + meanwhile;
   }
 
   // The model's quality so far, and the words this session uses (search box, taste boxes).
@@ -399,7 +420,7 @@
         toast(data.error + (data.hint ? ` ${data.hint}` : ''), true);
       }
       render();
-      if (state && state.retrain.running) poll(); // the page retrains itself every few labels
+      if (working()) poll(); // the page retrains itself every few labels; a scan may run
     } catch (err) {
       toast(err.message, true);
     }
@@ -436,11 +457,17 @@
     poll();
   }
 
+  // Something runs on the server whose end changes the queue: a retrain, or the full scan.
+  function working() {
+    return Boolean(state && (state.retrain.running || (state.scan && state.scan.running)));
+  }
+
   function poll() {
     clearTimeout(pollTimer);
-    if (!state || !state.retrain.running) return;
+    if (!working()) return;
     pollTimer = setTimeout(async () => {
       const wasRunning = state.retrain.running;
+      const scans = state.scan ? state.scan.finished : 0;
       await refresh();
       if (wasRunning && !state.retrain.running) {
         const r = state.retrain;
@@ -448,8 +475,14 @@
         shownId = null; // the order may have changed
         render();
       }
+      if (state.scan && state.scan.finished !== scans) {
+        const s = state.scan; // the whole library is in the queue now, in its order
+        toast(s.error ? t('scan.failed', { why: s.error }) : t('scan.done'), Boolean(s.error));
+        shownId = null;
+        render();
+      }
       poll();
-    }, 400);
+    }, POLL_MS);
   }
 
   function help(open) {

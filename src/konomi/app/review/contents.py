@@ -9,7 +9,10 @@ new score and order, decided ones keep their state, images no longer on disk lea
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,9 +33,10 @@ from konomi.workspace import LABELS, PROPOSALS, Workspace
 BURST_WINDOW = 2000  # bursts are looked for among this many images at the head of the queue
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
-    """One image of the queue and what has been decided about it."""
+    """One image of the queue and what has been decided about it (slots: a library of a
+    million images is a million of these, a quarter of a GB less without a dict each)."""
 
     id: int
     path: Path
@@ -87,12 +91,18 @@ def source_folders(ws: Workspace) -> list[Path]:
     return [ws.classified_dir(p) for p in PROPOSALS] + [ws.unlabeled]
 
 
-def scan(ctx: Context, paths: list[Path] | None = None) -> Scan:
+def scan(
+    ctx: Context,
+    paths: list[Path] | None = None,
+    step: Callable[[str, int | None], None] | None = None,
+) -> Scan:
     """Find (or take) images, embed them through the cache, and score them with the current head.
 
     Without a usable head (none trained yet, or made with another encoder) the images come
-    unscored, in folder order, and `note` says why: a person can still label them.
+    unscored, in folder order, and `note` says why: a person can still label them. `step`
+    hears each step as it starts (the page's progress), with the number of images once listed.
     """
+    step = step or (lambda name, n: None)
     ws = ctx.ws
     skipped: list[Skipped] = []
     roots = library_roots(ctx)
@@ -104,7 +114,8 @@ def scan(ctx: Context, paths: list[Path] | None = None) -> Scan:
         waiting = library_images(ctx, skipped, roots)
         labelled = library_labels(ctx, waiting).labels
         paths += [p for p in waiting if p not in labelled]
-    library = _shown(paths, roots)
+    library = shown_names(paths, roots)
+    step("embedding", len(paths))
     try:
         scored = score_paths(ctx, paths, vectors=False)
     except NoHeadError as exc:
@@ -120,6 +131,7 @@ def scan(ctx: Context, paths: list[Path] | None = None) -> Scan:
             library=library,
         )
     e = scored.embedded
+    step("bursts", None)
     return Scan(
         e.paths,
         e.digests,
@@ -144,7 +156,7 @@ def _no_head(ws: Workspace, why: str) -> str:
     return kept("page.server.no_head", message=why)
 
 
-def _shown(paths: list[Path], roots: list[Path]) -> dict[Path, str]:
+def shown_names(paths: list[Path], roots: list[Path]) -> dict[Path, str]:
     """The library images among `paths` with their names for the page
     (`photos/2024/IMG_1.jpg`). Compared as text, which is what `Path.is_relative_to` does for
     these absolute paths: a million of them through pathlib took seconds of the page's start."""
@@ -189,20 +201,43 @@ class Contents:
     new_labels: int = 0  # labels added since the head was trained
     skips: int = 0  # skips this session (undone ones not counted)
     next_id: int = 1
+    by_path: dict[Path, int] = field(default_factory=dict)  # where each item is (or was): its id
+    members: dict[int, list[int]] = field(default_factory=dict)  # burst → its items, in order
 
-    def merge(self, found: Scan, *, new_round: bool = True) -> None:
+    def merge(
+        self,
+        found: Scan,
+        *,
+        new_round: bool = True,
+        since: int | None = None,
+        made: list[Item | None] | None = None,
+    ) -> None:
+        """Fold `found` into the queue. `since`: the journal operation the scan started after —
+        an image decided by a later one (during the scan) keeps its decision, whatever the scan
+        saw. `made`: items prepared for `found`'s rows outside the lock (`prepare`)."""
         if found.head_id != self.head_id:
             self.new_labels = 0
         self.head_id, self.thresholds, self.note = found.head_id, found.thresholds, found.note
         self.unreadable = len(found.skipped)
         by_path = {it.path: it for it in self.items.values() if it.state in ("pending", "skip")}
+        decided_since = {
+            it.path
+            for it in self.items.values()
+            if since is not None and it.state in LABELS and it.op is not None and it.op > since
+        }
         fresh: list[Item] = []
         fresh_rows: list[int] = []  # each fresh item's row in `found`
         for i, (path, digest) in enumerate(zip(found.paths, found.digests)):
             score = None if found.scores is None else float(found.scores[i])
             item = by_path.pop(path, None)
             if item is None:
-                item = self.new_item(path, digest, score, found.library.get(path, ""))
+                if path in decided_since:
+                    continue  # decided while the scan ran: the decision stands, once
+                ready = made[i] if made is not None else None
+                if ready is not None and ready.digest == digest:
+                    item = self.add(ready)
+                else:
+                    item = self.new_item(path, digest, score, found.library.get(path, ""))
                 if item is None:
                     continue  # moved (decided, perhaps) while we were scanning
             else:
@@ -212,7 +247,7 @@ class Contents:
             fresh_rows.append(i)
         for gone in by_path.values():
             gone.state = "gone"
-        labelled_again = set(found.library)
+        labelled_again = set(found.library) - decided_since
         for item in self.items.values():  # a library label undone elsewhere: waiting again
             if item.in_library and item.state in LABELS and item.path in labelled_again:
                 item.state = "gone"
@@ -230,31 +265,67 @@ class Contents:
             item.info, item.burst = float(value), group_of.get(row, -1)
         ranked: Any = np.argsort(-infos, kind="stable") if len(fresh) else []
         self.order = [fresh[int(k)].id for k in ranked]
+        self.members = {}
+        for i in self.order:
+            burst = self.items[i].burst
+            if burst >= 0:
+                self.members.setdefault(burst, []).append(i)
         self.history = [i for i in self.history if self.items[i].state in LABELS]
         self.round += new_round
 
+    def prepare(self, found: Scan, known: set[Path]) -> list[Item | None]:
+        """Items for the rows of `found` whose paths are not in `known`, made without the
+        queue's lock (a million files are stat'ed here, not while the page waits); `merge`
+        numbers the ones it takes. None where the path is known or its file is gone. An image
+        decided after `known` was taken was waiting then, so none is made for it here: `merge`
+        looks at its file again (a move has taken it away) or keeps its decision (a label)."""
+        made: list[Item | None] = []
+        for i, (path, digest) in enumerate(zip(found.paths, found.digests)):
+            if path in known:
+                made.append(None)
+                continue
+            score = None if found.scores is None else float(found.scores[i])
+            made.append(
+                self.new_item(path, digest, score, found.library.get(path, ""), found.thresholds)
+            )
+        return made
+
+    def add(self, item: Item) -> Item:
+        """Number a prepared item and take it into the queue."""
+        item.id = self.next_id
+        self.next_id += 1
+        self.items[item.id] = item
+        self.by_path[item.path] = item.id
+        return item
+
     def new_item(
-        self, path: Path, digest: str, score: float | None, shown: str = ""
+        self,
+        path: Path,
+        digest: str,
+        score: float | None,
+        shown: str = "",
+        thresholds: tuple[float, float] | None = None,
     ) -> Item | None:
+        """A new item of the queue; with `thresholds`, a prepared one (not numbered yet, not
+        taken in: `prepare`)."""
         try:
             st = os.stat(path)
         except OSError:
             return None
+        dislike, like = thresholds or self.thresholds
         item = Item(
-            self.next_id,
+            0,
             path,
             digest,
             (st.st_size, st.st_mtime_ns),
             (st.st_dev, st.st_ino),
             score,
             0.0,
-            self.proposal(score),
+            None if score is None else proposal(score, dislike, like),
             "library" if shown else self.ws.folder_of(path),
             shown=shown,
         )
-        self.next_id += 1
-        self.items[item.id] = item
-        return item
+        return item if thresholds is not None else self.add(item)
 
     def proposal(self, score: float | None) -> str | None:
         if score is None:
@@ -271,13 +342,34 @@ class Contents:
         """The pending images in the queue's order."""
         return [self.items[i] for i in self.order if self.items[i].state == "pending"]
 
-    def alike(self, item: Item, pending: list[Item]) -> list[Item]:
-        """The other waiting images of `item`'s burst."""
+    def first_waiting(self, n: int) -> list[Item]:
+        """The first `n` pending images in the queue's order (a page's answer needs only
+        these: at a million images, listing them all cost a second per answer)."""
+        return list(itertools.islice(self._pending_in_order(), n))
+
+    def _pending_in_order(self) -> Iterator[Item]:
+        items = self.items
+        return (items[i] for i in self.order if items[i].state == "pending")
+
+    def states(self) -> Counter[str]:
+        """How many images are in each state (one pass, not one per state)."""
+        return Counter(it.state for it in self.items.values())
+
+    def waiting_by_path(self) -> WaitingByPath:
+        """The images still waiting (pending or skipped), by path, looked up as asked."""
+        return WaitingByPath(self)
+
+    def alike(self, item: Item, pending: list[Item] | None = None) -> list[Item]:
+        """The other pending images of `item`'s burst: among `pending` (a search's matches),
+        else among the whole queue, in its order as of the last scan."""
         if item.burst < 0:
             return []
-        return [it for it in pending if it.burst == item.burst and it.id != item.id]
+        if pending is not None:
+            return [it for it in pending if it.burst == item.burst and it.id != item.id]
+        members = (self.items[i] for i in self.members.get(item.burst, ()))
+        return [it for it in members if it.state == "pending" and it.id != item.id]
 
-    def public(self, item: Item, pending: list[Item], shown: int) -> dict[str, Any]:
+    def public(self, item: Item, pending: list[Item] | None, shown: int) -> dict[str, Any]:
         """An image as the page gets it, with its waiting look-alikes: a decision for the whole
         burst must let the person see every frame it covers (the first `shown` of them)."""
         alike = self.alike(item, pending)
@@ -286,6 +378,36 @@ class Contents:
             "alike": len(alike),
             "alike_items": [it.public(self.ws) for it in alike[:shown]],
         }
+
+
+class WaitingByPath(Mapping[Path, Item]):
+    """The images still waiting (pending or skipped), by path, without a dict of them all:
+    each path asked is looked up (`Contents.by_path`), then its item's state checked."""
+
+    def __init__(self, contents: Contents) -> None:
+        self.contents = contents
+
+    def _get(self, path: object) -> Item | None:
+        i = self.contents.by_path.get(path)  # type: ignore[call-overload]
+        item = None if i is None else self.contents.items.get(i)
+        if item is None or item.path != path or item.state not in ("pending", "skip"):
+            return None
+        return item
+
+    def __getitem__(self, path: Path) -> Item:
+        item = self._get(path)
+        if item is None:
+            raise KeyError(path)
+        return item
+
+    def __contains__(self, path: object) -> bool:
+        return self._get(path) is not None
+
+    def __iter__(self) -> Iterator[Path]:
+        return (p for p in list(self.contents.by_path) if p in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def sub_folder(ws: Workspace, path: Path) -> Path:

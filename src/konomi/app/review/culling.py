@@ -17,6 +17,7 @@ Not locked itself: `ReviewQueue` holds its lock around every use.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ class Culling:
         self.of = {p: i for i, b in enumerate(self.bursts) for p in b.frames}
         self.again = {}
 
-    def burst_of(self, item: Item, waiting: dict[Path, Item]) -> cull.CullBurst | None:
+    def burst_of(self, item: Item, waiting: Mapping[Path, Item]) -> cull.CullBurst | None:
         """`item`'s burst among the frames still waiting (`waiting`: by path), as
         `konomi cull` would find it now; None when it is in none."""
         i = self.of.get(item.path)
@@ -89,7 +90,7 @@ class Culling:
         self.again = {}
 
     def public(
-        self, item: Item, waiting: dict[Path, Item], shown: int, ws_public: Any
+        self, item: Item, waiting: Mapping[Path, Item], shown: int, ws_public: Any
     ) -> dict[str, Any] | None:
         """The burst of `item` as the page gets it (None: in no burst): its frames in capture
         order (the first `shown`), which one is kept, and why — in the language in force."""

@@ -49,6 +49,9 @@ class Decisions:
     def pending(self) -> list[Item]:
         raise NotImplementedError
 
+    def _matches(self) -> list[Item] | None:
+        raise NotImplementedError
+
     def load(self, ctx: Context | None = None, *, new_round: bool = True) -> None:
         raise NotImplementedError
 
@@ -87,7 +90,7 @@ class Decisions:
                 self.contents.skips += 1
                 self.contents.history.append(item.id)
                 return t("page.server.skipped", name=item.path.name)
-            group = [item, *self.contents.alike(item, self.pending())] if burst else [item]
+            group = [item, *self.contents.alike(item, self._matches())] if burst else [item]
             if item.in_library:  # a library is never changed: its images get a label instead
                 return self._label([it for it in group if it.in_library], decision)
             return self._move([it for it in group if not it.in_library], decision)
@@ -251,6 +254,7 @@ class Decisions:
         st = os.stat(back)
         item.path, item.stamp = back, (st.st_size, st.st_mtime_ns)
         item.identity = (st.st_dev, st.st_ino)
+        self.contents.by_path[back] = item.id  # waiting here again
         item.state, item.op, item.origin = "pending", None, self.ws.folder_of(back)
         if item.id in self.contents.history:
             self.contents.history.remove(item.id)

@@ -13,7 +13,9 @@ is never changed (a decision on one of them records a label instead).
   browser tabs deciding on the same image move it once;
 - the retrain worker, which trains in the background and has the queue rescored (`retrain.py`);
 - the first order from zero, taste in words, the search box and the quality line (`taste.py`);
-- the culling bursts of the waiting images, their keepers and the person's swap (`culling.py`).
+- the culling bursts of the waiting images, their keepers and the person's swap (`culling.py`);
+- on a large library, the first images from the cache (`first.py`) while the full scan runs in
+  the background (`background.py`): the page answers at once and says how far the scan is.
 
 What the page reads (`snapshot`) is put into words in the language of each request: the queue
 keeps messages as keys and fields (`i18n.kept`), never as sentences of one language.
@@ -21,27 +23,36 @@ keeps messages as keys and fields (`i18n.kept`), never as sentences of one langu
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from konomi import faults
 from konomi.app import cull
 from konomi.app.context import Context
 from konomi.app.review import taste
+from konomi.app.review.background import ScanProgress, run_in_background, wait_for_gate
 from konomi.app.review.contents import Contents, Item, Scan, scan
 from konomi.app.review.culling import Culling
 from konomi.app.review.decisions import DECISIONS, LOCK_WAIT, DecisionRefused, Decisions
+from konomi.app.review.first import first_images
 from konomi.app.review.retrain import Retraining, RetrainWorker
 from konomi.app.search import text_vectors
 from konomi.app.search_cache import similarities
+from konomi.errors import KonomiError
 from konomi.i18n import kept, shown, t
 from konomi.learn.prior import unit_mean
+from konomi.progress import Reporter
 from konomi.store.journal import latest_operation
 from konomi.workspace import LABELS
 
+BACKGROUND_FROM = 20_000  # files known to the cache from which the page scans in the background
+WAITING = ("pending", "skip")
 ALIKE_SHOWN = 12  # look-alikes the page shows next to an image (a burst decision covers all)
 FRAMES_SHOWN = 12  # frames of its culling burst the page shows next to an image
 PAST = {"like": "liked", "dislike": "disliked", "skip": "skipped", "gone": "taken out"}
@@ -72,8 +83,13 @@ class ReviewQueue(Decisions):
         )
         self.journal_seen = 0  # the newest journal operation this queue knows the effect of
         self._rescanning = threading.Lock()
+        # Scans may overlap (the background scan, a retrain's): each is numbered as it begins,
+        # and one that ends after a later one merged is dropped (it saw an older head, files).
+        self._tickets = itertools.count(1)
+        self._merged = 0
         self.make_context: Callable[[], Context] | None = None  # set by the server: auto retrain
         self.culling = Culling()
+        self.scanning = ScanProgress()  # the background scan of a large library (`start`)
 
     # The parts most read from outside (the server, the tests).
     @property
@@ -93,22 +109,75 @@ class ReviewQueue(Decisions):
         return self.worker.state
 
     # -- filling ---------------------------------------------------------------------------
-    def load(self, ctx: Context | None = None, *, new_round: bool = True) -> None:
+    def start(self) -> None:
+        """Fill the queue for the page's first answer. A small workspace is scanned at once, as
+        `load` does; a large one (`BACKGROUND_FROM` files the cache knows, a second's scan and
+        more) starts from the cache's most informative images (`first.py`), and the full scan
+        runs in the background (`scanning` says how far it is; the page refreshes its queue when
+        it ends). Decisions taken meanwhile stand, once: the scan's merge keeps them."""
+        if self.ctx.cache.count_files() < BACKGROUND_FROM and faults.scan_gate() is None:
+            self.load()
+            return
+        seen = latest_operation(self.ws)
+        first = first_images(self.ctx)
+        if first is not None:
+            self._order_and_measure(self.ctx, first)
+            with self.lock:
+                self.contents.merge(first)
+                self.journal_seen = seen
+        else:
+            self.words.cold = True  # nothing to show before the scan: the page says so
+        self.scan_in_background(new_round=first is None)
+
+    def scan_in_background(self, *, new_round: bool) -> None:
+        """The full scan in a thread of its own (its own cache connection), reporting to
+        `scanning`."""
+        ctx = self.ctx.sharing_model(Reporter(on_progress=self.scanning.heard))
+
+        def work() -> None:
+            try:
+                self.load(ctx, new_round=new_round, step=self.scanning.reached, gate=True)
+            finally:
+                ctx.close()
+
+        run_in_background(self.scanning, work, _described)
+
+    def load(
+        self,
+        ctx: Context | None = None,
+        *,
+        new_round: bool = True,
+        step: Callable[[str, int | None], None] | None = None,
+        gate: bool = False,
+    ) -> None:
         """Scan the folders, score with the current head, and merge into the queue.
 
         Pending and skipped images get their new score and order (a new round starts, unless
-        `new_round` is False); decided ones keep their state; images no longer on disk leave
-        the queue.
+        `new_round` is False); decided ones keep their state, also those decided while this
+        scan ran; images no longer on disk leave the queue. Only the merge holds the lock.
+        `step` hears each step as it starts (the background scan's progress).
         """
+        ctx = ctx or self.ctx
+        step = step or _no_step
+        ticket = next(self._tickets)
         seen = latest_operation(self.ws)
-        found = scan(ctx or self.ctx)
-        self._order_and_measure(ctx or self.ctx, found)
+        found = scan(ctx, step=step)
+        self._order_and_measure(ctx, found)
         culling = Culling()
-        culling.refresh(ctx or self.ctx, found)
+        culling.refresh(ctx, found)
+        step("merging", None)
         with self.lock:
-            self.contents.merge(found, new_round=new_round)
+            known = {it.path for it in self.contents.items.values() if it.state in WAITING}
+        made = self.contents.prepare(found, known)
+        if gate:
+            wait_for_gate()
+        with self.lock:
+            if ticket < self._merged:
+                return  # a scan begun later (a retrain's, with a newer head) merged already
+            self._merged = ticket
+            self.contents.merge(found, new_round=new_round, since=seen, made=made)
             self.culling = culling
-            self.journal_seen = seen
+            self.journal_seen = max(self.journal_seen, seen)
 
     def catch_up(self) -> bool:
         """Rescan when another command moved files since this queue last looked (`konomi undo`
@@ -119,6 +188,8 @@ class ReviewQueue(Decisions):
         """
         if latest_operation(self.ws) == self.journal_seen or self.worker.running:
             return False
+        if self.scanning.running:
+            return False  # the scan under way merges what it finds; a later look catches up
         if not self._rescanning.acquire(blocking=False):
             return False  # another request is already rescanning
         try:
@@ -130,14 +201,8 @@ class ReviewQueue(Decisions):
     # -- reading ---------------------------------------------------------------------------
     def pending(self) -> list[Item]:
         with self.lock:
-            w = self.words
-            if w.focused is not None:  # a search: its matches, best first, until all decided
-                items = self.contents.items
-                found = [items[i] for i in w.focused if items[i].state == "pending"]
-                if found:
-                    return found
-                w.focused, w.search_text = None, ""
-            return self.contents.waiting()
+            matches = self._matches()  # a search: its matches, best first, until all decided
+            return matches if matches is not None else self.contents.waiting()
 
     def get(self, item_id: int) -> Item | None:
         with self.lock:
@@ -148,18 +213,19 @@ class ReviewQueue(Decisions):
         sentences in the language in force (the server speaks the request's)."""
         with self.lock:
             c, w = self.contents, self.words
-            pending = self.pending()
+            shown_next, matches = self._present(ahead)
+            states = c.states()
             # The session's decisions, across retrains: a like stays a like when a new round
             # starts; a skip is counted when made (the image comes back next round).
-            counts = {PAST[s]: sum(it.state == s for it in c.items.values()) for s in LABELS}
+            counts = {PAST[s]: states[s] for s in LABELS}
             counts[PAST["skip"]] = c.skips
-            waiting = self._waiting()
+            waiting = c.waiting_by_path()
             return {
                 "head": c.head_id,
                 "note": " ".join(shown(n) for n in w.notes).strip(),
                 "thresholds": {"dislike": c.thresholds[0], "like": c.thresholds[1]},
                 "done": sum(counts.values()),
-                "left": len(pending),
+                "left": states["pending"] if matches is None else len(matches),
                 "counts": counts,
                 "new_labels": c.new_labels,
                 "unreadable": c.unreadable,
@@ -168,20 +234,44 @@ class ReviewQueue(Decisions):
                 "search": w.search_text,
                 "taste": {"like": w.taste.like, "dislike": w.taste.dislike},
                 "text_ui": {key: t(f"page.text.{key}_placeholder") for key in taste.PAGE_TEXTS},
-                "items": [self._public(it, pending, waiting) for it in pending[:ahead]],
+                "items": [self._public(it, matches, waiting) for it in shown_next],
                 "retrain": self.worker.state.public(),
+                "scan": self.scanning.public(),
             }
 
-    def _public(self, item: Item, pending: list[Item], waiting: dict[Path, Item]) -> dict[str, Any]:
-        """An image as the page gets it: with its look-alikes, and its culling burst (among
-        the images still waiting: pending or skipped)."""
-        burst = self.culling.public(item, waiting, FRAMES_SHOWN, lambda it: it.public(self.ws))
-        return {**self.contents.public(item, pending, ALIKE_SHOWN), "cull": burst}
+    def _present(self, ahead: int) -> tuple[list[Item], list[Item] | None]:
+        """The first `ahead` pending images (those the page shows), each on disk: one found
+        gone (deleted, or moved by another command while a scan ran) leaves the queue here,
+        before the page is told of it — a few stats per answer. With a search, its matches too.
+        """
+        while True:
+            matches = self._matches()
+            first = matches[:ahead] if matches is not None else self.contents.first_waiting(ahead)
+            gone = [it for it in first if not os.path.lexists(it.path)]
+            if not gone:
+                return first, matches
+            for item in gone:
+                item.state = "gone"
 
-    def _waiting(self) -> dict[Path, Item]:
-        """The images still waiting for a decision (pending or skipped), by path."""
-        items = self.contents.items.values()
-        return {it.path: it for it in items if it.state in ("pending", "skip")}
+    def _matches(self) -> list[Item] | None:
+        """A search's pending matches, best first (None: no search, or all of it decided)."""
+        w = self.words
+        if w.focused is None:
+            return None
+        items = self.contents.items
+        found = [items[i] for i in w.focused if items[i].state == "pending"]
+        if found:
+            return found
+        w.focused, w.search_text = None, ""  # all decided: back to the queue's own order
+        return None
+
+    def _public(
+        self, item: Item, matches: list[Item] | None, waiting: Mapping[Path, Item]
+    ) -> dict[str, Any]:
+        """An image as the page gets it: with its look-alikes (among a search's matches, if
+        any), and its culling burst (among the images still waiting: pending or skipped)."""
+        burst = self.culling.public(item, waiting, FRAMES_SHOWN, lambda it: it.public(self.ws))
+        return {**self.contents.public(item, matches, ALIKE_SHOWN), "cull": burst}
 
     # -- keepers -----------------------------------------------------------------------------
     def keep(self, item_id: int) -> str:
@@ -193,12 +283,7 @@ class ReviewQueue(Decisions):
                 raise DecisionRefused(
                     t("page.server.not_in_review"), t("page.server.not_in_review_hint")
                 )
-            waiting = {
-                it.path: it
-                for it in self.contents.items.values()
-                if it.state in ("pending", "skip")
-            }
-            burst = self.culling.burst_of(item, waiting)
+            burst = self.culling.burst_of(item, self.contents.waiting_by_path())
             if burst is None:
                 raise DecisionRefused(t("page.burst.none", name=item.path.name))
             if burst.keeper == item.path and burst.reason == "chosen":
@@ -215,6 +300,9 @@ class ReviewQueue(Decisions):
         return self.worker.start(make_context, self._rescore, auto=auto)
 
     def _rescore(self, ctx: Context, auto: bool) -> None:
+        # After the background scan, not beside it: two scans of a million images at once
+        # would hold both in memory. (The retrain thread holds no lock while it waits.)
+        self.scanning.idle.wait()
         self.load(ctx, new_round=not auto)
 
     # -- from zero, taste in words, search (app/review/taste.py) ---------------------------
@@ -305,3 +393,14 @@ def _focus(ctx: Context, items: list[Item], text: str) -> list[tuple[int, float]
     ranked = [i for i in np.argsort(-sims, kind="stable").tolist() if not np.isnan(sims[i])]
     keep = max(taste.FOCUS_MIN, int(np.ceil(taste.FOCUS_SHARE * len(items))))
     return [(i, float(sims[i])) for i in ranked[:keep]]
+
+
+def _no_step(name: str, n: int | None) -> None:
+    """A scan nobody follows step by step."""
+
+
+def _described(exc: BaseException) -> str:
+    """A failed background scan in words for the page (a KonomiError says its own)."""
+    if isinstance(exc, KonomiError):
+        return exc.message
+    return f"{type(exc).__name__}: {exc}"

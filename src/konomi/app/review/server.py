@@ -303,9 +303,10 @@ class ReviewServer:
 
     @classmethod
     def start(cls, ctx: Context, port: int = 0) -> ReviewServer:
-        """Fill the queue (scoring with the current head), then bind the socket."""
+        """Fill the queue (a large library: its first images, the full scan in the background),
+        then bind the socket."""
         queue = ReviewQueue(ctx)
-        queue.load()
+        queue.start()
         previews.prune(ctx.ws)
         sock = bind(port)
         token = new_token()
