@@ -134,7 +134,7 @@ def test_stamps_are_read_as_ranges_and_scattered_paths_still_found(tmp_path, mon
 def test_embed_stats_each_file_in_its_folder_and_names_the_vanished(tmp_path):
     """The stats asked relative to each folder agree with `os.stat`; a file gone, a folder
     gone and a bare name each answer as `os.stat` would."""
-    from konomi.encode.ingest import _stats
+    from konomi.encode.stamps import stats_of
 
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -149,7 +149,7 @@ def test_embed_stats_each_file_in_its_folder_and_names_the_vanished(tmp_path):
         "relative-gone.png",
         names[0],
     ]
-    got = list(_stats(asked))
+    got = list(stats_of(asked))
     assert [s is None for s in got] == [False, True, False, True, True, False]
     for name, st in zip(asked, got):
         if st is not None:

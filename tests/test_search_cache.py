@@ -15,6 +15,7 @@ from konomi.app.context import Context
 from konomi.app.search import search
 from konomi.app.search_cache import best_slots
 from konomi.store.cache import EmbeddingCache
+from konomi.store.cache_first import paths_of
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +93,9 @@ def test_a_search_for_more_than_a_few_thousand_reads_each_table_once(tmp_path):
         slots = cache.slots_of(names, "m")
         assert cache.vectors.digests_at("m", slots[::-1].tolist()) == names[::-1]
         assert cache.vectors.digests_at("m", [4999, 10**6]) == [names[4999], None]
-        rows = cache.paths_of(names[:8000])
+        rows = paths_of(cache, names[:8000])
         assert sorted(rows) == sorted((f"/p/{i}.jpg", i, i, names[i]) for i in range(8000))
-        assert cache.paths_of(names[:2]) == [
+        assert paths_of(cache, names[:2]) == [
             ("/p/0.jpg", 0, 0, names[0]),
             ("/p/1.jpg", 1, 1, names[1]),
         ]

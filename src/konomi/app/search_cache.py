@@ -26,6 +26,7 @@ from konomi.app.library import left_out, library_roots
 from konomi.encode.formats import RENDERED_TWINS, extension, is_image_name, is_raw_name
 from konomi.encode.ignore import IgnoreRules
 from konomi.store.cache import EmbeddingCache
+from konomi.store.cache_first import paths_of
 from konomi.store.vectors import BLOCK_ROWS
 
 CANDIDATES = 4  # rows kept per result asked, at first (four times more each time too few remain)
@@ -133,7 +134,7 @@ def from_cache(
         slots, sims = best_slots(cache, model, query, k)
         digests = cache.vectors.digests_at(model, slots.tolist())
         paths: dict[str, list[tuple[str, int, int]]] = {}
-        for path, size, mtime_ns, digest in cache.paths_of(d for d in digests if d):
+        for path, size, mtime_ns, digest in paths_of(cache, [d for d in digests if d]):
             paths.setdefault(digest, []).append((path, size, mtime_ns))
         hits = _first(top, listed, zip(digests, sims.tolist()), paths)
         if len(hits) >= top or len(slots) < k:

@@ -26,7 +26,7 @@ import os
 import queue
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +38,7 @@ from konomi import faults
 from konomi.encode import quality
 from konomi.encode.encoder import Encoder
 from konomi.encode.images import Skipped, content_hash, decode, decoder_fingerprint, read_file
+from konomi.encode.stamps import aligned, stat_or_none, statted
 from konomi.errors import KonomiError, UnreadableImage
 from konomi.i18n import shown, t
 from konomi.machine import usable_cores
@@ -50,7 +51,6 @@ from konomi.store.quality import Quality, put_quality
 # end short; an accelerator wants big batches to stay busy.
 CPU_BATCH = 8
 ACCELERATOR_BATCH = 64
-STAMP_PIECE = 8192  # paths stat-ed and looked up in the cache together
 FLUSH_ROWS = 2048  # encoded images written to the cache in one transaction, at most …
 FLUSH_SECONDS = 1.0  # … or what was encoded in this long
 PROGRESS_EVERY = 32  # files between two progress calls (a bar redrawn per file costs a core %)
@@ -144,10 +144,10 @@ def embed_files(
     todo: list[tuple[int, Path, tuple[int, int] | None]] = []
     unreadable: list[Skipped] = []
     file, rows = cache.vector_file(model_id) or (None, 0)
-    for start_at, names, stats in _statted(paths):  # a piece at a time: memory stays flat
+    for start_at, names, stats in statted(paths):  # a piece at a time: memory stays flat
         stamps = cache.stamp_rows(names)  # plain tuples, not an object per row
         end = start_at + len(names)
-        if _aligned(stamps, names, stats):  # every file known, in the walk's order
+        if aligned(stamps, names, stats):  # every file known, in the walk's order
             _, sizes, mtimes_ns, hashes, vfiles, places = zip(*stamps)
             same = np.equal(sizes, [st.st_size for st in stats])  # type: ignore[union-attr]
             same &= np.equal(mtimes_ns, [st.st_mtime_ns for st in stats])  # type: ignore[union-attr]
@@ -190,7 +190,7 @@ def embed_files(
         else:
             # hashed before but never embedded with this model (or its vector was lost): its
             # row is written again with the new vector's slot
-            st = _stat(os.fspath(paths[i]))
+            st = stat_or_none(os.fspath(paths[i]))
             todo.append((i, paths[i], (st.st_size, st.st_mtime_ns) if st else None))
     cached = len(digest_of) - digest_of.count(None)
 
@@ -264,79 +264,6 @@ def _note_slots(
             noted.append((os.fspath(path), found[0], store.slot[at]))
     if noted:
         cache.note_slots(noted)
-
-
-def _aligned(
-    rows: list[tuple[Any, ...]], names: list[str], stats: list[os.stat_result | None]
-) -> bool:
-    """True when `rows` (the cache's, in path order) are exactly the rows of `names` in their
-    order, and every file was found: the usual piece of a warm run, matched up at once."""
-    return len(rows) == len(names) and None not in stats and [r[0] for r in rows] == names
-
-
-def _statted(
-    paths: Sequence[Path], piece: int = STAMP_PIECE
-) -> Iterator[tuple[int, list[str], list[os.stat_result | None]]]:
-    """(start, names, `os.stat`s) of `paths`, a piece at a time. A thread stats the pieces
-    ahead while the caller looks this one up in the cache: both mostly wait on the system (a
-    stat is a system call, a lookup SQLite's C code), so on two cores a million files' stats
-    and lookups overlap instead of following each other."""
-
-    def stat(start: int) -> tuple[list[str], list[os.stat_result | None]]:
-        names = [os.fspath(p) for p in paths[start : start + piece]]
-        return names, list(_stats(names))
-
-    starts = range(0, len(paths), piece)
-    if len(starts) < 2:
-        for start in starts:
-            yield start, *stat(start)
-        return
-    with ThreadPoolExecutor(1, thread_name_prefix="konomi-stat") as pool:
-        ahead = deque(pool.submit(stat, start) for start in starts[:AHEAD])
-        for k, start in enumerate(starts):
-            names, stats = ahead.popleft().result()
-            if k + AHEAD < len(starts):
-                ahead.append(pool.submit(stat, starts[k + AHEAD]))
-            yield start, names, stats
-
-
-AHEAD = 2  # pieces stat-ed ahead of the one looked up
-
-
-def _stats(names: list[str]) -> Iterator[os.stat_result | None]:
-    """`os.stat` of each name (None where it fails), asked relative to its folder where the
-    system allows: the kernel then resolves one name instead of the whole path, a fifth of
-    the system time of a million stats of a library's files (docs/performance.md)."""
-    if os.stat not in os.supports_dir_fd:
-        yield from map(_stat, names)
-        return
-    folder, fd = "", -1
-    try:
-        for name in names:
-            head, _, tail = name.rpartition(os.sep)
-            if head != folder:
-                if fd >= 0:
-                    os.close(fd)
-                folder, fd = head, -1
-                with contextlib.suppress(OSError):  # no read access: stat the path itself
-                    fd = os.open(head, os.O_RDONLY | os.O_DIRECTORY) if head else -1
-            if fd < 0 or not tail:
-                yield _stat(name)
-                continue
-            try:
-                yield os.stat(tail, dir_fd=fd)
-            except OSError:
-                yield None
-    finally:
-        if fd >= 0:
-            os.close(fd)
-
-
-def _stat(name: str) -> os.stat_result | None:
-    try:
-        return os.stat(name)
-    except OSError:
-        return None
 
 
 class _Vectors:

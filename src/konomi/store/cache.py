@@ -304,26 +304,6 @@ class EmbeddingCache:
             rows += self.db.execute(f"{select} AND path IN ({marks})", chunk)
         return rows
 
-    def paths_of(self, digests: Iterable[str]) -> list[tuple[str, int, int, str]]:
-        """(path, size, mtime_ns, digest) of every known path whose content is one of `digests`
-        (the best matches of a search). The table has no index by digest, so each 900 digests
-        cost one pass over it in SQLite (a million rows: a fraction of a second); more than a
-        few thousand are picked out of one pass in Python instead."""
-        wanted = list(dict.fromkeys(digests))
-        found: list[tuple[str, int, int, str]] = []
-        if len(wanted) > 8 * 900:  # (a scan in SQLite per 900 costs more from here)
-            want = set(wanted)
-            rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
-            return [r for r in rows if r[3] in want and valid_stamp(*r)]
-        for i in range(0, len(wanted), 900):  # SQLite's variable limit
-            chunk = wanted[i : i + 900]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT path, size, mtime_ns, digest FROM files WHERE digest IN ({marks})", chunk
-            )
-            found += [r for r in rows if valid_stamp(*r)]
-        return found
-
     def count_files(self) -> int:
         (n,) = self.db.execute("SELECT COUNT(*) FROM files").fetchone()
         return int(n)
@@ -512,11 +492,16 @@ class EmbeddingCache:
     def scores_at(self, head: str, model: str, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(score, informativeness) under `head` of the images whose vectors are at `slots`
         (in `model`'s vector file), NaN where none is kept."""
+        return score_arrays.at(self.head_arrays(head, model), slots)
+
+    def head_arrays(self, head: str, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """`head`'s kept (scores, informativeness) by slot of `model`'s vector file (empty
+        when none are kept for it)."""
         found = self.vectors.readable(model)
         if found is None:
-            return np.full(len(slots), np.nan), np.full(len(slots), np.nan)
+            return np.zeros(0), np.zeros(0)
         token = found[0].token
-        return score_arrays.at(self._guard(lambda db: score_arrays.read(db, head, token)), slots)
+        return self._guard(lambda db: score_arrays.read(db, head, token))
 
     def put_scores_at(
         self, head: str, model: str, slots: np.ndarray, scores: np.ndarray, info: np.ndarray

@@ -39,7 +39,7 @@ def first_images(ctx: Context, n: int = FIRST) -> Scan | None:
     except NoHeadError:  # none yet, or one of another encoder; a damaged one is refused
         return None
     cache = ctx.cache
-    best = most_informative(cache, record.id, CANDIDATES)
+    best = most_informative(cache, record.id, model_id, CANDIDATES)
     where = paths_with(cache, (d for d, _, _ in best))
     names = [p for d, _, _ in best for p in where.get(d, [])]
     stamps = cache.stamps_of(names)

@@ -1,0 +1,88 @@
+"""Which files may have changed since the cache saw them: each one `os.stat`-ed, a piece of
+the walk at a time, ahead of the cache's lookup of the same piece (a warm run of a million
+files is mostly this: a system call per file, and the cache's rows of those paths)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+STAMP_PIECE = 8192  # paths stat-ed and looked up in the cache together
+
+
+def aligned(
+    rows: list[tuple[Any, ...]], names: list[str], stats: list[os.stat_result | None]
+) -> bool:
+    """True when `rows` (the cache's, in path order) are exactly the rows of `names` in their
+    order, and every file was found: the usual piece of a warm run, matched up at once."""
+    return len(rows) == len(names) and None not in stats and [r[0] for r in rows] == names
+
+
+def statted(
+    paths: Sequence[Path], piece: int = STAMP_PIECE
+) -> Iterator[tuple[int, list[str], list[os.stat_result | None]]]:
+    """(start, names, `os.stat`s) of `paths`, a piece at a time. A thread stats the pieces
+    ahead while the caller looks this one up in the cache: both mostly wait on the system (a
+    stat is a system call, a lookup SQLite's C code), so on two cores a million files' stats
+    and lookups overlap instead of following each other."""
+
+    def stat(start: int) -> tuple[list[str], list[os.stat_result | None]]:
+        names = [os.fspath(p) for p in paths[start : start + piece]]
+        return names, list(stats_of(names))
+
+    starts = range(0, len(paths), piece)
+    if len(starts) < 2:
+        for start in starts:
+            yield start, *stat(start)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="konomi-stat") as pool:
+        ahead = deque(pool.submit(stat, start) for start in starts[:AHEAD])
+        for k, start in enumerate(starts):
+            names, stats = ahead.popleft().result()
+            if k + AHEAD < len(starts):
+                ahead.append(pool.submit(stat, starts[k + AHEAD]))
+            yield start, names, stats
+
+
+AHEAD = 2  # pieces stat-ed ahead of the one looked up
+
+
+def stats_of(names: list[str]) -> Iterator[os.stat_result | None]:
+    """`os.stat` of each name (None where it fails), asked relative to its folder where the
+    system allows: the kernel then resolves one name instead of the whole path, a fifth of
+    the system time of a million stats of a library's files (docs/performance.md)."""
+    if os.stat not in os.supports_dir_fd:
+        yield from map(stat_or_none, names)
+        return
+    folder, fd = "", -1
+    try:
+        for name in names:
+            head, _, tail = name.rpartition(os.sep)
+            if head != folder:
+                if fd >= 0:
+                    os.close(fd)
+                folder, fd = head, -1
+                with contextlib.suppress(OSError):  # no read access: stat the path itself
+                    fd = os.open(head, os.O_RDONLY | os.O_DIRECTORY) if head else -1
+            if fd < 0 or not tail:
+                yield stat_or_none(name)
+                continue
+            try:
+                yield os.stat(tail, dir_fd=fd)
+            except OSError:
+                yield None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def stat_or_none(name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name)
+    except OSError:
+        return None
