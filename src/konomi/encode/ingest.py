@@ -38,7 +38,7 @@ from konomi import faults
 from konomi.encode import quality
 from konomi.encode.encoder import Encoder
 from konomi.encode.images import Skipped, content_hash, decode, decoder_fingerprint, read_file
-from konomi.encode.stamps import aligned, stat_or_none, statted
+from konomi.encode.stamps import Todo, aligned, stat_or_none, statted
 from konomi.errors import KonomiError, UnreadableImage
 from konomi.i18n import shown, t
 from konomi.machine import usable_cores
@@ -141,7 +141,7 @@ def embed_files(
     digest_of: list[str | None] = [None] * len(paths)
     slot_of = [-1] * len(paths)  # where the file's row says its vector is (−1: not known)
     mtime_of = [math.nan] * len(paths)
-    todo: list[tuple[int, Path, tuple[int, int] | None]] = []
+    todo = Todo(paths)
     unreadable: list[Skipped] = []
     file, rows = cache.vector_file(model_id) or (None, 0)
     for start_at, names, stats in statted(paths):  # a piece at a time: memory stays flat
@@ -171,7 +171,7 @@ def embed_files(
                 if f == file and type(k) is int and 0 <= k < rows:
                     slot_of[i] = k
             else:
-                todo.append((i, path, (st.st_size, st.st_mtime_ns)))
+                todo.add(i, (st.st_size, st.st_mtime_ns))
 
     # Without vectors, a file whose row names its vector's slot is answered by that alone: the
     # store (a dict of digests) holds only the others, a handful on a warm run.
@@ -191,7 +191,7 @@ def embed_files(
             # hashed before but never embedded with this model (or its vector was lost): its
             # row is written again with the new vector's slot
             st = stat_or_none(os.fspath(paths[i]))
-            todo.append((i, paths[i], (st.st_size, st.st_mtime_ns) if st else None))
+            todo.add(i, (st.st_size, st.st_mtime_ns) if st else None)
     cached = len(digest_of) - digest_of.count(None)
 
     new = 0
@@ -398,7 +398,7 @@ def _prepare(
 
 
 def _embed_todo(
-    todo: list[tuple[int, Path, tuple[int, int] | None]],
+    todo: Todo,
     cache: EmbeddingCache,
     store: _Vectors,
     make_encoder: Callable[[], Encoder],

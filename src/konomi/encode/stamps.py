@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from array import array
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -86,3 +87,26 @@ def stat_or_none(name: str) -> os.stat_result | None:
         return os.stat(name)
     except OSError:
         return None
+
+
+class Todo:
+    """The files a run must hash (and perhaps encode), as three arrays of numbers: a cold run
+    of a million files holds 24 bytes for each, not a tuple of a tuple and three numbers (~180
+    bytes). Iterated as (position, path, (size, mtime_ns) or None)."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.paths = paths
+        self.index, self.size, self.mtime_ns = array("q"), array("q"), array("q")
+
+    def add(self, i: int, stamp: tuple[int, int] | None) -> None:
+        size, mtime_ns = stamp if stamp is not None else (-1, 0)
+        self.index.append(i)
+        self.size.append(size)
+        self.mtime_ns.append(mtime_ns)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __iter__(self) -> Iterator[tuple[int, Path, tuple[int, int] | None]]:
+        for i, size, mtime_ns in zip(self.index, self.size, self.mtime_ns):
+            yield i, self.paths[i], (size, mtime_ns) if size >= 0 else None
