@@ -21,7 +21,6 @@ are neither re-read nor re-hashed, so an unchanged workspace re-runs in seconds.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import queue
 import time
@@ -139,8 +138,9 @@ def embed_files(
     start = time.perf_counter()
     cache.note_decoders(decoder_fingerprint())  # other decoders: "unreadable" is tried again
     digest_of: list[str | None] = [None] * len(paths)
-    slot_of = [-1] * len(paths)  # where the file's row says its vector is (−1: not known)
-    mtime_of = [math.nan] * len(paths)
+    # arrays, not lists: a million files' numbers are 8 bytes each, not an object each
+    slot_of = np.full(len(paths), -1, np.int64)  # where the file's row says its vector is
+    mtime_of = np.full(len(paths), np.nan)
     todo = Todo(paths)
     unreadable: list[Skipped] = []
     file, rows = cache.vector_file(model_id) or (None, 0)
@@ -176,12 +176,13 @@ def embed_files(
     # Without vectors, a file whose row names its vector's slot is answered by that alone: the
     # store (a dict of digests) holds only the others, a handful on a warm run.
     store = _Vectors(cache, model_id, keep_vectors=vectors)
-    answered = [i for i, d in enumerate(digest_of) if d is not None and (vectors or slot_of[i] < 0)]
-    store.load([digest_of[i] for i in answered], [slot_of[i] for i in answered])  # type: ignore[misc]
+    has_digest = np.fromiter((d is not None for d in digest_of), bool, len(digest_of))
+    answered = np.flatnonzero(has_digest & ((slot_of < 0) | vectors)).tolist()
+    store.load([digest_of[i] for i in answered], slot_of[answered].tolist())
     _note_slots(cache, model_id, store, [(paths[i], digest_of[i], slot_of[i]) for i in answered])
     row = store.row  # (a dict: no method call per image)
     lost = [i for i in answered if digest_of[i] not in row]
-    failures = cache.get_failures([digest_of[i] for i in lost]) if lost else {}  # type: ignore[misc]
+    failures = cache.get_failures([digest_of[i] for i in lost]) if lost else {}
     for i in lost:
         digest = digest_of[i]
         digest_of[i] = None
@@ -202,6 +203,7 @@ def embed_files(
             store,
             encoder,
             digest_of,
+            slot_of,
             unreadable,
             progress=progress,
             workers=workers,
@@ -210,8 +212,9 @@ def embed_files(
         cached += hits
 
     if todo:
-        for i, digest in enumerate(digest_of):
-            if digest is not None and digest not in row and (vectors or slot_of[i] < 0):
+        for i in np.flatnonzero((slot_of < 0) | vectors).tolist():
+            digest = digest_of[i]
+            if digest is not None and digest not in row:
                 digest_of[i] = None  # damaged since it was read
                 unreadable.append(Skipped(paths[i], t("safety.vector_damaged")))
     keep: list[int] = []
@@ -220,13 +223,13 @@ def embed_files(
         kept, digests = [paths[i] for i in keep], [digest_of[i] for i in keep]
     else:  # every file answered (a warm run): no pass over a million rows
         kept, digests = list(paths), digest_of
-    slots = np.array(slot_of, np.int64)
+    slots = slot_of
     for i in np.flatnonzero(slots < 0).tolist():  # found in the store: asked or new
         digest = digest_of[i]
         at = row.get(digest) if digest is not None else None
         if at is not None:
             slots[i] = store.slot[at]
-    mtimes = np.array(mtime_of)
+    mtimes = mtime_of
     if len(kept) != len(paths):
         slots, mtimes = slots[keep], mtimes[keep]
     matrix = store.matrix(digests)  # type: ignore[arg-type]
@@ -403,13 +406,15 @@ def _embed_todo(
     store: _Vectors,
     make_encoder: Callable[[], Encoder],
     digest_of: list[str | None],
+    slot_of: np.ndarray,
     unreadable: list[Skipped],
     *,
     progress: Progress | None,
     workers: int | None,
     batch_size: int | None,
 ) -> tuple[int, int]:
-    """Hash, decode and encode the files the cache could not answer.
+    """Hash, decode and encode the files the cache could not answer; each file's digest goes
+    into `digest_of`, and the slot its vector was written at into `slot_of`.
 
     Returns (encoded, hits): files encoded now, and files whose content was already embedded
     (renamed, moved or copied files, found by their digest).
@@ -431,7 +436,7 @@ def _embed_todo(
         return batch, encoder.encode(pre.normalise(stacked))
 
     events: queue.SimpleQueue[tuple[str, Future[Any]]] = queue.SimpleQueue()
-    writer = _Writer(cache, model_id)
+    writer = _Writer(cache, model_id, slot_of)
     items = iter(todo)
     total, done, encoded, hits = len(todo), 0, 0, 0
     exhausted = False
@@ -524,8 +529,11 @@ def _embed_todo(
             rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
     if rows:
         cache.put_encoded(model_id, [], rows)  # with their vectors' slots
-    # Files whose content was embedded before this run (renamed, moved or copied files).
-    store.load(d for d in digest_of if d is not None and d not in store)
+    # Files whose content was embedded before this run (renamed, moved or copied files), and
+    # with vectors, every file: those encoded now have their slot, read from the file.
+    asking = range(len(digest_of)) if store.keep_vectors else np.flatnonzero(slot_of < 0).tolist()
+    wanted = [i for i in asking if (d := digest_of[i]) is not None and d not in store]
+    store.load([digest_of[i] for i in wanted], slot_of[wanted].tolist())  # type: ignore[misc]
     return encoded, hits
 
 
@@ -538,9 +546,10 @@ class _Writer:
     transaction holds vectors with their files' stamps: the cache never names a file whose
     vector it lacks."""
 
-    def __init__(self, cache: EmbeddingCache, model_id: str) -> None:
-        self.cache, self.model_id = cache, model_id
+    def __init__(self, cache: EmbeddingCache, model_id: str, slot_of: np.ndarray) -> None:
+        self.cache, self.model_id, self.slot_of = cache, model_id, slot_of
         self.vectors: list[tuple[str, np.ndarray]] = []
+        self.index: list[int] = []  # each vector's file, as its position in the run
         self.files: list[tuple[str, int, int, str]] = []
         self.qualities: list[tuple[str, Quality]] = []
         self.since = time.monotonic()
@@ -550,6 +559,7 @@ class _Writer:
     ) -> None:
         """One encoded batch, and `rows`: stamps of files answered by their digest."""
         self.vectors += [(w.digest, v) for w, v in zip(batch, vectors)]  # type: ignore[misc]
+        self.index += [w.index for w in batch]
         self.files += rows
         self.files += [(str(w.path), *w.stamp, w.digest) for w in batch if w.stamp]  # type: ignore[misc]
         self.qualities += [(w.digest, w.quality) for w in batch if w.digest and w.quality]
@@ -559,8 +569,10 @@ class _Writer:
     def flush(self) -> None:
         if self.vectors or self.files:
             vectors, files, qualities = self.vectors, self.files, self.qualities
+            index, self.index = self.index, []
             self.vectors, self.files, self.qualities = [], [], []
-            self.cache.put_encoded(self.model_id, vectors, files)
+            slots = self.cache.put_encoded(self.model_id, vectors, files)
+            self.slot_of[index] = [slots.get(d, -1) for d, _ in vectors]
             put_quality(self.cache, qualities)  # lost: measured when next read (Context.quality_of)
             faults.reached("ingest_flush")  # tests: a kill -9 right after a transaction
         self.since = time.monotonic()

@@ -424,10 +424,11 @@ class EmbeddingCache:
         model: str,
         items: Iterable[tuple[str, np.ndarray]],
         files: Iterable[tuple[str, int, int, str]],
-    ) -> None:
+    ) -> dict[str, int]:
         """Store a batch's vectors and its files' stamps in one transaction: a crash keeps
         both or neither (the vectors are on disk before it commits). Each file's row names the
-        slot of its content's vector, so that a warm run needs no pass over the index."""
+        slot of its content's vector, so that a warm run needs no pass over the index.
+        Returns the slot of each digest written or named (−1: none)."""
         rows = list(items)
         kept = [r for r in files if storable(r[0])]
         with self.transaction():
@@ -442,6 +443,7 @@ class EmbeddingCache:
                 FILE_ROW_WITH_SLOT,
                 [(*r, fid, k if (k := slot.get(r[3], -1)) >= 0 else None) for r in kept],
             )
+        return slot
 
     def forget_embeddings(self, digests: Iterable[object], model: str) -> None:
         """Drop damaged vectors (they are computed again)."""
