@@ -14,11 +14,13 @@ import numpy as np
 from konomi.encode import quality
 from konomi.encode.encoder import Encoder, ModelFiles, resolve_model
 from konomi.encode.ingest import Embedded, embed_files
+from konomi.encode.quality import MEASURE
 from konomi.encode.text import TextEncoder, resolve_text_model
 from konomi.errors import JournalError, WorkspaceBusy
 from konomi.i18n import t
 from konomi.progress import Progress, Reporter
 from konomi.settings import DEFAULT_DISLIKE, DEFAULT_LIKE, Settings, check_thresholds
+from konomi.store import quality_slots
 from konomi.store.cache import EmbeddingCache
 from konomi.store.heads import HeadRecord
 from konomi.store.journal import Journal, RepairReport
@@ -139,30 +141,45 @@ class Context:
 
     def quality_of(self, embedded: Embedded) -> QualityColumns:
         """The quality (sharpness, clipping, capture time) of embedded images, for the
-        commands that read it (culling, the report's columns). Images embedded before konomi
-        measured quality are measured now, once: asked here, where the columns are read
-        anyway, not by every embed (a second pass over the table at a million images)."""
-        columns = quality_columns(self.cache, embedded.digests, quality.MEASURE)
-        unknown = np.flatnonzero(~columns.known)
-        if not len(unknown):
-            return columns
-        digests = [embedded.digests[i] for i in unknown.tolist()]
-        size = self.loaded_encoder.size if self.loaded_encoder is not None else 0
-        measured = quality.fill(
-            self.cache,
-            [embedded.paths[i] for i in unknown.tolist()],
-            digests,
-            size,
-            progress=self.progress,
-            missing=set(digests),
-        )
-        if not measured:
-            return columns
-        again = quality_columns(self.cache, digests, quality.MEASURE)
-        columns.sharpness[unknown] = again.sharpness
-        columns.clipped[unknown] = again.clipped
-        columns.taken[unknown] = again.taken
-        return columns
+        commands that read it (culling, the report's columns): from the array of the vector
+        file's rows (`store.quality_slots`), what it lacks from the table by digest, and kept
+        in the array for next time. Images embedded before konomi measured quality are
+        measured now, once: asked here, where the columns are read anyway, not by every embed
+        (a second pass over the table at a million images)."""
+        found = self.cache.vector_file(self.model.model_id)
+        slots = embedded.slots if len(embedded.slots) == len(embedded.digests) else None
+        values = np.full((len(embedded.digests), 3), np.nan)
+        if found is not None and slots is not None:
+            values = quality_slots.at(quality_slots.read(self.cache, found[0], MEASURE), slots)
+        unknown = np.flatnonzero(np.isnan(values[:, 0]))
+        if len(unknown):
+            values[unknown] = self._quality_by_digest(embedded, unknown)
+            known = unknown[~np.isnan(values[unknown, 0])]
+            if found is not None and slots is not None and len(known):
+                placed = known[slots[known] >= 0]
+                quality_slots.write(self.cache, found[0], MEASURE, slots[placed], values[placed])
+        return QualityColumns(values[:, 0].copy(), values[:, 1].copy(), values[:, 2].copy())
+
+    def _quality_by_digest(self, embedded: Embedded, rows: np.ndarray) -> np.ndarray:
+        """The quality [n, 3] of `rows` of `embedded` from the table by digest, measuring those
+        it lacks (NaN where a file cannot be read now)."""
+        digests = [embedded.digests[i] for i in rows.tolist()]
+        columns = quality_columns(self.cache, digests, MEASURE)
+        lacking = np.flatnonzero(~columns.known)
+        if len(lacking):
+            size = self.loaded_encoder.size if self.loaded_encoder is not None else 0
+            missing = [digests[i] for i in lacking.tolist()]
+            measured = quality.fill(
+                self.cache,
+                [embedded.paths[rows[i]] for i in lacking.tolist()],
+                missing,
+                size,
+                progress=self.progress,
+                missing=set(missing),
+            )
+            if measured:
+                columns = quality_columns(self.cache, digests, MEASURE)
+        return np.stack([columns.sharpness, columns.clipped, columns.taken], axis=1)
 
     def thresholds(self, record: HeadRecord | None = None) -> tuple[float, float]:
         """(dislike, like): flags and konomi.toml first, then the head's own, then the defaults."""

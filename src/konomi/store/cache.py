@@ -30,7 +30,7 @@ import numpy as np
 from konomi.atomic import rename_over
 from konomi.errors import KonomiError, is_sqlite_corruption
 from konomi.i18n import t
-from konomi.store import score_arrays
+from konomi.store import quality_slots, score_arrays
 from konomi.store.cache_rows import storable, valid_stamp
 from konomi.store.migrations import Step, add_columns, sql, upgrade
 from konomi.store.quality import QUALITY_STEP_NAME, QUALITY_TABLE
@@ -63,6 +63,7 @@ STEPS = (
     Step(3, STEP_NAME, move_blobs),
     Step(4, score_arrays.STEP_NAME, sql(score_arrays.TABLE)),
     Step(5, FILE_SLOTS_STEP, add_columns("files", {"vfile": "INTEGER", "slot": "INTEGER"})),
+    Step(6, quality_slots.STEP_NAME, sql(quality_slots.TABLE)),
 )
 T = TypeVar("T")
 
