@@ -79,7 +79,8 @@ def _alike(vectors: np.ndarray, similarity: float) -> np.ndarray:
     """Whether each frame looks like the next: cosine ≥ `similarity` (n - 1 answers)."""
     v = np.asarray(vectors, dtype=np.float32)
     a, b = v[:-1], v[1:]
-    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    squares = np.einsum("ij,ij->i", v, v)  # each frame's once (it is in two pairs)
+    norms = np.sqrt(squares[:-1] * squares[1:])
     dots = np.einsum("ij,ij->i", a, b)
     alike: np.ndarray = dots >= similarity * np.maximum(norms, 1e-12)
     return alike

@@ -116,6 +116,15 @@ def append(
     return head.id, start
 
 
+def _run(index: np.ndarray) -> slice | None:
+    """`index` as a slice when it counts up by one (a copy through a slice is a block copy;
+    through an index array, a row at a time)."""
+    n = len(index)
+    if n and index[-1] - index[0] == n - 1 and (n < 2 or bool((np.diff(index) == 1).all())):
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return None
+
+
 SCATTERED = 64  # more rows than this, not side by side, are read through a map of the file
 
 
@@ -312,7 +321,7 @@ class VectorIndex:
         touched = len(np.unique(slots[at] // BLOCK_ROWS))
         if 16 * len(at) >= touched * BLOCK_ROWS:  # dense: read the blocks that hold them
             for positions, block in self._blocks(held, limit, slots, at):
-                out[positions] = block
+                out[_run(positions) or positions] = block
         elif len(at) == len(slots) and len(at) > SCATTERED:  # many, scattered: through a map
             _gather(held, slots, out)
         elif len(at) > SCATTERED:
@@ -363,7 +372,9 @@ class VectorIndex:
             block = held.read(start, min(start + rows, limit), buffer)
             take = ordered[lo:hi] - start
             inside = take < len(block)
-            yield order[lo:hi][inside], block[take[inside]]
+            run = _run(take) if inside.all() else None
+            # rows side by side (frames embedded one after another): a view, not a copy
+            yield order[lo:hi][inside], block[run] if run else block[take[inside]]
 
     def forget(self, digests: Sequence[str], model: str) -> None:
         """Unname the slots of `digests` (their vectors are damaged: computed again)."""
