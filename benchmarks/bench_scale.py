@@ -110,7 +110,7 @@ def reset(ws: Path, *, keep_cache: bool = False) -> None:
         db = sqlite3.connect(cache)
         with db:  # what a cold embed leaves: no scores of any head, no copy of the quality
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
-            for table in ("scores", "head_scores", "quality_slots") & tables:
+            for table in {"scores", "head_scores", "quality_slots"} & tables:
                 db.execute(f"DELETE FROM {table}")
         db.close()
 

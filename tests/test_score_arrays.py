@@ -87,3 +87,26 @@ def test_without_vectors_nothing_is_kept_and_nothing_read(tmp_path):
         empty.put_scores_at("h", "m", np.array([0, 1]), np.array([0.5, 0.5]), np.zeros(2))
         assert np.isnan(empty.scores_at("h", "m", np.array([0, 1]))[0]).all()
         assert empty.db.execute("SELECT COUNT(*) FROM head_scores").fetchone() == (0,)
+
+
+def test_a_retrain_scores_in_one_pass_by_slot_as_row_by_row(workspace, tiny_model, monkeypatch):
+    """Past `FEW_VECTORS` unscored images (a new head on a large library) the vectors are read
+    in one pass over the vector file by the embed's slots: the same scores as looked up one by
+    one, and a damaged row embedded again."""
+    from konomi.app import loop as workflow
+    from konomi.app import scoring
+
+    ws = workspace(n_like=8, n_dislike=8, n_unlabeled=12)
+    with workflow.Context.open(ws.root, model=str(tiny_model)) as ctx:
+        workflow.train(ctx, folds=2)
+        by_row = {r.path: r.score for r in workflow.score(ctx).rows}
+        (dim,) = ctx.cache.db.execute("SELECT dim FROM vector_files").fetchone()
+        ctx.cache.db.execute("DELETE FROM head_scores")  # a new head: nothing kept
+        monkeypatch.setattr(scoring, "FEW_VECTORS", 0)
+        (path,) = ws.root.glob(".konomi/cache.vectors-*.f32")
+        with open(path, "r+b") as f:  # the first row damaged: NaN
+            f.seek(64)
+            f.write(np.full(dim, np.nan, np.float32).tobytes())
+        by_pass = {r.path: r.score for r in workflow.score(ctx).rows}
+    assert by_pass.keys() == by_row.keys() and len(by_row) == 28
+    assert all(abs(by_pass[k] - by_row[k]) < 1e-6 for k in by_row)

@@ -56,7 +56,7 @@ def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Sco
     missing = np.flatnonzero(np.isnan(known))
     scores = known.copy()
     if len(missing) > FEW_VECTORS and not vectors:  # many (a retrain): one pass, a page at a time
-        scores[missing] = _predict_pass(ctx, record, [embedded.digests[i] for i in missing])
+        scores[missing] = _predict_pass(ctx, record, embedded, missing)
         left = missing[np.isnan(scores[missing])]  # damaged vectors: embedded again below
         if len(left):
             again = ctx.embed([embedded.paths[i] for i in left])
@@ -120,30 +120,31 @@ def _checked(record: HeadRecord, X: np.ndarray) -> np.ndarray:
     return X
 
 
-def _predict_pass(ctx: Context, record: HeadRecord, digests: list[str]) -> np.ndarray:
-    """The head's scores for `digests`, their vectors read in one pass over the cache a page
-    at a time: a million vectors are 2 GB, never held at once. NaN where a vector is missing
-    or unsound (the caller embeds those again)."""
-    first: dict[str, int] = {}
-    copies: list[tuple[int, int]] = []  # (position, first position of the same content)
-    for i, digest in enumerate(digests):
-        if first.setdefault(digest, i) != i:
-            copies.append((i, first[digest]))
+def _predict_pass(
+    ctx: Context, record: HeadRecord, embedded: Embedded, rows: np.ndarray
+) -> np.ndarray:
+    """The head's scores for `rows` of `embedded`, their vectors read from the vector file by
+    the slots the embed found, in file order a block at a time: a million vectors are 2 GB,
+    never held at once. NaN where a vector is missing or unsound (the caller embeds those
+    again)."""
     model = ctx.model.model_id
-    unique = list(first)
-    slots = ctx.cache.slots_of(unique, model)
-    out = np.full(len(digests), np.nan)
-    at = np.fromiter(first.values(), np.int64, len(first))  # position of each unique digest
+    if len(embedded.slots) == len(embedded.digests):
+        slots = embedded.slots[rows]
+    else:
+        slots = np.full(len(rows), -1, np.int64)
+    unknown = np.flatnonzero(slots < 0)  # encoded in this run: asked of the index
+    if len(unknown):
+        asked = [embedded.digests[i] for i in rows[unknown].tolist()]
+        slots[unknown] = ctx.cache.slots_of(asked, model)
+    out = np.full(len(rows), np.nan)
     done = 0
     for positions, X in ctx.cache.vector_blocks(model, slots):
         if not len(positions):
             continue
-        out[at[positions]] = _predict(ctx, record, _checked(record, X), report=False)
+        out[positions] = _predict(ctx, record, _checked(record, X), report=False)
         done += len(positions)
         if ctx.progress:
-            ctx.progress(t("progress.scoring"), done, len(first))
-    for i, j in copies:
-        out[i] = out[j]
+            ctx.progress(t("progress.scoring"), done, len(rows))
     return out
 
 
