@@ -108,9 +108,9 @@ def reset(ws: Path, *, keep_cache: bool = False) -> None:
     cache = ws / ".konomi" / "cache.sqlite"
     if keep_cache and cache.exists():
         db = sqlite3.connect(cache)
-        with db:  # what a cold embed leaves: no scores of any head, no copy of the quality
+        with db:  # what a cold embed leaves: no scores of any head
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
-            for table in {"scores", "head_scores", "quality_slots"} & tables:
+            for table in {"scores", "head_scores"} & tables:
                 db.execute(f"DELETE FROM {table}")
         db.close()
 

@@ -236,6 +236,7 @@ def test_ingest_caches_the_quality_and_an_older_cache_is_measured_when_next_read
         assert set(found) == set(embedded.digests)
         assert all(q.taken is not None and q.sharpness > 0 for q in found.values())
         ctx.cache.db.execute("DELETE FROM quality")  # a cache from before quality was measured
+        ctx.cache.db.execute("DELETE FROM quality_slots")
         again = ctx.embed(paths)
         assert again.new == 0  # nothing embedded again, and a warm embed measures nothing ...
         assert get_quality(ctx.cache, again.digests, quality.MEASURE) == {}
@@ -314,6 +315,7 @@ def test_a_damaged_quality_row_is_measured_again(tmp_path, tiny_model):
         embedded = ctx.embed(paths)
         good = get_quality(ctx.cache, embedded.digests, quality.MEASURE)
         ctx.cache.db.execute("UPDATE quality SET sharpness = 'x', highlights = 7")
+        ctx.cache.db.execute("DELETE FROM quality_slots")  # (its copy by slot lost too)
         assert get_quality(ctx.cache, embedded.digests, quality.MEASURE) == {}
         assert ctx.quality_of(ctx.embed(paths)).known.all()
         assert get_quality(ctx.cache, embedded.digests, quality.MEASURE) == good

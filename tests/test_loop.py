@@ -218,7 +218,7 @@ def test_help_has_an_example_for_every_command(konomi):
 
 def test_a_warm_score_reuses_the_cached_scores_of_its_head(workspace, tiny_model, monkeypatch):
     """100,000 images re-scored by the same head must not run the head again: only new images
-    are predicted, and a new head predicts everything."""
+    are predicted, and a new head predicts everything, once, when it is trained."""
     from konomi.app import loop as workflow
     from konomi.learn.head import Head
 
@@ -233,16 +233,18 @@ def test_a_warm_score_reuses_the_cached_scores_of_its_head(workspace, tiny_model
     monkeypatch.setattr(Head, "predict", counted)
     ctx = workflow.Context.open(ws.root, model=str(tiny_model))
     try:
-        workflow.train(ctx, folds=2)
+        workflow.train(ctx, folds=2)  # the new head scores every cached vector at once
+        assert predicted == [16]  # (only the labelled images are embedded yet)
         first = {r.path: r.score for r in workflow.score(ctx).rows}
-        assert predicted == [28]
+        assert predicted == [16, 12]  # the others: new to the cache
         again = {r.path: r.score for r in workflow.score(ctx).rows}
-        assert predicted == [28] and again == first  # nothing predicted, the same scores
+        assert predicted == [16, 12] and again == first  # nothing predicted, the same scores
         make_image(ws.root / "data" / "unlabeled" / "new.png", seed=123)
         third = workflow.score(ctx).rows
-        assert predicted == [28, 1] and len(third) == 29
-        workflow.train(ctx, folds=2)  # a new head scores everything afresh
+        assert predicted == [16, 12, 1] and len(third) == 29
         predicted.clear()
+        workflow.train(ctx, folds=2)  # a new head scores everything afresh
+        assert predicted == [29]
         workflow.score(ctx)
         assert predicted == [29]
     finally:
@@ -262,10 +264,12 @@ def test_training_and_scoring_say_what_the_wait_is(workspace, tiny_model, monkey
     ctx.reporter.on_progress = lambda stage, done, total: seen.append((stage, done, total))
     try:
         workflow.train(ctx, folds=2)
-        assert (t("progress.training", n=16), 0, None) in seen
-        seen.clear()
-        scores = workflow.score(ctx).rows
         scoring = t("progress.scoring")
+        assert (t("progress.training", n=16), 0, None) in seen
+        assert (scoring, 16, 16) in seen  # every cached vector scored by the new head
+        seen.clear()
+        ctx.cache.db.execute("DELETE FROM head_scores")  # as if none were kept
+        scores = workflow.score(ctx).rows
         assert [s for s in seen if s[0] == scoring] == [
             (scoring, 10, 28),
             (scoring, 20, 28),

@@ -45,6 +45,7 @@ def test_the_array_gives_the_tables_values_and_spares_the_table(shoot, tiny_mode
     with Context.open(root, model=str(tiny_model)) as ctx:
         embedded = ctx.embed(shoot, vectors=False)
         truth = quality_columns(ctx.cache, embedded.digests, MEASURE)
+        ctx.cache.db.execute("DELETE FROM quality_slots")  # a cache from before the array
         asked = _asked(monkeypatch)
         first = _columns(ctx, shoot)  # the array is built from the table ...
         assert sum(asked) == len(shoot)
@@ -55,13 +56,25 @@ def test_the_array_gives_the_tables_values_and_spares_the_table(shoot, tiny_mode
         assert sum(asked) == 0 and np.array_equal(again, expected, equal_nan=True)
 
 
-def test_new_images_are_the_only_ones_asked(shoot, tiny_model, monkeypatch):
+def test_only_what_the_array_lacks_is_asked(shoot, tiny_model, monkeypatch):
+    root = shoot[0].parents[2]
+    with Context.open(root, model=str(tiny_model)) as ctx:
+        everything = _columns(ctx, shoot)
+        (blob,) = ctx.cache.db.execute("SELECT columns FROM quality_slots").fetchone()
+        table = np.frombuffer(blob, np.float64).reshape(-1, 3)
+        ctx.cache.db.execute("UPDATE quality_slots SET columns = ?", (table[:4].tobytes(),))
+        asked = _asked(monkeypatch)
+        assert np.array_equal(_columns(ctx, shoot), everything, equal_nan=True)
+        assert sum(asked) == len(shoot) - 4  # the slots past the array's end
+
+
+def test_what_an_embed_adds_is_merged_into_the_array(shoot, tiny_model, monkeypatch):
     root = shoot[0].parents[2]
     with Context.open(root, model=str(tiny_model)) as ctx:
         _columns(ctx, shoot[:4])
         asked = _asked(monkeypatch)
-        _columns(ctx, shoot)
-        assert sum(asked) == len(shoot) - 4
+        _columns(ctx, shoot)  # two more encoded: their quality joins the four kept
+        assert sum(asked) == 0
 
 
 @pytest.mark.parametrize(
@@ -102,3 +115,19 @@ def test_values_out_of_range_in_the_array_are_asked_again(shoot, tiny_model, mon
         asked = _asked(monkeypatch)
         assert np.array_equal(_columns(ctx, shoot), good, equal_nan=True)
         assert sum(asked) == 2
+
+
+def test_an_embed_keeps_the_quality_it_measured_by_slot(tmp_path, tiny_model, monkeypatch):
+    """A cold embed writes the quality of what it encoded into the array as well: the culling
+    columns that follow never read the table."""
+    root = tmp_path / "ws"
+    made = make_shoot(root / "data" / "unlabeled", bursts=1, frames=3, singles=1)
+    paths = sorted(p for burst in made.bursts for p in burst)
+    with Context.open(root, model=str(tiny_model)) as ctx:
+        embedded = ctx.embed(paths, vectors=False)
+        truth = quality_columns(ctx.cache, embedded.digests, MEASURE)
+        asked = _asked(monkeypatch)
+        got = ctx.quality_of(embedded)
+    assert sum(asked) == 0
+    assert np.array_equal(got.sharpness, truth.sharpness)
+    assert np.array_equal(got.taken, truth.taken, equal_nan=True)

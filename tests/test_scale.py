@@ -87,7 +87,7 @@ def _stopped(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_a_cold_embed_killed_half_way_keeps_its_work_and_resumes(tmp_path, cli_env):
-    from konomi.encode.ingest import FLUSH_ROWS
+    from konomi.encode.batch_writer import FLUSH_ROWS
 
     ws = tmp_path / "ws"
     (ws / "data" / "unlabeled").mkdir(parents=True)

@@ -25,7 +25,7 @@ from konomi.app.library import (
     library_roots,
 )
 from konomi.app.reports.scores_csv import write_pieces
-from konomi.app.scoring import Scored, ScoreRows, score_paths
+from konomi.app.scoring import Scored, ScoreRows, score_every_vector, score_paths
 from konomi.encode.images import Skipped, find_images
 from konomi.encode.ingest import Embedded
 from konomi.encode.pairs import companions_for
@@ -244,6 +244,7 @@ def train(
         "train_oof": trained.oof.astype(np.float32),
     }
     head_id = save_head(ws, trained.head, info, extra)
+    score_every_vector(ctx, load_head(ws, ctx.model.model_id))
     return TrainOutcome(
         head_id,
         trained.metrics,

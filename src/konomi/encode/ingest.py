@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from konomi import faults
 from konomi.encode import quality
+from konomi.encode.batch_writer import BatchWriter
 from konomi.encode.encoder import Encoder
 from konomi.encode.images import Skipped, content_hash, decode, decoder_fingerprint, read_file
 from konomi.encode.stamps import Todo, aligned, stat_or_none, statted
@@ -43,15 +43,13 @@ from konomi.i18n import shown, t
 from konomi.machine import usable_cores
 from konomi.progress import Progress
 from konomi.store.cache import EmbeddingCache
-from konomi.store.quality import Quality, put_quality
+from konomi.store.quality import Quality
 
 # Measured (docs/performance.md): on the CPU, single-threaded runs of 8 images cost less per
 # image than 16 or 32 (their activations stay in the cache) and keep the pipeline's start and
 # end short; an accelerator wants big batches to stay busy.
 CPU_BATCH = 8
 ACCELERATOR_BATCH = 64
-FLUSH_ROWS = 2048  # encoded images written to the cache in one transaction, at most …
-FLUSH_SECONDS = 1.0  # … or what was encoded in this long
 PROGRESS_EVERY = 32  # files between two progress calls (a bar redrawn per file costs a core %)
 
 
@@ -436,7 +434,7 @@ def _embed_todo(
         return batch, encoder.encode(pre.normalise(stacked))
 
     events: queue.SimpleQueue[tuple[str, Future[Any]]] = queue.SimpleQueue()
-    writer = _Writer(cache, model_id, slot_of)
+    writer = BatchWriter(cache, model_id, slot_of)
     items = iter(todo)
     total, done, encoded, hits = len(todo), 0, 0, 0
     exhausted = False
@@ -523,6 +521,7 @@ def _embed_todo(
     decoders.shutdown()
     encoders.shutdown()
     writer.flush()
+    writer.keep_quality()
     for work in copies:  # their content was encoded in this run: the vector is known now
         digest_of[work.index] = work.digest
         if work.stamp:
@@ -535,47 +534,6 @@ def _embed_todo(
     wanted = [i for i in asking if (d := digest_of[i]) is not None and d not in store]
     store.load([digest_of[i] for i in wanted], slot_of[wanted].tolist())  # type: ignore[misc]
     return encoded, hits
-
-
-class _Writer:
-    """Encoded batches on their way to the cache, written in large transactions.
-
-    A transaction per batch of 8 costs a commit per 8 files, most of a cold run's main thread
-    on small files; one per `FLUSH_ROWS` files or `FLUSH_SECONDS` keeps memory small (a few
-    MB of vectors) and bounds what a kill -9 can cost to that last second of work. Each
-    transaction holds vectors with their files' stamps: the cache never names a file whose
-    vector it lacks."""
-
-    def __init__(self, cache: EmbeddingCache, model_id: str, slot_of: np.ndarray) -> None:
-        self.cache, self.model_id, self.slot_of = cache, model_id, slot_of
-        self.vectors: list[tuple[str, np.ndarray]] = []
-        self.index: list[int] = []  # each vector's file, as its position in the run
-        self.files: list[tuple[str, int, int, str]] = []
-        self.qualities: list[tuple[str, Quality]] = []
-        self.since = time.monotonic()
-
-    def add(
-        self, batch: list[_Work], vectors: np.ndarray, rows: list[tuple[str, int, int, str]]
-    ) -> None:
-        """One encoded batch, and `rows`: stamps of files answered by their digest."""
-        self.vectors += [(w.digest, v) for w, v in zip(batch, vectors)]  # type: ignore[misc]
-        self.index += [w.index for w in batch]
-        self.files += rows
-        self.files += [(str(w.path), *w.stamp, w.digest) for w in batch if w.stamp]  # type: ignore[misc]
-        self.qualities += [(w.digest, w.quality) for w in batch if w.digest and w.quality]
-        if len(self.vectors) >= FLUSH_ROWS or time.monotonic() - self.since >= FLUSH_SECONDS:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.vectors or self.files:
-            vectors, files, qualities = self.vectors, self.files, self.qualities
-            index, self.index = self.index, []
-            self.vectors, self.files, self.qualities = [], [], []
-            slots = self.cache.put_encoded(self.model_id, vectors, files)
-            self.slot_of[index] = [slots.get(d, -1) for d, _ in vectors]
-            put_quality(self.cache, qualities)  # lost: measured when next read (Context.quality_of)
-            faults.reached("ingest_flush")  # tests: a kill -9 right after a transaction
-        self.since = time.monotonic()
 
 
 def _remember_failure(cache: EmbeddingCache, work: _Work) -> None:

@@ -1,0 +1,79 @@
+"""Encoded batches on their way to the cache, in large transactions.
+
+A transaction per batch of 8 costs a commit per 8 files, most of a cold run's main thread on
+small files; one per `FLUSH_ROWS` files or `FLUSH_SECONDS` keeps memory small (a few MB of
+vectors) and bounds what a kill -9 can cost to that last second of work.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from konomi import faults
+from konomi.encode import quality
+from konomi.store import quality_slots
+from konomi.store.cache import EmbeddingCache
+from konomi.store.quality import Quality, put_quality
+
+FLUSH_ROWS = 2048  # encoded images written to the cache in one transaction, at most …
+FLUSH_SECONDS = 1.0  # … or what was encoded in this long
+
+
+class BatchWriter:
+    """Encoded batches, written in large transactions. Each transaction holds vectors with
+    their files' stamps: the cache never names a file whose vector it lacks. The slot each
+    vector was written at goes into `slot_of` (by the file's position in the run)."""
+
+    def __init__(self, cache: EmbeddingCache, model_id: str, slot_of: np.ndarray) -> None:
+        self.cache, self.model_id, self.slot_of = cache, model_id, slot_of
+        self.vectors: list[tuple[str, np.ndarray]] = []
+        self.index: list[int] = []  # each vector's file, as its position in the run
+        self.measured: list[tuple[int, float, float, float]] = []  # (slot, quality) written
+        self.files: list[tuple[str, int, int, str]] = []
+        self.qualities: list[tuple[str, Quality]] = []
+        self.since = time.monotonic()
+
+    def add(
+        self, batch: list[Any], vectors: np.ndarray, rows: list[tuple[str, int, int, str]]
+    ) -> None:
+        """One encoded batch (`ingest._Work`s with their digest, stamp and quality), and
+        `rows`: stamps of files answered by their digest."""
+        self.vectors += [(w.digest, v) for w, v in zip(batch, vectors)]
+        self.index += [w.index for w in batch]
+        self.files += rows
+        self.files += [(str(w.path), *w.stamp, w.digest) for w in batch if w.stamp]
+        self.qualities += [(w.digest, w.quality) for w in batch if w.digest and w.quality]
+        if len(self.vectors) >= FLUSH_ROWS or time.monotonic() - self.since >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.vectors or self.files:
+            vectors, files, qualities = self.vectors, self.files, self.qualities
+            index, self.index = self.index, []
+            self.vectors, self.files, self.qualities = [], [], []
+            slots = self.cache.put_encoded(self.model_id, vectors, files)
+            self.slot_of[index] = [slots.get(d, -1) for d, _ in vectors]
+            self.measured += [
+                (k, q.sharpness, q.clipped, math.nan if q.taken is None else q.taken)
+                for d, q in qualities
+                if (k := slots.get(d, -1)) >= 0
+            ]
+            put_quality(self.cache, qualities)  # lost: measured when next read (Context.quality_of)
+            faults.reached("ingest_flush")  # tests: a kill -9 right after a transaction
+        self.since = time.monotonic()
+
+    def keep_quality(self) -> None:
+        """The quality of what was encoded, into the vector file's array by slot as well
+        (`store.quality_slots`, one write at the end): the culling columns that follow read it
+        without a pass over the quality table."""
+        found = self.cache.vector_file(self.model_id)
+        if self.measured and found is not None:
+            rows = np.array(self.measured)
+            quality_slots.write(
+                self.cache, found[0], quality.MEASURE, rows[:, 0].astype(np.int64), rows[:, 1:]
+            )
+        self.measured = []
