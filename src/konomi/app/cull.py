@@ -191,11 +191,11 @@ def waiting(ctx: Context, path: Path) -> bool:
 
 
 def _frames(ctx: Context, skipped: list[Skipped]) -> tuple[list[Path], list[Path]]:
-    """The images taking part (workspace ones first, in folder order) and the library images
-    among them."""
+    """The images taking part (workspace ones first, in folder order), and the workspace's
+    among them (the others are library images)."""
     ws_paths = [p for p in all_images(ctx.ws, skipped) if waiting(ctx, p)]
     in_library = library_images(ctx, skipped)
-    return ws_paths + in_library, in_library
+    return ws_paths + in_library, ws_paths
 
 
 def _embed_and_score(
@@ -208,15 +208,12 @@ def _embed_and_score(
     return scored.embedded, scored.scores, scored.record.id
 
 
-def _library_mask(paths: list[Path], in_library: list[Path]) -> np.ndarray:
-    """Which of `paths` are library images: the embedded paths are the very objects the walk
-    listed, so they are told apart by identity (no hashing of a million paths)."""
-    ids = {id(p) for p in in_library}
-    mask = np.fromiter((id(p) in ids for p in paths), bool, len(paths))
-    if int(mask.sum()) == len(ids):
-        return mask
-    known = set(in_library)  # some unreadable, or other objects: by value
-    return np.fromiter((p in known for p in paths), bool, len(paths))
+def _library_mask(paths: list[Path], own: list[Path]) -> np.ndarray:
+    """Which of `paths` are library images: all but the workspace's `own`, told apart by
+    identity (the embedded paths are the very objects listed; a set of the workspace's few
+    ids, not of a million library images)."""
+    ids = {id(p) for p in own}
+    return np.fromiter((id(p) not in ids for p in paths), bool, len(paths))
 
 
 def _capture_times(embedded: Embedded, taken: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -357,10 +354,10 @@ def find_bursts(ctx: Context, chosen: Collection[Path] | Chosen | None = None) -
 
 def _find(ctx: Context, chosen: Collection[Path] | Chosen | None = None) -> CullOutcome:
     skipped: list[Skipped] = []
-    frames, in_library = _frames(ctx, skipped)
+    frames, own = _frames(ctx, skipped)
     embedded, taste, head = _embed_and_score(ctx, frames)
     paths = embedded.paths
-    lib = _library_mask(paths, in_library)
+    lib = _library_mask(paths, own)
     quality = ctx.quality_of(embedded)
     everyone = np.ones(len(paths), dtype=bool)
     found = _bursts(ctx, embedded, taste, lib, everyone, quality, _chosen(ctx, chosen))

@@ -410,14 +410,14 @@ def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
     repair_if_idle(ws, ctx.reporter.warn)
     skipped: list[Skipped] = []
     in_library = library_images(ctx, skipped)
-    paths = all_images(ws, skipped) + in_library
-    scored = score_paths(ctx, paths, vectors=False)
+    own = all_images(ws, skipped)
+    scored = score_paths(ctx, own + in_library, vectors=False)
     dislike, like = ctx.thresholds(scored.record)
     library = library_labels(ctx, in_library).labels if in_library else {}
-    is_library = {id(p) for p in in_library}  # the same objects: no hashing of a million paths
+    is_own = {id(p) for p in own}  # the same objects: the workspace's few, not the library's
     embedded = scored.embedded.paths
     n = len(embedded)
-    lib = np.fromiter((id(p) in is_library for p in embedded), bool, n)
+    lib = np.fromiter((id(p) not in is_own for p in embedded), bool, n)
     # a million library images: columns made at once, the workspace's images one by one
     names = list(map(key if os.sep != "/" else os.fspath, embedded))
     folders, labels = ["library"] * n, [""] * n
