@@ -303,17 +303,34 @@ def read_file(path: Path) -> bytes:
                 gib=st.st_size / 2**30,
                 limit=MAX_FILE_BYTES // 2**30,
             )
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            # read(n) reserves n bytes first: ask for the size fstat gave (+1 to see growth),
-            # not the 1 GiB limit, which would reserve a gigabyte per file read.
-            data = f.read(st.st_size + 1)
-            if len(data) > st.st_size:  # it grew while we read: take the rest, up to the limit
-                data += f.read(MAX_FILE_BYTES + 1 - len(data))
-            return data
+        # Ask for the size fstat gave (+1 to see growth), not the 1 GiB limit, which would
+        # reserve a gigabyte per file read; straight from the descriptor, no buffered file
+        # object around it (a third of the time of reading a small file).
+        data = _read_up_to(fd, st.st_size + 1)
+        if len(data) > st.st_size:  # it grew while we read: take the rest, up to the limit
+            data += _read_up_to(fd, MAX_FILE_BYTES + 1 - len(data))
+        return data
     except OSError as exc:
         raise UnreadableImage.because("unreadable.cannot_read", why=exc.strerror or exc) from None
     finally:
         os.close(fd)
+
+
+def _read_up_to(fd: int, size: int) -> bytes:
+    """Up to `size` bytes from `fd`, fewer only at the end of the file (a read may return less
+    than asked: a signal, or more than the system reads at once)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < size:
+        chunk = os.read(fd, min(size - got, READ_AT_ONCE))
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+READ_AT_ONCE = 1 << 30  # bytes asked of one read (Linux returns at most about 2 GiB)
 
 
 def decode(data: bytes, *, min_side: int | None = None, name: str | None = None) -> Image.Image:
