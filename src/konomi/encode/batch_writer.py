@@ -32,7 +32,8 @@ class BatchWriter:
         self.cache, self.model_id, self.slot_of = cache, model_id, slot_of
         self.vectors: list[tuple[str, np.ndarray]] = []
         self.index: list[int] = []  # each vector's file, as its position in the run
-        self.measured: list[tuple[int, float, float, float]] = []  # (slot, quality) written
+        # (slot, sharpness, clipped, taken) of what was written, an array per transaction
+        self.measured: list[np.ndarray] = []
         self.files: list[tuple[str, int, int, str]] = []
         self.qualities: list[tuple[str, Quality]] = []
         self.since = time.monotonic()
@@ -57,11 +58,13 @@ class BatchWriter:
             self.vectors, self.files, self.qualities = [], [], []
             slots = self.cache.put_encoded(self.model_id, vectors, files)
             self.slot_of[index] = [slots.get(d, -1) for d, _ in vectors]
-            self.measured += [
+            rows = [
                 (k, q.sharpness, q.clipped, math.nan if q.taken is None else q.taken)
                 for d, q in qualities
                 if (k := slots.get(d, -1)) >= 0
             ]
+            if rows:
+                self.measured.append(np.array(rows, np.float64).reshape(-1, 4))
             put_quality(self.cache, qualities)  # lost: measured when next read (Context.quality_of)
             faults.reached("ingest_flush")  # tests: a kill -9 right after a transaction
         self.since = time.monotonic()
@@ -72,7 +75,7 @@ class BatchWriter:
         without a pass over the quality table."""
         found = self.cache.vector_file(self.model_id)
         if self.measured and found is not None:
-            rows = np.array(self.measured)
+            rows = np.concatenate(self.measured)
             quality_slots.write(
                 self.cache, found[0], quality.MEASURE, rows[:, 0].astype(np.int64), rows[:, 1:]
             )
