@@ -54,3 +54,22 @@ def test_a_file_cut_short_under_the_map_gives_no_wrong_row(tmp_path):
 def _token_dim(cache: EmbeddingCache) -> tuple[str, int]:
     (token, dim) = cache.db.execute("SELECT token, dim FROM vector_files").fetchone()
     return token, dim
+
+
+def test_rows_side_by_side_are_read_at_once_and_a_short_file_reads_less(tmp_path):
+    cache, names, X = _filled(tmp_path)
+    slots = cache.slots_of(names, "m")
+    order = np.argsort(slots)
+    run = slots[order][100:900]  # consecutive slots: one read straight into the answer
+    assert (np.diff(run) == 1).all()
+    rows, sound = cache.vectors_at("m", run)
+    assert sound.all() and np.array_equal(rows, X[order][100:900])
+    (path,) = tmp_path.glob("cache.vectors-*.f32")
+    with open(path, "r+b") as f:  # the file cut short: the run's tail is missing, not zeros
+        f.truncate(64 + (int(run[0]) + 300) * 4 * DIM)
+    cache.close()
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    rows, sound = cache.vectors_at("m", run)
+    assert sound[:300].all() and not sound[300:].any()
+    assert np.array_equal(rows[:300], X[order][100:400])
+    cache.close()

@@ -318,8 +318,12 @@ class VectorIndex:
         out = np.zeros((len(slots), held.dim), np.float32)
         sound = (slots >= 0) & (slots < limit)
         at = np.flatnonzero(sound)
+        run = _run(slots) if len(at) == len(slots) else None
         touched = len(np.unique(slots[at] // BLOCK_ROWS))
-        if 16 * len(at) >= touched * BLOCK_ROWS:  # dense: read the blocks that hold them
+        if run is not None:  # rows side by side (frames embedded one after another): at once
+            got = len(held.read(run.start, run.stop, out))
+            sound[got:] = False
+        elif 16 * len(at) >= touched * BLOCK_ROWS:  # dense: read the blocks that hold them
             for positions, block in self._blocks(held, limit, slots, at):
                 out[_run(positions) or positions] = block
         elif len(at) == len(slots) and len(at) > SCATTERED:  # many, scattered: through a map
