@@ -21,6 +21,7 @@ are neither re-read nor re-hashed, so an unchanged workspace re-runs in seconds.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import queue
 import time
@@ -398,6 +399,21 @@ def _prepare(
     return work
 
 
+def _prepare_group(
+    works: list[_Work],
+    known: Callable[[str], bool],
+    failures: dict[str, str],
+    pixels: Callable[[bytes, str], tuple[np.ndarray, Quality]],
+) -> list[_Work]:
+    """`_prepare` for a few files in one task: a small file's decode is cheaper than a task's
+    round trip through the pool and the main thread (a future, a queue hop, a hand-over of
+    the interpreter), so they travel `DECODE_GROUP` at a time."""
+    return [_prepare(work, known, failures, pixels) for work in works]
+
+
+DECODE_GROUP = 4  # files per decode task
+
+
 def _embed_todo(
     todo: Todo,
     cache: EmbeddingCache,
@@ -452,15 +468,17 @@ def _embed_todo(
         while True:
             # Keep the window full: memory stays bounded, and a full window stops the decoders.
             while not exhausted and decoding + waiting < plan.window:
-                item = next(items, None)
-                if item is None:
+                room = min(DECODE_GROUP, plan.window - decoding - waiting)
+                group = [_Work(*item) for item in itertools.islice(items, room)]
+                if len(group) < room:
                     exhausted = True
+                if not group:
                     break
                 decoding_future = decoders.submit(
-                    _prepare, _Work(*item), embedded.__contains__, failures, pixels
+                    _prepare_group, group, embedded.__contains__, failures, pixels
                 )
                 decoding_future.add_done_callback(lambda f: events.put(("decoded", f)))
-                decoding += 1
+                decoding += len(group)
             last = exhausted and decoding == 0  # every file is decoded
             while queued and encoding < plan.encode_workers:
                 if last:
@@ -481,27 +499,28 @@ def _embed_todo(
 
             kind, future = events.get()
             if kind == "decoded":
-                decoding -= 1
-                done += 1
-                work: _Work = future.result()
-                if work.reason is not None:
-                    unreadable.append(Skipped(work.path, work.reason))
-                    if work.digest:
-                        _remember_failure(cache, work)
-                elif work.digest in pending:
-                    copies.append(work)
-                    hits += 1
-                elif work.pixels is None:
-                    digest_of[work.index] = work.digest
-                    if work.stamp:
-                        rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
-                    hits += 1
-                else:
-                    pending.add(work.digest)  # type: ignore[arg-type]
-                    queued.append(work)
-                    waiting += 1
-                if progress and (done == total or not done % PROGRESS_EVERY):
-                    progress(t("progress.embedding"), done, total)
+                prepared: list[_Work] = future.result()
+                for work in prepared:
+                    decoding -= 1
+                    done += 1
+                    if work.reason is not None:
+                        unreadable.append(Skipped(work.path, work.reason))
+                        if work.digest:
+                            _remember_failure(cache, work)
+                    elif work.digest in pending:
+                        copies.append(work)
+                        hits += 1
+                    elif work.pixels is None:
+                        digest_of[work.index] = work.digest
+                        if work.stamp:
+                            rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
+                        hits += 1
+                    else:
+                        pending.add(work.digest)  # type: ignore[arg-type]
+                        queued.append(work)
+                        waiting += 1
+                    if progress and (done == total or not done % PROGRESS_EVERY):
+                        progress(t("progress.embedding"), done, total)
             else:
                 encoding -= 1
                 finished, vectors = future.result()
