@@ -33,7 +33,7 @@ from konomi.app.context import Context, moving, repair_if_idle
 from konomi.app.folders import all_images, ignore_rules
 from konomi.app.library import key, library_images
 from konomi.app.reports.scores_csv import Culling
-from konomi.app.scoring import score_paths
+from konomi.app.scoring import score_paths, slots_of_rows
 from konomi.encode.images import Skipped
 from konomi.encode.ingest import Embedded
 from konomi.encode.pairs import companions_for
@@ -319,15 +319,8 @@ def _through(
     known: list[np.ndarray] = []
 
     def slots() -> np.ndarray:
-        if not known:
-            found = embedded.slots.copy()
-            if len(found) != len(embedded.digests):
-                found = np.full(len(embedded.digests), -1, np.int64)
-            new = np.flatnonzero(found < 0)  # encoded in this run: written since
-            if len(new):
-                asked = [embedded.digests[i] for i in new.tolist()]
-                found[new] = ctx.cache.slots_of(asked, model)
-            known.append(found)
+        if not known:  # asked once, when the vectors are not in memory
+            known.append(slots_of_rows(ctx, embedded, np.arange(len(embedded.digests))))
         return known[0]
 
     def vectors_of(rows: np.ndarray) -> np.ndarray:

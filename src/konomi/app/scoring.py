@@ -90,13 +90,23 @@ def _keep_scores(
 ) -> None:
     """Keep the scores of rows `changed` in the cache, by their vectors' slots (those encoded
     in this run are written by now: their slots are asked of the cache)."""
-    model = ctx.model.model_id
-    slots = embedded.slots[changed] if len(embedded.slots) else np.full(len(changed), -1)
-    new = np.flatnonzero(slots < 0)
-    if len(new):
-        slots = slots.copy()
-        slots[new] = ctx.cache.slots_of([embedded.digests[i] for i in changed[new].tolist()], model)
-    ctx.cache.put_scores_at(record.id, model, slots, scores[changed], info[changed])
+    slots = slots_of_rows(ctx, embedded, changed)
+    ctx.cache.put_scores_at(record.id, ctx.model.model_id, slots, scores[changed], info[changed])
+
+
+def slots_of_rows(ctx: Context, embedded: Embedded, rows: np.ndarray) -> np.ndarray:
+    """The vector-file slot of each of `rows` of `embedded`: as the embed found them, and for
+    images encoded in that run (no slot known then, written since) asked of the cache."""
+    slots: np.ndarray
+    if len(embedded.slots) == len(embedded.digests):
+        slots = embedded.slots[rows]
+    else:
+        slots = np.full(len(rows), -1, np.int64)
+    unknown = np.flatnonzero(slots < 0)
+    if len(unknown):
+        asked = [embedded.digests[i] for i in np.asarray(rows)[unknown].tolist()]
+        slots[unknown] = ctx.cache.slots_of(asked, ctx.model.model_id)
+    return slots
 
 
 def waiting_mask(ctx: Context, paths: list[Path]) -> np.ndarray:
@@ -128,14 +138,7 @@ def _predict_pass(
     never held at once. NaN where a vector is missing or unsound (the caller embeds those
     again)."""
     model = ctx.model.model_id
-    if len(embedded.slots) == len(embedded.digests):
-        slots = embedded.slots[rows]
-    else:
-        slots = np.full(len(rows), -1, np.int64)
-    unknown = np.flatnonzero(slots < 0)  # encoded in this run: asked of the index
-    if len(unknown):
-        asked = [embedded.digests[i] for i in rows[unknown].tolist()]
-        slots[unknown] = ctx.cache.slots_of(asked, model)
+    slots = slots_of_rows(ctx, embedded, rows)
     out = np.full(len(rows), np.nan)
     done = 0
     for positions, X in ctx.cache.vector_blocks(model, slots):

@@ -282,7 +282,7 @@ class _Vectors:
         # False: only which digests have a vector (the index is read, not the vectors)
         self.keep_vectors = keep_vectors
         self.row: dict[str, int] = {}
-        self.slot: list[int] = []  # each row's slot in the vector file (−1: computed now)
+        self.slot: list[int] = []  # each row's slot in the vector file
         self.block = np.zeros((0, 0), np.float32)
 
     def __contains__(self, digest: str) -> bool:
@@ -297,25 +297,6 @@ class _Vectors:
             bigger = np.empty((max(n + extra, 2 * n), dim), np.float32)
             bigger[:n] = self.block[:n]
             self.block = bigger
-
-    def add(self, digests: Sequence[str], vectors: np.ndarray) -> None:
-        """Vectors computed in this run."""
-        if not self.keep_vectors:
-            for digest in digests:
-                if self.row.setdefault(digest, len(self.row)) == len(self.slot):
-                    self.slot.append(-1)
-        elif len(vectors):
-            if self.row and self.block.shape[1] != vectors.shape[1]:
-                raise KonomiError(
-                    t("safety.vector_size", cached=self.block.shape[1], model=vectors.shape[1]),
-                    t("safety.vector_size_hint"),
-                )
-            self._room(vectors.shape[1], len(vectors))
-            for digest, vector in zip(digests, vectors):
-                at = self.row.setdefault(digest, len(self.row))
-                self.block[at] = vector
-                if at == len(self.slot):
-                    self.slot.append(-1)
 
     def load(self, digests: Iterable[str], known: Sequence[int] | None = None) -> None:
         """Read the cached vectors of `digests` (those not loaded yet). `known`: each one's

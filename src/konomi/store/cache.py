@@ -261,19 +261,13 @@ class EmbeddingCache:
         return {p: FileStamp(s, m, d) for p, s, m, d in rows if valid_stamp(p, s, m, d)}
 
     def stamps_of(self, paths: Sequence[str]) -> dict[str, tuple[int, int, str]]:
-        """(size, mtime_ns, digest) of those of `paths` the cache knows (`stamps_and_slots_of`)."""
-        return {p: stamp[:3] for p, stamp in self.stamps_and_slots_of(paths).items()}
-
-    def stamps_and_slots_of(
-        self, paths: Sequence[str]
-    ) -> dict[str, tuple[int, int, str, object, object]]:
-        """(size, mtime_ns, digest, vector file, slot) of those of `paths` the cache knows
-        (`stamp_rows`), by path."""
-        found: dict[str, tuple[int, int, str, object, object]] = {}
+        """(size, mtime_ns, digest) of those of `paths` the cache knows, by path (`stamp_rows`,
+        a piece at a time: a walk of a million files never holds the whole table)."""
+        found: dict[str, tuple[int, int, str]] = {}
         for i in range(0, len(paths), STAMP_RANGE):
             piece = paths[i : i + STAMP_RANGE]
             want = set(piece)
-            found.update((r[0], r[1:]) for r in self.stamp_rows(piece) if r[0] in want)
+            found.update((r[0], r[1:4]) for r in self.stamp_rows(piece) if r[0] in want)
         return found
 
     def stamp_rows(self, paths: Sequence[str]) -> list[tuple[str, int, int, str, object, object]]:
@@ -382,29 +376,6 @@ class EmbeddingCache:
         wanted = list(dict.fromkeys(digests))
         X, sound = self.vectors_at(model, self.slots_of(wanted, model))
         return {wanted[i]: X[i] for i in np.flatnonzero(sound).tolist()}
-
-    def embedding_rows(
-        self, digests: list[str], model: str, *, lengths: bool = False
-    ) -> Iterator[tuple[str, bytes | int]]:
-        """(digest, vector bytes) of the digests cached under `model`; with `lengths`, the
-        vectors' byte lengths instead (what a caller that only checks them needs)."""
-        slots = self.slots_of(digests, model)
-        at = np.flatnonzero(slots >= 0)
-        if lengths:
-            size = self.vector_bytes(model) or 0
-            yield from ((digests[i], size) for i in at.tolist())
-            return
-        X, _ = self.vectors_at(model, slots)
-        yield from ((digests[i], X[i].tobytes()) for i in at.tolist())
-
-    def embedding_pages(
-        self, model: str, *, lengths: bool = False, page: int = 4096
-    ) -> Iterator[list[tuple[str, bytes | int]]]:
-        """Every vector of `model` in digest order, `page` rows at a time (or their lengths)."""
-        named = self.vectors.digests(model)
-        for i in range(0, len(named), page):
-            digests = [d for d, _ in named[i : i + page]]
-            yield list(self.embedding_rows(digests, model, lengths=lengths))
 
     def embedded_digests(self, model: str) -> set[str]:
         """The digests whose vector under `model` can be read (one query, the set built from

@@ -269,15 +269,6 @@ class VectorIndex:
                 return
             last = rows[-1][0]
 
-    def digests(self, model: str) -> list[tuple[str, int]]:
-        """(digest, slot) of every vector of `model` that can be read, in digest order."""
-        found = self.readable(model)
-        if found is None:
-            return []
-        head, _, limit = found
-        select = "SELECT digest, slot FROM vector_slots WHERE file = ? AND typeof(slot) = 'integer'"
-        return [(d, s) for rows in self._pages(head.id, select) for d, s in rows if s < limit]
-
     def count(self, model: str) -> int:
         """How many digests have a vector of `model` named in the index."""
         head = self.run(lambda db: head_of(db, model))
