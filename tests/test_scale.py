@@ -87,15 +87,17 @@ def _stopped(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_a_cold_embed_killed_half_way_keeps_its_work_and_resumes(tmp_path, cli_env):
-    from konomi.encode.batch_writer import FLUSH_ROWS
-
     ws = tmp_path / "ws"
     (ws / "data" / "unlabeled").mkdir(parents=True)
     photos = tmp_path / "photos"
-    images = _library(photos, FLUSH_ROWS + 400)  # more than one transaction holds
+    images = _library(photos, 1400)  # more than one transaction holds
     (ws / "konomi.toml").write_text(f'libraries = ["{photos.as_posix()}"]\n', encoding="utf-8")
     argv = [sys.executable, "-m", "konomi", "embed", "--root", str(ws)]
-    env = {**cli_env, "KONOMI_TEST_PAUSE_AT": "ingest_flush:1"}  # stops after its first commit
+    env = {  # stops after its first commit, of 1,000 images
+        **cli_env,
+        "KONOMI_TEST_PAUSE_AT": "ingest_flush:1",
+        "KONOMI_TEST_FLUSH_ROWS": "1000",
+    }
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while proc.poll() is None and not _stopped(proc.pid) and time.monotonic() < deadline:

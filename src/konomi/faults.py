@@ -12,6 +12,8 @@ so each question costs one string comparison.
 - `KONOMI_TEST_SCAN_GATE=PATH`: the review page's background scan waits, just before it merges
   into the queue, until PATH exists (a test acts on the page while the scan is still running,
   then creates the file to let it end).
+- `KONOMI_TEST_FLUSH_ROWS=N`: ingest writes a transaction every N encoded images instead of
+  its default (a test kills a run after its first transaction without embedding thousands).
 - `KONOMI_RAY_FAULT_FILE=PATH`: the Ray actor that finds this file removes it and dies (once).
 - `KONOMI_RAY_CONNECT_TIMEOUT=SECONDS`: how long `score --address` waits for an address
   nothing answers at before it refuses (tests shorten the product's wait).
@@ -28,6 +30,7 @@ CRASH_AT_ENV = "KONOMI_TEST_CRASH_AT"
 PAUSE_AT_ENV = "KONOMI_TEST_PAUSE_AT"
 LINK_ERROR_ENV = "KONOMI_TEST_LINK_ERROR"
 SCAN_GATE_ENV = "KONOMI_TEST_SCAN_GATE"
+FLUSH_ROWS_ENV = "KONOMI_TEST_FLUSH_ROWS"
 RAY_FAULT_ENV = "KONOMI_RAY_FAULT_FILE"
 RAY_CONNECT_ENV = "KONOMI_RAY_CONNECT_TIMEOUT"
 
@@ -57,6 +60,14 @@ def link_error(*, same_folder: bool) -> int:
     if _LINK_ERROR == "EXDEV" and not same_folder:
         return errno.EXDEV
     return 0
+
+
+def flush_rows(default: int) -> int:
+    """Encoded images per ingest transaction: `KONOMI_TEST_FLUSH_ROWS`, else `default`."""
+    try:
+        return max(1, int(os.environ.get(FLUSH_ROWS_ENV, default)))
+    except ValueError:
+        return default
 
 
 def ray_fault_file() -> str:

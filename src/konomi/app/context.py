@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,7 +127,7 @@ class Context:
             loaded_text_encoder=self.loaded_text_encoder,
         )
 
-    def embed(self, paths: list[Path], *, vectors: bool = True) -> Embedded:
+    def embed(self, paths: Sequence[Path], *, vectors: bool = True) -> Embedded:
         """Embed `paths` through the cache (each new image's quality is measured with it)."""
         return embed_files(
             paths,

@@ -36,6 +36,7 @@ from konomi.app.reports.scores_csv import Culling
 from konomi.app.scoring import score_paths, slots_of_rows
 from konomi.encode.images import Skipped
 from konomi.encode.ingest import Embedded
+from konomi.encode.listing import not_among
 from konomi.encode.pairs import companions_for
 from konomi.errors import NoHeadError
 from konomi.i18n import t
@@ -152,7 +153,7 @@ class Chosen:
                 found = i
         return found
 
-    def ranks(self, paths: list[Path], digests: list[str], rows: np.ndarray) -> np.ndarray:
+    def ranks(self, paths: Sequence[Path], digests: list[str], rows: np.ndarray) -> np.ndarray:
         """`rank` of each of `rows` (into `paths` and `digests`) at once: one look-up per row
         in a table of the choices, the newest of a path's or a digest's kept."""
         by_path = {str(p): i for i, p in enumerate(self.paths)}
@@ -190,7 +191,7 @@ def waiting(ctx: Context, path: Path) -> bool:
     return parts[:2] == ["data", "classified"] and len(parts) > 3 and parts[2] != REJECTED
 
 
-def _frames(ctx: Context, skipped: list[Skipped]) -> tuple[list[Path], list[Path]]:
+def _frames(ctx: Context, skipped: list[Skipped]) -> tuple[Sequence[Path], list[Path]]:
     """The images taking part (workspace ones first, in folder order), and the workspace's
     among them (the others are library images)."""
     ws_paths = [p for p in all_images(ctx.ws, skipped) if waiting(ctx, p)]
@@ -199,21 +200,13 @@ def _frames(ctx: Context, skipped: list[Skipped]) -> tuple[list[Path], list[Path
 
 
 def _embed_and_score(
-    ctx: Context, paths: list[Path]
+    ctx: Context, paths: Sequence[Path]
 ) -> tuple[Embedded, np.ndarray | None, str | None]:
     try:
         scored = score_paths(ctx, paths, vectors=False)
     except NoHeadError:
         return ctx.embed(paths, vectors=False), None, None
     return scored.embedded, scored.scores, scored.record.id
-
-
-def _library_mask(paths: list[Path], own: list[Path]) -> np.ndarray:
-    """Which of `paths` are library images: all but the workspace's `own`, told apart by
-    identity (the embedded paths are the very objects listed; a set of the workspace's few
-    ids, not of a million library images)."""
-    ids = {id(p) for p in own}
-    return np.fromiter((id(p) not in ids for p in paths), bool, len(paths))
 
 
 def _capture_times(embedded: Embedded, taken: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -350,7 +343,7 @@ def _find(ctx: Context, chosen: Collection[Path] | Chosen | None = None) -> Cull
     frames, own = _frames(ctx, skipped)
     embedded, taste, head = _embed_and_score(ctx, frames)
     paths = embedded.paths
-    lib = _library_mask(paths, own)
+    lib = not_among(paths, own)
     quality = ctx.quality_of(embedded)
     everyone = np.ones(len(paths), dtype=bool)
     found = _bursts(ctx, embedded, taste, lib, everyone, quality, _chosen(ctx, chosen))
@@ -377,7 +370,7 @@ def bursts_among(
     return _named(ctx, paths, lib, found)
 
 
-def _taking_part(ctx: Context, paths: list[Path], lib: np.ndarray) -> np.ndarray:
+def _taking_part(ctx: Context, paths: Sequence[Path], lib: np.ndarray) -> np.ndarray:
     """The library images, and the workspace images that wait for a decision."""
     taking_part: np.ndarray = lib.copy()
     for i in np.flatnonzero(~lib).tolist():
@@ -385,7 +378,7 @@ def _taking_part(ctx: Context, paths: list[Path], lib: np.ndarray) -> np.ndarray
     return taking_part
 
 
-def _named(ctx: Context, paths: list[Path], lib: np.ndarray, found: Bursts) -> list[CullBurst]:
+def _named(ctx: Context, paths: Sequence[Path], lib: np.ndarray, found: Bursts) -> list[CullBurst]:
     """The bursts as `CullBurst`s: paths, names as in scores.csv, and reasons."""
 
     def name(i: int) -> str:

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from konomi.encode.ignore import IgnoreRules
-from konomi.encode.images import Skipped, find_images
+from konomi.encode.images import Skipped, find_images, list_images
+from konomi.encode.listing import Listing
 from konomi.workspace import LABELS, Workspace
 
 
@@ -23,9 +24,9 @@ def labelled_images(ws: Workspace, skipped: list[Skipped]) -> tuple[list[Path], 
     return paths, np.asarray(labels, dtype=int)
 
 
-def all_images(ws: Workspace, skipped: list[Skipped]) -> list[Path]:
+def all_images(ws: Workspace, skipped: list[Skipped]) -> Listing:
     """Every image under data/ (train, unlabeled, classified)."""
-    return list(find_images(ws.data, skipped, ignore=ignore_rules(ws)))
+    return list_images(ws.data, skipped, ignore=ignore_rules(ws))
 
 
 def ignore_rules(ws: Workspace) -> IgnoreRules:

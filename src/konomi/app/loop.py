@@ -28,6 +28,7 @@ from konomi.app.reports.scores_csv import write_pieces
 from konomi.app.scoring import Scored, ScoreRows, score_every_vector, score_paths
 from konomi.encode.images import Skipped, find_images
 from konomi.encode.ingest import Embedded
+from konomi.encode.listing import not_among, texts_of
 from konomi.encode.pairs import companions_for
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
@@ -414,12 +415,11 @@ def score(ctx: Context, out: Path | None = None) -> ScoreOutcome:
     scored = score_paths(ctx, own + in_library, vectors=False)
     dislike, like = ctx.thresholds(scored.record)
     library = library_labels(ctx, in_library).labels if in_library else {}
-    is_own = {id(p) for p in own}  # the same objects: the workspace's few, not the library's
     embedded = scored.embedded.paths
     n = len(embedded)
-    lib = np.fromiter((id(p) not in is_own for p in embedded), bool, n)
+    lib = not_among(embedded, own)
     # a million library images: columns made at once, the workspace's images one by one
-    names = list(map(key if os.sep != "/" else os.fspath, embedded))
+    names = texts_of(embedded) if os.sep == "/" else list(map(key, embedded))
     folders, labels = ["library"] * n, [""] * n
     for i in np.flatnonzero(~lib).tolist():
         name = ws.rel(embedded[i])

@@ -13,6 +13,7 @@ import numpy as np
 from konomi.app.context import Context
 from konomi.app.reports.scores_csv import CullingArrays, Row, culling_texts, quoted
 from konomi.encode.ingest import Embedded
+from konomi.encode.listing import texts_of
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
 from konomi.learn.active import informativeness
@@ -33,7 +34,7 @@ class Scored:
 FEW_VECTORS = 5000  # up to this many vectors are looked up one by one, beyond it read in a pass
 
 
-def score_paths(ctx: Context, paths: list[Path], *, vectors: bool = True) -> Scored:
+def score_paths(ctx: Context, paths: Sequence[Path], *, vectors: bool = True) -> Scored:
     """Score `paths` with the current head and compute their informativeness (the review order).
 
     With `vectors=False` (score, classify, the review queue: they need scores, not embeddings)
@@ -109,15 +110,15 @@ def slots_of_rows(ctx: Context, embedded: Embedded, rows: np.ndarray) -> np.ndar
     return slots
 
 
-def waiting_mask(ctx: Context, paths: list[Path]) -> np.ndarray:
+def waiting_mask(ctx: Context, paths: Sequence[Path]) -> np.ndarray:
     """Which images wait for a label: all but those in data/train/{like,dislike}/. Asked by
     the text of each path (a million library images: no path arithmetic per image)."""
     train = os.path.join(os.fspath(ctx.ws.data), "train") + os.sep
-    return np.fromiter(
-        (not os.fspath(p).startswith(train) or ctx.ws.label_of(p) is None for p in paths),
-        bool,
-        len(paths),
-    )
+    texts = texts_of(paths)
+    waiting = np.ones(len(texts), bool)
+    for i in [i for i, text in enumerate(texts) if text.startswith(train)]:
+        waiting[i] = ctx.ws.label_of(paths[i]) is None
+    return waiting
 
 
 def _checked(record: HeadRecord, X: np.ndarray) -> np.ndarray:

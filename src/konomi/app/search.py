@@ -7,6 +7,7 @@ tower and a second of reading; a search for every image lists and embeds them al
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +42,7 @@ class SearchOutcome:
     cached: bool = False  # answered from the cache alone: `total` counts the images it holds
 
 
-def workspace_images(ctx: Context, skipped: list[Skipped]) -> list[Path]:
+def workspace_images(ctx: Context, skipped: list[Skipped]) -> Sequence[Path]:
     """Every image under data/, then those of the libraries named in konomi.toml — found as
     every other command finds them: each `.konomiignore` obeyed, each image once however the
     libraries overlap."""

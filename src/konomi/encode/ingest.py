@@ -38,6 +38,7 @@ from konomi.encode import quality
 from konomi.encode.batch_writer import BatchWriter
 from konomi.encode.encoder import Encoder
 from konomi.encode.images import Skipped, content_hash, decode, decoder_fingerprint, read_file
+from konomi.encode.listing import pick
 from konomi.encode.stamps import Todo, aligned, stat_or_none, statted
 from konomi.errors import KonomiError, UnreadableImage
 from konomi.i18n import shown, t
@@ -58,7 +59,7 @@ PROGRESS_EVERY = 32  # files between two progress calls (a bar redrawn per file 
 class Embedded:
     """Embeddings of the readable files, in the order asked, and what could not be read."""
 
-    paths: list[Path]
+    paths: Sequence[Path]  # a `Listing` where a walk found them: no `Path` held per file
     digests: list[str]
     vectors: np.ndarray
     unreadable: list[Skipped] = field(default_factory=list)
@@ -219,9 +220,9 @@ def embed_files(
     keep: list[int] = []
     if digest_of.count(None):
         keep = [i for i, d in enumerate(digest_of) if d is not None]
-        kept, digests = [paths[i] for i in keep], [digest_of[i] for i in keep]
+        kept, digests = pick(paths, keep), [digest_of[i] for i in keep]
     else:  # every file answered (a warm run): no pass over a million rows
-        kept, digests = list(paths), digest_of
+        kept, digests = pick(paths), digest_of
     slots = slot_of
     for i in np.flatnonzero(slots < 0).tolist():  # found in the store: asked or new
         digest = digest_of[i]
@@ -486,8 +487,9 @@ def _embed_todo(
                     done += 1
                     if work.reason is not None:
                         unreadable.append(Skipped(work.path, work.reason))
-                        if work.digest:
-                            _remember_failure(cache, work)
+                        if work.digest:  # remembered: not decoded again
+                            row = (str(work.path), *work.stamp, work.digest) if work.stamp else None
+                            writer.failed(work.digest, work.kept or work.reason, row)
                     elif work.digest in pending:
                         copies.append(work)
                         hits += 1
@@ -516,11 +518,11 @@ def _embed_todo(
         decoders.shutdown(wait=True, cancel_futures=True)
         encoders.shutdown(wait=True, cancel_futures=True)
         with contextlib.suppress(Exception):  # Ctrl-C: what was encoded is kept
-            writer.flush()
+            writer.close()
         raise
     decoders.shutdown()
     encoders.shutdown()
-    writer.flush()
+    writer.close()
     writer.keep_quality()
     for work in copies:  # their content was encoded in this run: the vector is known now
         digest_of[work.index] = work.digest
@@ -534,10 +536,3 @@ def _embed_todo(
     wanted = [i for i in asking if (d := digest_of[i]) is not None and d not in store]
     store.load([digest_of[i] for i in wanted], slot_of[wanted].tolist())  # type: ignore[misc]
     return encoded, hits
-
-
-def _remember_failure(cache: EmbeddingCache, work: _Work) -> None:
-    """An unreadable file is remembered by digest (and path), so it is not decoded again."""
-    cache.put_failures([(work.digest, work.kept or work.reason)])  # type: ignore[list-item]
-    if work.stamp:
-        cache.put_files([(str(work.path), *work.stamp, work.digest)])  # type: ignore[list-item]

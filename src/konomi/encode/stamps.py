@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from konomi.encode.listing import texts_of
+
 STAMP_PIECE = 8192  # paths stat-ed and looked up in the cache together
 
 
@@ -30,7 +32,7 @@ def statted(
     once a warm run's pieces were matched up at once it cost more in handing the interpreter
     back and forth than it saved (a million files: 6.0–6.5 s against 4.3–4.5 s)."""
     for start in range(0, len(paths), piece):
-        names = [os.fspath(p) for p in paths[start : start + piece]]
+        names = texts_of(paths, start, start + piece)
         yield start, names, list(stats_of(names))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,7 +74,7 @@ class Item:
 class Scan:
     """Images found on disk with their scores under one head."""
 
-    paths: list[Path]
+    paths: Sequence[Path]
     digests: list[str]
     scores: np.ndarray | None
     head_id: str | None

@@ -10,6 +10,7 @@ shows in a tooltip and in the help overlay.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,7 @@ def label_counts(ws: Workspace) -> dict[str, int]:
 
 
 def order(
-    ctx: Context, paths: list[Path], scores: np.ndarray | None, taste: Taste, n_labels: int
+    ctx: Context, paths: Sequence[Path], scores: np.ndarray | None, taste: Taste, n_labels: int
 ) -> tuple[np.ndarray | None, str]:
     """The review order (a value per path, highest first) when labels are few, and a note.
 
