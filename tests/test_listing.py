@@ -77,3 +77,20 @@ def test_a_listing_costs_a_fraction_of_a_list_of_paths(tmp_path):
     compact = held(listing)
     assert compact * 3 < as_paths, (compact, as_paths)
     assert np.array_equal(not_among(listing(), []), np.ones(100_000, bool))
+
+
+def test_rows_under_a_folder_and_among_a_few_agree_with_each_files_text(tmp_path):
+    _tree(tmp_path)
+    (tmp_path / "a2").mkdir()
+    (tmp_path / "a2" / "w.jpg").write_bytes(b"x")  # "a2" starts like "a" but is not under it
+    listed = list_images(tmp_path)
+    texts = listed.texts()
+    under = os.path.join(str(tmp_path), "a") + os.sep
+    assert listed.rows_under(under).tolist() == [
+        i for i, t in enumerate(texts) if t.startswith(under)
+    ]
+    assert len(listed.rows_under(under)) == 6 and not len(listed.rows_under("/nowhere/"))
+    few = [listed[4], listed[0], tmp_path / "gone.jpg"]
+    assert not_among(listed, few).tolist() == not_among(list(listed), few).tolist()
+    assert (~not_among(listed, few)).nonzero()[0].tolist() == [0, 4]
+    assert [listed.text(i) for i in range(len(listed))] == texts

@@ -13,7 +13,7 @@ import numpy as np
 from konomi.app.context import Context
 from konomi.app.reports.scores_csv import CullingArrays, Row, culling_texts, quoted
 from konomi.encode.ingest import Embedded
-from konomi.encode.listing import texts_of
+from konomi.encode.listing import Listing, texts_of
 from konomi.errors import KonomiError, NoHeadError
 from konomi.i18n import t
 from konomi.learn.active import informativeness
@@ -114,9 +114,12 @@ def waiting_mask(ctx: Context, paths: Sequence[Path]) -> np.ndarray:
     """Which images wait for a label: all but those in data/train/{like,dislike}/. Asked by
     the text of each path (a million library images: no path arithmetic per image)."""
     train = os.path.join(os.fspath(ctx.ws.data), "train") + os.sep
-    texts = texts_of(paths)
-    waiting = np.ones(len(texts), bool)
-    for i in [i for i, text in enumerate(texts) if text.startswith(train)]:
+    waiting = np.ones(len(paths), bool)
+    if isinstance(paths, Listing):  # folder by folder: no text made per library image
+        under = paths.rows_under(train).tolist()
+    else:
+        under = [i for i, text in enumerate(texts_of(paths)) if text.startswith(train)]
+    for i in under:
         waiting[i] = ctx.ws.label_of(paths[i]) is None
     return waiting
 

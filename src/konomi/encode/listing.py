@@ -102,6 +102,24 @@ class Listing(Sequence[Path]):
         taken._names = [names[i] for i in at]
         return taken
 
+    def rows_under(self, prefix: str) -> np.ndarray:
+        """Rows of the files whose text starts with `prefix` ending in a separator (a folder's
+        files, its subfolders' too), found folder by folder: no text made per file."""
+        hit = [
+            os.fspath(f).startswith(prefix) or (os.fspath(f) + os.sep).startswith(prefix)
+            for f in self._folders
+        ]
+        if not any(hit):
+            return np.zeros(0, np.int64)
+        return np.flatnonzero(np.asarray(hit, bool)[np.frombuffer(self._of, np.int32)])
+
+    def rows_in(self, folders: Iterable[Path]) -> np.ndarray:
+        """Rows of the files directly in `folders`."""
+        wanted = {self._number[f] for f in folders if f in self._number}
+        if not wanted:
+            return np.zeros(0, np.int64)
+        return np.flatnonzero(np.isin(np.frombuffer(self._of, np.int32), list(wanted)))
+
     def texts(self, start: int = 0, stop: int | None = None) -> list[str]:
         """The text of files `start` to `stop` (what `os.fspath` of each path gives)."""
         prefixes, names = self._prefixes, self._names
@@ -110,6 +128,14 @@ class Listing(Sequence[Path]):
             return [prefixes[k] + n for k, n in zip(of, names[start:stop])]  # type: ignore[operator]
         folders = self._folders
         return [os.fspath(child(folders[k], n)) for k, n in zip(of, names[start:stop])]
+
+    def text(self, i: int) -> str:
+        """The text of file `i` (`os.fspath(self[i])`)."""
+        k = self._of[i]
+        prefix = self._prefixes[k]
+        if prefix is None:
+            return os.fspath(child(self._folders[k], self._names[i]))
+        return prefix + self._names[i]
 
     def __len__(self) -> int:
         return len(self._names)
@@ -166,7 +192,13 @@ def texts_of(paths: Sequence[Path], start: int = 0, stop: int | None = None) -> 
 
 def not_among(paths: Sequence[Path], few: Sequence[Path]) -> np.ndarray:
     """Which of `paths` are not among `few` (the workspace's own images, say, among a million
-    library ones), told apart by text: a set of the few, a look-up per path."""
+    library ones), told apart by text: a set of the few, a look-up per path — in a `Listing`
+    only for the files of the folders the few are in."""
     known = set(texts_of(few))
+    if isinstance(paths, Listing):
+        outside = np.ones(len(paths), bool)
+        rows = paths.rows_in({Path(t).parent for t in known}).tolist()
+        outside[rows] = [paths.text(i) not in known for i in rows]
+        return outside
     texts = texts_of(paths)
     return np.fromiter((t not in known for t in texts), bool, len(texts))
