@@ -94,3 +94,53 @@ def test_rows_under_a_folder_and_among_a_few_agree_with_each_files_text(tmp_path
     assert not_among(listed, few).tolist() == not_among(list(listed), few).tolist()
     assert (~not_among(listed, few)).nonzero()[0].tolist() == [0, 4]
     assert [listed.text(i) for i in range(len(listed))] == texts
+
+
+def test_the_walk_keeps_each_files_stat_and_gives_it_once(tmp_path):
+    _tree(tmp_path)
+    listed = list_images(tmp_path)
+    stats = listed.take_stats()
+    assert stats is not None and listed.take_stats() is None  # given once
+    for i, path in enumerate(listed):
+        st = os.stat(path)
+        assert (stats.size[i], stats.mtime_ns[i], stats.mtime[i]) == (
+            st.st_size,
+            st.st_mtime_ns,
+            st.st_mtime,
+        )
+    both = list_images(tmp_path / "a") + list_images(tmp_path / "b")  # kept when joined
+    assert both.take_stats() is not None
+    assert (list(find_images(tmp_path / "a")) + list_images(tmp_path / "b")).take_stats() is None
+    assert list_images(tmp_path).take([1, 2]).take_stats() is None
+
+
+def test_an_embed_uses_the_walks_stats_once_and_sees_a_later_change(tiny_model, tmp_path):
+    """The embed right after a walk takes its stats (no second stat of every file); the same
+    listing embedded again later stats its files anew, so an image changed meanwhile is
+    embedded again, and a file gone before the walk's stat is said to be gone."""
+    from factories.images import make_image
+
+    from konomi.encode.encoder import Encoder, resolve_model
+    from konomi.encode.ingest import embed_files
+    from konomi.encode.listing import WalkStats
+    from konomi.store.cache import EmbeddingCache
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(6):
+        make_image(photos / f"p{i}.png", seed=i)
+    listed = list_images(photos)
+    encoder = Encoder(resolve_model(str(tiny_model)))
+    with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
+        first = embed_files(listed, cache, encoder.model_id, lambda: encoder)
+        assert (first.new, first.cached) == (6, 0) and isinstance(first.paths, Listing)
+        make_image(photos / "p3.png", seed=99)  # changed after the walk
+        os.utime(photos / "p3.png", ns=(1, 10**18))
+        again = embed_files(listed, cache, encoder.model_id, lambda: encoder)
+        assert (again.new, again.cached) == (1, 5)
+        gone = Listing()
+        seen = WalkStats()
+        seen.add(None)  # the walk listed it, its stat found nothing
+        gone.add(photos, ["vanished.png"], seen)
+        result = embed_files(gone, cache, encoder.model_id, lambda: encoder)
+        assert [s.path for s in result.unreadable] == [photos / "vanished.png"]

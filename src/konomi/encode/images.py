@@ -20,6 +20,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -33,7 +34,7 @@ from konomi.encode.formats import (
     is_raw_name,
 )
 from konomi.encode.ignore import IgnoreRules, builtin_rules
-from konomi.encode.listing import Listing, child, prefix_of
+from konomi.encode.listing import Listing, WalkStats, child, prefix_of
 from konomi.encode.pairs import companion_names
 from konomi.encode.pixels import MAX_PIXELS, NotAnImage, decode_pillow, to_rgb
 from konomi.encode.raw import NotRaw, decode_raw, looks_raw
@@ -139,7 +140,7 @@ def find_images(
     cannot be read. `folder` itself may be a link the person made on purpose. With
     `recursive=False` only `folder`'s own files are listed.
     """
-    for here, prefix, names in _walk(folder, skipped, ignore, pairs, recursive):
+    for here, prefix, names, _ in _walk(folder, skipped, ignore, pairs, recursive):
         for name in names:
             yield child(here, name, prefix)
 
@@ -153,10 +154,11 @@ def list_images(
     recursive: bool = True,
 ) -> Listing:
     """`find_images` as a compact `Listing`: no `Path` is made per file (a million of them
-    held in a list are 400 MB)."""
+    held in a list are 400 MB), and each file's size and modification time are kept as the
+    folder is listed, for the embed that follows (`Listing.take_stats`)."""
     found = Listing()
-    for here, _, names in _walk(folder, skipped, ignore, pairs, recursive):
-        found.add(here, names)
+    for here, _, names, stats in _walk(folder, skipped, ignore, pairs, recursive, with_stats=True):
+        found.add(here, names, stats)
     return found
 
 
@@ -166,8 +168,12 @@ def _walk(
     ignore: IgnoreRules | None,
     pairs: bool,
     recursive: bool,
-) -> Iterator[tuple[Path, str | None, list[str]]]:
-    """(folder, `prefix_of` it, names of its images to list) for each folder of the walk."""
+    *,
+    with_stats: bool = False,
+) -> Iterator[tuple[Path, str | None, list[str], WalkStats | None]]:
+    """(folder, `prefix_of` it, names of its images to list, and `with_stats` their stats) for
+    each folder of the walk. The stats are asked of the folder's open descriptor (the kernel
+    resolves one name, not the whole path) straight from the listing's entries."""
     if not folder.is_dir():
         return
     rules = ignore if ignore is not None else builtin_rules(folder)
@@ -175,11 +181,11 @@ def _walk(
     while stack:
         here = stack.pop()
         try:
-            with os.scandir(here) as listing:
-                entries = list(listing)
+            entries, fd = _entries(here, with_stats)
         except OSError as exc:
             _note(skipped, here, t("unreadable.cannot_read_folder", why=exc.strerror or exc))
             continue
+        stats: dict[str, os.stat_result | None] | None = {} if with_stats else None
         # Sorted after the loop, each list by name: the same order as sorting the entries
         # first, without a key call per entry (a million entries: a third of a second).
         subfolders: list[tuple[str, Path]] = []
@@ -187,56 +193,92 @@ def _walk(
         files: list[str] = []  # names: a path is made only for what is yielded
         raw = False  # a RAW file among them: only then can one ride with another
         here_rel = rules.relative(here)
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            if not (name.isascii() or _utf8(name)):
-                if entry.is_dir(follow_symlinks=False) or is_image_name(name):
-                    path = child(here, name)
-                    shown = Path(os.fsencode(path).decode("utf-8", "replace"))  # printable
-                    notes.append((name, shown, _not_text(os.fsencode(name))))
-                continue
-            try:
-                if entry.is_file(follow_symlinks=False):  # a regular file: most entries
-                    # is_image_name, without its splitext (a name here has no leading dot)
-                    ext = name[name.rfind(".") :].lower()
-                    if ext in IMAGE_EXTENSIONS and not (
-                        rules.files_matter and rules.ignores_name(here_rel, name)
+        try:
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                if not (name.isascii() or _utf8(name)):
+                    if entry.is_dir(follow_symlinks=False) or is_image_name(name):
+                        path = child(here, name)
+                        shown = Path(os.fsencode(path).decode("utf-8", "replace"))  # printable
+                        notes.append((name, shown, _not_text(os.fsencode(name))))
+                    continue
+                try:
+                    if entry.is_file(follow_symlinks=False):  # a regular file: most entries
+                        # is_image_name, without its splitext (a name here has no leading dot)
+                        ext = name[name.rfind(".") :].lower()
+                        if ext in IMAGE_EXTENSIONS and not (
+                            rules.files_matter and rules.ignores_name(here_rel, name)
+                        ):
+                            files.append(name)
+                            raw = raw or ext in RAW_EXTENSIONS
+                            if stats is not None:
+                                stats[name] = _stat_entry(entry)
+                        continue
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                    if (is_dir or rules.files_matter) and rules.ignores_name(
+                        here_rel, name, is_dir=is_dir
                     ):
-                        files.append(name)
-                        raw = raw or ext in RAW_EXTENSIONS
-                    continue
-                is_dir = entry.is_dir(follow_symlinks=False)
-                if (is_dir or rules.files_matter) and rules.ignores_name(
-                    here_rel, name, is_dir=is_dir
-                ):
-                    continue
-                path = child(here, name)
-                if entry.is_symlink():
+                        continue
+                    path = child(here, name)
+                    if entry.is_symlink():
+                        if is_image_name(name):
+                            notes.append((name, path, t("unreadable.symlink")))
+                        continue
+                    if is_dir:
+                        subfolders.append((name, path))
+                        if is_image_name(name):
+                            notes.append((name, path, t("unreadable.folder_named_like_image")))
+                        continue
                     if is_image_name(name):
-                        notes.append((name, path, t("unreadable.symlink")))
-                    continue
-                if is_dir:
-                    subfolders.append((name, path))
-                    if is_image_name(name):
-                        notes.append((name, path, t("unreadable.folder_named_like_image")))
-                    continue
-                if is_image_name(name):
-                    notes.append((name, path, t("unreadable.special")))
-            except OSError as exc:
-                why = t("unreadable.cannot_read", why=exc.strerror or exc)
-                notes.append((name, child(here, name), why))
+                        notes.append((name, path, t("unreadable.special")))
+                except OSError as exc:
+                    why = t("unreadable.cannot_read", why=exc.strerror or exc)
+                    notes.append((name, child(here, name), why))
+        finally:
+            if fd >= 0:  # the entries' stats are taken: the folder is let go
+                os.close(fd)
         for _, path, why in sorted(notes, key=_first):
             _note(skipped, path, why)
         files.sort()
         riders = companion_names(files) if pairs and raw else frozenset()
-        yield here, prefix_of(here), [name for name in files if name not in riders]
+        names = [name for name in files if name not in riders]
+        walked = None
+        if stats is not None:
+            walked = WalkStats()
+            for name in names:
+                walked.add(stats[name])
+        yield here, prefix_of(here), names, walked
         if recursive:
             stack.extend(path for _, path in sorted(subfolders, key=_first, reverse=True))
 
 
 _first = operator.itemgetter(0)
+
+
+def _entries(folder: Path, by_descriptor: bool) -> tuple[list[os.DirEntry[Any]], int]:
+    """The entries of `folder`, and the descriptor they were listed through (−1: none). With
+    `by_descriptor`, listed through an open descriptor where the system allows, so that each
+    entry's `stat` resolves only its own name; the caller closes it once done with them."""
+    if not by_descriptor or os.scandir not in os.supports_fd:
+        with os.scandir(folder) as listing:
+            return list(listing), -1
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with os.scandir(fd) as listing:
+            return list(listing), fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _stat_entry(entry: os.DirEntry[Any]) -> os.stat_result | None:
+    """A listed file's stat (not following a link), None when it is gone meanwhile."""
+    try:
+        return entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
 
 
 def _utf8(name: str) -> bool:

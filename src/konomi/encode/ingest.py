@@ -144,34 +144,36 @@ def embed_files(
     todo = Todo(paths)
     unreadable: list[Skipped] = []
     file, rows = cache.vector_file(model_id) or (None, 0)
-    for start_at, names, stats in statted(paths):  # a piece at a time: memory stays flat
+    for start_at, names, found in statted(paths):  # a piece at a time: memory stays flat
         stamps = cache.stamp_rows(names)  # plain tuples, not an object per row
         end = start_at + len(names)
-        if aligned(stamps, names, stats):  # every file known, in the walk's order
+        if aligned(stamps, names, found):  # every file known, in the walk's order
             _, sizes, mtimes_ns, hashes, vfiles, places = zip(*stamps)
-            same = np.equal(sizes, [st.st_size for st in stats])  # type: ignore[union-attr]
-            same &= np.equal(mtimes_ns, [st.st_mtime_ns for st in stats])  # type: ignore[union-attr]
+            same = np.equal(sizes, np.frombuffer(found.size, np.int64))
+            same &= np.equal(mtimes_ns, np.frombuffer(found.mtime_ns, np.int64))
             if same.all():  # unchanged, all of them: answered a piece at once
                 digest_of[start_at:end] = hashes
-                mtime_of[start_at:end] = [st.st_mtime for st in stats]  # type: ignore[union-attr]
+                mtime_of[start_at:end] = np.frombuffer(found.mtime, np.float64)
                 slot_of[start_at:end] = [
                     k if f == file and type(k) is int and 0 <= k < rows else -1
                     for f, k in zip(vfiles, places)
                 ]
                 continue
         known = {r[0]: r for r in stamps}
-        for i, (path, name, st) in enumerate(zip(paths[start_at:end], names, stats), start_at):
-            if st is None:
-                unreadable.append(Skipped(path, t("unreadable.gone")))
+        for i, name, size, mtime_ns, mtime in zip(
+            range(start_at, end), names, found.size, found.mtime_ns, found.mtime
+        ):
+            if size < 0:
+                unreadable.append(Skipped(paths[i], t("unreadable.gone")))
                 continue
-            mtime_of[i] = st.st_mtime
+            mtime_of[i] = mtime
             stamp = known.get(name)
-            if stamp and stamp[1] == st.st_size and stamp[2] == st.st_mtime_ns:
+            if stamp and stamp[1] == size and stamp[2] == mtime_ns:
                 digest_of[i], f, k = stamp[3], stamp[4], stamp[5]
                 if f == file and type(k) is int and 0 <= k < rows:
                     slot_of[i] = k
             else:
-                todo.add(i, (st.st_size, st.st_mtime_ns))
+                todo.add(i, (size, mtime_ns))
 
     # Without vectors, a file whose row names its vector's slot is answered by that alone: the
     # store (a dict of digests) holds only the others, a handful on a warm run.

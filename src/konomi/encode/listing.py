@@ -6,6 +6,10 @@ in a list of a million library images, most of what a warm command's memory was.
 costs its name and four bytes (about 80 bytes), and its `Path` is made only when asked for
 (`listing[i]`, iterating). Whoever needs every file's text — the stat pass, the report's
 rows — asks `texts`, which joins folder and name without making a `Path` at all.
+
+A walk may also keep each file's size and modification time as it lists the folder (one
+`stat` relative to the folder's descriptor, from the listing's own entry): the embed that
+follows takes them once (`take_stats`) instead of a second pass of a million names.
 """
 
 from __future__ import annotations
@@ -47,10 +51,46 @@ def prefix_of(folder: Path) -> str | None:
     return text if text.endswith(os.sep) else text + os.sep
 
 
+class WalkStats:
+    """Size, modification time (ns) and modification time (s, as `os.stat` gives it) of files
+    in a listing's order; a size of −1: the file was gone when stat-ed."""
+
+    __slots__ = ("size", "mtime_ns", "mtime")
+
+    def __init__(self) -> None:
+        self.size, self.mtime_ns, self.mtime = array("q"), array("q"), array("d")
+
+    def add(self, st: os.stat_result | None) -> None:
+        if st is None:
+            self.size.append(-1)
+            self.mtime_ns.append(0)
+            self.mtime.append(float("nan"))
+        else:
+            self.size.append(st.st_size)
+            self.mtime_ns.append(st.st_mtime_ns)
+            self.mtime.append(st.st_mtime)
+
+    def extend(self, other: WalkStats) -> None:
+        self.size += other.size
+        self.mtime_ns += other.mtime_ns
+        self.mtime += other.mtime
+
+    def piece(self, start: int, stop: int) -> WalkStats:
+        made = WalkStats()
+        made.size, made.mtime_ns = self.size[start:stop], self.mtime_ns[start:stop]
+        made.mtime = self.mtime[start:stop]
+        return made
+
+    def copy(self) -> WalkStats:
+        made = WalkStats()
+        made.extend(self)
+        return made
+
+
 class Listing(Sequence[Path]):
     """Image paths in the order they were added, each a folder's number and a name."""
 
-    __slots__ = ("_folders", "_prefixes", "_number", "_of", "_names")
+    __slots__ = ("_folders", "_prefixes", "_number", "_of", "_names", "_stats")
 
     def __init__(self, paths: Iterable[Path] = ()) -> None:
         self._folders: list[Path] = []
@@ -58,13 +98,25 @@ class Listing(Sequence[Path]):
         self._number: dict[Path, int] = {}
         self._of = array("i")  # each file's folder, by number
         self._names: list[str] = []
+        # (size, mtime_ns, mtime) of every file as the walk saw it, or None (not all known)
+        self._stats: WalkStats | None = WalkStats()
         self.extend(paths)
 
-    def add(self, folder: Path, names: list[str]) -> None:
-        """Files of one folder, by name (a folder's listing: no `Path` made per file)."""
+    def add(self, folder: Path, names: list[str], stats: WalkStats | None = None) -> None:
+        """Files of one folder, by name (a folder's listing: no `Path` made per file), with
+        their `stats` as the walk took them if it did."""
         k = self._folder(folder)
         self._of.extend(array("i", [k]) * len(names))
         self._names += names
+        self._keep_stats(stats, len(names))
+
+    def _keep_stats(self, stats: WalkStats | None, n: int) -> None:
+        if self._stats is None or not n:
+            return
+        if stats is None or len(stats.size) != n:
+            self._stats = None  # some files without: none are kept (stat-ed by the embed)
+        else:
+            self._stats.extend(stats)
 
     def append(self, path: Path) -> None:
         self.add(path.parent, [path.name])
@@ -74,14 +126,22 @@ class Listing(Sequence[Path]):
             self._folders, self._prefixes = list(paths._folders), list(paths._prefixes)
             self._number = dict(paths._number)
             self._of, self._names = array("i", paths._of), list(paths._names)
+            self._stats = paths._stats.copy() if paths._stats is not None else None
             return
         if isinstance(paths, Listing):
             numbers = [self._folder(f) for f in paths._folders]
             self._of.extend(array("i", map(numbers.__getitem__, paths._of)))
             self._names += paths._names
+            self._keep_stats(paths._stats, len(paths._names))
             return
         for path in paths:
             self.append(path)
+
+    def take_stats(self) -> WalkStats | None:
+        """The files' stats as the walk took them (None where it did not), given once: a
+        listing kept for later is stat-ed again by whoever embeds it then."""
+        stats, self._stats = self._stats, None
+        return stats if stats is not None and len(stats.size) == len(self._names) else None
 
     def _folder(self, folder: Path) -> int:
         k = self._number.get(folder)
@@ -100,6 +160,7 @@ class Listing(Sequence[Path]):
         at = list(rows)
         taken._of = array("i", map(self._of.__getitem__, at))
         taken._names = [names[i] for i in at]
+        taken._stats = None
         return taken
 
     def rows_under(self, prefix: str) -> np.ndarray:
