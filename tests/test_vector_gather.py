@@ -73,3 +73,38 @@ def test_rows_side_by_side_are_read_at_once_and_a_short_file_reads_less(tmp_path
     assert sound[:300].all() and not sound[300:].any()
     assert np.array_equal(rows[:300], X[order][100:400])
     cache.close()
+
+
+def test_rows_nearly_side_by_side_are_read_as_one_stretch_and_picked(tmp_path, monkeypatch):
+    """Frames in time order were embedded a few at a time, out of order: their slots lie in a
+    stretch little longer than their number. Read as one stretch and picked (no block pass),
+    they are the rows read one by one; asked with slots outside the file, or with the file cut
+    short, those are missing, never zeros taken for a vector."""
+    cache, names, X = _filled(tmp_path)
+    slots = cache.slots_of(names, "m")
+    by_slot = np.argsort(slots)
+    ask = by_slot[200:1800].copy()
+    rng = np.random.default_rng(4)
+    for start in range(0, len(ask), 8):  # each group of 8 shuffled, as encoders finish them
+        rng.shuffle(ask[start : start + 8])
+    ask = np.delete(ask, np.arange(0, len(ask), 3))  # every third frame not asked
+    other = []  # neither a map nor a pass block by block is used
+    monkeypatch.setattr(vector_index, "_gather", lambda *a: other.append("map"))
+    monkeypatch.setattr(
+        vector_index.VectorIndex, "_blocks", staticmethod(lambda *a: other.append("blocks"))
+    )
+    rows, sound = cache.vectors_at("m", slots[ask])
+    assert sound.all() and np.array_equal(rows, X[ask]) and not other
+    beyond = np.concatenate([slots[ask], [10**6, -1]])
+    rows, sound = cache.vectors_at("m", beyond)
+    assert sound[:-2].all() and not sound[-2:].any() and np.array_equal(rows[:-2], X[ask])
+    (path,) = tmp_path.glob("cache.vectors-*.f32")
+    cut = int(np.sort(slots[ask])[500])
+    with open(path, "r+b") as f:  # the rows from `cut` on are lost
+        f.truncate(64 + cut * 4 * DIM)
+    cache.close()
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    rows, sound = cache.vectors_at("m", slots[ask])
+    assert np.array_equal(sound, slots[ask] < cut)
+    assert np.array_equal(rows[sound], X[ask][sound])
+    cache.close()

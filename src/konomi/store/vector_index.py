@@ -128,6 +128,16 @@ def _run(index: np.ndarray) -> slice | None:
 SCATTERED = 64  # more rows than this, not side by side, are read through a map of the file
 
 
+def _span(slots: np.ndarray) -> tuple[int, int] | None:
+    """(first, past the last) of `slots` when they lie within a stretch of at most twice
+    their number of rows (frames in time order, embedded a few at a time out of order): read
+    as one stretch and picked, they cost a copy each instead of a gather and a scatter."""
+    if len(slots) < SCATTERED:
+        return None
+    lo, hi = int(slots.min()), int(slots.max()) + 1
+    return (lo, hi) if hi - lo <= 2 * len(slots) else None
+
+
 def _gather(held: VectorFile, slots: np.ndarray, out: np.ndarray) -> None:
     """The rows at `slots` (all below the file's rows) into `out`, a piece at a time: each
     piece's map and pages are released before the next (memory stays at the rows asked)."""
@@ -310,10 +320,20 @@ class VectorIndex:
         sound = (slots >= 0) & (slots < limit)
         at = np.flatnonzero(sound)
         run = _run(slots) if len(at) == len(slots) else None
+        span = _span(slots[at])
         touched = len(np.unique(slots[at] // BLOCK_ROWS))
         if run is not None:  # rows side by side (frames embedded one after another): at once
             got = len(held.read(run.start, run.stop, out))
             sound[got:] = False
+        elif span is not None:  # nearly side by side: their stretch read once, then picked
+            lo, hi = span
+            rows = held.read(lo, hi, held.buffer(hi - lo))
+            held_at = at[slots[at] - lo < len(rows)]
+            sound[at] = slots[at] - lo < len(rows)
+            if len(held_at) == len(slots):  # straight into the answer ("clip": they are in range)
+                np.take(rows, slots - lo, axis=0, out=out, mode="clip")
+            else:
+                out[held_at] = np.take(rows, slots[held_at] - lo, axis=0, mode="clip")
         elif 16 * len(at) >= touched * BLOCK_ROWS:  # dense: read the blocks that hold them
             for positions, block in self._blocks(held, limit, slots, at):
                 out[_run(positions) or positions] = block
