@@ -153,6 +153,14 @@ def prefill(ws: Path, library: Path, model_dir: Path) -> None:
     stamp.write_text(PREFILL_VERSION)
 
 
+def _lines(path: Path) -> int:
+    """Lines of a file, read a block at a time: a child started later reports the peak RSS of
+    this process as its own when it is higher (the kernel carries it over the fork), so this
+    process never holds a million-row report at once."""
+    with path.open("rb") as f:
+        return sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+
+
 def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
     """Seconds, CPU seconds (user + system: steadier than wall time on a shared machine) and
     peak RSS (MB) of one command in a fresh process, and its output."""
@@ -290,7 +298,7 @@ def measure(
                 flush=True,
             )
             if name == "score":
-                rows = (ws / "reports" / "scores.csv").read_text("utf-8-sig").count("\n") - 1
+                rows = _lines(ws / "reports" / "scores.csv") - 1
                 if rows != n + 2 * LABELLED:
                     raise RuntimeError(f"scores.csv has {rows} rows, not {n + 2 * LABELLED}")
     return {
