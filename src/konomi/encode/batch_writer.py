@@ -2,12 +2,13 @@
 their own.
 
 A transaction per batch of 8 costs a commit per 8 files, most of a cold run's main thread on
-small files; one per `FLUSH_ROWS` files or `FLUSH_SECONDS` keeps memory small (tens of MB of
-vectors) and bounds what a kill -9 can cost to those last seconds of work. At a million files
-most of a commit is SQLite rewriting the pages of two tables keyed by content hash (random
-keys: each transaction touches pages all over them), so larger transactions cost less per
-row (`benchmarks/bench_scale.py`), and the writing runs beside the pipeline: SQLite lets go of
-the interpreter while it works, and the main thread keeps the decoders fed meanwhile.
+small files; one per `FLUSH_ROWS` files or `FLUSH_SECONDS` keeps memory small (a few MB of
+vectors) and bounds what a kill -9 can cost to that last second of work. The writing runs
+beside the pipeline: SQLite lets go of the interpreter while it works, and the main thread
+keeps the decoders fed meanwhile (a commit in the main thread let the pipeline run dry; at a
+million files a commit is mostly SQLite rewriting pages of two tables keyed by content hash).
+Larger transactions cost SQLite less per row alone, but measured in the pipeline they were
+slower: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from konomi.store import quality_slots
 from konomi.store.cache import EmbeddingCache
 from konomi.store.quality import Quality, put_quality
 
-FLUSH_ROWS = faults.flush_rows(16384)  # encoded images written in one transaction, at most …
-FLUSH_SECONDS = 4.0  # … or what was encoded in this long
+FLUSH_ROWS = faults.flush_rows(2048)  # encoded images written in one transaction, at most …
+FLUSH_SECONDS = 1.0  # … or what was encoded in this long
 
 FileRow = tuple[str, int, int, str]  # path, size, mtime_ns, digest
 
