@@ -489,9 +489,8 @@ def _embed_todo(
                     done += 1
                     if work.reason is not None:
                         unreadable.append(Skipped(work.path, work.reason))
-                        if work.digest:  # remembered: not decoded again
-                            row = (str(work.path), *work.stamp, work.digest) if work.stamp else None
-                            writer.failed(work.digest, work.kept or work.reason, row)
+                        if work.digest:
+                            _remember_failure(cache, work)
                     elif work.digest in pending:
                         copies.append(work)
                         hits += 1
@@ -520,11 +519,11 @@ def _embed_todo(
         decoders.shutdown(wait=True, cancel_futures=True)
         encoders.shutdown(wait=True, cancel_futures=True)
         with contextlib.suppress(Exception):  # Ctrl-C: what was encoded is kept
-            writer.close()
+            writer.flush()
         raise
     decoders.shutdown()
     encoders.shutdown()
-    writer.close()
+    writer.flush()
     writer.keep_quality()
     for work in copies:  # their content was encoded in this run: the vector is known now
         digest_of[work.index] = work.digest
@@ -538,3 +537,10 @@ def _embed_todo(
     wanted = [i for i in asking if (d := digest_of[i]) is not None and d not in store]
     store.load([digest_of[i] for i in wanted], slot_of[wanted].tolist())  # type: ignore[misc]
     return encoded, hits
+
+
+def _remember_failure(cache: EmbeddingCache, work: _Work) -> None:
+    """An unreadable file is remembered by digest (and path), so it is not decoded again."""
+    cache.put_failures([(work.digest, work.kept or work.reason)])  # type: ignore[list-item]
+    if work.stamp:
+        cache.put_files([(str(work.path), *work.stamp, work.digest)])  # type: ignore[list-item]
