@@ -41,6 +41,13 @@ def cli(root: Path, *args: str, env: dict[str, str], **extra: str) -> subprocess
     )
 
 
+def _hear_ctrl_c() -> None:
+    """In the child: Ctrl-C back to its default. A suite started in the background of a
+    non-interactive shell (`nohup … &`) inherits SIGINT ignored, and so would every konomi it
+    starts: the tests that press Ctrl-C would then test nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(root: Path, *args: str, env: dict[str, str], **extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "konomi", *args, "--root", str(root)],
@@ -48,6 +55,7 @@ def start(root: Path, *args: str, env: dict[str, str], **extra: str) -> subproce
         stderr=subprocess.PIPE,
         text=True,
         env={**env, **extra},
+        preexec_fn=_hear_ctrl_c if os.name == "posix" else None,  # noqa: PLW1509
     )
 
 
