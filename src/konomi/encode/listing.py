@@ -167,8 +167,8 @@ class Listing(Sequence[Path]):
         """Rows of the files whose text starts with `prefix` ending in a separator (a folder's
         files, its subfolders' too), found folder by folder: no text made per file."""
         hit = [
-            os.fspath(f).startswith(prefix) or (os.fspath(f) + os.sep).startswith(prefix)
-            for f in self._folders
+            (known or os.fspath(f) + os.sep).startswith(prefix)
+            for f, known in zip(self._folders, self._prefixes)
         ]
         if not any(hit):
             return np.zeros(0, np.int64)

@@ -320,22 +320,22 @@ class VectorIndex:
         sound = (slots >= 0) & (slots < limit)
         at = np.flatnonzero(sound)
         run = _run(slots) if len(at) == len(slots) else None
-        span = _span(slots[at])
-        touched = len(np.unique(slots[at] // BLOCK_ROWS))
+        asked = slots[at]
         if run is not None:  # rows side by side (frames embedded one after another): at once
             got = len(held.read(run.start, run.stop, out))
             sound[got:] = False
-        elif span is not None:  # nearly side by side: their stretch read once, then picked
+        elif (span := _span(asked)) is not None:  # nearly side by side: one stretch, picked
             lo, hi = span
             rows = held.read(lo, hi, held.buffer(hi - lo))
-            held_at = at[slots[at] - lo < len(rows)]
-            sound[at] = slots[at] - lo < len(rows)
-            if len(held_at) == len(slots):  # straight into the answer ("clip": they are in range)
-                np.take(rows, slots - lo, axis=0, out=out, mode="clip")
+            offset = asked - lo
+            inside = offset < len(rows)  # the file may end before the stretch does
+            sound[at] = inside
+            if len(at) == len(slots) and inside.all():  # straight into the answer
+                np.take(rows, offset, axis=0, out=out, mode="clip")  # "clip": all in range
             else:
-                out[held_at] = np.take(rows, slots[held_at] - lo, axis=0, mode="clip")
-        elif 16 * len(at) >= touched * BLOCK_ROWS:  # dense: read the blocks that hold them
-            for positions, block in self._blocks(held, limit, slots, at):
+                out[at[inside]] = np.take(rows, offset[inside], axis=0, mode="clip")
+        elif 16 * len(at) >= len(np.unique(asked // BLOCK_ROWS)) * BLOCK_ROWS:
+            for positions, block in self._blocks(held, limit, slots, at):  # dense: by blocks
                 out[_run(positions) or positions] = block
         elif len(at) == len(slots) and len(at) > SCATTERED:  # many, scattered: through a map
             _gather(held, slots, out)
