@@ -30,6 +30,7 @@ Targets: cold ≥ 3,000 files/s; warm commands < 10 s; every peak RSS < 1 GB.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -39,6 +40,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import zlib
@@ -161,12 +163,55 @@ def _lines(path: Path) -> int:
         return sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
 
 
-def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
-    """Seconds, CPU seconds (user + system: steadier than wall time on a shared machine) and
-    peak RSS (MB) of one command in a fresh process, and its output."""
+class TreeMemory:
+    """The peak of a process's resident memory added to its descendants' (worker processes
+    ingest starts), sampled every `EVERY` seconds from /proc: `ru_maxrss` gives only the
+    largest single process. A lower bound (a peak between two samples is missed); 0 where
+    there is no /proc."""
+
+    EVERY = 0.05
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak = pid, 0
+        self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _tree(self, pid: int) -> list[int]:
+        found = [pid]
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError, ValueError):
+                for child in task.read_text().split():
+                    found += self._tree(int(child))
+        return found
+
+    def _sample(self) -> None:
+        if not Path("/proc/self/statm").exists():
+            return
+        while not self.done.wait(self.EVERY):
+            total = 0
+            for pid in self._tree(self.pid):
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * self.page
+            self.peak = max(self.peak, total)
+
+    def stop(self) -> float:
+        """The peak seen, in MB."""
+        self.done.set()
+        self.thread.join()
+        return self.peak / 1e6
+
+
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str, float]:
+    """Seconds, CPU seconds (user + system, its worker processes' included: steadier than wall
+    time on a shared machine), peak RSS (MB) of its largest process, of one command in a fresh
+    process, its output, and the peak of all its processes' memory together (`TreeMemory`)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    tree = TreeMemory(proc.pid)
     out = proc.stdout.read() if proc.stdout else b""
+    together = tree.stop()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     code = os.waitstatus_to_exitcode(status)
@@ -175,12 +220,12 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]
         raise RuntimeError(f"{' '.join(argv)} failed ({code}):\n{text[-3000:]}")
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
     cpu = usage.ru_utime + usage.ru_stime
-    return wall, cpu, usage.ru_maxrss * scale / 1e6, text
+    return wall, cpu, usage.ru_maxrss * scale / 1e6, text, together
 
 
 def run_review(
     argv: list[str], env: dict[str, str], until_scanned: bool = False
-) -> tuple[float, float, float, str]:
+) -> tuple[float, float, float, str, float]:
     """`konomi review` until its page's first `/api/state` answers: seconds from the start to
     that answer, then the server is stopped as a person stops it (Ctrl-C); CPU seconds and
     peak RSS (MB) of the whole process, and its output. `until_scanned`: the server is stopped
@@ -188,6 +233,7 @@ def run_review(
     images each answer held)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    tree = TreeMemory(proc.pid)
     assert proc.stdout is not None
     lines: list[bytes] = []
     url = None
@@ -233,7 +279,8 @@ def run_review(
         code = os.waitstatus_to_exitcode(status)
         raise RuntimeError(f"{' '.join(argv)} never answered ({code}):\n{text[-3000:]}")
     scale = 1 if sys.platform == "darwin" else 1024
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale / 1e6, text
+    together = tree.stop()
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale / 1e6, text, together
 
 
 def model(out: Path) -> Path:
@@ -283,18 +330,19 @@ def measure(
     if src is not None:
         env["PYTHONPATH"] = str(src.resolve())
     konomi = [sys.executable, "-m", "konomi"]
-    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in COMMANDS}
+    results: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name, _ in COMMANDS}
     for rep in range(repeats):
         reset(ws, keep_cache=warm)
         for name, args in COMMANDS:
             if name not in commands or (warm and name == "embed (cold)"):
                 continue
             runner = run_review if name == "review" else run
-            wall, cpu, rss, text = runner([*konomi, *args, "--root", str(ws)], env)
-            results[name].append((wall, cpu, rss))
+            wall, cpu, rss, text, together = runner([*konomi, *args, "--root", str(ws)], env)
+            results[name].append((wall, cpu, rss, together))
             extra = f" = {n / wall:,.0f} files/s" if name == "embed (cold)" else ""
             print(
-                f"  {rep + 1}: {name:<20} {wall:7.2f} s{extra:<18} CPU {cpu:7.2f} s {rss:6.0f} MB",
+                f"  {rep + 1}: {name:<20} {wall:7.2f} s{extra:<18} CPU {cpu:7.2f} s {rss:6.0f} MB"
+                f" (all processes {together:6.0f} MB)",
                 flush=True,
             )
             if name == "score":
@@ -307,11 +355,7 @@ def measure(
         "src": str(src) if src else "this checkout",
         "machine": describe_machine(),
         "load": os.getloadavg(),
-        "results": {
-            k: [min(w for w, _, _ in v), min(c for _, c, _ in v), max(r for _, _, r in v)]
-            for k, v in results.items()
-            if v
-        },
+        "results": {k: _summary(v) for k, v in results.items() if v},
     }
 
 
@@ -325,19 +369,21 @@ def measure_existing(
     if src is not None:
         env["PYTHONPATH"] = str(src.resolve())
     konomi = [sys.executable, "-m", "konomi"]
-    results: dict[str, list[tuple[float, float, float]]] = {}
+    results: dict[str, list[tuple[float, float, float, float]]] = {}
     for rep in range(repeats):
         for name, args in COMMANDS:
             if name not in commands:
                 continue
             argv = [*konomi, *args, "--root", str(ws)]
             if name == "review":
-                wall, cpu, rss, text = run_review(argv, env, until_scanned=True)
+                wall, cpu, rss, text, together = run_review(argv, env, until_scanned=True)
             else:
-                wall, cpu, rss, text = run(argv, env)
-            results.setdefault(name, []).append((wall, cpu, rss))
+                wall, cpu, rss, text, together = run(argv, env)
+            results.setdefault(name, []).append((wall, cpu, rss, together))
             print(
-                f"  {rep + 1}: {name:<20} {wall:7.2f} s CPU {cpu:7.2f} s {rss:6.0f} MB", flush=True
+                f"  {rep + 1}: {name:<20} {wall:7.2f} s CPU {cpu:7.2f} s {rss:6.0f} MB"
+                f" (all processes {together:6.0f} MB)",
+                flush=True,
             )
             said = [ln for ln in text.splitlines() if ln.startswith(("first answer", "scan done"))]
             print("".join(f"     {ln}\n" for ln in said), end="", flush=True)
@@ -347,11 +393,24 @@ def measure_existing(
         "src": str(src) if src else "this checkout",
         "machine": describe_machine(),
         "load": os.getloadavg(),
-        "results": {
-            k: [min(w for w, _, _ in v), min(c for _, c, _ in v), max(r for _, _, r in v)]
-            for k, v in results.items()
-        },
+        "results": {k: _summary(v) for k, v in results.items()},
     }
+
+
+def _summary(runs: list[tuple[float, float, float, float]]) -> list[float]:
+    """Fastest wall and CPU seconds, largest peaks, of a command's repeats."""
+    return [min(r[0] for r in runs), min(r[1] for r in runs)] + [
+        max(r[k] for r in runs) for k in (2, 3)
+    ]
+
+
+def _memory(result: list[float]) -> str:
+    """Peak RSS of the largest process, and of all of them together where that is more (the
+    workers of ingest; results saved before it was measured have only the first)."""
+    largest = f"{result[2]:,.0f} MB"
+    if len(result) > 3 and result[3] > 1.05 * result[2]:
+        return f"{largest} ({result[3]:,.0f} MB all processes)"
+    return largest
 
 
 def table(out: Path) -> str:
@@ -367,7 +426,7 @@ def table(out: Path) -> str:
         for n in sizes:
             for lb in labels:
                 r = found.get((n, lb), {}).get(name)
-                cells.append(f" {r[0]:.1f} s ({r[1]:.1f} s CPU), {r[2]:,.0f} MB |" if r else " – |")
+                cells.append(f" {r[0]:.1f} s ({r[1]:.1f} s CPU), {_memory(r)} |" if r else " – |")
         lines.append(f"| `{name}` |" + "".join(cells))
     return "\n".join(lines)
 

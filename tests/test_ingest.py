@@ -188,7 +188,7 @@ def test_files_moved_by_classify_and_undo_are_not_read_again(workspace, tiny_mod
     """classify moves thousands of photos at once; the next run must know them by their new
     paths instead of reading and hashing every one again."""
     from konomi.app import loop as workflow
-    from konomi.encode import ingest
+    from konomi.encode import prepare
 
     ws = workspace(n_like=6, n_dislike=6, n_unlabeled=10)
     ctx = workflow.Context.open(ws.root, model=str(tiny_model))
@@ -197,13 +197,13 @@ def test_files_moved_by_classify_and_undo_are_not_read_again(workspace, tiny_mod
         moved = workflow.classify(ctx).report.moved
         assert len(moved) == 10
         read: list[Path] = []
-        real_read = ingest.read_file
+        real_read = prepare.read_file
 
         def counted_read(path: Path, *args, **kwargs):
             read.append(path)
             return real_read(path, *args, **kwargs)
 
-        monkeypatch.setattr(ingest, "read_file", counted_read)
+        monkeypatch.setattr(prepare, "read_file", counted_read)
         assert workflow.embed(ctx).embedded.new == 0
         assert read == []  # every moved file known at its new path
         workflow.undo(ctx)

@@ -14,6 +14,8 @@ so each question costs one string comparison.
   then creates the file to let it end).
 - `KONOMI_TEST_FLUSH_ROWS=N`: ingest writes a transaction every N encoded images instead of
   its default (a test kills a run after its first transaction without embedding thousands).
+- `KONOMI_TEST_PROCESS_FILES=N`: ingest hands its files to worker processes from N files on
+  instead of its default (a test reaches that path, and kills it, with a few hundred files).
 - `KONOMI_RAY_FAULT_FILE=PATH`: the Ray actor that finds this file removes it and dies (once).
 - `KONOMI_RAY_CONNECT_TIMEOUT=SECONDS`: how long `score --address` waits for an address
   nothing answers at before it refuses (tests shorten the product's wait).
@@ -31,6 +33,7 @@ PAUSE_AT_ENV = "KONOMI_TEST_PAUSE_AT"
 LINK_ERROR_ENV = "KONOMI_TEST_LINK_ERROR"
 SCAN_GATE_ENV = "KONOMI_TEST_SCAN_GATE"
 FLUSH_ROWS_ENV = "KONOMI_TEST_FLUSH_ROWS"
+PROCESS_FILES_ENV = "KONOMI_TEST_PROCESS_FILES"
 RAY_FAULT_ENV = "KONOMI_RAY_FAULT_FILE"
 RAY_CONNECT_ENV = "KONOMI_RAY_CONNECT_TIMEOUT"
 
@@ -64,8 +67,18 @@ def link_error(*, same_folder: bool) -> int:
 
 def flush_rows(default: int) -> int:
     """Encoded images per ingest transaction: `KONOMI_TEST_FLUSH_ROWS`, else `default`."""
+    return _number(FLUSH_ROWS_ENV, default)
+
+
+def process_files(default: int) -> int:
+    """Files from which ingest uses worker processes: `KONOMI_TEST_PROCESS_FILES`, else
+    `default`."""
+    return _number(PROCESS_FILES_ENV, default)
+
+
+def _number(name: str, default: int) -> int:
     try:
-        return max(1, int(os.environ.get(FLUSH_ROWS_ENV, default)))
+        return max(1, int(os.environ.get(name, default)))
     except ValueError:
         return default
 

@@ -34,18 +34,18 @@ from typing import Any
 
 import numpy as np
 
-from konomi.encode import quality
+from konomi.encode import ingest_workers
 from konomi.encode.batch_writer import BatchWriter
 from konomi.encode.encoder import Encoder
-from konomi.encode.images import Skipped, content_hash, decode, decoder_fingerprint, read_file
+from konomi.encode.images import Skipped, decoder_fingerprint
 from konomi.encode.listing import pick
+from konomi.encode.prepare import DECODE_GROUP, Work, pixels_for, prepare_group
 from konomi.encode.stamps import Todo, aligned, stat_or_none, statted
-from konomi.errors import KonomiError, UnreadableImage
-from konomi.i18n import shown, t
+from konomi.errors import KonomiError
+from konomi.i18n import language, shown, t
 from konomi.machine import usable_cores
 from konomi.progress import Progress
 from konomi.store.cache import EmbeddingCache
-from konomi.store.quality import Quality
 
 # Measured (docs/performance.md): on the CPU, single-threaded runs of 8 images cost less per
 # image than 16 or 32 (their activations stay in the cache) and keep the pipeline's start and
@@ -102,20 +102,6 @@ def plan_for(
     if encoder.fixed_batch:
         batch = max(encoder.fixed_batch, batch - batch % encoder.fixed_batch)
     return Plan(workers or usable_cores(), encoder.parallel_runs, batch)
-
-
-@dataclass
-class _Work:
-    """One file on its way through the pipeline."""
-
-    index: int  # position in the paths asked
-    path: Path
-    stamp: tuple[int, int] | None
-    digest: str | None = None
-    pixels: np.ndarray | None = None  # uint8 [S, S, 3], only when it must be encoded
-    reason: str | None = None  # why it is unreadable, in the language in force
-    kept: str | None = None  # the same reason as the cache keeps it (i18n.kept)
-    quality: Quality | None = None  # sharpness, clipping, capture time (encode.quality)
 
 
 def embed_files(
@@ -361,43 +347,6 @@ class _Vectors:
         return self.block[index] if n else np.zeros((0, self.block.shape[1]), np.float32)
 
 
-def _prepare(
-    work: _Work,
-    known: Callable[[str], bool],
-    failures: dict[str, str],
-    pixels: Callable[[bytes, str], tuple[np.ndarray, Quality]],
-) -> _Work:
-    """Decode worker: read once, hash those bytes, and decode unless the digest is known."""
-    try:
-        data = read_file(work.path)
-        work.digest = content_hash(data)
-        if known(work.digest):
-            return work
-        if work.digest in failures:
-            work.kept = failures[work.digest]
-            work.reason = shown(work.kept)
-            return work
-        work.pixels, work.quality = pixels(data, work.path.name)
-    except UnreadableImage as exc:
-        work.reason, work.kept = exc.message, exc.kept
-    return work
-
-
-def _prepare_group(
-    works: list[_Work],
-    known: Callable[[str], bool],
-    failures: dict[str, str],
-    pixels: Callable[[bytes, str], tuple[np.ndarray, Quality]],
-) -> list[_Work]:
-    """`_prepare` for a few files in one task: a small file's decode is cheaper than a task's
-    round trip through the pool and the main thread (a future, a queue hop, a hand-over of
-    the interpreter), so they travel `DECODE_GROUP` at a time."""
-    return [_prepare(work, known, failures, pixels) for work in works]
-
-
-DECODE_GROUP = 4  # files per decode task
-
-
 def _embed_todo(
     todo: Todo,
     cache: EmbeddingCache,
@@ -422,29 +371,139 @@ def _embed_todo(
     failures = cache.all_failures()
     encoder = make_encoder()
     plan = plan_for(encoder, workers=workers, batch_size=batch_size)
+    tally = _Tally(cache, digest_of, unreadable, progress, len(todo))
+    writer = BatchWriter(cache, model_id, slot_of)
+    try:
+        if ingest_workers.worth_processes(encoder, len(todo), plan.decode_workers):
+            setup = ingest_workers.Setup(
+                encoder.files,
+                plan.batch_size,
+                ingest_workers.known_digests(embedded),
+                failures,
+                os.getpid(),
+                language(),
+            )
+            del embedded  # the workers have it; a million digests are 100 MB here
+            _in_processes(todo, setup, plan.decode_workers, tally, writer)
+        else:
+            _in_threads(todo, embedded, failures, encoder, plan, tally, writer)
+    except BaseException:
+        with contextlib.suppress(Exception):  # Ctrl-C: what was encoded is kept
+            writer.flush()
+        raise
+    writer.flush()
+    writer.keep_quality()
+    rows = tally.rows
+    for work in tally.copies:  # their content was encoded in this run: the vector is known now
+        digest_of[work.index] = work.digest
+        if work.stamp:
+            rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
+    if rows:
+        cache.put_encoded(model_id, [], rows)  # with their vectors' slots
+    # Files whose content was embedded before this run (renamed, moved or copied files), and
+    # with vectors, every file: those encoded now have their slot, read from the file.
+    asking = range(len(digest_of)) if store.keep_vectors else np.flatnonzero(slot_of < 0).tolist()
+    wanted = [i for i in asking if (d := digest_of[i]) is not None and d not in store]
+    store.load([digest_of[i] for i in wanted], slot_of[wanted].tolist())  # type: ignore[misc]
+    return tally.encoded, tally.hits
+
+
+class _Tally:
+    """What a run learns of each file it prepared, whichever way it ran (threads or worker
+    processes): the unreadable, the copies of content met earlier in the run, the files whose
+    content was embedded before (`rows`: their stamps), and those encoded now."""
+
+    def __init__(
+        self,
+        cache: EmbeddingCache,
+        digest_of: list[str | None],
+        unreadable: list[Skipped],
+        progress: Progress | None,
+        total: int,
+    ) -> None:
+        self.cache, self.digest_of, self.unreadable = cache, digest_of, unreadable
+        self.progress, self.total = progress, total
+        self.done = self.hits = self.encoded = 0
+        self.pending: set[str] = set()  # digests being encoded in this run
+        self.copies: list[Work] = []  # same content as a file being encoded: resolved at the end
+        self.rows: list[tuple[str, int, int, str]] = []  # stamps of files answered by digest
+
+    def prepared(self, work: Work, *, new: bool) -> bool:
+        """Take one prepared file (`new`: its content was decoded for the encoder); True when
+        its vector is the run's to write."""
+        self.done += 1
+        if self.progress and (self.done == self.total or not self.done % PROGRESS_EVERY):
+            self.progress(t("progress.embedding"), self.done, self.total)
+        if work.reason is not None:
+            self.unreadable.append(Skipped(work.path, work.reason))
+            if work.digest:
+                _remember_failure(self.cache, work)
+        elif work.digest in self.pending:
+            self.copies.append(work)
+            self.hits += 1
+        elif not new:
+            self.digest_of[work.index] = work.digest
+            if work.stamp:
+                self.rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
+            self.hits += 1
+        else:
+            self.pending.add(work.digest)  # type: ignore[arg-type]
+            return True
+        return False
+
+    def encoded_now(self, works: list[Work], vectors: np.ndarray, writer: BatchWriter) -> None:
+        """Encoded files and their vectors, to the cache (with the stamps gathered so far)."""
+        self.encoded += len(works)
+        for work in works:
+            self.digest_of[work.index] = work.digest
+            work.pixels = None
+        writer.add(works, vectors, self.rows)
+        self.rows = []
+
+
+def _in_processes(
+    todo: Todo,
+    setup: ingest_workers.Setup,
+    workers: int,
+    tally: _Tally,
+    writer: BatchWriter,
+) -> None:
+    """The files prepared and encoded by worker processes (`encode.ingest_workers`), a chunk
+    at a time; the cache is written here, as with threads."""
+    with contextlib.closing(ingest_workers.encoded_chunks(iter(todo), setup, workers)) as chunks:
+        for works, encoded, vectors in chunks:
+            new = set(encoded)
+            kept = [k for k, work in enumerate(works) if tally.prepared(work, new=k in new)]
+            if kept:
+                rows = np.searchsorted(encoded, kept)  # each kept file's row among the vectors
+                tally.encoded_now([works[k] for k in kept], vectors[rows], writer)
+
+
+def _in_threads(
+    todo: Todo,
+    embedded: set[str],
+    failures: dict[str, str],
+    encoder: Encoder,
+    plan: Plan,
+    tally: _Tally,
+    writer: BatchWriter,
+) -> None:
+    """The files prepared by a pool of decode threads and encoded by a pool of encode threads,
+    linked by a bounded window of images in flight (see the module's docstring)."""
     pre = encoder.preprocess
-    input_size = encoder.size
+    pixels = pixels_for(encoder)
 
-    def pixels(data: bytes, name: str) -> tuple[np.ndarray, Quality]:
-        image = decode(data, min_side=quality.decode_side(input_size), name=name)
-        return pre.pixels(image), quality.measure(image)  # measured from the same decode
-
-    def encode(batch: list[_Work]) -> tuple[list[_Work], np.ndarray]:
+    def encode(batch: list[Work]) -> tuple[list[Work], np.ndarray]:
         stacked = np.stack([w.pixels for w in batch])  # type: ignore[misc]
         return batch, encoder.encode(pre.normalise(stacked))
 
     events: queue.SimpleQueue[tuple[str, Future[Any]]] = queue.SimpleQueue()
-    writer = BatchWriter(cache, model_id, slot_of)
     items = iter(todo)
-    total, done, encoded, hits = len(todo), 0, 0, 0
     exhausted = False
     decoding = 0  # files in the decode pool
     waiting = 0  # decoded files queued for an encoder or being encoded
     encoding = 0  # batches in the encode pool
-    queued: deque[_Work] = deque()  # decoded, waiting for an encoder
-    pending: set[str] = set()  # digests being encoded in this run
-    copies: list[_Work] = []  # same content as a file being encoded: resolved at the end
-    rows: list[tuple[str, int, int, str]] = []  # stamps of files answered by their digest
+    queued: deque[Work] = deque()  # decoded, waiting for an encoder
 
     decoders = ThreadPoolExecutor(plan.decode_workers, thread_name_prefix="konomi-decode")
     encoders = ThreadPoolExecutor(plan.encode_workers, thread_name_prefix="konomi-encode")
@@ -453,13 +512,13 @@ def _embed_todo(
             # Keep the window full: memory stays bounded, and a full window stops the decoders.
             while not exhausted and decoding + waiting < plan.window:
                 room = min(DECODE_GROUP, plan.window - decoding - waiting)
-                group = [_Work(*item) for item in itertools.islice(items, room)]
+                group = [Work(*item) for item in itertools.islice(items, room)]
                 if len(group) < room:
                     exhausted = True
                 if not group:
                     break
                 decoding_future = decoders.submit(
-                    _prepare_group, group, embedded.__contains__, failures, pixels
+                    prepare_group, group, embedded.__contains__, failures, pixels
                 )
                 decoding_future.add_done_callback(lambda f: events.put(("decoded", f)))
                 decoding += len(group)
@@ -483,63 +542,23 @@ def _embed_todo(
 
             kind, future = events.get()
             if kind == "decoded":
-                prepared: list[_Work] = future.result()
+                prepared: list[Work] = future.result()
+                decoding -= len(prepared)
                 for work in prepared:
-                    decoding -= 1
-                    done += 1
-                    if work.reason is not None:
-                        unreadable.append(Skipped(work.path, work.reason))
-                        if work.digest:
-                            _remember_failure(cache, work)
-                    elif work.digest in pending:
-                        copies.append(work)
-                        hits += 1
-                    elif work.pixels is None:
-                        digest_of[work.index] = work.digest
-                        if work.stamp:
-                            rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
-                        hits += 1
-                    else:
-                        pending.add(work.digest)  # type: ignore[arg-type]
+                    if tally.prepared(work, new=work.pixels is not None):
                         queued.append(work)
                         waiting += 1
-                    if progress and (done == total or not done % PROGRESS_EVERY):
-                        progress(t("progress.embedding"), done, total)
             else:
                 encoding -= 1
                 finished, vectors = future.result()
                 waiting -= len(finished)
-                encoded += len(finished)
-                for w in finished:
-                    digest_of[w.index] = w.digest
-                    w.pixels = None
-                writer.add(finished, vectors, rows)
-                rows = []
-    except BaseException:
+                tally.encoded_now(finished, vectors, writer)
+    finally:
         decoders.shutdown(wait=True, cancel_futures=True)
         encoders.shutdown(wait=True, cancel_futures=True)
-        with contextlib.suppress(Exception):  # Ctrl-C: what was encoded is kept
-            writer.flush()
-        raise
-    decoders.shutdown()
-    encoders.shutdown()
-    writer.flush()
-    writer.keep_quality()
-    for work in copies:  # their content was encoded in this run: the vector is known now
-        digest_of[work.index] = work.digest
-        if work.stamp:
-            rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
-    if rows:
-        cache.put_encoded(model_id, [], rows)  # with their vectors' slots
-    # Files whose content was embedded before this run (renamed, moved or copied files), and
-    # with vectors, every file: those encoded now have their slot, read from the file.
-    asking = range(len(digest_of)) if store.keep_vectors else np.flatnonzero(slot_of < 0).tolist()
-    wanted = [i for i in asking if (d := digest_of[i]) is not None and d not in store]
-    store.load([digest_of[i] for i in wanted], slot_of[wanted].tolist())  # type: ignore[misc]
-    return encoded, hits
 
 
-def _remember_failure(cache: EmbeddingCache, work: _Work) -> None:
+def _remember_failure(cache: EmbeddingCache, work: Work) -> None:
     """An unreadable file is remembered by digest (and path), so it is not decoded again."""
     cache.put_failures([(work.digest, work.kept or work.reason)])  # type: ignore[list-item]
     if work.stamp:

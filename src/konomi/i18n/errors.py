@@ -709,6 +709,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "モデルが壊れているか、CLIP の画像エンコーダーではない可能性があります。"
         "別の --model を指定してください。",
     },
+    "errors.ingest.worker_stopped": {
+        "en": "A worker process stopped while embedding images (out of memory, or a decoder "
+        "crashed on a file).",
+        "ja": "画像の埋め込み中に作業プロセスが止まりました（メモリ不足か、"
+        "あるファイルでデコーダーが異常終了しました）。",
+    },
+    "errors.ingest.worker_stopped_hint": {
+        "en": "What was embedded is kept: run the command again to go on from there.",
+        "ja": "埋め込み済みの分は保存されています。もう一度実行すると、続きから再開します。",
+    },
     "errors.model.batch_shape": {
         "en": "The model returned shape {shape}; expected ({n}, d).",
         "ja": "モデルの出力の形が {shape} でした。（{n}, d）のはずです。",
