@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from factories.images import make_format_zoo, make_hostile_zoo
+from factories.images import make_format_zoo, make_hostile_zoo, make_image
+from factories.models import build_tiny_encoder
 from messages import said
 from test_scale import _cache_rows, _library, _stopped
 
@@ -84,13 +85,30 @@ def test_worker_processes_give_what_the_threads_give(tiny_model, tmp_path, monke
     )
 
 
+def test_the_workers_run_the_model_file_the_main_process_runs(tiny_model, tmp_path, spied):
+    """An encoder given another ONNX file than its model folder's (the int8 twin, say): the
+    workers load that file too, not the folder's."""
+    other = build_tiny_encoder(tmp_path / "other" / "model.onnx", seed=7)
+    paths = [make_image(tmp_path / "img" / f"{i}.png", seed=i) for i in range(5)]
+    encoder = Encoder(resolve_model(str(tiny_model)), onnx_path=other)
+    threads, _ = _embed(paths, tmp_path / "t.sqlite", encoder, workers=1)
+    procs, _ = _embed(paths, tmp_path / "p.sqlite", encoder, workers=2)
+    assert sum(spied) == len(paths)
+    np.testing.assert_allclose(procs.vectors, threads.vectors, atol=1e-6)
+    folder = Encoder(resolve_model(str(tiny_model)))
+    assert not np.allclose(
+        folder.encode(np.ones((1, 3, 32, 32), np.float32)),
+        encoder.encode(np.ones((1, 3, 32, 32), np.float32)),
+    )  # the two files differ: the check above can fail
+
+
 def test_worker_processes_only_where_they_pay(tiny_model, tmp_path):
     encoder = Encoder(resolve_model(str(tiny_model)))
     enough = ingest_workers.MIN_FILES
     assert ingest_workers.worth_processes(encoder, enough, 2)
     assert not ingest_workers.worth_processes(encoder, enough - 1, 2)  # the start would weigh
     assert not ingest_workers.worth_processes(encoder, enough, 1)  # one core: threads
-    onnx = encoder.files.onnx_path
+    onnx = encoder.onnx_path
     with open(onnx.with_name(onnx.name + "_data"), "wb") as weights:  # external weights count
         weights.truncate(ingest_workers.MAX_MODEL_BYTES)  # sparse: no disk used
     assert not ingest_workers.worth_processes(encoder, enough, 2)

@@ -341,6 +341,7 @@ class Encoder:
 
         self.files = files
         path = onnx_path or files.onnx_path
+        self.onnx_path = path  # the file this session runs (an int8 twin's, a worker's copy)
         providers = choose_providers(device)
         accelerated = providers[0] != "CPUExecutionProvider"
         cores = usable_cores()

@@ -28,7 +28,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -376,7 +376,7 @@ def _embed_todo(
     try:
         if ingest_workers.worth_processes(encoder, len(todo), plan.decode_workers):
             setup = ingest_workers.Setup(
-                encoder.files,
+                replace(encoder.files, onnx_path=encoder.onnx_path),
                 plan.batch_size,
                 ingest_workers.known_digests(embedded),
                 failures,

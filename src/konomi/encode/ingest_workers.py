@@ -53,7 +53,7 @@ Answer = tuple[str | None, str | None, Quality | None]  # digest, why unreadable
 class Setup:
     """What every worker is given once, when it starts."""
 
-    files: ModelFiles
+    files: ModelFiles  # with the ONNX file the main process's encoder runs
     batch_size: int
     known: np.ndarray  # digests already embedded with this model, sorted, as bytes
     failures: dict[str, str]  # digests remembered as unreadable → why (i18n.kept)
@@ -65,7 +65,7 @@ def worth_processes(encoder: Encoder, files: int, workers: int) -> bool:
     """Whether `files` new files go to worker processes rather than threads."""
     if encoder.accelerated or workers < 2 or files < MIN_FILES:
         return False
-    return model_bytes(encoder.files.onnx_path) <= MAX_MODEL_BYTES
+    return model_bytes(encoder.onnx_path) <= MAX_MODEL_BYTES
 
 
 def model_bytes(path: Path) -> int:
