@@ -24,6 +24,12 @@ from konomi.store.quality import Quality, put_quality
 
 FLUSH_ROWS = faults.flush_rows(2048)  # encoded images written in one transaction, at most …
 FLUSH_SECONDS = 1.0  # … or what was encoded in this long
+# With worker processes the main process does little else, and their work queued ahead keeps
+# them busy while it writes: larger transactions then cost SQLite less than half as much per
+# image in a cache of a million (each commit rewrites the random pages of the digest indexes),
+# and a kill -9 costs at most these few seconds of work.
+BULK_ROWS = faults.flush_rows(16384)
+BULK_SECONDS = 4.0
 
 
 class BatchWriter:
@@ -31,8 +37,17 @@ class BatchWriter:
     their files' stamps: the cache never names a file whose vector it lacks. The slot each
     vector was written at goes into `slot_of` (by the file's position in the run)."""
 
-    def __init__(self, cache: EmbeddingCache, model_id: str, slot_of: np.ndarray) -> None:
+    def __init__(
+        self,
+        cache: EmbeddingCache,
+        model_id: str,
+        slot_of: np.ndarray,
+        *,
+        rows: int = FLUSH_ROWS,
+        seconds: float = FLUSH_SECONDS,
+    ) -> None:
         self.cache, self.model_id, self.slot_of = cache, model_id, slot_of
+        self.rows, self.seconds = rows, seconds  # a transaction's images, at most, or its age
         self.vectors: list[tuple[str, np.ndarray]] = []
         self.index: list[int] = []  # each vector's file, as its position in the run
         # (slot, sharpness, clipped, taken) of what was written, an array per transaction
@@ -51,7 +66,7 @@ class BatchWriter:
         self.files += rows
         self.files += [(str(w.path), *w.stamp, w.digest) for w in batch if w.stamp]
         self.qualities += [(w.digest, w.quality) for w in batch if w.digest and w.quality]
-        if len(self.vectors) >= FLUSH_ROWS or time.monotonic() - self.since >= FLUSH_SECONDS:
+        if len(self.vectors) >= self.rows or time.monotonic() - self.since >= self.seconds:
             self.flush()
 
     def flush(self) -> None:

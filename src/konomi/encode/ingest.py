@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from konomi.encode import ingest_workers
-from konomi.encode.batch_writer import BatchWriter
+from konomi.encode.batch_writer import BULK_ROWS, BULK_SECONDS, BatchWriter
 from konomi.encode.encoder import Encoder
 from konomi.encode.images import Skipped, decoder_fingerprint
 from konomi.encode.listing import pick
@@ -372,9 +372,14 @@ def _embed_todo(
     encoder = make_encoder()
     plan = plan_for(encoder, workers=workers, batch_size=batch_size)
     tally = _Tally(cache, digest_of, unreadable, progress, len(todo))
-    writer = BatchWriter(cache, model_id, slot_of)
+    in_processes = ingest_workers.worth_processes(encoder, len(todo), plan.decode_workers)
+    writer = (
+        BatchWriter(cache, model_id, slot_of, rows=BULK_ROWS, seconds=BULK_SECONDS)
+        if in_processes
+        else BatchWriter(cache, model_id, slot_of)
+    )
     try:
-        if ingest_workers.worth_processes(encoder, len(todo), plan.decode_workers):
+        if in_processes:
             setup = ingest_workers.Setup(
                 replace(encoder.files, onnx_path=encoder.onnx_path),
                 plan.batch_size,

@@ -42,6 +42,10 @@ from konomi.i18n import set_language, shown, t
 from konomi.store.quality import Quality
 
 CHUNK = 64  # files per task: tens of milliseconds of a worker's time on small files
+# chunks asked of each worker ahead: enough work queued (~2,000 small files) that the workers
+# keep going while the main process writes a transaction (half a second in a cache of a
+# million rows, `batch_writer.BULK_ROWS`); their results wait as ~2 kB vectors
+AHEAD = 16
 MIN_FILES = faults.process_files(4096)  # fewer: the workers' start would be a large share
 MAX_MODEL_BYTES = 128 << 20  # a copy per worker; larger models are inference-bound anyway
 WATCH_SECONDS = 0.5  # how often a worker looks whether the main process is still there
@@ -98,7 +102,7 @@ def encoded_chunks(
             # the workers start with the first chunks: they never hear Ctrl-C, even while they
             # import (a blocked signal stays blocked in a child; here it waits, not lost)
             with _deaf_to_ctrl_c() if first else contextlib.nullcontext():
-                while len(flight) < 2 * workers + 1:
+                while len(flight) < AHEAD * workers:
                     chunk = list(itertools.islice(items, CHUNK))
                     if not chunk:
                         break
