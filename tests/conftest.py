@@ -150,8 +150,9 @@ def workspace(tmp_path: Path) -> Callable[..., Generated]:
 
 
 # `pytest -m "not slow"` is the maintainer's quick loop (under a minute): it leaves out every
-# test that starts konomi, a browser or Ray in another process, and the modules that are whole
-# scenarios (crashes, attacks, fuzzing, libraries on disk). Everything else runs in-process.
+# test that starts konomi, a browser, Ray or ingest's workers in another process, and the
+# modules that are whole scenarios (crashes, attacks, fuzzing, libraries on disk). Everything
+# else runs in-process.
 SLOW_FIXTURES = frozenset({"konomi", "cli_env"})
 SLOW_MODULES = frozenset(
     {
@@ -165,6 +166,7 @@ SLOW_MODULES = frozenset(
         "test_fuzz",
         "test_hostile_files",
         "test_i18n_page",
+        "test_ingest_workers",
         "test_library",
         "test_moves",
         "test_review_browser",

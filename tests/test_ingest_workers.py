@@ -215,8 +215,10 @@ def test_a_kill_9_leaves_no_worker_behind_and_nothing_lost(tmp_path, cli_env):
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
 def test_a_worker_killed_by_the_system_is_a_clear_error_and_nothing_lost(tmp_path, cli_env):
     """What the out-of-memory killer does to one worker: the run stops with a reason and a
-    hint, keeps what it wrote, and the next run goes on."""
-    ws, images = _library_workspace(tmp_path, 700)
+    hint, keeps what it wrote, and the next run goes on. More files than the workers are
+    given ahead (`AHEAD` chunks each), so that some are still to be asked when one dies."""
+    ahead = ingest_workers.AHEAD * 2 * ingest_workers.CHUNK
+    ws, images = _library_workspace(tmp_path, ahead + 10 * ingest_workers.CHUNK)
     marker = f"konomi-test-{uuid.uuid4()}"
     proc = _paused_at_first_flush(ws, cli_env, marker)
     workers = [pid for pid in _marked(marker) if pid != proc.pid and _is_worker(pid)]

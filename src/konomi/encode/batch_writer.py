@@ -5,7 +5,8 @@ small files; one per `FLUSH_ROWS` files or `FLUSH_SECONDS` keeps memory small (a
 vectors) and bounds what a kill -9 can cost to that last second of work. Written in the
 main thread: a writer thread of its own cost more CPU than it saved (the interpreter handed
 back and forth for every row SQLite binds), and larger transactions, cheaper for SQLite alone,
-were slower in the pipeline (docs/performance.md).
+were slower in the threads' pipeline — but not with worker processes, whose queued work hides
+a long commit: they use `BULK_ROWS` (docs/performance.md).
 """
 
 from __future__ import annotations
