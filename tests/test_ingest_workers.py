@@ -117,6 +117,15 @@ def test_worker_processes_only_where_they_pay(tiny_model, tmp_path):
     assert not ingest_workers.worth_processes(encoder, enough, 2)
 
 
+def test_a_model_is_weighed_with_its_external_weights_whatever_its_name(tmp_path):
+    folder = tmp_path / "models [v2] *"  # characters a file pattern would read as its own
+    folder.mkdir()
+    (folder / "clip[1].onnx").write_bytes(b"m" * 10)
+    (folder / "clip[1].onnx_data").write_bytes(b"w" * 5)
+    (folder / "clip[2].onnx").write_bytes(b"o" * 7)  # another model beside it
+    assert ingest_workers.model_bytes(folder / "clip[1].onnx") == 15
+
+
 def _marked(marker: str) -> list[int]:
     """Live processes whose environment holds `marker` (konomi and the workers it started)."""
     found = []

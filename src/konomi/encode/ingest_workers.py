@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import glob
 import itertools
 import multiprocessing
 import os
@@ -75,7 +76,8 @@ def worth_processes(encoder: Encoder, files: int, workers: int) -> bool:
 def model_bytes(path: Path) -> int:
     """The model's size on disk, with its external weights (`model.onnx_data`, …)."""
     try:
-        return sum(p.stat().st_size for p in path.parent.glob(f"{path.name}*") if p.is_file())
+        found = path.parent.glob(glob.escape(path.name) + "*")
+        return sum(p.stat().st_size for p in found if p.is_file())
     except OSError:
         return MAX_MODEL_BYTES + 1
 
@@ -92,7 +94,8 @@ def encoded_chunks(
 ) -> Generator[tuple[list[Work], list[int], np.ndarray], None, None]:
     """Each chunk of `items` (position, path, stamp) prepared and encoded by the workers, in
     order: its `Work`s (digest, quality, why unreadable; no pixels), the positions among them
-    of those encoded, and their vectors. A few chunks are in flight: memory stays flat."""
+    of those encoded, and their vectors. At most `AHEAD` chunks per worker are in flight:
+    memory stays flat (a few MB of answers)."""
     context = multiprocessing.get_context("spawn")  # no fork of a process running threads
     pool = ProcessPoolExecutor(workers, context, initializer=_start, initargs=(setup,))
     flight: deque[tuple[list[tuple[int, Path, tuple[int, int] | None]], Future[Any]]] = deque()
