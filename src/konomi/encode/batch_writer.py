@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
 from konomi import faults
 from konomi.encode import quality
+from konomi.encode.prepare import Work
 from konomi.store import quality_slots
 from konomi.store.cache import EmbeddingCache
 from konomi.store.quality import Quality, put_quality
@@ -58,14 +59,15 @@ class BatchWriter:
         self.since = time.monotonic()
 
     def add(
-        self, batch: list[Any], vectors: np.ndarray, rows: list[tuple[str, int, int, str]]
+        self, batch: Sequence[Work], vectors: np.ndarray, rows: list[tuple[str, int, int, str]]
     ) -> None:
-        """One encoded batch (`ingest._Work`s with their digest, stamp and quality), and
+        """One encoded batch (`prepare.Work`s with their digest, stamp and quality), and
         `rows`: stamps of files answered by their digest."""
-        self.vectors += [(w.digest, v) for w, v in zip(batch, vectors)]
+        # every encoded file was hashed first: its digest is set
+        self.vectors += [(w.digest, v) for w, v in zip(batch, vectors)]  # type: ignore[misc]
         self.index += [w.index for w in batch]
         self.files += rows
-        self.files += [(str(w.path), *w.stamp, w.digest) for w in batch if w.stamp]
+        self.files += [row for w in batch if (row := w.file_row()) is not None]
         self.qualities += [(w.digest, w.quality) for w in batch if w.digest and w.quality]
         if len(self.vectors) >= self.rows or time.monotonic() - self.since >= self.seconds:
             self.flush()

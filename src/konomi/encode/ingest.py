@@ -39,7 +39,13 @@ from konomi.encode.batch_writer import BULK_ROWS, BULK_SECONDS, BatchWriter
 from konomi.encode.encoder import Encoder
 from konomi.encode.images import Skipped, decoder_fingerprint
 from konomi.encode.listing import pick
-from konomi.encode.prepare import DECODE_GROUP, Work, pixels_for, prepare_group
+from konomi.encode.prepare import (
+    DECODE_GROUP,
+    Work,
+    encode_prepared,
+    pixels_for,
+    prepare_group,
+)
 from konomi.encode.stamps import Todo, aligned, stat_or_none, statted
 from konomi.errors import KonomiError
 from konomi.i18n import language, shown, t
@@ -401,8 +407,8 @@ def _embed_todo(
     rows = tally.rows
     for work in tally.copies:  # their content was encoded in this run: the vector is known now
         digest_of[work.index] = work.digest
-        if work.stamp:
-            rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
+        if (row := work.file_row()) is not None:
+            rows.append(row)
     if rows:
         cache.put_encoded(model_id, [], rows)  # with their vectors' slots
     # Files whose content was embedded before this run (renamed, moved or copied files), and
@@ -448,8 +454,8 @@ class _Tally:
             self.hits += 1
         elif not new:
             self.digest_of[work.index] = work.digest
-            if work.stamp:
-                self.rows.append((str(work.path), *work.stamp, work.digest))  # type: ignore[arg-type]
+            if (row := work.file_row()) is not None:
+                self.rows.append(row)
             self.hits += 1
         else:
             self.pending.add(work.digest)  # type: ignore[arg-type]
@@ -495,12 +501,10 @@ def _in_threads(
 ) -> None:
     """The files prepared by a pool of decode threads and encoded by a pool of encode threads,
     linked by a bounded window of images in flight (see the module's docstring)."""
-    pre = encoder.preprocess
     pixels = pixels_for(encoder)
 
     def encode(batch: list[Work]) -> tuple[list[Work], np.ndarray]:
-        stacked = np.stack([w.pixels for w in batch])  # type: ignore[misc]
-        return batch, encoder.encode(pre.normalise(stacked))
+        return batch, encode_prepared(encoder, batch)
 
     events: queue.SimpleQueue[tuple[str, Future[Any]]] = queue.SimpleQueue()
     items = iter(todo)
@@ -566,5 +570,5 @@ def _in_threads(
 def _remember_failure(cache: EmbeddingCache, work: Work) -> None:
     """An unreadable file is remembered by digest (and path), so it is not decoded again."""
     cache.put_failures([(work.digest, work.kept or work.reason)])  # type: ignore[list-item]
-    if work.stamp:
-        cache.put_files([(str(work.path), *work.stamp, work.digest)])  # type: ignore[list-item]
+    if (row := work.file_row()) is not None:
+        cache.put_files([row])

@@ -37,7 +37,7 @@ import numpy as np
 
 from konomi import faults
 from konomi.encode.encoder import Encoder, ModelFiles
-from konomi.encode.prepare import Work, pixels_for, prepare
+from konomi.encode.prepare import Work, encode_prepared, pixels_for, prepare
 from konomi.errors import KonomiError
 from konomi.i18n import set_language, shown, t
 from konomi.store.quality import Quality
@@ -182,10 +182,11 @@ def _encode_chunk(asked: list[tuple[int, str]]) -> tuple[list[Answer], list[int]
     works = [prepare(Work(i, Path(text), None), known, setup.failures, pixels) for i, text in asked]
     encoded = [k for k, work in enumerate(works) if work.pixels is not None]
     vectors = np.zeros((0, encoder.dim or 0), np.float32)
-    parts, size = [], setup.batch_size
-    for start in range(0, len(encoded), size):
-        batch = np.stack([works[k].pixels for k in encoded[start : start + size]])  # type: ignore[misc]
-        parts.append(encoder.encode(encoder.preprocess.normalise(batch)))
+    size = setup.batch_size
+    parts = [
+        encode_prepared(encoder, [works[k] for k in encoded[start : start + size]])
+        for start in range(0, len(encoded), size)
+    ]
     if parts:
         vectors = np.concatenate(parts)
     return [(w.digest, w.kept, w.quality) for w in works], encoded, vectors

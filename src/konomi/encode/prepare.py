@@ -6,7 +6,7 @@ worker processes of `encode.ingest_workers`, so that a file is judged the same w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +35,13 @@ class Work:
     kept: str | None = None  # the same reason as the cache keeps it (i18n.kept)
     quality: Quality | None = None  # sharpness, clipping, capture time (encode.quality)
 
+    def file_row(self) -> tuple[str, int, int, str] | None:
+        """The cache's row of this file — path, size, mtime_ns, digest — or None when it was
+        not stat-ed or not hashed (no row to write)."""
+        if self.stamp is None or self.digest is None:
+            return None
+        return (str(self.path), *self.stamp, self.digest)
+
 
 def pixels_for(encoder: Encoder) -> Pixels:
     """The model's input from a file's bytes, and the quality measured from the same decode."""
@@ -45,6 +52,12 @@ def pixels_for(encoder: Encoder) -> Pixels:
         return pre.pixels(image), quality.measure(image)
 
     return pixels
+
+
+def encode_prepared(encoder: Encoder, works: Sequence[Work]) -> np.ndarray:
+    """The vectors of one batch of prepared files (each with its `pixels`), in their order."""
+    stacked = np.stack([work.pixels for work in works])  # type: ignore[misc]
+    return encoder.encode(encoder.preprocess.normalise(stacked))
 
 
 def prepare(
